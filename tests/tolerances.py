@@ -1,0 +1,28 @@
+"""The one table of test tolerances, each with its reason (ARCHITECTURE.md).
+
+Import from here rather than writing bare numbers in tests.
+"""
+
+#: Closed form against adaptive quadrature / a tight ODE solve: both are
+#: accurate to ~1e-12 in double precision, so 1e-10 leaves headroom for
+#: conditioning without hiding a wrong formula (errors are O(1) then).
+QUADRATURE_RTOL = 1e-10
+
+#: Closed form against scipy's ODE solvers run at rtol=atol=1e-12.
+ODE_RTOL = 1e-8
+
+#: Identities evaluated in double precision (sums of O(1) terms): a few ulps
+#: times the number of operations.
+MACHINE_RTOL = 1e-12
+
+#: Statistical checks: accept |estimate − truth| ≤ N_SIGMA · standard error.
+#: With a fixed seed the outcome is deterministic; 4σ makes a false alarm
+#: on a seed change a 6e-5 event while a real error of a few σ is caught.
+N_SIGMA = 4.0
+
+#: Scaled error for discretised solvers: error / (atol + rtol·|ref|) < 5
+#: (scipy.integrate's convention).
+SCALED_ERROR_MAX = 5.0
+
+#: Fitted convergence order may differ from the theoretical one by this much.
+ORDER_SLACK = 0.25

@@ -1,0 +1,96 @@
+"""The package-wide exception hierarchy.
+
+Every error thermolearn raises on bad input is a :class:`ThermolearnError`
+and also inherits the matching built-in (``ValueError``, ``TypeError``), so
+``except ValueError`` in user code keeps working.  Messages name the
+argument, the value that was given and what was expected; the CLI prints
+``str(error)`` as its one line on stderr and exits with status 2.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ThermolearnError",
+    "ParseError",
+    "ModelError",
+    "NotNormalisableError",
+    "ParameterError",
+    "SingularMetricError",
+    "GraphError",
+    "NumericalError",
+]
+
+
+class ThermolearnError(Exception):
+    """Base class of every error raised by thermolearn on bad input."""
+
+
+class ParseError(ThermolearnError, ValueError):
+    """An expression string is not in the whitelisted grammar."""
+
+
+class ModelError(ThermolearnError, ValueError):
+    """An energy model is inconsistent (names, dependence on θ, symbols)."""
+
+
+class NotNormalisableError(ModelError):
+    """The Boltzmann weight exp(-βE) is provably not normalisable."""
+
+
+class ParameterError(ThermolearnError, ValueError):
+    """A numeric parameter (β, μ, τ, a step, a size, ...) is out of range."""
+
+
+class SingularMetricError(ThermolearnError, ValueError):
+    """A metric (Fisher information, friction tensor) is singular or indefinite."""
+
+
+class GraphError(ThermolearnError, ValueError):
+    """A Bayesian network or conditional table is malformed."""
+
+
+class NumericalError(ThermolearnError, ArithmeticError):
+    """A computation produced NaN/inf or failed to converge."""
+
+
+def check_positive(name: str, value, *, allow_symbolic: bool = True):
+    """Raise :class:`ParameterError` unless ``value`` is positive.
+
+    Three-valued, as ``sympy.stats`` does: a number must be > 0; a sympy
+    expression is rejected only when it is *provably* non-positive.
+
+    >>> check_positive("tau", 2.0)
+    2.0
+    >>> check_positive("tau", -1)
+    Traceback (most recent call last):
+    ...
+    theory._errors.ParameterError: tau must be positive, got -1
+    """
+    import numbers
+
+    if isinstance(value, bool):
+        raise ParameterError(f"{name} must be a positive number, got {value!r}")
+    if isinstance(value, numbers.Real):
+        if not value > 0 or value != value or value == float("inf"):
+            raise ParameterError(f"{name} must be positive, got {value!r}")
+        return value
+    try:
+        import sympy as sp
+    except ImportError:  # pragma: no cover - sympy is a hard dependency
+        raise
+    if not isinstance(value, sp.Basic):
+        raise ParameterError(
+            f"{name} must be a positive number or sympy expression, got {type(value).__name__} {value!r}"
+        )
+    expr = value
+    if expr.is_number:
+        if expr.is_extended_real is False:
+            raise ParameterError(f"{name} must be a positive real number, got {value}")
+        if not bool(expr > 0):
+            raise ParameterError(f"{name} must be positive, got {value}")
+        return value
+    if not allow_symbolic:
+        raise ParameterError(f"{name} must be a positive number, got symbolic {value}")
+    if expr.is_positive is False:
+        raise ParameterError(f"{name} must be positive, but {value} is provably not positive")
+    return value

@@ -1,0 +1,253 @@
+"""Safe parsing of user expression strings into sympy expressions.
+
+The string is parsed by Python's :mod:`ast` module and the tree is walked
+against a whitelist: numbers, names, ``+ - * / **``, unary minus/plus,
+parentheses and calls of a fixed set of elementary functions.  Nothing is
+ever passed to ``eval``, ``exec``, ``sympify`` or ``parse_expr``; any other
+node type (attribute access, subscripts, lambdas, comprehensions, strings,
+keyword arguments, ...) raises :class:`~theory._errors.ParseError` naming
+what was found.
+
+Decimal literals are converted to exact rationals from their source text
+(``0.1`` becomes ``1/10``), so parsing never introduces floating-point error.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Callable, Mapping
+
+import sympy as sp
+
+from ._errors import ParseError
+
+__all__ = ["parse_expression", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES"]
+
+#: Longest accepted input, in characters.
+MAX_LENGTH = 2000
+#: Deepest accepted nesting of the syntax tree.
+MAX_DEPTH = 60
+#: Largest accepted number of syntax-tree nodes.
+MAX_NODES = 2000
+#: Largest |integer exponent| accepted on a numeric base (guards 2**10**10).
+MAX_NUMERIC_EXPONENT = 1000
+#: Longest integer literal, in digits.
+MAX_INTEGER_DIGITS = 60
+
+#: Whitelisted functions: name -> (sympy callable, number of arguments).
+FUNCTIONS: Mapping[str, tuple[Callable[..., sp.Expr], int]] = {
+    "exp": (sp.exp, 1),
+    "log": (sp.log, 1),
+    "sqrt": (sp.sqrt, 1),
+    "sin": (sp.sin, 1),
+    "cos": (sp.cos, 1),
+    "tan": (sp.tan, 1),
+    "sinh": (sp.sinh, 1),
+    "cosh": (sp.cosh, 1),
+    "tanh": (sp.tanh, 1),
+    "atan": (sp.atan, 1),
+    "abs": (sp.Abs, 1),
+    "Abs": (sp.Abs, 1),
+    "erf": (sp.erf, 1),
+}
+
+#: Whitelisted named numbers.
+NAMED_NUMBERS: Mapping[str, sp.Expr] = {"pi": sp.pi}
+
+_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+_BINOPS = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: None,  # handled separately (exponent guard)
+}
+
+
+def _describe(node: ast.AST) -> str:
+    kind = type(node).__name__
+    hints = {
+        "BitXor": "'^' is not a power; use '**'",
+        "Attribute": "attribute access is not allowed",
+        "Subscript": "subscripts are not allowed",
+        "Lambda": "lambdas are not allowed",
+        "Constant": "only numeric literals are allowed",
+        "ListComp": "comprehensions are not allowed",
+        "GeneratorExp": "comprehensions are not allowed",
+        "Call": "only calls of whitelisted functions are allowed",
+    }
+    return hints.get(kind, f"{kind} is not allowed")
+
+
+class _Builder:
+    def __init__(self, text: str, symbol_for: Callable[[str], sp.Symbol]):
+        self.text = text
+        self.symbol_for = symbol_for
+
+    def fail(self, node: ast.AST, why: str) -> ParseError:
+        col = getattr(node, "col_offset", None)
+        where = f" at column {col + 1}" if col is not None else ""
+        return ParseError(f"expression {self.text!r}: {why}{where}")
+
+    def build(self, node: ast.AST) -> sp.Expr:
+        if isinstance(node, ast.Expression):
+            return self.build(node.body)
+        if isinstance(node, ast.Constant):
+            return self.number(node)
+        if isinstance(node, ast.Name):
+            return self.name(node)
+        if isinstance(node, ast.UnaryOp):
+            operand = self.build(node.operand)
+            if isinstance(node.op, ast.USub):
+                return -operand
+            if isinstance(node.op, ast.UAdd):
+                return operand
+            raise self.fail(node, f"unary operator {type(node.op).__name__} is not allowed")
+        if isinstance(node, ast.BinOp):
+            op = type(node.op)
+            if op not in _BINOPS:
+                raise self.fail(node, _describe(node.op))
+            left = self.build(node.left)
+            right = self.build(node.right)
+            if op is ast.Pow:
+                return self.power(node, left, right)
+            if op is ast.Div and right == 0:
+                raise self.fail(node, "division by zero")
+            return _BINOPS[op](left, right)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        raise self.fail(node, _describe(node))
+
+    def number(self, node: ast.Constant) -> sp.Expr:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.fail(node, f"only numeric literals are allowed, found {type(value).__name__}")
+        source = ast.get_source_segment(self.text, node) or repr(value)
+        source = source.replace("_", "")
+        if isinstance(value, int):
+            if len(source.lstrip("0")) > MAX_INTEGER_DIGITS:
+                raise self.fail(node, f"integer literal longer than {MAX_INTEGER_DIGITS} digits")
+            return sp.Integer(value)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise self.fail(node, "literal is not finite")
+        try:
+            return sp.Rational(source)
+        except (TypeError, ValueError):  # pragma: no cover - ast gave a float literal
+            raise self.fail(node, f"cannot read number {source!r}") from None
+
+    def name(self, node: ast.Name) -> sp.Expr:
+        ident = node.id
+        if ident in NAMED_NUMBERS:
+            return NAMED_NUMBERS[ident]
+        if ident in FUNCTIONS:
+            raise self.fail(node, f"function {ident!r} used without a call")
+        if not _NAME_RE.match(ident):
+            raise self.fail(node, f"name {ident!r} is not allowed (letters, digits, '_'; no leading '_')")
+        return self.symbol_for(ident)
+
+    def power(self, node: ast.BinOp, base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
+        if base.is_number and exponent.is_number:
+            if abs(exponent) > MAX_NUMERIC_EXPONENT:
+                raise self.fail(node, f"numeric power with exponent {exponent} is too large")
+            if base == 0 and exponent.is_negative:
+                raise self.fail(node, "division by zero (0 to a negative power)")
+        return sp.Pow(base, exponent)
+
+    def call(self, node: ast.Call) -> sp.Expr:
+        if not isinstance(node.func, ast.Name):
+            if isinstance(node.func, ast.Attribute):
+                raise self.fail(node, "attribute access is not allowed")
+            raise self.fail(node, "only calls of whitelisted functions by name are allowed")
+        fname = node.func.id
+        if fname not in FUNCTIONS:
+            allowed = ", ".join(sorted(FUNCTIONS))
+            raise self.fail(node, f"function {fname!r} is not whitelisted (allowed: {allowed})")
+        if node.keywords:
+            raise self.fail(node, f"keyword arguments are not allowed in {fname}()")
+        func, nargs = FUNCTIONS[fname]
+        if len(node.args) != nargs or any(isinstance(a, ast.Starred) for a in node.args):
+            raise self.fail(node, f"{fname}() takes exactly {nargs} argument(s)")
+        return func(*(self.build(a) for a in node.args))
+
+
+def _check_shape(text: str, tree: ast.AST) -> None:
+    count = 0
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if depth > MAX_DEPTH:
+            raise ParseError(f"expression nests deeper than {MAX_DEPTH} levels")
+        if count > MAX_NODES:
+            raise ParseError(f"expression has more than {MAX_NODES} syntax nodes")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+
+def parse_expression(
+    text: str,
+    symbols: Mapping[str, sp.Symbol] | None = None,
+    *,
+    default_assumptions: Mapping[str, bool] | None = None,
+) -> sp.Expr:
+    """Parse ``text`` into a sympy expression through an AST whitelist.
+
+    Parameters
+    ----------
+    text : str
+        The expression, in Python/sympy syntax, e.g. ``"(x - theta)**2/2"``.
+    symbols : mapping, optional
+        Symbols to use for given names (so that assumptions such as
+        ``positive=True`` are attached).  Other names become new symbols.
+    default_assumptions : mapping, optional
+        Assumptions for names not in ``symbols`` (default: ``real=True``).
+
+    Returns
+    -------
+    sympy.Expr
+
+    Raises
+    ------
+    ParseError
+        For anything outside the grammar, with what was found and where.
+
+    Examples
+    --------
+    >>> parse_expression("(x - theta)**2/2")
+    (-theta + x)**2/2
+    >>> parse_expression("0.1*x")
+    x/10
+    >>> parse_expression("__import__('os').system('true')")
+    Traceback (most recent call last):
+    ...
+    theory._errors.ParseError: expression "__import__('os').system('true')": attribute access is not allowed at column 1
+    """
+    if not isinstance(text, str):
+        raise ParseError(f"expression must be a string, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ParseError(f"expression is {len(text)} characters long; at most {MAX_LENGTH} are accepted")
+    if not text.strip():
+        raise ParseError("expression is empty")
+    if "\x00" in text:
+        raise ParseError("expression contains a NUL character")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ParseError(f"expression {text!r} is not valid syntax: {exc.msg}") from None
+    except (ValueError, RecursionError, MemoryError):
+        raise ParseError(f"expression {text[:60]!r}... cannot be parsed") from None
+    _check_shape(text, tree)
+    known = dict(symbols or {})
+    assumptions = dict(default_assumptions or {"real": True})
+
+    def symbol_for(name: str) -> sp.Symbol:
+        if name not in known:
+            known[name] = sp.Symbol(name, **assumptions)
+        return known[name]
+
+    builder = _Builder(text.strip(), symbol_for)
+    try:
+        return builder.build(tree)
+    except RecursionError:
+        raise ParseError(f"expression nests deeper than {MAX_DEPTH} levels") from None

@@ -1,0 +1,1 @@
+"""Subcommand implementations of the ``thermolearn`` command line."""

@@ -1,0 +1,49 @@
+"""``thermolearn reproduce``: regenerate the papers' figures and checks."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from ._common import Output
+
+HELP = "regenerate every figure of the papers with a report of checks (the main job)"
+
+
+def configure(parser) -> None:
+    from thermolearn.reproduce import PAPERS
+
+    parser.add_argument("--paper", choices=[*PAPERS, "all"], default="all", help="which paper (default: all)")
+    parser.add_argument("--out", default="thermolearn-output", help="output folder (default: thermolearn-output)")
+    parser.add_argument("--quick", action="store_true", help="same pipeline at reduced sizes (for tests)")
+    parser.add_argument("--seed", type=int, default=20251003, help="random seed (default: 20251003)")
+
+
+def run(args) -> Output:
+    from thermolearn._report import write_report
+    from thermolearn.reproduce import PAPERS, run_paper
+
+    papers = list(PAPERS) if args.paper == "all" else [args.paper]
+    out = Path(args.out)
+    tty = sys.stderr.isatty()
+
+    def progress(msg):
+        if tty:
+            print(f"[thermolearn] {msg}", file=sys.stderr, flush=True)
+
+    start = time.perf_counter()
+    checks = []
+    for paper in papers:
+        checks.extend(run_paper(paper, out, quick=args.quick, seed=args.seed, progress=progress))
+    meta = {"papers": papers, "quick": args.quick, "seed": args.seed,
+            "seconds": round(time.perf_counter() - start, 2)}
+    jpath, mpath = write_report(out, checks, meta)
+    n_ok = sum(c.passed for c in checks)
+    lines = [f"{n_ok}/{len(checks)} checks passed; report: {mpath}"]
+    width = max((len(c.name) for c in checks), default=10)
+    for c in checks:
+        lines.append(f"  {'ok ' if c.passed else 'FAIL'} {c.name:<{width}}  measured {c.measured}  expected {c.expected}")
+    figures = sorted(str(p) for p in out.glob("*.png"))
+    data = {"checks": [c.__dict__ for c in checks], "report": str(jpath), "figures": figures, "meta": meta}
+    return Output(data=data, text="\n".join(lines), exit_code=0 if n_ok == len(checks) else 1)

@@ -1,0 +1,29 @@
+"""Paper reproductions: each section module exposes
+
+``run(out: pathlib.Path, *, quick: bool, seed: int) -> list[thermolearn._report.Check]``
+
+writing its figures (PNG) into ``out`` and returning its checks.  ``PAPERS``
+maps the ``--paper`` names of the CLI to the section modules that make up
+that paper's reproduction, run in order.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+__all__ = ["PAPERS", "run_paper"]
+
+#: --paper name -> section modules (imported lazily).
+PAPERS: dict[str, tuple[str, ...]] = {}
+
+
+def run_paper(name: str, out: Path, *, quick: bool, seed: int, progress=None) -> list:
+    """Run every section of paper ``name``; return the concatenated checks."""
+    checks = []
+    for modname in PAPERS[name]:
+        if progress is not None:
+            progress(f"{name}: {modname.rsplit('.', 1)[-1]}")
+        mod = importlib.import_module(modname)
+        checks.extend(mod.run(Path(out), quick=quick, seed=seed))
+    return checks
