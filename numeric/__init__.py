@@ -1,0 +1,9 @@
+"""thermolearn's numeric layer: numpy/scipy callables built from theory objects.
+
+Subpackages, one job each (import them directly, e.g. ``numeric.langevin``):
+``schedule`` (learning-rate schedules as numeric objects), ``langevin``
+(persistent-chain simulation), ``fokker_planck`` (density solver),
+``metric`` (Fisher information, friction tensor, geodesics), ``codegen``
+(lambdify and source generation), ``sgd`` (the SGD-noise experiment),
+``fluctuation`` (work statistics and fluctuation theorems).
+"""
