@@ -1,0 +1,65 @@
+"""Measurement helpers shared by every benchmark module.
+
+A benchmark module ``benchmarks/bench_<topic>.py`` exposes
+
+``run(size: str) -> list[dict]``  with ``size`` in ``{"tiny", "quick", "full"}``
+
+returning rows ``{"name", "ratio", "target", "met", "details"}`` (the JSON
+schema of ``python -m benchmarks --format json``).  ``ratio`` is always
+"peer cost / thermolearn cost" (or "thermolearn / floor" where the target is
+an upper bound, said in ``details``), so that the target reads as a
+threshold.  ``"tiny"`` is what the test suite runs: correctness only, no
+timing is asserted anywhere.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import tracemalloc
+from dataclasses import dataclass
+from typing import Callable
+
+__all__ = ["Timing", "measure", "row"]
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Median wall time over repeats and peak traced memory of one call."""
+
+    median_s: float
+    min_s: float
+    repeats: int
+    peak_bytes: int
+
+
+def measure(fn: Callable[[], object], *, repeats: int = 5, warmup: int = 1, memory: bool = True) -> Timing:
+    """Time ``fn()``: ``warmup`` unmeasured calls, then ``repeats`` timed ones.
+
+    Peak memory is measured in one extra call under :mod:`tracemalloc`
+    (numpy allocations are traced), so it does not perturb the timings.
+    """
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(max(1, repeats)):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    peak = 0
+    if memory:
+        tracemalloc.start()
+        try:
+            fn()
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    return Timing(statistics.median(times), min(times), len(times), peak)
+
+
+def row(name: str, ratio: float, target: float, *, higher_is_better: bool = True, **details) -> dict:
+    """One result row; ``met`` compares ``ratio`` with ``target``."""
+    met = ratio >= target if higher_is_better else ratio <= target
+    details = dict(details)
+    details["target_is"] = "minimum" if higher_is_better else "maximum"
+    return {"name": name, "ratio": float(ratio), "target": float(target), "met": bool(met), "details": details}
