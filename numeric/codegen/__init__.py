@@ -1,0 +1,35 @@
+"""Code generation: theory objects to fast callables and standalone modules.
+
+* :func:`lambdify`, :func:`model_callable` — vectorised callables (numpy,
+  scipy) with broadcasting, and a precision-safe mpmath path;
+* :func:`generate_source` — a standalone numpy, mpmath or C99 module for an
+  energy model (``thermolearn codegen``);
+* :func:`load_python_module`, :func:`build_c_library` — load generated code.
+"""
+
+from ._build import build_c_library, load_python_module
+from ._lambdify import BACKENDS, keyword_symbols, lambdify, model_callable, model_quantity
+from ._printers import CPrinter, MpmathExactPrinter, NumpyPrinter, exact_decimal
+from ._quantities import closed_form_metric, harmonic_schedules, module_quantities
+from ._source import TARGETS, GeneratedFunction, generate_source, module_functions
+
+__all__ = [
+    "BACKENDS",
+    "TARGETS",
+    "lambdify",
+    "model_callable",
+    "model_quantity",
+    "keyword_symbols",
+    "generate_source",
+    "module_functions",
+    "GeneratedFunction",
+    "closed_form_metric",
+    "harmonic_schedules",
+    "module_quantities",
+    "load_python_module",
+    "build_c_library",
+    "MpmathExactPrinter",
+    "NumpyPrinter",
+    "CPrinter",
+    "exact_decimal",
+]

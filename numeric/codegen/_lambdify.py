@@ -1,0 +1,238 @@
+"""Lambdify theory objects into vectorised callables (numpy, scipy, mpmath).
+
+:func:`lambdify` turns a sympy expression, a tuple of expressions or a
+matrix into a callable ``f(*args, **keywords)``.  Common subexpressions are
+shared (``sympy.cse``).  With the ``numpy``/``scipy`` backends every argument
+may be an array; the arguments are broadcast against each other and the
+result has shape ``broadcast_shape`` (scalar expression), ``broadcast_shape
++ (n,)`` (vector) or ``broadcast_shape + (n, m)`` (matrix), even when an
+entry is constant.  The ``mpmath`` backend is the precision-safe path: every
+number is printed as an mpmath number at the working precision (see
+:class:`~numeric.codegen._printers.MpmathExactPrinter`) and every argument is
+converted with :func:`mpmath.mpmathify`, so nothing is computed in double
+precision.  :func:`model_callable` does the same for a named quantity of an
+:class:`theory.EnergyModel`, with the CLI.md argument order (coordinates,
+then parameters, then β, μ and constants as keywords).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import sympy as sp
+
+from theory import EnergyModel, ModelError, ParameterError
+
+from ._printers import MpmathExactPrinter, NumpyPrinter
+
+__all__ = ["lambdify", "model_callable", "BACKENDS", "model_quantity", "keyword_symbols"]
+
+#: Supported backends.
+BACKENDS = ("numpy", "scipy", "mpmath")
+
+_QUANTITIES = ("energy", "drift", "dE_dtheta", "grad_x")
+
+
+def _as_components(obj) -> tuple[list[sp.Expr], tuple[int, ...]]:
+    """Flatten a theory object into its components and its shape."""
+    if isinstance(obj, sp.MatrixBase):
+        return [sp.sympify(v) for v in obj], tuple(obj.shape)
+    if isinstance(obj, (list, tuple)):
+        comps = [sp.sympify(v) for v in obj]
+        if any(isinstance(c, sp.MatrixBase) for c in comps):
+            raise ModelError("lambdify: nested sequences are not supported; pass a sympy Matrix")
+        return comps, (len(comps),)
+    if isinstance(obj, sp.Basic):
+        return [obj], ()
+    if isinstance(obj, (int, float)):
+        return [sp.sympify(obj)], ()
+    raise ModelError(f"lambdify: expected a sympy expression, tuple or Matrix, got {type(obj).__name__}")
+
+
+def _check_symbols(comps, names: Sequence[sp.Symbol]) -> None:
+    free = set().union(*(c.free_symbols for c in comps)) if comps else set()
+    missing = free - set(names)
+    if missing:
+        raise ModelError(
+            f"lambdify: expression uses symbol(s) {sorted(s.name for s in missing)} that are "
+            f"neither arguments {[s.name for s in names]} nor keywords"
+        )
+    if len({s.name for s in names}) != len(names):
+        raise ModelError(f"lambdify: repeated argument names {[s.name for s in names]}")
+
+
+def lambdify(
+    obj,
+    args: Iterable[sp.Symbol],
+    *,
+    keywords: Iterable[sp.Symbol] = (),
+    backend: str = "numpy",
+    cse: bool = True,
+) -> Callable:
+    """Compile a sympy expression, tuple or matrix into a vectorised callable.
+
+    Parameters
+    ----------
+    obj : sympy.Expr, tuple of sympy.Expr or sympy.Matrix
+        What to evaluate.
+    args : iterable of sympy.Symbol
+        Positional arguments, in order.
+    keywords : iterable of sympy.Symbol
+        Keyword-only arguments (passed by the symbol's name).
+    backend : {"numpy", "scipy", "mpmath"}
+        ``numpy``/``scipy``: float arrays with broadcasting; ``mpmath``:
+        scalars at the current ``mpmath.mp`` precision, never demoted to
+        double.
+    cse : bool
+        Share common subexpressions.
+
+    Returns
+    -------
+    callable
+        ``f(*args, **keywords)``.
+
+    Examples
+    --------
+    >>> x, th = sp.symbols("x theta")
+    >>> f = lambdify(((x - th)**2 / 2, x - th), [x, th])
+    >>> f(np.array([0.0, 1.0, 2.0]), 1.0).tolist()
+    [[0.5, -1.0], [0.0, 0.0], [0.5, 1.0]]
+    >>> import mpmath
+    >>> with mpmath.workdps(30):
+    ...     print(lambdify(sp.Rational(1, 3) * x, [x], backend="mpmath")(1))
+    0.333333333333333333333333333333
+    """
+    if backend not in BACKENDS:
+        raise ParameterError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    args = tuple(args)
+    keywords = tuple(keywords)
+    for s in args + keywords:
+        if not isinstance(s, sp.Symbol):
+            raise ModelError(f"lambdify: arguments must be sympy Symbols, got {s!r}")
+    comps, shape = _as_components(obj)
+    names = args + keywords
+    _check_symbols(comps, names)
+    if backend == "mpmath":
+        import mpmath
+
+        raw = sp.lambdify(names, comps, modules=[{"mpmath": mpmath}, "mpmath"],
+                          printer=MpmathExactPrinter, cse=cse)
+        return _mpmath_wrapper(raw, args, keywords, shape)
+    if backend == "numpy":
+        modules = [{"erf": np.vectorize(math.erf, otypes=[float])}, "numpy"]
+        printer = NumpyPrinter
+    else:
+        modules = ["scipy", "numpy"]
+        printer = None
+    raw = sp.lambdify(names, comps, modules=modules, printer=printer, cse=cse)
+    return _numpy_wrapper(raw, args, keywords, shape)
+
+
+def _collect(fargs, kwargs, args, keywords):
+    if len(fargs) != len(args):
+        raise ParameterError(
+            f"expected {len(args)} positional argument(s) {[s.name for s in args]}, got {len(fargs)}"
+        )
+    names = [s.name for s in keywords]
+    unknown = set(kwargs) - set(names)
+    missing = [n for n in names if n not in kwargs]
+    if unknown or missing:
+        raise ParameterError(
+            f"expected keyword argument(s) {names}; missing {missing}, unexpected {sorted(unknown)}"
+        )
+    return list(fargs) + [kwargs[n] for n in names]
+
+
+def _numpy_wrapper(raw, args, keywords, shape):
+    def f(*fargs, **kwargs):
+        values = [np.asarray(v, dtype=float) for v in _collect(fargs, kwargs, args, keywords)]
+        bshape = np.broadcast_shapes(*(v.shape for v in values)) if values else ()
+        comps = [np.broadcast_to(np.asarray(c, dtype=float), bshape) for c in raw(*values)]
+        if not shape:
+            return np.array(comps[0])
+        out = np.stack(comps, axis=-1)
+        return out.reshape(bshape + shape)
+
+    f.__doc__ = f"Vectorised callable of {[s.name for s in args]}; keywords {[s.name for s in keywords]}."
+    return f
+
+
+def _mpmath_wrapper(raw, args, keywords, shape):
+    import mpmath
+
+    def f(*fargs, **kwargs):
+        values = [mpmath.mpmathify(v) for v in _collect(fargs, kwargs, args, keywords)]
+        comps = raw(*values)
+        if not shape:
+            return comps[0]
+        if len(shape) == 1:
+            return list(comps)
+        return mpmath.matrix([comps[i * shape[1]:(i + 1) * shape[1]] for i in range(shape[0])])
+
+    f.__doc__ = f"mpmath callable of {[s.name for s in args]}; keywords {[s.name for s in keywords]}."
+    return f
+
+
+def keyword_symbols(model: EnergyModel, obj=None) -> tuple[sp.Symbol, ...]:
+    """β, μ (when symbolic), the constants, then any other symbol of ``obj``.
+
+    This is the keyword order of CLI.md: whatever is not a coordinate or a
+    parameter.
+
+    >>> from theory.models import harmonic_trap
+    >>> [s.name for s in keyword_symbols(harmonic_trap())]
+    ['beta', 'mu', 'k']
+    """
+    out: list[sp.Symbol] = []
+    for s in (model.beta, model.mu):
+        out.extend(sorted(sp.sympify(s).free_symbols, key=lambda v: v.name))
+    out.extend(model.constants)
+    if obj is not None:
+        comps, _ = _as_components(obj)
+        extra = set().union(*(c.free_symbols for c in comps)) - set(out) - set(model.x) - set(model.theta)
+        out.extend(sorted(extra, key=lambda v: v.name))
+    seen: list[sp.Symbol] = []
+    for s in out:
+        if s not in seen:
+            seen.append(s)
+    return tuple(seen)
+
+
+def model_quantity(model: EnergyModel, name: str):
+    """The sympy object of a named quantity of ``model``.
+
+    ``energy``, ``drift``, ``dE_dtheta``, ``grad_x``, and — when
+    :mod:`theory.metric` provides closed forms — ``fisher_information``,
+    ``friction_tensor``, ``learning_rate_matrix``.
+    """
+    if name in _QUANTITIES:
+        return getattr(model, name)
+    from ._quantities import closed_form_metric
+
+    forms = closed_form_metric(model)
+    if name in forms:
+        return forms[name]
+    raise ModelError(
+        f"quantity {name!r} is not available for energy {model.energy}; "
+        f"available: {list(_QUANTITIES) + list(forms)}"
+    )
+
+
+def model_callable(model: EnergyModel, name: str = "energy", *, backend: str = "numpy", cse: bool = True):
+    """Lambdify a named quantity of an energy model (CLI.md argument order).
+
+    The callable takes the coordinates ``model.x`` then the parameters
+    ``model.theta`` positionally, and β, μ (when symbolic), the constants
+    and any further symbol (e.g. ``t``, ``tau``) as keywords.
+
+    >>> from theory.models import harmonic_trap
+    >>> drift = model_callable(harmonic_trap(k=2), "drift")
+    >>> drift(np.array([0.0, 1.0]), 1.0, beta=1.0, mu=0.5).tolist()
+    [[1.0], [0.0]]
+    """
+    if not isinstance(model, EnergyModel):
+        raise ModelError(f"model must be a theory.EnergyModel, got {type(model).__name__}")
+    obj = model_quantity(model, name)
+    return lambdify(obj, (*model.x, *model.theta), keywords=keyword_symbols(model, obj), backend=backend, cse=cse)

@@ -1,0 +1,135 @@
+"""Code printers for the three code-generation targets.
+
+* :class:`MpmathExactPrinter` — every number becomes an mpmath number at the
+  *working* precision: ``Rational(p, q)`` prints ``mpmath.mpf(p)/mpmath.mpf(q)``,
+  a ``Float`` prints ``mpmath.mpf('<all of its digits>')`` and named constants
+  print ``mpmath.pi``/``mpmath.e``.  No Python float literal is ever emitted,
+  so nothing is silently demoted to double precision (the known lambdify
+  pitfall: ``1/3`` or ``0.1`` evaluated as a double before mpmath sees it).
+* :class:`NumpyPrinter` — sympy's NumPy printer; ``erf`` (which numpy lacks)
+  goes through a vectorised :func:`math.erf` so the module needs numpy only.
+* :class:`CPrinter` — C99 with numeric literals for π and e instead of the
+  non-standard ``M_PI`` macros, so the code compiles with ``-std=c99``.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.c import C99CodePrinter
+from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.pycode import MpmathPrinter
+
+__all__ = ["MpmathExactPrinter", "NumpyPrinter", "CPrinter", "float_literal", "exact_decimal"]
+
+
+#: Longest exact decimal expansion printed digit for digit.
+_MAX_EXACT_DIGITS = 90
+
+
+def exact_decimal(value: sp.Float) -> str:
+    """The exact decimal expansion of a binary sympy ``Float`` (no rounding).
+
+    A Float is m·2^e exactly, which has a finite decimal expansion; printing
+    all of it means the generated code carries the very number sympy
+    evaluates with, at any working precision.  Expansions longer than
+    ``_MAX_EXACT_DIGITS`` (high-precision Floats) print their round-trip
+    decimal at the Float's own precision instead.
+
+    >>> exact_decimal(sp.Float(0.5))
+    '0.5'
+    >>> exact_decimal(sp.Float(0.1))[:24]
+    '0.1000000000000000055511'
+    """
+    sign, man, exp, _ = value._mpf_
+    if man == 0:
+        return "0"
+    if exp >= 0:
+        text = str(man << exp)
+    else:
+        digits = str(man * 5 ** (-exp)).rjust(-exp + 1, "0")
+        text = (digits[:exp] + "." + digits[exp:]).rstrip("0").rstrip(".")
+    if len(text) > _MAX_EXACT_DIGITS:
+        # a long-mantissa Float: its round-trip decimal at its own precision
+        from mpmath.libmp import repr_dps, to_str
+
+        return to_str(value._mpf_, repr_dps(value._prec))
+    return ("-" if sign else "") + text
+
+
+def float_literal(value: sp.Expr) -> str:
+    """Shortest round-trip double literal of a real sympy number.
+
+    >>> float_literal(sp.pi)
+    '3.141592653589793'
+    """
+    return repr(float(value))
+
+
+class MpmathExactPrinter(MpmathPrinter):
+    """mpmath printer that never emits a Python float.
+
+    >>> x = sp.Symbol("x")
+    >>> MpmathExactPrinter().doprint(sp.Rational(1, 3) * x + sp.Float("0.25", 30))
+    "(mpmath.mpf(1)/mpmath.mpf(3))*x + mpmath.mpf('0.25')"
+    >>> MpmathExactPrinter().doprint(sp.Float(0.1))  # the double nearest 0.1, every digit
+    "mpmath.mpf('0.1000000000000000055511151231257827021181583404541015625')"
+    """
+
+    def _print_Float(self, expr):
+        return f"{self._module_format('mpmath.mpf')}('{exact_decimal(expr)}')"
+
+    def _print_Rational(self, expr):
+        mpf = self._module_format("mpmath.mpf")
+        return f"{mpf}({expr.p})/{mpf}({expr.q})"
+
+    def _print_Half(self, expr):
+        return self._print_Rational(expr)
+
+    def _print_Integer(self, expr):
+        # integers stay exact Python ints: int op mpf is exact in mpmath
+        return str(expr.p)
+
+    def _print_Exp1(self, expr):
+        return self._module_format("mpmath.e")
+
+    def _print_Pi(self, expr):
+        return self._module_format("mpmath.pi")
+
+    def _print_Pow(self, expr, rational=False):
+        # sqrt through mpmath.sqrt, everything else as a ** b with exact pieces
+        if expr.exp == sp.S.Half:
+            return f"{self._module_format('mpmath.sqrt')}({self._print(expr.base)})"
+        return super()._print_Pow(expr, rational=False)
+
+
+class NumpyPrinter(NumPyPrinter):
+    """NumPy printer; ``erf`` prints ``_erf`` (a vectorised :func:`math.erf`)."""
+
+    def _print_erf(self, expr):
+        return f"_erf({self._print(expr.args[0])})"
+
+
+class CPrinter(C99CodePrinter):
+    """C99 printer with literal constants (``M_PI`` is not ISO C).
+
+    >>> CPrinter().doprint(sp.pi * sp.Symbol("x"))
+    '3.141592653589793*x'
+    """
+
+    def __init__(self, settings=None):
+        super().__init__({"math_macros": {}, **(settings or {})})
+
+    def _print_Pi(self, expr):
+        return float_literal(expr)
+
+    def _print_Exp1(self, expr):
+        return float_literal(expr)
+
+    def _print_NumberSymbol(self, expr):
+        return float_literal(expr)
+
+    def _print_Pow(self, expr):
+        if expr.exp == 2:
+            base = self._print(expr.base)
+            return f"(({base})*({base}))"
+        return super()._print_Pow(expr)

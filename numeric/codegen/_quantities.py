@@ -1,0 +1,103 @@
+"""Which quantities a generated module contains, as sympy objects.
+
+Always: ``energy`` E(x, θ), ``drift`` −μ∇ₓE and ``dE_dtheta`` ∂E/∂θ
+(minimal-dissipation digest, Secs. 3–4).  Where closed forms exist (digest
+Sec. 7; provided by :mod:`theory.metric` of issue 4 when it is installed):
+``fisher_information`` I = β² Cov_m(∂θE), ``friction_tensor`` ζ and
+``learning_rate_matrix`` H(t) = [βζ + (τ − t) I]⁻¹.  For the harmonic trap
+E = k(x − θ)²/2 also the learning-rate schedules of digest Sec. 6:
+``eta_continuous`` η(t) = 1/(β(k(τ − t) + 1/μ)) (Sec. 6b) and
+``eta_discontinuous`` η(t) = 1/(βk(τ − t + 2/(μk))) with kick weights
+``kick_start`` = 1/(βk(μkτ + 2)) and ``kick_end`` = 1/(2βk) (Sec. 6a).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from theory import EnergyModel
+
+__all__ = ["closed_form_metric", "harmonic_schedules", "module_quantities", "T", "TAU"]
+
+#: Time and protocol duration symbols used by schedules and H(t).
+T = sp.Symbol("t", nonnegative=True)
+TAU = sp.Symbol("tau", positive=True)
+
+_METRIC_KEYS = ("fisher_information", "friction_tensor", "learning_rate_matrix")
+
+
+def closed_form_metric(model: EnergyModel) -> dict[str, sp.Matrix]:
+    """Closed-form metric quantities from :mod:`theory.metric`, if available.
+
+    Returns an empty dict while :mod:`theory.metric` is not installed or
+    has no closed form for ``model`` (the quantities are then omitted from
+    generated modules rather than approximated).
+    """
+    try:
+        from theory import metric  # issue 4
+    except ImportError:
+        return {}
+    forms_fn = getattr(metric, "metric_closed_forms", None)
+    if forms_fn is None:
+        return {}
+    forms = forms_fn(model)
+    if not isinstance(forms, dict):
+        forms = {k: getattr(forms, k, None) for k in _METRIC_KEYS}
+    out = {}
+    for key in _METRIC_KEYS:
+        value = forms.get(key)
+        if value is None:
+            continue
+        if isinstance(value, sp.MatrixBase) and value.has(sp.Integral):
+            continue
+        if isinstance(value, sp.Basic) and value.has(sp.Integral):
+            continue
+        out[key] = sp.Matrix(value) if not isinstance(value, sp.MatrixBase) else value
+    return out
+
+
+def _trap_stiffness(model: EnergyModel):
+    """k when E = k(x − θ)²/2 + c with k constant (1-D, one parameter), else None."""
+    if len(model.x) != 1 or len(model.theta) != 1:
+        return None
+    x, th = model.x[0], model.theta[0]
+    k = sp.diff(model.energy, x, 2)
+    if k.has(x, th) or sp.simplify(sp.diff(model.energy, x, th) + k) != 0:
+        return None
+    if sp.simplify(sp.diff(model.energy, th, 2) - k) != 0 or k.is_positive is False:
+        return None
+    return k
+
+
+def harmonic_schedules(model: EnergyModel) -> dict[str, sp.Expr]:
+    """Optimal learning-rate schedules of the harmonic trap (digest Sec. 6).
+
+    Empty unless E = k(x − θ)²/2 (+ a θ-independent constant).
+
+    >>> from theory.models import harmonic_trap
+    >>> s = harmonic_schedules(harmonic_trap(k=1, beta=1, mu=1))
+    >>> s["eta_discontinuous"]
+    1/(-t + tau + 2)
+    """
+    k = _trap_stiffness(model)
+    if k is None:
+        return {}
+    b, m = model.beta, model.mu
+    return {
+        "eta_continuous": 1 / (b * (k * (TAU - T) + 1 / m)),
+        "eta_discontinuous": 1 / (b * k * (TAU - T + 2 / (m * k))),
+        "kick_start": 1 / (b * k * (m * k * TAU + 2)),
+        "kick_end": 1 / (2 * b * k),
+    }
+
+
+def module_quantities(model: EnergyModel) -> dict[str, object]:
+    """Everything a generated module holds, in order, as sympy objects."""
+    out: dict[str, object] = {
+        "energy": model.energy,
+        "drift": tuple(model.drift),
+        "dE_dtheta": tuple(model.dE_dtheta),
+    }
+    out.update(closed_form_metric(model))
+    out.update(harmonic_schedules(model))
+    return out
