@@ -121,7 +121,7 @@ def lambdify(
                           printer=MpmathExactPrinter, cse=cse)
         return _mpmath_wrapper(raw, args, keywords, shape)
     if backend == "numpy":
-        modules = [{"erf": np.vectorize(math.erf, otypes=[float])}, "numpy"]
+        modules = [{"_erf": np.vectorize(math.erf, otypes=[float])}, "numpy"]
         printer = NumpyPrinter
     else:
         modules = ["scipy", "numpy"]
