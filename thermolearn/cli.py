@@ -18,6 +18,7 @@ __all__ = ["main", "COMMANDS"]
 COMMANDS: dict[str, str] = {
     "reproduce": "thermolearn._cli.reproduce",
     "codegen": "thermolearn._cli.codegen",
+    "verify": "thermolearn._cli.verify",
 }
 
 

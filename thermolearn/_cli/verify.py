@@ -1,0 +1,31 @@
+"""``thermolearn verify``: the theorem checks of CLI.md for one energy."""
+
+from __future__ import annotations
+
+from ._common import Output, add_energy_arguments, model_from_args
+
+HELP = "run the theorem checks (stationarity, bias = excess work, metric, natural gradient, Jarzynski)"
+
+
+def configure(parser) -> None:
+    add_energy_arguments(parser)
+    parser.add_argument("--seed", type=int, default=20251003, help="random seed (default: 20251003)")
+    parser.add_argument("--full", action="store_true", help="10x more particles in the simulations")
+
+
+def run(args) -> Output:
+    from dataclasses import asdict
+
+    from thermolearn.testing import run_theorem_checks
+
+    model = model_from_args(args)
+    checks = run_theorem_checks(model, seed=args.seed, quick=not args.full)
+    ok = all(c.passed for c in checks)
+    width = max(len(c.name) for c in checks)
+    lines = [f"{sum(c.passed for c in checks)}/{len(checks)} theorem checks passed for E = {model.energy}"]
+    for c in checks:
+        value = f"{c.value:.3g}" if isinstance(c.value, float) else str(c.value)
+        tol = f"{c.tolerance:.3g}" if isinstance(c.tolerance, float) else str(c.tolerance)
+        lines.append(f"  {'ok  ' if c.passed else 'FAIL'} {c.name:<{width}}  value {value}  tolerance {tol}")
+    data = {"energy": model.energy, "checks": [asdict(c) for c in checks], "passed": ok}
+    return Output(data=data, text="\n".join(lines), exit_code=0 if ok else 1)
