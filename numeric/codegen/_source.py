@@ -136,7 +136,8 @@ def _py_function(f: GeneratedFunction, printer, target: str) -> list[str]:
         sig += ", *, " + ", ".join(f.keywords)
     names = f.args + f.keywords
     conv = "_arrays" if target == "numpy" else "_mp"
-    lines = [f"def {f.name}({sig}):", f'    """{f.doc}"""', f"    {', '.join(names)}, = {conv}({', '.join(names)})"]
+    target_names = ", ".join(names) + ("," if len(names) == 1 else "")
+    lines = [f"def {f.name}({sig}):", f'    """{f.doc}"""', f"    {target_names} = {conv}({', '.join(names)})"]
     for sym, expr in reps:
         lines.append(f"    {sym} = {printer.doprint(expr)}")
     parts = [printer.doprint(e) for e in reduced]

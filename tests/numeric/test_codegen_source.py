@@ -141,7 +141,8 @@ def _extend(children):
     return unary | binary
 
 
-energies = st.recursive(_LEAVES, _extend, max_leaves=6).map(lambda s: f"x**4/4 + ({s})")
+# x**4/4 keeps exp(-E) normalisable, -theta*x/10 keeps E dependent on theta
+energies = st.recursive(_LEAVES, _extend, max_leaves=6).map(lambda s: f"x**4/4 - theta*x/10 + ({s})")
 
 
 def _model_or_reject(text):
