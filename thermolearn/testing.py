@@ -41,7 +41,17 @@ import sympy as sp
 
 from theory import EnergyModel, ModelError, ParameterError, energy_model
 
-__all__ = ["TheoremCheck", "Providers", "run_theorem_checks", "assert_theorems", "N_SIGMA"]
+__all__ = [
+    "TheoremCheck",
+    "Providers",
+    "run_theorem_checks",
+    "assert_theorems",
+    "N_SIGMA",
+    "fisher_quadrature",
+    "friction_reference",
+    "fokker_planck_rhs",
+    "learning_rate_matrix",
+]
 
 #: Statistical checks accept |estimate − truth| ≤ N_SIGMA standard errors.
 N_SIGMA = 4.0
@@ -152,6 +162,27 @@ def _free_energy(num: _Num, theta) -> float:
 
 
 # ------------------------------------------------------------------ providers
+def _metric_point(num: _Num, theta):
+    """numeric.metric's metric field at θ (issue 4), or None when not installed."""
+    try:
+        from numeric.metric import metric_field
+    except ImportError:
+        return None
+    return metric_field(num.model)(np.asarray(theta, dtype=float))
+
+
+def fisher_auto(num: _Num, theta) -> np.ndarray:
+    """Fisher information from :mod:`numeric.metric` if installed, else by quadrature here."""
+    pt = _metric_point(num, theta)
+    return fisher_quadrature(num, theta) if pt is None else np.atleast_2d(pt.fisher)
+
+
+def friction_auto(num: _Num, theta) -> np.ndarray:
+    """Friction tensor from :mod:`numeric.metric` if installed, else :func:`friction_reference`."""
+    pt = _metric_point(num, theta)
+    return friction_reference(num, theta) if pt is None else np.atleast_2d(pt.friction)
+
+
 def fisher_quadrature(num: _Num, theta) -> np.ndarray:
     """I = β² Cov_m(∂θE) (digest Sec. 7) by quadrature."""
     X = lambda *xs: num.X(*xs, *theta)  # noqa: E731
@@ -203,12 +234,28 @@ def friction_reference(num: _Num, theta) -> np.ndarray:
 
 
 def learning_rate_matrix(zeta, fisher, beta, t, tau) -> np.ndarray:
-    """H(t) = [βζ + (τ − t) I]⁻¹ (digest Sec. 7)."""
-    return np.linalg.inv(beta * zeta + (tau - t) * fisher)
+    """H(t) = [βζ + (τ − t) I]⁻¹ (digest Sec. 7), via :mod:`theory.metric` when installed."""
+    try:
+        from theory.metric import learning_rate_matrix as symbolic_H
+    except ImportError:
+        return np.linalg.inv(beta * zeta + (tau - t) * fisher)
+    H = symbolic_H(sp.Matrix(zeta), sp.Matrix(fisher), sp.Float(beta), t=sp.Float(t), tau=sp.Float(tau))
+    return np.array(H.evalf(), dtype=float)
 
 
 def fokker_planck_rhs(model: EnergyModel, p: sp.Expr) -> sp.Expr:
-    """∂p/∂t = ∇·[μ(p∇E + β⁻¹∇p)] (digest Sec. 3)."""
+    """∂p/∂t = ∇·[μ(p∇E + β⁻¹∇p)] (digest Sec. 3).
+
+    The operator of :func:`theory.derive.fokker_planck` (issue 2) when it is
+    installed, applied to ``p``; otherwise this formula written out.
+    """
+    try:
+        from theory.derive import fokker_planck
+    except ImportError:
+        fokker_planck = None
+    if fokker_planck is not None:
+        fp = fokker_planck(model)
+        return fp.rhs.subs(fp.density, p).doit()
     return sum(sp.diff(model.mu * (p * sp.diff(model.energy, xi) + sp.diff(p, xi) / model.beta), xi)
                for xi in model.x)
 
@@ -219,8 +266,8 @@ class Providers:
 
     fokker_planck: Callable = fokker_planck_rhs
     free_energy: Callable = _free_energy
-    fisher: Callable = fisher_quadrature
-    friction: Callable = friction_reference
+    fisher: Callable = fisher_auto
+    friction: Callable = friction_auto
     learning_rate_matrix: Callable = learning_rate_matrix
 
 
@@ -292,9 +339,16 @@ def _check_bias_symbolic(model) -> TheoremCheck:
     Ltilde_rate = sum(sp.diff(q, t) * b * (xd - s) for q, xd, s in zip(th, Xd, S))
     W_rate = sum(sp.diff(q, t) * s for q, s in zip(th, S))
     residual = _integral_residual(sp.diff(L, t) - Ltilde_rate - b * (W_rate - sp.diff(F, t)))
+    method = "d/dt[L - L~ - beta*(W - dF)] along an arbitrary path theta(t)"
+    try:
+        from theory.derive import bias_theorem
+    except ImportError:
+        bias_theorem = None
+    if bias_theorem is not None and residual == 0:  # and issue 2's proof of Theorem 1
+        residual = sp.simplify(bias_theorem(model).residual)
+        method += "; theory.derive.bias_theorem residual"
     return TheoremCheck("bias_equals_excess_work/symbolic", residual == 0, 0 if residual == 0 else str(residual),
-                        _EXACT,
-                        "d/dt[L - L~ - beta*(W - dF)] along an arbitrary path theta(t)")
+                        _EXACT, method)
 
 
 def _check_free_energy_gradient(num, theta, prov) -> TheoremCheck:
@@ -353,9 +407,10 @@ def _check_metric(num, points, prov) -> tuple[TheoremCheck, list]:
             asym = np.linalg.norm(A - A.T) / scale if scale > 0 else np.inf
             lam = np.linalg.eigvalsh((A + A.T) / 2).min() / scale if scale > 0 else -np.inf
             worst = min(worst, lam if asym <= 1e-10 else -np.inf)
+    source = "numeric.metric" if _metric_point(num, points[0]) is not None else "quadrature reference"
     return TheoremCheck("metric_spd", bool(worst > 1e-12), float(worst), "> 1e-12",
-                        "min eigenvalue / norm of Fisher information and friction tensor "
-                        "(asymmetry > 1e-10 counts as -inf)"), mats
+                        f"min eigenvalue / norm of Fisher information and friction tensor ({source}; "
+                        "asymmetry > 1e-10 counts as -inf)"), mats
 
 
 def _check_natural_gradient(num, mats, prov) -> TheoremCheck:
