@@ -397,6 +397,27 @@ def _check_bias_simulation(num, theta0, target, rng, particles, steps, prov) -> 
                         f"{particles} MALA chains, {steps} steps; L by quadrature of F; rounding tolerance")
 
 
+def _check_bias_langevin(num, theta0, target, seed, particles):
+    """Issue 3's simulator (numeric.langevin.train), when installed: its bias vs β·W_ex."""
+    try:
+        from numeric.langevin import train
+    except ImportError:
+        return None
+    from numeric.schedule import Schedule
+    from theory import ThermolearnError
+
+    method = "exact" if num.model.is_quadratic() else "euler"
+    try:
+        r = train(num.model, Schedule("constant", lambda t, theta=None: 0.5, 1.0), theta0=theta0, target=target,
+                  particles=particles, steps=100, method=method, rng=np.random.default_rng(seed))
+    except ThermolearnError:  # an energy that simulator does not support
+        return None
+    bias, bw = float(r.bias[-1]), num.beta * float(r.excess_work[-1])
+    tol = 1e-9 * (1 + abs(bias))
+    return TheoremCheck("bias_equals_excess_work/langevin", abs(bias - bw) <= tol, abs(bias - bw), tol,
+                        f"numeric.langevin.train ({method}, {particles} chains, 100 steps); rounding tolerance")
+
+
 def _check_metric(num, points, prov) -> tuple[TheoremCheck, list]:
     worst, mats = np.inf, []
     for th in points:
@@ -478,7 +499,8 @@ def run_theorem_checks(energy, *, x="x", theta="theta", seed: int = 0, quick: bo
     metric, mats = _check_metric(num, points, prov)
     checks += [metric, _check_natural_gradient(num, mats, prov),
                _check_jarzynski(num, points[0], points[1], rng, particles, 20, prov)]
-    return checks
+    extra = _check_bias_langevin(num, points[0], points[1], seed, particles // 4)
+    return checks if extra is None else checks + [extra]
 
 
 def assert_theorems(energy, **kwargs) -> list[TheoremCheck]:

@@ -29,7 +29,7 @@ NAMES = ["boltzmann_stationarity", "bias_equals_excess_work/symbolic", "free_ene
 @pytest.mark.parametrize("name", list(CATALOGUE))
 def test_every_catalogue_model_passes(name):
     checks = assert_theorems(CATALOGUE[name](), seed=1)
-    assert [c.name for c in checks] == NAMES
+    assert [c.name for c in checks][:len(NAMES)] == NAMES  # + issue 3's simulator check when installed
 
 
 def _by_name(checks):
@@ -110,7 +110,7 @@ def test_reference_metric_quadratic_2d():
 def test_cli_json_contract(capsys):
     assert main(["verify", "(x - theta)**2/2", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert [c["name"] for c in data["checks"]] == NAMES
+    assert [c["name"] for c in data["checks"]][:len(NAMES)] == NAMES
     for c in data["checks"]:
         assert {"name", "passed", "value", "tolerance"} <= set(c)
 
@@ -120,7 +120,8 @@ def test_cli_exit_1_and_names_failing_check(monkeypatch, capsys):
     monkeypatch.setattr(tt, "Providers", lambda: bad)
     assert main(["verify", "x**4/4 - theta*x"]) == 1
     out = capsys.readouterr().out
-    assert "FAIL metric_spd" in out and "6/7" in out
+    assert "FAIL metric_spd" in out and "1 failed" not in out
+    assert sum(line.lstrip().startswith("FAIL") for line in out.splitlines()) == 1
 
 
 @pytest.mark.parametrize("argv, message", [
