@@ -5,6 +5,8 @@ Rows (``ratio`` = peer cost / thermolearn cost):
 * ``codegen/numpy-vs-hand/<formula>`` — hand-written numpy expression of the
   same formula / the generated numpy module's ``energy`` (target ≥ 1/1.5:
   generated code within 1.5× of hand-written);
+* ``codegen/numpy-vs-hand/<formula>-drift`` — the same for the drift
+  (the generated one returns shape (n, 1), so it pays one stacking copy);
 * ``codegen/c-vs-numpy/<formula>`` — generated numpy / generated C
   (``energy_n`` through ctypes, compiled ``-O2``), target ≥ 1 (C faster).
 
@@ -25,10 +27,12 @@ __all__ = ["run", "FORMULAS"]
 
 _SIZES = {"tiny": 1_000, "quick": 100_000, "full": 1_000_000}
 
-#: name -> (energy string, hand-written numpy of the same formula)
+#: name -> (energy string, hand-written numpy energy, hand-written numpy drift at μ = 1)
 FORMULAS = {
-    "double_well": ("x**4/4 - x**2/2 - theta*x", lambda x, th: x**4 / 4 - x**2 / 2 - th * x),
-    "damped_sine": ("x**4/4 + exp(-theta*x)*sin(x)", lambda x, th: x**4 / 4 + np.exp(-th * x) * np.sin(x)),
+    "double_well": ("x**4/4 - x**2/2 - theta*x", lambda x, th: x**4 / 4 - x**2 / 2 - th * x,
+                    lambda x, th: -(x**3 - x - th)),
+    "damped_sine": ("x**4/4 + exp(-theta*x)*sin(x)", lambda x, th: x**4 / 4 + np.exp(-th * x) * np.sin(x),
+                    lambda x, th: -(x**3 + np.exp(-th * x) * (np.cos(x) - th * np.sin(x)))),
 }
 
 
@@ -46,7 +50,7 @@ def run(size: str = "quick") -> list[dict]:
     ptr = ctypes.POINTER(ctypes.c_double)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name, (text, hand) in FORMULAS.items():
+        for name, (text, hand, hand_drift) in FORMULAS.items():
             model = energy_model(text, beta=1, mu=1)
             gen = load_python_module(generate_source(model, "numpy"))
             lib = build_c_library(generate_source(model, "c"), tmp, module_functions(model), name=f"bench_{name}")
@@ -68,4 +72,12 @@ def run(size: str = "quick") -> list[dict]:
                             hand_s=t_hand.median_s, generated_s=t_gen.median_s, **common))
             rows.append(row(f"codegen/c-vs-numpy/{name}", t_gen.median_s / t_c.median_s, 1.0,
                             numpy_s=t_gen.median_s, c_s=t_c.median_s, **common))
+            # drift: the generated module returns shape (n, 1) (CLI.md: vectors are arrays)
+            ref_d = hand_drift(x, th)
+            err_d = float(np.max(np.abs(gen.drift(x, th)[:, 0] - ref_d) / np.maximum(np.abs(ref_d), 1.0)))
+            t_hd = measure(lambda: hand_drift(x, th), repeats=repeats, memory=False)
+            t_gd = measure(lambda: gen.drift(x, th), repeats=repeats, memory=False)
+            rows.append(row(f"codegen/numpy-vs-hand/{name}-drift", t_hd.median_s / t_gd.median_s, 1 / 1.5,
+                            hand_s=t_hd.median_s, generated_s=t_gd.median_s, points=n, formula=f"drift of {text}",
+                            max_rel_diff_numpy=err_d, agree=bool(err_d < 1e-12)))
     return rows

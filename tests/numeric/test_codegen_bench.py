@@ -10,7 +10,7 @@ def test_bench_codegen_tiny_agrees():
     from benchmarks.bench_codegen import run
 
     rows = run("tiny")
-    assert len(rows) == 4
+    assert len(rows) == 6
     for r in rows:
         assert r["details"]["agree"], r
         assert r["ratio"] > 0 and r["details"]["points"] == 1000
