@@ -23,9 +23,20 @@ user's energy E(x, θ), evaluates it, and reports a value and a tolerance:
     p_m(θ) exactly invariant, so the equality is exact at finite step and
     the tolerance is purely statistical (N_SIGMA standard errors).
 
-The quantities checked come from :class:`Providers`; replace one (e.g. a
-friction tensor with the wrong sign) and the check that depends on it fails
-by name.  Numbers for symbolic β, μ and constants default to 1 (real, not
+``bias_equals_excess_work/langevin``  (only when issue 3's
+    :mod:`numeric.langevin` is installed) the bias its ``train`` reports
+    against β·W_ex.
+
+The quantities checked come from :class:`Providers`: by default
+:mod:`theory.derive` (Fokker–Planck operator, bias theorem),
+:mod:`numeric.metric` (Fisher information, friction) and
+:mod:`theory.metric` (H) when installed, else this module's own reference
+computations (quadrature, the 1-D generator solve in closed form, the
+Ornstein–Uhlenbeck friction).  Replace one (e.g. a friction tensor with the
+wrong sign) and the check that depends on it fails by name.  Equilibrium
+samples come from 400 MALA burn-in steps: energies with barriers much
+higher than kT may need more (a false ``jarzynski`` failure, never a false
+pass of the exact checks).  Numbers for symbolic β, μ and constants default to 1 (real, not
 provably positive constants to 1/4); θ points respect the parameters'
 assumptions.  Quadrature supports one or two coordinates.
 """
