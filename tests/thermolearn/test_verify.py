@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-import thermolearn.testing as tt
+import thermolearn.testing._oracles as tt
 from tests.tolerances import QUADRATURE_RTOL
 from theory import ParameterError, energy_model
 from theory.models import CATALOGUE, harmonic_trap, learnable_stiffness, quadratic_2d

@@ -1,0 +1,260 @@
+"""Reference computations behind the theorem checks (quadrature, generator, MALA).
+
+Numbers for a model (:func:`_numeric_model`), Boltzmann averages by
+quadrature, the Fisher information and friction tensor (digest Sec. 7),
+the Fokker–Planck operator (Sec. 3), H(t), a Metropolis-adjusted Langevin
+sampler, and :class:`Providers`, which says where each checked quantity
+comes from (issue 2/3/4 modules when installed, these references else).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import sympy as sp
+
+from theory import EnergyModel, ParameterError
+
+__all__ = [
+    "Providers",
+    "fisher_auto",
+    "friction_auto",
+    "fisher_quadrature",
+    "friction_reference",
+    "fokker_planck_rhs",
+    "learning_rate_matrix",
+]
+
+
+# ------------------------------------------------------------------ numerics
+@dataclass(frozen=True)
+class _Num:
+    """A model with numbers for β, μ and constants, lambdified."""
+
+    model: EnergyModel
+    beta: float
+    mu: float
+    E: Callable = field(repr=False)
+    grad: Callable = field(repr=False)
+    X: Callable = field(repr=False)
+
+
+def _numeric_model(model: EnergyModel) -> _Num:
+    from numeric.codegen import model_callable
+
+    values = {}
+    for s in sorted(model.symbols.values(), key=lambda v: v.name):
+        if s in model.x or s in model.theta:
+            continue
+        values[s.name] = 1 if s.is_positive or s.name in ("beta", "mu") else sp.Rational(1, 4)
+    m = model.substitute(values) if values else model
+    return _Num(m, float(m.beta), float(m.mu), model_callable(m, "energy"), model_callable(m, "grad_x"),
+                model_callable(m, "dE_dtheta"))
+
+
+def _theta_points(model: EnergyModel) -> list[np.ndarray]:
+    return [np.array([(0.8 if t.is_positive else -0.4) + 0.1 * i for i, t in enumerate(model.theta)]),
+            np.array([(1.4 if t.is_positive else 0.6) - 0.1 * i for i, t in enumerate(model.theta)])]
+
+
+def _expect(num: _Num, theta, fns) -> tuple[list[np.ndarray], float]:
+    """Boltzmann averages of ``fns`` (vectorised callables of x) and ln Z.
+
+    One coordinate: adaptive quadrature (scipy ``quad``, rtol 1e-11) on each
+    side of the minimum.  Two coordinates: the trapezoid rule on a uniform
+    401×401 grid over the box where βE − βE_min < 60 (spectrally accurate for
+    smooth, rapidly decaying integrands).
+    """
+    import warnings
+
+    from scipy import integrate, optimize
+
+    d = len(num.model.x)
+    if d > 2:
+        raise ParameterError(f"verify: quadrature supports 1 or 2 coordinates, the energy has {d}")
+    res = optimize.minimize(lambda v: float(num.E(*v, *theta)), np.zeros(d), method="Nelder-Mead",
+                            options={"xatol": 1e-10, "fatol": 1e-14})
+    e0, xm = float(res.fun), res.x
+    if d == 1:
+        def integral(f):
+            g = lambda u: f(u) * math.exp(-num.beta * (float(num.E(u, *theta)) - e0))  # noqa: E731
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", integrate.IntegrationWarning)
+                return sum(integrate.quad(g, a, b, limit=200, epsabs=0.0, epsrel=1e-11)[0]
+                           for a, b in ((-np.inf, xm[0]), (xm[0], np.inf)))
+        Z = integral(lambda u: 1.0)
+        outs = []
+        for fn in fns:
+            size = np.asarray(fn(xm[0]), dtype=float).size
+            outs.append(np.array([integral(lambda u, j=j: float(np.ravel(fn(u))[j])) / Z
+                                  for j in range(size)]))
+        return outs, math.log(Z) - num.beta * e0
+    grid, w = _grid_2d(num, theta, xm, e0)
+    Z = integrate.trapezoid(integrate.trapezoid(w, grid[1], axis=1), grid[0], axis=0)
+    X1, X2 = np.meshgrid(*grid, indexing="ij")
+    outs = []
+    for fn in fns:
+        vals = np.asarray(fn(X1, X2), dtype=float).reshape(X1.shape + (-1,))
+        inner = integrate.trapezoid(vals * w[..., None], grid[1], axis=1)
+        outs.append(integrate.trapezoid(inner, grid[0], axis=0) / Z)
+    return outs, math.log(Z) - num.beta * e0
+
+
+def _grid_2d(num, theta, xm, e0, n=401):
+    half = np.array([1.0, 1.0])
+    for _ in range(40):  # widen each half-width until the box edges are negligible
+        grid = [np.linspace(xm[i] - half[i], xm[i] + half[i], n) for i in range(2)]
+        X1, X2 = np.meshgrid(*grid, indexing="ij")
+        logw = -num.beta * (num.E(X1, X2, *theta) - e0)
+        edge = [max(logw[0].max(), logw[-1].max()), max(logw[:, 0].max(), logw[:, -1].max())]
+        grow = np.array([e > -60 for e in edge])
+        if not grow.any():
+            return grid, np.exp(logw)
+        half = np.where(grow, half * 1.5, half)
+    raise ParameterError("verify: exp(-beta*E) does not decay fast enough for grid quadrature")
+
+
+def _free_energy(num: _Num, theta) -> float:
+    return -_expect(num, theta, [])[1] / num.beta
+
+
+# ------------------------------------------------------------------ providers
+def _metric_point(num: _Num, theta):
+    """numeric.metric's metric field at θ (issue 4), or None when not installed."""
+    try:
+        from numeric.metric import metric_field
+    except ImportError:
+        return None
+    return metric_field(num.model)(np.asarray(theta, dtype=float))
+
+
+def fisher_auto(num: _Num, theta) -> np.ndarray:
+    """Fisher information from :mod:`numeric.metric` if installed, else by quadrature here."""
+    pt = _metric_point(num, theta)
+    return fisher_quadrature(num, theta) if pt is None else np.atleast_2d(pt.fisher)
+
+
+def friction_auto(num: _Num, theta) -> np.ndarray:
+    """Friction tensor from :mod:`numeric.metric` if installed, else :func:`friction_reference`."""
+    pt = _metric_point(num, theta)
+    return friction_reference(num, theta) if pt is None else np.atleast_2d(pt.friction)
+
+
+def fisher_quadrature(num: _Num, theta) -> np.ndarray:
+    """I = β² Cov_m(∂θE) (digest Sec. 7) by quadrature."""
+    X = lambda *xs: num.X(*xs, *theta)  # noqa: E731
+    XX = lambda *xs: X(*xs)[..., :, None] * X(*xs)[..., None, :]  # noqa: E731
+    (m1, m2), _ = _expect(num, theta, [X, XX])
+    n = m1.size
+    return num.beta**2 * (m2.reshape(n, n) - np.outer(m1, m1))
+
+
+def friction_reference(num: _Num, theta) -> np.ndarray:
+    """ζ_ij = β∫₀^∞⟨δX_i(t)δX_j(0)⟩dt (digest Sec. 7).
+
+    One coordinate: the generator solve in closed form,
+    ζ_ij = (β²/μ) ∫ Φ_iΦ_j / p dx with Φ_i(x) = ∫_{−∞}^x δX_i p dy, on a grid.
+    Energies quadratic in x with ∂θE linear in x (Ornstein–Uhlenbeck): with
+    A = ∇ₓ²E and C = ∂θ∇ₓE, ζ = C A⁻² Cᵀ/μ.
+    """
+    m = num.model
+    A = sp.hessian(m.energy, m.x)
+    C = sp.Matrix([[sp.diff(m.energy, t, xi) for xi in m.x] for t in m.theta])
+    subs = dict(zip(m.theta, theta))
+    if m.is_quadratic() and not C.has(*m.x):
+        An = np.array(A.subs(subs).evalf(), dtype=float)
+        Cn = np.array(C.subs(subs).evalf(), dtype=float)
+        Ainv = np.linalg.inv(An)
+        return Cn @ Ainv @ Ainv @ Cn.T / num.mu
+    if len(m.x) != 1:
+        raise ParameterError("verify: the reference friction tensor needs one coordinate or an "
+                             "Ornstein-Uhlenbeck energy (numeric.metric provides the general case)")
+    from scipy import integrate
+
+    grid = np.linspace(-12, 12, 200001)
+    for _ in range(3):  # shrink the grid to where p is not negligible
+        e = num.E(grid, *theta)
+        keep = grid[-num.beta * (e - e.min()) > -60]
+        grid = np.linspace(keep[0] - 0.5, keep[-1] + 0.5, 200001)
+    e = num.E(grid, *theta)
+    p = np.exp(-num.beta * (e - e.min()))
+    p /= integrate.trapezoid(p, grid)
+    Xg = num.X(grid, *theta).reshape(grid.size, -1)
+    dX = Xg - integrate.trapezoid(Xg * p[:, None], grid, axis=0)  # same rule as Phi
+    left = integrate.cumulative_trapezoid(dX * p[:, None], grid, axis=0, initial=0)
+    right = -integrate.cumulative_trapezoid((dX * p[:, None])[::-1], grid[::-1], axis=0, initial=0)[::-1]
+    # Phi from the nearer tail: both vanish there, so no cancellation against tiny p
+    Phi = np.where((np.arange(grid.size) < int(np.argmax(p)))[:, None], left, right)
+    ok = p > 1e-40 * p.max()
+    integrand = Phi[ok, :, None] * Phi[ok, None, :] / p[ok, None, None]
+    return num.beta**2 / num.mu * integrate.trapezoid(integrand, grid[ok], axis=0)
+
+
+def learning_rate_matrix(zeta, fisher, beta, t, tau) -> np.ndarray:
+    """H(t) = [βζ + (τ − t) I]⁻¹ (digest Sec. 7), via :mod:`theory.metric` when installed."""
+    try:
+        from theory.metric import learning_rate_matrix as symbolic_H
+    except ImportError:
+        return np.linalg.inv(beta * zeta + (tau - t) * fisher)
+    H = symbolic_H(sp.Matrix(zeta), sp.Matrix(fisher), sp.Float(beta), t=sp.Float(t), tau=sp.Float(tau))
+    return np.array(H.evalf(), dtype=float)
+
+
+def fokker_planck_rhs(model: EnergyModel, p: sp.Expr) -> sp.Expr:
+    """∂p/∂t = ∇·[μ(p∇E + β⁻¹∇p)] (digest Sec. 3).
+
+    The operator of :func:`theory.derive.fokker_planck` (issue 2) when it is
+    installed, applied to ``p``; otherwise this formula written out.
+    """
+    try:
+        from theory.derive import fokker_planck
+    except ImportError:
+        fokker_planck = None
+    if fokker_planck is not None:
+        fp = fokker_planck(model)
+        return fp.rhs.subs(fp.density, p).doit()
+    return sum(sp.diff(model.mu * (p * sp.diff(model.energy, xi) + sp.diff(p, xi) / model.beta), xi)
+               for xi in model.x)
+
+
+@dataclass(frozen=True)
+class Providers:
+    """Where each checked quantity comes from (replaceable, e.g. to inject a bug)."""
+
+    fokker_planck: Callable = fokker_planck_rhs
+    free_energy: Callable = _free_energy
+    fisher: Callable = fisher_auto
+    friction: Callable = friction_auto
+    learning_rate_matrix: Callable = learning_rate_matrix
+
+
+# ------------------------------------------------------------------ sampling
+def _mala(num: _Num, x: np.ndarray, theta, delta: float, steps: int, rng) -> np.ndarray:
+    """Metropolis-adjusted Langevin steps at fixed θ (p_m(θ) exactly invariant)."""
+    D = num.mu / num.beta
+
+    def U(y):
+        return num.beta * num.E(*y.T, *theta)
+
+    def G(y):
+        return num.beta * num.grad(*y.T, *theta).reshape(y.shape)
+
+    x = x.copy()
+    ux, gx = U(x), G(x)
+    for _ in range(steps):
+        prop = x - D * delta * gx + math.sqrt(2 * D * delta) * rng.standard_normal(x.shape)
+        up, gp = U(prop), G(prop)
+        fwd = np.sum((prop - x + D * delta * gx) ** 2, axis=1)
+        bwd = np.sum((x - prop + D * delta * gp) ** 2, axis=1)
+        log_acc = ux - up - (bwd - fwd) / (4 * D * delta)
+        acc = np.log(rng.random(len(x))) < log_acc
+        x[acc], ux[acc], gx[acc] = prop[acc], up[acc], gp[acc]
+    return x
+
+
+def _equilibrium(num: _Num, theta, n: int, rng, delta=0.02, burn=400) -> np.ndarray:
+    x0 = rng.standard_normal((n, len(num.model.x)))
+    return _mala(num, x0, theta, delta / max(num.mu, 1e-3), burn, rng)
