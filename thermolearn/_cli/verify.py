@@ -16,16 +16,21 @@ def configure(parser) -> None:
 def run(args) -> Output:
     from dataclasses import asdict
 
-    from thermolearn.testing import run_theorem_checks
+    from thermolearn.testing import evaluation_point, run_theorem_checks
 
     model = model_from_args(args)
     checks = run_theorem_checks(model, seed=args.seed, quick=not args.full)
     ok = all(c.passed for c in checks)
     width = max(len(c.name) for c in checks)
-    lines = [f"{sum(c.passed for c in checks)}/{len(checks)} theorem checks passed for E = {model.energy}"]
+    point = evaluation_point(model)
+    at = ", ".join(f"{k} = {v}" for k, v in point["values"].items())
+    lines = [f"{sum(c.passed for c in checks)}/{len(checks)} theorem checks passed for E = {model.energy}",
+             f"  evaluated at {at or 'the given numbers'}; theta points {point['theta_points']}"]
     for c in checks:
         value = f"{c.value:.3g}" if isinstance(c.value, float) else str(c.value)
         tol = f"{c.tolerance:.3g}" if isinstance(c.tolerance, float) else str(c.tolerance)
         lines.append(f"  {'ok  ' if c.passed else 'FAIL'} {c.name:<{width}}  value {value}  tolerance {tol}")
-    data = {"energy": model.energy, "checks": [asdict(c) for c in checks], "passed": ok}
+    data = {"energy": model.energy, "checks": [asdict(c) for c in checks], "passed": ok,
+            "evaluated_at": {"values": {k: float(v) for k, v in point["values"].items()},
+                             "theta_points": point["theta_points"]}}
     return Output(data=data, text="\n".join(lines), exit_code=0 if ok else 1)

@@ -45,6 +45,7 @@ assumptions.  Quadrature supports one or two coordinates.
 from ._checks import N_SIGMA, TheoremCheck, assert_theorems, run_theorem_checks
 from ._oracles import (
     Providers,
+    evaluation_point,
     fisher_quadrature,
     fokker_planck_rhs,
     friction_reference,
@@ -54,6 +55,7 @@ from ._oracles import (
 __all__ = [
     "TheoremCheck",
     "Providers",
+    "evaluation_point",
     "run_theorem_checks",
     "assert_theorems",
     "N_SIGMA",

@@ -20,6 +20,7 @@ from theory import EnergyModel, ParameterError
 
 __all__ = [
     "Providers",
+    "evaluation_point",
     "fisher_auto",
     "friction_auto",
     "fisher_quadrature",
@@ -42,14 +43,28 @@ class _Num:
     X: Callable = field(repr=False)
 
 
-def _numeric_model(model: EnergyModel) -> _Num:
-    from numeric.codegen import model_callable
+def evaluation_point(model: EnergyModel) -> dict:
+    """Numbers the checks use: symbolic β, μ, constants and the two θ points.
 
+    Symbolic β, μ and positive constants are set to 1, other constants to
+    1/4 (use ``--set`` / :meth:`theory.EnergyModel.substitute` to choose).
+
+    >>> from theory.models import harmonic_trap
+    >>> evaluation_point(harmonic_trap())
+    {'values': {'beta': 1, 'k': 1, 'mu': 1}, 'theta_points': [[-0.4], [0.6]]}
+    """
     values = {}
     for s in sorted(model.symbols.values(), key=lambda v: v.name):
         if s in model.x or s in model.theta:
             continue
         values[s.name] = 1 if s.is_positive or s.name in ("beta", "mu") else sp.Rational(1, 4)
+    return {"values": values, "theta_points": [p.tolist() for p in _theta_points(model)]}
+
+
+def _numeric_model(model: EnergyModel) -> _Num:
+    from numeric.codegen import model_callable
+
+    values = evaluation_point(model)["values"]
     m = model.substitute(values) if values else model
     return _Num(m, float(m.beta), float(m.mu), model_callable(m, "energy"), model_callable(m, "grad_x"),
                 model_callable(m, "dE_dtheta"))
