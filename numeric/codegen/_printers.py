@@ -26,19 +26,22 @@ __all__ = ["MpmathExactPrinter", "NumpyPrinter", "CPrinter", "float_literal", "e
 _MAX_EXACT_DIGITS = 90
 
 
-def exact_decimal(value: sp.Float) -> str:
+def exact_decimal(value: sp.Float) -> str | None:
     """The exact decimal expansion of a binary sympy ``Float`` (no rounding).
 
     A Float is m·2^e exactly, which has a finite decimal expansion; printing
     all of it means the generated code carries the very number sympy
-    evaluates with, at any working precision.  Expansions longer than
-    ``_MAX_EXACT_DIGITS`` (high-precision Floats) print their round-trip
-    decimal at the Float's own precision instead.
+    evaluates with, at any working precision.  Returns ``None`` when the
+    expansion is longer than ``_MAX_EXACT_DIGITS`` characters (very small or
+    large exponents, long mantissas); :class:`MpmathExactPrinter` then prints
+    the exact ``mpmath.ldexp(mpf(m), e)``.
 
     >>> exact_decimal(sp.Float(0.5))
     '0.5'
     >>> exact_decimal(sp.Float(0.1))[:24]
     '0.1000000000000000055511'
+    >>> exact_decimal(sp.Float(1e-200)) is None
+    True
     """
     sign, man, exp, _ = value._mpf_
     if man == 0:
@@ -49,10 +52,7 @@ def exact_decimal(value: sp.Float) -> str:
         digits = str(man * 5 ** (-exp)).rjust(-exp + 1, "0")
         text = (digits[:exp] + "." + digits[exp:]).rstrip("0").rstrip(".")
     if len(text) > _MAX_EXACT_DIGITS:
-        # a long-mantissa Float: its round-trip decimal at its own precision
-        from mpmath.libmp import repr_dps, to_str
-
-        return to_str(value._mpf_, repr_dps(value._prec))
+        return None
     return ("-" if sign else "") + text
 
 
@@ -76,7 +76,13 @@ class MpmathExactPrinter(MpmathPrinter):
     """
 
     def _print_Float(self, expr):
-        return f"{self._module_format('mpmath.mpf')}('{exact_decimal(expr)}')"
+        mpf = self._module_format("mpmath.mpf")
+        text = exact_decimal(expr)
+        if text is not None:
+            return f"{mpf}('{text}')"
+        sign, man, exp, _ = expr._mpf_
+        # exact: an integer mantissa times a power of two, at any precision
+        return f"{self._module_format('mpmath.ldexp')}({mpf}({'-' if sign else ''}{man}), {exp})"
 
     def _print_Rational(self, expr):
         mpf = self._module_format("mpmath.mpf")

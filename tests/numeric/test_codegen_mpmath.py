@@ -112,3 +112,22 @@ def test_mpmath_precision_follows_working_dps():
             got = f(1)
             assert abs(got - mpmath.sqrt(2) / 7) <= mpmath.mpf(10) ** (-dps + 1)
     assert np.isfinite(float(got))
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from numeric.codegen import exact_decimal  # noqa: E402
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False))
+def test_printed_float_is_the_binary_value(v):
+    # the printed number is exactly the double (as a rational), at dps = 50
+    f = sp.Float(v)
+    text = exact_decimal(f)
+    if text is not None:
+        assert sp.Rational(text) == sp.Rational(v)
+    x = sp.Symbol("x")
+    with mpmath.workdps(50):
+        got = lambdify(f * x, [x], backend="mpmath")(1)
+        assert got == mpmath.mpf(v)  # mpf(double) is exact at 50 digits; == compares exactly
