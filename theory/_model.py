@@ -54,6 +54,8 @@ def _as_names(value: str | Iterable[str], what: str) -> tuple[str, ...]:
 def _number(name: str, value) -> sp.Expr:
     """Turn a user-supplied numeric value into an exact sympy number."""
     if isinstance(value, sp.Basic):
+        if value.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+            raise ParameterError(f"{name} must be finite, got {value}")
         return value
     if isinstance(value, bool):
         raise ParameterError(f"{name} must be a number, got {value!r}")
@@ -303,6 +305,9 @@ def energy_model(
         expr = energy.xreplace(rename)
     else:
         raise ModelError(f"energy must be a string or sympy expression, got {type(energy).__name__}")
+    # beta/mu written inside the energy take the numeric value when one is given
+    given = {BETA: beta, MU: mu}
+    expr = expr.xreplace({s: _number(s.name, v) for s, v in given.items() if v is not None})
     special = {table["beta"], table["mu"]}
     constants = tuple(
         sorted(
