@@ -122,6 +122,12 @@ class BiasTheorem(Derivation):
                 (r"\mathrm{residual}", self.residual)]
 
 
+def _simplify(expr: sp.Expr) -> sp.Expr:
+    """Cheap canonical form first (expand), full ``simplify`` only if needed."""
+    expanded = sp.expand(expr)
+    return expanded if expanded == 0 else sp.simplify(expanded)
+
+
 def _general(model) -> BiasTheorem:
     th, rates = model.theta, rate_symbols(model)
     s_mom = moment_symbols(model, "s")
@@ -135,7 +141,7 @@ def _general(model) -> BiasTheorem:
     dF = sum((r * sp.diff(F, t) for r, t in zip(rates, th)), sp.S.Zero)
     w_ex = sum((r * s for r, s in zip(rates, s_mom)), sp.S.Zero) - dF
     bias = dL - approx
-    return BiasTheorem("general", sp.expand(bias), sp.expand(w_ex), sp.simplify(bias - beta * w_ex))
+    return BiasTheorem("general", sp.expand(bias), sp.expand(w_ex), _simplify(bias - beta * w_ex))
 
 
 def _quadratic(model) -> BiasTheorem:
@@ -158,7 +164,7 @@ def _quadratic(model) -> BiasTheorem:
     m_mom = [gaussian_expectation(f, x, model_mean, model_cov) for f in dE]
     w_ex = sum((r * (s - mm) for r, s, mm in zip(rates, s_mom, m_mom)), sp.S.Zero)
     bias = dL - approx
-    return BiasTheorem("quadratic", sp.simplify(bias), sp.simplify(w_ex), sp.simplify(bias - beta * w_ex))
+    return BiasTheorem("quadratic", sp.simplify(bias), sp.simplify(w_ex), _simplify(bias - beta * w_ex))
 
 
 @lru_cache(maxsize=128)
