@@ -68,6 +68,11 @@ _BINOPS = {
 }
 
 
+def _short(text: str, limit: int = 80) -> str:
+    """``repr`` of ``text``, cut to ``limit`` characters for one-line messages."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"... ({len(text)} characters)"
+
+
 def _describe(node: ast.AST) -> str:
     kind = type(node).__name__
     hints = {
@@ -91,7 +96,7 @@ class _Builder:
     def fail(self, node: ast.AST, why: str) -> ParseError:
         col = getattr(node, "col_offset", None)
         where = f" at column {col + 1}" if col is not None else ""
-        return ParseError(f"expression {self.text!r}: {why}{where}")
+        return ParseError(f"expression {_short(self.text)}: {why}{where}")
 
     def build(self, node: ast.AST) -> sp.Expr:
         if isinstance(node, ast.Expression):
@@ -252,9 +257,9 @@ def parse_expression(
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ParseError(f"expression {text!r} is not valid syntax: {exc.msg}") from None
+        raise ParseError(f"expression {_short(text)} is not valid syntax: {exc.msg}") from None
     except (ValueError, RecursionError, MemoryError):
-        raise ParseError(f"expression {text[:60]!r}... cannot be parsed") from None
+        raise ParseError(f"expression {_short(text)} cannot be parsed") from None
     _check_shape(text, tree)
     known = dict(symbols or {})
     assumptions = dict(default_assumptions or {"real": True})

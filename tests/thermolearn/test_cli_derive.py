@@ -138,3 +138,16 @@ def test_subprocess_latency_and_no_numpy_import(tmp_path):
                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "Traceback" not in bad.stderr
     assert not (tmp_path / "PWNED").exists()
+
+
+def test_at_fills_model_moments_into_the_exact_gradient(capsys):
+    """⟨∂θE⟩_m = ⟨−x⟩_m for the quartic at θ = 0.5, β = 2, by scipy quadrature."""
+    data = run_json(capsys, "x**4/4 - theta*x", "--at", "theta=0.5", "--at", "beta=2")
+    w = lambda x: math.exp(-2 * (x**4 / 4 - 0.5 * x))  # noqa: E731
+    Z = integrate.quad(w, -math.inf, math.inf, epsabs=0, epsrel=1e-13)[0]
+    avg = integrate.quad(lambda x: -x * w(x), -math.inf, math.inf, epsabs=0, epsrel=1e-13)[0] / Z
+    assert data["numeric"]["model_moments"]["avg_m_dE_dtheta"] == pytest.approx(avg, rel=1e-10)  # QUADRATURE_RTOL
+    import sympy as sp
+
+    grad = sp.sympify(data["numeric"]["mle_gradient"][0], locals={"avg_d_dE_dtheta": sp.Symbol("d")})
+    assert float(grad.subs(sp.Symbol("d"), 0)) == pytest.approx(-2 * avg, rel=1e-10)

@@ -14,13 +14,14 @@ function                           result
 :func:`mle_gradient`               β(⟨∂θE⟩_d − ⟨∂θE⟩_m)
 :func:`persistent_chain_gradient`  β(⟨∂θE⟩_d − ⟨∂θE⟩_s)
 :func:`gaussian_closure`           dm/dt, dC/dt for quadratic energies
+:func:`model_moments`              ⟨∂θE⟩_m = ∂θF (closed form or integrals)
 :func:`energetics`                 work, heat and excess-work rates
 :func:`bias_theorem`               L − L̃ = β W_ex (Theorem 1), proved
 =================================  =============================================
 """
 
 from ._closure import GaussianClosure, gaussian_closure, gaussian_expectation
-from ._energetics import BiasTheorem, Energetics, bias_theorem, energetics
+from ._energetics import BiasTheorem, Energetics, bias_theorem, energetics, model_moments
 from ._fokker_planck import FokkerPlanck, Stationarity, drift, fokker_planck, stationary_density
 from ._free_energy import FreeEnergy, free_energy, quadratic_form
 from ._gradients import Gradient, moment_symbols, mle_gradient, persistent_chain_gradient, rate_symbols
@@ -46,6 +47,7 @@ __all__ = [
     "gaussian_expectation",
     "GaussianClosure",
     "energetics",
+    "model_moments",
     "Energetics",
     "bias_theorem",
     "BiasTheorem",

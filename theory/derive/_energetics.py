@@ -32,7 +32,7 @@ from ._free_energy import free_energy, quadratic_form
 from ._gradients import moment_symbols, rate_symbols
 from ._result import Derivation, fresh_symbol
 
-__all__ = ["Energetics", "BiasTheorem", "energetics", "bias_theorem"]
+__all__ = ["Energetics", "BiasTheorem", "energetics", "bias_theorem", "model_moments"]
 
 
 @dataclass(frozen=True)
@@ -81,13 +81,31 @@ def energetics(model) -> Energetics:
     g2 = fresh_symbol(model, "avg_s_grad_E_sq", r"\langle |\nabla_x E|^2 \rangle_s")
     lp = fresh_symbol(model, "avg_s_laplacian_E", r"\langle \Delta_x E \rangle_s")
     heat = model.mu * g2 - model.mu / model.beta * lp
-    fe = free_energy(model)
-    if fe.closed_form:
-        dF = tuple(sp.simplify(sp.diff(fe.free_energy, th)) for th in model.theta)
-    else:
-        dF = moment_symbols(model, "m")
+    dF = model_moments(model) if free_energy(model).closed_form else moment_symbols(model, "m")
     excess = sum((r * (s - f) for r, s, f in zip(rates, s_mom, dF)), sp.S.Zero)
     return Energetics(work, heat, (sp.expand(grad2), sp.expand(lap)), sp.expand(excess), dF)
+
+
+@lru_cache(maxsize=128)
+def model_moments(model) -> tuple[sp.Expr, ...]:
+    """⟨∂θE⟩_m = ∂θF: the closed form where F has one, else a ratio of integrals.
+
+    The general form ∫∂θE e^{−βE}dx / ∫e^{−βE}dx evaluates numerically
+    (``sympy.N`` runs mpmath quadrature) once θ, β and constants are numbers.
+
+    >>> from theory import energy_model
+    >>> model_moments(energy_model("theta*x**2/2", positive_theta=True))
+    (1/(2*beta*theta),)
+    >>> model_moments(energy_model("x**4/4 - theta*x"))[0].has(sp.Integral)
+    True
+    """
+    fe = free_energy(model)
+    if fe.closed_form:
+        return tuple(sp.simplify(sp.diff(fe.free_energy, th)) for th in model.theta)
+    weight = sp.exp(-model.beta * model.energy)
+    limits = [(xi, -sp.oo, sp.oo) for xi in model.x]
+    Z = sp.Integral(weight, *limits)
+    return tuple(sp.Integral(sp.diff(model.energy, th) * weight, *limits) / Z for th in model.theta)
 
 
 @dataclass(frozen=True)

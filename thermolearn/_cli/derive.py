@@ -54,6 +54,7 @@ def _core_keys(model, at):
         "mle_gradient": list(derive.mle_gradient(model).components),
         "persistent_chain_gradient": list(derive.persistent_chain_gradient(model).components),
         "moments": dict(derive.persistent_chain_gradient(model).moments + derive.mle_gradient(model).moments),
+        "model_moments": {s.name: v for s, v in zip(derive.moment_symbols(model, "m"), derive.model_moments(model))},
         "work_rate": en.work_rate,
         "heat_rate": en.heat_rate,
         "excess_work_rate": en.excess_work_rate,
@@ -148,6 +149,11 @@ def run(args) -> Output:
         _check_at(model, at, _all_symbols(data, set()))
         lookup = {s.name: s for s in _symbols_of(data)}
         subs = {lookup[n]: sp.Rational(repr(v)) if isinstance(v, float) else v for n, v in at.items() if n in lookup}
+        # ⟨∂θE⟩_m is known once θ, β, constants are numbers: put it into the gradients
+        for name, expr in data["model_moments"].items():
+            value = _numeric(expr, subs)
+            if isinstance(value, float) and name in lookup and lookup[name] not in subs:
+                subs[lookup[name]] = sp.Float(value, 15)
         data["numeric"] = {k: _numeric(data[k], subs) for k in data if k not in
                            ("x", "theta", "constants", "not_closed_form", "warnings", "moments", "free_energy_method")}
     return Output(data=data, text=_text(data), latex=_latex(data))
