@@ -151,3 +151,10 @@ def test_at_fills_model_moments_into_the_exact_gradient(capsys):
 
     grad = sp.sympify(data["numeric"]["mle_gradient"][0], locals={"avg_d_dE_dtheta": sp.Symbol("d")})
     assert float(grad.subs(sp.Symbol("d"), 0)) == pytest.approx(-2 * avg, rel=1e-10)
+
+
+def test_multi_dimensional_integral_left_with_a_warning(capsys):
+    data = run_json(capsys, "x1**4 + x2**4 + theta*x1*x2", "--x", "x1,x2", "--at", "theta=1", "--at", "beta=1")
+    assert "free_energy" in data["not_closed_form"]
+    assert "Integral" in data["numeric"]["free_energy"]
+    assert any("left as integrals" in w and "free_energy" in w for w in data["warnings"])

@@ -156,7 +156,23 @@ def run(args) -> Output:
                 subs[lookup[name]] = sp.Float(value, 15)
         data["numeric"] = {k: _numeric(data[k], subs) for k in data if k not in
                            ("x", "theta", "constants", "not_closed_form", "warnings", "moments", "free_energy_method")}
+        left = sorted(k for k, v in data["numeric"].items() if _has_integral(v))
+        if left:
+            data["warnings"].append(
+                f"numeric: {', '.join(left)} left as integrals (only 1-D integrals are evaluated here, "
+                "by mpmath quadrature; give every parameter a value or use the numeric layer)"
+            )
     return Output(data=data, text=_text(data), latex=_latex(data))
+
+
+def _has_integral(value) -> bool:
+    import sympy as sp
+
+    if isinstance(value, dict):
+        return any(_has_integral(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_integral(v) for v in value)
+    return isinstance(value, sp.Basic) and value.has(sp.Integral)
 
 
 def _symbols_of(data):
