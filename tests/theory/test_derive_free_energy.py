@@ -111,3 +111,26 @@ def test_free_energy_gradient_identity_exact_for_quadratic(model):
 def test_translation_invariant_non_closed_energy_falls_back():
     fe = free_energy(energy_model("cosh(x - theta)"))
     assert not fe.closed_form and fe.partition_function.has(sp.Integral)
+
+
+def test_random_one_dimensional_quadratics_match_quadrature(rng):
+    """Generic completing-the-square path vs quadrature at random coefficients (seeded)."""
+    for _ in range(6):
+        a, b, c = rng.uniform(0.2, 3.0), rng.uniform(-2, 2), rng.uniform(-2, 2)
+        theta, beta = rng.uniform(-1.5, 1.5), rng.uniform(0.3, 3.0)
+        model = energy_model(f"{a:.6f}*x**2 + {b:.6f}*x*theta + {c:.6f}*x + theta**2", beta=round(beta, 6))
+        point = _subs(model, theta=theta)
+        Z_num = _quad_Z(model, point)
+        F = float(free_energy(model).free_energy.subs(point))
+        assert F == pytest.approx(-math.log(Z_num) / float(model.beta), rel=QUADRATURE_RTOL, abs=QUADRATURE_RTOL)
+
+
+def test_results_render_latex():
+    from theory.derive import (bias_theorem, fokker_planck, gaussian_closure, mle_gradient, stationary_density)
+
+    model = models.harmonic_trap()
+    for result in (free_energy(model), fokker_planck(model), stationary_density(model), mle_gradient(model),
+                   gaussian_closure(model), energetics(model), bias_theorem(model)):
+        tex = result._repr_latex_()
+        assert tex.startswith("$\\begin{aligned}") and tex.endswith("\\end{aligned}$")
+        assert "avg_" not in tex  # moment symbols render as ⟨·⟩, not raw names
