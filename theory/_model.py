@@ -228,6 +228,8 @@ class EnergyModel:
             if syms[name] in self.x or syms[name] in self.theta:
                 raise ModelError(f"cannot set {name!r}: it is a coordinate or parameter, not a constant")
             num = _number(name, value)
+            if not num.is_number:
+                raise ParameterError(f"{name} must be set to a number, got {value!r}")
             if name in ("beta", "mu") or syms[name] in self.constants:
                 check_positive(name, num)
             subs[syms[name]] = num

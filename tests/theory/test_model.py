@@ -134,6 +134,8 @@ def test_substitute():
         m.substitute({"theta": 1})
     with pytest.raises(ModelError, match="no symbol"):
         m.substitute({"q": 1})
+    with pytest.raises(ParameterError, match="must be set to a number"):
+        energy_model("k*(x - theta)**2/2").substitute({"k": "x"})
 
 
 def test_repr_latex():
