@@ -310,6 +310,11 @@ def energy_model(
     # beta/mu written inside the energy take the numeric value when one is given
     given = {BETA: beta, MU: mu}
     expr = expr.xreplace({s: _number(s.name, v) for s, v in given.items() if v is not None})
+    reserved = sorted(s.name for s in expr.free_symbols if s.name in _RESERVED - {"beta", "mu"})
+    if reserved:
+        raise ModelError(
+            f"energy uses reserved name(s) {reserved}: t and tau denote time and the protocol duration; rename the constant"
+        )
     special = {table["beta"], table["mu"]}
     constants = tuple(
         sorted(

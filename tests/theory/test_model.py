@@ -140,3 +140,9 @@ def test_substitute():
 
 def test_repr_latex():
     assert energy_model("(x - theta)**2/2")._repr_latex_().startswith("$E(x; \\theta)")
+
+
+@pytest.mark.parametrize("energy", ["t*(x - theta)**2", "(x - theta)**2/tau"])
+def test_time_names_reserved_in_energy(energy):
+    with pytest.raises(ModelError, match="reserved"):
+        energy_model(energy)
