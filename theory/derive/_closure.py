@@ -21,7 +21,7 @@ import sympy as sp
 
 from .._errors import ModelError
 from ._free_energy import quadratic_form
-from ._result import Derivation, fresh_symbol
+from ._result import Derivation, fresh_symbol, tidy
 
 __all__ = ["GaussianClosure", "gaussian_closure", "gaussian_expectation"]
 
@@ -128,7 +128,7 @@ def gaussian_closure(model) -> GaussianClosure:
     return GaussianClosure(
         mean=im(m), covariance=im(C), mean_rhs=im(mean_rhs), covariance_rhs=im(cov_rhs),
         hessian=im(K), linear=im(b),
-        stationary_mean=im((Kinv * b).applyfunc(sp.simplify)),
-        stationary_covariance=im((Kinv / beta).applyfunc(sp.simplify)),
+        stationary_mean=im((Kinv * b).applyfunc(tidy)),
+        stationary_covariance=im((Kinv / beta).applyfunc(tidy)),
         chain_statistics=stats,
     )

@@ -30,7 +30,7 @@ from .._errors import ModelError
 from ._closure import gaussian_closure, gaussian_expectation
 from ._free_energy import free_energy, quadratic_form
 from ._gradients import moment_symbols, rate_symbols
-from ._result import Derivation, fresh_symbol
+from ._result import Derivation, fresh_symbol, reduce_to_zero, tidy
 
 __all__ = ["Energetics", "BiasTheorem", "energetics", "bias_theorem", "model_moments"]
 
@@ -101,7 +101,7 @@ def model_moments(model) -> tuple[sp.Expr, ...]:
     """
     fe = free_energy(model)
     if fe.closed_form:
-        return tuple(sp.simplify(sp.diff(fe.free_energy, th)) for th in model.theta)
+        return tuple(tidy(sp.expand_log(sp.diff(fe.free_energy, th))) for th in model.theta)
     weight = sp.exp(-model.beta * model.energy)
     limits = [(xi, -sp.oo, sp.oo) for xi in model.x]
     Z = sp.Integral(weight, *limits)
@@ -140,12 +140,6 @@ class BiasTheorem(Derivation):
                 (r"\mathrm{residual}", self.residual)]
 
 
-def _simplify(expr: sp.Expr) -> sp.Expr:
-    """Cheap canonical form first (expand), full ``simplify`` only if needed."""
-    expanded = sp.expand(expr)
-    return expanded if expanded == 0 else sp.simplify(expanded)
-
-
 def _general(model) -> BiasTheorem:
     th, rates = model.theta, rate_symbols(model)
     s_mom = moment_symbols(model, "s")
@@ -159,7 +153,7 @@ def _general(model) -> BiasTheorem:
     dF = sum((r * sp.diff(F, t) for r, t in zip(rates, th)), sp.S.Zero)
     w_ex = sum((r * s for r, s in zip(rates, s_mom)), sp.S.Zero) - dF
     bias = dL - approx
-    return BiasTheorem("general", sp.expand(bias), sp.expand(w_ex), _simplify(bias - beta * w_ex))
+    return BiasTheorem("general", sp.expand(bias), sp.expand(w_ex), reduce_to_zero(bias - beta * w_ex))
 
 
 def _quadratic(model) -> BiasTheorem:
@@ -182,7 +176,7 @@ def _quadratic(model) -> BiasTheorem:
     m_mom = [gaussian_expectation(f, x, model_mean, model_cov) for f in dE]
     w_ex = sum((r * (s - mm) for r, s, mm in zip(rates, s_mom, m_mom)), sp.S.Zero)
     bias = dL - approx
-    return BiasTheorem("quadratic", sp.simplify(bias), sp.simplify(w_ex), _simplify(bias - beta * w_ex))
+    return BiasTheorem("quadratic", sp.simplify(bias), sp.simplify(w_ex), reduce_to_zero(bias - beta * w_ex))
 
 
 @lru_cache(maxsize=128)

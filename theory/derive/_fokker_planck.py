@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from ._result import Derivation, fresh_symbol
+from ._result import Derivation, fresh_symbol, reduce_to_zero
 
 __all__ = ["FokkerPlanck", "Stationarity", "drift", "fokker_planck", "stationary_density"]
 
@@ -130,6 +130,6 @@ def stationary_density(model) -> Stationarity:
     rhs, current = _operator(model, p)
     # Divide by the (positive) density before simplifying: the residual is
     # then a rational function of the derivatives of E only.
-    residual = sp.simplify(sp.expand(rhs / p)) * p
-    currents = tuple(sp.simplify(sp.expand(j / p)) * p for j in current)
-    return Stationarity(density=p, partition_symbol=Z, residual=sp.simplify(residual), current_residual=currents)
+    residual = reduce_to_zero(rhs / p) * p
+    currents = tuple(reduce_to_zero(j / p) * p for j in current)
+    return Stationarity(density=p, partition_symbol=Z, residual=residual, current_residual=currents)

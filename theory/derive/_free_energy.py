@@ -26,7 +26,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from ._result import Derivation
+from ._result import Derivation, tidy
 
 __all__ = ["FreeEnergy", "free_energy", "quadratic_form"]
 
@@ -83,8 +83,8 @@ def _quadratic(model, A, b, c) -> FreeEnergy:
     beta, d = model.beta, len(model.x)
     detA = sp.factor(A.det())
     quad = (b.T * A.inv() * b)[0, 0]
-    F = sp.simplify(c - quad / 2) + sp.expand_log(sp.log(detA)) / (2 * beta) - sp.Rational(d, 2) / beta * sp.log(2 * sp.pi / beta)
-    Z = (2 * sp.pi / beta) ** sp.Rational(d, 2) / sp.sqrt(detA) * sp.exp(sp.simplify(beta * (quad / 2 - c)))
+    F = tidy(c - quad / 2) + sp.expand_log(sp.log(detA)) / (2 * beta) - sp.Rational(d, 2) / beta * sp.log(2 * sp.pi / beta)
+    Z = (2 * sp.pi / beta) ** sp.Rational(d, 2) / sp.sqrt(detA) * sp.exp(tidy(beta * (quad / 2 - c)))
     return FreeEnergy(Z, F, True, "quadratic")
 
 

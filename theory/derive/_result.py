@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["Derivation", "latex", "MOMENT_LATEX", "fresh_symbol"]
+__all__ = ["Derivation", "latex", "MOMENT_LATEX", "fresh_symbol", "tidy", "reduce_to_zero"]
 
 #: Symbol name -> LaTeX, filled by the modules that create named symbols
 #: (moment symbols ⟨∂θE⟩_d, rates θ̇, chain moments).
@@ -32,6 +32,42 @@ def fresh_symbol(model, name: str, tex: str | None = None, **assumptions) -> sp.
     if tex is not None:
         MOMENT_LATEX[name] = tex
     return sp.Symbol(name, **(assumptions or {"real": True}))
+
+
+def tidy(expr: sp.Expr) -> sp.Expr:
+    """A cheap canonical form (``cancel``), used instead of ``simplify`` for display.
+
+    ``sympy.simplify`` imports ``sympy.physics.units`` on first use (≈0.6 s),
+    which the CLI latency budget cannot afford; ``cancel`` puts rational
+    expressions over a common denominator and cancels common factors.
+
+    >>> x = sp.Symbol("x")
+    >>> tidy((x**2 - 1)/(x - 1))
+    x + 1
+    """
+    try:
+        return sp.cancel(expr)
+    except (sp.PolynomialError, NotImplementedError):  # pragma: no cover - defensive
+        return expr
+
+
+def reduce_to_zero(expr: sp.Expr) -> sp.Expr:
+    """Reduce a residual that should vanish: expand, then cancel, then ``simplify``.
+
+    Returns exactly ``0`` when any stage proves it; otherwise the simplest
+    form reached (a proof failure the caller reports).
+
+    >>> x = sp.Symbol("x")
+    >>> reduce_to_zero(sp.exp(x) * sp.exp(-x) - 1)
+    0
+    """
+    expr = sp.expand(expr)
+    if expr == 0:
+        return sp.S.Zero
+    expr = tidy(expr)
+    if expr == 0:
+        return sp.S.Zero
+    return sp.simplify(expr)
 
 
 def latex(expr) -> str:
