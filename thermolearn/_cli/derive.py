@@ -98,31 +98,23 @@ def _numeric(value, subs):
     return number
 
 
-def _check_at(model, at, names):
-    from theory import ParameterError, check_positive
+def _check_at_values(model, at):
+    """Before any derivation: β, μ and constants given with --at must be positive."""
+    from theory import check_positive
 
-    allowed = set(model.symbols) | names
     for name, value in at.items():
-        if name not in allowed:
-            raise ParameterError(f"--at {name}: unknown name; expected one of {', '.join(sorted(allowed))}")
         if name in ("beta", "mu") or any(c.name == name for c in model.constants):
-            check_positive(name, value)
-            if value <= 0:  # pragma: no cover - check_positive raises first
-                raise ParameterError(f"--at {name} must be positive, got {value}")
+            check_positive(f"--at {name}", value)
 
 
-def _all_symbols(value, out):
-    import sympy as sp
+def _check_at_names(at, lookup):
+    from theory import ParameterError
 
-    if isinstance(value, dict):
-        for v in value.values():
-            _all_symbols(v, out)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            _all_symbols(v, out)
-    elif isinstance(value, (sp.Basic, sp.MatrixBase)):
-        out.update(s.name for s in value.free_symbols if isinstance(s, sp.Symbol))
-    return out
+    unknown = sorted(set(at) - set(lookup))
+    if unknown:
+        raise ParameterError(
+            f"--at {unknown[0]}: unknown name; expected one of {', '.join(sorted(lookup))}"
+        )
 
 
 def run(args) -> Output:
@@ -130,6 +122,7 @@ def run(args) -> Output:
 
     model = model_from_args(args)
     at = parse_assignments(args.at, "--at")
+    _check_at_values(model, at)
     data = {
         "energy": model.energy,
         "x": [s.name for s in model.x],
@@ -146,9 +139,9 @@ def run(args) -> Output:
     data["not_closed_form"] = not_closed
     data["warnings"] = list(model.warnings)
     if at:
-        _check_at(model, at, _all_symbols(data, set()))
-        lookup = {s.name: s for s in _symbols_of(data)}
-        subs = {lookup[n]: sp.Rational(repr(v)) if isinstance(v, float) else v for n, v in at.items() if n in lookup}
+        lookup = {s.name: s for s in _symbols_of(data)} | model.symbols
+        _check_at_names(at, lookup)
+        subs = {lookup[n]: sp.Rational(repr(v)) for n, v in at.items()}
         # ⟨∂θE⟩_m is known once θ, β, constants are numbers: put it into the gradients
         for name, expr in data["model_moments"].items():
             value = _numeric(expr, subs)
