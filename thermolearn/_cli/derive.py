@@ -75,19 +75,32 @@ def _core_keys(model, at):
 SECTIONS = [_core_keys]
 
 
-def _numeric(value, subs):
-    """Evaluate ``value`` (expression, list, matrix, dict) at ``subs``."""
+def _numeric(value, subs, memo=None):
+    """Evaluate ``value`` (expression, list, matrix, dict) at ``subs``.
+
+    Definite integrals without free symbols are evaluated once each
+    (mpmath quadrature through ``sympy.N``) and reused via ``memo``.
+    """
     import sympy as sp
 
+    memo = {} if memo is None else memo
     if isinstance(value, dict):
-        return {k: _numeric(v, subs) for k, v in value.items()}
+        return {k: _numeric(v, subs, memo) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_numeric(v, subs) for v in value]
+        return [_numeric(v, subs, memo) for v in value]
     if isinstance(value, sp.MatrixBase):
-        return [[_numeric(v, subs) for v in value.row(i)] for i in range(value.rows)]
+        return [[_numeric(v, subs, memo) for v in value.row(i)] for i in range(value.rows)]
     if not isinstance(value, sp.Basic):
         return value
     expr = value.subs(subs)
+
+    def integral_value(integral):
+        if integral not in memo:
+            number = sp.N(integral, 15)
+            memo[integral] = number if number.is_number and not number.has(sp.Integral) else integral
+        return memo[integral]
+
+    expr = expr.replace(lambda e: isinstance(e, sp.Integral) and not e.free_symbols, integral_value)
     if expr.free_symbols:
         return expr
     number = sp.N(expr, 15)
@@ -143,11 +156,12 @@ def run(args) -> Output:
         _check_at_names(at, lookup)
         subs = {lookup[n]: sp.Rational(repr(v)) for n, v in at.items()}
         # ⟨∂θE⟩_m is known once θ, β, constants are numbers: put it into the gradients
+        memo: dict = {}
         for name, expr in data["model_moments"].items():
-            value = _numeric(expr, subs)
+            value = _numeric(expr, subs, memo)
             if isinstance(value, float) and name in lookup and lookup[name] not in subs:
                 subs[lookup[name]] = sp.Float(value, 15)
-        data["numeric"] = {k: _numeric(data[k], subs) for k in data if k not in
+        data["numeric"] = {k: _numeric(data[k], subs, memo) for k in data if k not in
                            ("x", "theta", "constants", "not_closed_form", "warnings", "moments", "free_energy_method")}
         left = sorted(k for k, v in data["numeric"].items() if _has_integral(v))
         if left:
