@@ -166,3 +166,34 @@ def test_closure_rejects_non_quadratic():
 
     with pytest.raises(ModelError, match="not quadratic"):
         gaussian_closure(models.quartic())
+
+
+def _random_energy():
+    from hypothesis import strategies as st
+
+    leaves = st.sampled_from(["x", "theta", "2", "3", "0.5"])
+
+    def grow(children):
+        return (st.tuples(children, st.sampled_from(["+", "-", "*"]), children).map(lambda t: f"({t[0]} {t[1]} {t[2]})")
+                | st.tuples(st.sampled_from(["exp", "sin", "cos", "tanh", "log(1 + ", "sqrt(1 + "]), children).map(
+                    lambda t: f"{t[0]}({t[1]})" if not t[0].endswith(" ") else f"{t[0]}({t[1]})**2)"))
+
+    return st.recursive(leaves, grow, max_leaves=5)
+
+
+def test_stationarity_proved_for_random_energies():
+    """Property: for any energy E = x² + θx + f(x, θ) that builds a model, the proof closes."""
+    from hypothesis import HealthCheck, assume, given, settings
+
+    from theory import ModelError
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(_random_energy())
+    def check(extra):
+        try:
+            model = energy_model(f"x**2 + theta*x + {extra}")
+        except ModelError:
+            assume(False)
+        assert stationary_density(model).proved, model.energy
+
+    check()
