@@ -191,3 +191,17 @@ def test_theorem1_numerically_gaussian_mean_variance():
         excess = W - (F_num(mv, sv) - F_num(m0, s0))
         assert bias == pytest.approx(beta * excess, rel=ODE_RTOL, abs=ODE_RTOL)
         assert abs(excess) > 1e-3  # the check is not vacuous
+
+
+@pytest.mark.parametrize("model", [models.harmonic_trap(), models.gaussian_mean_variance(), models.learnable_stiffness(),
+                                   models.quadratic_2d()], ids=lambda m: str(m.energy))
+def test_excess_work_differentiates_to_its_rate(model):
+    """d/dt (W − ΔF) with Ẇ = work rate equals the excess-work rate, exactly."""
+    en = energetics(model)
+    W = sp.Symbol("W", real=True)
+    rates = rate_symbols(model)
+    d_dt = en.work_rate + sum(sp.diff(en.excess_work, th) * r for th, r in zip(model.theta, rates))
+    assert sp.diff(en.excess_work, W) == 1
+    assert sp.simplify(d_dt - en.excess_work_rate) == 0
+    theta0 = {sp.Symbol(f"{t.name}_0", **t.assumptions0): t for t in model.theta}
+    assert sp.simplify(en.excess_work.xreplace(theta0) - W) == 0  # ΔF = 0 at θ = θ₀

@@ -52,6 +52,9 @@ class Energetics(Derivation):
         the model moment ⟨∂θE⟩_m.
     free_energy_gradient : tuple of sympy.Expr
         ∂θF (closed form) or ⟨∂θE⟩_m symbols.
+    excess_work : sympy.Expr
+        W − ΔF = W − (F(θ) − F(θ₀)), with the work ``W`` and the initial
+        parameters ``<θ>_0`` as symbols (F as in :func:`free_energy`).
     """
 
     work_rate: sp.Expr
@@ -59,9 +62,11 @@ class Energetics(Derivation):
     heat_statistics: tuple[sp.Expr, ...]
     excess_work_rate: sp.Expr
     free_energy_gradient: tuple[sp.Expr, ...]
+    excess_work: sp.Expr
 
     def latex_items(self):
-        return [(r"\dot W", self.work_rate), (r"\dot Q", self.heat_rate), (r"\dot W_{\mathrm{ex}}", self.excess_work_rate)]
+        return [(r"\dot W", self.work_rate), (r"\dot Q", self.heat_rate), (r"\dot W_{\mathrm{ex}}", self.excess_work_rate),
+                (r"W_{\mathrm{ex}}", self.excess_work)]
 
 
 @lru_cache(maxsize=128)
@@ -83,7 +88,11 @@ def energetics(model) -> Energetics:
     heat = model.mu * g2 - model.mu / model.beta * lp
     dF = model_moments(model) if free_energy(model).closed_form else moment_symbols(model, "m")
     excess = sum((r * (s - f) for r, s, f in zip(rates, s_mom, dF)), sp.S.Zero)
-    return Energetics(work, heat, (sp.expand(grad2), sp.expand(lap)), sp.expand(excess), dF)
+    W = fresh_symbol(model, "W", "W")
+    initial = {t: fresh_symbol(model, f"{t.name}_0", rf"{sp.latex(t)}_0", **t.assumptions0) for t in model.theta}
+    F = free_energy(model).free_energy
+    excess_work = W - tidy(F - F.xreplace(initial))
+    return Energetics(work, heat, (sp.expand(grad2), sp.expand(lap)), sp.expand(excess), dF, excess_work)
 
 
 @lru_cache(maxsize=128)

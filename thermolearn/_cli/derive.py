@@ -58,9 +58,10 @@ def _core_keys(model, at):
         "work_rate": en.work_rate,
         "heat_rate": en.heat_rate,
         "excess_work_rate": en.excess_work_rate,
+        "excess_work": en.excess_work,
         "bias_theorem_residual": derive.bias_theorem(model).residual,
     }
-    not_closed = [] if fe.closed_form else ["stationary_density", "partition_function", "free_energy"]
+    not_closed = [] if fe.closed_form else ["stationary_density", "partition_function", "free_energy", "excess_work"]
     if derive.quadratic_form(model) is not None:
         g = derive.gaussian_closure(model)
         keys["gaussian_closure"] = {
