@@ -8,7 +8,7 @@ Public API: :class:`Grid`, :func:`auto_grid`, :func:`check_grid`,
 """
 
 from ._callables import NumericEnergy, numeric_energy
-from ._energetics import boltzmann, energy_on_grid, free_energy, kl_divergence
+from ._energetics import boltzmann, energy_on_grid, free_energy, kl_divergence, log_boltzmann
 from ._grid import Grid, auto_grid, boltzmann_outside_mass, check_grid
 from ._operator import Generator, bernoulli
 from ._propagate import initial_density, propagate
@@ -17,7 +17,7 @@ from ._result import FokkerPlanckResult
 from ._train import train
 
 __all__ = [
-    "NumericEnergy", "numeric_energy", "boltzmann", "energy_on_grid", "free_energy", "kl_divergence",
+    "NumericEnergy", "numeric_energy", "boltzmann", "energy_on_grid", "free_energy", "kl_divergence", "log_boltzmann",
     "Grid", "auto_grid", "boltzmann_outside_mass", "check_grid", "Generator", "bernoulli",
     "initial_density", "propagate", "train", "Protocol", "FokkerPlanckResult",
 ]

@@ -15,7 +15,7 @@ import numpy as np
 
 from theory import NumericalError
 
-__all__ = ["energy_on_grid", "boltzmann", "free_energy", "kl_divergence"]
+__all__ = ["energy_on_grid", "boltzmann", "free_energy", "kl_divergence", "log_boltzmann"]
 
 
 def energy_on_grid(ne, grid, theta) -> np.ndarray:
@@ -45,9 +45,14 @@ def free_energy(ne, grid, theta, energy=None) -> float:
     return float(m - np.log(grid.cell_volume * np.exp(-ne.beta * (e - m)).sum()) / ne.beta)
 
 
-def kl_divergence(P, Pi) -> float:
-    """D(P‖Π) = Σ P ln(P/Π), with 0 ln 0 = 0."""
+def log_boltzmann(ne, energy) -> np.ndarray:
+    """ln Π_i(θ) computed in log space (no underflow far in the tails)."""
+    a = -ne.beta * energy
+    m = a.max()
+    return a - (m + np.log(np.exp(a - m).sum()))
+
+
+def kl_divergence(P, log_pi) -> float:
+    """D(P‖Π) = Σ P (ln P − ln Π), with 0 ln 0 = 0; ``log_pi`` = ln Π."""
     pos = P > 0
-    if np.any(Pi[pos] <= 0):
-        raise NumericalError("KL divergence is infinite: the density has mass where the Boltzmann density is 0")
-    return float(np.sum(P[pos] * (np.log(P[pos]) - np.log(Pi[pos]))))
+    return float(np.sum(P[pos] * (np.log(P[pos]) - log_pi[pos])))

@@ -19,12 +19,14 @@ import numpy as np
 
 from theory import NumericalError, ParameterError
 
-from ._energetics import boltzmann, energy_on_grid, free_energy, kl_divergence
+from ._energetics import energy_on_grid, free_energy, kl_divergence, log_boltzmann
 from ._operator import Generator
 
 __all__ = ["Engine", "GAMMA"]
 
 GAMMA = 2.0 - np.sqrt(2.0)
+#: Largest probability allowed in the outermost cells of a reflecting grid.
+EDGE_MASS_MAX = 1e-6
 
 
 class Engine:
@@ -99,16 +101,29 @@ class Engine:
         self.theta = theta_new.copy()
         self._record()
 
+    def _edge_mass(self):
+        if self.grid.boundary != "reflecting":
+            return 0.0
+        P, m = self.P, 0.0
+        for ax in range(P.ndim):
+            m = max(m, float(np.take(P, 0, axis=ax).sum()), float(np.take(P, -1, axis=ax).sum()))
+        return m
+
     def _record(self, sdot=None):
+        edge = self._edge_mass()
+        if edge > EDGE_MASS_MAX:
+            raise NumericalError(
+                f"the density reached the domain boundary at t={self.t:g} (mass {edge:.3g} in the edge cells, "
+                f"expected < {EDGE_MASS_MAX:g}, theta={self.theta.tolist()}); give a wider grid"
+            )
         E = self.energy(self.theta)
-        Pi = boltzmann(self.ne, self.grid, self.theta, E)
         if sdot is None:
             sdot = self.generator(self.theta).entropy_production_rate(self.P)
         mean = [float(np.sum(self.P * m)) for m in self.grid.mesh]
         self.rows.append(
             (self.t, self.theta.copy(), mean, self.W, self.Q, float(np.sum(self.P * E)),
              free_energy(self.ne, self.grid, self.theta, E), self.S, sdot,
-             kl_divergence(self.P, Pi), float(self.P.sum()), float(self.P.min()))
+             kl_divergence(self.P, log_boltzmann(self.ne, E)), float(self.P.sum()), float(self.P.min()))
         )
 
     def arrays(self):

@@ -78,6 +78,7 @@ class Generator:
                 i, j, du = i[tuple(sl)], j[tuple(sl)], du[tuple(sl)]
             c = diffusion / h**2
             self.faces.append((i.ravel(), j.ravel(), c * bernoulli(du.ravel()), c * bernoulli(-du.ravel())))
+        self._lu = {}
         self._tridiag = len(self.shape) == 1 and grid.boundary == "reflecting"
         if self._tridiag:
             _, _, wp, wm = self.faces[0]
@@ -119,8 +120,12 @@ class Generator:
             ab[1] = 1.0 - c * self.diag
             ab[2, :-1] = -c * self.lower
             return sla.solve_banded((1, 1), ab, r, check_finite=False).reshape(self.shape)
-        m = sps.identity(self.n, format="csc") - c * self.matrix
-        return spla.splu(m).solve(r).reshape(self.shape)
+        lu = self._lu.get(c)
+        if lu is None:
+            if len(self._lu) > 4:
+                self._lu.clear()
+            lu = self._lu[c] = spla.splu(sps.identity(self.n, format="csc") - c * self.matrix)
+        return lu.solve(r).reshape(self.shape)
 
     def fluxes(self, P):
         """Face fluxes J_ij (one array per axis) for probabilities P."""

@@ -23,6 +23,18 @@ from ._result import FokkerPlanckResult
 __all__ = ["train"]
 
 
+def _cover_shift(ne, g, th0, u0):
+    """Widen an automatic grid so it also holds the density translated to mean u0."""
+    from ._grid import Grid
+
+    P = boltzmann(ne, g, th0)
+    shift = np.atleast_1d(np.asarray(u0, float)) - np.array([float(np.sum(P * m)) for m in g.mesh])
+    lo = np.minimum(g.lower, np.asarray(g.lower) + shift)
+    up = np.maximum(g.upper, np.asarray(g.upper) + shift)
+    cells = tuple(int(np.ceil(c * (b - a) / (B - A))) for c, a, b, A, B in zip(g.cells, lo, up, g.lower, g.upper))
+    return Grid(tuple(lo), tuple(up), cells)
+
+
 def _apply_rate(rate, grad):
     H = np.asarray(rate, dtype=float)
     if H.ndim == 0:
@@ -64,8 +76,10 @@ def train(model, schedule, *, theta0, target, samples0=None, u0=None, particles=
     ne = numeric_energy(model)
     th0 = np.atleast_1d(np.asarray(theta0, float))
     ths = np.atleast_1d(np.asarray(target, float))
-    probe = [th0, ths] + [th0 + s * (ths - th0) for s in np.linspace(-0.5, 1.5, 9)]
+    probe = [th0, ths] + [th0 + s * (ths - th0) for s in np.linspace(0.0, 1.0, 9)]
     g = prepare_grid(ne, probe, grid, mass_tol=mass_tol)
+    if grid is None and u0 is not None:
+        g = _cover_shift(ne, g, th0, u0)
     p0 = None
     if samples0 is not None:
         x = np.asarray(samples0, float).reshape(-1, ne.dim)
