@@ -48,7 +48,8 @@ class NumericEnergy:
 
 def _vector(fns, xs, theta):
     shape = np.broadcast(*xs).shape
-    return np.stack([np.broadcast_to(np.asarray(f(*xs, *theta), dtype=float), shape) for f in fns])
+    with np.errstate(all="ignore"):  # non-finite values are reported by the callers
+        return np.stack([np.broadcast_to(np.asarray(f(*xs, *theta), dtype=float), shape) for f in fns])
 
 
 def numeric_energy(model) -> NumericEnergy:
@@ -83,7 +84,8 @@ def numeric_energy(model) -> NumericEnergy:
 
     def energy(xs, theta):
         shape = np.broadcast(*xs).shape
-        return np.broadcast_to(np.asarray(e(*xs, *theta), dtype=float), shape)
+        with np.errstate(all="ignore"):  # non-finite values are reported by the callers
+            return np.broadcast_to(np.asarray(e(*xs, *theta), dtype=float), shape)
 
     return NumericEnergy(
         energy=energy,
