@@ -7,6 +7,7 @@ of coordinate arrays and a 1-D parameter array and broadcast.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 import numpy as np
@@ -60,8 +61,12 @@ def _unroll_powers(expr):
     )
 
 
+@lru_cache(maxsize=64)
 def numeric_energy(model) -> NumericEnergy:
     """Lambdify ``model`` into :class:`NumericEnergy`.
+
+    Cached per model (models are immutable), so repeated solver calls do
+    not lambdify again.
 
     Raises
     ------

@@ -38,6 +38,8 @@ class Engine:
         self.ne, self.grid, self.method = ne, grid, method
         self.D = ne.mu / ne.beta
         self._cache = {}
+        self._energy = {}
+        self._rates_prev = None
         self.P = np.array(P0, dtype=float)
         self.theta = np.atleast_1d(np.asarray(theta0, float)).copy()
         self.t = float(t0)
@@ -48,7 +50,13 @@ class Engine:
 
     # ------------------------------------------------------------ helpers
     def energy(self, theta):
-        return energy_on_grid(self.ne, self.grid, theta)
+        key = np.asarray(theta, float).tobytes()
+        e = self._energy.get(key)
+        if e is None:
+            if len(self._energy) > 8:
+                self._energy.clear()
+            e = self._energy[key] = energy_on_grid(self.ne, self.grid, theta)
+        return e
 
     def generator(self, theta):
         key = np.asarray(theta, float).tobytes()
@@ -86,8 +94,9 @@ class Engine:
             raise NumericalError(f"density became non-finite at t={self.t + dt:g}; expected finite values")
         theta1 = np.atleast_1d(np.asarray(theta1, float))
         E0, E1 = self.energy(self.theta), self.energy(theta1)
-        q0, s0 = self.rates(self.P, self.theta)
+        q0, s0 = self._rates_prev if self._rates_prev is not None else self.rates(self.P, self.theta)
         q1, s1 = self.rates(P1, theta1)
+        self._rates_prev = (q1, s1)
         self.W += float(np.sum(0.5 * (self.P + P1) * (E1 - E0)))
         self.Q += 0.5 * dt * (q0 + q1)
         self.S += 0.5 * dt * (s0 + s1)
@@ -99,6 +108,7 @@ class Engine:
         theta_new = np.atleast_1d(np.asarray(theta_new, float))
         self.W += float(np.sum(self.P * (self.energy(theta_new) - self.energy(self.theta))))
         self.theta = theta_new.copy()
+        self._rates_prev = None
         self._record()
 
     def _edge_mass(self):

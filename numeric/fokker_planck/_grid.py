@@ -11,6 +11,7 @@ to a user grid and says what is wrong and by how much.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -75,12 +76,12 @@ class Grid:
     def cell_volume(self) -> float:
         return float(np.prod(self.spacing))
 
-    @property
+    @cached_property
     def centres(self) -> tuple:
         """Cell-centre coordinates per axis (1-D arrays)."""
         return tuple(a + (np.arange(k) + 0.5) * h for a, k, h in zip(self.lower, self.cells, self.spacing))
 
-    @property
+    @cached_property
     def mesh(self) -> tuple:
         """Cell-centre coordinate arrays of shape ``shape`` (ij indexing)."""
         return tuple(np.meshgrid(*self.centres, indexing="ij"))
