@@ -109,9 +109,10 @@ def propagate(model, protocol, *, steps=200, grid=None, p0=None, u0=None, method
             eng.jump(jumps[t0][1])
         th0 = eng.theta
         th1 = jumps[t1][0] if t1 in jumps else protocol(t1)
-        eng.commit(eng.advance(eng.P, th0, th1, t1 - t0), th1, t1 - t0)
+        P1, stages = eng.advance(eng.P, th0, th1, t1 - t0)
+        eng.commit(P1, th1, t1 - t0, stages)
     if nodes[-1] in jumps:
         eng.jump(jumps[nodes[-1]][1])
     a = eng.arrays()
     return FokkerPlanckResult(**a, bias=None, density=eng.P, grid=g, beta=ne.beta, method="fokker-planck",
-                              schedule=protocol.name)
+                              schedule=protocol.name, dt=float(protocol.tau / steps))

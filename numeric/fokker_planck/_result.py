@@ -38,6 +38,10 @@ class FokkerPlanckResult:
         βW_ex − (Σ + KL(t) − KL(0)) (digest Sec. 4).
     bias : ndarray or None
         L(θ_t) − L̃(t) for training runs (None for prescribed protocols).
+    loss, approx_loss : ndarray or None
+        L(θ_t) and L̃(t) for training runs.
+    sample_var : ndarray
+        Variance of each coordinate under p(t).
     density : ndarray
         Final cell probabilities (shape ``grid.shape``).
     """
@@ -63,12 +67,20 @@ class FokkerPlanckResult:
     beta: float
     method: str = "fokker-planck"
     schedule: str = ""
+    sample_var: np.ndarray | None = None
+    loss: np.ndarray | None = None
+    approx_loss: np.ndarray | None = None
+    dt: float = float("nan")
+    warnings: tuple = ()
 
     def to_cli_dict(self) -> dict:
         """The ``simulate`` JSON keys of CLI.md (plus solver extras)."""
+        one = lambda a: float(a[0]) if np.size(a) == 1 else np.asarray(a, float).tolist()
+        series = lambda a: a[:, 0].tolist() if a.shape[1] == 1 else a.tolist()
         return {
-            "theta_final": self.theta[-1].tolist(),
-            "sample_mean_final": self.sample_mean[-1].tolist(),
+            "theta_final": one(self.theta[-1]),
+            "sample_mean_final": one(self.sample_mean[-1]),
+            "sample_variance_final": None if self.sample_var is None else one(self.sample_var[-1]),
             "work": float(self.work[-1]),
             "free_energy_change": float(self.free_energy[-1] - self.free_energy[0]),
             "excess_work": float(self.excess_work[-1]),
@@ -77,8 +89,8 @@ class FokkerPlanckResult:
             "minimal_excess_work": None,
             "trajectory": {
                 "times": self.times.tolist(),
-                "theta": self.theta.tolist(),
-                "sample_mean": self.sample_mean.tolist(),
+                "theta": series(self.theta),
+                "sample_mean": series(self.sample_mean),
                 "work": self.work.tolist(),
             },
             "heat": float(self.heat[-1]),
@@ -89,4 +101,6 @@ class FokkerPlanckResult:
             "grid": {"lower": list(self.grid.lower), "upper": list(self.grid.upper), "cells": list(self.grid.cells)},
             "method": self.method,
             "schedule": self.schedule,
+            "dt": float(self.dt),
+            "warnings": list(self.warnings),
         }

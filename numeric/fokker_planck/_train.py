@@ -46,11 +46,11 @@ def _apply_rate(rate, grad):
 
 def train(model, schedule, *, theta0, target, samples0=None, u0=None, particles=None, steps=200,
           method="fokker-planck", rng=None, grid=None, time_method="trbdf2", mass_tol=1e-8,
-          kick_substeps=16) -> FokkerPlanckResult:
+          kick_substeps=16, substeps=None, snapshots=0) -> FokkerPlanckResult:
     """Train θ by the persistent-chain gradient flow with the density on a grid.
 
-    Same signature as ``numeric.langevin.train``; ``samples0``,
-    ``particles`` and ``rng`` are accepted and ignored except that
+    Same signature as ``numeric.langevin.train``; ``particles``, ``rng``,
+    ``substeps`` and ``snapshots`` are accepted and ignored, and
     ``samples0`` (1-D models) is histogrammed on the grid as the initial
     density.  Each step is Heun (predictor–corrector) for θ with the
     density advanced by ``time_method`` along θ linear in the step:
@@ -127,13 +127,13 @@ def train(model, schedule, *, theta0, target, samples0=None, u0=None, particles=
         g0 = grad(a, P0)
         f0 = -_apply_rate(schedule.rate(t0, a), g0)
         pred = a + dt * f0
-        Pp = eng.advance(P0, a, pred, dt)
+        Pp, _ = eng.advance(P0, a, pred, dt)
         f1 = -_apply_rate(schedule.rate(t1, pred), grad(pred, Pp))
         b = a + dt / 2 * (f0 + f1)
         if not np.all(np.isfinite(b)):
             raise ParameterError(f"theta became non-finite at t={t1:g}; the learning rate is too large for the step")
-        P1 = eng.advance(P0, a, b, dt)
-        eng.commit(P1, b, dt)
+        P1, stages = eng.advance(P0, a, b, dt)
+        eng.commit(P1, b, dt, stages)
         Ltilde.append(Ltilde[-1] + float((b - a) @ (0.5 * (g0 + grad(b, P1)))))
         Ltrue.append(loss(b))
     for w in kicks.get(float(nodes[-1]), ()):
@@ -141,4 +141,5 @@ def train(model, schedule, *, theta0, target, samples0=None, u0=None, particles=
     arr = eng.arrays()
     bias = np.array(Ltrue) - np.array(Ltilde)
     return FokkerPlanckResult(**arr, bias=bias, density=eng.P, grid=g, beta=beta, method="fokker-planck",
-                              schedule=schedule.name)
+                              schedule=schedule.name, loss=np.array(Ltrue), approx_loss=np.array(Ltilde),
+                              dt=float(schedule.tau / steps))

@@ -196,3 +196,22 @@ def test_training_bias_equals_excess_work_nonlinear_theta():
         res.append(np.max(np.abs(r.bias - r.beta * r.excess_work)))
     assert abs(_slope(1.0 / np.array([20, 40, 80]), res) - 2.0) < ORDER_SLACK
     assert res[-1] < 1e-3 * abs(r.excess_work).max()
+
+
+@pytest.mark.parametrize("method", ["trbdf2", "euler"])
+def test_heat_from_stage_fluxes_closes_first_law_at_frozen_theta(method):
+    # after a quench θ is frozen: the heat integrated from the face fluxes with the stepper's stage
+    # weights must equal −Δ⟨E⟩ to round-off however large the step (ΔP = dt Σ b_s A P_s exactly)
+    m = double_well(beta=2, mu=1)
+    r = propagate(m, Protocol.step([-0.5], [0.7], 4.0), steps=4, grid=Grid((-3.0,), (3.0,), (200,)), method=method)
+    assert np.max(np.abs(r.first_law_residual)) < 1e-12 * np.max(np.abs(r.heat))
+    assert r.warnings == ()
+
+
+def test_under_resolved_energetics_are_flagged():
+    m = harmonic_trap(k=1, beta=1, mu=100)
+    s = Schedule("constant", lambda t, th: 10.0, 1.0)
+    coarse = train(m, s, theta0=[-10.0], target=[0.0], steps=20)
+    fine = train(m, s, theta0=[-10.0], target=[0.0], steps=400)
+    assert any("first-law residual" in w for w in coarse.warnings)
+    assert fine.warnings == ()
