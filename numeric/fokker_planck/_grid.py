@@ -169,13 +169,14 @@ def check_grid(ne, grid: Grid, thetas, *, mass_tol=1e-8, min_cells_per_scale=1.0
         )
 
 
-def auto_grid(ne, thetas, *, mass_tol=1e-10, cells_per_scale=10.0, min_cells=100, max_cells=None):
+def auto_grid(ne, thetas, *, mass_tol=1e-10, cells_per_scale=None, min_cells=100, max_cells=None):
     """Choose a reflecting grid for the Boltzmann densities at ``thetas``.
 
     The box grows until the probe-grid boundary carries < mass_tol, is then
     cut to the marginal quantiles (mass_tol/2, 1 − mass_tol/2), padded by
     10 %, and the cell count per axis is max(min_cells, extent·max sqrt(β|E''|)
-    ·cells_per_scale) (capped at ``max_cells``: 4000 in 1-D, 200 in 2-D).
+    ·cells_per_scale) with cells_per_scale = 10 in 1-D and 5 in 2-D by
+    default (capped at ``max_cells``: 4000 in 1-D, 400 in 2-D).
 
     Examples
     --------
@@ -187,7 +188,8 @@ def auto_grid(ne, thetas, *, mass_tol=1e-10, cells_per_scale=10.0, min_cells=100
     """
     thetas = [np.atleast_1d(np.asarray(t, float)) for t in thetas]
     d = ne.dim
-    max_cells = max_cells or (4000 if d == 1 else 200)
+    max_cells = max_cells or (4000 if d == 1 else 400)
+    cells_per_scale = cells_per_scale or (10.0 if d == 1 else 5.0)
     half = 2.0
     centre = np.zeros(d)
     for _ in range(40):
