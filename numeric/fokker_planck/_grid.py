@@ -217,9 +217,15 @@ def auto_grid(ne, thetas, *, mass_tol=1e-10, cells_per_scale=None, min_cells=100
     pad = 0.1 * (up - lo)
     lo, up = lo - pad, up + pad
     coarse = Grid(tuple(lo), tuple(up), (min_cells,) * d)
-    ratio, _, _ = _local_scale_violation(ne, thetas, coarse, mass_tol)
     cells = []
     for ax in range(d):
-        need = int(np.ceil(ratio * min_cells * cells_per_scale))
+        curv = 0.0  # max β|∂²E/∂x_ax²| where the density is non-negligible
+        for th in thetas:
+            e = np.array(ne.energy(coarse.mesh, th))
+            w = np.exp(-ne.beta * (e - e.min()))
+            w /= w.sum()
+            hess = _finite(ne.hess_diag(coarse.mesh, th), ne, th, coarse.mesh)[ax]
+            curv = max(curv, float(np.max(np.where(w > mass_tol, ne.beta * np.abs(hess), 0.0))))
+        need = int(np.ceil((up[ax] - lo[ax]) * np.sqrt(curv) * cells_per_scale))
         cells.append(int(min(max(min_cells, need), max_cells)))
     return Grid(tuple(lo), tuple(up), tuple(cells))

@@ -38,7 +38,8 @@ def test_auto_grid_2d_gaussian_union_bound():
     for th in thetas:
         bound = sum(_tail(g.lower[i], g.upper[i], th[i], cov[i, i]) for i in range(2))
         assert bound < 1e-10
-    assert max(g.spacing) * math.sqrt(3.0) <= 0.2 + 1e-12  # ≥ 5 cells per scale in 2-D; curvature K22 = 3
+    for i in range(2):  # ≥ 5 cells per local scale sqrt(1/(βK_ii)) along each axis in 2-D
+        assert g.spacing[i] * math.sqrt(K[i, i]) <= 0.2 + 1e-12
 
 
 def test_auto_grid_double_well_resolves_barrier_and_walls():
