@@ -21,6 +21,7 @@ import numpy as np
 from theory import ModelError, NumericalError, ParameterError
 
 from numeric.fokker_planck import Protocol, auto_grid, numeric_energy
+from numeric.fokker_planck._engine import time_nodes
 
 __all__ = ["WorkSample", "langevin_work", "sample_boltzmann"]
 
@@ -113,7 +114,7 @@ def langevin_work(model, protocol, *, particles, steps, rng, x0=None) -> WorkSam
         x = sample_boltzmann(model, start, particles, rng=rng)[None, :]
     else:
         x = np.array(x0, float).reshape(particles, ne.dim).T.copy()
-    nodes = np.union1d(np.linspace(0, protocol.tau, steps + 1), list(jumps))
+    nodes = time_nodes(protocol.tau, steps, list(jumps))
     E = lambda x, th: ne.energy(tuple(x), th)
     f = lambda x, th: -ne.mu * ne.grad_x(tuple(x), th)
     W = np.zeros(particles)

@@ -175,8 +175,21 @@ class Engine:
 
 
 def time_nodes(tau, steps, extra=()):
-    """linspace(0, τ, steps+1) merged with the jump/kick times in ``extra``."""
+    """linspace(0, τ, steps+1) merged with the jump/kick times in ``extra``.
+
+    An extra time within 1e-9·τ of a uniform node replaces that node (no
+    sliver steps), so jump times are always exact nodes.
+
+    >>> time_nodes(1.0, 4, [0.5 + 1e-12, 0.6]).tolist()
+    [0.0, 0.25, 0.500000000001, 0.6, 0.75, 1.0]
+    """
     if isinstance(steps, bool) or int(steps) != steps or steps < 1:
         raise ParameterError(f"steps must be a positive integer, got {steps!r}")
-    nodes = np.union1d(np.linspace(0.0, tau, int(steps) + 1), np.asarray(list(extra), float))
-    return nodes
+    nodes = list(np.linspace(0.0, tau, int(steps) + 1))
+    for e in sorted(float(x) for x in extra):
+        k = int(np.argmin([abs(n - e) for n in nodes]))
+        if abs(nodes[k] - e) <= 1e-9 * tau:
+            nodes[k] = e
+        else:
+            nodes.append(e)
+    return np.array(sorted(set(nodes)))
