@@ -66,6 +66,9 @@ def test_mass_conservation_and_positivity_long_run():
     r = propagate(m, Protocol.step([-0.8], [0.8], 50.0), steps=5, grid=grid, method="euler")
     assert r.min_density >= 0.0 and np.max(np.abs(r.mass - 1.0)) <= MACHINE_RTOL
     assert np.all(np.diff(r.entropy_production) >= 0)
+    # TR-BDF2 after the same quench: overshooting steps are halved (or redone with backward Euler)
+    r = propagate(m, Protocol.step([-0.8], [0.8], 1.0), steps=10, grid=grid)
+    assert r.min_density >= -1e-12
 
 
 # ------------------------------------------------------------- OU accuracy
@@ -205,7 +208,7 @@ def test_heat_from_stage_fluxes_closes_first_law_at_frozen_theta(method):
     m = double_well(beta=2, mu=1)
     r = propagate(m, Protocol.step([-0.5], [0.7], 4.0), steps=4, grid=Grid((-3.0,), (3.0,), (200,)), method=method)
     assert np.max(np.abs(r.first_law_residual)) < 1e-12 * np.max(np.abs(r.heat))
-    assert r.warnings == ()
+    assert not any("first-law" in w for w in r.warnings)
 
 
 def test_under_resolved_energetics_are_flagged():
