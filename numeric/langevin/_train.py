@@ -31,6 +31,7 @@ with L̃(0) = L(θ₀) and L(θ) = β(⟨E⟩_d(θ) − F(θ)).  Hence bias = L 
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings as _warnings
 
@@ -175,7 +176,7 @@ def train(
     theta = _as_vec("theta0", theta0, n)
     tgt = _as_vec("target", target, n)
     u0v = None if u0 is None else _as_vec("u0", u0, d)
-    th = thermo_for(model, tgt)
+    th = _cached_thermo(model, tuple(tgt.tolist()))
     if method == "exact" and not th.quadratic:
         raise ParameterError(
             f"method='exact' needs an energy quadratic in x (exact OU step); {model.energy} is not: use 'euler'"
@@ -290,6 +291,13 @@ def train(
     )
 
 
+@functools.lru_cache(maxsize=32)
+def _cached_thermo(model: EnergyModel, target: tuple) -> Thermo:
+    """Lambdified callables of ``model`` (cached: models are immutable)."""
+    return thermo_for(model, np.asarray(target, dtype=float))
+
+
+@functools.lru_cache(maxsize=32)
 def _gradient_is_theta_free(model: EnergyModel) -> bool:
     """True when ∂²E/∂θ² does not depend on x: then ∇̃L is θ-independent at frozen chains."""
     import sympy as sp

@@ -73,7 +73,7 @@ def work_figure(path, curves, *, title):
     ax.set_ylabel("cumulative excess work $W_{ex}$ (units of $k_BT$)")
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, title="lines: exact; dots: simulated", title_fontsize=8)
+    ax.legend(fontsize=8, title="lines: exact; dots: simulated (replica mean)", title_fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
