@@ -121,7 +121,8 @@ def run(out: Path, *, quick: bool, seed: int) -> list:
     checks.append(close_check("all/bias_equals_beta_excess_work", 0.0, max_bias_dev, 1e-9,
                               reason="max |bias - beta W_ex| over every run and row (beta = 1), kicks included; "
                                      "identity exact up to rounding", figure="all"))
-    checks.extend(_figure6(out, R=R, N=8 * N, steps=steps, seed=seed, why=why.replace(f"N={N}", f"N={8 * N}")))
+    checks.extend(_figure6(out, R=3 * R, N=8 * N, steps=steps, seed=seed,
+                           why=why.replace(f"R={R} runs of N={N}", f"R={3 * R} runs of N={8 * N}")))
     checks.extend(_script_schedule_check())
     return checks
 
