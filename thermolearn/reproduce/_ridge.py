@@ -20,8 +20,9 @@ def ridge_figure(path, res, *, title, target, theta0, var_eq, xlim=None):
 
     snaps, ts = res.snapshots[:, :, 0], res.snapshot_times
     tau = float(res.times[-1])
-    lo = min(snaps.min(), res.theta[:, 0].min(), target) - 1.0
-    hi = max(snaps.max(), res.theta[:, 0].max(), target) + 1.0
+    sd = float(np.sqrt(var_eq))
+    lo = min(snaps.min(), res.theta[:, 0].min(), target - 4 * sd, theta0 - 4 * sd) - 0.5
+    hi = max(snaps.max(), res.theta[:, 0].max(), target + 4 * sd, theta0 + 4 * sd) + 0.5
     if xlim is not None:
         lo, hi = xlim
     bins = np.linspace(lo, hi, 90)
@@ -34,8 +35,10 @@ def ridge_figure(path, res, *, title, target, theta0, var_eq, xlim=None):
     for i in range(len(ts) - 1, -1, -1):
         dens, _ = np.histogram(snaps[i], bins=bins, density=True)
         base = ts[i]
+        z = 2 + (len(ts) - i)
         ax.fill_between(centres, base, base - dens * scale, color=plt.cm.viridis(i / max(len(ts) - 1, 1)),
-                        alpha=0.75, lw=0.6, edgecolor="k", zorder=2 + (len(ts) - i))
+                        alpha=0.75, lw=0, zorder=z)
+        ax.plot(centres, np.where(dens > 0, base - dens * scale, np.nan), color="k", lw=0.5, zorder=z)
     ax.plot(xs, ts[0] - _gauss(xs, theta0, var_eq) * scale, "k--", lw=1.2, label=r"$p_m(x|\theta_0)$", zorder=100)
     ax.plot(xs, ts[-1] - _gauss(xs, target, var_eq) * scale, color="tab:blue", ls="--", lw=1.2,
             label=r"$p_d(x)$ = $p_m(x|\theta^*)$", zorder=100)
@@ -47,8 +50,8 @@ def ridge_figure(path, res, *, title, target, theta0, var_eq, xlim=None):
     ax.set_xlabel("x (samples) and θ (model)")
     ax.set_ylabel("training time t (down the page)")
     ax.set_title(title, fontsize=10)
-    ax.legend(loc="lower right", fontsize=8, framealpha=0.9)
-    fig.tight_layout()
+    fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=3, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
