@@ -110,6 +110,13 @@ def _quadratic(model, hess, energy, dE, drift, beta, mu, d, n, target):
     fc = sp.lambdify(ths, c, "numpy")
 
     def gaussian(th):
+        if d == 1:  # scalar fast path (no linalg calls per step)
+            a = float(np.asarray(fA(*th), dtype=float).reshape(-1)[0])
+            if not a > 0:
+                raise NumericalError(f"the energy's x-curvature is not positive at theta={list(th)} ({a}); "
+                                     "p_m is not normalisable there")
+            b1 = float(np.asarray(fb(*th), dtype=float).reshape(-1)[0])
+            return np.array([b1 / a]), np.array([[a]])
         Am = np.atleast_2d(np.asarray(fA(*th), dtype=float))
         w = np.linalg.eigvalsh(Am)
         if not np.all(w > 0):
@@ -128,6 +135,9 @@ def _quadratic(model, hess, energy, dE, drift, beta, mu, d, n, target):
 
     def free_energy(th):
         m, Am = gaussian(th)
+        if d == 1:
+            a = Am[0, 0]
+            return float(fc(*th)) - 0.5 * a * m[0] ** 2 + 0.5 * np.log(beta * a / (2 * np.pi)) / beta
         bm = Am @ m
         sign, logdet = np.linalg.slogdet(beta * Am / (2 * np.pi))
         return float(fc(*th)) - 0.5 * float(bm @ m) + 0.5 * logdet / beta
