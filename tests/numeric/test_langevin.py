@@ -19,7 +19,7 @@ from numeric.langevin import (
 )
 from numeric.schedule import Kick, Schedule
 from theory import ModelError, NumericalError, ParameterError
-from theory.models import harmonic_trap, quadratic_2d, quartic
+from theory.models import harmonic_trap, learnable_stiffness, quadratic_2d, quartic
 from tests.tolerances import MACHINE_RTOL, N_SIGMA, ORDER_SLACK
 
 
@@ -105,6 +105,13 @@ def test_bias_identity_general_energies(rng):
     r = train(q, sched, theta0=0.0, target=1.0, particles=300, steps=20, method="euler", rng=rng)
     assert abs(r.free_energy[-1] - r.free_energy[0]) > 0.02  # F depends on θ here (ΔF ≠ 0 is exercised)
     assert np.allclose(r.bias, r.excess_work, rtol=0, atol=16 * MACHINE_RTOL * 100)
+    # learnable stiffness θx²/2: quadratic in x (exact OU step) with F(θ) = ln(βθ/2π)/(2β)
+    ls = learnable_stiffness(beta=2, mu=1)
+    r = train(ls, Schedule("c", lambda t, th: 0.3, 1.0, (Kick(0.0, 0.1),)), theta0=1.0, target=2.0,
+              particles=300, steps=20, rng=rng)
+    F = np.log(2 * r.theta[:, 0] / (2 * np.pi)) / (2 * 2)
+    assert np.allclose(r.free_energy, F, rtol=MACHINE_RTOL, atol=MACHINE_RTOL)
+    assert np.allclose(r.bias, 2 * r.excess_work, rtol=0, atol=16 * MACHINE_RTOL * 100)
 
 
 def test_matrix_discontinuous_schedule_reaches_target_with_minimal_work():
@@ -265,3 +272,12 @@ def test_finite_particle_work_bias_matches_covariance_prediction():
     se = np.std(ws, ddof=1) / np.sqrt(len(ws))
     assert abs(np.mean(ws) - pred) <= N_SIGMA * se
     assert abs(np.mean(ws) - limit) > N_SIGMA * se  # the bias is resolved, so the check can fail
+
+
+def test_euler_instability_detected_during_the_run():
+    # learnable stiffness θx²/2: the curvature is θ.  Stable at θ0 = 1 and θ* = 20 (μθdt ≤ 0.5), but a
+    # huge learning rate throws θ far past θ* in one step (θ1 ≈ 1 + dt·η/2 ≈ 120, μθdt ≈ 3): refused mid-run
+    ls = learnable_stiffness(beta=1, mu=1)
+    with pytest.raises(NumericalError, match="became unstable"):
+        train(ls, constant_schedule(1e4, 1.0), theta0=1.0, target=20.0, particles=200, steps=40,
+              method="euler", rng=np.random.default_rng(0))
