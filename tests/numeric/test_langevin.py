@@ -281,3 +281,11 @@ def test_euler_instability_detected_during_the_run():
     with pytest.raises(NumericalError, match="became unstable"):
         train(ls, constant_schedule(1e4, 1.0), theta0=1.0, target=20.0, particles=200, steps=40,
               method="euler", rng=np.random.default_rng(0))
+
+
+def test_fig5_moment_reference_matches_digest_numbers():
+    # digest Sec. 9: Fig. 5 run θ(τ) = −0.0674, u(τ) = −2.1519, W = 15.923 (quoted to the last digit shown)
+    ref = trap_moments(slow_driving_schedule(beta=1, mu=5, k=1, tau=1), beta=1, mu=5, k=1, theta0=-10, target=0)
+    assert ref.theta[-1, 0] == pytest.approx(-0.0674, abs=5e-5)
+    assert ref.u[-1, 0] == pytest.approx(-2.1519, abs=5e-5)
+    assert ref.work[-1] == pytest.approx(15.923, abs=5e-4)

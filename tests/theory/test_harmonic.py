@@ -208,3 +208,12 @@ def test_digest_reference_numbers():
     assert W.subs({k: 1, mu: 5, tau: 1, H.Delta: 10}) == sp.Rational(100, 7)
     assert W.subs({k: 1, mu: 1, tau: 5, H.Delta: 1}) == sp.Rational(1, 7)
     assert H.continuous_work().subs({k: 1, mu: 1, tau: 1, H.u0: -10, H.target: 0}) == 25
+
+
+def test_fig1_closed_form_matches_digest_table():
+    # digest Sec. 5: continuous-time θ(t) of Fig. 1 at t = 0, 0.1, ..., 1 (2 decimals quoted)
+    quoted = [10, 11.93, 5.70, 0.09, -2.03, -1.63, -0.53, 0.18, 0.34, 0.20, 0.03]
+    th, _ = H.constant_rate_solution(underdamped=True)
+    f = sp.lambdify(t, th.subs({beta: 1, mu: 10, k: 1, eta: 10, H.theta0: 10, H.u0: -10, H.target: 0}))
+    for i, q in enumerate(quoted):
+        assert f(i / 10) == pytest.approx(q, abs=0.005 + 1e-12)  # rounding of the quoted values
