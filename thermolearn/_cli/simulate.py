@@ -138,20 +138,20 @@ def run(args) -> Output:
     theta0, target = _vector(args.theta0, "theta0"), _vector(args.target, "target")
     u0 = None if args.u0 is None else _vector(args.u0, "u0")
     method = args.method or ("exact" if model.is_quadratic() else "euler")
+    trainer = train
     if method == "fokker-planck":
-        try:
-            import numeric.fokker_planck  # noqa: F401
+        try:  # same signature as numeric.langevin.train (issue 5)
+            from numeric.fokker_planck import train as trainer
         except ImportError:
             raise ParameterError(
                 "--method fokker-planck needs numeric.fokker_planck (issue 5), which is not available in this build; "
                 "use --method exact or euler"
             ) from None
-        raise ParameterError("--method fokker-planck is not wired to simulate yet; use --method exact or euler")
     substeps = args.substeps if args.substeps == "auto" else _int(args.substeps)
     K = trap_stiffness(model)
     sched = _schedule(args.schedule, model, K, args, float(beta), float(mu))
-    res = train(model, sched, theta0=theta0, target=target, u0=u0, particles=args.particles, steps=args.steps,
-                method=method, rng=np.random.default_rng(args.seed), substeps=substeps)
+    res = trainer(model, sched, theta0=theta0, target=target, u0=u0, particles=args.particles, steps=args.steps,
+                  method=method, rng=np.random.default_rng(args.seed), substeps=substeps)
     pred, wmin, source = _predictions(args.schedule, sched, K, float(beta), float(mu), args.tau, theta0, target,
                                       None if u0 is None else np.asarray(u0))
     data = res.to_cli_dict()
