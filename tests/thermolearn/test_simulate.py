@@ -89,3 +89,11 @@ def test_fokker_planck_method_needs_issue5(capsys):
         d = json.loads(captured.out)
         for key in KEYS:
             assert key in d
+
+
+def test_continuous_prelagged_uses_closed_form(capsys):
+    # Fig. 3 (digest Sec. 6b): theta0 = -5, u0 = -10, mu = 1, tau = 1 -> W = c^2 tau/mu = 25
+    d = _json(capsys, ["simulate", "(x-theta)**2/2", "--schedule", "continuous", "--target", "0", "--theta0", "-5",
+                       "--u0", "-10", "--particles", "300", "--steps", "100"])
+    assert d["predicted_excess_work"] == 25.0 and "closed form" in d["prediction_source"]
+    assert d["minimal_excess_work"] is None  # no equilibrium start: the W_min bound is not stated

@@ -115,6 +115,12 @@ def _predictions(name, sched, K, beta, mu, tau, theta0, target, u0):
     wmin = float(delta @ K @ np.linalg.solve(mu * tau * K + 2 * np.eye(len(delta)), delta)) if eq else None
     if name == "discontinuous" and eq:
         return wmin, wmin, "closed form W_min = Delta^T K (mu tau K + 2)^-1 Delta"
+    if name == "continuous" and len(th0) == 1 and u0 is not None:
+        import theory.harmonic as H
+
+        sub = {H.k: float(K[0, 0]), H.mu: mu, H.tau: tau, H.u0: float(u0[0]), H.target: float(tg[0])}
+        if abs(float(H.continuous_initial_lag().subs(sub)) - th0[0]) <= 1e-9 * max(1.0, abs(th0[0])):
+            return float(H.continuous_work().subs(sub)), wmin, "closed form W = c^2 tau / mu (pre-lagged start)"
     ref = trap_moments(sched, beta=beta, mu=mu, k=K, theta0=th0, target=tg, u0=u0)
     return float(ref.work[-1]), wmin, "exact moment equations of the trap (noise-free ODE solve)"
 
