@@ -67,11 +67,18 @@ class Thermo:
 
 
 def _vec(fn, n_out):
+    def full(o, N):
+        o = np.asarray(o, dtype=float)
+        return o if o.shape == (N,) else np.broadcast_to(o, (N,))
+
     def call(X, th):
-        cols = [X[:, i] for i in range(X.shape[1])]
-        out = fn(*cols, *th)
-        return np.column_stack([np.broadcast_to(np.asarray(o, dtype=float), (X.shape[0],)) for o in out]) \
-            if n_out else np.broadcast_to(np.asarray(out, dtype=float), (X.shape[0],))
+        N = X.shape[0]
+        out = fn(*(X[:, i] for i in range(X.shape[1])), *th)
+        if not n_out:
+            return full(out, N)
+        if n_out == 1:
+            return full(out[0], N)[:, None]
+        return np.column_stack([full(o, N) for o in out])
     return call
 
 

@@ -229,8 +229,10 @@ def train(
         F = th.free_energy(theta)
         rows["t"].append(t)
         rows["theta"].append(theta.copy())
-        rows["mean"].append(X.mean(axis=0))
-        rows["var"].append(X.var(axis=0))
+        m = X.mean(axis=0)
+        rows["mean"].append(m)
+        dev = X - m
+        rows["var"].append(np.einsum("ij,ij->j", dev, dev) / X.shape[0])
         rows["W"].append(state["W"])
         rows["F"].append(F)
         rows["L"].append(th.beta * (state["Ed"] - F))
