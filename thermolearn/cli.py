@@ -20,6 +20,7 @@ __all__ = ["main", "COMMANDS"]
 COMMANDS: dict[str, str] = {
     "reproduce": "thermolearn._cli.reproduce",
     "derive": "thermolearn._cli.derive",
+    "simulate": "thermolearn._cli.simulate",
 }
 
 
