@@ -5,7 +5,8 @@ Always: ``energy`` E(x, θ), ``drift`` −μ∇ₓE and ``dE_dtheta`` ∂E/∂θ
 Sec. 7; provided by :mod:`theory.metric` of issue 4 when it is installed):
 ``fisher_information`` I = β² Cov_m(∂θE), ``friction_tensor`` ζ and
 ``learning_rate_matrix`` H(t) = [βζ + (τ − t) I]⁻¹.  For the harmonic trap
-E = k(x − θ)²/2 also the learning-rate schedules of digest Sec. 6:
+E = k(x − θ)²/2 also the learning-rate schedules of digest Sec. 6 (from
+:mod:`theory.harmonic`):
 ``eta_continuous`` η(t) = 1/(β(k(τ − t) + 1/μ)) (Sec. 6b) and
 ``eta_discontinuous`` η(t) = 1/(βk(τ − t + 2/(μk))) with kick weights
 ``kick_start`` = 1/(βk(μkτ + 2)) and ``kick_end`` = 1/(2βk) (Sec. 6a).
@@ -72,7 +73,10 @@ def _trap_stiffness(model: EnergyModel):
 def harmonic_schedules(model: EnergyModel) -> dict[str, sp.Expr]:
     """Optimal learning-rate schedules of the harmonic trap (digest Sec. 6).
 
-    Empty unless E = k(x − θ)²/2 (+ a θ-independent constant).
+    The closed forms of :mod:`theory.harmonic` (issue 3) —
+    ``continuous_schedule`` and ``optimal_schedule`` — with the model's k, β
+    and μ substituted.  Empty unless E = k(x − θ)²/2 (+ a θ-independent
+    constant).
 
     >>> from theory.models import harmonic_trap
     >>> s = harmonic_schedules(harmonic_trap(k=1, beta=1, mu=1))
@@ -82,12 +86,15 @@ def harmonic_schedules(model: EnergyModel) -> dict[str, sp.Expr]:
     k = _trap_stiffness(model)
     if k is None:
         return {}
-    b, m = model.beta, model.mu
+    import theory.harmonic as H
+
+    subs = {H.k: k, H.beta: model.beta, H.mu: model.mu, H.t: T, H.tau: TAU}
+    optimal = H.optimal_schedule()
     return {
-        "eta_continuous": 1 / (b * (k * (TAU - T) + 1 / m)),
-        "eta_discontinuous": 1 / (b * k * (TAU - T + 2 / (m * k))),
-        "kick_start": 1 / (b * k * (m * k * TAU + 2)),
-        "kick_end": 1 / (2 * b * k),
+        "eta_continuous": H.continuous_schedule().subs(subs),
+        "eta_discontinuous": optimal.rate.subs(subs),
+        "kick_start": optimal.kick_start.subs(subs),
+        "kick_end": optimal.kick_end.subs(subs),
     }
 
 

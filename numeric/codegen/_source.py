@@ -144,7 +144,7 @@ def _py_function(f: GeneratedFunction, printer, target: str) -> list[str]:
     if target == "mpmath":  # constant entries as mpf too, never bare Python ints
         parts = [f"mpmath.mpf({p})" if e.is_Number else p for p, e in zip(parts, reduced)]
     if target == "numpy":
-        lines.append(f"    return _pack([{', '.join(parts)}], {f.shape!r}, {', '.join(f.args)})")
+        lines.append(f"    return _pack([{', '.join(parts)}], {f.shape!r}, {', '.join(names)})")
     elif not f.shape:
         lines.append(f"    return {parts[0]}")
     elif len(f.shape) == 1:
@@ -163,7 +163,7 @@ def _arrays(*values):
 
 
 def _pack(components, shape, *args):
-    """Broadcast the components over the arguments; stack them last."""
+    """Broadcast the components over all the arguments; stack them last."""
     base = numpy.broadcast_shapes(*(a.shape for a in args))
     if shape == ():
         value = numpy.asarray(components[0], dtype=float)

@@ -276,3 +276,14 @@ def test_metric_matrices_generated_and_correct(target, monkeypatch, rng, tmp_pat
         mod = load_python_module(generate_source(model, "numpy"))
         got = mod.fisher_information(np.zeros(3), 0.0, 0.0, 0.0, beta=0.5, mu=1.0)
         np.testing.assert_allclose(got, np.broadcast_to(0.5 * np.array([[2, 1], [1, 3]]), (3, 2, 2)))
+
+
+def test_generated_trap_schedules_match_digest_numbers():
+    # digest Sec. 6a (Fig. 4, k = β = μ = τ = 1): η(t) = 1/(3 − t), kicks 1/3 and 1/2;
+    # Sec. 6b: continuous η(t) = 1/(β(k(τ − t) + 1/μ)) = 1/(2 − t)
+    mod = load_python_module(generate_source(harmonic_trap(k=1, beta=1, mu=1), "numpy"))
+    t = np.array([0.0, 0.25, 0.9])
+    np.testing.assert_allclose(mod.eta_discontinuous(0.0, 0.0, t=t, tau=1.0), 1 / (3 - t), rtol=MACHINE_RTOL)
+    np.testing.assert_allclose(mod.eta_continuous(0.0, 0.0, t=t, tau=1.0), 1 / (2 - t), rtol=MACHINE_RTOL)
+    assert float(mod.kick_start(0.0, 0.0, tau=1.0)) == pytest.approx(1 / 3, rel=MACHINE_RTOL)
+    assert float(mod.kick_end(0.0, 0.0)) == pytest.approx(1 / 2, rel=MACHINE_RTOL)
