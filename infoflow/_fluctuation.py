@@ -43,7 +43,7 @@ def forward_cgf(learner, N: int, alphas, interval=None, *, marginals=None) -> np
     """ln ⟨e^{−ασ}⟩ of the forward process, shape (len(alphas), |B|).
 
     >>> from infoflow import TwoStateLearner
-    >>> abs(forward_cgf(TwoStateLearner(), 5, [1.0])).max() < 1e-12
+    >>> bool(abs(forward_cgf(TwoStateLearner(), 5, [1.0])).max() < 1e-12)
     True
     """
     t0, t1 = _interval(N, interval)

@@ -154,7 +154,7 @@ def gaussian_closed_forms(learner: GaussianLearner, N: int) -> dict:
     ⟨σ_{X|Θ}⟩ = Σ_n (κ² e_n + q)/(2σ²), e_{n+1} = a² e_n + q,
     e_0 = v_0 + (m_0−μ_0)² + Var(D).
 
-    >>> round(gaussian_closed_forms(GaussianLearner(), 60)["M"][-1], 4)
+    >>> round(float(gaussian_closed_forms(GaussianLearner(), 60)["M"][-1]), 4)
     1.5415
     """
     if learner.c != 0 or learner.rho != 0:
