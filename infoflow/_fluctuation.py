@@ -50,20 +50,19 @@ def forward_cgf(learner, N: int, alphas, interval=None, *, marginals=None) -> np
     k = learner.kernels()
     P = two_state_marginals(learner, t1) if marginals is None else marginals
     E = k.energy
-    out = []
-    for a in np.atleast_1d(np.asarray(alphas, dtype=float)):
-        # kernels tilted once: Θ move [B, θ, x, θ'], X move [θ', x, x']
-        Tt = _powers(k.TB, 1 - a) * _powers(np.transpose(k.TB, (0, 3, 2, 1)), a)
-        Kt = k.K * np.exp(-a * (E[:, :, None] - E[:, None, :]))
-        w = _powers(P[t0], 1 - a)
-        logz = np.zeros(w.shape[0])
-        for _ in range(t0, t1):
-            w = np.einsum("Btx,Btxs,sxz->Bsz", w, Tt, Kt)
-            z = w.sum(axis=(1, 2))
-            w = w / z[:, None, None]
-            logz += np.log(z)
-        out.append(logz + np.log((w * _powers(P[t1], a)).sum(axis=(1, 2))))
-    return np.array(out)
+    a = np.atleast_1d(np.asarray(alphas, dtype=float))[:, None, None, None, None]
+    # kernels tilted once for every α: Θ move [α, B, θ, x, θ'], X move [α, θ', x, x']
+    Tt = _powers(k.TB[None], 1 - a) * _powers(np.transpose(k.TB, (0, 3, 2, 1))[None], a)
+    Kt = k.K[None] * np.exp(-a[..., 0] * (E[:, :, None] - E[:, None, :])[None])
+    w = _powers(P[t0][None], 1 - a[..., 0])             # [α, B, θ, x]
+    logz = np.zeros(w.shape[:2])
+    for _ in range(t0, t1):
+        w = np.einsum("aBtx,aBtxs->aBsx", w, Tt)
+        w = np.einsum("aBsx,asxz->aBsz", w, Kt)
+        z = w.sum(axis=(2, 3))
+        w = w / z[:, :, None, None]
+        logz += np.log(z)
+    return logz + np.log((w * _powers(P[t1][None], a[..., 0])).sum(axis=(2, 3)))
 
 
 def reverse_cgf(learner, N: int, alphas, interval=None, *, marginals=None) -> np.ndarray:
@@ -72,22 +71,21 @@ def reverse_cgf(learner, N: int, alphas, interval=None, *, marginals=None) -> np
     k = learner.kernels()
     P = two_state_marginals(learner, t1) if marginals is None else marginals
     E = k.energy
-    out = []
-    for a in np.atleast_1d(np.asarray(alphas, dtype=float)):
-        # reversed X move x' → x at θ': K_θ'(x|x') = K[θ', x', x], tilted by
-        # e^{−α Q̃} with the reversed heat Q̃ = E(x';θ') − E(x;θ') = −Q; array [θ', x', x]
-        Kr = k.K * np.exp(-a * (E[:, :, None] - E[:, None, :]))
-        # reversed Θ move θ' → θ at x: T(θ|θ',x)^{1−α} T(θ'|θ,x)^{α}, array [B, θ', x, θ]
-        Tr = _powers(k.TB, 1 - a) * _powers(np.transpose(k.TB, (0, 3, 2, 1)), a)
-        w = _powers(P[t1], 1 - a)                       # [B, θ', x']
-        logz = np.zeros(w.shape[0])
-        for _ in range(t0, t1):
-            w = np.einsum("Bsz,szx,Bsxt->Btx", w, Kr, Tr)
-            z = w.sum(axis=(1, 2))
-            w = w / z[:, None, None]
-            logz += np.log(z)
-        out.append(logz + np.log((w * _powers(P[t0], a)).sum(axis=(1, 2))))
-    return np.array(out)
+    a = np.atleast_1d(np.asarray(alphas, dtype=float))[:, None, None, None, None]
+    # reversed X move x' → x at θ': K_θ'(x|x') = K[θ', x', x], tilted by e^{−α Q̃} with the
+    # reversed heat Q̃ = E(x';θ') − E(x;θ') = −Q; array [α, θ', x', x]
+    Kr = k.K[None] * np.exp(-a[..., 0] * (E[:, :, None] - E[:, None, :])[None])
+    # reversed Θ move θ' → θ at x: T(θ|θ',x)^{1−α} T(θ'|θ,x)^{α}, array [α, B, θ', x, θ]
+    Tr = _powers(k.TB[None], 1 - a) * _powers(np.transpose(k.TB, (0, 3, 2, 1))[None], a)
+    w = _powers(P[t1][None], 1 - a[..., 0])              # [α, B, θ', x']
+    logz = np.zeros(w.shape[:2])
+    for _ in range(t0, t1):
+        w = np.einsum("aBsz,aszx->aBsx", w, Kr)
+        w = np.einsum("aBsx,aBsxt->aBtx", w, Tr)
+        z = w.sum(axis=(2, 3))
+        w = w / z[:, :, None, None]
+        logz += np.log(z)
+    return logz + np.log((w * _powers(P[t0][None], a[..., 0])).sum(axis=(2, 3)))
 
 
 @dataclass(frozen=True)
@@ -119,11 +117,10 @@ def fluctuation_check(learner, N: int, interval=None, alphas=(-0.5, 0.0, 0.25, 0
     t0, t1 = _interval(N, interval)
     P = two_state_marginals(learner, t1)
     al = tuple(float(a) for a in alphas)
-    gf = forward_cgf(learner, N, al, (t0, t1), marginals=P)
-    gr = reverse_cgf(learner, N, [1 - a for a in al], (t0, t1), marginals=P)
-    g1 = forward_cgf(learner, N, [1.0], (t0, t1), marginals=P)[0]
     h = 1e-5
-    d = forward_cgf(learner, N, [h, -h], (t0, t1), marginals=P)
+    g = forward_cgf(learner, N, al + (1.0, h, -h), (t0, t1), marginals=P)
+    gf, g1, d = g[:len(al)], g[len(al)], g[len(al) + 1:]
+    gr = reverse_cgf(learner, N, [1 - a for a in al], (t0, t1), marginals=P)
     k = learner.kernels()
     pB = k.pY @ k.pB_Y
     mean = float(pB @ (-(d[0] - d[1]) / (2 * h)))
