@@ -7,7 +7,8 @@ choice (M-info and the L-info candidates L1–L5, :data:`L_INFO`).
 * Networks: :func:`learning_dag`, :func:`is_d_separated`, :func:`dpi_theorems`,
   kernels on nodes (:func:`check_network`, :func:`discrete_joint`,
   :func:`gaussian_joint`, :func:`sample_network`).
-* Learners: :class:`GaussianLearner` (W1/W2), :class:`TwoStateLearner` (W4);
+* Learners: :class:`GaussianLearner` (W1/W2), :class:`TwoStateLearner` (W4),
+  :class:`DiscreteLearner` (any finite alphabets, user kernels);
   each builds its network and is analysed exactly (``.analyse(N)``).
 * Measures: :func:`entropy`, :func:`mutual_information` (discrete arrays),
   :func:`gaussian_entropy`, :func:`gaussian_mutual_information`, and the
@@ -18,6 +19,7 @@ choice (M-info and the L-info candidates L1–L5, :data:`L_INFO`).
 
 from ._bayesnet import check_network, discrete_joint, gaussian_joint, kernel_kind, sample_network
 from ._dag import DPIStatement, check_dag, dpi_theorems, is_d_separated, learning_dag
+from ._discrete import DiscreteLearner
 from ._enumerate import PathEnumeration, enumerate_paths
 from ._fluctuation import FluctuationCheck, fluctuation_check, forward_cgf, reverse_cgf
 from ._gaussian import GaussianLearner, gaussian_closed_forms, quasi_static_slope
@@ -36,7 +38,7 @@ from ._twostate import TwoStateKernels, TwoStateLearner
 from ._twostate_analysis import analyse_two_state, two_state_marginals
 
 __all__ = [
-    "DPIStatement", "FluctuationCheck", "GaussianLearner", "InfoflowAnalysis", "L_INFO",
+    "DPIStatement", "DiscreteLearner", "FluctuationCheck", "GaussianLearner", "InfoflowAnalysis", "L_INFO",
     "PathEnumeration", "TwoStateKernels", "TwoStateLearner",
     "analyse_gaussian", "analyse_two_state", "check_covariance", "check_dag", "check_network",
     "check_pmf", "discrete_joint", "dpi_theorems", "entropy", "enumerate_paths",

@@ -1,7 +1,7 @@
 """Brute-force enumeration of all trajectories of the two-state learner.
 
 The independent reference for the forward recursion and the tilted transfer
-matrices: every path Γ = (θ_{0:N}, x_{0:N}) is listed (4^{N+1} of them per
+matrices: every path Γ = (θ_{0:N}, x_{0:N}) is listed ((S_θ·S_x)^{N+1} of them per
 training set), with its probability P[Γ|B], the reversed-path probability
 P̃[Γ̃|B] built from the reversed kernels, and σ from the bookkeeping
 σ = ln P_0(θ_0,x_0|B) − ln P_N(θ_N,x_N|B) + Σ_n (Q_n + s^Θ_n)
@@ -67,7 +67,7 @@ class PathEnumeration:
 
 
 def enumerate_paths(learner, N: int) -> PathEnumeration:
-    """List every trajectory of ``learner`` (a :class:`TwoStateLearner`) over N steps.
+    """List every trajectory of a discrete learner (anything with ``kernels()``) over N steps.
 
     >>> from infoflow import TwoStateLearner
     >>> e = enumerate_paths(TwoStateLearner(), 2)
@@ -78,9 +78,13 @@ def enumerate_paths(learner, N: int) -> PathEnumeration:
         raise ParameterError(f"N must be an integer in 1..{MAX_ENUMERATION_N} for enumeration, got {N!r}")
     k = learner.kernels()
     T = N + 1
-    code = np.arange(4 ** T)
-    th = (code[:, None] >> (2 * np.arange(T))) & 1
-    x = (code[:, None] >> (2 * np.arange(T) + 1)) & 1
+    St, Sx = k.ppm.shape
+    S = St * Sx
+    if S ** T * k.TB.shape[0] > 2 ** 26:
+        raise ParameterError(f"N={N}: {S ** T} paths per training set is too many to enumerate")
+    code = np.arange(S ** T)
+    digit = (code[:, None] // S ** np.arange(T)) % S
+    th, x = digit // Sx, digit % Sx
     lnT, lnK, E = np.log(k.TB), np.log(k.K), k.energy
     t0, x0 = th[:, 0], x[:, 0]
     logp = np.log(k.p0[t0] * k.ppm[t0, x0])[None, :] + np.zeros((k.TB.shape[0], 1))
@@ -96,25 +100,25 @@ def enumerate_paths(learner, N: int) -> PathEnumeration:
     prob = np.exp(logp)
     nb = prob.shape[0]
     # boundary marginals P_0 and P_N given B, from the enumeration itself
-    end = th[:, N] * 2 + x[:, N]
-    PN = np.stack([np.bincount(end, weights=prob[i], minlength=4) for i in range(nb)])
+    end = th[:, N] * Sx + x[:, N]
+    PN = np.stack([np.bincount(end, weights=prob[i], minlength=S) for i in range(nb)]).reshape(nb, St, Sx)
     P0 = k.p0[:, None] * k.ppm
-    lnPN = np.log(np.where(PN > 0, PN, 1.0))[:, end]
+    lnPN = np.log(np.where(PN > 0, PN, 1.0))[:, th[:, N], x[:, N]]
     sigma = np.log(P0[t0, x0])[None, :] - lnPN + heat[None, :] + med
     prob_rev = np.exp(lnPN + logr)
     pB = k.pY @ k.pB_Y
     joint = pB[:, None] * prob
     # trajectory information: I(X_{0:N};B) and I(Θ_{0:N};B)
-    thc = (th << np.arange(T)).sum(axis=1)
-    xc = (x << np.arange(T)).sum(axis=1)
-    jx = np.stack([np.bincount(xc, weights=joint[i], minlength=2 ** T) for i in range(nb)])
-    jt = np.stack([np.bincount(thc, weights=joint[i], minlength=2 ** T) for i in range(nb)])
+    thc = (th * St ** np.arange(T)).sum(axis=1)
+    xc = (x * Sx ** np.arange(T)).sum(axis=1)
+    jx = np.stack([np.bincount(xc, weights=joint[i], minlength=Sx ** T) for i in range(nb)])
+    jt = np.stack([np.bincount(thc, weights=joint[i], minlength=St ** T) for i in range(nb)])
     L3 = mutual_information(jx / jx.sum(), 0, 1)
     Mt = mutual_information(jt / jt.sum(), 0, 1)
     # σ_{X|Θ}: needs P(x_N | θ_{0:N}) (marginal over B and x_{0:N-1})
-    key = thc * 2 + x[:, N]
-    jtx = np.bincount(key, weights=joint.sum(axis=0), minlength=2 ** (T + 1))
-    jt_all = np.bincount(thc, weights=joint.sum(axis=0), minlength=2 ** T)
+    key = thc * Sx + x[:, N]
+    jtx = np.bincount(key, weights=joint.sum(axis=0), minlength=St ** T * Sx)
+    jt_all = np.bincount(thc, weights=joint.sum(axis=0), minlength=St ** T)
     cond = np.where(jt_all[thc] > 0, jtx[key] / np.where(jt_all[thc] > 0, jt_all[thc], 1.0), 1.0)
     sxt = np.log(k.ppm[t0, x0]) - np.log(np.where(cond > 0, cond, 1.0)) + heat
     sxt_b = np.broadcast_to(sxt, prob.shape)

@@ -36,12 +36,12 @@ def _x_move(k, q):
 
 
 def two_state_marginals(learner, N: int) -> np.ndarray:
-    """P_n(θ, x | B) for n = 0..N, shape (N+1, |B|, 2, 2) (forward recursion)."""
+    """P_n(θ, x | B) for n = 0..N, shape (N+1, |B|, S_θ, S_x) (forward recursion)."""
     k = learner.kernels()
     pB = np.einsum("y,yB->B", k.pY, k.pB_Y)
     cond = np.einsum("t,tx->tx", k.p0, k.ppm)
-    out = np.empty((N + 1, pB.size, 2, 2))
-    P = np.broadcast_to(cond, (pB.size, 2, 2)).copy()
+    out = np.empty((N + 1, pB.size) + cond.shape)
+    P = np.broadcast_to(cond, (pB.size,) + cond.shape).copy()
     out[0] = P
     for n in range(N):
         P = np.einsum("Btx,Btxs,sxz->Bsz", P, k.TB, k.K)
@@ -50,14 +50,14 @@ def two_state_marginals(learner, N: int) -> np.ndarray:
 
 
 def analyse_two_state(learner, N: int) -> InfoflowAnalysis:
-    """Exact M-info, L-info candidates, flows and EPs of the two-state learner.
+    """Exact M-info, L-info candidates, flows and EPs of a discrete learner (two-state or general).
 
     Per move n (digest Result 4, β = 1):
     ΔI^Θ_n = I(X_n;Θ_{n+1}|B) − I(X_n;Θ_n|B);  s^Θ_n = ln T(θ'|θ,x;B)/T(θ|θ',x;B);
     Σ^Θ_n = ΔH(Θ|B) + ⟨s^Θ_n⟩ − ΔI^Θ_n;  ΔI^X_n = I(X_{n+1};Θ_{n+1}|B) − I(X_n;Θ_{n+1}|B);
     Q_n = E(x_n;θ_{n+1}) − E(x_{n+1};θ_{n+1});  Σ^X_n = ΔH(X|B) + ⟨Q_n⟩ − ΔI^X_n.
     L3 and σ_{X|Θ} need path marginals and are computed by enumeration only
-    for N ≤ 8 (NaN otherwise): see :func:`infoflow.enumerate_paths`.
+    while (S_θ·S_x)^{N+1}·|B| ≤ 2^20 (NaN otherwise): see :func:`infoflow.enumerate_paths`.
     """
     if isinstance(N, bool) or not isinstance(N, int) or N < 1:
         raise ParameterError(f"N must be an integer >= 1, got {N!r}")
@@ -96,7 +96,7 @@ def analyse_two_state(learner, N: int) -> InfoflowAnalysis:
     L4a = np.array(L4)
     e_end = float(np.einsum("yBtx,tx->", p, E)) - float(np.einsum("yBtx,tx->", start, E))
     L3 = Mtraj = sxt = float("nan")
-    if N <= 8:
+    if k.ppm.size ** (N + 1) * k.TB.shape[0] <= 2 ** 20:
         from ._enumerate import enumerate_paths
 
         paths = enumerate_paths(learner, N)
