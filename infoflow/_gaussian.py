@@ -56,6 +56,10 @@ class GaussianLearner:
         Feedback strength (0: variant A, 1: variant B).
     rho : float
         X memory, 0 ≤ ρ < 1 (0: fresh re-sampling).
+    theta_temperature : float or None
+        If given, Langevin-scaled Θ noise q = 2κT_Θ instead of the SGD
+        minibatch noise q = κ²s²/m (digest W2: then ⟨σ_X|Θ⟩ does not vanish
+        in the quasi-static limit but tends to T·T_Θ/σ²).
 
     >>> GaussianLearner().q
     0.010000000000000002
@@ -72,8 +76,11 @@ class GaussianLearner:
     m0: float = 0.0
     c: float = 0.0
     rho: float = 0.0
+    theta_temperature: float | None = None
 
     def __post_init__(self):
+        if self.theta_temperature is not None:
+            _pos("theta_temperature", self.theta_temperature)
         for name in ("kappa", "sigma", "s2", "tau2", "v0", "n_train", "batch"):
             _pos(name, getattr(self, name))
         for name in ("mu0", "m0", "c", "rho"):
@@ -90,7 +97,9 @@ class GaussianLearner:
 
     @property
     def q(self) -> float:
-        """Minibatch noise variance per step q = κ² s²/m."""
+        """Θ noise variance per step: q = κ² s²/m (SGD) or 2κT_Θ (Langevin-scaled)."""
+        if self.theta_temperature is not None:
+            return 2 * self.kappa * self.theta_temperature
         return self.kappa ** 2 * self.s2 / self.batch
 
     @property
@@ -118,7 +127,7 @@ class GaussianLearner:
         for n in range(N):
             coef = {f"th{n}": self.a}
             if explicit_batches:
-                G.nodes[f"b{n}"].update(coef={"B": 1.0}, intercept=0.0, noise_var=s.s2 / s.batch)
+                G.nodes[f"b{n}"].update(coef={"B": 1.0}, intercept=0.0, noise_var=self.q / k ** 2)
                 coef[f"b{n}"] = k
                 noise = 0.0
             else:
@@ -188,6 +197,9 @@ def quasi_static_slope(learner: GaussianLearner, T: float) -> float:
     """
     _pos("T", T)
     L = learner
+    if L.theta_temperature is not None:
+        raise ParameterError("the quasi-static slope needs SGD-scaled noise (q ∝ κ²); "
+                             f"theta_temperature={L.theta_temperature} gives q ∝ κ and a nonzero limit T·T_Θ/σ²")
     e0 = L.v0 + (L.m0 - L.mu0) ** 2 + L.var_d
     return e0 * (1 - math.exp(-2 * T)) / (4 * L.sigma ** 2) + T * L.s2 / (2 * L.batch * L.sigma ** 2)
 
