@@ -118,6 +118,7 @@ def analyse_gaussian(L, N: int) -> InfoflowAnalysis:
         telescoping_residual=float((dIt + dIx).sum()) - (J.I(xs[N], ths[N], "B") - J.I("x0", "th0", "B")),
         decomposition_residual=float((sgt + sgx).sum()) - sig_B,
         first_law_residual=energy_change - float(work.sum() - heat.sum()),
+        joint_entropy_given_B=np.array([J.H([t, x], "B") for t, x in zip(ths, xs)]),
     )
 
 

@@ -58,6 +58,16 @@ class InfoflowAnalysis:
     telescoping_residual: float
     decomposition_residual: float
     first_law_residual: float
+    joint_entropy_given_B: np.ndarray = None
+
+    def interval_entropy_production(self, t0: int, t1: int) -> float:
+        """Σ_{[t0,t1]} = H(Θ_t1,X_t1|B) − H(Θ_t0,X_t0|B) + Σ_{t0≤n<t1} ⟨Q_n + s^Θ_n⟩ (digest Result 4)."""
+        from theory._errors import ParameterError
+
+        if not (isinstance(t0, int) and isinstance(t1, int) and 0 <= t0 < t1 <= self.N):
+            raise ParameterError(f"interval must be integers 0 <= t0 < t1 <= N={self.N}, got ({t0!r}, {t1!r})")
+        H = self.joint_entropy_given_B
+        return float(H[t1] - H[t0] + self.heat[t0:t1].sum() + self.medium_theta[t0:t1].sum())
 
 
 

@@ -66,13 +66,14 @@ def analyse_two_state(learner, N: int) -> InfoflowAnalysis:
     lnT = np.log(k.TB)
     s_theta = lnT - np.transpose(lnT, (0, 3, 2, 1))           # [B, θ, x, θ']
     p = _initial(k)
-    M, Ith, L1, L2, L4 = [], [], [], [], []
+    M, Ith, L1, L2, L4, HJ = [], [], [], [], [], []
     ll = np.einsum("yz,tz->yt", k.target, -E)                  # E_{x*~p*_y}[ln p(x*|θ)]
 
     def record(p):
         M.append(I(p, 2, _B)); Ith.append(I(p, 2, _Y))
         L1.append(I(p, 3, _B)); L2.append(I(p, 3, _Y))
         L4.append(float(np.einsum("yBtx,yt->", p, ll)))
+        HJ.append(H(p, (2, 3), _B))
 
     record(p)
     start = p
@@ -110,4 +111,5 @@ def analyse_two_state(learner, N: int) -> InfoflowAnalysis:
         telescoping_residual=float((dIt + dIx).sum()) - (I(p, 3, 2, _B) - I(start, 3, 2, _B)),
         decomposition_residual=float((sgt + sgx).sum()) - sig_B,
         first_law_residual=e_end - float(work.sum() - heat.sum()),
+        joint_entropy_given_B=np.array(HJ),
     )

@@ -45,6 +45,13 @@ def test_w2_table(c, rho):
     for res in (r.identity_residual, r.telescoping_residual, r.decomposition_residual, r.first_law_residual):
         assert abs(res) <= MACHINE_RTOL * scale * 10
     assert r.sigma_theta.min() >= 0 and r.sigma_x.min() >= 0
+    # W2 rows "min per-move EP (Θ / X)" and "max ΔI^Θ", printed to 2 significant digits
+    mins = {(0.0, 0.0): (5.0e-3, 2.3e-4, -5.0e-3), (0.0, 0.6): (3.8e-3, 7.7e-4, -3.8e-3),
+            (1.0, 0.0): (2.26, 1.7e-2, -5.0e-2), (1.0, 0.6): (2.15, 1.4e-2, -1.9e-2)}[(c, rho)]
+    for got_v, ref_v in zip((r.sigma_theta.min(), r.sigma_x.min(), r.dI_theta.max()), mins):
+        # half a unit of the 2nd significant digit is <= 5 % of a value whose mantissa is >= 1
+        assert abs(got_v - ref_v) <= 0.051 * abs(ref_v), (got_v, ref_v)
+    assert abs(r.interval_entropy_production(0, 60) - r.sigma_given_B) <= MACHINE_RTOL * 100
     if c == 0:  # d-separation: ΔI^Θ ≤ 0 is a theorem in variant A
         assert r.dI_theta.max() <= 0
     # W2 trajectory DPI: holds in variant A, violated in variant B

@@ -64,9 +64,12 @@ def test_interval_entropy_production_table(c, lam):
     """Digest W4 interval EPs (λ = 0.6): [0,2], [1,3], [2,4]; IFT and DFT exact on every interval."""
     ref = {0.0: (0.656, 0.376, 0.279), 1.0: (1.080, 0.747, 0.639)}[c]
     L = TwoStateLearner(c=c, lam=lam)
+    r = L.analyse(4)
     for iv, val in zip(((0, 2), (1, 3), (2, 4)), ref):
         chk = fluctuation_check(L, 4, iv)
         assert _close(chk.mean_sigma, val, 3), (iv, chk.mean_sigma, val)
+        # entropy bookkeeping of the recursion = −d ln G_F/dα of the transfer matrices (difference step 1e-5)
+        assert abs(r.interval_entropy_production(*iv) - chk.mean_sigma) <= 1e-8
         assert chk.ift_residual <= 1e-13 and chk.dft_residual <= 1e-12
 
 
