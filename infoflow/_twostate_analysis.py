@@ -97,11 +97,16 @@ def analyse_two_state(learner, N: int) -> InfoflowAnalysis:
     L4a = np.array(L4)
     e_end = float(np.einsum("yBtx,tx->", p, E)) - float(np.einsum("yBtx,tx->", start, E))
     L3 = Mtraj = sxt = float("nan")
+    if np.allclose(k.K, k.K[:, :1, :]):
+        # fresh re-sampling: P(x_N|θ_{0:N}) = p(x_N|θ_N), so ⟨σ_{X|Θ}⟩ = H(X_N|Θ_N) − H(X_0|Θ_0) + Σ⟨Q_n⟩
+        sxt = H(p, 3, 2) - H(start, 3, 2) + float(heat.sum())
     if k.ppm.size ** (N + 1) * k.TB.shape[0] <= 2 ** 20:
         from ._enumerate import enumerate_paths
 
         paths = enumerate_paths(learner, N)
-        L3, Mtraj, sxt = paths.L3, paths.M_trajectory, paths.mean_sigma_x_given_theta
+        L3, Mtraj = paths.L3, paths.M_trajectory
+        if not np.isfinite(sxt):
+            sxt = paths.mean_sigma_x_given_theta
     return InfoflowAnalysis(
         N=N, M=np.array(M), I_theta_task=np.array(Ith), L1=np.array(L1), L2=np.array(L2),
         L3=L3, M_trajectory=Mtraj, L4=L4a - L4a[0], L5=np.concatenate([[0.0], np.cumsum(dIx)]),

@@ -82,6 +82,14 @@ def test_conditional_ep_given_theta_path():
     assert abs(g - 1.0) <= MACHINE_RTOL * 10
 
 
+@pytest.mark.parametrize("c", [0.0, 1.0])
+def test_fresh_resampling_conditional_ep_recursion_equals_enumeration(c):
+    """λ = 1: the O(N) formula H(X_N|Θ_N) − H(X_0|Θ_0) + Σ⟨Q⟩ equals the path-enumeration ⟨σ_X|Θ⟩."""
+    L = TwoStateLearner(c=c, lam=1.0)
+    assert abs(L.analyse(4).sigma_x_given_theta_path - enumerate_paths(L, 4).mean_sigma_x_given_theta) <= 1e-13
+    assert np.isfinite(L.analyse(40).sigma_x_given_theta_path)
+
+
 def test_fresh_resampling_conditional_ep_is_kl_per_jump():
     """λ = 1, variant A: ⟨σ_X|Θ⟩ = E[#jumps of Θ] · h·tanh(h/2) (digest W4 closed form for KL per jump);
     E[#jumps] from the forward marginals, ⟨σ_X|Θ⟩ by enumeration."""

@@ -23,11 +23,14 @@ _OPTIONS = {
     "tau2": ("tau2", "gaussian", float, "task prior variance (default 1)"),
     "v0": ("v0", "gaussian", float, "initial parameter variance (default 1)"),
     "rho": ("rho", "gaussian", float, "X memory 0 <= rho < 1 (default 0: fresh re-sampling)"),
+    "theta_temperature": ("theta_temperature", "gaussian", float,
+                          "Langevin-scaled Theta noise q = 2*kappa*T (default: SGD noise q = kappa^2 s2/m)"),
     "h": ("h", "two-state", float, "PPM field h (default 1.5)"),
     "gamma": ("gamma", "two-state", float, "Theta update probability (default 0.5)"),
     "J": ("J", "two-state", float, "data pull J (default 2)"),
     "Jx": ("Jx", "two-state", float, "model-sample push J_x (default 1)"),
     "lam": ("lam", "two-state", float, "X relaxation 0 < lam <= 1 (default 1: fresh re-sampling)"),
+    "n_bits": ("n_bits", "two-state", int, "training-set size in bits (default 2)"),
 }
 
 
@@ -37,6 +40,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--variant", choices=("A", "B"), default="A",
                         help="A: exact-gradient (no x_n -> theta_{n+1}); B: contrastive feedback (default A)")
     parser.add_argument("--steps", type=int, default=None, help="number of steps N (default 60 gaussian, 4 two-state)")
+    parser.add_argument("--p", type=float, nargs=2, default=None, metavar=("P0", "P1"),
+                        help="[two-state] Bernoulli parameter of the data bits for Y=0 and Y=1 (default 0.2 0.8)")
     parser.add_argument("--l-info", default="all", choices=("all", "L1", "L2", "L3", "L4", "L5"),
                         help="which learned-information candidate(s) to report (default all)")
     for opt, (_, model, typ, text) in _OPTIONS.items():
@@ -57,6 +62,10 @@ def _learner(args):
             raise ParameterError(f"option --{opt.replace('_', '-')} applies to {model}, not to {args.model}")
         values[field] = v
     values["c"] = 0.0 if args.variant == "A" else 1.0
+    if args.p is not None:
+        if args.model != "two-state":
+            raise ParameterError(f"option --p applies to two-state, not to {args.model}")
+        values["p"] = tuple(args.p)
     if args.model == "gaussian":
         return GaussianLearner(**values), 60 if args.steps is None else args.steps
     return TwoStateLearner(**values), 4 if args.steps is None else args.steps
@@ -69,7 +78,7 @@ def run(args) -> Output:
     from theory import ParameterError
 
     learner, N = _learner(args)
-    limit = 2000 if args.model == "gaussian" else 10 ** 6
+    limit = 1000 if args.model == "gaussian" else 10 ** 6
     if not 1 <= N <= limit:
         raise ParameterError(f"--steps must be an integer in 1..{limit} for {args.model}, got {N}")
     r = learner.analyse(N)
@@ -83,7 +92,14 @@ def run(args) -> Output:
         ft = {"method": "closed-form Gaussian integral", "ift_residual": abs(g - 1.0),
               "dft_residual": None, "mean_entropy_production": mean}
     names = list(L_INFO)[1:] if args.l_info == "all" else [args.l_info]
-    learned = {n: {"definition": L_INFO[n], "values": getattr(r, n)} for n in names}
+    import math
+
+    def finite_or_none(v):  # path quantities beyond the enumeration limit are NaN -> null
+        return None if isinstance(v, float) and not math.isfinite(v) else v
+
+    learned = {n: {"definition": L_INFO[n], "values": finite_or_none(getattr(r, n))} for n in names}
+    if "L3" in learned:
+        learned["L3"]["trajectory_M_info"] = finite_or_none(r.M_trajectory)
     dsep = [dataclasses.asdict(s) for s in dpi_theorems(learner.network(N))]
     data = {
         "model": args.model,
@@ -97,7 +113,7 @@ def run(args) -> Output:
         "entropy_production": {
             "theta_moves": r.sigma_theta, "x_moves": r.sigma_x,
             "total_given_B": r.sigma_given_B, "apparent": r.sigma_apparent,
-            "x_given_theta_path": r.sigma_x_given_theta_path,
+            "x_given_theta_path": finite_or_none(r.sigma_x_given_theta_path),
             "heat": r.heat, "theta_medium": r.medium_theta, "work": r.work,
         },
         "total_entropy_production": r.sigma_given_B,
@@ -119,11 +135,13 @@ def _text(d, r) -> str:
     for name, item in d["learned_information"].items():
         v = item["values"]
         v = v[-1] if hasattr(v, "__len__") else v
-        lines.append(f"  {name:<6} {item['definition']:<60} {v: .6f}")
+        shown = "n/a (path enumeration limit)" if v is None else f"{v: .6f}"
+        lines.append(f"  {name:<6} {item['definition']:<60} {shown}")
     ep = d["entropy_production"]
     lines += ["", f"  total EP given B          {ep['total_given_B']: .6f}",
               f"  apparent EP               {ep['apparent']: .6f}",
-              f"  EP of X given Theta path  {ep['x_given_theta_path']: .6f}",
+              f"  EP of X given Theta path  "
+              + ("n/a" if ep["x_given_theta_path"] is None else f"{ep['x_given_theta_path']: .6f}"),
               f"  min per-move EP Theta / X {r.sigma_theta.min(): .3e} / {r.sigma_x.min(): .3e}",
               f"  max Delta I^Theta         {r.dI_theta.max(): .3e}", ""]
     for k, v in d["identities"].items():
