@@ -24,6 +24,7 @@ from ._enumerate import PathEnumeration, enumerate_paths
 from ._fluctuation import FluctuationCheck, fluctuation_check, forward_cgf, reverse_cgf
 from ._gaussian import GaussianLearner, gaussian_closed_forms, quasi_static_slope
 from ._ksg import ksg_mutual_information
+from ._gaussian_ft import gaussian_dft
 from ._gaussian_analysis import analyse_gaussian, gaussian_ift, gaussian_sigma_form
 from ._measures import (
     check_covariance,
@@ -42,7 +43,7 @@ __all__ = [
     "PathEnumeration", "TwoStateKernels", "TwoStateLearner",
     "analyse_gaussian", "analyse_two_state", "check_covariance", "check_dag", "check_network",
     "check_pmf", "discrete_joint", "dpi_theorems", "entropy", "enumerate_paths",
-    "fluctuation_check", "forward_cgf", "gaussian_closed_forms", "gaussian_entropy", "gaussian_ift", "gaussian_sigma_form",
+    "fluctuation_check", "forward_cgf", "gaussian_closed_forms", "gaussian_dft", "gaussian_entropy", "gaussian_ift", "gaussian_sigma_form",
     "gaussian_joint", "gaussian_mutual_information", "information", "is_d_separated", "kernel_kind", "ksg_mutual_information",
     "learning_dag", "mutual_information", "quasi_static_slope", "reverse_cgf", "sample_network",
     "two_state_marginals",

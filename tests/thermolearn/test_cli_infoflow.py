@@ -35,6 +35,7 @@ def test_gaussian_json_defaults_are_w2(capsys):
     assert abs(d["total_entropy_production"] - 18.35) <= 5e-3
     assert list(d["learned_information"]) == ["L1"]
     assert d["fluctuation_theorems"]["ift_residual"] <= 1e-9
+    assert d["fluctuation_theorems"]["dft_residual"] <= 1e-8
 
 
 def test_text_output(capsys):
