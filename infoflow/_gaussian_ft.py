@@ -25,10 +25,13 @@ __all__ = ["gaussian_dft"]
 
 def _log_integral(A, b, c) -> float:
     A = 0.5 * (A + A.T)
-    sign, logdet = np.linalg.slogdet(A)
-    if sign <= 0 or np.linalg.eigvalsh(A).min() <= 0:
+    try:
+        chol = np.linalg.cholesky(A)
+    except np.linalg.LinAlgError:  # A not positive definite: the integral diverges
         return math.inf
-    return 0.5 * A.shape[0] * math.log(math.pi) - 0.5 * logdet + 0.25 * b @ np.linalg.solve(A, b) - c
+    logdet = 2.0 * np.log(np.diag(chol)).sum()
+    y = np.linalg.solve(chol, b)
+    return 0.5 * A.shape[0] * math.log(math.pi) - 0.5 * logdet + 0.25 * y @ y - c
 
 
 def _reversed_density(J, L, N):

@@ -153,8 +153,14 @@ def check_covariance(cov, name: str = "cov") -> np.ndarray:
     scale = max(1.0, float(np.abs(c).max()))
     if not np.allclose(c, c.T, rtol=0, atol=1e-12 * scale):
         raise ParameterError(f"{name} is not symmetric (max |C - C^T| = {np.abs(c - c.T).max():.3g})")
+    tol = 1e-12 * scale * c.shape[0]
+    try:  # Cholesky of C + tol·I succeeds iff C has no eigenvalue below −tol (cheap O(n³/3) test)
+        np.linalg.cholesky(c + tol * np.eye(c.shape[0]))
+        return c
+    except np.linalg.LinAlgError:
+        pass
     lam = float(np.linalg.eigvalsh(c).min())
-    if lam < -1e-12 * scale * c.shape[0]:
+    if lam < -tol:
         raise ParameterError(f"{name} is not positive semidefinite: smallest eigenvalue {lam:.6g} (expected >= 0)")
     return c
 
