@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from infoflow import GaussianLearner, gaussian_closed_forms, gaussian_ift, quasi_static_slope
 from tests.tolerances import MACHINE_RTOL, N_SIGMA
@@ -197,3 +199,20 @@ def test_detailed_fluctuation_theorem_closed_form(c, rho):
     assert abs(f[-1]) <= 1e-10  # integral FT
     f2, r2 = gaussian_dft(L, 6, (0.25, 0.75))
     assert abs(f2[0] - r2[1]) > 1e-3  # G_F(0.25) vs G_R(0.25): different unless the CGF is symmetric about ½
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(0.02, 0.6), st.floats(0.3, 2.0), st.floats(0.2, 3.0), st.sampled_from([0.0, 1.0]),
+       st.floats(0.0, 0.9), st.floats(0.2, 3.0), st.integers(1, 8))
+def test_properties_on_random_gaussian_learners(kappa, sigma, s2, c, rho, v0, N):
+    """Per-move EPs ≥ 0, Σ_|B ≥ 0, identities (1e-12 relative), IFT = 1 and ΔI^Θ ≤ 0 in variant A."""
+    L = GaussianLearner(kappa=kappa, sigma=sigma, s2=s2, c=c, rho=rho, v0=v0)
+    r = L.analyse(N)
+    scale = max(1.0, abs(r.sigma_apparent))
+    assert r.sigma_theta.min() >= -MACHINE_RTOL * scale and r.sigma_x.min() >= -MACHINE_RTOL * scale
+    for res in (r.identity_residual, r.telescoping_residual, r.decomposition_residual, r.first_law_residual):
+        assert abs(res) <= MACHINE_RTOL * scale * 10
+    if c == 0:
+        assert r.dI_theta.max() <= MACHINE_RTOL * scale
+    g, mean = gaussian_ift(L, N)
+    assert abs(g - 1.0) <= 1e-9 and abs(mean - r.sigma_given_B) <= 1e-9 * scale
