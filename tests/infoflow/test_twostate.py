@@ -198,3 +198,18 @@ def test_bad_parameters():
         enumerate_paths(TwoStateLearner(), 11)
     with pytest.raises(ParameterError, match="interval"):
         fluctuation_check(TwoStateLearner(), 4, (3, 2))
+
+
+@pytest.mark.parametrize("learner", [TwoStateLearner(), TwoStateLearner(c=1.0, gamma=0.8),
+                                     "gaussian-A", "gaussian-B"])
+def test_two_conditional_x_eps_relation_fresh_resampling(learner):
+    """Digest Result 4: with fresh re-sampling the per-move bipartite EP of X and the heat differ by the
+    information lost in the Θ move, Σ^X_n = ⟨Q_n⟩ + ΔI^Θ_n (to 1e-12), hence Σ^X_n ≤ ⟨Q_n⟩ in variant A."""
+    from infoflow import GaussianLearner
+
+    if isinstance(learner, str):
+        learner = GaussianLearner(kappa=0.3, c=0.0 if learner.endswith("A") else 1.0)
+    r = learner.analyse(6)
+    np.testing.assert_allclose(r.sigma_x, r.heat + r.dI_theta, rtol=0, atol=1e-12)
+    if learner.c == 0:
+        assert np.all(r.sigma_x <= r.heat + 1e-12)
