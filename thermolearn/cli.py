@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "reproduce": "thermolearn._cli.reproduce",
     "derive": "thermolearn._cli.derive",
     "simulate": "thermolearn._cli.simulate",
+    "infoflow": "thermolearn._cli.infoflow",
     "codegen": "thermolearn._cli.codegen",
     "verify": "thermolearn._cli.verify",
 }

@@ -17,10 +17,11 @@ from ._schedules import (
     slow_driving_schedule,
     stiffness_matrix,
 )
-from ._train import EULER_AUTO, EULER_WARN, train
+from ._kernel import euler_step, euler_step_quadratic, ou_step
+from ._train import EULER_AUTO, EULER_WARN, propagate, train
 
 __all__ = [
-    "train", "TrainingResult", "EULER_WARN", "EULER_AUTO",
+    "train", "propagate", "ou_step", "euler_step", "euler_step_quadratic", "TrainingResult", "EULER_WARN", "EULER_AUTO",
     "constant_schedule", "continuous_schedule", "discontinuous_schedule",
     "slow_driving_schedule", "lagged_ramp_schedule", "stiffness_matrix",
     "trap_moments", "TrapMoments",

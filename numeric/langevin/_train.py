@@ -42,6 +42,7 @@ from theory import EnergyModel, NumericalError, ParameterError
 
 from ..schedule import Schedule
 from ._result import TrainingResult
+from ._kernel import euler_step, euler_step_quadratic, ou_step
 from ._thermo import Thermo, thermo_for
 
 __all__ = ["train", "EULER_WARN", "EULER_AUTO"]
@@ -328,34 +329,83 @@ def _gradient_is_theta_free(model: EnergyModel) -> bool:
 
 def _langevin(th: Thermo, method, X, theta, dt, nsub, noise, rng):
     """Advance the chains in place by ``nsub`` steps of ``dt`` at frozen θ."""
+    kw = dict(mu=th.mu, beta=th.beta, dt=dt, rng=rng, noise=noise)
     if th.quadratic:
         m, A = th.gaussian(theta)
-    for _ in range(nsub):
-        rng.standard_normal(out=noise)
-        if method == "exact":
-            if th.d == 1:
-                a = A[0, 0]
-                decay = math.exp(-th.mu * a * dt)
-                sd = math.sqrt(-math.expm1(-2 * th.mu * a * dt) / (th.beta * a))
-                X -= m
-                X *= decay
-                noise *= sd
-                X += noise
-                X += m
-            else:
-                lam, V = np.linalg.eigh(A)
-                decay = np.exp(-th.mu * lam * dt)
-                sd = np.sqrt(-np.expm1(-2 * th.mu * lam * dt) / (th.beta * lam))
-                Y = (X - m) @ V
-                Y *= decay
-                Y += noise * sd
-                X[:] = m + Y @ V.T
-        else:
-            if th.quadratic:
-                step = (X - m) @ A  # A symmetric
-                step *= -th.mu * dt
-            else:
-                step = th.drift(X, theta) * dt
-            X += step
-            noise *= math.sqrt(2 * th.mu * dt / th.beta)
-            X += noise
+        step = ou_step if method == "exact" else euler_step_quadratic
+        for _ in range(nsub):
+            step(X, m, A, **kw)
+    else:
+        for _ in range(nsub):
+            euler_step(X, th.drift, theta, **kw)
+
+
+def propagate(model: EnergyModel, theta, X, *, steps: int, dt: float, method: str = "exact",
+              rng: np.random.Generator, mean_every: int = 0):
+    """Run the Langevin chains ``X`` (N, d) in place for ``steps`` steps of ``dt`` at frozen θ.
+
+    The sampler alone, without the learning bookkeeping of :func:`train`
+    (the kernel benchmarked against the numpy floor and sdeint).
+
+    Parameters
+    ----------
+    model : theory.EnergyModel
+        With numeric β, μ and constants.
+    theta : float or sequence
+    X : ndarray (N, d), float64, C-contiguous
+        Chains, overwritten.
+    steps : int
+    dt : float
+    method : {"exact", "euler"}
+        ``"exact"`` (OU transition) needs an energy quadratic in x.
+    rng : numpy.random.Generator
+    mean_every : int
+        If > 0, also return the chain mean every that many steps.
+
+    Returns
+    -------
+    ndarray or None
+        The recorded means, shape (steps // mean_every, d), or None.
+
+    Raises
+    ------
+    ParameterError, NumericalError
+        Bad arguments; Euler at μ·λmax·dt ≥ 2 (quadratic energies).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from theory.models import harmonic_trap
+    >>> X = np.full((100_000, 1), 5.0)
+    >>> _ = propagate(harmonic_trap(k=1, beta=1, mu=1), 0.0, X, steps=10, dt=1.0, rng=np.random.default_rng(1))
+    >>> bool(abs(X.mean()) < 0.02), bool(abs(X.var() - 1) < 0.02)
+    (True, True)
+    """
+    if not isinstance(model, EnergyModel):
+        raise ParameterError(f"model must be a theory.EnergyModel, got {type(model).__name__}")
+    if not isinstance(rng, np.random.Generator):
+        raise ParameterError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    if method not in ("exact", "euler"):
+        raise ParameterError(f"method must be 'exact' or 'euler', got {method!r}")
+    steps = _check_int("steps", steps, 0)
+    if not (np.isfinite(dt) and dt > 0):
+        raise ParameterError(f"dt must be positive and finite, got {dt!r}")
+    d = len(model.x)
+    if not (isinstance(X, np.ndarray) and X.dtype == np.float64 and X.ndim == 2 and X.shape[1] == d
+            and X.flags.c_contiguous):
+        raise ParameterError(f"X must be a C-contiguous float64 array of shape (N, {d})")
+    th_vec = _as_vec("theta", theta, len(model.theta))
+    th = _cached_thermo(model, tuple(th_vec.tolist()))
+    if method == "exact" and not th.quadratic:
+        raise ParameterError(f"method='exact' needs an energy quadratic in x; {model.energy} is not: use 'euler'")
+    if method == "euler" and th.quadratic:
+        c = th.mu * th.curvature(X, th_vec) * dt
+        if c >= 2.0:
+            raise NumericalError(f"Euler-Maruyama is unstable: mu*k*dt = {c:.3g} >= 2; use method='exact' or smaller dt")
+    noise = np.empty_like(X)
+    means = [] if mean_every > 0 else None
+    for i in range(steps):
+        _langevin(th, method, X, th_vec, dt, 1, noise, rng)
+        if means is not None and (i + 1) % mean_every == 0:
+            means.append(X.mean(axis=0))
+    return None if means is None else np.asarray(means)
