@@ -21,7 +21,7 @@ from theory import ParameterError
 from ._data import data_mean_function
 from ._field import metric_field
 from ._lambdify import numeric_model
-from ._quadrature import moments_quadrature
+from ._quadrature import moments_quadrature, support_1d
 from ._sampler import _mala
 
 __all__ = ["WorkResult", "simulate_protocol", "train_persistent", "free_energy"]
@@ -70,13 +70,23 @@ def _check(particles, steps, burn_in):
 
 
 def _equilibrate(nm, th, particles, burn_in, dt, rng):
-    x = np.zeros((particles, nm.d)) + 0.1 * rng.standard_normal((particles, nm.d))
+    """Equilibrium samples at θ: inverse-CDF on a fine grid (1-D) then MALA burn-in."""
+    th = np.atleast_1d(th)
+    if nm.d == 1:
+        be = lambda x: nm.beta * nm.energy(np.asarray(x, float)[..., None], th)  # noqa: E731
+        a, _, b, e0 = support_1d(be)
+        grid = np.linspace(a, b, 20001)
+        dens = np.exp(-(be(grid) - e0))
+        cdf = np.concatenate([[0], np.cumsum((dens[1:] + dens[:-1]) / 2)])
+        x = np.interp(rng.random(particles) * cdf[-1], cdf, grid)[:, None]
+    else:
+        x = np.zeros((particles, nm.d)) + 0.1 * rng.standard_normal((particles, nm.d))
     x, _ = _mala(nm, th, x, dt, rng, int(round(burn_in / dt)), "mala")
     return x
 
 
 def simulate_protocol(model, protocol, *, values=None, particles: int, steps: int, rng,
-                      burn_in: float = 10.0) -> WorkResult:
+                      burn_in: float = 2.0) -> WorkResult:
     """Drive equilibrated chains with a prescribed θ(t) (e.g. a :class:`GeodesicProtocol`)."""
     _check(particles, steps, burn_in)
     nm = numeric_model(model, values)
@@ -95,7 +105,7 @@ def simulate_protocol(model, protocol, *, values=None, particles: int, steps: in
 
 
 def train_persistent(model, schedule, *, theta0, target, values=None, particles: int, steps: int, rng,
-                     burn_in: float = 10.0) -> WorkResult:
+                     burn_in: float = 2.0) -> WorkResult:
     """Persistent-chain training θ̇ = −H∇̃L, ∇̃L = β(⟨∂θE⟩_d − ⟨∂θE⟩_s), data from p_m(θ*).
 
     ``schedule.rate(t, θ)`` gives a scalar η or a matrix H; each iteration does

@@ -15,7 +15,9 @@ from pathlib import Path
 __all__ = ["PAPERS", "run_paper"]
 
 #: --paper name -> section modules (imported lazily).
-PAPERS: dict[str, tuple[str, ...]] = {}
+PAPERS: dict[str, tuple[str, ...]] = {
+    "minimal-dissipation": ("thermolearn.reproduce.general_potentials",),
+}
 
 
 def run_paper(name: str, out: Path, *, quick: bool, seed: int, progress=None) -> list:
