@@ -23,7 +23,7 @@ def data_mean_function(model, target):
 
     >>> from theory.models import quartic
     >>> f = data_mean_function(quartic(beta=1, mu=1), np.array([0.0]))
-    >>> abs(f(np.array([2.0]))[0]) < 1e-12
+    >>> bool(abs(f(np.array([2.0]))[0]) < 1e-12)
     True
     """
     nm = numeric_model(model)

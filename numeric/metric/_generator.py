@@ -79,7 +79,7 @@ def friction_generator(model, theta, *, values=None, n: int = 801, box=None) -> 
 
     >>> from theory.models import harmonic_trap
     >>> r = friction_generator(harmonic_trap(k=1), 0.0, values={"beta": 1, "mu": 2}, n=801)
-    >>> abs(r.friction[0, 0] - 0.5) < 1e-4
+    >>> bool(abs(r.friction[0, 0] - 0.5) < 1e-4)
     True
     """
     nm = numeric_model(model, values)

@@ -100,7 +100,7 @@ def friction_autocorrelation(model, theta, *, values=None, chains: int = 2000, d
     >>> from theory.models import harmonic_trap
     >>> r = friction_autocorrelation(harmonic_trap(k=1), 0.0, values={"beta": 1, "mu": 1},
     ...     chains=400, duration=20.0, dt=0.02, burn_in=5.0, rng=np.random.default_rng(1))
-    >>> abs(r.friction[0, 0] - 1.0) < 4 * r.stderr[0, 0] + 1.0 / 20.0
+    >>> bool(abs(r.friction[0, 0] - 1.0) < 4 * r.stderr[0, 0] + 1.0 / 20.0)
     True
     """
     nm = numeric_model(model, values)
