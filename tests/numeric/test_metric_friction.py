@@ -70,14 +70,16 @@ def test_generator_friction_converges_to_quadrature(model, theta):
 
 @pytest.mark.parametrize("model,theta", [(quartic(), 0.0), (quartic(), 1.1), (double_well(), 0.0), (double_well(), -0.8)])
 def test_autocorrelation_friction_agrees(model, theta, rng):
-    # Cov(∫X dt)/(2T) has stat. error (stderr) and a bias ≤ ζ·τ_spec/T (reversible: ∫sC ≤ τ_spec ∫C);
-    # Euler–Maruyama dynamics error O(dt) with MALA keeping p_m exact: dt = 0.02 ≪ τ_R.
+    # Half-vs-whole covariance estimator: no O(τ_R/T) bias; statistical error `stderr`.
+    # Time discretisation (MALA step dt) biases ζ at first order: for an OU chain the AR(1) algebra gives
+    # a relative bias dt/(2τ); we allow 4x that with τ the generator's spectral relaxation time
+    # (measured at quartic θ=0: 0.748, 0.767, 0.782 for dt = 0.04, 0.02, 0.01 vs exact 0.792).
     q = moments_quadrature(model, theta, values=V).friction[0, 0]
     g = friction_generator(model, theta, values=V, n=801)
-    T = 30.0
-    r = friction_autocorrelation(model, theta, values=V, chains=1500, duration=T, dt=0.02, burn_in=5.0, rng=rng)
-    bias = q * g.spectral_relaxation_time / T
-    assert abs(r.friction[0, 0] - q) <= N_SIGMA * r.stderr[0, 0] + bias
+    dt = 0.01
+    r = friction_autocorrelation(model, theta, values=V, chains=1500, duration=20.0, dt=dt, burn_in=4.0, rng=rng)
+    disc = 4 * q * dt / (2 * g.spectral_relaxation_time)
+    assert abs(r.friction[0, 0] - q) <= N_SIGMA * r.stderr[0, 0] + disc
     assert r.acceptance > 0.99
 
 

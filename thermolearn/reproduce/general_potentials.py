@@ -119,7 +119,7 @@ def run(out: Path, *, quick: bool, seed: int) -> list:
             f"{fig_tag}/relative_gap_to_L2_shrinks", dev[0], dev[-1],
             reason=f"|W_ex*tau/L^2 - 1| at tau={taus[-1]:g} must be below its value at tau={taus[0]:g}", figure=fig_tag))
         ax = axes[ci]
-        ax.errorbar(taus, wt / L2, yerr=N_SIGMA * st / L2, marker="o", label="geodesic  $W_{ex}\\tau/\\mathcal{L}^2$")
+        ax.errorbar(taus, wt / L2, yerr=N_SIGMA * st / L2, marker="o", label="geodesic  $W_{ex}\\tau/\\mathcal{L}^2$ (±4 s.e.)")
         ax.plot(taus, np.array(wl) / L2, "s--", label="linear  $W_{ex}\\tau/\\mathcal{L}^2$")
         ax.axhline(1.0, color="k", lw=0.8, ls=":", label="geodesic slow-driving limit $\\mathcal{L}^2$")
         ax.axhline(lin_limit / L2, color="C1", lw=0.8, ls=":", label="linear slow-driving limit $\\Delta\\int\\zeta d\\theta$")
