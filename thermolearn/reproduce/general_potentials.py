@@ -42,7 +42,7 @@ def run(out: Path, *, quick: bool, seed: int) -> list:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from numeric.metric import moments_quadrature, geodesic_protocol, linear_protocol, simulate_protocol, train_persistent
+    from numeric.metric import metric_field, moments_quadrature, geodesic_protocol, linear_protocol, simulate_protocol, train_persistent
     from numeric.schedule import Schedule
 
     out = Path(out)
@@ -56,14 +56,15 @@ def run(out: Path, *, quick: bool, seed: int) -> list:
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
     for ci, (name, a, b) in enumerate(_CASES):
         model = _model(name)
+        field = metric_field(model)  # cached metric shared by every protocol below
         fig_tag = f"general/{name}"
 
         def sim(proto, k):
             return simulate_protocol(model, proto, particles=particles, steps=int(proto.tau * per_unit),
                                      rng=np.random.default_rng(seed + k))
 
-        geo = geodesic_protocol(model, a, b, tau_mid)
-        lin = linear_protocol(model, a, b, tau_mid)
+        geo = geodesic_protocol(field, a, b, tau_mid)
+        lin = linear_protocol(field, a, b, tau_mid)
         rg, rl = sim(geo, 1), sim(lin, 1)
         diff = rl.work_per_particle - rg.work_per_particle
         se = float(diff.std(ddof=1) / np.sqrt(len(diff)))
@@ -80,7 +81,7 @@ def run(out: Path, *, quick: bool, seed: int) -> list:
         rc = train_persistent(model, const, theta0=a, target=b, particles=pc,
                               steps=int(tau_mid * per_unit), rng=np.random.default_rng(seed + 2))
         reached = float(rc.theta[-1, 0])
-        geo_c = geodesic_protocol(model, a, reached, tau_mid)
+        geo_c = geodesic_protocol(field, a, reached, tau_mid)
         rgc = simulate_protocol(model, geo_c, particles=pc, steps=int(tau_mid * per_unit),
                                 rng=np.random.default_rng(seed + 2))  # same seed as the constant-eta run: paired
         dc = rc.work_per_particle - rgc.work_per_particle
@@ -100,8 +101,8 @@ def run(out: Path, *, quick: bool, seed: int) -> list:
         lin_limit = (b - a) * float(np.sum((zs[1:] + zs[:-1]) / 2 * np.diff(nodes)))  # τ·∫θ̇ζθ̇ of the ramp
         wt, wl, st = [], [], []
         for k, tau in enumerate(taus):
-            r = sim(geodesic_protocol(model, a, b, tau), 10 + k)
-            r_lin = sim(linear_protocol(model, a, b, tau), 10 + k)
+            r = sim(geodesic_protocol(field, a, b, tau), 10 + k)
+            r_lin = sim(linear_protocol(field, a, b, tau), 10 + k)
             wt.append(r.excess_work * tau)
             st.append(r.excess_work_stderr * tau)
             wl.append(r_lin.excess_work * tau)
