@@ -8,6 +8,7 @@ minimal-dissipation digest Sec. 7.
 """
 
 from ._closed import METRIC_KEYS, metric_closed_forms
+from ._general import metric_general_forms
 from ._flow import (
     T_SYMBOL,
     TAU_SYMBOL,
@@ -25,6 +26,7 @@ from ._metric import check_metric, fisher_information, friction_tensor, mean_dE_
 __all__ = [
     "METRIC_KEYS",
     "metric_closed_forms",
+    "metric_general_forms",
     "T_SYMBOL",
     "TAU_SYMBOL",
     "differential_symbols",
