@@ -24,7 +24,7 @@ __all__ = ["Dataset", "load_digits", "load_mnist", "read_idx", "write_idx", "mak
 
 # Type codes of the IDX format -> big-endian numpy dtypes.
 _IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
-_IDX_CODES = {np.dtype(v).newbyteorder("=").str: k for k, v in _IDX_TYPES.items()}
+_IDX_CODES = {(np.dtype(v).kind, np.dtype(v).itemsize): k for k, v in _IDX_TYPES.items()}
 
 
 class DataError(ParameterError):
@@ -157,7 +157,7 @@ def read_idx(path) -> np.ndarray:
 def write_idx(path, array, *, compress=False) -> Path:
     """Write ``array`` as an IDX file (used by tests and to export subsets)."""
     array = np.ascontiguousarray(array)
-    code = _IDX_CODES.get(array.dtype.str.replace("<", "=").replace(">", "=").replace("|", "="))
+    code = _IDX_CODES.get((array.dtype.kind, array.dtype.itemsize))
     if code is None:
         raise ParameterError(f"array dtype {array.dtype} has no IDX type code")
     header = bytes([0, 0, code, array.ndim]) + np.asarray(array.shape, dtype=">u4").tobytes()

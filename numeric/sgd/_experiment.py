@@ -31,7 +31,7 @@ from theory import ParameterError
 from ._data import Dataset
 from ._mlp import MLPSpec, ensemble_gradient, ensemble_predict, init_ensemble
 
-__all__ = ["SGDNoiseConfig", "SGDNoiseResult", "run_trials", "merge_results"]
+__all__ = ["SGDNoiseConfig", "SGDNoiseResult", "run_trials", "merge_results", "initial_state"]
 
 
 @dataclass(frozen=True)
@@ -243,13 +243,23 @@ def run_trials(data: Dataset, config: SGDNoiseConfig, seed: int, trial_ids=None)
     if m > n:
         raise ParameterError(f"batch_size must not exceed the {n} training examples, got {m}")
     ids = np.arange(config.trials) if trial_ids is None else np.asarray(trial_ids, dtype=int)
+    params, batch_rngs = initial_state(data, config, seed, ids)
+    return _train(data, config, config.spec(data), params, batch_rngs, ids)
+
+
+def initial_state(data: Dataset, config: SGDNoiseConfig, seed: int, trial_ids=None):
+    """θ₀ of the trials ``trial_ids`` and their minibatch Generators.
+
+    Trial k uses child k of ``SeedSequence(seed)``, itself split into an
+    initialisation stream and a minibatch stream.
+    """
+    ids = np.arange(config.trials) if trial_ids is None else np.asarray(trial_ids, dtype=int)
+    if ids.size == 0 or ids.min() < 0 or ids.max() >= config.trials:
+        raise ParameterError(f"trial_ids must be non-empty and lie in 0..{config.trials - 1}, got {ids.tolist()}")
     children = np.random.SeedSequence(int(seed)).spawn(config.trials)
     pairs = [children[k].spawn(2) for k in ids]  # (initialisation, minibatches) per trial
-    init_rngs = [np.random.default_rng(a) for a, _ in pairs]
-    batch_rngs = [np.random.default_rng(b) for _, b in pairs]
-    spec = config.spec(data)
-    params = init_ensemble(spec, init_rngs)
-    return _train(data, config, spec, params, batch_rngs, ids)
+    params = init_ensemble(config.spec(data), [np.random.default_rng(a) for a, _ in pairs])
+    return params, [np.random.default_rng(b) for _, b in pairs]
 
 
 def _train(data, config, spec, params, batch_rngs, ids):

@@ -16,6 +16,7 @@ __all__ = ["PAPERS", "run_paper"]
 
 #: --paper name -> section modules (imported lazily).
 PAPERS: dict[str, tuple[str, ...]] = {}
+PAPERS["sgd-thermodynamics"] = ("thermolearn.reproduce.sgd_thermodynamics",)
 
 
 def run_paper(name: str, out: Path, *, quick: bool, seed: int, progress=None) -> list:
