@@ -17,6 +17,7 @@ __all__ = ["main", "COMMANDS"]
 #: Subcommand name -> module implementing it (imported lazily).
 COMMANDS: dict[str, str] = {
     "reproduce": "thermolearn._cli.reproduce",
+    "sgd-noise": "thermolearn._cli.sgd_noise",
 }
 
 
