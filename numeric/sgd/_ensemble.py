@@ -13,6 +13,8 @@ A ``dask.distributed.Client`` is accepted directly (its
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from theory import ParameterError
@@ -31,6 +33,20 @@ def _as_executor(executor):
     raise ParameterError(
         f"executor must be a concurrent.futures.Executor, a dask Client or None, got {type(executor).__name__}"
     )
+
+
+def _validate(data, config):
+    if config.batch_size > data.n_train:
+        raise ParameterError(
+            f"batch_size must not exceed the {data.n_train} training examples, got {config.batch_size}"
+        )
+
+
+def _groups(config, chunks):
+    n_chunks = 2 if chunks is None else chunks
+    if isinstance(n_chunks, bool) or not isinstance(n_chunks, (int, np.integer)) or n_chunks < 1:
+        raise ParameterError(f"chunks must be a positive integer, got {chunks!r}")
+    return [g for g in np.array_split(np.arange(config.trials), min(int(n_chunks), config.trials)) if g.size]
 
 
 def run_ensemble(data: Dataset, config: SGDNoiseConfig, *, seed: int, executor=None,
@@ -61,24 +77,22 @@ def run_ensemble(data: Dataset, config: SGDNoiseConfig, *, seed: int, executor=N
     >>> res.noise_var.shape, res.diverged
     ((3, 4), False)
     """
-    if config.batch_size > data.n_train:
-        raise ParameterError(
-            f"batch_size must not exceed the {data.n_train} training examples, got {config.batch_size}"
-        )
-    ex = _as_executor(executor)
-    if ex is None:
-        return run_trials(data, config, seed)
-    n_chunks = 2 if chunks is None else int(chunks)
-    if n_chunks < 1:
-        raise ParameterError(f"chunks must be a positive integer, got {chunks!r}")
-    groups = [g for g in np.array_split(np.arange(config.trials), min(n_chunks, config.trials)) if g.size]
-    futures = [ex.submit(run_trials, data, config, int(seed), g) for g in groups]
-    return merge_results([f.result() for f in futures])
+    return run_batch_sizes(data, config, (config.batch_size,), seed=seed, executor=executor,
+                           chunks=chunks)[config.batch_size]
 
 
 def run_batch_sizes(data: Dataset, config: SGDNoiseConfig, batch_sizes=(1, 10, 100), *, seed: int,
                     executor=None, chunks=None) -> dict[int, SGDNoiseResult]:
-    """One ensemble per batch size (same seed: same initialisations), keyed by m."""
+    """One ensemble per batch size (same seed: same initialisations), keyed by m.
+
+    ``config`` is one :class:`SGDNoiseConfig` (its ``batch_size`` replaced by
+    each m) or a mapping m -> config (then ``batch_sizes`` is its keys), for
+    settings that differ between batch sizes such as ``measure_every``.
+    With an executor, every (batch size, chunk of trials) task is submitted
+    before any result is awaited, so all workers stay busy.
+    """
+    if isinstance(config, dict):
+        batch_sizes = list(config)
     sizes = [int(m) for m in batch_sizes]
     if not sizes:
         raise ParameterError("batch_sizes must name at least one batch size")
@@ -87,7 +101,13 @@ def run_batch_sizes(data: Dataset, config: SGDNoiseConfig, batch_sizes=(1, 10, 1
             raise ParameterError(
                 f"batch size {m} must lie in 1..{data.n_train} (the number of training examples)"
             )
-    from dataclasses import replace
-
-    return {m: run_ensemble(data, replace(config, batch_size=m), seed=seed, executor=executor, chunks=chunks)
-            for m in sizes}
+    base = config if isinstance(config, dict) else {m: config for m in sizes}
+    configs = {m: replace(base[m], batch_size=m) for m in sizes}
+    for cfg in configs.values():
+        _validate(data, cfg)
+    ex = _as_executor(executor)
+    if ex is None:
+        return {m: run_trials(data, cfg, seed) for m, cfg in configs.items()}
+    futures = {m: [ex.submit(run_trials, data, cfg, int(seed), g) for g in _groups(cfg, chunks)]
+               for m, cfg in configs.items()}
+    return {m: merge_results([f.result() for f in fs]) for m, fs in futures.items()}

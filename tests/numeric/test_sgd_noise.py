@@ -136,7 +136,7 @@ def test_diverging_learning_rate_stops_cleanly(digits):
 
 
 def test_bad_input_is_rejected(digits):
-    with pytest.raises(ParameterError, match="batch_size must not exceed the 1438"):
+    with pytest.raises(ParameterError, match="batch size 2000 must lie in 1..1438"):
         run_ensemble(digits, _cfg(batch_size=2000), seed=0)
     with pytest.raises(ParameterError, match="batch size 5000"):
         run_batch_sizes(digits, _cfg(), batch_sizes=(1, 5000), seed=0)

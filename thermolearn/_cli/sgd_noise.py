@@ -41,6 +41,8 @@ def configure(parser) -> None:
     parser.add_argument("--width", type=int, default=200, help="hidden width (default 200)")
     parser.add_argument("--depth", type=int, default=4, help="affine layers (default 4 = 3 hidden + output)")
     parser.add_argument("--activation", choices=("relu", "tanh"), default="relu")
+    parser.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                        help="floating type (default float32: half the cost, rounding far below the statistics)")
     parser.add_argument("--epoch-shuffling", action="store_true", help="sample without replacement, per epoch")
     parser.add_argument("--measure-every", type=int, default=20, help="measure eta every so many steps (default 20)")
     parser.add_argument("--t0", type=int, default=None, help="autocorrelation origin (default steps/2)")
@@ -115,7 +117,7 @@ def run(args) -> Output:
                          width=args.width, depth=args.depth, activation=args.activation,
                          replacement=not args.epoch_shuffling, measure_every=args.measure_every,
                          t0=min(t0, max(args.steps - args.max_lag - 1, 0)), max_lag=args.max_lag,
-                         eval_every=max(1, args.steps // 20))
+                         eval_every=max(1, args.steps // 20), dtype=args.dtype)
     with _executor(args.executor, args.workers) as ex:
         results = run_batch_sizes(data, cfg, sizes, seed=args.seed, executor=ex)
     first = next(iter(results.values()))

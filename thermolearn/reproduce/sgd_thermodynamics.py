@@ -36,16 +36,23 @@ N_SIGMA = 4.0  # statistical checks: |estimate − truth| ≤ 4 standard errors
 RATIO_TOL = 0.05  # the issue's 5 % agreement of measured and predicted variance
 
 
-def settings(quick: bool):
-    """(config, batch sizes) of the full experiment or of ``--quick``."""
+def settings(quick: bool) -> dict:
+    """Config per batch size, of the full experiment or of ``--quick``.
+
+    m = 1 is measured every 5 steps, the others every 20 (40 quick): the
+    single-example noise ||η||² is heavy-tailed (coefficient of variation
+    ≈ 2 once most examples are fitted), so resolving 5 % needs ~10⁴
+    draws of it; m ≥ 10 averages that away.
+    """
     from numeric.sgd import SGDNoiseConfig
 
     if quick:
-        cfg = SGDNoiseConfig(steps=600, trials=20, width=48, learning_rate=0.03, measure_every=10,
-                             t0=300, max_lag=10, eval_every=50)
+        cfg = SGDNoiseConfig(steps=2000, trials=20, width=100, measure_every=40, t0=1000, max_lag=10,
+                             eval_every=100, dtype="float32")
     else:
-        cfg = SGDNoiseConfig()
-    return cfg, (1, 10, 100)
+        cfg = SGDNoiseConfig(dtype="float32")
+    return {1: replace(cfg, batch_size=1, measure_every=5), 10: replace(cfg, batch_size=10),
+            100: replace(cfg, batch_size=100)}
 
 
 def _epoch_config(quick: bool):
@@ -65,19 +72,24 @@ def run(out: Path, *, quick: bool, seed: int, mnist=None, executor=None) -> list
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     data = load_mnist(mnist, n_train=2000, n_test=1000) if mnist else load_digits(seed=seed)
-    cfg, sizes = settings(quick)
-    results = run_batch_sizes(data, cfg, sizes, seed=seed, executor=executor)
+    configs = settings(quick)
     small = make_dataset(data.x_train[:250], data.y_train[:250], test_fraction=0.2, seed=seed,
                          n_classes=data.n_classes, name=data.name + "-subset")
+    if executor is None:  # two single-threaded BLAS workers: the 2-core budget of the issue
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=2) as pool:
+            return run(out, quick=quick, seed=seed, mnist=mnist, executor=pool)
+    results = run_batch_sizes(data, configs, seed=seed, executor=executor)
     epoch = run_ensemble(small, _epoch_config(quick), seed=seed + 1, executor=executor)
-    checks = _checks(results, epoch, data.name)
+    checks = _checks(results, epoch, data.name, quick)
     from ._sgd_figure import draw
 
     draw(out / "fig4_1_sgd_noise.png", out / "fig4_1_reservoir.png", results)
     return checks
 
 
-def _checks(results, epoch, dataset) -> list:
+def _checks(results, epoch, dataset, quick=False) -> list:
     from numeric.sgd import batch_scaling, reservoir_comparison, whiteness
 
     fig = "Figure 4.1"
@@ -87,10 +99,13 @@ def _checks(results, epoch, dataset) -> list:
             checks.append(bound_check(f"fig4.1/m={m}/no_divergence", 0, 1, reason=res.message, figure=fig))
             continue
         ratio, se = res.variance_ratio()
+        tol = max(RATIO_TOL, N_SIGMA * se) if quick else RATIO_TOL
         checks.append(close_check(
-            f"fig4.1/m={m}/variance_vs_trSigma1", 1.0, ratio, RATIO_TOL,
-            reason=(f"issue: measured mean C(t,t) within 5% of tr Sigma1/(P m); statistical s.e. of the "
-                    f"ratio {se:.3g} over K={res.trials} trials x {res.steps.size} steps"), figure=fig))
+            f"fig4.1/m={m}/variance_vs_trSigma1", 1.0, ratio, tol,
+            reason=(f"issue: measured mean C(t,t) within 5% of tr Sigma1/(P m)"
+                    + (f" (--quick: or {N_SIGMA:g} s.e. if larger)" if quick else "")
+                    + f"; statistical s.e. of the ratio {se:.3g} over K={res.trials} trials x "
+                    f"{res.steps.size} measured steps"), figure=fig))
         w = whiteness(res)
         checks.append(close_check(
             f"fig4.1/m={m}/white_noise_rho_lags>=1", 0.0, w.mean, N_SIGMA * w.mean_se,
