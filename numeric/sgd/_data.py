@@ -12,6 +12,7 @@ the data in C order.
 
 from __future__ import annotations
 
+import functools
 import gzip
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,11 +111,19 @@ def load_digits(*, test_fraction=0.2, seed=0) -> Dataset:
     >>> d.n_train + d.x_test.shape[0], d.n_features, d.n_classes
     (1797, 64, 10)
     """
+    x, y = _digits_arrays()
+    return make_dataset(x, y, test_fraction=test_fraction, seed=seed, n_classes=10, name="digits")
+
+
+@functools.lru_cache(maxsize=1)
+def _digits_arrays():
     from sklearn.datasets import load_digits as _sk_digits
 
     bunch = _sk_digits()
-    return make_dataset(bunch.data / 16.0, bunch.target, test_fraction=test_fraction, seed=seed,
-                        n_classes=10, name="digits")
+    x, y = bunch.data / 16.0, bunch.target.astype(np.int64)
+    x.setflags(write=False)
+    y.setflags(write=False)
+    return x, y
 
 
 def _open(path: Path):
