@@ -15,6 +15,12 @@ def _color(m, i):
     return _COLORS.get(m, f"C{i}")
 
 
+def _windows(steps, *series, bins=25):
+    """Means over ``bins`` consecutive windows of measured steps (smooths the scatter of single steps)."""
+    idx = [w for w in np.array_split(np.arange(steps.size), max(1, min(bins, steps.size))) if w.size]
+    return [np.array([s[w].mean() for w in idx]) for s in (steps, *series)]
+
+
 def draw(path: Path, reservoir_path: Path, results: dict) -> tuple[Path, Path]:
     """Panels a–d of Figure 4.1 into ``path``; T_Θ and reservoir models into ``reservoir_path``."""
     import matplotlib
@@ -38,8 +44,10 @@ def draw(path: Path, reservoir_path: Path, results: dict) -> tuple[Path, Path]:
         b.plot(res.eval_steps, mean, color=col, label=f"m={m}")
         b.fill_between(res.eval_steps, mean - np.sqrt(var), mean + np.sqrt(var), color=col, alpha=0.25)
         # c) noise variance averaged over parameters, and the prediction
-        c.semilogy(res.steps, res.variance(), color=col, lw=1.2, label=f"m={m} measured")
-        c.semilogy(res.steps, res.predicted(), color=col, lw=1, ls=":", label=f"m={m} tr$\\Sigma_1$/(P m)")
+        c.semilogy(res.steps, res.variance(), color=col, lw=0.5, alpha=0.3)
+        ws, wv, wp = _windows(res.steps, res.variance(), res.predicted())
+        c.semilogy(ws, wv, color=col, lw=1.6, marker="o", ms=3, label=f"m={m} measured (window means)")
+        c.semilogy(ws, wp, color="k", lw=1, ls=":", label="tr$\\Sigma_1$/(P m)" if i == 0 else None)
         if res.max_full_grad.size:
             ref = max(ref, float(res.max_full_grad.max()))
         # d) normalised autocorrelation with its ±2 s.e. band
@@ -60,7 +68,7 @@ def draw(path: Path, reservoir_path: Path, results: dict) -> tuple[Path, Path]:
           xlabel="lag t' − t₀ (steps)", ylabel=r"$\rho(t_0, t'-t_0)$", ylim=(-0.15, 1.05))
     for axis in (a, b, d):
         axis.legend(fontsize=8)
-    c.legend(fontsize=7, ncol=2, loc="center right", framealpha=0.9)
+    c.legend(fontsize=7, ncol=2, loc="upper right", bbox_to_anchor=(1.0, 0.9), framealpha=0.9)
     fig.suptitle(f"SGD noise, {first.n_train} training examples, P = {first.dim_theta} parameters, "
                  f"K = {first.trials} trials, r = {first.config.learning_rate}")
     fig.tight_layout()
@@ -72,12 +80,15 @@ def draw(path: Path, reservoir_path: Path, results: dict) -> tuple[Path, Path]:
         col = _color(m, i)
         rc = reservoir_comparison(res)
         t_ax.semilogy(rc.steps, rc.temperature, color=col, label=f"m={m}")
-        e_ax.plot(rc.steps, rc.measured / rc.realistic, color=col, label=f"m={m} realistic (state-dependent)")
-        e_ax.plot(rc.steps, rc.measured / rc.naive, color=col, ls="--", label=f"m={m} naive (fixed $T_\\Theta$)")
+        ws, wm, wr, wn = _windows(rc.steps, rc.measured, rc.realistic, rc.naive, bins=10)
+        e_ax.plot(ws, wm / wr, color=col, marker="o", label=f"m={m} realistic (state-dependent)")
+        e_ax.plot(ws, wm / wn, color=col, ls="--", marker="s", mfc="none",
+                  label=f"m={m} naive (fixed $T_\\Theta$)")
     t_ax.set(title=r"effective temperature $T_\Theta = r\,\mathrm{tr}\Sigma_1/(2 m P)$", xlabel="SGD step t",
              ylabel=r"$T_\Theta$")
     e_ax.axhline(1.0, color="k", lw=0.8)
-    e_ax.set(title="measured C(t,t) / reservoir-model prediction", xlabel="SGD step t", ylabel="ratio")
+    e_ax.set(title="measured C(t,t) / reservoir-model prediction (10 windows)", xlabel="SGD step t",
+             ylabel="ratio")
     t_ax.legend(fontsize=8)
     e_ax.legend(fontsize=7)
     fig.tight_layout()
