@@ -63,8 +63,10 @@ def batch_scaling(a: SGDNoiseResult, b: SGDNoiseResult, *, at_start: bool = Fals
 class WhitenessSummary:
     """Normalised autocorrelation ρ(ℓ) at lags ℓ ≥ 1 and its mean over lags.
 
-    ``mean`` ± ``se`` is the average of ρ over the lags 1…L (lags treated as
-    independent estimates); ``max_z`` the largest |ρ(ℓ)|/se(ℓ).
+    ``mean`` ± ``mean_se`` is the average of ρ over the lags 1…L; its error
+    comes from the spread over trials of each trial's lag-averaged
+    contribution, so correlations between lags (e.g. epoch shuffling) are
+    accounted for.  ``max_z`` is the largest |ρ(ℓ) − expected|/se(ℓ).
     """
 
     lags: np.ndarray
@@ -81,7 +83,13 @@ def whiteness(result: SGDNoiseResult, expected: float = 0.0) -> WhitenessSummary
     rho, se = rho[1:], se[1:]
     lags = np.arange(1, rho.size + 1)
     mean = float(rho.mean()) if rho.size else float("nan")
-    mean_se = float(np.sqrt((se ** 2).sum()) / rho.size) if rho.size else float("nan")
+    mean_se = float("nan")
+    if rho.size:
+        x = result.lag_products
+        denom = np.sqrt(x[:, 0].sum() * result._lag_variance())[1:]
+        y = (x[:, 1:] / denom).mean(axis=1)  # per-trial share of the lag-averaged rho
+        K = y.size
+        mean_se = float(np.sqrt(K / (K - 1) * ((y - y.mean()) ** 2).sum()))
     max_z = float(np.max(np.abs(rho - expected) / se)) if rho.size else float("nan")
     return WhitenessSummary(lags, rho, se, mean, mean_se, max_z)
 
