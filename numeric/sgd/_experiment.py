@@ -319,6 +319,12 @@ def _train(data, config, spec, params, batch_rngs, ids):
             break
         if t in measured:
             full = ensemble_gradient(params, x_train, y_train, kind, per_sample=True, block=config.block)
+            if not np.all(np.isfinite(full.loss) & np.isfinite(full.sq_norm_sum)):
+                k = int(np.argmax(~np.isfinite(full.loss) | ~np.isfinite(full.sq_norm_sum)))
+                diverged = True
+                message = (f"SGD diverged at step {t} in trial {int(ids[k])}: full-batch loss "
+                           f"{full.loss[k]:.3g}; learning_rate={r} is too large")
+                break
             eta = _flat(mb.grads) - _flat(full.grads)
             g2 = sum((g.reshape(K, -1) ** 2).sum(axis=1, dtype=np.float64) for g in full.grads)
             tr_sigma = full.sq_norm_sum / n - g2
