@@ -27,6 +27,7 @@ def draw(path: Path, reservoir_path: Path, results: dict) -> tuple[Path, Path]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     from numeric.sgd import reservoir_comparison
 
@@ -64,6 +65,7 @@ def draw(path: Path, reservoir_path: Path, results: dict) -> tuple[Path, Path]:
           ylabel="variance (per parameter)")
     first = next(iter(results.values()))
     d.axhline(0.0, color="k", lw=0.8)
+    d.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     d.set(title=rf"d) normalised autocorrelation at $t_0$={first.config.t0} (±2 s.e.)",
           xlabel="lag t' − t₀ (steps)", ylabel=r"$\rho(t_0, t'-t_0)$", ylim=(-0.15, 1.05))
     for axis in (a, b, d):
