@@ -54,6 +54,8 @@ def _as_names(value: str | Iterable[str], what: str) -> tuple[str, ...]:
 def _number(name: str, value) -> sp.Expr:
     """Turn a user-supplied numeric value into an exact sympy number."""
     if isinstance(value, sp.Basic):
+        if value.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+            raise ParameterError(f"{name} must be finite, got {value}")
         return value
     if isinstance(value, bool):
         raise ParameterError(f"{name} must be a number, got {value!r}")
@@ -226,6 +228,8 @@ class EnergyModel:
             if syms[name] in self.x or syms[name] in self.theta:
                 raise ModelError(f"cannot set {name!r}: it is a coordinate or parameter, not a constant")
             num = _number(name, value)
+            if not num.is_number:
+                raise ParameterError(f"{name} must be set to a number, got {value!r}")
             if name in ("beta", "mu") or syms[name] in self.constants:
                 check_positive(name, num)
             subs[syms[name]] = num
@@ -303,6 +307,14 @@ def energy_model(
         expr = energy.xreplace(rename)
     else:
         raise ModelError(f"energy must be a string or sympy expression, got {type(energy).__name__}")
+    # beta/mu written inside the energy take the numeric value when one is given
+    given = {BETA: beta, MU: mu}
+    expr = expr.xreplace({s: _number(s.name, v) for s, v in given.items() if v is not None})
+    reserved = sorted(s.name for s in expr.free_symbols if s.name in _RESERVED - {"beta", "mu"})
+    if reserved:
+        raise ModelError(
+            f"energy uses reserved name(s) {reserved}: t and tau denote time and the protocol duration; rename the constant"
+        )
     special = {table["beta"], table["mu"]}
     constants = tuple(
         sorted(

@@ -73,11 +73,35 @@ def _polynomial(model) -> tuple[bool | None, str] | None:
         if s == -1:
             return False, f"even degree {total} with negative leading coefficient {lead}"
         return None, f"normalisable only where {lead} > 0"
-    # multi-dimensional, higher degree: decide the sum-of-even-powers case
-    diagonal = all(sum(1 for e in m if e) == 1 for m, _ in top.terms())
-    if diagonal and all(_sign(c) == 1 for _, c in top.terms()) and len(top.terms()) == len(model.x):
-        return True, "top homogeneous part is a positive sum of even powers"
+    # multi-dimensional, higher degree: dominant even powers (Newton polytope)
+    if _dominant_even_powers(poly, len(model.x)):
+        return True, "positive even powers of every coordinate dominate all other terms"
     return None, "normalisability of this multivariate polynomial energy could not be decided"
+
+
+def _dominant_even_powers(poly, d: int) -> bool:
+    """True if E = Σ cᵢ xᵢ^{2nᵢ} + R with cᵢ > 0 and every monomial x^α of R
+    satisfying Σ αᵢ/(2nᵢ) < 1.
+
+    Then |x^α| ≤ ε Σ xᵢ^{2nᵢ} + C_ε (weighted AM–GM), so E ≥ ½ Σ cᵢ xᵢ^{2nᵢ} − C
+    and exp(−βE) is integrable.
+    """
+    pure = {}
+    for m, c in poly.terms():
+        nz = [i for i, e in enumerate(m) if e]
+        if len(nz) == 1:
+            i = nz[0]
+            if m[i] > pure.get(i, (0, None))[0]:
+                pure[i] = (m[i], c)
+    if len(pure) != d or any(e % 2 or _sign(c) != 1 for e, c in pure.values()):
+        return False
+    leading = {tuple(e if j == i else 0 for j in range(d)) for i, (e, _) in pure.items()}
+    for m, _ in poly.terms():
+        if m in leading:
+            continue
+        if sum(sp.Rational(e, pure[i][0]) for i, e in enumerate(m)) >= 1:
+            return False
+    return True
 
 
 def _limits(model) -> tuple[bool | None, str]:

@@ -34,6 +34,8 @@ MAX_NODES = 2000
 MAX_NUMERIC_EXPONENT = 1000
 #: Longest integer literal, in digits.
 MAX_INTEGER_DIGITS = 60
+#: Largest exact number an expression may build, in bits (guards (2**1000)**1000 and huge products).
+MAX_NUMBER_BITS = 20000
 
 #: Whitelisted functions: name -> (sympy callable, number of arguments).
 FUNCTIONS: Mapping[str, tuple[Callable[..., sp.Expr], int]] = {
@@ -66,6 +68,11 @@ _BINOPS = {
 }
 
 
+def _short(text: str, limit: int = 80) -> str:
+    """``repr`` of ``text``, cut to ``limit`` characters for one-line messages."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"... ({len(text)} characters)"
+
+
 def _describe(node: ast.AST) -> str:
     kind = type(node).__name__
     hints = {
@@ -89,7 +96,7 @@ class _Builder:
     def fail(self, node: ast.AST, why: str) -> ParseError:
         col = getattr(node, "col_offset", None)
         where = f" at column {col + 1}" if col is not None else ""
-        return ParseError(f"expression {self.text!r}: {why}{where}")
+        return ParseError(f"expression {_short(self.text)}: {why}{where}")
 
     def build(self, node: ast.AST) -> sp.Expr:
         if isinstance(node, ast.Expression):
@@ -115,10 +122,20 @@ class _Builder:
                 return self.power(node, left, right)
             if op is ast.Div and right == 0:
                 raise self.fail(node, "division by zero")
-            return _BINOPS[op](left, right)
+            return self.checked(node, _BINOPS[op](left, right))
         if isinstance(node, ast.Call):
             return self.call(node)
         raise self.fail(node, _describe(node))
+
+    def checked(self, node: ast.AST, result: sp.Expr) -> sp.Expr:
+        """Reject results that are not finite or are exact numbers too large to handle."""
+        if result.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+            raise self.fail(node, "expression is not finite (division by zero)")
+        if isinstance(result, sp.Rational):
+            bits = max(abs(result.p).bit_length(), abs(result.q).bit_length())
+            if bits > MAX_NUMBER_BITS:
+                raise self.fail(node, f"exact number with {bits} bits exceeds {MAX_NUMBER_BITS}")
+        return result
 
     def number(self, node: ast.Constant) -> sp.Expr:
         value = node.value
@@ -148,12 +165,18 @@ class _Builder:
         return self.symbol_for(ident)
 
     def power(self, node: ast.BinOp, base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
+        if exponent.is_number and not exponent.is_real:
+            raise self.fail(node, f"exponent {exponent} is not real")
+        if exponent.is_number and abs(exponent) > MAX_NUMERIC_EXPONENT:
+            raise self.fail(node, f"power with exponent {exponent} is too large (at most {MAX_NUMERIC_EXPONENT})")
         if base.is_number and exponent.is_number:
-            if abs(exponent) > MAX_NUMERIC_EXPONENT:
-                raise self.fail(node, f"numeric power with exponent {exponent} is too large")
             if base == 0 and exponent.is_negative:
                 raise self.fail(node, "division by zero (0 to a negative power)")
-        return sp.Pow(base, exponent)
+            if isinstance(base, sp.Rational) and isinstance(exponent, sp.Integer) and base != 0:
+                size = abs(int(exponent)) * max(abs(base.p).bit_length(), abs(base.q).bit_length())
+                if size > MAX_NUMBER_BITS:
+                    raise self.fail(node, f"power would build an exact number of ~{size} bits (at most {MAX_NUMBER_BITS})")
+        return self.checked(node, sp.Pow(base, exponent))
 
     def call(self, node: ast.Call) -> sp.Expr:
         if not isinstance(node.func, ast.Name):
@@ -169,7 +192,7 @@ class _Builder:
         func, nargs = FUNCTIONS[fname]
         if len(node.args) != nargs or any(isinstance(a, ast.Starred) for a in node.args):
             raise self.fail(node, f"{fname}() takes exactly {nargs} argument(s)")
-        return func(*(self.build(a) for a in node.args))
+        return self.checked(node, func(*(self.build(a) for a in node.args)))
 
 
 def _check_shape(text: str, tree: ast.AST) -> None:
@@ -234,9 +257,9 @@ def parse_expression(
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ParseError(f"expression {text!r} is not valid syntax: {exc.msg}") from None
+        raise ParseError(f"expression {_short(text)} is not valid syntax: {exc.msg}") from None
     except (ValueError, RecursionError, MemoryError):
-        raise ParseError(f"expression {text[:60]!r}... cannot be parsed") from None
+        raise ParseError(f"expression {_short(text)} cannot be parsed") from None
     _check_shape(text, tree)
     known = dict(symbols or {})
     assumptions = dict(default_assumptions or {"real": True})

@@ -14,9 +14,14 @@ import sys
 
 __all__ = ["main", "COMMANDS"]
 
-#: Subcommand name -> module implementing it (imported lazily).
+#: Subcommand name -> module implementing it.  Only the module of the
+#: subcommand being run is imported (``thermolearn derive`` must not pay for
+#: matplotlib or scipy); ``--help`` reads each module's one-line ``HELP``.
 COMMANDS: dict[str, str] = {
     "reproduce": "thermolearn._cli.reproduce",
+    "derive": "thermolearn._cli.derive",
+    "simulate": "thermolearn._cli.simulate",
+    "infoflow": "thermolearn._cli.infoflow",
     "sgd-noise": "thermolearn._cli.sgd_noise",
 }
 
@@ -28,10 +33,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with ``only``, configure just that subcommand."""
     parser = _Parser(prog="thermolearn", description="Stochastic thermodynamics of learning.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, modname in COMMANDS.items():
+        if only is not None and name != only:
+            sub.add_parser(name, add_help=False)
+            continue
         mod = importlib.import_module(modname)
         p = sub.add_parser(name, help=mod.HELP, description=mod.HELP)
         formats = getattr(mod, "FORMATS", ("text", "json"))
@@ -47,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from ._cli._common import dumps
 
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    first = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(first if first in COMMANDS else None)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)

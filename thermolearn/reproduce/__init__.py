@@ -15,8 +15,10 @@ from pathlib import Path
 __all__ = ["PAPERS", "run_paper"]
 
 #: --paper name -> section modules (imported lazily).
-PAPERS: dict[str, tuple[str, ...]] = {}
-PAPERS["sgd-thermodynamics"] = ("thermolearn.reproduce.sgd_thermodynamics",)
+PAPERS: dict[str, tuple[str, ...]] = {
+    "minimal-dissipation": ("thermolearn.reproduce.minimal_dissipation",),
+    "sgd-thermodynamics": ("thermolearn.reproduce.sgd_thermodynamics",),
+}
 
 
 def run_paper(name: str, out: Path, *, quick: bool, seed: int, progress=None) -> list:

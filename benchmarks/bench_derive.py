@@ -1,0 +1,131 @@
+"""Latency of ``thermolearn derive`` (interpreter start included).
+
+Issue 2 budget: ``thermolearn derive "(x - theta)**2/2" --format json``
+answers in under 2 s on a 2-core machine.  The floor is the bare cost of
+starting Python and importing sympy, which no sympy-based tool can beat.
+
+Rows: ``ratio`` = median wall time / budget (target ≤ 1, an upper bound),
+with the floor and the quartic (non-closed free energy) in ``details``.
+
+Issue 9 adds, in-process (sympy already imported, caches cleared before
+each timing so nothing is reused between repeats):
+
+* the time of every derivation of ``derive`` for each catalogue model
+  (budget 2 s each, an upper bound);
+* the scaling of that time with the number of parameters n = 1, 2, 4 of the
+  coupled quadratic energy E = ½(x − θ)ᵀK(x − θ), K tridiagonal with
+  2 on the diagonal and 1/2 beside it; the row's ratio is the fitted
+  log-log slope (target ≤ 3: the Gaussian closure and the Lyapunov-type
+  solves are polynomial in n; an exponential path would show up here).
+
+With ``figures``, ``derive_scaling.png`` plots time against n (log-log).
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+__all__ = ["run"]
+
+ROOT = Path(__file__).resolve().parents[1]
+BUDGET_S = 2.0
+_REPEATS = {"tiny": 1, "quick": 3, "full": 7}
+
+
+def _wall(argv: list[str], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        times.append(time.perf_counter() - t0)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{argv} failed: {proc.stderr.strip()}")
+    return statistics.median(times)
+
+
+def _derive_all(model):
+    """Every derivation behind ``thermolearn derive`` (fresh caches)."""
+    from theory import derive
+
+    for name in derive.__all__:
+        fn = getattr(derive, name)
+        if hasattr(fn, "cache_clear"):
+            fn.cache_clear()
+    derive.fokker_planck(model)
+    derive.stationary_density(model)
+    derive.free_energy(model)
+    derive.mle_gradient(model)
+    derive.persistent_chain_gradient(model)
+    derive.energetics(model)
+    derive.bias_theorem(model)
+    if derive.quadratic_form(model) is not None:
+        derive.gaussian_closure(model)
+
+
+def _coupled_quadratic(n):
+    import sympy as sp
+
+    from theory import EnergyModel
+
+    x = sp.Matrix(sp.symbols(f"x1:{n + 1}", real=True))
+    th = sp.Matrix(sp.symbols(f"theta1:{n + 1}", real=True))
+    K = sp.Matrix(n, n, lambda i, j: 2 if i == j else (sp.Rational(1, 2) if abs(i - j) == 1 else 0))
+    d = x - th
+    return EnergyModel(sp.expand((d.T * K * d)[0, 0] / 2), tuple(x), tuple(th))
+
+
+def _in_process(size, figures):
+    import math
+
+    from benchmarks._harness import measure, row
+    from theory.models import CATALOGUE
+
+    reps = 1 if size == "tiny" else 3
+    rows = []
+    names = ["harmonic_trap"] if size == "tiny" else list(CATALOGUE)
+    for name in names:
+        model = CATALOGUE[name]()
+        t = measure(lambda: _derive_all(model), repeats=reps, warmup=0, memory=False)
+        rows.append(row(f"derive (in-process) {name}", t.median_s / BUDGET_S, 1.0, higher_is_better=False,
+                        seconds=round(t.median_s, 4), ratio_is="seconds / 2 s budget"))
+    ns = [1, 2] if size == "tiny" else [1, 2, 4]
+    times = []
+    for n in ns:
+        model = _coupled_quadratic(n)
+        times.append(measure(lambda: _derive_all(model), repeats=reps, warmup=0, memory=False).median_s)
+    slope = (math.log(times[-1]) - math.log(times[0])) / (math.log(ns[-1]) - math.log(ns[0]))
+    rows.append(row("derive scaling with parameters (log-log slope)", slope, 3.0, higher_is_better=False,
+                    parameters=ns, seconds=[round(t, 4) for t in times]))
+    if figures is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(4.5, 3.4))
+        ax.loglog(ns, times, "o-", label="all derive quantities")
+        ax.set(xlabel="parameters n (coupled quadratic)", ylabel="seconds", title="derive cost vs parameters")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(f"{figures}/derive_scaling.png", dpi=110)
+        plt.close(fig)
+    return rows
+
+
+def run(size: str, figures=None) -> list[dict]:
+    from benchmarks._harness import row
+
+    repeats = _REPEATS.get(size, 3)
+    floor = _wall([sys.executable, "-c", "import sympy"], repeats)
+    rows = []
+    for name, energy in (("derive_latency_harmonic_trap", "(x - theta)**2/2"), ("derive_latency_quartic", "x**4/4 - theta*x")):
+        wall = _wall([sys.executable, "-m", "thermolearn", "derive", energy, "--format", "json"], repeats)
+        rows.append(row(name, wall / BUDGET_S, 1.0, higher_is_better=False, seconds=round(wall, 3),
+                        budget_seconds=BUDGET_S, floor_python_import_sympy_seconds=round(floor, 3),
+                        over_floor=round(wall / floor, 2), repeats=repeats,
+                        ratio_is="thermolearn wall time / 2 s budget (upper bound)"))
+    return rows + _in_process(size, figures)

@@ -1,0 +1,231 @@
+"""Uniform cell grids for the Fokker–Planck solver, automatic or user-given.
+
+Automatic choice (``auto_grid``): the domain is the smallest box outside of
+which the Boltzmann mass exp(−βE)/Z is below ``mass_tol`` for every θ the
+run visits, and the cell size resolves the local length scale
+ℓ(x) = sqrt(1/(β|∂²E/∂x²|)) with ``cells_per_scale`` cells wherever the
+density is non-negligible.  ``check_grid`` applies the same two criteria
+to a user grid and says what is wrong and by how much.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from theory import NumericalError, ParameterError
+
+__all__ = ["Grid", "auto_grid", "check_grid", "boltzmann_outside_mass"]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A uniform tensor grid of cells on the box ``lower``–``upper``.
+
+    Attributes
+    ----------
+    lower, upper : tuple of float
+        Box corners, one entry per dimension.
+    cells : tuple of int
+        Number of cells per dimension (≥ 3).
+    boundary : str
+        ``"reflecting"`` (zero flux) or ``"periodic"``.
+
+    Examples
+    --------
+    >>> g = Grid((-1.0,), (1.0,), (4,))
+    >>> g.spacing, g.centres[0].tolist()
+    ((0.5,), [-0.75, -0.25, 0.25, 0.75])
+    """
+
+    lower: tuple
+    upper: tuple
+    cells: tuple
+    boundary: str = "reflecting"
+
+    def __post_init__(self):
+        lo, up, n = tuple(map(float, self.lower)), tuple(map(float, self.upper)), tuple(self.cells)
+        object.__setattr__(self, "lower", lo)
+        object.__setattr__(self, "upper", up)
+        if not (len(lo) == len(up) == len(n) and len(n) in (1, 2)):
+            raise ParameterError(f"grid must be 1-D or 2-D with matching lower/upper/cells, got {lo}, {up}, {n}")
+        for a, b, k in zip(lo, up, n):
+            if not (np.isfinite(a) and np.isfinite(b) and b > a):
+                raise ParameterError(f"grid bounds must be finite with upper > lower, got [{a}, {b}]")
+            if isinstance(k, bool) or int(k) != k or k < 3:
+                raise ParameterError(f"grid cells must be integers >= 3, got {k!r}")
+        object.__setattr__(self, "cells", tuple(int(k) for k in n))
+        if self.boundary not in ("reflecting", "periodic"):
+            raise ParameterError(f"boundary must be 'reflecting' or 'periodic', got {self.boundary!r}")
+
+    @property
+    def dim(self) -> int:
+        return len(self.cells)
+
+    @property
+    def shape(self) -> tuple:
+        return self.cells
+
+    @property
+    def spacing(self) -> tuple:
+        return tuple((b - a) / k for a, b, k in zip(self.lower, self.upper, self.cells))
+
+    @property
+    def cell_volume(self) -> float:
+        return float(np.prod(self.spacing))
+
+    @cached_property
+    def centres(self) -> tuple:
+        """Cell-centre coordinates per axis (1-D arrays)."""
+        return tuple(a + (np.arange(k) + 0.5) * h for a, k, h in zip(self.lower, self.cells, self.spacing))
+
+    @cached_property
+    def mesh(self) -> tuple:
+        """Cell-centre coordinate arrays of shape ``shape`` (ij indexing)."""
+        return tuple(np.meshgrid(*self.centres, indexing="ij"))
+
+
+def _finite(values, ne, theta, where):
+    if not np.all(np.isfinite(values)):
+        bad = np.argwhere(~np.isfinite(values))[0]
+        pt = tuple(float(c[tuple(bad)]) for c in where)
+        raise NumericalError(
+            f"energy {ne.text} is not finite (value {values[tuple(bad)]}) at x={pt}, theta={list(map(float, theta))}; "
+            "expected a finite energy on the whole domain"
+        )
+    return values
+
+
+def _probe(ne, thetas, lower, upper, n):
+    """Boltzmann weights normalised per θ on a probe grid (for mass estimates)."""
+    g = Grid(lower, upper, (n,) * len(lower))
+    out = []
+    for th in thetas:
+        e = _finite(np.array(ne.energy(g.mesh, th)), ne, th, g.mesh)
+        w = np.exp(-ne.beta * (e - e.min()))
+        out.append(w / w.sum())
+    return g, out
+
+
+def boltzmann_outside_mass(ne, thetas, lower, upper) -> float:
+    """Largest Boltzmann mass outside the box over ``thetas``.
+
+    Estimated on a probe grid three times wider than the box (fine enough
+    for the tails: 2000 points in 1-D, 300 per axis in 2-D).
+    """
+    lower, upper = np.asarray(lower, float), np.asarray(upper, float)
+    c, half = (lower + upper) / 2, (upper - lower) / 2
+    n = 2000 if len(lower) == 1 else 300
+    g, ws = _probe(ne, thetas, tuple(c - 3 * half), tuple(c + 3 * half), n)
+    inside = np.ones(g.shape, bool)
+    for ax, m in enumerate(g.mesh):
+        inside &= (m >= lower[ax]) & (m <= upper[ax])
+    return float(max(w[~inside].sum() for w in ws))
+
+
+def _local_scale_violation(ne, thetas, grid, mass_tol):
+    """Largest h·sqrt(β|E''|) over cells carrying non-negligible mass."""
+    worst = (0.0, None, None)
+    for th in thetas:
+        e = _finite(np.array(ne.energy(grid.mesh, th)), ne, th, grid.mesh)
+        w = np.exp(-ne.beta * (e - e.min()))
+        w /= w.sum()
+        hess = _finite(ne.hess_diag(grid.mesh, th), ne, th, grid.mesh)
+        for ax, h in enumerate(grid.spacing):
+            r = h * np.sqrt(ne.beta * np.abs(hess[ax]))
+            r = np.where(w > mass_tol, r, 0.0)
+            k = np.unravel_index(np.argmax(r), r.shape)
+            if r[k] > worst[0]:
+                worst = (float(r[k]), tuple(float(m[k]) for m in grid.mesh), th)
+    return worst
+
+
+def check_grid(ne, grid: Grid, thetas, *, mass_tol=1e-8, min_cells_per_scale=1.0):
+    """Reject a grid that cuts off Boltzmann mass or is too coarse.
+
+    Raises
+    ------
+    ParameterError
+        If more than ``mass_tol`` of the Boltzmann mass at some θ lies
+        outside the domain (reflecting boundaries only; the message gives
+        the mass), or a cell is wider than ℓ/min_cells_per_scale with
+        ℓ = sqrt(1/(β|E''|)) where the density is non-negligible.
+    """
+    if grid.boundary == "reflecting":
+        out = boltzmann_outside_mass(ne, thetas, grid.lower, grid.upper)
+        if out > mass_tol:
+            raise ParameterError(
+                f"domain {list(zip(grid.lower, grid.upper))} cuts off {out:.3g} of the Boltzmann mass "
+                f"(expected < {mass_tol:g}); widen the domain or use the automatic grid"
+            )
+    ratio, where, th = _local_scale_violation(ne, thetas, grid, mass_tol)
+    if ratio * min_cells_per_scale > 1.0:
+        raise ParameterError(
+            f"grid too coarse: cell size {max(grid.spacing):.3g} exceeds the local length scale "
+            f"sqrt(1/(beta|E''|)) = {max(grid.spacing) / ratio:.3g} at x={where}, theta={list(map(float, th))}; "
+            f"expected at least {min_cells_per_scale:g} cell(s) per scale"
+        )
+
+
+def auto_grid(ne, thetas, *, mass_tol=1e-10, cells_per_scale=None, min_cells=100, max_cells=None):
+    """Choose a reflecting grid for the Boltzmann densities at ``thetas``.
+
+    The box grows until the probe-grid boundary carries < mass_tol, is then
+    cut to the marginal quantiles (mass_tol/2, 1 − mass_tol/2), padded by
+    10 %, and the cell count per axis is max(min_cells, extent·max sqrt(β|E''|)
+    ·cells_per_scale) with cells_per_scale = 10 in 1-D and 5 in 2-D by
+    default (capped at ``max_cells``: 4000 in 1-D, 400 in 2-D).
+
+    Examples
+    --------
+    >>> from theory.models import harmonic_trap
+    >>> from numeric.fokker_planck import numeric_energy
+    >>> g = auto_grid(numeric_energy(harmonic_trap(k=1, beta=1, mu=1)), [np.array([0.0])])
+    >>> g.lower[0] < -6 and g.upper[0] > 6
+    True
+    """
+    thetas = [np.atleast_1d(np.asarray(t, float)) for t in thetas]
+    d = ne.dim
+    max_cells = max_cells or (4000 if d == 1 else 400)
+    cells_per_scale = cells_per_scale or (10.0 if d == 1 else 5.0)
+    half = 2.0
+    centre = np.zeros(d)
+    for _ in range(40):
+        n = 2000 if d == 1 else 200
+        g, ws = _probe(ne, thetas, tuple(centre - half), tuple(centre + half), n)
+        edge = 0.0
+        for w in ws:
+            for ax in range(d):
+                marg = w.sum(axis=tuple(a for a in range(d) if a != ax))
+                edge = max(edge, marg[: n // 20].sum(), marg[-(n // 20):].sum())
+        if edge < mass_tol * 1e-3:
+            break
+        half *= 2.0
+    else:
+        raise ParameterError(f"could not find a finite domain holding the Boltzmann mass of {ne.text}")
+    lo, up = np.empty(d), np.empty(d)
+    for ax in range(d):
+        lo[ax], up[ax] = np.inf, -np.inf
+        for w in ws:
+            marg = w.sum(axis=tuple(a for a in range(d) if a != ax))
+            cdf = np.cumsum(marg)
+            x = g.centres[ax]
+            lo[ax] = min(lo[ax], x[np.searchsorted(cdf, mass_tol / 2)])
+            up[ax] = max(up[ax], x[min(np.searchsorted(cdf, 1 - mass_tol / 2), n - 1)])
+    pad = 0.1 * (up - lo)
+    lo, up = lo - pad, up + pad
+    coarse = Grid(tuple(lo), tuple(up), (min_cells,) * d)
+    cells = []
+    for ax in range(d):
+        curv = 0.0  # max β|∂²E/∂x_ax²| where the density is non-negligible
+        for th in thetas:
+            e = np.array(ne.energy(coarse.mesh, th))
+            w = np.exp(-ne.beta * (e - e.min()))
+            w /= w.sum()
+            hess = _finite(ne.hess_diag(coarse.mesh, th), ne, th, coarse.mesh)[ax]
+            curv = max(curv, float(np.max(np.where(w > mass_tol, ne.beta * np.abs(hess), 0.0))))
+        need = int(np.ceil((up[ax] - lo[ax]) * np.sqrt(curv) * cells_per_scale))
+        cells.append(int(min(max(min_cells, need), max_cells)))
+    return Grid(tuple(lo), tuple(up), tuple(cells))

@@ -1,0 +1,147 @@
+"""Numeric learning-rate schedules for the quadratic trap (digest Secs. 5–7).
+
+Each returns a :class:`numeric.schedule.Schedule` built by lambdifying the
+closed forms of :mod:`theory.harmonic` (one source of truth).  ``k`` is the
+stiffness: a positive number, or a symmetric positive-definite matrix K for
+E = ½(x−θ)ᵀK(x−θ) (then the rate is a matrix H(t) and kicks are matrices).
+
+Kick convention (numeric/schedule.py): weight w means θ ← θ − w∇̃L with
+∇̃L = β(⟨∂θE⟩_d − ⟨∂θE⟩_s), i.e. θ ← θ + wβK(θ* − u) for the trap.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+import theory.harmonic as H
+from theory import ParameterError, check_positive
+
+from ..schedule import Kick, Schedule
+
+__all__ = [
+    "constant_schedule",
+    "continuous_schedule",
+    "discontinuous_schedule",
+    "slow_driving_schedule",
+    "lagged_ramp_schedule",
+    "stiffness_matrix",
+]
+
+
+def stiffness_matrix(k) -> np.ndarray:
+    """``k`` as a (d, d) symmetric positive-definite array (scalar → 1×1).
+
+    >>> stiffness_matrix(2.0)
+    array([[2.]])
+    """
+    K = np.atleast_2d(np.asarray(k, dtype=float))
+    if K.ndim != 2 or K.shape[0] != K.shape[1] or not np.allclose(K, K.T):
+        raise ParameterError(f"k must be a positive number or a symmetric matrix, got {k!r}")
+    if not np.all(np.isfinite(K)) or not np.all(np.linalg.eigvalsh(K) > 0):
+        raise ParameterError(f"k must be positive (definite), got {k!r}")
+    return K
+
+
+def _check(beta, mu, tau):
+    for name, v in (("beta", beta), ("mu", mu), ("tau", tau)):
+        check_positive(name, float(v) if not isinstance(v, bool) else v)
+    return float(beta), float(mu), float(tau)
+
+
+def _scalar_rate(expr, beta, mu, k, tau):
+    f = sp.lambdify(H.t, expr.subs({H.beta: beta, H.mu: mu, H.k: k, H.tau: tau}), "math")
+    return lambda t, theta=None: float(f(t))
+
+
+def constant_schedule(eta, tau) -> Schedule:
+    """η(t) = η, no kicks (digest Sec. 5).
+
+    >>> constant_schedule(10, 1).rate(0.3, None)
+    10.0
+    """
+    eta = float(check_positive("eta", eta))
+    tau = float(check_positive("tau", tau))
+    return Schedule("constant", lambda t, theta=None: eta, tau, (), f"eta(t) = {eta:g}")
+
+
+def _matrix_rate(shift, beta, mu, K, tau):
+    lam, V = np.linalg.eigh(K)
+
+    def rate(t, theta=None):
+        return (V / (beta * ((tau - t) * lam + shift / mu))) @ V.T
+    return rate
+
+
+def continuous_schedule(*, beta, mu, k, tau) -> Schedule:
+    """η(t) = 1/(β(k(τ − t) + 1/μ)), no kicks (digest Sec. 6b); matrix form [β((τ−t)K + 1/μ)]⁻¹.
+
+    >>> round(continuous_schedule(beta=1, mu=1, k=1, tau=1).rate(0.0, None), 12)
+    0.5
+    """
+    beta, mu, tau = _check(beta, mu, tau)
+    K = stiffness_matrix(k)
+    if K.shape == (1, 1):
+        rate = _scalar_rate(H.continuous_schedule(), beta, mu, K[0, 0], tau)
+    else:
+        rate = _matrix_rate(1.0, beta, mu, K, tau)
+    return Schedule("continuous", rate, tau, (), "eta(t) = 1/(beta*(k*(tau - t) + 1/mu))")
+
+
+def slow_driving_schedule(*, beta, mu, k, tau) -> Schedule:
+    """H(t) = [βζ + (τ − t)I]⁻¹ with ζ = 1/μ, I = βK (digest Sec. 7), no kicks.
+
+    For the trap this equals :func:`continuous_schedule`; started from
+    equilibrium (no lag) it is the Fig. 5 protocol.
+
+    >>> round(slow_driving_schedule(beta=1, mu=5, k=1, tau=1).rate(0.0, None), 12)
+    0.833333333333
+    """
+    s = continuous_schedule(beta=beta, mu=mu, k=k, tau=tau)
+    return Schedule("slow-driving", s.rate, s.tau, (), "H(t) = [beta*zeta + (tau - t)*I]^-1, zeta = 1/mu, I = beta*k")
+
+
+def discontinuous_schedule(*, beta, mu, k, tau) -> Schedule:
+    """Schmiedl–Seifert optimum (digest Secs. 6a, 7): interior 1/(βk(τ − t + 2/(μk))),
+    kicks 1/(βk(μkτ+2)) at 0 and 1/(2βk) at τ; matrix forms for K.
+
+    >>> s = discontinuous_schedule(beta=1, mu=1, k=1, tau=1)
+    >>> [round(float(kk.weight), 12) for kk in s.kicks]
+    [0.333333333333, 0.5]
+    """
+    beta, mu, tau = _check(beta, mu, tau)
+    K = stiffness_matrix(k)
+    if K.shape == (1, 1):
+        opt = H.optimal_schedule()
+        sub = {H.beta: beta, H.mu: mu, H.k: K[0, 0], H.tau: tau}
+        rate = _scalar_rate(opt.rate, beta, mu, K[0, 0], tau)
+        kicks = (Kick(0.0, float(opt.kick_start.subs(sub))), Kick(tau, float(opt.kick_end.subs(sub))))
+    else:
+        rate = _matrix_rate(2.0, beta, mu, K, tau)
+        n = K.shape[0]
+        Kinv = np.linalg.inv(K)
+        kicks = (Kick(0.0, Kinv @ np.linalg.inv(mu * tau * K + 2 * np.eye(n)) / beta),
+                 Kick(tau, Kinv / (2 * beta)))
+    return Schedule("discontinuous", rate, tau, kicks,
+                    "eta(t) = 1/(beta*k*(tau - t + 2/(mu*k))), kicks 1/(beta*k*(mu*k*tau + 2)) at 0, 1/(2*beta*k) at tau")
+
+
+def lagged_ramp_schedule(*, beta, mu, k, tau, s0) -> Schedule:
+    """βkη = 1/(τ − t + s₀), first kick βkη̄₀ = 1/(μk(τ + s₀)), last βkη̄_τ = 1 − 1/(μk s₀).
+
+    The family of digest Sec. 6a (W(s₀) = Δ²(μks₀² + 2τ)/(2μ(τ+s₀)²));
+    s₀ = 2/(μk) is the optimum, s₀ = 1/(μk) needs no last kick.  Scalar k.
+
+    >>> s = lagged_ramp_schedule(beta=1, mu=1, k=1, tau=1, s0=1.0)
+    >>> float(s.kicks[1].weight)
+    0.0
+    """
+    beta, mu, tau = _check(beta, mu, tau)
+    s0 = float(check_positive("s0", s0))
+    K = stiffness_matrix(k)
+    if K.shape != (1, 1):
+        raise ParameterError(f"lagged_ramp_schedule needs a scalar k, got shape {K.shape}")
+    kk = K[0, 0]
+    rate = lambda t, theta=None: 1.0 / (beta * kk * (tau - t + s0))  # noqa: E731
+    kicks = (Kick(0.0, 1.0 / (beta * kk * mu * kk * (tau + s0))), Kick(tau, (1.0 - 1.0 / (mu * kk * s0)) / (beta * kk)))
+    return Schedule("lagged-ramp", rate, tau, kicks, f"beta*k*eta = 1/(tau - t + {s0:g})")

@@ -1,0 +1,111 @@
+"""Jarzynski and Crooks from Langevin work samples against the exact ΔF.
+
+Exact references: ΔF = ln(θ₁/θ₀)/(2β) for E = θx²/2 (Gaussian partition
+function), adaptive quadrature of Z otherwise.  Statistical criteria use
+N_SIGMA standard errors with fixed seeds; the Jarzynski test subtracts the
+delta-method finite-N bias and is asserted only where the effective sample
+size is large (moderate dissipation).
+"""
+
+import numpy as np
+import pytest
+import scipy.integrate as si
+
+from numeric.fluctuation import (
+    bennett, crooks_histogram, free_energy_difference, jarzynski, langevin_work, protocol_from_schedule,
+    protocol_pair, sample_boltzmann,
+)
+from numeric.fokker_planck import Protocol
+from numeric.schedule import Kick, Schedule
+from tests.tolerances import N_SIGMA, QUADRATURE_RTOL
+from theory import ParameterError
+from theory.models import double_well, learnable_stiffness, quartic
+
+
+def test_free_energy_difference_matches_closed_form_and_independent_quadrature():
+    m = learnable_stiffness(beta=2, mu=1)
+    for a, b in [(1.0, 4.0), (0.5, 0.7), (3.0, 1.0)]:
+        exact = np.log(b / a) / (2 * 2.0)  # Z = sqrt(2π/(βθ))
+        assert abs(free_energy_difference(m, [a], [b]) - exact) < QUADRATURE_RTOL * max(1, abs(exact))
+    # tilted double well by a plain finite-interval quadrature (mass beyond |x| = 6 is < e^{-250})
+    z = lambda th: si.quad(lambda x: np.exp(-(x**4 / 4 - x**2 / 2 - th * x)), -6, 6, epsabs=0, epsrel=1e-13)[0]
+    ref = -np.log(z(0.8) / z(0.1))
+    assert abs(free_energy_difference(double_well(beta=1, mu=1), [0.1], [0.8]) - ref) < QUADRATURE_RTOL
+
+
+def test_boltzmann_sampler_ks(rng):
+    from scipy import stats
+
+    x = sample_boltzmann(learnable_stiffness(beta=1, mu=1), [4.0], 20000, rng=rng)
+    assert stats.kstest(x, stats.norm(scale=0.5).cdf).pvalue > 1e-3
+
+
+@pytest.mark.parametrize("tau", [0.3, 1.0])
+def test_jarzynski_moderate_dissipation(tau, rng):
+    m = learnable_stiffness(beta=1, mu=1)
+    ws = langevin_work(m, Protocol.linear([1.0], [4.0], tau), particles=40000, steps=200, rng=rng)
+    exact = np.log(4.0) / 2
+    est = jarzynski(ws.work, 1.0)
+    assert est.effective_samples > 1000
+    assert abs(est.corrected - exact) < N_SIGMA * est.stderr
+    # second law by many standard errors
+    assert ws.mean - exact > N_SIGMA * ws.stderr
+
+
+def test_jarzynski_finite_sample_bias_matches_delta_method(rng):
+    # a fast quench dissipates: the exponential average over small batches is biased upward by
+    # ≈ Var(e^{−βW})/(2nβ⟨e^{−βW}⟩²); the mean over many batches exposes it
+    m = learnable_stiffness(beta=1, mu=1)
+    ws = langevin_work(m, Protocol.step([1.0], [3.0], 0.05), particles=64000, steps=10, rng=rng)
+    exact = np.log(3.0) / 2
+    n = 16
+    batches = ws.work.reshape(-1, n)
+    est = np.array([jarzynski(b, 1.0).delta_f for b in batches])
+    x = np.exp(-ws.work)
+    predicted = x.var() / (2 * n * x.mean() ** 2)
+    observed = est.mean() - exact
+    se = est.std(ddof=1) / np.sqrt(est.size)
+    assert observed > N_SIGMA * se  # the bias is real ...
+    assert abs(observed - predicted) < N_SIGMA * se + 0.2 * predicted  # ... and of the predicted size (2nd-order terms ≲ 20 %)
+
+
+@pytest.mark.parametrize("model, th0, th1", [(double_well(beta=2, mu=1), [0.0], [0.6]), (quartic(beta=1, mu=1), [-0.5], [1.0])])
+def test_crooks_bennett_and_histogram_slope(model, th0, th1, rng):
+    fwd, bwd = protocol_pair(Protocol.linear(th0, th1, 0.5))
+    wf = langevin_work(model, fwd, particles=30000, steps=100, rng=rng).work
+    wr = langevin_work(model, bwd, particles=30000, steps=100, rng=rng).work
+    exact = free_energy_difference(model, th0, th1)
+    bar = bennett(wf, wr, model_beta := float(model.beta))
+    assert abs(bar.delta_f - exact) < N_SIGMA * bar.stderr
+    fit = crooks_histogram(wf, wr, bins=25)
+    assert abs(fit.slope - model_beta) < N_SIGMA * fit.slope_stderr
+    assert abs(fit.intercept + model_beta * exact) < N_SIGMA * fit.intercept_stderr + 0.02  # bin-width bias of the intercept
+
+
+def test_protocols_from_a_kicked_schedule(rng):
+    m = double_well(beta=1, mu=1)
+    s = Schedule("kicked", lambda t, th: 1.0, 1.0, kicks=(Kick(0.0, 0.2),))
+    fwd, bwd = protocol_from_schedule(m, s, theta0=[0.0], target=[0.6], steps=50)
+    assert len(fwd.jumps) == 1 and fwd.jumps[0][0] == 0.0
+    assert np.allclose(bwd(0.3), fwd(0.7)) and np.allclose(bwd(1.0), fwd.jumps[0][1])
+    wf = langevin_work(m, fwd, particles=20000, steps=100, rng=rng).work
+    wr = langevin_work(m, bwd, particles=20000, steps=100, rng=rng).work
+    exact = free_energy_difference(m, fwd.jumps[0][1], fwd(1.0))
+    bar = bennett(wf, wr, 1.0)
+    assert abs(bar.delta_f - exact) < N_SIGMA * bar.stderr
+
+
+def test_bad_inputs():
+    with pytest.raises(ParameterError, match="non-finite"):
+        jarzynski([1.0, np.nan, 2.0], 1.0)
+    with pytest.raises(ParameterError, match="beta"):
+        jarzynski([1.0, 2.0], -1.0)
+    with pytest.raises(ParameterError, match="at least 2"):
+        bennett([1.0], [1.0, 2.0], 1.0)
+    with pytest.raises(ParameterError, match="overlap"):
+        crooks_histogram(np.linspace(10, 11, 100), np.linspace(10, 11, 100))
+    with pytest.raises(ParameterError, match="rng"):
+        langevin_work(quartic(beta=1, mu=1), Protocol.linear([0.0], [1.0], 1.0), particles=10, steps=10, rng=3)
+    with pytest.raises(ParameterError, match="particles"):
+        langevin_work(quartic(beta=1, mu=1), Protocol.linear([0.0], [1.0], 1.0), particles=0, steps=10,
+                      rng=np.random.default_rng(0))

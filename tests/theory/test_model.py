@@ -1,0 +1,148 @@
+"""EnergyModel construction and validation (bad input gets a clear error)."""
+
+import pytest
+import sympy as sp
+
+from theory import (
+    BETA,
+    MU,
+    EnergyModel,
+    ModelError,
+    NotNormalisableError,
+    ParameterError,
+    ParseError,
+    energy_model,
+    models,
+)
+from theory._normalisable import normalisability
+
+
+def test_string_and_sympy_builders_agree():
+    x, th = sp.symbols("x theta")  # plain symbols: the builder attaches assumptions
+    a = energy_model("(x - theta)**2/2")
+    b = energy_model((x - th) ** 2 / 2)
+    assert a == b
+    assert a.x[0].is_real and a.theta[0].is_real
+    assert a.beta is BETA and a.mu is MU
+
+
+def test_multi_dimensional_with_constants():
+    m = energy_model("k*(x1 - a)**2/2 + (x2 - b)**2*c", x="x1,x2", theta="a,b")
+    assert [s.name for s in m.x] == ["x1", "x2"]
+    assert [s.name for s in m.theta] == ["a", "b"]
+    assert [s.name for s in m.constants] == ["c", "k"]
+    assert all(c.is_positive for c in m.constants)
+
+
+def test_numeric_beta_mu_and_values():
+    m = energy_model("k*(x - theta)**2/2", beta=2, mu=0.5, values={"k": 3})
+    assert m.beta == 2 and m.mu == sp.Rational(1, 2)
+    assert m.energy == sp.Rational(3, 2) * (m.x[0] - m.theta[0]) ** 2
+    assert m.constants == ()
+
+
+def test_beta_inside_energy_takes_given_value():
+    m = energy_model("beta*(x - theta)**2", beta=2)
+    assert not m.energy.has(BETA)
+    assert sp.simplify(m.energy - 2 * (m.x[0] - m.theta[0]) ** 2) == 0
+
+
+def test_catalogue_models_build_and_are_hashable():
+    for name, factory in models.CATALOGUE.items():
+        m = factory()
+        assert hash(m) == hash(factory()), name
+
+
+@pytest.mark.parametrize("kwargs", [{"beta": 0}, {"beta": -1}, {"mu": 0}, {"mu": -2.5}, {"beta": float("nan")},
+                                    {"mu": float("inf")}, {"beta": True}, {"beta": sp.oo}])
+def test_non_positive_beta_mu_rejected(kwargs):
+    with pytest.raises(ParameterError) as info:
+        energy_model("(x - theta)**2/2", **kwargs)
+    name = next(iter(kwargs))
+    assert name in str(info.value)
+
+
+def test_negative_constant_value_rejected():
+    with pytest.raises(ParameterError, match="k"):
+        energy_model("k*(x - theta)**2/2", values={"k": -1})
+
+
+def test_parameter_equal_to_coordinate_rejected():
+    with pytest.raises(ModelError, match="x and theta must differ"):
+        energy_model("(x - theta)**2/2", x="x", theta="x")
+
+
+def test_energy_without_theta_rejected():
+    with pytest.raises(ModelError, match="does not depend on theta"):
+        energy_model("x**2/2")
+    with pytest.raises(ModelError, match=r"parameter\(s\) \['b'\]"):
+        energy_model("(x - a)**2", theta="a,b")
+
+
+@pytest.mark.parametrize("name", ["beta", "mu", "t", "_x", "1x", "x y"])
+def test_bad_names_rejected(name):
+    with pytest.raises(ModelError):
+        energy_model("(x - theta)**2/2", theta=name)
+
+
+def test_repeated_or_empty_names_rejected():
+    with pytest.raises(ModelError, match="repeated"):
+        energy_model("(x - theta)**2", theta="theta,theta")
+    with pytest.raises(ModelError, match="at least one"):
+        energy_model("(x - theta)**2", theta="")
+
+
+@pytest.mark.parametrize(
+    "energy, why",
+    [("-x**2 + theta*x", "not positive"), ("x**3 + theta*x", "odd degree 3"), ("theta*x", "odd degree 1"),
+     ("theta", "does not depend on x"), ("-x**4 + theta*x", "negative leading"),
+     ("exp(x) + theta", "finite value"), ("(x1 + x2)**2 + theta*x1", "not positive definite")],
+)
+def test_not_normalisable_rejected_with_reason(energy, why):
+    xs = "x1,x2" if "x1" in energy else "x"
+    with pytest.raises(NotNormalisableError, match=why):
+        energy_model(energy, x=xs)
+
+
+def test_undecidable_normalisability_warns():
+    m = energy_model("theta*x**2")  # normalisable only for theta > 0
+    assert any("theta > 0" in w for w in m.warnings)
+    assert energy_model("theta*x**2", positive_theta=True).warnings == ()
+    assert energy_model("cosh(x - theta)").warnings  # +oo at both ends: not proved
+
+
+def test_normalisability_positive_cases():
+    assert normalisability(models.quadratic_2d([[2, 1], [1, 3]]))[0] is True
+    assert normalisability(energy_model("x1**4 + x2**6 + theta*x1*x2", x="x1,x2"))[0] is True
+    assert normalisability(models.double_well())[0] is True
+
+
+def test_undeclared_symbol_and_wrong_types():
+    x, th, z = sp.symbols("x theta z", real=True)
+    with pytest.raises(ModelError, match="undeclared"):
+        EnergyModel((x - th) ** 2 + z, (x,), (th,))
+    with pytest.raises(ModelError, match="string or sympy"):
+        energy_model(3)
+    with pytest.raises(ParseError):
+        energy_model("x.real + theta")
+
+
+def test_substitute():
+    m = energy_model("k*(x - theta)**2/2").substitute({"k": 2, "beta": 0.5})
+    assert m.beta == sp.Rational(1, 2) and m.constants == ()
+    with pytest.raises(ModelError, match="coordinate or parameter"):
+        m.substitute({"theta": 1})
+    with pytest.raises(ModelError, match="no symbol"):
+        m.substitute({"q": 1})
+    with pytest.raises(ParameterError, match="must be set to a number"):
+        energy_model("k*(x - theta)**2/2").substitute({"k": "x"})
+
+
+def test_repr_latex():
+    assert energy_model("(x - theta)**2/2")._repr_latex_().startswith("$E(x; \\theta)")
+
+
+@pytest.mark.parametrize("energy", ["t*(x - theta)**2", "(x - theta)**2/tau"])
+def test_time_names_reserved_in_energy(energy):
+    with pytest.raises(ModelError, match="reserved"):
+        energy_model(energy)

@@ -1,0 +1,239 @@
+"""``thermolearn derive ENERGY``: closed forms of an energy model (CLI.md).
+
+The JSON object is assembled from *sections*: functions ``(model, at) ->
+(keys, not_closed_form)`` listed in :data:`SECTIONS`.  Another layer's keys
+(e.g. the thermodynamic metric) are added by appending one function there.
+With ``--at NAME=VALUE`` a ``"numeric"`` object evaluates every quantity at
+that point (the unevaluated integrals by mpmath quadrature).
+
+Only sympy (and mpmath) are imported: no numpy/scipy/matplotlib on this path.
+"""
+
+from __future__ import annotations
+
+from ._common import Output, add_energy_arguments, model_from_args, parse_assignments
+
+HELP = "exact closed forms: drift, Fokker-Planck equation, stationary density, free energy, gradients, energetics"
+FORMATS = ("text", "latex", "json")
+
+#: Keys of CLI.md this command always emits, in order.
+KEYS = (
+    "energy", "x", "theta", "constants", "drift", "fokker_planck", "probability_current",
+    "stationary_density", "free_energy", "mle_gradient", "persistent_chain_gradient",
+    "excess_work_rate",
+)
+
+
+def configure(parser) -> None:
+    add_energy_arguments(parser)
+    parser.add_argument(
+        "--at", action="append", default=[], metavar="NAME=VALUE",
+        help="evaluate every quantity numerically with NAME=VALUE (repeatable; x, theta, beta, mu, constants, moments)",
+    )
+
+
+def _core_keys(model, at):
+    """The symbolic core (theory.derive): CLI.md keys of issue 2."""
+    from theory import derive
+
+    fp = derive.fokker_planck(model)
+    st = derive.stationary_density(model)
+    fe = derive.free_energy(model)
+    en = derive.energetics(model)
+    density = st.density.subs(st.partition_symbol, fe.partition_function)
+    keys = {
+        "drift": list(fp.drift),
+        "fokker_planck": fp.rhs,
+        "probability_current": list(fp.current),
+        "stationary_density": density,
+        "stationarity_residual": st.residual,
+        "stationary_current": list(st.current_residual),
+        "partition_function": fe.partition_function,
+        "free_energy": fe.free_energy,
+        "free_energy_method": fe.method,
+        "mle_gradient": list(derive.mle_gradient(model).components),
+        "persistent_chain_gradient": list(derive.persistent_chain_gradient(model).components),
+        "moments": dict(derive.persistent_chain_gradient(model).moments + derive.mle_gradient(model).moments),
+        "model_moments": {s.name: v for s, v in zip(derive.moment_symbols(model, "m"), derive.model_moments(model))},
+        "work_rate": en.work_rate,
+        "heat_rate": en.heat_rate,
+        "excess_work_rate": en.excess_work_rate,
+        "excess_work": en.excess_work,
+        "bias_theorem_residual": derive.bias_theorem(model).residual,
+    }
+    not_closed = [] if fe.closed_form else ["stationary_density", "partition_function", "free_energy", "excess_work"]
+    if derive.quadratic_form(model) is not None:
+        g = derive.gaussian_closure(model)
+        keys["gaussian_closure"] = {
+            "mean": list(g.mean), "covariance": g.covariance,
+            "mean_rhs": list(g.mean_rhs), "covariance_rhs": g.covariance_rhs,
+            "stationary_mean": list(g.stationary_mean), "stationary_covariance": g.stationary_covariance,
+        }
+    return keys, not_closed
+
+
+#: Sections of the output, each ``(model, at) -> (dict of keys, list of not-closed keys)``.
+SECTIONS = [_core_keys]
+
+
+def _numeric(value, subs, memo=None):
+    """Evaluate ``value`` (expression, list, matrix, dict) at ``subs``.
+
+    Definite integrals without free symbols are evaluated once each
+    (mpmath quadrature through ``sympy.N``) and reused via ``memo``.
+    """
+    import sympy as sp
+
+    memo = {} if memo is None else memo
+    if isinstance(value, dict):
+        return {k: _numeric(v, subs, memo) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_numeric(v, subs, memo) for v in value]
+    if isinstance(value, sp.MatrixBase):
+        return [[_numeric(v, subs, memo) for v in value.row(i)] for i in range(value.rows)]
+    if not isinstance(value, sp.Basic):
+        return value
+    expr = value.subs(subs)
+
+    def integral_value(integral):
+        if integral not in memo:
+            number = sp.N(integral, 15)
+            memo[integral] = number if number.is_number and not number.has(sp.Integral) else integral
+        return memo[integral]
+
+    expr = expr.replace(lambda e: isinstance(e, sp.Integral) and not e.free_symbols, integral_value)
+    if expr.free_symbols:
+        return expr
+    number = sp.N(expr, 15)
+    if number.is_real:
+        return float(number)
+    if number.is_number and not number.has(sp.Integral):
+        return complex(number).real if abs(complex(number).imag) < 1e-300 else str(number)
+    return number
+
+
+def _check_at_values(model, at):
+    """Before any derivation: β, μ and constants given with --at must be positive."""
+    from theory import check_positive
+
+    for name, value in at.items():
+        if name in ("beta", "mu") or any(c.name == name for c in model.constants):
+            check_positive(f"--at {name}", value)
+
+
+def _check_at_names(at, lookup):
+    from theory import ParameterError
+
+    unknown = sorted(set(at) - set(lookup))
+    if unknown:
+        raise ParameterError(
+            f"--at {unknown[0]}: unknown name; expected one of {', '.join(sorted(lookup))}"
+        )
+
+
+def run(args) -> Output:
+    import sympy as sp
+
+    model = model_from_args(args)
+    at = parse_assignments(args.at, "--at")
+    _check_at_values(model, at)
+    data = {
+        "energy": model.energy,
+        "x": [s.name for s in model.x],
+        "theta": [s.name for s in model.theta],
+        "constants": [s.name for s in model.constants],
+        "beta": model.beta,
+        "mu": model.mu,
+    }
+    not_closed: list[str] = []
+    for section in SECTIONS:
+        keys, missing = section(model, at)
+        data.update(keys)
+        not_closed.extend(missing)
+    data["not_closed_form"] = not_closed
+    data["warnings"] = list(model.warnings)
+    if at:
+        lookup = {s.name: s for s in _symbols_of(data)} | model.symbols
+        _check_at_names(at, lookup)
+        subs = {lookup[n]: sp.Rational(repr(v)) for n, v in at.items()}
+        # ⟨∂θE⟩_m is known once θ, β, constants are numbers: put it into the gradients
+        memo: dict = {}
+        for name, expr in data["model_moments"].items():
+            value = _numeric(expr, subs, memo)
+            if isinstance(value, float) and name in lookup and lookup[name] not in subs:
+                subs[lookup[name]] = sp.Float(value, 15)
+        data["numeric"] = {k: _numeric(data[k], subs, memo) for k in data if k not in
+                           ("x", "theta", "constants", "not_closed_form", "warnings", "moments", "free_energy_method")}
+        left = sorted(k for k, v in data["numeric"].items() if _has_integral(v))
+        if left:
+            data["warnings"].append(
+                f"numeric: {', '.join(left)} left as integrals (only 1-D integrals are evaluated here, "
+                "by mpmath quadrature; give every parameter a value or use the numeric layer)"
+            )
+    return Output(data=data, text=_text(data), latex=_latex(data))
+
+
+def _has_integral(value) -> bool:
+    import sympy as sp
+
+    if isinstance(value, dict):
+        return any(_has_integral(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_integral(v) for v in value)
+    return isinstance(value, sp.Basic) and value.has(sp.Integral)
+
+
+def _symbols_of(data):
+    import sympy as sp
+
+    found = set()
+
+    def walk(v):
+        if isinstance(v, dict):
+            for w in v.values():
+                walk(w)
+        elif isinstance(v, (list, tuple)):
+            for w in v:
+                walk(w)
+        elif isinstance(v, (sp.Basic, sp.MatrixBase)):
+            found.update(s for s in v.free_symbols if isinstance(s, sp.Symbol))
+
+    walk(data)
+    return found
+
+
+_SKIP_TEXT = {"moments", "gaussian_closure", "numeric"}
+
+
+def _fmt(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_fmt(v) for v in value) + "]"
+    return str(value)
+
+
+def _text(data) -> str:
+    keys = [k for k in data if k not in _SKIP_TEXT]
+    width = max(len(k) for k in keys)
+    lines = [f"{k:<{width}}  {_fmt(data[k])}" for k in keys]
+    if "gaussian_closure" in data:
+        g = data["gaussian_closure"]
+        lines.append(f"{'dm/dt':<{width}}  {_fmt(g['mean_rhs'])}")
+        lines.append(f"{'dC/dt':<{width}}  {_fmt(g['covariance_rhs'].tolist())}")
+    lines.append("moments:")
+    lines.extend(f"  {name} = {what}" for name, what in data["moments"].items())
+    if "numeric" in data:
+        lines.append("numeric:")
+        lines.extend(f"  {k:<{width}}  {_fmt(v)}" for k, v in data["numeric"].items())
+    return "\n".join(lines)
+
+
+def _latex(data) -> str:
+    from theory.derive import latex
+
+    rows = []
+    for k, v in data.items():
+        if k in _SKIP_TEXT or k in ("x", "theta", "constants", "not_closed_form", "warnings", "free_energy_method"):
+            continue
+        name = k.replace("_", r"\_")
+        rows.append(rf"\text{{{name}}} &: {latex(v)}")
+    return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"

@@ -1,0 +1,157 @@
+"""``thermolearn infoflow gaussian|two-state``: the bipartite X–Θ learner, exactly.
+
+JSON (CLI.md): memorized and learned information over time with their
+definitions, per-move information flows and entropy productions, total
+entropy production, fluctuation-theorem residuals, d-separation facts.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from ._common import Output
+
+HELP = "information flows, entropy production and fluctuation theorems of the X-Theta learner"
+
+#: option -> (learner field, models it applies to)
+_OPTIONS = {
+    "kappa": ("kappa", "gaussian", float, "step kappa (default 0.1)"),
+    "sigma": ("sigma", "gaussian", float, "output noise sigma (default 1)"),
+    "s2": ("s2", "gaussian", float, "per-sample data variance (default 1)"),
+    "n_train": ("n_train", "gaussian", int, "training-set size (default 10)"),
+    "batch": ("batch", "gaussian", int, "minibatch size m (default 1)"),
+    "tau2": ("tau2", "gaussian", float, "task prior variance (default 1)"),
+    "v0": ("v0", "gaussian", float, "initial parameter variance (default 1)"),
+    "rho": ("rho", "gaussian", float, "X memory 0 <= rho < 1 (default 0: fresh re-sampling)"),
+    "theta_temperature": ("theta_temperature", "gaussian", float,
+                          "Langevin-scaled Theta noise q = 2*kappa*T (default: SGD noise q = kappa^2 s2/m)"),
+    "h": ("h", "two-state", float, "PPM field h (default 1.5)"),
+    "gamma": ("gamma", "two-state", float, "Theta update probability (default 0.5)"),
+    "J": ("J", "two-state", float, "data pull J (default 2)"),
+    "Jx": ("Jx", "two-state", float, "model-sample push J_x (default 1)"),
+    "lam": ("lam", "two-state", float, "X relaxation 0 < lam <= 1 (default 1: fresh re-sampling)"),
+    "n_bits": ("n_bits", "two-state", int, "training-set size in bits (default 2)"),
+}
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", metavar="MODEL", choices=("gaussian", "two-state"),
+                        help="gaussian (digest W1/W2) or two-state (digest W4)")
+    parser.add_argument("--variant", choices=("A", "B"), default="A",
+                        help="A: exact-gradient (no x_n -> theta_{n+1}); B: contrastive feedback (default A)")
+    parser.add_argument("--steps", type=int, default=None, help="number of steps N (default 60 gaussian, 4 two-state)")
+    parser.add_argument("--p", type=float, nargs=2, default=None, metavar=("P0", "P1"),
+                        help="[two-state] Bernoulli parameter of the data bits for Y=0 and Y=1 (default 0.2 0.8)")
+    parser.add_argument("--l-info", default="all", choices=("all", "L1", "L2", "L3", "L4", "L5"),
+                        help="which learned-information candidate(s) to report (default all)")
+    for opt, (_, model, typ, text) in _OPTIONS.items():
+        parser.add_argument("--" + opt.replace("_", "-"), dest=opt, type=typ, default=None,
+                            help=f"[{model}] {text}")
+
+
+def _learner(args):
+    from infoflow import GaussianLearner, TwoStateLearner
+    from theory import ParameterError
+
+    values = {}
+    for opt, (field, model, _, _) in _OPTIONS.items():
+        v = getattr(args, opt)
+        if v is None:
+            continue
+        if model != args.model:
+            raise ParameterError(f"option --{opt.replace('_', '-')} applies to {model}, not to {args.model}")
+        values[field] = v
+    values["c"] = 0.0 if args.variant == "A" else 1.0
+    if args.p is not None:
+        if args.model != "two-state":
+            raise ParameterError(f"option --p applies to two-state, not to {args.model}")
+        values["p"] = tuple(args.p)
+    if args.model == "gaussian":
+        return GaussianLearner(**values), 60 if args.steps is None else args.steps
+    return TwoStateLearner(**values), 4 if args.steps is None else args.steps
+
+
+def run(args) -> Output:
+    import dataclasses
+
+    from infoflow import L_INFO, dpi_theorems, fluctuation_check, gaussian_dft, gaussian_ift
+    from theory import ParameterError
+
+    learner, N = _learner(args)
+    limit = 1000 if args.model == "gaussian" else 10 ** 6
+    if not 1 <= N <= limit:
+        raise ParameterError(f"--steps must be an integer in 1..{limit} for {args.model}, got {N}")
+    r = learner.analyse(N)
+    if args.model == "two-state":
+        chk = fluctuation_check(learner, N)
+        ft = {"method": "tilted transfer matrices (exact)", "ift_residual": chk.ift_residual,
+              "dft_residual": chk.dft_residual, "dft_form": "max |ln G_F(a) - ln G_R(1-a)| over a",
+              "alphas": list(chk.alphas), "mean_entropy_production": chk.mean_sigma}
+    else:
+        alphas = (0.25, 0.5, 0.75, 1.0)
+        g, mean = gaussian_ift(learner, N)
+        f, rv = gaussian_dft(learner, N, alphas)
+        ft = {"method": "closed-form Gaussian integrals", "ift_residual": abs(g - 1.0),
+              "dft_residual": float(max(abs(f - rv))), "dft_form": "max |ln G_F(a) - ln G_R(1-a)| over a",
+              "alphas": list(alphas), "mean_entropy_production": mean}
+    names = list(L_INFO)[1:] if args.l_info == "all" else [args.l_info]
+    import math
+
+    def finite_or_none(v):  # path quantities beyond the enumeration limit are NaN -> null
+        return None if isinstance(v, float) and not math.isfinite(v) else v
+
+    learned = {n: {"definition": L_INFO[n], "values": finite_or_none(getattr(r, n))} for n in names}
+    if "L3" in learned:
+        learned["L3"]["trajectory_M_info"] = finite_or_none(r.M_trajectory)
+    dsep = [dataclasses.asdict(s) for s in dpi_theorems(learner.network(N))]
+    data = {
+        "model": args.model,
+        "variant": args.variant,
+        "steps": N,
+        "parameters": dataclasses.asdict(learner),
+        "memorized_information": {"definition": L_INFO["M"], "values": r.M},
+        "learned_information": learned,
+        "information_about_task": {"definition": "I(Theta_t; Y)", "values": r.I_theta_task},
+        "information_flows": {"theta_moves": r.dI_theta, "x_moves": r.dI_x},
+        "entropy_production": {
+            "theta_moves": r.sigma_theta, "x_moves": r.sigma_x,
+            "total_given_B": r.sigma_given_B, "apparent": r.sigma_apparent,
+            "x_given_theta_path": finite_or_none(r.sigma_x_given_theta_path),
+            "heat": r.heat, "theta_medium": r.medium_theta, "work": r.work,
+        },
+        "total_entropy_production": r.sigma_given_B,
+        "identities": {
+            "I(Theta_N,X_N;B) = Sigma_app - Sigma_given_B": r.identity_residual,
+            "flow telescoping": r.telescoping_residual,
+            "per-move EP decomposition": r.decomposition_residual,
+            "first law for X": r.first_law_residual,
+        },
+        "fluctuation_theorems": ft,
+        "d_separation": dsep,
+    }
+    return Output(data=data, text=_text(data, r))
+
+
+def _text(d, r) -> str:
+    lines = [f"infoflow {d['model']}, variant {d['variant']}, N = {d['steps']} steps (nats)", ""]
+    lines.append(f"  M-info {d['memorized_information']['definition']:<60} {r.M[-1]: .6f}")
+    for name, item in d["learned_information"].items():
+        v = item["values"]
+        v = v[-1] if hasattr(v, "__len__") else v
+        shown = "n/a (path enumeration limit)" if v is None else f"{v: .6f}"
+        lines.append(f"  {name:<6} {item['definition']:<60} {shown}")
+    ep = d["entropy_production"]
+    lines += ["", f"  total EP given B          {ep['total_given_B']: .6f}",
+              f"  apparent EP               {ep['apparent']: .6f}",
+              f"  EP of X given Theta path  "
+              + ("n/a" if ep["x_given_theta_path"] is None else f"{ep['x_given_theta_path']: .6f}"),
+              f"  min per-move EP Theta / X {r.sigma_theta.min(): .3e} / {r.sigma_x.min(): .3e}",
+              f"  max Delta I^Theta         {r.dI_theta.max(): .3e}", ""]
+    for k, v in d["identities"].items():
+        lines.append(f"  residual {k:<50} {v: .1e}")
+    ft = d["fluctuation_theorems"]
+    dft = "n/a" if ft["dft_residual"] is None else f"{ft['dft_residual']:.1e}"
+    lines += [f"  IFT residual {ft['ift_residual']:.1e}, DFT residual {dft} ({ft['method']})", ""]
+    for s in d["d_separation"]:
+        lines.append(f"  {'theorem      ' if s['holds'] else 'not a theorem'}: {s['inequality']}  [{s['independence']}]")
+    return "\n".join(lines)

@@ -1,0 +1,204 @@
+"""``thermolearn simulate``: persistent-chain training of an EBM (CLI.md).
+
+JSON keys (contract): ``theta_final``, ``sample_mean_final``, ``work``,
+``free_energy_change``, ``excess_work``, ``bias``, ``predicted_excess_work``,
+``minimal_excess_work``, ``trajectory`` (plus extras: ``method``,
+``schedule``, ``warnings``, ``prediction_source``, ...).
+
+Closed forms (minimal-dissipation digest Secs. 5–7) fill the predictions
+for the quadratic trap E = ½(x−θ)ᵀK(x−θ); other energies get ``null``.
+"""
+
+from __future__ import annotations
+
+from ._common import Output, add_energy_arguments, model_from_args
+
+HELP = "train an EBM with persistent chains under a learning-rate schedule; work, excess work, bias"
+
+SCHEDULES = ("constant", "continuous", "discontinuous", "slow-driving", "geodesic")
+
+
+def configure(parser) -> None:
+    add_energy_arguments(parser)
+    parser.add_argument("--schedule", choices=SCHEDULES, default="discontinuous", help="learning-rate schedule")
+    parser.add_argument("--target", required=True, help="data parameters theta* (comma-separated)")
+    parser.add_argument("--theta0", required=True, help="initial parameters (comma-separated)")
+    parser.add_argument("--u0", default=None, help="initial chain mean (default: equilibrium at theta0)")
+    parser.add_argument("--tau", type=float, default=1.0, help="training time (default 1)")
+    parser.add_argument("--eta", type=float, default=1.0, help="learning rate of the constant schedule (default 1)")
+    parser.add_argument("--mu", type=float, default=None, help="mobility (default: --set mu=..., else 1)")
+    parser.add_argument("--beta", type=float, default=None, help="inverse temperature (default: --set beta=..., else 1)")
+    parser.add_argument("--particles", type=int, default=1000, help="number of persistent chains (default 1000)")
+    parser.add_argument("--steps", type=int, default=1000, help="parameter steps (default 1000)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--method", choices=("exact", "euler", "fokker-planck"), default=None,
+                        help="exact OU steps (quadratic energies; default there), euler, or fokker-planck")
+    parser.add_argument("--substeps", default="1", help="Euler sub-steps per parameter step, or 'auto'")
+
+
+def _vector(text, name):
+    from theory import ParameterError
+
+    try:
+        vals = [float(v) for v in str(text).split(",") if v.strip()]
+    except ValueError:
+        raise ParameterError(f"--{name} expects comma-separated numbers, got {text!r}") from None
+    if not vals:
+        raise ParameterError(f"--{name} expects at least one number, got {text!r}")
+    return vals
+
+
+def trap_stiffness(model):
+    """K if E = ½(x−θ)ᵀK(x−θ) + const with constant K and dim x = dim θ, else None."""
+    import sympy as sp
+
+    if len(model.x) != len(model.theta) or not model.is_quadratic():
+        return None
+    K = sp.hessian(model.energy, model.x)
+    if any(e.free_symbols for e in K):
+        return None
+    d = sp.Matrix(model.x) - sp.Matrix(model.theta)
+    rest = sp.expand(model.energy - (d.T * K * d)[0, 0] / 2)
+    if rest.has(*model.x, *model.theta):
+        return None
+    import numpy as np
+
+    return np.array(K.tolist(), dtype=float)
+
+
+def _schedule(name, model, K, args, beta, mu):
+    from numeric import langevin as L
+    from theory import ParameterError
+
+    if name == "constant":
+        return L.constant_schedule(args.eta, args.tau)
+    if K is not None:
+        if name == "continuous":
+            return L.continuous_schedule(beta=beta, mu=mu, k=K, tau=args.tau)
+        if name == "discontinuous":
+            return L.discontinuous_schedule(beta=beta, mu=mu, k=K, tau=args.tau)
+        s = L.slow_driving_schedule(beta=beta, mu=mu, k=K, tau=args.tau)
+        if name == "geodesic":  # flat metric (zeta = 1/mu): the geodesic schedule is the slow-driving one
+            from numeric.schedule import Schedule
+
+            s = Schedule("geodesic", s.rate, s.tau, (), s.description + " (flat metric: geodesic = straight line)")
+        return s
+    if name in ("continuous", "discontinuous"):
+        raise ParameterError(
+            f"--schedule {name} has a closed form only for the quadratic trap 1/2 (x-theta)^T K (x-theta); "
+            f"energy {model.energy} is not of that form (use slow-driving, geodesic or constant)"
+        )
+    try:
+        from numeric import metric
+    except ImportError:
+        raise ParameterError(
+            f"--schedule {name} for the non-trap energy {model.energy} needs numeric.metric "
+            "(issue 4: slow_driving_schedule / geodesic_schedule), which is not available in this build"
+        ) from None
+    theta0, target = _vector(args.theta0, "theta0"), _vector(args.target, "target")
+    if name == "slow-driving":
+        return metric.slow_driving_schedule(model, tau=args.tau)
+    return metric.geodesic_schedule(model, theta0, target, args.tau)
+
+
+def _predictions(name, sched, K, beta, mu, tau, theta0, target, u0):
+    """(predicted, minimal, source) from the closed forms / moment equations."""
+    import numpy as np
+
+    from numeric.langevin import trap_moments
+
+    if K is None:
+        return None, None, None
+    th0, tg = np.asarray(theta0), np.asarray(target)
+    eq = u0 is None or np.allclose(u0, th0)
+    delta = tg - th0
+    wmin = float(delta @ K @ np.linalg.solve(mu * tau * K + 2 * np.eye(len(delta)), delta)) if eq else None
+    if name == "discontinuous" and eq:
+        return wmin, wmin, "closed form W_min = Delta^T K (mu tau K + 2)^-1 Delta"
+    if name == "continuous" and len(th0) == 1 and u0 is not None:
+        import theory.harmonic as H
+
+        sub = {H.k: float(K[0, 0]), H.mu: mu, H.tau: tau, H.u0: float(u0[0]), H.target: float(tg[0])}
+        if abs(float(H.continuous_initial_lag().subs(sub)) - th0[0]) <= 1e-9 * max(1.0, abs(th0[0])):
+            return float(H.continuous_work().subs(sub)), wmin, "closed form W = c^2 tau / mu (pre-lagged start)"
+    ref = trap_moments(sched, beta=beta, mu=mu, k=K, theta0=th0, target=tg, u0=u0)
+    return float(ref.work[-1]), wmin, "exact moment equations of the trap (noise-free ODE solve)"
+
+
+def run(args) -> Output:
+    import numpy as np
+
+    from numeric.langevin import train
+    from theory import ParameterError
+
+    if args.particles < 2:
+        raise ParameterError(f"--particles must be >= 2, got {args.particles}")
+    if args.steps < 1:
+        raise ParameterError(f"--steps must be >= 1, got {args.steps}")
+    from ._common import parse_assignments
+
+    sets = parse_assignments(args.set, "--set")
+    beta = args.beta if args.beta is not None else sets.get("beta", 1.0)
+    mu = args.mu if args.mu is not None else sets.get("mu", 1.0)
+    model = model_from_args(args, beta=beta, mu=mu)
+    theta0, target = _vector(args.theta0, "theta0"), _vector(args.target, "target")
+    u0 = None if args.u0 is None else _vector(args.u0, "u0")
+    method = args.method or ("exact" if model.is_quadratic() else "euler")
+    trainer = train
+    if method == "fokker-planck":
+        try:  # same signature as numeric.langevin.train (issue 5)
+            from numeric.fokker_planck import train as trainer
+        except ImportError:
+            raise ParameterError(
+                "--method fokker-planck needs numeric.fokker_planck (issue 5), which is not available in this build; "
+                "use --method exact or euler"
+            ) from None
+    substeps = args.substeps if args.substeps == "auto" else _int(args.substeps)
+    K = trap_stiffness(model)
+    sched = _schedule(args.schedule, model, K, args, float(beta), float(mu))
+    res = trainer(model, sched, theta0=theta0, target=target, u0=u0, particles=args.particles, steps=args.steps,
+                  method=method, rng=np.random.default_rng(args.seed), substeps=substeps)
+    pred, wmin, source = _predictions(args.schedule, sched, K, float(beta), float(mu), args.tau, theta0, target,
+                                      None if u0 is None else np.asarray(u0))
+    data = res.to_cli_dict()
+    data.update({"predicted_excess_work": pred, "minimal_excess_work": wmin, "prediction_source": source,
+                 "particles": args.particles, "steps": args.steps, "seed": args.seed,
+                 "beta": float(beta), "mu": float(mu), "tau": args.tau})
+    if args.schedule == "constant" and K is not None and len(theta0) == 1 and (u0 is None or u0 == theta0):
+        data["predicted_excess_work_infinity"] = float(beta) * args.eta * K[0, 0] * (target[0] - theta0[0]) ** 2 / (2 * float(mu))
+    return Output(data=data, text=_text(data))
+
+
+def _int(text):
+    from theory import ParameterError
+
+    try:
+        return int(text)
+    except ValueError:
+        raise ParameterError(f"--substeps expects an integer or 'auto', got {text!r}") from None
+
+
+def _fmt(v):
+    if v is None:
+        return "n/a"
+    if isinstance(v, list):
+        return "[" + ", ".join(f"{x:.6g}" for x in v) + "]"
+    return f"{v:.6g}"
+
+
+def _text(d) -> str:
+    rows = [
+        ("schedule / method", f"{d['schedule']} / {d['method']}"),
+        ("theta(tau)", _fmt(d["theta_final"])),
+        ("sample mean(tau)", _fmt(d["sample_mean_final"])),
+        ("work W", _fmt(d["work"])),
+        ("free-energy change", _fmt(d["free_energy_change"])),
+        ("excess work W_ex", _fmt(d["excess_work"])),
+        ("bias L - L~", _fmt(d["bias"])),
+        ("predicted W_ex", _fmt(d["predicted_excess_work"])),
+        ("minimal W_ex", _fmt(d["minimal_excess_work"])),
+    ]
+    width = max(len(r[0]) for r in rows)
+    lines = [f"{a:<{width}}  {b}" for a, b in rows]
+    lines += [f"warning: {w}" for w in d["warnings"]]
+    return "\n".join(lines)
