@@ -20,6 +20,7 @@ PAPERS: dict[str, tuple[str, ...]] = {
         "thermolearn.reproduce.minimal_dissipation",
         "thermolearn.reproduce.general_potentials",
     ),
+    "sgd-thermodynamics": ("thermolearn.reproduce.sgd_thermodynamics",),
 }
 
 
