@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "derive": "thermolearn._cli.derive",
     "simulate": "thermolearn._cli.simulate",
     "infoflow": "thermolearn._cli.infoflow",
+    "sgd-noise": "thermolearn._cli.sgd_noise",
     "codegen": "thermolearn._cli.codegen",
     "verify": "thermolearn._cli.verify",
 }

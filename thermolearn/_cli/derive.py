@@ -72,8 +72,31 @@ def _core_keys(model, at):
     return keys, not_closed
 
 
+def _metric_keys(model, at):
+    """Issue 4's keys: thermodynamic metric, learning-rate matrix, natural gradient.
+
+    Closed forms where they exist (energies quadratic in x); otherwise the
+    general expressions (unevaluated integrals, one coordinate) listed under
+    ``not_closed_form``; with ``--at`` these are evaluated by
+    :func:`numeric.metric.metric_at` (quadrature or a generator solve).
+    """
+    from theory.metric import metric_closed_forms, metric_general_forms
+
+    keys = dict(metric_closed_forms(model))
+    missing = [k for k, v in keys.items() if v is None]
+    if missing:
+        general = metric_general_forms(model) or {}
+        for k in missing:
+            keys[k] = general.get(k)
+    return keys, missing
+
+
 #: Sections of the output, each ``(model, at) -> (dict of keys, list of not-closed keys)``.
-SECTIONS = [_core_keys]
+SECTIONS = [_core_keys, _metric_keys]
+
+#: Keys whose --at value comes from numeric.metric when there is no closed form.
+_METRIC_KEYS = ("fisher_information", "friction_tensor", "relaxation_time", "learning_rate_matrix",
+                "natural_gradient_flow", "thermodynamic_length_element")
 
 
 def _numeric(value, subs, memo=None):
@@ -162,15 +185,32 @@ def run(args) -> Output:
             value = _numeric(expr, subs, memo)
             if isinstance(value, float) and name in lookup and lookup[name] not in subs:
                 subs[lookup[name]] = sp.Float(value, 15)
+        numeric_metric = [k for k in _METRIC_KEYS if k in not_closed]
         data["numeric"] = {k: _numeric(data[k], subs, memo) for k in data if k not in
-                           ("x", "theta", "constants", "not_closed_form", "warnings", "moments", "free_energy_method")}
+                           ("x", "theta", "constants", "not_closed_form", "warnings", "moments", "free_energy_method",
+                            *numeric_metric)}
+        if numeric_metric or all(t.name in at for t in model.theta):
+            # numbers for the keys without closed form, and in every case the check that the
+            # metric is symmetric positive definite at the requested point (else SingularMetricError)
+            from numeric.metric import metric_at
+
+            values = dict(at)
+            for name, sym in (("beta", model.beta), ("mu", model.mu)):
+                if name not in values and sym.is_number:
+                    values[name] = float(sym)
+            result = metric_at(model, values)
+            for k in numeric_metric:
+                data["numeric"][k] = result.get(k)
+            data["numeric"]["metric_method"] = result.get("method")
         left = sorted(k for k, v in data["numeric"].items() if _has_integral(v))
         if left:
             data["warnings"].append(
                 f"numeric: {', '.join(left)} left as integrals (only 1-D integrals are evaluated here, "
                 "by mpmath quadrature; give every parameter a value or use the numeric layer)"
             )
-    return Output(data=data, text=_text(data), latex=_latex(data))
+    fmt = getattr(args, "format", "text")
+    return Output(data=data, text=_text(data) if fmt == "text" else "",
+                  latex=_latex(data) if fmt == "latex" else None)
 
 
 def _has_integral(value) -> bool:
@@ -235,5 +275,6 @@ def _latex(data) -> str:
         if k in _SKIP_TEXT or k in ("x", "theta", "constants", "not_closed_form", "warnings", "free_energy_method"):
             continue
         name = k.replace("_", r"\_")
-        rows.append(rf"\text{{{name}}} &: {latex(v)}")
+        body = latex(v) if v is not None else r"\text{(no closed form)}"
+        rows.append(rf"\text{{{name}}} &: {body}")
     return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"

@@ -16,7 +16,11 @@ __all__ = ["PAPERS", "run_paper"]
 
 #: --paper name -> section modules (imported lazily).
 PAPERS: dict[str, tuple[str, ...]] = {
-    "minimal-dissipation": ("thermolearn.reproduce.minimal_dissipation",),
+    "minimal-dissipation": (
+        "thermolearn.reproduce.minimal_dissipation",
+        "thermolearn.reproduce.general_potentials",
+    ),
+    "sgd-thermodynamics": ("thermolearn.reproduce.sgd_thermodynamics",),
 }
 
 

@@ -1,0 +1,50 @@
+"""Numeric thermodynamic metric: quadrature, generator and autocorrelation friction,
+geodesic protocols, slow-driving / geodesic learning-rate schedules.
+
+Source: minimal-dissipation digest Sec. 7 (the paper's general formula was
+not readable; the derived slow-driving version is implemented, with its
+assumptions stated in each docstring).
+"""
+
+from ._data import data_mean_function
+from ._field import MetricField, MetricPoint, check_positive_definite, metric_field
+from ._generator import GeneratorResult, auto_box, friction_generator
+from ._geodesic import GeodesicProtocol, geodesic_protocol, linear_protocol, protocol_length
+from ._lambdify import NumericModel, numeric_model
+from ._metric_at import metric_at
+from ._quadrature import MomentsQuadrature, fisher_quadrature, friction_quadrature, moments_quadrature, support_1d
+from ._sampler import AutocorrelationResult, friction_autocorrelation, langevin_stationary
+from ._schedules import geodesic_schedule, slow_driving_schedule
+from ._simulate import WorkResult, free_energy, simulate_protocol, train_persistent
+
+__all__ = [
+    "data_mean_function",
+    "MetricField",
+    "MetricPoint",
+    "check_positive_definite",
+    "metric_field",
+    "GeneratorResult",
+    "auto_box",
+    "friction_generator",
+    "GeodesicProtocol",
+    "geodesic_protocol",
+    "linear_protocol",
+    "protocol_length",
+    "NumericModel",
+    "numeric_model",
+    "metric_at",
+    "MomentsQuadrature",
+    "fisher_quadrature",
+    "friction_quadrature",
+    "moments_quadrature",
+    "support_1d",
+    "AutocorrelationResult",
+    "friction_autocorrelation",
+    "langevin_stationary",
+    "geodesic_schedule",
+    "slow_driving_schedule",
+    "WorkResult",
+    "free_energy",
+    "simulate_protocol",
+    "train_persistent",
+]

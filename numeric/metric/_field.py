@@ -1,0 +1,107 @@
+"""The metric as a field θ ↦ (ζ, I, ⟨∂θE⟩, F): closed form first, numeric otherwise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import sympy as sp
+
+from theory import ModelError, SingularMetricError
+from theory.metric import fisher_information, friction_tensor, mean_dE_dtheta
+
+from ._generator import friction_generator
+from ._lambdify import numeric_model
+from ._quadrature import moments_quadrature
+
+__all__ = ["MetricPoint", "MetricField", "metric_field", "check_positive_definite"]
+
+
+@dataclass(frozen=True)
+class MetricPoint:
+    """ζ, I and ⟨∂θE⟩_m (= ∂θF) at one θ, with the method that produced them."""
+
+    theta: np.ndarray
+    friction: np.ndarray
+    fisher: np.ndarray
+    mean_dE: np.ndarray
+    method: str
+
+
+def check_positive_definite(g: np.ndarray, name: str, theta) -> np.ndarray:
+    """Raise :class:`SingularMetricError` unless ``g`` is finite, symmetric positive definite."""
+    g = np.asarray(g, float)
+    if not np.all(np.isfinite(g)):
+        raise SingularMetricError(f"{name} at theta = {np.round(theta, 12).tolist()} is not finite: {g.tolist()}")
+    ev = np.linalg.eigvalsh((g + g.T) / 2)
+    scale = max(np.max(np.abs(ev)), 1e-300)
+    if ev[0] <= 1e-12 * scale:
+        kind = "singular" if abs(ev[0]) <= 1e-12 * scale else "indefinite"
+        raise SingularMetricError(
+            f"{name} at theta = {np.round(theta, 12).tolist()} is {kind} (eigenvalues {ev.tolist()}); "
+            "expected positive definite"
+        )
+    return g
+
+
+@dataclass(frozen=True)
+class MetricField:
+    """Callable θ ↦ :class:`MetricPoint` for one model at fixed β, μ, constants.
+
+    Quadratic energies use the lambdified closed forms of :mod:`theory.metric`;
+    other 1-D energies the spectral quadrature; other energies a generator
+    solve (``grid`` points per axis).  Results are cached per θ.
+    """
+
+    model: object
+    beta: float
+    mu: float
+    closed_form: bool
+    _closed: Callable | None = None
+    grid: int = 161
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __call__(self, theta) -> MetricPoint:
+        th = np.atleast_1d(np.asarray(theta, float))
+        key = tuple(np.round(th, 13))
+        if key in self._cache:
+            return self._cache[key]
+        if self._closed is not None:
+            z, i, m = self._closed(*th)
+            pt = MetricPoint(th, np.array(z, float), np.array(i, float), np.array(m, float).ravel(), "closed form")
+        elif len(self.model.x) == 1:
+            q = moments_quadrature(self.model, th)
+            pt = MetricPoint(th, q.friction, q.fisher, q.mean_dE, "quadrature")
+        else:
+            g = friction_generator(self.model, th, n=self.grid)
+            pt = MetricPoint(th, g.friction, g.fisher, g.mean_dE, f"generator ({self.grid} per axis)")
+        if len(self._cache) < 100000:
+            self._cache[key] = pt
+        return pt
+
+
+def metric_field(model, values=None, *, grid: int = 161) -> MetricField:
+    """Build the :class:`MetricField` of ``model`` with numbers ``values``.
+
+    >>> from theory.models import harmonic_trap
+    >>> f = metric_field(harmonic_trap(k=2), {"beta": 1, "mu": 4})
+    >>> f(0.3).friction.tolist(), f(0.3).method
+    ([[0.25]], 'closed form')
+    """
+    nm = numeric_model(model, values)
+    m = nm.model
+    closed = None
+    Z, I = friction_tensor(m), fisher_information(m)
+    if Z is not None and I is not None:
+        md = mean_dE_dtheta(m)
+        fn = sp.lambdify(m.theta, [Z.tolist(), I.tolist(), md.tolist()], "numpy")
+
+        def closed(*th):
+            z, i, mm = fn(*th)
+            return np.broadcast_arrays(*z) if False else (z, i, mm)
+
+        closed = closed
+    if len(m.x) > 1 and closed is None and len(m.x) > 2:
+        raise ModelError(f"no closed form and {len(m.x)} coordinates: generator grids beyond 2-D are too large")
+    return MetricField(m, nm.beta, nm.mu, closed is not None, closed, grid)

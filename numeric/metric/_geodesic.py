@@ -1,0 +1,183 @@
+"""Geodesics of the friction metric and constant-speed protocols θ(t).
+
+For a protocol θ(t), t ∈ [0, τ], the slow-driving excess work is
+W_ex ≈ ∫θ̇ᵀζθ̇ dt ≥ 𝓛²/τ, with equality for the constant-speed geodesic
+(minimal-dissipation digest Sec. 7).  One parameter: the geodesic is the
+monotone path with constant metric speed, θ(t) = ℓ⁻¹(𝓛t/τ) where
+ℓ(θ) = ∫_{θ0}^θ sqrt(ζ) dθ′.  Several parameters: the boundary-value problem
+θ̈^k + Γ^k_ij θ̇^iθ̇^j = 0, θ(0) = θ0, θ(1) = θ1 is solved with
+scipy.integrate.solve_bvp (Christoffel symbols by central differences of
+ζ), and θ(t) = γ(t/τ) is constant speed because the parameter is affine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from scipy import integrate, interpolate
+
+from theory import NumericalError, ParameterError, SingularMetricError
+
+from ._field import MetricField, check_positive_definite, metric_field
+
+__all__ = ["GeodesicProtocol", "geodesic_protocol", "linear_protocol", "protocol_length"]
+
+
+@dataclass(frozen=True)
+class GeodesicProtocol:
+    """A protocol θ(t) on [0, τ] with its thermodynamic length."""
+
+    tau: float
+    length: float
+    theta: Callable[[np.ndarray], np.ndarray]
+    velocity: Callable[[np.ndarray], np.ndarray]
+    kind: str
+
+
+def _endpoints(field, theta0, theta1, tau):
+    if not (np.isfinite(tau) and tau > 0):
+        raise ParameterError(f"tau must be positive and finite, got {tau!r}")
+    n = len(field.model.theta)
+    a = np.atleast_1d(np.asarray(theta0, float))
+    b = np.atleast_1d(np.asarray(theta1, float))
+    for name, v in (("theta0", a), ("theta1", b)):
+        if v.shape != (n,) or not np.all(np.isfinite(v)):
+            raise ParameterError(f"{name} must be {n} finite number(s), got {v.tolist()}")
+        try:
+            check_positive_definite(field(v).friction, "friction tensor", v)
+        except SingularMetricError as err:
+            raise SingularMetricError(
+                f"{name} = {v.tolist()} lies outside the region where the metric is positive definite "
+                f"({err}); a geodesic needs both endpoints in the same connected region"
+            ) from None
+    return a, b
+
+
+def _as_field(model, values):
+    return model if isinstance(model, MetricField) else metric_field(model, values)
+
+
+def _check_path(field, pts):
+    for p in pts:
+        try:
+            check_positive_definite(field(p).friction, "friction tensor", p)
+        except (SingularMetricError, ValueError, ArithmeticError):
+            raise SingularMetricError(
+                f"the path leaves the region where the metric is positive definite near theta = {np.round(p, 6).tolist()}; "
+                "the endpoints are in different connected regions"
+            ) from None
+
+
+def linear_protocol(model, theta0, theta1, tau, *, values=None) -> GeodesicProtocol:
+    """θ(t) = θ0 + (θ1 − θ0)t/τ with its thermodynamic length (Gauss–Legendre, 32 nodes)."""
+    field = _as_field(model, values)
+    a, b = _endpoints(field, theta0, theta1, tau)
+    length = protocol_length(field, lambda s: a + np.outer(s, b - a), lambda s: np.tile(b - a, (len(s), 1)))
+    return GeodesicProtocol(
+        float(tau), length, lambda t: a + np.outer(np.atleast_1d(t) / tau, b - a),
+        lambda t: np.tile((b - a) / tau, (len(np.atleast_1d(t)), 1)), "linear",
+    )
+
+
+def protocol_length(field, path, vel, nodes: int = 32) -> float:
+    """𝓛 = ∫₀¹ sqrt(γ′ᵀζγ′) ds by Gauss–Legendre quadrature over s ∈ [0, 1]."""
+    s, w = np.polynomial.legendre.leggauss(nodes)
+    s, w = (s + 1) / 2, w / 2
+    P, V = path(s), vel(s)
+    _check_path(field, P)
+    return float(sum(wk * np.sqrt(v @ field(p).friction @ v) for wk, p, v in zip(w, P, V)))
+
+
+def geodesic_protocol(model, theta0, theta1, tau, *, values=None, nodes: int = 65) -> GeodesicProtocol:
+    """Constant-speed geodesic protocol of the friction metric from θ0 to θ1 in time τ.
+
+    Raises :class:`theory.SingularMetricError` if an endpoint (or the path)
+    is where ζ is singular or indefinite — e.g. s ≤ 0 for the learnable
+    variance — and :class:`theory.ParameterError` for τ ≤ 0.
+
+    >>> from theory.models import harmonic_trap
+    >>> g = geodesic_protocol(harmonic_trap(k=1), -1.0, 1.0, 2.0, values={"beta": 1, "mu": 4})
+    >>> round(g.length, 12), float(g.theta(1.0)[0, 0])
+    (1.0, 0.0)
+    """
+    field = _as_field(model, values)
+    a, b = _endpoints(field, theta0, theta1, tau)
+    if len(a) == 1:
+        return _geodesic_1d(field, a[0], b[0], float(tau), nodes)
+    return _geodesic_bvp(field, a, b, float(tau), nodes)
+
+
+def _geodesic_1d(field, a, b, tau, nodes):
+    if a == b:
+        raise ParameterError(f"theta0 and theta1 coincide ({a}); there is no protocol to find")
+    # Chebyshev nodes on [a, b] for sqrt(ζ), then a spline antiderivative
+    k = np.arange(nodes)
+    th = (a + b) / 2 + (a - b) / 2 * np.cos(np.pi * k / (nodes - 1))
+    _check_path(field, th[:, None])
+    sq = np.sqrt([field(np.array([v])).friction[0, 0] for v in th])
+    order = np.argsort(th)
+    spl = interpolate.CubicSpline(th[order], sq[order])
+    ell = spl.antiderivative()
+    L = abs(float(ell(b) - ell(a)))
+    grid = np.linspace(a, b, 2001)
+    lg = np.abs(ell(grid) - ell(a))
+    inv = interpolate.PchipInterpolator(lg / L, grid)
+    sign = np.sign(b - a)
+
+    def theta(t):
+        return inv(np.clip(np.atleast_1d(t) / tau, 0, 1))[:, None]
+
+    def velocity(t):
+        x = theta(t)[:, 0]
+        return (sign * L / tau / spl(x))[:, None]
+
+    return GeodesicProtocol(tau, L, theta, velocity, "geodesic")
+
+
+def _christoffel(field, th, h=1e-5):
+    n = len(th)
+    g = field(th).friction
+    dg = np.empty((n, n, n))  # dg[l, i, j] = ∂_l g_ij
+    for l in range(n):
+        e = np.zeros(n)
+        e[l] = h * max(1.0, abs(th[l]))
+        dg[l] = (field(th + e).friction - field(th - e).friction) / (2 * e[l])
+    ginv = np.linalg.inv(g)
+    term = dg.transpose(1, 0, 2) + dg.transpose(1, 2, 0) - dg  # [l,i,j]: ∂_i g_lj + ∂_j g_li − ∂_l g_ij
+    return 0.5 * np.einsum("kl,lij->kij", ginv, term)
+
+
+def _geodesic_bvp(field, a, b, tau, nodes):
+    n = len(a)
+    s = np.linspace(0, 1, nodes)
+
+    def rhs(_, y):
+        out = np.empty_like(y)
+        out[:n] = y[n:]
+        for m in range(y.shape[1]):
+            th, v = y[:n, m], y[n:, m]
+            if not np.all(np.isfinite(th)):
+                raise NumericalError("geodesic solve diverged")
+            G = _christoffel(field, th)
+            out[n:, m] = -np.einsum("kij,i,j->k", G, v, v)
+        return out
+
+    def bc(ya, yb):
+        return np.concatenate([ya[:n] - a, yb[:n] - b])
+
+    y0 = np.vstack([a[:, None] + np.outer(b - a, s), np.tile((b - a)[:, None], (1, nodes))])
+    try:
+        sol = integrate.solve_bvp(rhs, bc, s, y0, tol=1e-8, max_nodes=5000)
+    except (SingularMetricError, np.linalg.LinAlgError, NumericalError, ValueError):
+        sol = None
+    if sol is None or not sol.success:
+        raise SingularMetricError(
+            f"no geodesic found from {a.tolist()} to {b.tolist()}: the solve left the region where the metric "
+            "is positive definite (endpoints in different connected regions?)"
+        )
+    path = lambda u: sol.sol(np.atleast_1d(u))[:n].T  # noqa: E731
+    vel = lambda u: sol.sol(np.atleast_1d(u))[n:].T  # noqa: E731
+    L = protocol_length(field, path, vel)
+    return GeodesicProtocol(tau, L, lambda t: path(np.atleast_1d(t) / tau), lambda t: vel(np.atleast_1d(t) / tau) / tau, "geodesic")

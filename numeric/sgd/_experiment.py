@@ -1,0 +1,384 @@
+"""The SGD-noise measurement of Figure 4.1 (digest Result 7, Sec. W5).
+
+K networks are trained with vanilla SGD, θ_{t+1} = θ_t − r ∇U_{b_t}(θ_t).  At
+every *measured* step t each trial also computes the full-batch gradient at
+the same θ_t and the noise
+
+    η_t = ∇U_{b_t}(θ_t) − ∇U_B(θ_t),
+
+and records only scalars per trial (never the η vectors of all steps):
+v_k(t) = ||η_t||²/P, the prediction p_k(t) = tr Σ₁(θ_t)/(P m) (times
+(N−m)/(N−1) with epoch shuffling), the largest |∇U_B| component, and at a
+chosen origin t₀ the lag products x_k(ℓ) = η_{t₀}·η_{t₀+ℓ}/P (η_{t₀} is
+kept per trial).  Σ₁ is the per-sample gradient covariance over the
+training set, tr Σ₁ = (1/N) Σ_n ||∇ℓ_n||² − ||∇U_B||².  Ensemble averages
+(1/K) Σ_k of these give C_ii(t, 0) and C_ii(t₀, ℓ) averaged over i.
+
+Trial k draws its initialisation and its minibatch sequence from its own
+Generator, spawned from one seed (``SeedSequence(seed).spawn(K)``), so a run
+split into chunks on any executor gives exactly the numbers of the
+in-process run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from theory import ParameterError
+
+from ._data import Dataset
+from ._mlp import MLPSpec, ensemble_gradient, ensemble_predict, init_ensemble
+
+__all__ = ["SGDNoiseConfig", "SGDNoiseResult", "run_trials", "merge_results", "initial_state"]
+
+
+@dataclass(frozen=True)
+class SGDNoiseConfig:
+    """Settings of one SGD-noise run (one batch size).
+
+    Parameters
+    ----------
+    batch_size : int
+        m, examples per minibatch (≤ the number of training examples).
+    learning_rate : float
+        r ≥ 0 (r = 0 measures the noise at frozen initial parameters).
+    steps : int
+        Number of SGD steps.
+    trials : int
+        K, ensemble size (≥ 2).
+    width, depth, activation : network, see :class:`MLPSpec`.
+    replacement : bool
+        True: each minibatch is m indices drawn uniformly with replacement
+        (independently at every step).  False: epoch shuffling, consecutive
+        slices of a fresh permutation (a final partial batch is dropped).
+    measure_every : int
+        Measure η at steps t ≡ 0 (mod measure_every); the lag window below
+        is always measured at every step.
+    t0, max_lag : int
+        Origin and length of the autocorrelation window (t₀ … t₀+max_lag).
+    eval_every : int
+        Test accuracy and tracked parameter are recorded every so many steps
+        and after the last step.
+    tracked : tuple
+        (hidden unit, class) index of the last-layer weight whose trajectory
+        is recorded (panel a).
+    max_grad : float
+        Divergence threshold on any gradient component (NaN/inf losses are
+        always divergence).
+    block : int
+        Examples per block of the full-batch gradient (memory bound only).
+    dtype : {"float64", "float32"}
+        Floating type of parameters, data and gradients.  float32 halves the
+        cost of the full-batch gradients (the BLAS-bound part); its relative
+        rounding, ~1e-7, is far below the statistical errors of the noise
+        measurement.
+    blas_threads : int or None
+        BLAS threads inside one chunk of trials (None: the library default).
+        One thread per chunk is fastest for the many small batched products
+        and never oversubscribes; parallelism comes from the executor.
+    """
+
+    batch_size: int = 10
+    learning_rate: float = 0.02
+    steps: int = 2000
+    trials: int = 50
+    width: int = 200
+    depth: int = 4
+    activation: str = "relu"
+    replacement: bool = True
+    measure_every: int = 20
+    t0: int = 1000
+    max_lag: int = 20
+    eval_every: int = 50
+    tracked: tuple = (0, 0)
+    max_grad: float = 1e6
+    block: int = 512
+    dtype: str = "float64"
+    blas_threads: int | None = 1
+
+    def __post_init__(self):
+        for name in ("batch_size", "steps", "trials", "measure_every", "eval_every", "block"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ParameterError(f"{name} must be a positive integer, got {v!r}")
+        if self.trials < 2:
+            raise ParameterError(f"trials must be at least 2 (an ensemble), got {self.trials}")
+        for name in ("t0", "max_lag"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+                raise ParameterError(f"{name} must be a non-negative integer, got {v!r}")
+        if self.t0 + self.max_lag >= self.steps:
+            raise ParameterError(
+                f"t0 + max_lag must be < steps, got t0={self.t0}, max_lag={self.max_lag}, steps={self.steps}"
+            )
+        r = self.learning_rate
+        if isinstance(r, bool) or not np.isfinite(r) or r < 0:
+            raise ParameterError(f"learning_rate must be a finite number >= 0, got {r!r}")
+        if not (np.isfinite(self.max_grad) and self.max_grad > 0):
+            raise ParameterError(f"max_grad must be positive and finite, got {self.max_grad!r}")
+        if self.blas_threads is not None and (isinstance(self.blas_threads, bool) or self.blas_threads < 1):
+            raise ParameterError(f"blas_threads must be a positive integer or None, got {self.blas_threads!r}")
+        if self.dtype not in ("float64", "float32"):
+            raise ParameterError(f"dtype must be 'float64' or 'float32', got {self.dtype!r}")
+        if len(self.tracked) != 2 or min(self.tracked) < 0 or self.tracked[0] >= self.width:
+            raise ParameterError(f"tracked must be (hidden unit < width, class), got {self.tracked!r}")
+
+    def spec(self, data: Dataset) -> MLPSpec:
+        return MLPSpec(data.n_features, data.n_classes, self.width, self.depth, self.activation)
+
+    def measured_steps(self) -> np.ndarray:
+        """Steps at which η is measured (sorted)."""
+        every = np.arange(0, self.steps, self.measure_every)
+        window = np.arange(self.t0, self.t0 + self.max_lag + 1)
+        return np.union1d(every, window)
+
+
+@dataclass(frozen=True)
+class SGDNoiseResult:
+    """Per-trial records of one run; ensemble statistics as methods.
+
+    Arrays have the trial axis first (K, ...).  ``steps`` are the measured
+    steps (T,); ``noise_var`` v_k(t) = ||η||²/P; ``predicted_var`` the
+    prediction tr Σ₁/(P m) (·(N−m)/(N−1) without replacement);
+    ``max_full_grad`` max_i |∇U_B,i|; ``full_loss`` U_B(θ_t);
+    ``lag_products`` (K, L+1) η_{t₀}·η_{t₀+ℓ}/P; ``eval_steps`` (E,),
+    ``test_accuracy`` (K, E), ``tracked_param`` (K, E).  ``diverged`` and
+    ``message`` report a stopped run; arrays then hold what was measured
+    before the divergence.
+    """
+
+    config: SGDNoiseConfig
+    dim_theta: int
+    n_train: int
+    trial_ids: np.ndarray
+    steps: np.ndarray
+    noise_var: np.ndarray
+    predicted_var: np.ndarray
+    max_full_grad: np.ndarray
+    full_loss: np.ndarray
+    lag_products: np.ndarray
+    eval_steps: np.ndarray
+    test_accuracy: np.ndarray
+    tracked_param: np.ndarray
+    diverged: bool = False
+    message: str = ""
+    completed_steps: int = 0
+
+    @property
+    def trials(self) -> int:
+        return int(self.noise_var.shape[0])
+
+    # --- ensemble statistics -------------------------------------------------
+    def variance(self) -> np.ndarray:
+        """(1/P) Σ_i C_ii(t, 0) = (1/K) Σ_k ||η_k(t)||²/P at the measured steps."""
+        return self.noise_var.mean(axis=0)
+
+    def predicted(self) -> np.ndarray:
+        """Ensemble mean of tr Σ₁(θ_t)/(P m) at the measured steps."""
+        return self.predicted_var.mean(axis=0)
+
+    def temperature(self) -> np.ndarray:
+        """Effective temperature T_Θ(t) = r tr Σ₁/(2 m P) (digest Result 1), ensemble mean."""
+        return 0.5 * self.config.learning_rate * self.predicted()
+
+    def autocorrelation(self) -> np.ndarray:
+        """(1/P) Σ_i C_ii(t₀, ℓ), ℓ = 0 … (available lags)."""
+        return self.lag_products.mean(axis=0)
+
+    def _lag_variance(self) -> np.ndarray:
+        L = self.lag_products.shape[1]
+        pos = np.searchsorted(self.steps, self.config.t0 + np.arange(L))
+        return self.noise_var[:, pos].sum(axis=0)
+
+    def normalised_autocorrelation(self) -> tuple[np.ndarray, np.ndarray]:
+        """ρ(ℓ) = C(t₀, t₀+ℓ)/√(C(t₀,t₀) C(t₀+ℓ,t₀+ℓ)) and its standard error.
+
+        The error treats the K per-trial products x_k(ℓ) as independent
+        (trials are): se = √(Σ_k (x_k − x̄)²·K/(K−1)) / √(Σ_k x_k(0) Σ_k v_k(t₀+ℓ)).
+        """
+        x = self.lag_products
+        K = x.shape[0]
+        denom = np.sqrt(x[:, 0].sum() * self._lag_variance())
+        rho = x.sum(axis=0) / denom
+        se = np.sqrt(K / (K - 1) * ((x - x.mean(axis=0)) ** 2).sum(axis=0)) / denom
+        return rho, se
+
+    def accuracy(self) -> tuple[np.ndarray, np.ndarray]:
+        """Ensemble mean and variance of the test accuracy at ``eval_steps``."""
+        return self.test_accuracy.mean(axis=0), self.test_accuracy.var(axis=0)
+
+    def variance_ratio(self) -> tuple[float, float]:
+        """Measured over predicted mean variance, and its standard error.
+
+        Per trial, d_k = Σ_t v_k(t) / Σ_t p_k(t); the ratio of ensemble sums
+        and the spread of d_k over trials give the estimate and its error.
+        """
+        num = self.noise_var.sum(axis=1)
+        den = self.predicted_var.sum(axis=1)
+        ratio = num.sum() / den.sum()
+        K = num.size
+        se = np.std(num / den, ddof=1) / np.sqrt(K)
+        return float(ratio), float(se)
+
+
+def _batches(rngs, n, m, steps, replacement):
+    """Generator of (K, m) index arrays, one row per trial's own Generator."""
+    if replacement:
+        chunk = 64
+        for s in range(0, steps, chunk):
+            c = min(chunk, steps - s)
+            block = np.stack([r.integers(0, n, size=(c, m)) for r in rngs], axis=1)
+            yield from block
+        return
+    per_epoch = n // m
+    perms = None
+    for t in range(steps):
+        j = t % per_epoch
+        if j == 0:
+            perms = np.stack([r.permutation(n) for r in rngs])
+        yield perms[:, j * m:(j + 1) * m]
+
+
+def _flat(grads):
+    return np.concatenate([g.reshape(g.shape[0], -1) for g in grads], axis=1)
+
+
+def _max_abs(grads):
+    return np.max([np.abs(g.reshape(g.shape[0], -1)).max(axis=1) for g in grads], axis=0)
+
+
+def run_trials(data: Dataset, config: SGDNoiseConfig, seed: int, trial_ids=None) -> SGDNoiseResult:
+    """Train the trials ``trial_ids`` of the ensemble as one vectorised block.
+
+    ``trial_ids`` defaults to ``range(config.trials)``; trial k uses the
+    k-th child of ``SeedSequence(seed)``.
+    """
+    m, n = config.batch_size, data.n_train
+    if m > n:
+        raise ParameterError(f"batch_size must not exceed the {n} training examples, got {m}")
+    ids = np.arange(config.trials) if trial_ids is None else np.asarray(trial_ids, dtype=int)
+    params, batch_rngs = initial_state(data, config, seed, ids)
+    if config.blas_threads is None:
+        return _train(data, config, config.spec(data), params, batch_rngs, ids)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=config.blas_threads, user_api="blas"):
+        return _train(data, config, config.spec(data), params, batch_rngs, ids)
+
+
+def initial_state(data: Dataset, config: SGDNoiseConfig, seed: int, trial_ids=None):
+    """θ₀ of the trials ``trial_ids`` and their minibatch Generators.
+
+    Trial k uses child k of ``SeedSequence(seed)``, itself split into an
+    initialisation stream and a minibatch stream.
+    """
+    ids = np.arange(config.trials) if trial_ids is None else np.asarray(trial_ids, dtype=int)
+    if ids.size == 0 or ids.min() < 0 or ids.max() >= config.trials:
+        raise ParameterError(f"trial_ids must be non-empty and lie in 0..{config.trials - 1}, got {ids.tolist()}")
+    children = np.random.SeedSequence(int(seed)).spawn(config.trials)
+    pairs = [children[k].spawn(2) for k in ids]  # (initialisation, minibatches) per trial
+    params = init_ensemble(config.spec(data), [np.random.default_rng(a) for a, _ in pairs])
+    params = [p.astype(config.dtype, copy=False) for p in params]
+    return params, [np.random.default_rng(b) for _, b in pairs]
+
+
+def _train(data, config, spec, params, batch_rngs, ids):
+    m, n, K, P = config.batch_size, data.n_train, len(ids), spec.dim_theta
+    x_train, y_train = data.x_train.astype(config.dtype, copy=False), data.y_train
+    x_test = data.x_test.astype(config.dtype, copy=False)
+    r, kind = config.learning_rate, config.activation
+    factor = 1.0 if config.replacement else (n - m) / max(n - 1, 1)
+    measured = set(config.measured_steps().tolist())
+    lag_end = config.t0 + config.max_lag
+    rec = {k: [] for k in ("steps", "v", "p", "gmax", "loss")}
+    lags = np.zeros((K, config.max_lag + 1))
+    ev = {k: [] for k in ("steps", "acc", "param")}
+    eta0 = None
+    hu, cls = config.tracked
+    diverged, message, done = False, "", 0
+
+    def evaluate(t):
+        pred = ensemble_predict(params, x_test, kind)
+        ev["steps"].append(t)
+        ev["acc"].append((pred == data.y_test).mean(axis=1))
+        ev["param"].append(params[-2][:, hu, cls].copy())
+
+    for t, idx in enumerate(_batches(batch_rngs, n, m, config.steps, config.replacement)):
+        if t % config.eval_every == 0:
+            evaluate(t)
+        mb = ensemble_gradient(params, x_train[idx], y_train[idx], kind)
+        gmax = _max_abs(mb.grads)
+        if not (np.all(np.isfinite(mb.loss)) and np.all(gmax < config.max_grad)):
+            k = int(np.argmax(~np.isfinite(mb.loss) | ~(gmax < config.max_grad)))
+            diverged = True
+            message = (f"SGD diverged at step {t} in trial {int(ids[k])}: minibatch loss {mb.loss[k]:.3g}, "
+                       f"max |gradient| {gmax[k]:.3g} (threshold {config.max_grad:g}); "
+                       f"learning_rate={r} is too large")
+            break
+        if t in measured:
+            full = ensemble_gradient(params, x_train, y_train, kind, per_sample=True, block=config.block)
+            if not np.all(np.isfinite(full.loss) & np.isfinite(full.sq_norm_sum)):
+                k = int(np.argmax(~np.isfinite(full.loss) | ~np.isfinite(full.sq_norm_sum)))
+                diverged = True
+                message = (f"SGD diverged at step {t} in trial {int(ids[k])}: full-batch loss "
+                           f"{full.loss[k]:.3g}; learning_rate={r} is too large")
+                break
+            eta = _flat(mb.grads) - _flat(full.grads)
+            g2 = sum((g.reshape(K, -1) ** 2).sum(axis=1, dtype=np.float64) for g in full.grads)
+            tr_sigma = full.sq_norm_sum / n - g2
+            rec["steps"].append(t)
+            rec["v"].append((eta * eta).sum(axis=1, dtype=np.float64) / P)
+            rec["p"].append(tr_sigma / (P * m) * factor)
+            rec["gmax"].append(_max_abs(full.grads))
+            rec["loss"].append(full.loss)
+            if t == config.t0:
+                eta0 = eta
+            if config.t0 <= t <= lag_end:
+                lags[:, t - config.t0] = (eta0 * eta).sum(axis=1, dtype=np.float64) / P
+        for p_, g in zip(params, mb.grads):
+            p_ -= r * g
+        done = t + 1
+    if not diverged:
+        evaluate(config.steps)  # the final accuracy is always recorded
+    n_lag = int(np.clip(done - config.t0, 0, config.max_lag + 1))
+
+    def arr(key, d=rec):
+        return np.array(d[key], dtype=np.float64).T if d[key] else np.zeros((K, 0))
+
+    return SGDNoiseResult(
+        config=config, dim_theta=P, n_train=n, trial_ids=np.asarray(ids),
+        steps=np.array(rec["steps"], dtype=int), noise_var=arr("v"), predicted_var=arr("p"),
+        max_full_grad=arr("gmax"), full_loss=arr("loss"), lag_products=lags[:, :n_lag],
+        eval_steps=np.array(ev["steps"], dtype=int), test_accuracy=arr("acc", ev), tracked_param=arr("param", ev),
+        diverged=diverged, message=message, completed_steps=done,
+    )
+
+
+def merge_results(parts) -> SGDNoiseResult:
+    """Concatenate chunk results along the trial axis (ordered by trial id).
+
+    Chunks stopped at different steps (a divergence) are cut to the
+    shortest, so every statistic uses the same steps for all trials.
+    """
+    parts = sorted(parts, key=lambda p: int(p.trial_ids[0]))
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    T = min(p.steps.size for p in parts)
+    E = min(p.eval_steps.size for p in parts)
+    L = min(p.lag_products.shape[1] for p in parts)
+
+    def cat(name, n):
+        return np.concatenate([getattr(p, name)[:, :n] for p in parts], axis=0)
+
+    bad = [p for p in parts if p.diverged]
+    return replace(
+        first, trial_ids=np.concatenate([p.trial_ids for p in parts]), steps=first.steps[:T],
+        noise_var=cat("noise_var", T), predicted_var=cat("predicted_var", T), max_full_grad=cat("max_full_grad", T),
+        full_loss=cat("full_loss", T), lag_products=cat("lag_products", L), eval_steps=first.eval_steps[:E],
+        test_accuracy=cat("test_accuracy", E), tracked_param=cat("tracked_param", E),
+        diverged=bool(bad), message="; ".join(p.message for p in bad),
+        completed_steps=min(p.completed_steps for p in parts),
+    )

@@ -1,0 +1,153 @@
+"""SGD-noise statistics against their predictions (digest Result 7, Sec. W5).
+
+Small networks on subsets of the bundled digits keep every run under a few
+seconds; every statistical criterion is N_SIGMA standard errors over the
+independent trials (tests/tolerances.py), with a fixed seed.
+"""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from numeric.sgd import (
+    SGDNoiseConfig, batch_scaling, ensemble_gradient, initial_state, load_digits, make_dataset,
+    reservoir_comparison, run_batch_sizes, run_ensemble, whiteness,
+)
+from tests.tolerances import MACHINE_RTOL, N_SIGMA
+from theory import ParameterError
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits(seed=0)
+
+
+@pytest.fixture(scope="module")
+def small(digits):
+    """100 training examples (the epoch test needs N/m small)."""
+    return make_dataset(digits.x_train[:125], digits.y_train[:125], test_fraction=0.2, seed=0, n_classes=10)
+
+
+def _cfg(**kw):
+    base = dict(batch_size=1, learning_rate=0.05, steps=60, trials=20, width=16, depth=3,
+                measure_every=1, t0=20, max_lag=8, eval_every=20)
+    base.update(kw)
+    return SGDNoiseConfig(**base)
+
+
+def test_predicted_variance_equals_explicit_per_sample_covariance(small):
+    """tr Σ₁/(P m) from the layer-wise factorisation vs np.var over explicit per-sample gradients."""
+    cfg = _cfg(batch_size=4, learning_rate=0.0, steps=2, trials=3, t0=0, max_lag=1)
+    res = run_ensemble(small, cfg, seed=5)
+    params, _ = initial_state(small, cfg, seed=5)
+    for k in range(3):
+        one = [p[k:k + 1] for p in params]
+        rows = []
+        for n in range(small.n_train):
+            g = ensemble_gradient(one, small.x_train[n:n + 1], small.y_train[n:n + 1])
+            rows.append(np.concatenate([a.ravel() for a in g.grads]))
+        G = np.array(rows)
+        expected = np.var(G, axis=0).sum() / (G.shape[1] * 4)  # population covariance, Cov(mean of 4 iid) = Σ₁/4
+        assert res.predicted_var[k, 0] == pytest.approx(expected, rel=1e-9)  # sums of ~1e3 products
+        assert res.dim_theta == G.shape[1]
+
+
+@pytest.mark.parametrize("m", [1, 10])
+def test_frozen_theta_variance_is_trace_sigma1_over_m(digits, m):
+    """At r = 0, E||η||² = tr Σ₁/m exactly (minibatch of m iid draws)."""
+    res = run_ensemble(digits, _cfg(batch_size=m, learning_rate=0.0, steps=40, t0=0, max_lag=1), seed=1)
+    ratio, se = res.variance_ratio()
+    assert abs(ratio - 1.0) <= N_SIGMA * se, (ratio, se)
+    assert se < 0.1  # the test has power: a 1/m error would be caught
+
+
+def test_training_variance_tracks_state_dependent_prediction(digits):
+    res = run_ensemble(digits, _cfg(batch_size=10, steps=80, learning_rate=0.1, measure_every=2), seed=2)
+    ratio, se = res.variance_ratio()
+    assert abs(ratio - 1.0) <= N_SIGMA * se and se < 0.05
+    # the variance changes along training and the realistic reservoir follows it
+    rc = reservoir_comparison(res)
+    assert rc.realistic_error < rc.naive_error
+    np.testing.assert_allclose(res.temperature(), 0.5 * 0.1 * res.predicted(), rtol=MACHINE_RTOL)
+
+
+def test_variance_scales_as_one_over_m_at_common_start(digits):
+    # only t = 0 is used: one draw per trial, many trials
+    out = run_batch_sizes(digits, _cfg(steps=2, t0=0, max_lag=1, learning_rate=0.0, trials=120),
+                          batch_sizes=(1, 10), seed=3)
+    s = batch_scaling(out[1], out[10], at_start=True)
+    assert s.ideal == 10
+    assert abs(s.measured - 10.0) <= N_SIGMA * s.se and s.se < 1.5
+
+
+def test_white_noise_with_replacement(digits):
+    res = run_ensemble(digits, _cfg(batch_size=5, steps=40, t0=10, max_lag=12, trials=30), seed=4)
+    w = whiteness(res)
+    assert w.rho.size == 12
+    assert abs(w.mean) <= N_SIGMA * w.mean_se and w.mean_se < 0.03
+    rho, _ = res.normalised_autocorrelation()
+    assert rho[0] == pytest.approx(1.0, rel=MACHINE_RTOL)
+
+
+def test_epoch_shuffling_gives_minus_one_over_k_minus_one(small):
+    """Frozen θ, N = 100, m = 10: Σ of η over an epoch is 0, so ρ(ℓ) = −1/(K_b − 1) = −1/9."""
+    cfg = _cfg(batch_size=10, learning_rate=0.0, replacement=False, steps=12, t0=0, max_lag=9, trials=40)
+    res = run_ensemble(small, cfg, seed=6)
+    w = whiteness(res)
+    target = -1.0 / 9.0
+    assert abs(w.mean - target) <= N_SIGMA * w.mean_se
+    assert abs(w.mean) > N_SIGMA * w.mean_se  # distinguishable from white noise
+    # without replacement the diagonal carries the finite-population factor (N−m)/(N−1)
+    ratio, se = res.variance_ratio()
+    assert abs(ratio - 1.0) <= N_SIGMA * se
+
+
+def test_epoch_shuffling_visits_every_example_once_per_epoch(small):
+    from numeric.sgd._experiment import _batches
+
+    rngs = [np.random.default_rng(0), np.random.default_rng(1)]
+    batches = list(_batches(rngs, 100, 10, 20, replacement=False))
+    for k in range(2):
+        for e in range(2):
+            seen = np.concatenate([b[k] for b in batches[10 * e:10 * (e + 1)]])
+            assert sorted(seen.tolist()) == list(range(100))
+
+
+def test_same_seed_same_numbers_and_ensemble_learns(digits):
+    cfg = _cfg(batch_size=10, width=32, steps=200, measure_every=50, t0=0, max_lag=1, trials=4, eval_every=100)
+    a = run_ensemble(digits, cfg, seed=7)
+    b = run_ensemble(digits, cfg, seed=7)
+    c = run_ensemble(digits, cfg, seed=8)
+    np.testing.assert_array_equal(a.noise_var, b.noise_var)
+    np.testing.assert_array_equal(a.tracked_param, b.tracked_param)
+    assert not np.array_equal(a.noise_var, c.noise_var)
+    # a 64-32-32-10 ReLU net after 200 steps of m = 10 is far above chance (0.1)
+    assert a.accuracy()[0][-1] > 0.8
+
+
+def test_diverging_learning_rate_stops_cleanly(digits):
+    cfg = _cfg(batch_size=10, learning_rate=1e4, steps=50, t0=0, max_lag=3, trials=3)
+    res = run_ensemble(digits, cfg, seed=9)
+    assert res.diverged and "diverged at step" in res.message and "learning_rate" in res.message
+    assert res.completed_steps < cfg.steps
+    assert res.noise_var.shape == res.predicted_var.shape == (3, res.steps.size)
+    assert np.all(res.steps < res.completed_steps + 1)
+    assert np.all(np.isfinite(res.noise_var))
+
+
+def test_bad_input_is_rejected(digits):
+    with pytest.raises(ParameterError, match="batch size 2000 must lie in 1..1438"):
+        run_ensemble(digits, _cfg(batch_size=2000), seed=0)
+    with pytest.raises(ParameterError, match="batch size 5000"):
+        run_batch_sizes(digits, _cfg(), batch_sizes=(1, 5000), seed=0)
+    with pytest.raises(ParameterError, match="t0 \\+ max_lag"):
+        _cfg(t0=50, max_lag=20)
+    with pytest.raises(ParameterError, match="learning_rate"):
+        _cfg(learning_rate=float("nan"))
+    with pytest.raises(ParameterError, match="trials"):
+        _cfg(trials=1)
+    with pytest.raises(ParameterError, match="batch_size"):
+        _cfg(batch_size=0)
+    with pytest.raises(ParameterError, match="executor"):
+        run_ensemble(digits, _cfg(), seed=0, executor=object())

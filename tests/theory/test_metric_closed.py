@@ -1,0 +1,196 @@
+"""theory.metric: closed forms against independent derivations (digest Sec. 7)."""
+
+import numpy as np
+import pytest
+import sympy as sp
+from scipy import integrate
+
+from theory import SingularMetricError
+from theory.metric import (
+    check_metric,
+    christoffel_symbols,
+    fisher_information,
+    friction_tensor,
+    geodesic_equations,
+    learning_rate_matrix,
+    mean_dE_dtheta,
+    metric_closed_forms,
+    natural_gradient_flow,
+    natural_gradient_identity,
+    relaxation_time,
+    target_symbols,
+    thermodynamic_divergence,
+    thermodynamic_length,
+    T_SYMBOL,
+    TAU_SYMBOL,
+)
+from theory.models import gaussian_mean_variance, harmonic_trap, learnable_stiffness, quadratic_2d
+from tests.tolerances import QUADRATURE_RTOL, MACHINE_RTOL
+
+
+def test_fisher_of_normal_family_is_fisher_rao():
+    # Fisher–Rao metric of N(m, s) in (mean, variance) coordinates: diag(1/s, 1/(2 s^2)) (standard result)
+    m = gaussian_mean_variance(beta=1)
+    s = m.theta[1]
+    assert sp.simplify(fisher_information(m) - sp.diag(1 / s, 1 / (2 * s**2))) == sp.zeros(2, 2)
+
+
+def test_fisher_is_minus_hessian_of_log_likelihood_expectation():
+    # independent route: I = -E[∂²ln p] with p the normal density N(m, s/β) written out by hand
+    m = gaussian_mean_variance()
+    x = m.x[0]
+    mm, s = m.theta
+    b = m.beta
+    logp = -b * (x - mm) ** 2 / (2 * s) - sp.log(2 * sp.pi * s / b) / 2
+    dens = sp.exp(logp)
+    hess = sp.hessian(logp, (mm, s))
+    expected = -hess.applyfunc(lambda e: sp.integrate(e * dens, (x, -sp.oo, sp.oo)))
+    assert sp.simplify(fisher_information(m) - expected) == sp.zeros(2, 2)
+
+
+def _ou_covariance(A, beta, mu):
+    """Stationary covariance from the OU Lyapunov equation B Σ + Σ Bᵀ = 2 D, B = μA, D = μ/β."""
+    d = A.shape[0]
+    S = sp.Matrix(d, d, lambda i, j: sp.Symbol(f"s{min(i, j)}{max(i, j)}"))
+    sol = sp.solve(list(mu * A * S + S * (mu * A).T - 2 * mu / beta * sp.eye(d)), list(S.free_symbols), dict=True)[0]
+    return S.subs(sol)
+
+
+def test_quadratic_2d_matches_ou_lyapunov_forms():
+    # θ enters linearly: X = -K (x - θ), so I = β² K Σ K and ζ = β K B⁻¹ Σ K with Σ from the Lyapunov eq.
+    m = quadratic_2d()
+    K = sp.hessian(m.energy, m.x)
+    S = _ou_covariance(K, m.beta, m.mu)
+    I_ind = m.beta**2 * K * S * K
+    Z_ind = m.beta * K * (m.mu * K).inv() * S * K
+    assert sp.simplify(fisher_information(m) - I_ind) == sp.zeros(2, 2)
+    assert sp.simplify(friction_tensor(m) - Z_ind) == sp.zeros(2, 2)
+    # digest Sec. 7 / 11: ζ = 1/μ (identity), I = βK
+    assert sp.simplify(friction_tensor(m) - sp.eye(2) / m.mu) == sp.zeros(2, 2)
+
+
+def test_stiffness_friction_from_autocorrelation_integral():
+    # x is OU with rate μθ and variance Σ = 1/(βθ); Isserlis: Cov(x²(t)/2, x²(0)/2) = Σ² e^{-2μθt}/2
+    m = learnable_stiffness()
+    th, b, mu = m.theta[0], m.beta, m.mu
+    t = sp.Symbol("t", positive=True)
+    Sig = 1 / (b * th)
+    zeta = b * sp.integrate(Sig**2 * sp.exp(-2 * mu * th * t) / 2, (t, 0, sp.oo))
+    assert sp.simplify(friction_tensor(m)[0, 0] - zeta) == 0
+    assert sp.simplify(fisher_information(m)[0, 0] - b**2 * Sig**2 / 2) == 0
+    assert sp.simplify(relaxation_time(m) - 1 / (2 * mu * th)) == 0
+
+
+def test_trap_metric_matches_digest():
+    # digest Sec. 7: ζ = 1/μ, I = βk, τ_R = 1/(μk)
+    m = harmonic_trap()
+    k = m.constants[0]
+    assert friction_tensor(m) == sp.Matrix([[1 / m.mu]])
+    assert sp.simplify(fisher_information(m)[0, 0] - m.beta * k) == 0
+    assert sp.simplify(relaxation_time(m) - 1 / (m.mu * k)) == 0
+
+
+@pytest.mark.parametrize("theta", [0.4, 1.0, 3.0])
+def test_stiffness_closed_forms_against_scipy_quad(theta):
+    # β = 1.5, μ = 0.7: I = β²Var(x²/2) and ⟨x²/2⟩ by scipy.integrate.quad over the Boltzmann density
+    b, mu = 1.5, 0.7
+    m = learnable_stiffness(beta=b, mu=mu)
+    w = lambda x: np.exp(-b * theta * x**2 / 2)  # noqa: E731
+    Z = integrate.quad(w, -np.inf, np.inf, epsabs=0, epsrel=1e-13)[0]
+    m1 = integrate.quad(lambda x: x**2 / 2 * w(x), -np.inf, np.inf, epsabs=0, epsrel=1e-13)[0] / Z
+    m2 = integrate.quad(lambda x: x**4 / 4 * w(x), -np.inf, np.inf, epsabs=0, epsrel=1e-13)[0] / Z
+    th = m.theta[0]
+    I = float(fisher_information(m)[0, 0].subs(th, theta))
+    assert I == pytest.approx(b**2 * (m2 - m1**2), rel=QUADRATURE_RTOL)
+    assert float(mean_dE_dtheta(m)[0].subs(th, theta)) == pytest.approx(m1, rel=QUADRATURE_RTOL)
+
+
+def test_natural_gradient_identity_non_commuting_symbolic():
+    for n in (2, 3):
+        z = sp.Matrix(n, n, lambda i, j: sp.Symbol(f"z{i}{j}"))
+        f = sp.Matrix(n, n, lambda i, j: sp.Symbol(f"f{i}{j}"))
+        assert (z * f - f * z).expand() != sp.zeros(n, n)  # genuinely non-commuting
+        assert natural_gradient_identity(z, f, sp.Symbol("beta")).expand() == sp.zeros(n, n)
+
+
+def test_natural_gradient_identity_direct_form_on_model():
+    m = quadratic_2d([[2, 1], [1, 3]])
+    res = natural_gradient_identity(friction_tensor(m), fisher_information(m), m.beta, direct=True)
+    assert sp.simplify(res) == sp.zeros(2, 2)
+
+
+def test_natural_gradient_identity_numeric_random(rng):
+    for _ in range(5):
+        a, c = rng.standard_normal((2, 3, 3))
+        Z, I = a @ a.T + np.eye(3), c @ c.T + np.eye(3)
+        beta, s = 1.7, 0.6
+        H = np.linalg.inv(beta * Z + s * I)
+        lhs = np.linalg.solve(np.eye(3) - beta * H @ Z, H)
+        assert np.allclose(lhs, np.linalg.inv(I) / s, rtol=MACHINE_RTOL * 1e3, atol=0)
+
+
+def test_learning_rate_matrix_trap_is_continuous_schedule():
+    # digest Sec. 6b/7: H = 1/(β(1/μ + k(τ − t)))
+    m = harmonic_trap()
+    k = m.constants[0]
+    H = learning_rate_matrix(friction_tensor(m), fisher_information(m), m.beta)[0, 0]
+    assert sp.simplify(H - 1 / (m.beta * (1 / m.mu + k * (TAU_SYMBOL - T_SYMBOL)))) == 0
+
+
+def test_natural_gradient_flow_trap_solution_is_linear_path():
+    # digest Sec. 7: θ(t) = θ0 + (θ* − θ0) t/τ solves θ̇ = −I⁻¹∇L/(τ − t)
+    m = harmonic_trap()
+    flow = natural_gradient_flow(m, fisher_information(m), mean_dE_dtheta(m))[0]
+    th0 = sp.Symbol("theta0")
+    (star,) = target_symbols(m)
+    path = th0 + (star - th0) * T_SYMBOL / TAU_SYMBOL
+    assert sp.simplify(sp.diff(path, T_SYMBOL) - flow.subs(m.theta[0], path)) == 0
+
+
+def test_metric_closed_forms_keys_and_none():
+    from theory.models import double_well, quartic
+
+    for model in (quartic(), double_well()):
+        assert all(v is None for v in metric_closed_forms(model).values())
+    forms = metric_closed_forms(gaussian_mean_variance())
+    assert set(forms) == {
+        "fisher_information", "friction_tensor", "relaxation_time", "learning_rate_matrix",
+        "natural_gradient_flow", "thermodynamic_length_element",
+    }
+    assert all(v is not None for v in forms.values())
+
+
+def test_christoffel_and_geodesics_of_sphere():
+    th, ph = sp.symbols("theta phi", positive=True)
+    g = sp.diag(1, sp.sin(th) ** 2)
+    G = christoffel_symbols(g, (th, ph))
+    assert sp.simplify(G[0][1][1] + sp.sin(th) * sp.cos(th)) == 0
+    assert sp.simplify(G[1][0][1] - sp.cos(th) / sp.sin(th)) == 0
+    t = sp.Symbol("t")
+    eqs = geodesic_equations(g, (th, ph), t)
+    # the equator θ = π/2, φ = t is a geodesic
+    sub = {sp.Function("theta")(t): sp.pi / 2, sp.Function("phi")(t): t}
+    assert all(sp.simplify(e.lhs.subs(sub).doit()) == 0 for e in eqs)
+
+
+def test_divergence_bounds_length_squared():
+    # Cauchy–Schwarz: 𝒥 ≥ 𝓛², equality for the constant-speed path (flat metric 1/μ)
+    mu = sp.Symbol("mu", positive=True)
+    t = sp.Symbol("t", positive=True)
+    g, c = sp.Matrix([[1 / mu]]), (sp.Symbol("theta"),)
+    for path, equal in (((2 * t,), True), ((2 * t**3,), False)):
+        L = thermodynamic_length(g, c, path, t, 0, 1)
+        J = thermodynamic_divergence(g, c, path, t, 0, 1)
+        assert (sp.simplify(J - L**2) == 0) is equal
+        assert sp.simplify(J - L**2).is_nonnegative
+
+
+def test_check_metric_rejects_singular_and_indefinite():
+    with pytest.raises(SingularMetricError, match="singular"):
+        check_metric(sp.Matrix([[1, 2], [2, 4]]))
+    with pytest.raises(SingularMetricError, match="not positive definite"):
+        check_metric(sp.Matrix([[1, 0], [0, -3]]))
+    s = sp.Symbol("s", negative=True)
+    with pytest.raises(SingularMetricError):
+        check_metric(sp.Matrix([[1 / s]]))
+    assert check_metric(sp.Matrix([[sp.Symbol("a", positive=True)]])) is not None

@@ -1,0 +1,94 @@
+"""`thermolearn reproduce --paper sgd-thermodynamics --quick` and `thermolearn sgd-noise`."""
+
+import json
+
+import numpy as np
+import pytest
+
+from numeric.sgd import write_idx
+from thermolearn.cli import main
+from thermolearn.reproduce import PAPERS
+
+
+def test_registered():
+    assert PAPERS["sgd-thermodynamics"] == ("thermolearn.reproduce.sgd_thermodynamics",)
+
+
+def test_quick_reproduction_passes_its_checks_and_draws_the_figures(tmp_path, capsys):
+    code = main(["reproduce", "--paper", "sgd-thermodynamics", "--quick", "--out", str(tmp_path),
+                 "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    names = {c["name"]: c for c in data["checks"]}
+    failed = [c for c in data["checks"] if not c["passed"]]
+    assert code == 0 and not failed, failed
+    for m in (1, 10, 100):
+        assert f"fig4.1/m={m}/variance_vs_trSigma1" in names
+        assert f"fig4.1/m={m}/white_noise_rho_lags>=1" in names
+        assert names[f"fig4.1/m={m}/final_test_accuracy"]["measured"] > 0.9
+    assert "fig4.1/epoch_shuffling_rho_lags>=1" in names
+    assert names["fig4.1/epoch_shuffling_rho_lags>=1"]["expected"] == pytest.approx(-1 / 19)
+    for png in ("fig4_1_sgd_noise.png", "fig4_1_reservoir.png"):
+        assert (tmp_path / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads((tmp_path / "report.json").read_text())["passed"] is True
+
+
+def _mnist(tmp_path, n_train=40, n_labels=None):
+    rng = np.random.default_rng(0)
+    # synthetic "MNIST": class c lights up row 2c, so a small net can learn it
+    labels = rng.integers(0, 10, n_train).astype(np.uint8)
+    imgs = rng.integers(0, 40, (n_train, 28, 28)).astype(np.uint8)
+    imgs[np.arange(n_train), 2 * labels.astype(int)] = 255
+    write_idx(tmp_path / "train-images-idx3-ubyte.gz", imgs, compress=True)
+    write_idx(tmp_path / "train-labels-idx1-ubyte.gz", labels if n_labels is None else labels[:n_labels],
+              compress=True)
+    write_idx(tmp_path / "t10k-images-idx3-ubyte", imgs[:20])
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte", labels[:20])
+
+
+def test_sgd_noise_cli_on_mnist_folder(tmp_path, capsys):
+    _mnist(tmp_path)
+    code = main(["sgd-noise", "--mnist", str(tmp_path), "--batch-sizes", "1,4", "--trials", "3", "--steps", "20",
+                 "--width", "8", "--measure-every", "2", "--max-lag", "3", "--format", "json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert out["data"] == "mnist" and out["n_train"] == 40 and set(out["batch_sizes"]) == {"1", "4"}
+    s = out["batch_sizes"]["4"]
+    assert len(s["autocorrelation"]) == 4 and s["autocorrelation"][0] == pytest.approx(1.0)
+    assert s["diverged"] is False and s["ratio"] > 0
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--batch-sizes", "1,100"], "batch size 100 must lie in 1..40"),
+    (["--batch-sizes", "a,b"], "--batch-sizes expects comma-separated integers"),
+])
+def test_sgd_noise_cli_bad_input_is_one_line_exit_2(tmp_path, capsys, argv, message):
+    _mnist(tmp_path)
+    code = main(["sgd-noise", "--mnist", str(tmp_path), "--trials", "2", "--steps", "10", "--width", "4",
+                 "--max-lag", "2", *argv])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and err.count("\n") == 1
+
+
+def test_sgd_noise_cli_mismatched_labels_and_missing_folder(tmp_path, capsys):
+    _mnist(tmp_path, n_labels=39)
+    assert main(["sgd-noise", "--mnist", str(tmp_path)]) == 2
+    assert "mismatched labels" in capsys.readouterr().err
+    assert main(["sgd-noise", "--mnist", str(tmp_path / "none")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_sgd_noise_cli_divergence_is_reported_with_exit_1(capsys):
+    code = main(["sgd-noise", "--batch-sizes", "10", "--trials", "2", "--steps", "20", "--width", "8",
+                 "--max-lag", "2", "--lr", "1e4"])
+    out = capsys.readouterr().out
+    assert code == 1 and "diverged at step" in out
+
+
+def test_sgd_noise_cli_process_executor_matches_inline(capsys):
+    argv = ["sgd-noise", "--batch-sizes", "5", "--trials", "3", "--steps", "12", "--width", "8",
+            "--measure-every", "3", "--max-lag", "2", "--format", "json"]
+    assert main(argv) == 0
+    a = json.loads(capsys.readouterr().out)
+    assert main(argv + ["--executor", "process"]) == 0
+    b = json.loads(capsys.readouterr().out)
+    assert a["batch_sizes"]["5"]["variance"] == b["batch_sizes"]["5"]["variance"]
