@@ -189,19 +189,25 @@ def run(args) -> Output:
         data["numeric"] = {k: _numeric(data[k], subs, memo) for k in data if k not in
                            ("x", "theta", "constants", "not_closed_form", "warnings", "moments", "free_energy_method",
                             *numeric_metric)}
-        if numeric_metric or all(t.name in at for t in model.theta):
+        values = dict(at)
+        for name, sym in (("beta", model.beta), ("mu", model.mu)):
+            if name not in values and sym.is_number:
+                values[name] = float(sym)
+        needed = [t.name for t in model.theta] + ["beta", "mu"] + [c.name for c in model.constants]
+        absent = [n for n in needed if n not in values]
+        if not absent:
             # numbers for the keys without closed form, and in every case the check that the
             # metric is symmetric positive definite at the requested point (else SingularMetricError)
             from numeric.metric import metric_at
 
-            values = dict(at)
-            for name, sym in (("beta", model.beta), ("mu", model.mu)):
-                if name not in values and sym.is_number:
-                    values[name] = float(sym)
             result = metric_at(model, values)
             for k in numeric_metric:
                 data["numeric"][k] = result.get(k)
             data["numeric"]["metric_method"] = result.get("method")
+        elif numeric_metric:
+            data["warnings"].append(
+                f"numeric: the metric keys need values for {', '.join(absent)} (--at NAME=VALUE)"
+            )
         left = sorted(k for k, v in data["numeric"].items() if _has_integral(v))
         if left:
             data["warnings"].append(
