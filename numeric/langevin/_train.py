@@ -66,6 +66,16 @@ def _as_vec(name, value, size):
     return arr
 
 
+def _check_common(model, rng, method):
+    """Argument checks shared by :func:`train` and :func:`propagate`."""
+    if not isinstance(model, EnergyModel):
+        raise ParameterError(f"model must be a theory.EnergyModel, got {type(model).__name__}")
+    if not isinstance(rng, np.random.Generator):
+        raise ParameterError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    if method not in ("exact", "euler"):
+        raise ParameterError(f"method must be 'exact' or 'euler', got {method!r}")
+
+
 def _check_int(name, value, low):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
         raise ParameterError(f"{name} must be an integer >= {low}, got {value!r}")
@@ -163,14 +173,9 @@ def train(
     >>> bool(abs(r.bias[-1] - r.excess_work[-1]) < 1e-9)
     True
     """
-    if not isinstance(model, EnergyModel):
-        raise ParameterError(f"model must be a theory.EnergyModel, got {type(model).__name__}")
+    _check_common(model, rng, method)
     if not isinstance(schedule, Schedule):
         raise ParameterError(f"schedule must be a numeric.schedule.Schedule, got {type(schedule).__name__}")
-    if not isinstance(rng, np.random.Generator):
-        raise ParameterError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    if method not in ("exact", "euler"):
-        raise ParameterError(f"method must be 'exact' or 'euler', got {method!r}")
     particles = _check_int("particles", particles, 2)
     steps = _check_int("steps", steps, 1)
     snapshots = _check_int("snapshots", snapshots, 0)
@@ -381,12 +386,7 @@ def propagate(model: EnergyModel, theta, X, *, steps: int, dt: float, method: st
     >>> bool(abs(X.mean()) < 0.02), bool(abs(X.var() - 1) < 0.02)
     (True, True)
     """
-    if not isinstance(model, EnergyModel):
-        raise ParameterError(f"model must be a theory.EnergyModel, got {type(model).__name__}")
-    if not isinstance(rng, np.random.Generator):
-        raise ParameterError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    if method not in ("exact", "euler"):
-        raise ParameterError(f"method must be 'exact' or 'euler', got {method!r}")
+    _check_common(model, rng, method)
     steps = _check_int("steps", steps, 0)
     if not (np.isfinite(dt) and dt > 0):
         raise ParameterError(f"dt must be positive and finite, got {dt!r}")
