@@ -404,8 +404,15 @@ def propagate(model: EnergyModel, theta, X, *, steps: int, dt: float, method: st
             raise NumericalError(f"Euler-Maruyama is unstable: mu*k*dt = {c:.3g} >= 2; use method='exact' or smaller dt")
     noise = np.empty_like(X)
     means = [] if mean_every > 0 else None
+    kw = dict(mu=th.mu, beta=th.beta, dt=dt, rng=rng, noise=noise)
+    if th.quadratic:  # θ is frozen: the Gaussian (m, A) is computed once, not per step
+        m, A = th.gaussian(th_vec)
+        step = ou_step if method == "exact" else euler_step_quadratic
+        advance = lambda: step(X, m, A, **kw)  # noqa: E731
+    else:
+        advance = lambda: euler_step(X, th.drift, th_vec, **kw)  # noqa: E731
     for i in range(steps):
-        _langevin(th, method, X, th_vec, dt, 1, noise, rng)
+        advance()
         if means is not None and (i + 1) % mean_every == 0:
             means.append(X.mean(axis=0))
     return None if means is None else np.asarray(means)
