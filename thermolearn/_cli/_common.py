@@ -101,9 +101,12 @@ def to_jsonable(obj: Any) -> Any:
 
         if isinstance(obj, sp.MatrixBase):
             return [[str(v) for v in obj.row(i)] for i in range(obj.rows)]
-        if isinstance(obj, (sp.Integer, sp.Float)) or (getattr(obj, "is_Number", False) and obj.is_real):
-            return str(obj) if isinstance(obj, sp.Rational) and not isinstance(obj, sp.Integer) else (
-                int(obj) if isinstance(obj, sp.Integer) else float(obj))
+        if isinstance(obj, sp.Integer):
+            return int(obj)
+        if isinstance(obj, sp.Rational):  # exact: keep "1/3" rather than a rounded float
+            return str(obj)
+        if getattr(obj, "is_Number", False) and obj.is_real:
+            return float(obj)
         return str(obj)
     if mod.startswith("mpmath"):
         return float(obj)
