@@ -2,16 +2,30 @@
 
 Rows
 ----
-* ``sgd/vectorised_vs_loop/<case>``: time of one vectorised :func:`run_trials`
-  call on K trials against K calls with one trial each (the per-trial loop a
-  user would write; identical numbers, checked).  ratio = loop / vectorised,
-  goal ≥ 5.  Cases: training steps only (``train``: η measured once) and
-  the measurement-heavy configuration of the experiment (``measure``: full
-  gradient and per-sample norms every ``measure_every`` steps).
+* ``sgd/step/w<width>_m<m>``: the training step alone.  S steps of
+  :func:`numeric.sgd.sgd_step` on K trials (in groups of
+  :func:`numeric.sgd.group_size`) against the per-trial loop a user would
+  write: for every trial, S calls of the same step on that one network.
+  Same minibatches, same final weights (checked).  ratio = loop /
+  vectorised, goal ≥ 5.  Besides the times, each row reports the
+  arithmetic (GFLOP/s of both runs) and ``flop_bound_ratio`` = loop time /
+  (FLOPs / single-core peak GEMM rate measured in the same run): no
+  implementation doing the same arithmetic on one core can beat the loop
+  by more than that.  Where it is below 5 (wide layers, large m: the loop
+  already runs at BLAS speed) the goal cannot be met by vectorising.
+* ``sgd/run/<case>``: a whole :func:`run_trials` call (training plus the
+  full-batch measurements of η and tr Σ₁) on K trials against K calls with
+  one trial each; identical numbers, checked.  ``train`` measures η at the
+  two steps the window needs, ``measure`` every ``measure_every`` steps
+  (the full-batch gradients are the same arithmetic in both, so the ratio
+  falls towards 1 as they dominate).
 * ``sgd/reproduction_wall_time``: wall time of ``thermolearn reproduce
   --paper sgd-thermodynamics`` (``--quick`` at size "quick"; the full default
   at size "full"); ratio = budget / wall time, target ≥ 1 (budget 600 s full,
-  60 s quick).  Report only: nothing is asserted in tests.
+  60 s quick).
+
+All runs are single-threaded BLAS (as the experiment's workers) in the
+reproduction's float32.  Report only: nothing is asserted in tests.
 """
 
 from __future__ import annotations
@@ -25,44 +39,122 @@ import numpy as np
 
 from ._harness import measure, row
 
-_SIZES = {
+_STEP_CASES = {
+    # size: [(trials, width, batch size, steps)]
+    "tiny": [(3, 8, 2, 3)],
+    "quick": [(20, 32, 1, 100), (20, 32, 10, 100), (50, 200, 1, 10), (50, 200, 10, 10), (50, 200, 100, 4)],
+    "full": [(20, 32, 1, 300), (20, 32, 10, 300), (50, 200, 1, 50), (50, 200, 10, 50), (50, 200, 100, 20)],
+}
+_RUN_SIZES = {
     # size: (trials, width, steps, measure_every, repeats)
     "tiny": (3, 8, 6, 3, 1),
     "quick": (20, 32, 100, 20, 2),
-    "full": (50, 200, 100, 20, 2),
+    "full": (20, 32, 300, 20, 3),
 }
+_DTYPE = "float32"
 
 
-def _cases(size):
+def _blas_one_thread():
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _peak_gemm_gflops(n: int = 1024) -> float:
+    """Single-core float32 GEMM rate on large square matrices (GFLOP/s)."""
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((n, n)).astype(_DTYPE) for _ in range(2))
+    t = measure(lambda: a @ b, repeats=5, warmup=1, memory=False)
+    return 2.0 * n**3 / t.min_s / 1e9
+
+
+def _step_flops(spec, m: int) -> float:
+    """FLOPs of one SGD step of one network: forward, weight gradients, deltas below layer 1."""
+    s = spec.sizes
+    macs = [s[i] * s[i + 1] for i in range(len(s) - 1)]
+    return 2.0 * m * (2 * sum(macs) + sum(macs[1:]))
+
+
+def _step_row(data, K, width, m, steps, peak):
+    from numeric.sgd import SGDNoiseConfig, Workspace, group_size, initial_state, sgd_step
+
+    cfg = SGDNoiseConfig(batch_size=m, trials=K, width=width, steps=steps + 1, t0=0, max_lag=1,
+                         learning_rate=0.02, dtype=_DTYPE)
+    spec = cfg.spec(data)
+    x = data.x_train.astype(_DTYPE)
+    y = data.y_train
+    idx = np.random.default_rng(5).integers(0, data.n_train, size=(steps, K, m))
+    G = group_size(cfg, spec)
+    start, _ = initial_state(data, cfg, seed=1)
+
+    def vectorised():
+        params = [p.copy() for p in start]
+        for s in range(0, K, G):
+            group, ws = [p[s:s + G] for p in params], Workspace()
+            for t in range(steps):
+                sgd_step(group, x[idx[t, s:s + G]], y[idx[t, s:s + G]], "relu", 0.02, ws)
+        return params
+
+    def loop():
+        params = [p.copy() for p in start]
+        for k in range(K):
+            one, ws = [p[k:k + 1] for p in params], Workspace()
+            for t in range(steps):
+                sgd_step(one, x[idx[t, k:k + 1]], y[idx[t, k:k + 1]], "relu", 0.02, ws)
+        return params
+
+    same = all(np.allclose(a, b, rtol=1e-5, atol=1e-7) for a, b in zip(vectorised(), loop()))
+    t_vec = measure(vectorised, repeats=3, warmup=0, memory=False)
+    t_loop = measure(loop, repeats=3, warmup=0, memory=False)
+    flops = _step_flops(spec, m) * K * steps
+    return row(f"sgd/step/w{width}_m{m}", t_loop.median_s / t_vec.median_s, 5.0,
+               vectorised_s=t_vec.median_s, loop_s=t_loop.median_s, trials=K, width=width, batch_size=m,
+               steps=steps, group_size=G, dim_theta=spec.dim_theta,
+               vectorised_gflops=flops / t_vec.median_s / 1e9, loop_gflops=flops / t_loop.median_s / 1e9,
+               peak_gemm_gflops=peak, flop_bound_ratio=t_loop.median_s / (flops / (peak * 1e9)),
+               dtype=_DTYPE, identical_results=same)
+
+
+def _run_cases(size):
     from numeric.sgd import SGDNoiseConfig
 
-    K, width, steps, every, _ = _SIZES[size]
+    K, width, steps, every, _ = _RUN_SIZES[size]
     base = SGDNoiseConfig(batch_size=10, trials=K, width=width, steps=steps, t0=0, max_lag=1,
-                          eval_every=steps, learning_rate=0.02)
+                          eval_every=steps, learning_rate=0.02, dtype=_DTYPE)
     out = {"train": replace(base, measure_every=steps), "measure": replace(base, measure_every=every)}
     if size != "tiny":
-        out["train_m1_w32"] = replace(base, batch_size=1, width=32, measure_every=steps)
+        out["train_m1"] = replace(base, batch_size=1, measure_every=steps)
     return out
 
 
+def _run_row(data, name, cfg, repeats):
+    from numeric.sgd import merge_results, run_trials
+
+    vec = run_trials(data, cfg, 1)
+    loop = merge_results([run_trials(data, cfg, 1, [k]) for k in range(cfg.trials)])
+    # float32: the same products in a different batch agree to rounding of the 1e-7 kind
+    same = bool(np.allclose(vec.noise_var, loop.noise_var, rtol=1e-4, atol=0)
+                and np.allclose(vec.tracked_param, loop.tracked_param, rtol=1e-4, atol=1e-6))
+    t_vec = measure(lambda: run_trials(data, cfg, 1), repeats=repeats, warmup=0, memory=False)
+    t_loop = measure(lambda: [run_trials(data, cfg, 1, [k]) for k in range(cfg.trials)],
+                     repeats=repeats, warmup=0, memory=False)
+    return row(f"sgd/run/{name}", t_loop.median_s / t_vec.median_s, 5.0,
+               vectorised_s=t_vec.median_s, loop_s=t_loop.median_s, trials=cfg.trials, width=cfg.width,
+               steps=cfg.steps, batch_size=cfg.batch_size, measure_every=cfg.measure_every,
+               full_gradients=int(cfg.measured_steps().size), dim_theta=vec.dim_theta, identical_results=same)
+
+
 def run(size: str = "quick") -> list[dict]:
-    from numeric.sgd import load_digits, merge_results, run_trials
+    from numeric.sgd import load_digits
 
     data = load_digits(seed=0)
-    repeats = _SIZES[size][4]
     rows = []
-    for name, cfg in _cases(size).items():
-        vec = run_trials(data, cfg, 1)
-        loop = merge_results([run_trials(data, cfg, 1, [k]) for k in range(cfg.trials)])
-        same = bool(np.allclose(vec.noise_var, loop.noise_var, rtol=1e-9, atol=0)
-                    and np.allclose(vec.tracked_param, loop.tracked_param, rtol=1e-9, atol=1e-15))
-        t_vec = measure(lambda: run_trials(data, cfg, 1), repeats=repeats, warmup=0, memory=False)
-        t_loop = measure(lambda: [run_trials(data, cfg, 1, [k]) for k in range(cfg.trials)],
-                         repeats=repeats, warmup=0, memory=False)
-        rows.append(row(f"sgd/vectorised_vs_loop/{name}", t_loop.median_s / t_vec.median_s, 5.0,
-                        vectorised_s=t_vec.median_s, loop_s=t_loop.median_s, trials=cfg.trials,
-                        width=cfg.width, steps=cfg.steps, batch_size=cfg.batch_size,
-                        measure_every=cfg.measure_every, dim_theta=vec.dim_theta, identical_results=same))
+    with _blas_one_thread():
+        peak = _peak_gemm_gflops(256 if size == "tiny" else 1024)
+        for K, width, m, steps in _STEP_CASES[size]:
+            rows.append(_step_row(data, K, width, m, steps, peak))
+        for name, cfg in _run_cases(size).items():
+            rows.append(_run_row(data, name, cfg, _RUN_SIZES[size][4]))
     if size != "tiny":
         rows.append(_reproduction(quick=size == "quick"))
     return rows

@@ -22,6 +22,7 @@ in-process run.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -29,9 +30,9 @@ import numpy as np
 from theory import ParameterError
 
 from ._data import Dataset
-from ._mlp import MLPSpec, ensemble_gradient, ensemble_predict, init_ensemble
+from ._mlp import MLPSpec, Workspace, _gradient, ensemble_predict, init_ensemble, sgd_step
 
-__all__ = ["SGDNoiseConfig", "SGDNoiseResult", "run_trials", "merge_results", "initial_state"]
+__all__ = ["SGDNoiseConfig", "SGDNoiseResult", "run_trials", "merge_results", "initial_state", "group_size"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,11 @@ class SGDNoiseConfig:
         BLAS threads inside one chunk of trials (None: the library default).
         One thread per chunk is fastest for the many small batched products
         and never oversubscribes; parallelism comes from the executor.
+    group_size : int or None
+        Trials advanced together by one batched product (None: automatic,
+        as many as keep a group's weights, gradients and activations
+        within about 8 MiB, i.e. in cache).  Groups are trained one
+        after another; the results do not depend on it, only the speed.
     """
 
     batch_size: int = 10
@@ -97,6 +103,7 @@ class SGDNoiseConfig:
     block: int = 512
     dtype: str = "float64"
     blas_threads: int | None = 1
+    group_size: int | None = None
 
     def __post_init__(self):
         for name in ("batch_size", "steps", "trials", "measure_every", "eval_every", "block"):
@@ -120,6 +127,9 @@ class SGDNoiseConfig:
             raise ParameterError(f"max_grad must be positive and finite, got {self.max_grad!r}")
         if self.blas_threads is not None and (isinstance(self.blas_threads, bool) or self.blas_threads < 1):
             raise ParameterError(f"blas_threads must be a positive integer or None, got {self.blas_threads!r}")
+        g = self.group_size
+        if g is not None and (isinstance(g, bool) or not isinstance(g, (int, np.integer)) or g < 1):
+            raise ParameterError(f"group_size must be a positive integer or None, got {g!r}")
         if self.dtype not in ("float64", "float32"):
             raise ParameterError(f"dtype must be 'float64' or 'float32', got {self.dtype!r}")
         if len(self.tracked) != 2 or min(self.tracked) < 0 or self.tracked[0] >= self.width:
@@ -241,31 +251,86 @@ def _batches(rngs, n, m, steps, replacement):
         yield perms[:, j * m:(j + 1) * m]
 
 
-def _flat(grads):
-    return np.concatenate([g.reshape(g.shape[0], -1) for g in grads], axis=1)
-
-
 def _max_abs(grads):
     return np.max([np.abs(g.reshape(g.shape[0], -1)).max(axis=1) for g in grads], axis=0)
 
 
+def _sq_norm(grads):
+    return sum(np.einsum("ki,ki->k", g.reshape(g.shape[0], -1), g.reshape(g.shape[0], -1),
+                         dtype=np.float64) for g in grads)
+
+
+def _dot(a, b):
+    return sum(np.einsum("ki,ki->k", u.reshape(u.shape[0], -1), v.reshape(v.shape[0], -1),
+                         dtype=np.float64) for u, v in zip(a, b))
+
+
+_GROUP_BYTES = 8 * 2**20
+
+
+@functools.lru_cache(maxsize=1)
+def _blas_controller():
+    """threadpoolctl's view of the loaded BLAS libraries, built once per process.
+
+    Building it scans every loaded shared library (about 10 ms); a per-trial
+    loop of ``run_trials`` calls would pay that at every call.
+    """
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def group_size(config: SGDNoiseConfig, spec: MLPSpec) -> int:
+    """Trials per batched group: ``config.group_size`` or the automatic choice.
+
+    The automatic size keeps one group's working set, weights and gradients
+    (2·dim θ numbers per trial) plus activations and deltas (2·m·Σ widths),
+    within about 8 MiB: beyond that every step streams the weights from
+    memory instead of cache, and the batched products lose to smaller
+    groups (benchmarks/bench_sgd.py measures it).
+
+    >>> from numeric.sgd import SGDNoiseConfig, MLPSpec
+    >>> group_size(SGDNoiseConfig(trials=50, dtype="float32"), MLPSpec(64, 10))
+    10
+    >>> group_size(SGDNoiseConfig(trials=50, width=32, dtype="float32"), MLPSpec(64, 10, width=32))
+    50
+    """
+    if config.group_size is not None:
+        return min(int(config.group_size), config.trials)
+    per_trial = np.dtype(config.dtype).itemsize * (2 * spec.dim_theta + 2 * config.batch_size * sum(spec.sizes[1:]))
+    return int(np.clip(_GROUP_BYTES // per_trial, 1, config.trials))
+
+
 def run_trials(data: Dataset, config: SGDNoiseConfig, seed: int, trial_ids=None) -> SGDNoiseResult:
-    """Train the trials ``trial_ids`` of the ensemble as one vectorised block.
+    """Train the trials ``trial_ids`` of the ensemble, vectorised over trials.
 
     ``trial_ids`` defaults to ``range(config.trials)``; trial k uses the
-    k-th child of ``SeedSequence(seed)``.
+    k-th child of ``SeedSequence(seed)``.  The trials are advanced in
+    groups of :func:`group_size` by batched matrix products; a group that
+    diverges stops the later groups at the same step (the merged result is
+    cut there anyway, see :func:`merge_results`).
     """
     m, n = config.batch_size, data.n_train
     if m > n:
         raise ParameterError(f"batch_size must not exceed the {n} training examples, got {m}")
     ids = np.arange(config.trials) if trial_ids is None else np.asarray(trial_ids, dtype=int)
-    params, batch_rngs = initial_state(data, config, seed, ids)
-    if config.blas_threads is None:
-        return _train(data, config, config.spec(data), params, batch_rngs, ids)
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=config.blas_threads, user_api="blas"):
-        return _train(data, config, config.spec(data), params, batch_rngs, ids)
+    spec = config.spec(data)
+    size = group_size(config, spec)
+    parts, stop = [], config.steps
+    limits = None if config.blas_threads is None else _blas_controller().limit(
+        limits=config.blas_threads, user_api="blas")
+    try:
+        for s in range(0, ids.size, size):
+            group = ids[s:s + size]
+            params, batch_rngs = initial_state(data, config, seed, group)
+            part = _train(data, config, spec, params, batch_rngs, group, stop)
+            parts.append(part)
+            if part.diverged:
+                stop = min(stop, part.completed_steps)
+    finally:
+        if limits is not None:
+            limits.restore_original_limits()
+    return merge_results(parts)
 
 
 def initial_state(data: Dataset, config: SGDNoiseConfig, seed: int, trial_ids=None):
@@ -284,7 +349,7 @@ def initial_state(data: Dataset, config: SGDNoiseConfig, seed: int, trial_ids=No
     return params, [np.random.default_rng(b) for _, b in pairs]
 
 
-def _train(data, config, spec, params, batch_rngs, ids):
+def _train(data, config, spec, params, batch_rngs, ids, stop):
     m, n, K, P = config.batch_size, data.n_train, len(ids), spec.dim_theta
     x_train, y_train = data.x_train.astype(config.dtype, copy=False), data.y_train
     x_test = data.x_test.astype(config.dtype, copy=False)
@@ -305,42 +370,50 @@ def _train(data, config, spec, params, batch_rngs, ids):
         ev["acc"].append((pred == data.y_test).mean(axis=1))
         ev["param"].append(params[-2][:, hu, cls].copy())
 
-    for t, idx in enumerate(_batches(batch_rngs, n, m, config.steps, config.replacement)):
+    ws, ws_full = Workspace(), Workspace()
+    xb = None
+    for t, idx in enumerate(_batches(batch_rngs, n, m, stop, config.replacement)):
         if t % config.eval_every == 0:
             evaluate(t)
-        mb = ensemble_gradient(params, x_train[idx], y_train[idx], kind)
-        gmax = _max_abs(mb.grads)
-        if not (np.all(np.isfinite(mb.loss)) and np.all(gmax < config.max_grad)):
-            k = int(np.argmax(~np.isfinite(mb.loss) | ~(gmax < config.max_grad)))
-            diverged = True
-            message = (f"SGD diverged at step {t} in trial {int(ids[k])}: minibatch loss {mb.loss[k]:.3g}, "
-                       f"max |gradient| {gmax[k]:.3g} (threshold {config.max_grad:g}); "
-                       f"learning_rate={r} is too large")
-            break
-        if t in measured:
-            full = ensemble_gradient(params, x_train, y_train, kind, per_sample=True, block=config.block)
+        measure = t in measured
+        apply = r > 0 and not measure  # fused update: fewest passes over the weights
+        xb = np.take(x_train, idx, axis=0, out=ws.get("x", idx.shape + x_train.shape[1:], x_train.dtype))
+        grads, loss, bound, to_grad = sgd_step(params, xb, y_train[idx], kind, r, ws, apply=apply)
+        if not (np.all(np.isfinite(loss)) and np.all(bound < config.max_grad)):
+            gmax = _max_abs(grads) * to_grad  # exact, only when the cheap bound is exceeded
+            bad = ~np.isfinite(loss) | ~(gmax < config.max_grad)
+            if np.any(bad):
+                k = int(np.argmax(bad))
+                diverged = True
+                message = (f"SGD diverged at step {t} in trial {int(ids[k])}: minibatch loss {loss[k]:.3g}, "
+                           f"max |gradient| {gmax[k]:.3g} (threshold {config.max_grad:g}); "
+                           f"learning_rate={r} is too large")
+                break
+        if measure:
+            full = _gradient(params, x_train, y_train, kind, per_sample=True, block=config.block, ws=ws_full)
             if not np.all(np.isfinite(full.loss) & np.isfinite(full.sq_norm_sum)):
                 k = int(np.argmax(~np.isfinite(full.loss) | ~np.isfinite(full.sq_norm_sum)))
                 diverged = True
                 message = (f"SGD diverged at step {t} in trial {int(ids[k])}: full-batch loss "
                            f"{full.loss[k]:.3g}; learning_rate={r} is too large")
                 break
-            eta = _flat(mb.grads) - _flat(full.grads)
-            g2 = sum((g.reshape(K, -1) ** 2).sum(axis=1, dtype=np.float64) for g in full.grads)
-            tr_sigma = full.sq_norm_sum / n - g2
+            eta = [g_mb - g_full for g_mb, g_full in zip(grads, full.grads)]
+            tr_sigma = full.sq_norm_sum / n - _sq_norm(full.grads)
             rec["steps"].append(t)
-            rec["v"].append((eta * eta).sum(axis=1, dtype=np.float64) / P)
+            rec["v"].append(_sq_norm(eta) / P)
             rec["p"].append(tr_sigma / (P * m) * factor)
             rec["gmax"].append(_max_abs(full.grads))
             rec["loss"].append(full.loss)
             if t == config.t0:
                 eta0 = eta
             if config.t0 <= t <= lag_end:
-                lags[:, t - config.t0] = (eta0 * eta).sum(axis=1, dtype=np.float64) / P
-        for p_, g in zip(params, mb.grads):
-            p_ -= r * g
+                lags[:, t - config.t0] = _dot(eta0, eta) / P
+            if r > 0:
+                for p_, g in zip(params, grads):
+                    g *= r
+                    p_ -= g
         done = t + 1
-    if not diverged:
+    if not diverged and done == config.steps:
         evaluate(config.steps)  # the final accuracy is always recorded
     n_lag = int(np.clip(done - config.t0, 0, config.max_lag + 1))
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from theory import ParameterError
 
-__all__ = ["MLPSpec", "init_ensemble", "ensemble_gradient", "ensemble_predict", "GradientStats"]
+__all__ = ["MLPSpec", "init_ensemble", "ensemble_gradient", "ensemble_predict", "GradientStats", "Workspace", "sgd_step"]
 
 _ACTIVATIONS = ("relu", "tanh")
 
@@ -89,45 +89,101 @@ def init_ensemble(spec: MLPSpec, rngs) -> list[np.ndarray]:
     return params
 
 
-def _act(h, kind):
+def _act_(h, kind, keep=None):
+    """Apply the hidden activation to ``h`` in place; return the ReLU mask h > 0.
+
+    ReLU as a product with the boolean mask h > 0 (faster than numpy's
+    ``maximum``, and the mask is reused by the backward pass).
+    """
     if kind == "relu":
-        return np.maximum(h, 0.0)
-    return np.tanh(h)
+        keep = np.greater(h, 0.0, out=keep)
+        np.multiply(h, keep, out=h)
+        return keep
+    np.tanh(h, out=h)
+    return None
 
 
-def _dact(a, kind):
-    """Derivative of the activation expressed through its output a."""
+def _dact_(delta, a, keep, kind):
+    """delta ← delta · σ'(h): zero where h ≤ 0 (ReLU), times 1 − a² (tanh, a = σ(h))."""
     if kind == "relu":
-        return (a > 0.0).astype(a.dtype)
-    return 1.0 - a * a
+        np.multiply(delta, keep, out=delta)
+    else:
+        delta *= 1.0 - a * a
 
 
-def _first_layer(x, W, b):
-    # x shared (n, d) -> broadcast against (K, d, h); x per trial (K, n, d).
-    return np.matmul(x, W) + b[:, None, :]
+def _ones(n, dtype, ws=None):
+    return np.ones(n, dtype) if ws is None else ws.ones(n, dtype)
 
 
-def _forward(params, x, kind):
-    acts = [x]
+def _rowmax(z):
+    """max over the last (short) axis.
+
+    numpy's reduction over a short contiguous axis is slow on many rows;
+    a running maximum over the columns is several times faster there, and
+    slower only on a few rows, where the plain reduction is kept.
+    """
+    if z[..., 0].size < 1024:
+        return z.max(axis=-1)
+    m = z[..., 0].copy()
+    for j in range(1, z.shape[-1]):
+        np.maximum(m, z[..., j], out=m)
+    return m
+
+
+class Workspace:
+    """Arrays reused from step to step, keyed by name (allocated on first use).
+
+    Fresh multi-megabyte temporaries at every step cost page faults and
+    cache misses that dominate a wide ensemble; reusing them does not.
+    Mutable by design: one workspace belongs to one training run.
+    """
+
+    def __init__(self):
+        self._a = {}
+
+    def get(self, key, shape, dtype):
+        """An uninitialised array of this shape and dtype, the same one on every call."""
+        a = self._a.get(key)
+        if a is None or a.shape != shape or a.dtype != dtype:
+            a = self._a[key] = np.empty(shape, dtype)
+        return a
+
+    def ones(self, n, dtype):
+        """A vector of n ones (never written to by its users)."""
+        key = ("ones", n, np.dtype(dtype).str)
+        if key not in self._a:
+            self._a[key] = np.ones(n, dtype)
+        return self._a[key]
+
+
+def _forward(params, x, kind, ws=None):
+    """Activations [x, a_1, ..., a_{L-1}, logits] of every trial, and the ReLU masks.
+
+    ``x`` is shared (n, d) or per trial (K, n, d); with a workspace ``ws``
+    the activations are written into its reused buffers.  ``masks[i]`` marks
+    h > 0 in hidden layer i + 1 (None for tanh).
+    """
+    acts, masks = [x], []
     L = len(params) // 2
     a = x
+    K, n = params[0].shape[0], x.shape[-2]
     for i in range(L):
         W, b = params[2 * i], params[2 * i + 1]
-        h = _first_layer(a, W, b) if i == 0 else np.matmul(a, W) + b[:, None, :]
-        a = _act(h, kind) if i < L - 1 else h
-        acts.append(a)
-    return acts  # acts[-1] are the logits (K, n, C)
-
-
-def _log_softmax(z):
-    zmax = z.max(axis=-1, keepdims=True)
-    s = z - zmax
-    return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
+        shape = (K, n, W.shape[2])
+        out = None if ws is None else ws.get(("act", i), shape, W.dtype)
+        h = np.matmul(a, W, out=out)  # shared x (n, d) broadcasts against (K, d, h)
+        h += b[:, None, :]
+        if i < L - 1:
+            mask = None if ws is None or kind != "relu" else ws.get(("mask", i), shape, bool)
+            masks.append(_act_(h, kind, mask))
+        acts.append(h)
+        a = h
+    return acts, masks  # acts[-1] are the logits (K, n, C)
 
 
 def ensemble_predict(params, x, kind="relu") -> np.ndarray:
     """Predicted class of every example for every trial, shape (K, n)."""
-    return _forward(params, x, kind)[-1].argmax(axis=-1)
+    return _forward(params, x, kind)[0][-1].argmax(axis=-1)
 
 
 @dataclass(frozen=True)
@@ -145,33 +201,65 @@ class GradientStats:
     n: int
 
 
-def _backward(params, acts, y, kind, scale, per_sample):
-    """Gradient of scale·Σ_n ℓ_n; optionally Σ_n ||∇ℓ_n||² (unscaled)."""
+def _output_delta(z, y, scale, out=None, ws=None):
+    """δ_L = scale·(softmax(z) − onehot(y)) and the per-example losses ℓ_n (K, n).
+
+    ℓ_n = log Σ_j e^{z_nj} − z_{n,y_n}, computed with the max shifted out.
+    """
+    K, n, C = z.shape
+    flat = np.arange(K * n) * C + (y if y.ndim == 2 else np.broadcast_to(y, (K, n))).ravel()
+    zmax = _rowmax(z)
+    e = np.subtract(z, zmax[..., None], out=out)
+    np.exp(e, out=e)
+    total = np.matmul(e, _ones(C, e.dtype, ws))  # row sums as a matvec: fast for few classes
+    loss = np.log(total) + zmax - z.reshape(-1)[flat].reshape(K, n)
+    e *= (scale / total)[..., None]
+    e.reshape(-1)[flat] -= scale
+    return e, loss
+
+
+def _backward(params, acts, masks, delta, kind, *, per_sample=False, ws=None, update=False):
+    """Back-propagate the (scaled) output delta through every layer.
+
+    Returns the gradient list (the loss gradient times the scale folded
+    into ``delta``) and, if ``per_sample``, the per-example squared norms
+    Σ_l (||a_{l−1,n}||² + 1)·||δ_{l,n}||² of the *scaled* per-example
+    gradients, shape (K, n).
+
+    With ``update`` (and the learning rate folded into ``delta``), every layer
+    is updated in place, W_l ← W_l − G_l, right after its last use, so the
+    weights are read while still in cache; the returned gradients then
+    hold the applied steps.
+    """
     L = len(params) // 2
-    z = acts[-1]
-    logp = _log_softmax(z)
-    yy = y if y.ndim == 2 else np.broadcast_to(y, z.shape[:2])
-    picked = np.take_along_axis(logp, yy[..., None], axis=-1)[..., 0]
-    loss_sum = -picked.sum(axis=-1)
-    delta = np.exp(logp)
-    np.put_along_axis(delta, yy[..., None], np.take_along_axis(delta, yy[..., None], axis=-1) - 1.0, axis=-1)
+    K, n = delta.shape[:2]
     grads = [None] * (2 * L)
-    sq = np.zeros(z.shape[0]) if per_sample else None
+    sq = np.zeros((K, n)) if per_sample else None
     for i in range(L - 1, -1, -1):
+        W, b = params[2 * i], params[2 * i + 1]
         a_prev = acts[i]
         if per_sample:
-            d2 = np.einsum("knj,knj->kn", delta, delta)
             a2 = np.einsum("...nj,...nj->...n", a_prev, a_prev) + 1.0
-            sq += (d2 * a2).sum(axis=-1)
-        if a_prev.ndim == 2:  # shared input (n, d)
-            gW = np.matmul(a_prev.T, delta)
+            sq += np.einsum("knj,knj->kn", delta, delta) * a2
+        gW = None if ws is None else ws.get(("gW", i), W.shape, W.dtype)
+        if n == 1 and a_prev.ndim == 3:  # outer products: matmul's inner dimension 1 misses BLAS
+            gW = np.multiply(a_prev[:, 0, :, None], delta[:, 0, None, :], out=gW)
+        elif a_prev.ndim == 2:  # shared input (n, d)
+            gW = np.matmul(a_prev.T, delta, out=gW)
         else:
-            gW = np.matmul(a_prev.transpose(0, 2, 1), delta)
-        grads[2 * i] = gW * scale
-        grads[2 * i + 1] = delta.sum(axis=1) * scale
+            gW = np.matmul(a_prev.transpose(0, 2, 1), delta, out=gW)
+        # bias gradient Σ_n δ_n as a matvec with ones (numpy's middle-axis sum is slower)
+        gb = np.matmul(_ones(n, delta.dtype, ws), delta,
+                       out=None if ws is None else ws.get(("gb", i), b.shape, b.dtype))
+        grads[2 * i], grads[2 * i + 1] = gW, gb
         if i > 0:
-            delta = np.matmul(delta, params[2 * i].transpose(0, 2, 1)) * _dact(acts[i], kind)
-    return grads, loss_sum, sq
+            out = None if ws is None else ws.get(("delta", i - 1), acts[i].shape, delta.dtype)
+            delta = np.matmul(delta, W.transpose(0, 2, 1), out=out)
+            _dact_(delta, acts[i], masks[i - 1], kind)
+        if update:
+            W -= gW
+            b -= gb
+    return grads, sq
 
 
 def ensemble_gradient(params, x, y, kind="relu", *, per_sample=False, block=None) -> GradientStats:
@@ -191,20 +279,61 @@ def ensemble_gradient(params, x, y, kind="relu", *, per_sample=False, block=None
     >>> g.loss.shape, g.grads[0].shape, g.sq_norm_sum.shape
     ((2,), (2, 3, 4), (2,))
     """
+    return _gradient(params, x, y, kind, per_sample=per_sample, block=block)
+
+
+def _gradient(params, x, y, kind, *, per_sample=False, block=None, ws=None) -> GradientStats:
+    """:func:`ensemble_gradient`, optionally computed in a reused workspace.
+
+    Returned arrays are fresh (never workspace buffers), so they survive the
+    next use of ``ws``.
+    """
     n = x.shape[-2]
-    if x.ndim == 3 or block is None or block >= n:
-        acts = _forward(params, x, kind)
-        grads, loss_sum, sq = _backward(params, acts, np.asarray(y), kind, 1.0 / n, per_sample)
-        return GradientStats(grads, loss_sum / n, sq, n)
-    total = None
-    loss = 0.0
-    sq = 0.0 if per_sample else None
-    for s in range(0, n, int(block)):
-        xb, yb = x[s:s + block], y[s:s + block]
-        acts = _forward(params, xb, kind)
-        g, l, q = _backward(params, acts, yb, kind, 1.0 / n, per_sample)
-        total = g if total is None else [t + u for t, u in zip(total, g)]
-        loss = loss + l
+    y = np.asarray(y)
+    step = n if block is None else max(1, min(int(block), n))
+    total, loss, sq = None, 0.0, (0.0 if per_sample else None)
+    for s in range(0, n, step):
+        xb, yb = x[..., s:s + step, :], y[..., s:s + step]
+        acts, masks = _forward(params, xb, kind, ws)
+        out = None if ws is None else ws.get("out", acts[-1].shape, acts[-1].dtype)
+        delta, l = _output_delta(acts[-1], yb, 1.0 / n, out=out, ws=ws)
+        g, q = _backward(params, acts, masks, delta, kind, per_sample=per_sample, ws=ws)
+        if total is None:
+            total = [a.copy() for a in g] if ws is not None else g
+        else:
+            for t, u in zip(total, g):
+                t += u
+        loss = loss + l.sum(axis=1)
         if per_sample:
-            sq = sq + q
+            sq = sq + q.sum(axis=1) * float(n) ** 2  # undo the 1/n folded into delta
     return GradientStats(total, loss / n, sq, n)
+
+
+def sgd_step(params, x, y, kind, learning_rate, ws, *, apply=True):
+    """Minibatch gradient ∇U_b of every trial, and the step θ ← θ − r∇U_b in place.
+
+    ``x`` (K, m, d), ``y`` (K, m): each trial's own minibatch.  With
+    ``apply`` (requires r > 0) the learning rate is folded into the output
+    delta and each layer is updated right after its last use, so one step
+    makes the fewest passes over the weights; otherwise θ is left unchanged.
+
+    Returns ``(grads, loss, bound, to_gradient)``: the workspace arrays
+    holding c·∇U_b with c = ``to_gradient``⁻¹ (c = r when applied, 1
+    otherwise), the minibatch loss (K,), and an upper bound on the
+    largest gradient component,
+
+        max_i |∂_i U_b| ≤ ||∇U_b||₂ ≤ (1/m) Σ_n ||∇ℓ_n||₂,
+
+    from the per-example norms of the layer-wise factorisation (cheap: no
+    pass over the weights).  The caller checks divergence with the bound
+    and computes the exact maximum only when the bound is exceeded.
+    """
+    m = x.shape[-2]
+    if apply and not learning_rate > 0:
+        raise ParameterError(f"sgd_step: apply=True needs learning_rate > 0, got {learning_rate!r}")
+    scale = (learning_rate if apply else 1.0) / m
+    acts, masks = _forward(params, x, kind, ws)
+    delta, loss = _output_delta(acts[-1], y, scale, out=ws.get("out", acts[-1].shape, acts[-1].dtype), ws=ws)
+    grads, sq = _backward(params, acts, masks, delta, kind, per_sample=True, ws=ws, update=apply)
+    bound = np.sqrt(sq).sum(axis=1) / (m * scale)
+    return grads, loss.mean(axis=1), bound, 1.0 / (scale * m)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from numeric.sgd import MLPSpec, ensemble_gradient, ensemble_predict, init_ensemble
+from numeric.sgd import MLPSpec, Workspace, ensemble_gradient, ensemble_predict, init_ensemble, sgd_step
 from theory import ParameterError
 
 from tests.tolerances import MACHINE_RTOL
@@ -88,3 +88,55 @@ def test_bad_architecture_is_rejected(kw):
     args = {"n_in": 4, "n_out": 3, **kw}
     with pytest.raises(ParameterError):
         MLPSpec(**args)
+
+
+def _minibatches(K, m, seed):
+    g = np.random.default_rng(seed)
+    return g.standard_normal((K, m, 4)), g.integers(0, 3, (K, m))
+
+
+@pytest.mark.parametrize("kind", ["relu", "tanh"])
+@pytest.mark.parametrize("m", [1, 5])
+def test_sgd_step_gradient_and_fused_update(kind, m):
+    """sgd_step against ensemble_gradient run one trial and one example at a time.
+
+    The reference takes the shared-input path (2-D x, matmul with the
+    example axis), the step under test the per-trial path (outer products
+    at m = 1), so the two share no gradient arithmetic beyond the layer
+    formulas.
+    """
+    _, params, _, _ = _setup(kind)
+    x, y = _minibatches(3, m, seed=4 + m)
+    ref = []
+    for k in range(3):
+        one = [p[k:k + 1] for p in params]
+        per_example = [ensemble_gradient(one, x[k, n:n + 1], y[k, n:n + 1], kind).grads for n in range(m)]
+        ref.append([sum(g[j] for g in per_example)[0] / m for j in range(len(params))])
+    expected = [np.stack([ref[k][j] for k in range(3)]) for j in range(len(params))]
+
+    before = [p.copy() for p in params]
+    grads, loss, bound, to_grad = sgd_step(params, x, y, kind, 0.3, Workspace(), apply=False)
+    for u, v in zip(grads, expected):
+        np.testing.assert_allclose(u * to_grad, v, rtol=MACHINE_RTOL, atol=1e-14)
+    for u, v in zip(params, before):
+        np.testing.assert_array_equal(u, v)  # apply=False leaves θ alone
+    for k in range(3):
+        one = [p[k:k + 1] for p in params]
+        assert loss[k] == pytest.approx(_loss_one(one, 0, x[k], y[k], kind), rel=MACHINE_RTOL)
+    # the divergence bound: max component <= Euclidean norm <= bound
+    norm = np.sqrt(sum((v.reshape(3, -1) ** 2).sum(axis=1) for v in expected))
+    assert np.all(norm <= bound * (1 + 1e-12))
+    if m == 1:  # one example: the bound is the norm itself
+        np.testing.assert_allclose(bound, norm, rtol=1e-12)
+
+    grads, loss2, _, to_grad = sgd_step(params, x, y, kind, 0.3, Workspace(), apply=True)
+    np.testing.assert_allclose(loss2, loss, rtol=MACHINE_RTOL)  # loss at θ before the step
+    for u, v, g in zip(params, before, expected):
+        np.testing.assert_allclose(u, v - 0.3 * g, rtol=MACHINE_RTOL, atol=1e-14)
+
+
+def test_sgd_step_refuses_to_apply_a_zero_learning_rate():
+    _, params, _, _ = _setup("relu")
+    x, y = _minibatches(3, 2, seed=0)
+    with pytest.raises(ParameterError, match="learning_rate > 0"):
+        sgd_step(params, x, y, "relu", 0.0, Workspace(), apply=True)

@@ -151,3 +151,46 @@ def test_bad_input_is_rejected(digits):
         _cfg(batch_size=0)
     with pytest.raises(ParameterError, match="executor"):
         run_ensemble(digits, _cfg(), seed=0, executor=object())
+
+
+@pytest.mark.parametrize("lr, max_grad", [(0.05, 1e6), (30.0, 1e3)])
+def test_trial_groups_change_speed_not_numbers(digits, lr, max_grad):
+    """Any group_size gives the run of one batched block, diverging or not.
+
+    At r = 30 the trials run alone diverge at steps 2, 2, 2, never, 2: the
+    groups after the first must stop where it did.
+    """
+    cfg = _cfg(batch_size=10, learning_rate=lr, steps=30, t0=5, max_lag=4, trials=5, measure_every=3,
+               eval_every=10, group_size=5, max_grad=max_grad)
+    whole = run_ensemble(digits, cfg, seed=11)
+    for g in (1, 2):
+        part = run_ensemble(digits, replace(cfg, group_size=g), seed=11)
+        assert part.diverged == whole.diverged and part.completed_steps == whole.completed_steps
+        np.testing.assert_array_equal(part.steps, whole.steps)
+        np.testing.assert_array_equal(part.eval_steps, whole.eval_steps)
+        for name in ("noise_var", "predicted_var", "lag_products", "test_accuracy", "tracked_param"):
+            # the same per-trial products in a different batch: equal to rounding
+            np.testing.assert_allclose(getattr(part, name), getattr(whole, name), rtol=1e-9, atol=1e-15)
+    assert whole.diverged == (lr > 1)
+    with pytest.raises(ParameterError, match="group_size"):
+        replace(cfg, group_size=0)
+
+
+def test_divergence_bound_falls_back_to_the_exact_maximum(digits):
+    """A threshold between the largest gradient component and the cheap bound is not a divergence."""
+    from numeric.sgd import Workspace, sgd_step
+    from numeric.sgd._experiment import _batches, _max_abs
+
+    cfg = _cfg(batch_size=10, learning_rate=1e-9, steps=2, t0=0, max_lag=1, trials=3)
+    params, rngs = initial_state(digits, cfg, seed=12)
+    idx = next(_batches(rngs, digits.n_train, 10, 1, True))
+    grads, _, bound, to_grad = sgd_step(params, digits.x_train[idx], digits.y_train[idx], "relu", 0.0,
+                                        Workspace(), apply=False)
+    exact = _max_abs(grads) * to_grad
+    assert np.all(exact < 0.5 * bound)  # the bound is loose here, so the fallback is exercised
+    threshold = float(np.sqrt(exact.max() * bound.min()))
+    assert exact.max() < threshold < bound.min()
+    res = run_ensemble(digits, replace(cfg, max_grad=threshold), seed=12)
+    assert res.completed_steps >= 1, res.message  # step 0 passed the exact check
+    tight = run_ensemble(digits, replace(cfg, max_grad=0.9 * exact.min()), seed=12)
+    assert tight.diverged and tight.completed_steps == 0
