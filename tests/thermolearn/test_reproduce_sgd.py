@@ -92,3 +92,32 @@ def test_sgd_noise_cli_process_executor_matches_inline(capsys):
     assert main(argv + ["--executor", "process"]) == 0
     b = json.loads(capsys.readouterr().out)
     assert a["batch_sizes"]["5"]["variance"] == b["batch_sizes"]["5"]["variance"]
+
+
+def test_reproduce_passes_the_mnist_folder_to_the_sgd_section_only(tmp_path, monkeypatch, capsys):
+    """``reproduce --mnist DIR`` reaches the SGD section's run(mnist=DIR); other sections never see it."""
+    import thermolearn.reproduce.sgd_thermodynamics as sec
+
+    _mnist(tmp_path)
+    seen = {}
+
+    def fake_run(out, *, quick, seed, mnist=None, executor=None):
+        seen["mnist"] = mnist
+        return []
+
+    monkeypatch.setattr(sec, "run", fake_run)
+    code = main(["reproduce", "--paper", "sgd-thermodynamics", "--quick", "--mnist", str(tmp_path),
+                 "--out", str(tmp_path / "out"), "--format", "json"])
+    assert code == 0 and seen["mnist"] == str(tmp_path)
+    assert json.loads(capsys.readouterr().out)["meta"]["mnist"] == str(tmp_path)
+
+
+def test_reproduce_mnist_errors_exit_2_before_any_work(tmp_path, capsys):
+    assert main(["reproduce", "--paper", "sgd-thermodynamics", "--mnist", str(tmp_path / "none")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    _mnist(tmp_path, n_labels=39)
+    assert main(["reproduce", "--paper", "sgd-thermodynamics", "--mnist", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "mismatched labels" in err and err.count("\n") == 1
+    assert main(["reproduce", "--paper", "minimal-dissipation", "--mnist", str(tmp_path)]) == 2
+    assert "--mnist applies to --paper sgd-thermodynamics" in capsys.readouterr().err

@@ -18,6 +18,8 @@ def configure(parser) -> None:
     parser.add_argument("--out", default="thermolearn-output", help="output folder (default: thermolearn-output)")
     parser.add_argument("--quick", action="store_true", help="same pipeline at reduced sizes (for tests)")
     parser.add_argument("--seed", type=int, default=20251003, help="random seed (default: 20251003)")
+    parser.add_argument("--mnist", metavar="DIR", default=None,
+                        help="sgd-thermodynamics: the MNIST IDX files in DIR instead of the bundled digits")
 
 
 def run(args) -> Output:
@@ -25,6 +27,16 @@ def run(args) -> Output:
     from thermolearn.reproduce import PAPERS, run_paper
 
     papers = list(PAPERS) if args.paper == "all" else [args.paper]
+    options = {}
+    if args.mnist is not None:
+        from theory import ParameterError
+
+        if "sgd-thermodynamics" not in papers:
+            raise ParameterError(f"--mnist applies to --paper sgd-thermodynamics or all, got --paper {args.paper}")
+        from numeric.sgd import load_mnist
+
+        load_mnist(args.mnist, n_train=1, n_test=1)  # a missing or corrupt file fails now, not after an hour
+        options["mnist"] = args.mnist
     out = Path(args.out)
     tty = sys.stderr.isatty()
 
@@ -35,8 +47,8 @@ def run(args) -> Output:
     start = time.perf_counter()
     checks = []
     for paper in papers:
-        checks.extend(run_paper(paper, out, quick=args.quick, seed=args.seed, progress=progress))
-    meta = {"papers": papers, "quick": args.quick, "seed": args.seed,
+        checks.extend(run_paper(paper, out, quick=args.quick, seed=args.seed, progress=progress, options=options))
+    meta = {"papers": papers, "quick": args.quick, "seed": args.seed, "mnist": args.mnist,
             "seconds": round(time.perf_counter() - start, 2)}
     jpath, mpath = write_report(out, checks, meta)
     n_ok = sum(c.passed for c in checks)

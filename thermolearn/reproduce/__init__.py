@@ -10,6 +10,7 @@ that paper's reproduction, run in order.
 from __future__ import annotations
 
 import importlib
+import inspect
 from pathlib import Path
 
 __all__ = ["PAPERS", "run_paper"]
@@ -24,12 +25,18 @@ PAPERS: dict[str, tuple[str, ...]] = {
 }
 
 
-def run_paper(name: str, out: Path, *, quick: bool, seed: int, progress=None) -> list:
-    """Run every section of paper ``name``; return the concatenated checks."""
+def run_paper(name: str, out: Path, *, quick: bool, seed: int, progress=None, options=None) -> list:
+    """Run every section of paper ``name``; return the concatenated checks.
+
+    ``options`` (e.g. ``{"mnist": DIR}``) are passed to the sections whose
+    ``run`` takes a keyword of that name, and to no other.
+    """
     checks = []
     for modname in PAPERS[name]:
         if progress is not None:
             progress(f"{name}: {modname.rsplit('.', 1)[-1]}")
         mod = importlib.import_module(modname)
-        checks.extend(mod.run(Path(out), quick=quick, seed=seed))
+        accepted = inspect.signature(mod.run).parameters
+        extra = {k: v for k, v in (options or {}).items() if k in accepted}
+        checks.extend(mod.run(Path(out), quick=quick, seed=seed, **extra))
     return checks
