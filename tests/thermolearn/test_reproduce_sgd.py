@@ -55,10 +55,16 @@ def test_sgd_noise_cli_on_mnist_folder(tmp_path, capsys):
     s = out["batch_sizes"]["4"]
     assert len(s["autocorrelation"]) == 4 and s["autocorrelation"][0] == pytest.approx(1.0)
     assert s["diverged"] is False and s["ratio"] > 0
+    # trials advanced one at a time: the same numbers up to float32 rounding
+    main(["sgd-noise", "--mnist", str(tmp_path), "--batch-sizes", "1,4", "--trials", "3", "--steps", "20",
+          "--width", "8", "--measure-every", "2", "--max-lag", "3", "--format", "json", "--group-size", "1"])
+    one = json.loads(capsys.readouterr().out)["batch_sizes"]["4"]
+    assert one["variance"] == pytest.approx(s["variance"], rel=1e-4)
 
 
 @pytest.mark.parametrize("argv, message", [
     (["--batch-sizes", "1,100"], "batch size 100 must lie in 1..40"),
+    (["--group-size", "0"], "group_size must be a positive integer or None, got 0"),
     (["--batch-sizes", "a,b"], "--batch-sizes expects comma-separated integers"),
 ])
 def test_sgd_noise_cli_bad_input_is_one_line_exit_2(tmp_path, capsys, argv, message):

@@ -50,6 +50,9 @@ def configure(parser) -> None:
     parser.add_argument("--executor", choices=("inline", "process", "dask"), default="inline",
                         help="inline: one vectorised block; process: a process pool; dask: a local dask cluster")
     parser.add_argument("--workers", type=int, default=2, help="workers of the process pool / dask cluster")
+    parser.add_argument("--group-size", type=int, default=None,
+                        help="trials per batched product (default: automatic, a group's arrays within ~8 MiB); "
+                             "speed only, the numbers do not change")
     parser.add_argument("--seed", type=int, default=20251003)
 
 
@@ -117,7 +120,7 @@ def run(args) -> Output:
                          width=args.width, depth=args.depth, activation=args.activation,
                          replacement=not args.epoch_shuffling, measure_every=args.measure_every,
                          t0=min(t0, max(args.steps - args.max_lag - 1, 0)), max_lag=args.max_lag,
-                         eval_every=max(1, args.steps // 20), dtype=args.dtype)
+                         eval_every=max(1, args.steps // 20), dtype=args.dtype, group_size=args.group_size)
     with _executor(args.executor, args.workers) as ex:
         results = run_batch_sizes(data, cfg, sizes, seed=args.seed, executor=ex)
     first = next(iter(results.values()))
