@@ -210,6 +210,8 @@ class SGDNoiseResult:
         """
         x = self.lag_products
         K = x.shape[0]
+        if x.shape[1] == 0:  # the run stopped (diverged) before t₀: nothing measured
+            return np.zeros(0), np.zeros(0)
         denom = np.sqrt(x[:, 0].sum() * self._lag_variance())
         rho = x.sum(axis=0) / denom
         se = np.sqrt(K / (K - 1) * ((x - x.mean(axis=0)) ** 2).sum(axis=0)) / denom

@@ -280,7 +280,8 @@ def _outer(a, delta, out, ws, layer):
         ap, dp = np.zeros((K, 2, d), a.dtype), np.zeros((K, 2, delta.shape[2]), delta.dtype)
     else:
         ap, dp = ws.get(("pad_a", layer), (K, 2, d), a.dtype), ws.get(("pad_d", layer), (K, 2, delta.shape[2]), delta.dtype)
-        ap[:, 1] = 0.0  # the zero row; dp's second row then never matters
+        ap[:, 1] = 0.0  # both pad rows zero: uninitialised memory may hold NaN, and 0·NaN = NaN
+        dp[:, 1] = 0.0
     ap[:, 0] = a[:, 0]
     dp[:, 0] = delta[:, 0]
     return np.matmul(ap.transpose(0, 2, 1), dp, out=out)

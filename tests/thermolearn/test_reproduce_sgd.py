@@ -127,3 +127,26 @@ def test_reproduce_mnist_errors_exit_2_before_any_work(tmp_path, capsys):
     assert "mismatched labels" in err and err.count("\n") == 1
     assert main(["reproduce", "--paper", "minimal-dissipation", "--mnist", str(tmp_path)]) == 2
     assert "--mnist applies to --paper sgd-thermodynamics" in capsys.readouterr().err
+
+
+def test_figure_and_checks_survive_a_diverged_batch_size(tmp_path):
+    """A batch size that diverges before t₀ is a failed check with its message, not a crash."""
+    from dataclasses import replace
+
+    from numeric.sgd import SGDNoiseConfig, load_digits, make_dataset, run_batch_sizes, run_ensemble
+    from thermolearn.reproduce import sgd_thermodynamics as sec
+    from thermolearn.reproduce._sgd_figure import draw
+
+    data = load_digits(seed=0)
+    good = SGDNoiseConfig(batch_size=10, learning_rate=0.05, steps=30, trials=3, width=8, t0=20, max_lag=3,
+                          measure_every=5, eval_every=10)
+    results = run_batch_sizes(data, {1: replace(good, batch_size=1, learning_rate=1e4), 10: good}, seed=1)
+    assert results[1].diverged and results[1].lag_products.shape[1] == 0 and not results[10].diverged
+    small = make_dataset(data.x_train[:125], data.y_train[:125], test_fraction=0.2, seed=0, n_classes=10)
+    epoch = run_ensemble(small, replace(sec._epoch_config(True), trials=4, width=8), seed=2)
+    draw(tmp_path / "a.png", tmp_path / "b.png", results)
+    assert (tmp_path / "a.png").read_bytes()[:4] == b"\x89PNG"
+    checks = {c.name: c for c in sec._checks(results, epoch, "digits", quick=True)}
+    bad = checks["fig4.1/m=1/no_divergence"]
+    assert not bad.passed and "diverged at step" in bad.reason
+    assert "fig4.1/m=10/variance_vs_trSigma1" in checks
