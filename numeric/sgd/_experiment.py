@@ -325,7 +325,9 @@ def run_trials(data: Dataset, config: SGDNoiseConfig, seed: int, trial_ids=None)
         for s in range(0, ids.size, size):
             group = ids[s:s + size]
             params, batch_rngs = initial_state(data, config, seed, group)
-            part = _train(data, config, spec, params, batch_rngs, group, stop)
+            # overflow on the way to a divergence is detected and reported explicitly, not warned about
+            with np.errstate(over="ignore", invalid="ignore"):
+                part = _train(data, config, spec, params, batch_rngs, group, stop)
             parts.append(part)
             if part.diverged:
                 stop = min(stop, part.completed_steps)
