@@ -23,7 +23,7 @@ in-process run.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -257,12 +257,8 @@ def _max_abs(grads):
     return np.max([np.abs(g.reshape(g.shape[0], -1)).max(axis=1) for g in grads], axis=0)
 
 
-def _sq_norm(grads):
-    return sum(np.einsum("ki,ki->k", g.reshape(g.shape[0], -1), g.reshape(g.shape[0], -1),
-                         dtype=np.float64) for g in grads)
-
-
 def _dot(a, b):
+    """Per-trial inner product of two gradient lists, accumulated in float64."""
     return sum(np.einsum("ki,ki->k", u.reshape(u.shape[0], -1), v.reshape(v.shape[0], -1),
                          dtype=np.float64) for u, v in zip(a, b))
 
@@ -375,7 +371,6 @@ def _train(data, config, spec, params, batch_rngs, ids, stop):
         ev["param"].append(params[-2][:, hu, cls].copy())
 
     ws, ws_full = Workspace(), Workspace()
-    xb = None
     for t, idx in enumerate(_batches(batch_rngs, n, m, stop, config.replacement)):
         if t % config.eval_every == 0:
             evaluate(t)
@@ -402,9 +397,9 @@ def _train(data, config, spec, params, batch_rngs, ids, stop):
                            f"{full.loss[k]:.3g}; learning_rate={r} is too large")
                 break
             eta = [g_mb - g_full for g_mb, g_full in zip(grads, full.grads)]
-            tr_sigma = full.sq_norm_sum / n - _sq_norm(full.grads)
+            tr_sigma = full.sq_norm_sum / n - _dot(full.grads, full.grads)
             rec["steps"].append(t)
-            rec["v"].append(_sq_norm(eta) / P)
+            rec["v"].append(_dot(eta, eta) / P)
             rec["p"].append(tr_sigma / (P * m) * factor)
             rec["gmax"].append(_max_abs(full.grads))
             rec["loss"].append(full.loss)

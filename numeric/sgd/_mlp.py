@@ -207,7 +207,7 @@ class GradientStats:
     n: int
 
 
-def _output_delta(z, y, scale, out=None, ws=None):
+def _output_delta(z, y, scale, ws=None):
     """δ_L = scale·(softmax(z) − onehot(y)) and the per-example losses ℓ_n (K, n).
 
     ℓ_n = log Σ_j e^{z_nj} − z_{n,y_n}, computed with the max shifted out.
@@ -215,7 +215,7 @@ def _output_delta(z, y, scale, out=None, ws=None):
     K, n, C = z.shape
     flat = np.arange(K * n) * C + (y if y.ndim == 2 else np.broadcast_to(y, (K, n))).ravel()
     zmax = _rowmax(z)
-    e = np.subtract(z, zmax[..., None], out=out)
+    e = np.subtract(z, zmax[..., None], out=None if ws is None else ws.get("out", z.shape, z.dtype))
     np.exp(e, out=e)
     total = np.matmul(e, _ones(C, e.dtype, ws))  # row sums as a matvec: fast for few classes
     loss = np.log(total) + zmax - z.reshape(-1)[flat].reshape(K, n)
@@ -320,8 +320,7 @@ def _gradient(params, x, y, kind, *, per_sample=False, block=None, ws=None) -> G
     for s in range(0, n, step):
         xb, yb = x[..., s:s + step, :], y[..., s:s + step]
         acts, masks = _forward(params, xb, kind, ws)
-        out = None if ws is None else ws.get("out", acts[-1].shape, acts[-1].dtype)
-        delta, l = _output_delta(acts[-1], yb, 1.0 / n, out=out, ws=ws)
+        delta, l = _output_delta(acts[-1], yb, 1.0 / n, ws)
         g, q = _backward(params, acts, masks, delta, kind, per_sample=per_sample, ws=ws)
         if total is None:
             total = [a.copy() for a in g] if ws is not None else g
@@ -369,7 +368,7 @@ def sgd_step(params, x, y, kind, learning_rate, ws, *, apply=True):
         raise ParameterError(f"sgd_step: apply=True needs learning_rate > 0, got {learning_rate!r}")
     scale = (learning_rate if apply else 1.0) / m
     acts, masks = _forward(params, x, kind, ws)
-    delta, loss = _output_delta(acts[-1], y, scale, out=ws.get("out", acts[-1].shape, acts[-1].dtype), ws=ws)
+    delta, loss = _output_delta(acts[-1], y, scale, ws)
     grads, sq = _backward(params, acts, masks, delta, kind, per_sample=True, ws=ws, update=apply)
     bound = np.sqrt(sq).sum(axis=1) / (m * scale)
     return grads, loss.mean(axis=1), bound, 1.0 / (scale * m)
