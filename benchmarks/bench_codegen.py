@@ -38,8 +38,8 @@ FORMULAS = {
 
 def run(size: str = "quick") -> list[dict]:
     """Time the generated numpy and C ``energy`` on ``size`` points."""
-    from numeric.codegen import build_c_library, generate_source, load_python_module, module_functions
-    from theory import energy_model
+    from thermolearn.numeric.codegen import build_c_library, generate_source, load_python_module, module_functions
+    from thermolearn.theory import energy_model
 
     n = _SIZES[size]
     repeats = 1 if size == "tiny" else 7

@@ -49,7 +49,7 @@ def _wall(argv: list[str], repeats: int) -> float:
 
 def _derive_all(model):
     """Every derivation behind ``thermolearn derive`` (fresh caches)."""
-    from theory import derive
+    from thermolearn.theory import derive
 
     for name in derive.__all__:
         fn = getattr(derive, name)
@@ -69,7 +69,7 @@ def _derive_all(model):
 def _coupled_quadratic(n):
     import sympy as sp
 
-    from theory import EnergyModel
+    from thermolearn.theory import EnergyModel
 
     x = sp.Matrix(sp.symbols(f"x1:{n + 1}", real=True))
     th = sp.Matrix(sp.symbols(f"theta1:{n + 1}", real=True))
@@ -82,7 +82,7 @@ def _in_process(size, figures):
     import math
 
     from benchmarks._harness import measure, row
-    from theory.models import CATALOGUE
+    from thermolearn.theory.models import CATALOGUE
 
     reps = 1 if size == "tiny" else 3
     rows = []

@@ -29,7 +29,7 @@ L, X0, S0, T = 4.0, 1.0, 0.3, 1.0
 
 
 def _model():
-    from theory.models import double_well
+    from thermolearn.theory.models import double_well
 
     return double_well(beta=1, mu=1)
 
@@ -39,7 +39,7 @@ def _initial(x):
 
 
 def _thermolearn(cells, steps):
-    from numeric.fokker_planck import Grid, Protocol, propagate
+    from thermolearn.numeric.fokker_planck import Grid, Protocol, propagate
 
     grid = Grid((-L,), (L,), (cells,))
     r = propagate(_model(), Protocol.linear([0.0], [0.0], T), steps=steps, grid=grid, p0=_initial(grid.centres[0]))
@@ -90,7 +90,7 @@ def run(size: str) -> list[dict]:
     repeats = 1 if size == "tiny" else 5
     t_tl = measure(lambda: _thermolearn(cells, steps), repeats=repeats, warmup=0 if size == "tiny" else 1)
     t_fp = measure(lambda: _fplanck(cells), repeats=repeats, warmup=0 if size == "tiny" else 1)
-    from numeric.fokker_planck import numeric_energy
+    from thermolearn.numeric.fokker_planck import numeric_energy
 
     def cold():  # including the one-off lambdify of the model (cached across calls otherwise)
         numeric_energy.cache_clear()

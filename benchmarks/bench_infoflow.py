@@ -30,7 +30,7 @@ def _figure(L, enum_max, figures):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from infoflow import enumerate_paths, fluctuation_check
+    from thermolearn.infoflow import enumerate_paths, fluctuation_check
 
     Ns_t = [1, 2, 4, 8, 16, 64, 256, 1000, 4000]
     Ns_e = list(range(1, enum_max + 1))
@@ -52,7 +52,7 @@ def _figure(L, enum_max, figures):
 
 
 def run(size: str, figures=None) -> list[dict]:
-    from infoflow import TwoStateLearner, enumerate_paths, fluctuation_check
+    from thermolearn.infoflow import TwoStateLearner, enumerate_paths, fluctuation_check
 
     if size not in _SIZES:
         raise ValueError(f"size must be one of {sorted(_SIZES)}, got {size!r}")

@@ -49,13 +49,13 @@ DT = 0.01
 
 
 def _model():
-    from theory.models import harmonic_trap
+    from thermolearn.theory.models import harmonic_trap
 
     return harmonic_trap(k=1, beta=1, mu=1)
 
 
 def _kernel(N, S, method):
-    from numeric.langevin import propagate
+    from thermolearn.numeric.langevin import propagate
 
     model = _model()
     X = np.zeros((N, 1))
@@ -76,8 +76,8 @@ def _floor(N, S):
 
 
 def _train(N, S):
-    from numeric.langevin import train
-    from numeric.schedule import Schedule
+    from thermolearn.numeric.langevin import train
+    from thermolearn.numeric.schedule import Schedule
 
     model = _model()
     sched = Schedule("frozen", lambda t, th: 0.0, DT * S)
@@ -101,7 +101,7 @@ def _sdeint(N, S, precomputed=False):
 
 def _exact_z_scores(N=200_000):
     """One exact step of dt = 1 from x = 3: mean 3e^{-1}, variance 1 − e^{-2} (closed form)."""
-    from numeric.langevin import propagate
+    from thermolearn.numeric.langevin import propagate
 
     X = np.full((N, 1), 3.0)
     propagate(_model(), 0.0, X, steps=1, dt=1.0, method="exact", rng=np.random.default_rng(5))
@@ -154,7 +154,7 @@ def run(size: str, figures=None) -> list[dict]:
     else:
         y = _sdeint(Ns, Ss)()[-1]
         X = np.zeros((Ns, 1))
-        from numeric.langevin import propagate
+        from thermolearn.numeric.langevin import propagate
 
         propagate(_model(), 0.0, X, steps=Ss, dt=DT, method="euler", rng=np.random.default_rng(1))
         v_euler = 1.0 / (1.0 - DT / 2)  # stationary variance of the Euler chain

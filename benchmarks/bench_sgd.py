@@ -87,7 +87,7 @@ def _step_flops(spec, m: int) -> float:
 
 
 def _step_row(data, K, width, m, steps, peak, bandwidth):
-    from numeric.sgd import SGDNoiseConfig, Workspace, group_size, initial_state, sgd_step
+    from thermolearn.numeric.sgd import SGDNoiseConfig, Workspace, group_size, initial_state, sgd_step
 
     cfg = SGDNoiseConfig(batch_size=m, trials=K, width=width, steps=steps + 1, t0=0, max_lag=1,
                          learning_rate=0.02, dtype=_DTYPE)
@@ -131,7 +131,7 @@ def _step_row(data, K, width, m, steps, peak, bandwidth):
 
 
 def _run_cases(size):
-    from numeric.sgd import SGDNoiseConfig
+    from thermolearn.numeric.sgd import SGDNoiseConfig
 
     K, width, steps, every, _ = _RUN_SIZES[size]
     base = SGDNoiseConfig(batch_size=10, trials=K, width=width, steps=steps, t0=0, max_lag=1,
@@ -143,7 +143,7 @@ def _run_cases(size):
 
 
 def _run_row(data, name, cfg, repeats):
-    from numeric.sgd import merge_results, run_trials
+    from thermolearn.numeric.sgd import merge_results, run_trials
 
     vec = run_trials(data, cfg, 1)
     loop = merge_results([run_trials(data, cfg, 1, [k]) for k in range(cfg.trials)])
@@ -160,7 +160,7 @@ def _run_row(data, name, cfg, repeats):
 
 
 def run(size: str = "quick") -> list[dict]:
-    from numeric.sgd import load_digits
+    from thermolearn.numeric.sgd import load_digits
 
     data = load_digits(seed=0)
     rows = []

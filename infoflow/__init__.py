@@ -18,7 +18,7 @@ choice (M-info and the L-info candidates L1–L5, :data:`L_INFO`).
 
 Example (digest W4, variant A, fresh re-sampling, N = 4):
 
->>> from infoflow import TwoStateLearner, fluctuation_check, dpi_theorems
+>>> from thermolearn.infoflow import TwoStateLearner, fluctuation_check, dpi_theorems
 >>> L = TwoStateLearner()
 >>> r = L.analyse(4)
 >>> round(float(r.M[-1]), 4), round(r.sigma_given_B, 3)

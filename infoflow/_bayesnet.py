@@ -19,7 +19,7 @@ import string
 import networkx as nx
 import numpy as np
 
-from theory._errors import GraphError, ParameterError
+from thermolearn.theory._errors import GraphError, ParameterError
 
 from ._dag import check_dag
 
@@ -87,7 +87,7 @@ def check_network(G: nx.DiGraph) -> list:
     >>> check_network(G)
     Traceback (most recent call last):
     ...
-    theory._errors.GraphError: node 'a': conditional table row () sums to 1.1, expected 1
+    thermolearn.theory._errors.GraphError: node 'a': conditional table row () sums to 1.1, expected 1
     """
     check_dag(G)
     order = list(nx.topological_sort(G))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from theory._errors import GraphError, ParameterError
+from thermolearn.theory._errors import GraphError, ParameterError
 
 __all__ = ["learning_dag", "is_d_separated", "check_dag", "dpi_theorems", "DPIStatement", "node_names"]
 
@@ -93,7 +93,7 @@ def check_dag(G: nx.DiGraph) -> None:
     >>> check_dag(G)
     Traceback (most recent call last):
     ...
-    theory._errors.GraphError: graph has a cycle: a -> b -> a (a Bayesian network must be acyclic)
+    thermolearn.theory._errors.GraphError: graph has a cycle: a -> b -> a (a Bayesian network must be acyclic)
     """
     if not isinstance(G, nx.DiGraph):
         raise GraphError(f"expected a networkx.DiGraph, got {type(G).__name__}")

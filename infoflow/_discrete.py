@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from theory._errors import GraphError, ModelError
+from thermolearn.theory._errors import GraphError, ModelError
 
 from ._bayesnet import sample_network
 from ._dag import learning_dag
@@ -51,7 +51,7 @@ class DiscreteLearner:
     target : (nY, Sx) p*(x|y) for the L4 log-likelihood gain (default: p(x|θ=y) is not assumed;
              uniform if omitted).
 
-    >>> from infoflow import TwoStateLearner
+    >>> from thermolearn.infoflow import TwoStateLearner
     >>> k = TwoStateLearner(lam=0.5).kernels()
     >>> L = DiscreteLearner(k.pY, k.pB_Y, k.p0, k.energy, k.TB, k.K)
     >>> round(L.analyse(4).sigma_given_B, 6) == round(TwoStateLearner(lam=0.5).analyse(4).sigma_given_B, 6)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory._errors import ParameterError
+from thermolearn.theory._errors import ParameterError
 
 from ._measures import mutual_information
 
@@ -69,7 +69,7 @@ class PathEnumeration:
 def enumerate_paths(learner, N: int) -> PathEnumeration:
     """List every trajectory of a discrete learner (anything with ``kernels()``) over N steps.
 
-    >>> from infoflow import TwoStateLearner
+    >>> from thermolearn.infoflow import TwoStateLearner
     >>> e = enumerate_paths(TwoStateLearner(), 2)
     >>> e.prob.shape, e.ift_residual < 1e-12
     ((4, 64), True)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory._errors import ParameterError
+from thermolearn.theory._errors import ParameterError
 
 from ._twostate_analysis import two_state_marginals
 
@@ -42,7 +42,7 @@ def _interval(N, interval):
 def forward_cgf(learner, N: int, alphas, interval=None, *, marginals=None) -> np.ndarray:
     """ln ⟨e^{−ασ}⟩ of the forward process, shape (len(alphas), |B|).
 
-    >>> from infoflow import TwoStateLearner
+    >>> from thermolearn.infoflow import TwoStateLearner
     >>> bool(abs(forward_cgf(TwoStateLearner(), 5, [1.0])).max() < 1e-12)
     True
     """
@@ -109,7 +109,7 @@ def fluctuation_check(learner, N: int, interval=None, alphas=(-0.5, 0.0, 0.25, 0
     ⟨σ⟩ is obtained as −d ln G_F/dα at α = 0 by a central difference of the
     exact CGF (step 1e-5, error O(1e-10)).
 
-    >>> from infoflow import TwoStateLearner
+    >>> from thermolearn.infoflow import TwoStateLearner
     >>> c = fluctuation_check(TwoStateLearner(), 4)
     >>> c.ift_residual < 1e-12 and c.dft_residual < 1e-12, round(c.mean_sigma, 3)
     (True, 1.046)

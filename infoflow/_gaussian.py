@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from theory._errors import ParameterError
+from thermolearn.theory._errors import ParameterError
 
 from ._bayesnet import gaussian_joint, sample_network
 from ._dag import learning_dag

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from theory._errors import ParameterError
+from thermolearn.theory._errors import ParameterError
 
 from ._result import InfoflowAnalysis
 from ._measures import _gaussian_entropy, _gaussian_mi
@@ -186,7 +186,7 @@ def gaussian_ift(L, N: int, lam: float = 1.0) -> tuple[float, float]:
     -------
     (generating_function, mean_sigma)
 
-    >>> from infoflow import GaussianLearner
+    >>> from thermolearn.infoflow import GaussianLearner
     >>> g, m = gaussian_ift(GaussianLearner(kappa=0.3), 4)
     >>> bool(abs(g - 1) < 1e-10), bool(abs(m - GaussianLearner(kappa=0.3).analyse(4).sigma_given_B) < 1e-10)
     (True, True)

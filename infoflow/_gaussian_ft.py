@@ -83,7 +83,7 @@ def gaussian_dft(L, N: int, alphas=(0.25, 0.5, 0.75)) -> tuple[np.ndarray, np.nd
     Returns two arrays over ``alphas``; the detailed FT says they are equal
     (and ln G_F(1) = 0 is the integral FT).
 
-    >>> from infoflow import GaussianLearner
+    >>> from thermolearn.infoflow import GaussianLearner
     >>> f, r = gaussian_dft(GaussianLearner(c=1.0, rho=0.5, kappa=0.3), 5)
     >>> bool(np.max(np.abs(f - r)) < 1e-9)
     True

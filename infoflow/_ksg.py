@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory._errors import ParameterError
+from thermolearn.theory._errors import ParameterError
 
 __all__ = ["ksg_mutual_information"]
 

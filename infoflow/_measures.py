@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from theory._errors import ParameterError, SingularMetricError
+from thermolearn.theory._errors import ParameterError, SingularMetricError
 
 __all__ = [
     "entropy",
@@ -65,7 +65,7 @@ def check_pmf(pmf, name: str = "pmf") -> np.ndarray:
     >>> check_pmf([0.5, 0.6])
     Traceback (most recent call last):
     ...
-    theory._errors.ParameterError: pmf must sum to 1, got sum 1.1
+    thermolearn.theory._errors.ParameterError: pmf must sum to 1, got sum 1.1
     """
     p = np.asarray(pmf, dtype=float)
     if p.ndim == 0 or p.size == 0:
@@ -143,7 +143,7 @@ def check_covariance(cov, name: str = "cov") -> np.ndarray:
     >>> check_covariance([[1.0, 2.0], [2.0, 1.0]])
     Traceback (most recent call last):
     ...
-    theory._errors.ParameterError: cov is not positive semidefinite: smallest eigenvalue -1 (expected >= 0)
+    thermolearn.theory._errors.ParameterError: cov is not positive semidefinite: smallest eigenvalue -1 (expected >= 0)
     """
     c = np.asarray(cov, dtype=float)
     if c.ndim != 2 or c.shape[0] != c.shape[1] or c.shape[0] == 0:

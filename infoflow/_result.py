@@ -62,7 +62,7 @@ class InfoflowAnalysis:
 
     def interval_entropy_production(self, t0: int, t1: int) -> float:
         """Σ_{[t0,t1]} = H(Θ_t1,X_t1|B) − H(Θ_t0,X_t0|B) + Σ_{t0≤n<t1} ⟨Q_n + s^Θ_n⟩ (digest Result 4)."""
-        from theory._errors import ParameterError
+        from thermolearn.theory._errors import ParameterError
 
         if not (isinstance(t0, int) and isinstance(t1, int) and 0 <= t0 < t1 <= self.N):
             raise ParameterError(f"interval must be integers 0 <= t0 < t1 <= N={self.N}, got ({t0!r}, {t1!r})")
@@ -80,9 +80,9 @@ def information(result: InfoflowAnalysis, name: str = "M"):
     >>> information(None, "L9")
     Traceback (most recent call last):
     ...
-    theory._errors.ParameterError: unknown information measure 'L9'; expected one of ['M', 'L1', 'L2', 'L3', 'L4', 'L5']
+    thermolearn.theory._errors.ParameterError: unknown information measure 'L9'; expected one of ['M', 'L1', 'L2', 'L3', 'L4', 'L5']
     """
-    from theory._errors import ParameterError
+    from thermolearn.theory._errors import ParameterError
 
     if name not in L_INFO:
         raise ParameterError(f"unknown information measure {name!r}; expected one of {list(L_INFO)}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory._errors import ParameterError
+from thermolearn.theory._errors import ParameterError
 
 from ._measures import entropy as H
 from ._measures import mutual_information as I

@@ -1,4 +1,4 @@
-"""thermolearn's numeric layer: numpy/scipy callables built from theory objects.
+"""thermolearn's numeric layer: numpy/scipy callables built from thermolearn.theory objects.
 
 Subpackages, one job each (import them directly, e.g. ``numeric.langevin``):
 ``schedule`` (learning-rate schedules as numeric objects), ``langevin``

@@ -20,7 +20,7 @@ from typing import Callable
 
 import numpy as np
 
-from theory import ParameterError
+from thermolearn.theory import ParameterError
 
 __all__ = ["Kick", "Schedule"]
 

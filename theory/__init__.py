@@ -5,6 +5,11 @@ pure functions that derive closed forms from a model.
 """
 
 from ._errors import (
+    AccuracyWarning,
+    ClosedFormWarning,
+    DivergenceWarning,
+    SlowDrivingWarning,
+    ThermolearnWarning,
     GraphError,
     ModelError,
     NotNormalisableError,
@@ -33,4 +38,9 @@ __all__ = [
     "SingularMetricError",
     "GraphError",
     "NumericalError",
+    "ThermolearnWarning",
+    "DivergenceWarning",
+    "AccuracyWarning",
+    "SlowDrivingWarning",
+    "ClosedFormWarning",
 ]

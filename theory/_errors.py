@@ -18,6 +18,11 @@ __all__ = [
     "SingularMetricError",
     "GraphError",
     "NumericalError",
+    "ThermolearnWarning",
+    "DivergenceWarning",
+    "AccuracyWarning",
+    "SlowDrivingWarning",
+    "ClosedFormWarning",
 ]
 
 
@@ -53,6 +58,33 @@ class NumericalError(ThermolearnError, ArithmeticError):
     """A computation produced NaN/inf or failed to converge."""
 
 
+class ThermolearnWarning(UserWarning):
+    """Base class of every warning thermolearn emits.
+
+    Results also carry their warnings as text, but each one is first raised
+    through :func:`warnings.warn` with one of these categories, so notebooks
+    show it and ``pytest -W error::thermolearn.theory.DivergenceWarning``
+    (or a ``warnings.filterwarnings`` call) can turn it into an error.
+    """
+
+
+class DivergenceWarning(ThermolearnWarning):
+    """A run diverged: θ or the chains became non-finite or exploded."""
+
+
+class AccuracyWarning(ThermolearnWarning):
+    """A number is less accurate than asked: a discretisation bias, a
+    consistency check between two routes that disagree, a missed target."""
+
+
+class SlowDrivingWarning(AccuracyWarning):
+    """The protocol time is too short for the slow-driving approximation."""
+
+
+class ClosedFormWarning(ThermolearnWarning):
+    """A closed form could not be found in budget; a general form is used."""
+
+
 def check_positive(name: str, value, *, allow_symbolic: bool = True):
     """Raise :class:`ParameterError` unless ``value`` is positive.
 
@@ -64,7 +96,7 @@ def check_positive(name: str, value, *, allow_symbolic: bool = True):
     >>> check_positive("tau", -1)
     Traceback (most recent call last):
     ...
-    theory._errors.ParameterError: tau must be positive, got -1
+    thermolearn.theory._errors.ParameterError: tau must be positive, got -1
     """
     import numbers
 

@@ -125,7 +125,7 @@ def _limits(model) -> tuple[bool | None, str]:
 def normalisability(model) -> tuple[bool | None, str]:
     """Return ``(verdict, reason)`` for the normalisability of exp(−βE).
 
-    >>> from theory import energy_model
+    >>> from thermolearn.theory import energy_model
     >>> normalisability(energy_model("(x - theta)**2/2"))
     (True, 'quadratic form with positive-definite matrix')
     """

@@ -244,7 +244,7 @@ def parse_expression(
     >>> parse_expression("__import__('os').system('true')")
     Traceback (most recent call last):
     ...
-    theory._errors.ParseError: expression "__import__('os').system('true')": attribute access is not allowed at column 1
+    thermolearn.theory._errors.ParseError: expression "__import__('os').system('true')": attribute access is not allowed at column 1
     """
     if not isinstance(text, str):
         raise ParseError(f"expression must be a string, got {type(text).__name__}")

@@ -1,7 +1,9 @@
-"""thermolearn: the command line and the paper reproductions.
+"""thermolearn: stochastic thermodynamics of learning.
 
-The libraries are the top-level packages ``theory`` (symbolic), ``numeric``
-(numbers) and ``infoflow`` (X–Θ learners); this package drives them.
+The layers are ``thermolearn.theory`` (symbolic, sympy only),
+``thermolearn.numeric`` (numbers) and ``thermolearn.infoflow`` (X–Θ
+learners); this package adds the command line, the paper reproductions and
+``thermolearn.testing``.
 """
 
 __version__ = "0.1.0"

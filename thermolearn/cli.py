@@ -1,4 +1,4 @@
-"""The ``thermolearn`` command line (contract: shared/design/CLI.md).
+"""The ``thermolearn`` command line (contract: docs/cli.md).
 
 Each subcommand lives in ``thermolearn/_cli/<name>.py``; this driver parses
 the common options, runs the command, and renders its :class:`Output` as
@@ -54,7 +54,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    from theory import ThermolearnError
+    from thermolearn.theory import ThermolearnError
 
     from ._cli._common import dumps
 

@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 import sympy as sp
 
-from theory import EnergyModel, ModelError, ParameterError
+from thermolearn.theory import EnergyModel, ModelError, ParameterError
 
 from ._printers import MpmathExactPrinter, NumpyPrinter
 
@@ -181,7 +181,7 @@ def keyword_symbols(model: EnergyModel, obj=None) -> tuple[sp.Symbol, ...]:
     This is the keyword order of CLI.md: whatever is not a coordinate or a
     parameter.
 
-    >>> from theory.models import harmonic_trap
+    >>> from thermolearn.theory.models import harmonic_trap
     >>> [s.name for s in keyword_symbols(harmonic_trap())]
     ['beta', 'mu', 'k']
     """
@@ -227,7 +227,7 @@ def model_callable(model: EnergyModel, name: str = "energy", *, backend: str = "
     ``model.theta`` positionally, and β, μ (when symbolic), the constants
     and any further symbol (e.g. ``t``, ``tau``) as keywords.
 
-    >>> from theory.models import harmonic_trap
+    >>> from thermolearn.theory.models import harmonic_trap
     >>> drift = model_callable(harmonic_trap(k=2), "drift")
     >>> drift(np.array([0.0, 1.0]), 1.0, beta=1.0, mu=0.5).tolist()
     [[1.0], [0.0]]

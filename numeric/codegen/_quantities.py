@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theory import EnergyModel
+from thermolearn.theory import EnergyModel
 
 __all__ = ["closed_form_metric", "harmonic_schedules", "module_quantities", "T", "TAU"]
 
@@ -35,7 +35,7 @@ def closed_form_metric(model: EnergyModel) -> dict[str, sp.Matrix]:
     generated modules rather than approximated).
     """
     try:
-        from theory import metric  # issue 4
+        from thermolearn.theory import metric  # issue 4
     except ImportError:
         return {}
     forms_fn = getattr(metric, "metric_closed_forms", None)
@@ -78,7 +78,7 @@ def harmonic_schedules(model: EnergyModel) -> dict[str, sp.Expr]:
     and μ substituted.  Empty unless E = k(x − θ)²/2 (+ a θ-independent
     constant).
 
-    >>> from theory.models import harmonic_trap
+    >>> from thermolearn.theory.models import harmonic_trap
     >>> s = harmonic_schedules(harmonic_trap(k=1, beta=1, mu=1))
     >>> s["eta_discontinuous"]
     1/(-t + tau + 2)
@@ -86,7 +86,7 @@ def harmonic_schedules(model: EnergyModel) -> dict[str, sp.Expr]:
     k = _trap_stiffness(model)
     if k is None:
         return {}
-    import theory.harmonic as H
+    import thermolearn.theory.harmonic as H
 
     subs = {H.k: k, H.beta: model.beta, H.mu: model.mu, H.t: T, H.tau: TAU}
     optimal = H.optimal_schedule()

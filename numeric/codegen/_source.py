@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from theory import EnergyModel, ModelError, ParameterError
+from thermolearn.theory import EnergyModel, ModelError, ParameterError
 
 from ._lambdify import _as_components, keyword_symbols
 from ._printers import CPrinter, MpmathExactPrinter, NumpyPrinter
@@ -77,7 +77,7 @@ class GeneratedFunction:
 def module_functions(model: EnergyModel) -> tuple[GeneratedFunction, ...]:
     """The functions a generated module defines, with their signatures.
 
-    >>> from theory.models import harmonic_trap
+    >>> from thermolearn.theory.models import harmonic_trap
     >>> [f.name for f in module_functions(harmonic_trap())][:3]
     ['energy', 'drift', 'dE_dtheta']
     """
@@ -259,7 +259,7 @@ def generate_source(model: EnergyModel, target: str = "numpy") -> str:
 
     Examples
     --------
-    >>> from theory.models import harmonic_trap
+    >>> from thermolearn.theory.models import harmonic_trap
     >>> src = generate_source(harmonic_trap(k=1), "numpy")
     >>> "def drift(x, theta, *, beta, mu):" in src
     True

@@ -19,7 +19,7 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import expit, logsumexp
 
-from theory import ParameterError
+from thermolearn.theory import ParameterError
 
 __all__ = ["JarzynskiEstimate", "BennettEstimate", "CrooksFit", "jarzynski", "bennett", "crooks_histogram"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.integrate as si
 
-from theory import ModelError
+from thermolearn.theory import ModelError
 
-from numeric.fokker_planck import Protocol, auto_grid, numeric_energy
+from thermolearn.numeric.fokker_planck import Protocol, auto_grid, numeric_energy
 
 __all__ = ["free_energy_difference", "protocol_pair", "protocol_from_schedule"]
 
@@ -27,7 +27,7 @@ def _log_z(ne, theta):
 def free_energy_difference(model, theta0, theta1) -> float:
     """ΔF = F(θ₁) − F(θ₀) = −β⁻¹ ln[Z(θ₁)/Z(θ₀)], Z by adaptive quadrature (1-D).
 
-    >>> from theory.models import learnable_stiffness
+    >>> from thermolearn.theory.models import learnable_stiffness
     >>> round(free_energy_difference(learnable_stiffness(beta=1, mu=1), [1.0], [4.0]), 10)  # ln(4)/2
     0.6931471806
     """
@@ -50,7 +50,7 @@ def protocol_from_schedule(model, schedule, *, theta0, target, steps=200, **kwar
     :func:`numeric.fokker_planck.train` (kicks become jumps); the pair is
     (θ(t), θ(τ − t)).
     """
-    from numeric.fokker_planck import train
+    from thermolearn.numeric.fokker_planck import train
 
     r = train(model, schedule, theta0=theta0, target=target, steps=steps, **kwargs)
     fwd = Protocol.from_trajectory(r.times, r.theta, name=schedule.name)

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory import ModelError, NumericalError, ParameterError
+from thermolearn.theory import ModelError, NumericalError, ParameterError
 
-from numeric.fokker_planck import Protocol, auto_grid, numeric_energy
-from numeric.fokker_planck._engine import time_nodes
+from thermolearn.numeric.fokker_planck import Protocol, auto_grid, numeric_energy
+from thermolearn.numeric.fokker_planck._engine import time_nodes
 
 __all__ = ["WorkSample", "langevin_work", "sample_boltzmann"]
 
@@ -61,7 +61,7 @@ def sample_boltzmann(model, theta, n, *, rng, points=40001):
     The CDF is tabulated on ``points`` nodes over the automatic domain
     (mass outside < 1e-12) with the trapezoidal rule.
 
-    >>> from theory.models import harmonic_trap
+    >>> from thermolearn.theory.models import harmonic_trap
     >>> x = sample_boltzmann(harmonic_trap(k=1, beta=1, mu=1), [0.0], 50000, rng=np.random.default_rng(1))
     >>> bool(abs(x.std() - 1) < 0.02)
     True
@@ -97,7 +97,7 @@ def langevin_work(model, protocol, *, particles, steps, rng, x0=None) -> WorkSam
 
     Examples
     --------
-    >>> from theory.models import harmonic_trap
+    >>> from thermolearn.theory.models import harmonic_trap
     >>> ws = langevin_work(harmonic_trap(k=1, beta=1, mu=1), Protocol.linear(0, 1, 1.0),
     ...                    particles=20000, steps=100, rng=np.random.default_rng(0))
     >>> bool(abs(ws.mean - np.exp(-1)) < 4 * ws.stderr)   # exact W = 1 − (1 − e⁻¹)

@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
-from theory import ParameterError
+from thermolearn.theory import ParameterError
 
 __all__ = ["NumericEnergy", "numeric_energy"]
 
@@ -75,7 +75,7 @@ def numeric_energy(model) -> NumericEnergy:
 
     Examples
     --------
-    >>> from theory.models import harmonic_trap
+    >>> from thermolearn.theory.models import harmonic_trap
     >>> ne = numeric_energy(harmonic_trap(k=1, beta=1, mu=1))
     >>> float(ne.energy((np.array(2.0),), np.array([1.0])))
     0.5

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory import NumericalError
+from thermolearn.theory import NumericalError
 
 __all__ = ["energy_on_grid", "boltzmann", "free_energy", "kl_divergence", "log_boltzmann"]
 

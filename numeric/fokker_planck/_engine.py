@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory import NumericalError, ParameterError
+from thermolearn.theory import NumericalError, ParameterError
 
 from ._energetics import energy_on_grid, free_energy, kl_divergence, log_boltzmann
 from ._operator import Generator

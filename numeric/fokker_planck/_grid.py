@@ -15,7 +15,7 @@ from functools import cached_property
 
 import numpy as np
 
-from theory import NumericalError, ParameterError
+from thermolearn.theory import NumericalError, ParameterError
 
 __all__ = ["Grid", "auto_grid", "check_grid", "boltzmann_outside_mass"]
 
@@ -180,8 +180,8 @@ def auto_grid(ne, thetas, *, mass_tol=1e-10, cells_per_scale=None, min_cells=100
 
     Examples
     --------
-    >>> from theory.models import harmonic_trap
-    >>> from numeric.fokker_planck import numeric_energy
+    >>> from thermolearn.theory.models import harmonic_trap
+    >>> from thermolearn.numeric.fokker_planck import numeric_energy
     >>> g = auto_grid(numeric_energy(harmonic_trap(k=1, beta=1, mu=1)), [np.array([0.0])])
     >>> g.lower[0] < -6 and g.upper[0] > 6
     True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory import ParameterError
+from thermolearn.theory import ParameterError
 
 from ._callables import numeric_energy
 from ._energetics import boltzmann
@@ -86,8 +86,8 @@ def propagate(model, protocol, *, steps=200, grid=None, p0=None, u0=None, method
 
     Examples
     --------
-    >>> from theory.models import harmonic_trap
-    >>> from numeric.fokker_planck import Protocol
+    >>> from thermolearn.theory.models import harmonic_trap
+    >>> from thermolearn.numeric.fokker_planck import Protocol
     >>> r = propagate(harmonic_trap(k=1, beta=1, mu=1), Protocol.linear(0, 1, 1.0), steps=50)
     >>> bool(abs(r.mass[-1] - 1) < 1e-12), bool(r.work[-1] > 0)
     (True, True)

@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from theory import ParameterError
+from thermolearn.theory import ParameterError
 
 __all__ = ["Protocol"]
 

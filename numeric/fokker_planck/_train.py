@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory import ParameterError
+from thermolearn.theory import ParameterError
 
 from ._callables import numeric_energy
 from ._energetics import boltzmann, energy_on_grid, free_energy
@@ -60,14 +60,14 @@ def train(model, schedule, *, theta0, target, samples0=None, u0=None, particles=
 
     Examples
     --------
-    >>> from theory.models import harmonic_trap
-    >>> from numeric.schedule import Schedule
+    >>> from thermolearn.theory.models import harmonic_trap
+    >>> from thermolearn.numeric.schedule import Schedule
     >>> s = Schedule("constant", lambda t, th: 1.0, 1.0)
     >>> r = train(harmonic_trap(k=1, beta=1, mu=10), s, theta0=[-1.0], target=[0.0], steps=100)
     >>> bool(abs(r.bias[-1] - r.excess_work[-1]) < 1e-4)
     True
     """
-    from numeric.schedule import Schedule
+    from thermolearn.numeric.schedule import Schedule
 
     if not isinstance(schedule, Schedule):
         raise ParameterError(f"schedule must be a numeric.schedule.Schedule, got {type(schedule).__name__}")

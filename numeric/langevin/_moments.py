@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory import ParameterError
+from thermolearn.theory import ParameterError
 
 from ..schedule import Schedule
 from ._schedules import stiffness_matrix
@@ -46,7 +46,7 @@ def trap_moments(schedule: Schedule, *, beta, mu, k, theta0, target, u0=None,
                  particles: int | None = None) -> TrapMoments:
     """Solve the trap's mean equations under ``schedule`` (see module docstring).
 
-    >>> from numeric.langevin import discontinuous_schedule
+    >>> from thermolearn.numeric.langevin import discontinuous_schedule
     >>> s = discontinuous_schedule(beta=1, mu=1, k=1, tau=1)
     >>> r = trap_moments(s, beta=1, mu=1, k=1, theta0=-10, target=0)
     >>> round(float(r.work[-1]), 9), round(float(r.theta[-1, 0]), 9) + 0.0

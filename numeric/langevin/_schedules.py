@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-import theory.harmonic as H
-from theory import ParameterError, check_positive
+import thermolearn.theory.harmonic as H
+from thermolearn.theory import ParameterError, check_positive
 
 from ..schedule import Kick, Schedule
 

@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
-from theory import EnergyModel, ModelError, NumericalError, ParameterError
+from thermolearn.theory import EnergyModel, ModelError, NumericalError, ParameterError
 
 __all__ = ["Thermo", "thermo_for"]
 

@@ -38,7 +38,7 @@ import warnings as _warnings
 
 import numpy as np
 
-from theory import EnergyModel, NumericalError, ParameterError
+from thermolearn.theory import EnergyModel, NumericalError, ParameterError
 
 from ..schedule import Schedule
 from ._result import TrainingResult
@@ -163,8 +163,8 @@ def train(
     Examples
     --------
     >>> import numpy as np
-    >>> from theory.models import harmonic_trap
-    >>> from numeric.langevin import discontinuous_schedule
+    >>> from thermolearn.theory.models import harmonic_trap
+    >>> from thermolearn.numeric.langevin import discontinuous_schedule
     >>> m = harmonic_trap(k=1, beta=1, mu=1)
     >>> s = discontinuous_schedule(beta=1, mu=1, k=1, tau=1)
     >>> r = train(m, s, theta0=-10, target=0, particles=2000, steps=200, rng=np.random.default_rng(0))
@@ -380,7 +380,7 @@ def propagate(model: EnergyModel, theta, X, *, steps: int, dt: float, method: st
     Examples
     --------
     >>> import numpy as np
-    >>> from theory.models import harmonic_trap
+    >>> from thermolearn.theory.models import harmonic_trap
     >>> X = np.full((100_000, 1), 5.0)
     >>> _ = propagate(harmonic_trap(k=1, beta=1, mu=1), 0.0, X, steps=10, dt=1.0, rng=np.random.default_rng(1))
     >>> bool(abs(X.mean()) < 0.02), bool(abs(X.var() - 1) < 0.02)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from theory import ModelError
-from theory.metric import gaussian_structure, target_symbols
+from thermolearn.theory import ModelError
+from thermolearn.theory.metric import gaussian_structure, target_symbols
 
 from ._lambdify import numeric_model
 from ._quadrature import _grid, support_1d
@@ -21,7 +21,7 @@ def data_mean_function(model, target):
     1-D energies: composite Gauss–Legendre quadrature on the support of
     p_m(θ*) (computed once; each call evaluates ∂θE on those nodes).
 
-    >>> from theory.models import quartic
+    >>> from thermolearn.theory.models import quartic
     >>> f = data_mean_function(quartic(beta=1, mu=1), np.array([0.0]))
     >>> bool(abs(f(np.array([2.0]))[0]) < 1e-12)
     True

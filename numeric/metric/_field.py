@@ -8,8 +8,8 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
-from theory import ModelError, SingularMetricError
-from theory.metric import fisher_information, friction_tensor, mean_dE_dtheta
+from thermolearn.theory import ModelError, SingularMetricError
+from thermolearn.theory.metric import fisher_information, friction_tensor, mean_dE_dtheta
 
 from ._generator import friction_generator
 from ._lambdify import numeric_model
@@ -84,7 +84,7 @@ class MetricField:
 def metric_field(model, values=None, *, grid: int = 161) -> MetricField:
     """Build the :class:`MetricField` of ``model`` with numbers ``values``.
 
-    >>> from theory.models import harmonic_trap
+    >>> from thermolearn.theory.models import harmonic_trap
     >>> f = metric_field(harmonic_trap(k=2), {"beta": 1, "mu": 4})
     >>> f(0.3).friction.tolist(), f(0.3).method
     ([[0.25]], 'closed form')

@@ -23,7 +23,7 @@ import scipy.sparse as sps
 import scipy.sparse.linalg as spla
 from scipy import optimize
 
-from theory import ParameterError
+from thermolearn.theory import ParameterError
 
 from ._lambdify import numeric_model, theta_vector
 
@@ -77,7 +77,7 @@ def friction_generator(model, theta, *, values=None, n: int = 801, box=None) -> 
         Grid extent per axis; default :func:`auto_box` (βΔE ≥ 40 on the faces
         along the axes through the mode).
 
-    >>> from theory.models import harmonic_trap
+    >>> from thermolearn.theory.models import harmonic_trap
     >>> r = friction_generator(harmonic_trap(k=1), 0.0, values={"beta": 1, "mu": 2}, n=801)
     >>> bool(abs(r.friction[0, 0] - 0.5) < 1e-4)
     True

@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 from scipy import integrate, interpolate
 
-from theory import NumericalError, ParameterError, SingularMetricError
+from thermolearn.theory import NumericalError, ParameterError, SingularMetricError
 
 from ._field import MetricField, check_positive_definite, metric_field
 
@@ -97,7 +97,7 @@ def geodesic_protocol(model, theta0, theta1, tau, *, values=None, nodes: int = 6
     is where ζ is singular or indefinite — e.g. s ≤ 0 for the learnable
     variance — and :class:`theory.ParameterError` for τ ≤ 0.
 
-    >>> from theory.models import harmonic_trap
+    >>> from thermolearn.theory.models import harmonic_trap
     >>> g = geodesic_protocol(harmonic_trap(k=1), -1.0, 1.0, 2.0, values={"beta": 1, "mu": 4})
     >>> round(g.length, 12), float(g.theta(1.0)[0, 0])
     (1.0, 0.0)

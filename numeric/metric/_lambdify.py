@@ -8,7 +8,7 @@ from typing import Callable, Mapping
 import numpy as np
 import sympy as sp
 
-from theory import ParameterError
+from thermolearn.theory import ParameterError
 
 __all__ = ["NumericModel", "numeric_model"]
 
@@ -51,7 +51,7 @@ def numeric_model(model, values: Mapping[str, float] | None = None) -> NumericMo
 
     Raises :class:`ParameterError` if β, μ or a constant is left symbolic.
 
-    >>> from theory.models import quartic
+    >>> from thermolearn.theory.models import quartic
     >>> nm = numeric_model(quartic(), {"beta": 1, "mu": 2})
     >>> float(nm.energy(np.array([1.0]), (0.5,)))
     -0.25

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory import ParameterError
+from thermolearn.theory import ParameterError
 
 from ._field import check_positive_definite, metric_field
 
@@ -18,7 +18,7 @@ def metric_at(model, values) -> dict:
     omitted → that key is None).  Raises :class:`theory.SingularMetricError`
     when the Fisher information or friction is singular or indefinite there.
 
-    >>> from theory.models import quartic
+    >>> from thermolearn.theory.models import quartic
     >>> r = metric_at(quartic(), {"theta": 0.0, "beta": 1, "mu": 1, "t": 0, "tau": 1})
     >>> sorted(r)[:3], r["method"]
     (['fisher_information', 'friction_tensor', 'learning_rate_matrix'], 'quadrature')

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import integrate, optimize
 
-from theory import ModelError, NumericalError
+from thermolearn.theory import ModelError, NumericalError
 
 from ._lambdify import numeric_model, theta_vector
 
@@ -102,7 +102,7 @@ def moments_quadrature(model, theta, *, values=None, friction: bool = True) -> M
     spectrally inside each panel (Legendre antiderivative), from the left
     tail on the left of the mode and from the right tail on its right.
 
-    >>> from theory.models import harmonic_trap
+    >>> from thermolearn.theory.models import harmonic_trap
     >>> r = moments_quadrature(harmonic_trap(k=2), 0.3, values={"beta": 1, "mu": 1})
     >>> round(float(r.fisher[0, 0]), 10), round(float(r.friction[0, 0]), 10)
     (2.0, 1.0)

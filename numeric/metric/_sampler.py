@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory import ParameterError
+from thermolearn.theory import ParameterError
 
 from ._lambdify import numeric_model, theta_vector
 
@@ -101,7 +101,7 @@ def friction_autocorrelation(model, theta, *, values=None, chains: int = 2000, d
     S_T = ∫₀^T ∂θE dt along each chain (trapezoid rule); the standard error
     is that of the per-chain products entering the covariance difference.
 
-    >>> from theory.models import harmonic_trap
+    >>> from thermolearn.theory.models import harmonic_trap
     >>> r = friction_autocorrelation(harmonic_trap(k=1), 0.0, values={"beta": 1, "mu": 1},
     ...     chains=400, duration=20.0, dt=0.02, burn_in=5.0, rng=np.random.default_rng(1))
     >>> bool(abs(r.friction[0, 0] - 1.0) < 4 * r.stderr[0, 0])

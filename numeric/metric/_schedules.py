@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from numeric.schedule import Schedule
-from theory import ParameterError
+from thermolearn.numeric.schedule import Schedule
+from thermolearn.theory import ParameterError
 
 from ._data import data_mean_function
 from ._field import metric_field
@@ -43,7 +43,7 @@ def slow_driving_schedule(model, *, tau, beta=None, mu=None, values=None) -> Sch
 
     For the trap (ζ = 1/μ, I = βk) this is η = 1/(β(1/μ + k(τ − t))), digest Sec. 6b:
 
-    >>> from theory.models import harmonic_trap
+    >>> from thermolearn.theory.models import harmonic_trap
     >>> s = slow_driving_schedule(harmonic_trap(k=1), tau=1.0, beta=1, mu=5)
     >>> round(float(s.rate(0.2, np.array([3.0]))[0, 0]), 12)
     1.0
@@ -63,7 +63,7 @@ def slow_driving_schedule(model, *, tau, beta=None, mu=None, values=None) -> Sch
 def geodesic_schedule(model, theta0, theta1, tau, *, beta=None, mu=None, values=None) -> Schedule:
     """Learning-rate matrix that drives the slow-driving flow along the ζ-geodesic θ0 → θ1.
 
-    >>> from theory.models import harmonic_trap
+    >>> from thermolearn.theory.models import harmonic_trap
     >>> s = geodesic_schedule(harmonic_trap(k=1), -1.0, 0.0, 1.0, beta=1, mu=1)
     >>> H = s.rate(0.0, np.array([-1.0]))   # v = 1, ∇L = −1, ζ = 1: η = 1/(1 + 1)
     >>> round(float(H[0, 0]), 10)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from theory import ParameterError
+from thermolearn.theory import ParameterError
 
 __all__ = ["Dataset", "load_digits", "load_mnist", "read_idx", "write_idx", "make_dataset", "DataError"]
 

@@ -17,7 +17,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from theory import ParameterError
+from thermolearn.theory import ParameterError
 
 from ._data import Dataset
 from ._experiment import SGDNoiseConfig, SGDNoiseResult, merge_results, run_trials
@@ -71,7 +71,7 @@ def run_ensemble(data: Dataset, config: SGDNoiseConfig, *, seed: int, executor=N
 
     Examples
     --------
-    >>> from numeric.sgd import SGDNoiseConfig, load_digits, run_ensemble
+    >>> from thermolearn.numeric.sgd import SGDNoiseConfig, load_digits, run_ensemble
     >>> cfg = SGDNoiseConfig(batch_size=10, steps=6, trials=3, width=8, measure_every=2, t0=0, max_lag=2)
     >>> res = run_ensemble(load_digits(), cfg, seed=1)
     >>> res.noise_var.shape, res.diverged

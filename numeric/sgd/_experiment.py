@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from theory import ParameterError
+from thermolearn.theory import ParameterError
 
 from ._data import Dataset
 from ._mlp import MLPSpec, Workspace, _gradient, ensemble_predict, init_ensemble, sgd_step
@@ -287,7 +287,7 @@ def group_size(config: SGDNoiseConfig, spec: MLPSpec) -> int:
     memory instead of cache, and the batched products lose to smaller
     groups (benchmarks/bench_sgd.py measures it).
 
-    >>> from numeric.sgd import SGDNoiseConfig, MLPSpec
+    >>> from thermolearn.numeric.sgd import SGDNoiseConfig, MLPSpec
     >>> group_size(SGDNoiseConfig(trials=50, dtype="float32"), MLPSpec(64, 10))
     10
     >>> group_size(SGDNoiseConfig(trials=50, width=32, dtype="float32"), MLPSpec(64, 10, width=32))

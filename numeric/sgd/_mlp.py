@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory import ParameterError
+from thermolearn.theory import ParameterError
 
 __all__ = ["MLPSpec", "init_ensemble", "ensemble_gradient", "ensemble_predict", "GradientStats", "Workspace", "sgd_step"]
 

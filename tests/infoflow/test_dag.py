@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infoflow import (
+from thermolearn.infoflow import (
     check_network,
     discrete_joint,
     dpi_theorems,
@@ -17,7 +17,7 @@ from infoflow import (
     mutual_information,
 )
 from tests.infoflow.strategies import random_tables
-from theory import GraphError, ParameterError
+from thermolearn.theory import GraphError, ParameterError
 
 VARIANTS = list(itertools.product([False, True], [False, True]))  # (feedback, x_memory)
 

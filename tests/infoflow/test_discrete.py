@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infoflow import DiscreteLearner, discrete_joint, enumerate_paths, fluctuation_check, mutual_information
+from thermolearn.infoflow import DiscreteLearner, discrete_joint, enumerate_paths, fluctuation_check, mutual_information
 from tests.tolerances import MACHINE_RTOL
-from theory import GraphError, ModelError
+from thermolearn.theory import GraphError, ModelError
 
 
 def _random_learner(seed, St=3, Sx=3, nB=3, nY=2):

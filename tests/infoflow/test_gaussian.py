@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infoflow import GaussianLearner, gaussian_closed_forms, gaussian_ift, quasi_static_slope
+from thermolearn.infoflow import GaussianLearner, gaussian_closed_forms, gaussian_ift, quasi_static_slope
 from tests.tolerances import MACHINE_RTOL, N_SIGMA
-from theory import ParameterError
+from thermolearn.theory import ParameterError
 
 # Digest Sec. W2 table (N = 60, κ = 0.1, defaults), 4-digit rounding => tolerance 6e-4
 # (half a unit in the last printed digit, plus slack for the printed rounding of 3-digit entries).
@@ -70,7 +70,7 @@ def test_closed_forms_against_covariance_propagation(kappa):
     for key, arr in (("M", r.M), ("L1", r.L1), ("I_theta_task", r.I_theta_task)):
         np.testing.assert_allclose(cf[key][1:], arr[1:], rtol=1e-10, atol=1e-13)
     assert abs(cf["sigma_x_given_theta_path"] - r.sigma_x_given_theta_path) <= 1e-10
-    from infoflow import gaussian_joint
+    from thermolearn.infoflow import gaussian_joint
 
     names, _, cov = gaussian_joint(L.network(N))
     V = [cov[names.index(f"th{n}"), names.index(f"th{n}")] for n in range(N + 1)]
@@ -112,7 +112,7 @@ def test_simulator_matches_network_statistically(rng):
     L = GaussianLearner(c=1.0, rho=0.6, kappa=0.2)
     N, n = 10, 4000
     s = L.simulate(N, n, rng)
-    from infoflow import gaussian_joint
+    from thermolearn.infoflow import gaussian_joint
 
     names, mean, cov = gaussian_joint(L.network(N))
     for v in (f"th{N}", f"x{N}"):
@@ -124,7 +124,7 @@ def test_simulator_matches_network_statistically(rng):
 
 def test_explicit_batch_nodes_give_same_law():
     """Explicit minibatch nodes b_n (B → b_n → θ_{n+1}) leave the law of (Θ, X, D) unchanged."""
-    from infoflow import gaussian_joint
+    from thermolearn.infoflow import gaussian_joint
 
     L = GaussianLearner(c=1.0)
     n1, m1, c1 = gaussian_joint(L.network(5))
@@ -149,7 +149,7 @@ def test_pointwise_sigma_monte_carlo(c, rho, rng):
 
     (Naive MC of ⟨e^{−σ}⟩ is heavy-tailed, digest W2; the IFT is checked in closed form instead.)
     """
-    from infoflow import gaussian_sigma_form
+    from thermolearn.infoflow import gaussian_sigma_form
 
     L = GaussianLearner(c=c, rho=rho, kappa=0.3)
     N, n = 4, 20000
@@ -190,7 +190,7 @@ def test_detailed_fluctuation_theorem_closed_form(c, rho):
     """ln G_F(α) = ln G_R(1 − α): the reversed process is built from the reversed kernels, so this
     checks LDB of the X move and the Θ bookkeeping (tolerance 1e-9: log-dets of ~16×16 matrices
     with entries up to 1/q ≈ 1e2). Not vacuous: G_F(α) ≠ G_R(α) away from α = ½."""
-    from infoflow import gaussian_dft
+    from thermolearn.infoflow import gaussian_dft
 
     L = GaussianLearner(c=c, rho=rho, kappa=0.3)
     alphas = (0.1, 0.25, 0.5, 0.8, 1.0)

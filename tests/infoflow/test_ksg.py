@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from infoflow import gaussian_mutual_information, ksg_mutual_information
+from thermolearn.infoflow import gaussian_mutual_information, ksg_mutual_information
 from tests.tolerances import N_SIGMA
-from theory import ParameterError
+from thermolearn.theory import ParameterError
 
 
 @pytest.mark.parametrize("r", [0.0, 0.6, 0.9])

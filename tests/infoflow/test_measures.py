@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infoflow import (
+from thermolearn.infoflow import (
     entropy,
     gaussian_entropy,
     gaussian_mutual_information,
@@ -16,7 +16,7 @@ from infoflow import (
 )
 from tests.infoflow.strategies import joint_tables, markov_chain_tables
 from tests.tolerances import MACHINE_RTOL
-from theory import ParameterError, SingularMetricError
+from thermolearn.theory import ParameterError, SingularMetricError
 
 SETTINGS = settings(max_examples=60, deadline=None)
 

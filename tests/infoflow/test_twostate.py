@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infoflow import (
+from thermolearn.infoflow import (
     TwoStateLearner,
     discrete_joint,
     enumerate_paths,
@@ -19,7 +19,7 @@ from infoflow import (
     two_state_marginals,
 )
 from tests.tolerances import MACHINE_RTOL, N_SIGMA
-from theory import ParameterError
+from thermolearn.theory import ParameterError
 
 # Digest Sec. W4 table (N = 4), keyed by (c, λ); printed to 3–4 decimals.
 W4 = {
@@ -205,7 +205,7 @@ def test_bad_parameters():
 def test_two_conditional_x_eps_relation_fresh_resampling(learner):
     """Digest Result 4: with fresh re-sampling the per-move bipartite EP of X and the heat differ by the
     information lost in the Θ move, Σ^X_n = ⟨Q_n⟩ + ΔI^Θ_n (to 1e-12), hence Σ^X_n ≤ ⟨Q_n⟩ in variant A."""
-    from infoflow import GaussianLearner
+    from thermolearn.infoflow import GaussianLearner
 
     if isinstance(learner, str):
         learner = GaussianLearner(kappa=0.3, c=0.0 if learner.endswith("A") else 1.0)

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from numeric.codegen import lambdify, model_callable
+from thermolearn.numeric.codegen import lambdify, model_callable
 from tests.tolerances import MACHINE_RTOL
-from theory import ModelError, ParameterError
-from theory.models import gaussian_mean_variance, harmonic_trap, quadratic_2d
+from thermolearn.theory import ModelError, ParameterError
+from thermolearn.theory.models import gaussian_mean_variance, harmonic_trap, quadratic_2d
 
 x, th, k = sp.symbols("x theta k", real=True)
 

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from numeric.codegen import generate_source, lambdify, load_python_module, model_callable, module_functions
-from theory import energy_model
-from theory.models import CATALOGUE
+from thermolearn.numeric.codegen import generate_source, lambdify, load_python_module, model_callable, module_functions
+from thermolearn.theory import energy_model
+from thermolearn.theory.models import CATALOGUE
 
 DIGITS = 45  # required agreement (issue 8)
 
@@ -117,7 +117,7 @@ def test_mpmath_precision_follows_working_dps():
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from numeric.codegen import exact_decimal  # noqa: E402
+from thermolearn.numeric.codegen import exact_decimal  # noqa: E402
 
 
 @given(st.floats(allow_nan=False, allow_infinity=False))

@@ -19,7 +19,7 @@ import sympy as sp
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from numeric.codegen import (
+from thermolearn.numeric.codegen import (
     TARGETS,
     build_c_library,
     generate_source,
@@ -27,8 +27,8 @@ from numeric.codegen import (
     module_functions,
 )
 from tests.tolerances import MACHINE_RTOL
-from theory import ModelError, ParameterError, energy_model
-from theory.models import CATALOGUE, harmonic_trap, quadratic_2d
+from thermolearn.theory import ModelError, ParameterError, energy_model
+from thermolearn.theory.models import CATALOGUE, harmonic_trap, quadratic_2d
 
 T, TAU = sp.Symbol("t", nonnegative=True), sp.Symbol("tau", positive=True)
 
@@ -244,7 +244,7 @@ def _fake_metric(monkeypatch):
     import sys
     import types
 
-    if importlib.util.find_spec("theory.metric") is not None:  # the real one, once merged
+    if importlib.util.find_spec("thermolearn.theory.metric") is not None:  # the real one, once merged
         return
 
     def metric_closed_forms(model):
@@ -256,9 +256,9 @@ def _fake_metric(monkeypatch):
         return {"fisher_information": I, "friction_tensor": Z, "relaxation_time": None,
                 "learning_rate_matrix": (model.beta * Z + (TAU - T) * I).inv()}
 
-    fake = types.ModuleType("theory.metric")
+    fake = types.ModuleType("thermolearn.theory.metric")
     fake.metric_closed_forms = metric_closed_forms
-    monkeypatch.setitem(sys.modules, "theory.metric", fake)
+    monkeypatch.setitem(sys.modules, "thermolearn.theory.metric", fake)
 
 
 @pytest.mark.parametrize("target", ["numpy", "mpmath", "c"])

@@ -11,15 +11,15 @@ import numpy as np
 import pytest
 import scipy.integrate as si
 
-from numeric.fluctuation import (
+from thermolearn.numeric.fluctuation import (
     bennett, crooks_histogram, free_energy_difference, jarzynski, langevin_work, protocol_from_schedule,
     protocol_pair, sample_boltzmann,
 )
-from numeric.fokker_planck import Protocol
-from numeric.schedule import Kick, Schedule
+from thermolearn.numeric.fokker_planck import Protocol
+from thermolearn.numeric.schedule import Kick, Schedule
 from tests.tolerances import N_SIGMA, QUADRATURE_RTOL
-from theory import ParameterError
-from theory.models import double_well, learnable_stiffness, quartic
+from thermolearn.theory import ParameterError
+from thermolearn.theory.models import double_well, learnable_stiffness, quartic
 
 
 def test_free_energy_difference_matches_closed_form_and_independent_quadrature():

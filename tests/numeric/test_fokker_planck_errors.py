@@ -6,10 +6,10 @@ import re
 import numpy as np
 import pytest
 
-from numeric.fokker_planck import Grid, Protocol, propagate, train
-from numeric.schedule import Schedule
-from theory import NumericalError, ParameterError, energy_model
-from theory.models import harmonic_trap
+from thermolearn.numeric.fokker_planck import Grid, Protocol, propagate, train
+from thermolearn.numeric.schedule import Schedule
+from thermolearn.theory import NumericalError, ParameterError, energy_model
+from thermolearn.theory.models import harmonic_trap
 
 TRAP = harmonic_trap(k=1, beta=1, mu=1)
 LIN = Protocol.linear([0.0], [0.5], 1.0)

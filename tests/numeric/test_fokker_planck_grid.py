@@ -9,9 +9,9 @@ import math
 import numpy as np
 import pytest
 
-from numeric.fokker_planck import Grid, auto_grid, numeric_energy
-from theory import ParameterError
-from theory.models import double_well, harmonic_trap, quadratic_2d
+from thermolearn.numeric.fokker_planck import Grid, auto_grid, numeric_energy
+from thermolearn.theory import ParameterError
+from thermolearn.theory.models import double_well, harmonic_trap, quadratic_2d
 
 
 def _tail(a, b, mean, var):

@@ -11,10 +11,10 @@ the statistical error); criterion |W_ex^FP − W_ex^L| < N_SIGMA · SE.
 import numpy as np
 import pytest
 
-from numeric.fluctuation import free_energy_difference, langevin_work
-from numeric.fokker_planck import Protocol, propagate
+from thermolearn.numeric.fluctuation import free_energy_difference, langevin_work
+from thermolearn.numeric.fokker_planck import Protocol, propagate
 from tests.tolerances import N_SIGMA
-from theory.models import double_well, quartic
+from thermolearn.theory.models import double_well, quartic
 
 PROTOCOLS = {
     "linear": Protocol.linear([0.0], [0.8], 1.0),

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from numeric.fokker_planck import Grid, Protocol, train
-from numeric.schedule import Schedule
-from theory import ParameterError
-from theory.models import harmonic_trap
+from thermolearn.numeric.fokker_planck import Grid, Protocol, train
+from thermolearn.numeric.schedule import Schedule
+from thermolearn.theory import ParameterError
+from thermolearn.theory.models import harmonic_trap
 
 
 def test_from_trajectory_jump_and_reversal():

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 import scipy.integrate as si
 
-from numeric.fokker_planck import Generator, Grid, Protocol, boltzmann, numeric_energy, propagate, train
-from numeric.schedule import Kick, Schedule
+from thermolearn.numeric.fokker_planck import Generator, Grid, Protocol, boltzmann, numeric_energy, propagate, train
+from thermolearn.numeric.schedule import Kick, Schedule
 from tests.tolerances import MACHINE_RTOL, ODE_RTOL, ORDER_SLACK
 from functools import lru_cache
 
-from theory import energy_model
-from theory.models import double_well, harmonic_trap, quadratic_2d, quartic
+from thermolearn.theory import energy_model
+from thermolearn.theory.models import double_well, harmonic_trap, quadratic_2d, quartic
 
 
 def _slope(h, err):

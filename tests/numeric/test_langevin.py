@@ -1,4 +1,4 @@
-"""numeric.langevin: the persistent-chain simulator against closed forms.
+"""thermolearn.numeric.langevin: the persistent-chain simulator against closed forms.
 
 Physics: minimal-dissipation digest Secs. 3–6, 9.  Statistical checks use a
 fixed seed and N_SIGMA standard errors estimated from independent replicas.
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from numeric.langevin import (
+from thermolearn.numeric.langevin import (
     constant_schedule,
     continuous_schedule,
     discontinuous_schedule,
@@ -17,9 +17,9 @@ from numeric.langevin import (
     train,
     trap_moments,
 )
-from numeric.schedule import Kick, Schedule
-from theory import ModelError, NumericalError, ParameterError
-from theory.models import harmonic_trap, learnable_stiffness, quadratic_2d, quartic
+from thermolearn.numeric.schedule import Kick, Schedule
+from thermolearn.theory import ModelError, NumericalError, ParameterError
+from thermolearn.theory.models import harmonic_trap, learnable_stiffness, quadratic_2d, quartic
 from tests.tolerances import MACHINE_RTOL, N_SIGMA, ORDER_SLACK
 
 
@@ -255,7 +255,7 @@ def test_bad_model_and_schedule_input():
     with pytest.raises(ParameterError, match="tau"):
         continuous_schedule(beta=1, mu=1, k=1, tau=0)
     with pytest.raises(ModelError):
-        from theory import energy_model
+        from thermolearn.theory import energy_model
         train(energy_model("x1**4 + x2**4 - theta*x1", x="x1,x2", beta=1, mu=1), constant_schedule(1, 1),
               theta0=0, target=1, rng=rng, method="euler")
 

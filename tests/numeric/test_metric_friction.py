@@ -1,20 +1,20 @@
-"""numeric.metric: quadrature, generator and autocorrelation friction agree (issue 4 checks)."""
+"""thermolearn.numeric.metric: quadrature, generator and autocorrelation friction agree (issue 4 checks)."""
 
 import mpmath
 import numpy as np
 import pytest
 import sympy as sp
 
-from numeric.metric import (
+from thermolearn.numeric.metric import (
     friction_autocorrelation,
     friction_generator,
     metric_at,
     moments_quadrature,
     numeric_model,
 )
-from theory import ParameterError, SingularMetricError
-from theory.metric import fisher_information, friction_tensor, mean_dE_dtheta
-from theory.models import double_well, gaussian_mean_variance, harmonic_trap, learnable_stiffness, quadratic_2d, quartic
+from thermolearn.theory import ParameterError, SingularMetricError
+from thermolearn.theory.metric import fisher_information, friction_tensor, mean_dE_dtheta
+from thermolearn.theory.models import double_well, gaussian_mean_variance, harmonic_trap, learnable_stiffness, quadratic_2d, quartic
 from tests.tolerances import N_SIGMA, QUADRATURE_RTOL
 
 V = {"beta": 1.3, "mu": 0.8}

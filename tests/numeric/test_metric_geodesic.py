@@ -1,9 +1,9 @@
-"""numeric.metric: geodesics, constant-speed protocols, schedules, work simulation."""
+"""thermolearn.numeric.metric: geodesics, constant-speed protocols, schedules, work simulation."""
 
 import numpy as np
 import pytest
 
-from numeric.metric import (
+from thermolearn.numeric.metric import (
     friction_quadrature,
     geodesic_protocol,
     geodesic_schedule,
@@ -12,9 +12,9 @@ from numeric.metric import (
     slow_driving_schedule,
     train_persistent,
 )
-from numeric.schedule import Schedule
-from theory import ParameterError, SingularMetricError
-from theory.models import double_well, gaussian_mean_variance, harmonic_trap, learnable_stiffness, quadratic_2d, quartic
+from thermolearn.numeric.schedule import Schedule
+from thermolearn.theory import ParameterError, SingularMetricError
+from thermolearn.theory.models import double_well, gaussian_mean_variance, harmonic_trap, learnable_stiffness, quadratic_2d, quartic
 from tests.tolerances import N_SIGMA, ODE_RTOL
 
 V = {"beta": 1, "mu": 1}
@@ -139,7 +139,7 @@ def test_slow_driving_schedule_reproduces_digest_fig5():
 
 def test_slow_driving_schedule_with_issue3_trainer_fig5():
     # cross-check with numeric.langevin.train (exact OU steps, independent trainer): digest Fig. 5 numbers
-    from numeric.langevin import train
+    from thermolearn.numeric.langevin import train
 
     m = harmonic_trap(k=1, beta=1, mu=5)
     r = train(m, slow_driving_schedule(m, tau=1.0), theta0=-10.0, target=0.0, particles=2000, steps=500,

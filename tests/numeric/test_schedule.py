@@ -1,19 +1,19 @@
-"""numeric.schedule and the trap schedules of numeric.langevin: validation and
+"""thermolearn.numeric.schedule and the trap schedules of numeric.langevin: validation and
 agreement of the lambdified rates with the sympy closed forms (theory.harmonic)."""
 
 import numpy as np
 import pytest
 import sympy as sp
 
-import theory.harmonic as H
-from numeric.langevin import (
+import thermolearn.theory.harmonic as H
+from thermolearn.numeric.langevin import (
     continuous_schedule,
     discontinuous_schedule,
     lagged_ramp_schedule,
     slow_driving_schedule,
 )
-from numeric.schedule import Kick, Schedule
-from theory import ParameterError
+from thermolearn.numeric.schedule import Kick, Schedule
+from thermolearn.theory import ParameterError
 from tests.tolerances import MACHINE_RTOL
 
 

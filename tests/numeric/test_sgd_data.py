@@ -5,8 +5,8 @@ import gzip
 import numpy as np
 import pytest
 
-from numeric.sgd import DataError, load_digits, load_mnist, make_dataset, read_idx, write_idx
-from theory import ParameterError
+from thermolearn.numeric.sgd import DataError, load_digits, load_mnist, make_dataset, read_idx, write_idx
+from thermolearn.theory import ParameterError
 
 
 def _mnist_folder(tmp_path, rng, n_train=30, n_test=12, compress=False, n_labels=None):

@@ -5,7 +5,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from numeric.sgd import SGDNoiseConfig, load_digits, merge_results, run_ensemble, run_trials
+from thermolearn.numeric.sgd import SGDNoiseConfig, load_digits, merge_results, run_ensemble, run_trials
 
 CFG = SGDNoiseConfig(batch_size=5, learning_rate=0.05, steps=30, trials=5, width=12, depth=3,
                      measure_every=3, t0=10, max_lag=4, eval_every=10)

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from numeric.sgd import MLPSpec, Workspace, ensemble_gradient, ensemble_predict, init_ensemble, sgd_step
-from theory import ParameterError
+from thermolearn.numeric.sgd import MLPSpec, Workspace, ensemble_gradient, ensemble_predict, init_ensemble, sgd_step
+from thermolearn.theory import ParameterError
 
 from tests.tolerances import MACHINE_RTOL
 
@@ -149,7 +149,7 @@ def test_sgd_step_refuses_to_apply_a_zero_learning_rate():
 
 @pytest.mark.parametrize("kind", ["relu", "tanh"])
 def test_blocked_gradient_in_a_poisoned_workspace_equals_the_plain_one(kind):
-    from numeric.sgd._mlp import _gradient
+    from thermolearn.numeric.sgd._mlp import _gradient
 
     _, params, x, y = _setup(kind, n=11)
     plain = ensemble_gradient(params, x, y, kind, per_sample=True)

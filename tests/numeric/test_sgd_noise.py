@@ -10,12 +10,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from numeric.sgd import (
+from thermolearn.numeric.sgd import (
     SGDNoiseConfig, batch_scaling, ensemble_gradient, initial_state, load_digits, make_dataset,
     reservoir_comparison, run_batch_sizes, run_ensemble, whiteness,
 )
 from tests.tolerances import MACHINE_RTOL, N_SIGMA
-from theory import ParameterError
+from thermolearn.theory import ParameterError
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +104,7 @@ def test_epoch_shuffling_gives_minus_one_over_k_minus_one(small):
 
 
 def test_epoch_shuffling_visits_every_example_once_per_epoch(small):
-    from numeric.sgd._experiment import _batches
+    from thermolearn.numeric.sgd._experiment import _batches
 
     rngs = [np.random.default_rng(0), np.random.default_rng(1)]
     batches = list(_batches(rngs, 100, 10, 20, replacement=False))
@@ -178,8 +178,8 @@ def test_trial_groups_change_speed_not_numbers(digits, lr, max_grad):
 
 def test_divergence_bound_falls_back_to_the_exact_maximum(digits):
     """A threshold between the largest gradient component and the cheap bound is not a divergence."""
-    from numeric.sgd import Workspace, sgd_step
-    from numeric.sgd._experiment import _batches, _max_abs
+    from thermolearn.numeric.sgd import Workspace, sgd_step
+    from thermolearn.numeric.sgd._experiment import _batches, _max_abs
 
     cfg = _cfg(batch_size=10, learning_rate=1e-9, steps=2, t0=0, max_lag=1, trials=3)
     params, rngs = initial_state(digits, cfg, seed=12)

@@ -13,8 +13,8 @@ import sympy as sp
 from scipy import integrate
 
 from tests.tolerances import ODE_RTOL
-from theory import ModelError, energy_model, models
-from theory.derive import (
+from thermolearn.theory import ModelError, energy_model, models
+from thermolearn.theory.derive import (
     bias_theorem,
     energetics,
     free_energy,
@@ -149,7 +149,7 @@ def test_theorem1_numerically_gaussian_mean_variance():
 
     The model E = (x − m)²/(2s) learns (m, s) from data ~ N(m*, s*/β); the
     chains obey the closure ODEs.  L, its gradient and the data moments are
-    written by hand here; work rate, closure and F come from theory.derive.
+    written by hand here; work rate, closure and F come from thermolearn.theory.derive.
     """
     beta, mu, eta = 1.3, 2.0, 0.4
     model = models.gaussian_mean_variance(beta=beta, mu=mu)

@@ -16,8 +16,8 @@ import sympy as sp
 from scipy import integrate, linalg
 
 from tests.tolerances import ODE_RTOL
-from theory import energy_model, models
-from theory.derive import drift, fokker_planck, gaussian_closure, stationary_density
+from thermolearn.theory import energy_model, models
+from thermolearn.theory.derive import drift, fokker_planck, gaussian_closure, stationary_density
 
 STATIONARY_MODELS = [
     *(f() for f in models.CATALOGUE.values()),
@@ -162,7 +162,7 @@ def test_closure_matches_fokker_planck_solve_with_moving_parameter():
 
 
 def test_closure_rejects_non_quadratic():
-    from theory import ModelError
+    from thermolearn.theory import ModelError
 
     with pytest.raises(ModelError, match="not quadratic"):
         gaussian_closure(models.quartic())
@@ -185,7 +185,7 @@ def test_stationarity_proved_for_random_energies():
     """Property: for any energy E = x² + θx + f(x, θ) that builds a model, the proof closes."""
     from hypothesis import HealthCheck, assume, given, settings
 
-    from theory import ModelError
+    from thermolearn.theory import ModelError
 
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(_random_energy())

@@ -8,8 +8,8 @@ import sympy as sp
 from scipy import integrate
 
 from tests.tolerances import QUADRATURE_RTOL
-from theory import energy_model, models
-from theory.derive import energetics, free_energy, gaussian_expectation, quadratic_form
+from thermolearn.theory import energy_model, models
+from thermolearn.theory.derive import energetics, free_energy, gaussian_expectation, quadratic_form
 
 
 def _subs(model, **values):
@@ -126,7 +126,7 @@ def test_random_one_dimensional_quadratics_match_quadrature(rng):
 
 
 def test_results_render_latex():
-    from theory.derive import (bias_theorem, fokker_planck, gaussian_closure, mle_gradient, stationary_density)
+    from thermolearn.theory.derive import (bias_theorem, fokker_planck, gaussian_closure, mle_gradient, stationary_density)
 
     model = models.harmonic_trap()
     for result in (free_energy(model), fokker_planck(model), stationary_density(model), mle_gradient(model),

@@ -1,4 +1,4 @@
-"""theory.harmonic: symbolic identities (exact) and closed forms vs scipy ODE solves.
+"""thermolearn.theory.harmonic: symbolic identities (exact) and closed forms vs scipy ODE solves.
 
 Physics: minimal-dissipation digest Secs. 5–7, 11.
 """
@@ -8,8 +8,8 @@ import pytest
 import sympy as sp
 from scipy.integrate import solve_ivp
 
-import theory.harmonic as H
-from theory import ParameterError
+import thermolearn.theory.harmonic as H
+from thermolearn.theory import ParameterError
 from tests.tolerances import ODE_RTOL
 
 t, tau, beta, mu, k, eta = H.t, H.tau, H.beta, H.mu, H.k, H.eta

@@ -1,12 +1,12 @@
-"""theory.metric: closed forms against independent derivations (digest Sec. 7)."""
+"""thermolearn.theory.metric: closed forms against independent derivations (digest Sec. 7)."""
 
 import numpy as np
 import pytest
 import sympy as sp
 from scipy import integrate
 
-from theory import SingularMetricError
-from theory.metric import (
+from thermolearn.theory import SingularMetricError
+from thermolearn.theory.metric import (
     check_metric,
     christoffel_symbols,
     fisher_information,
@@ -24,7 +24,7 @@ from theory.metric import (
     T_SYMBOL,
     TAU_SYMBOL,
 )
-from theory.models import gaussian_mean_variance, harmonic_trap, learnable_stiffness, quadratic_2d
+from thermolearn.theory.models import gaussian_mean_variance, harmonic_trap, learnable_stiffness, quadratic_2d
 from tests.tolerances import QUADRATURE_RTOL, MACHINE_RTOL
 
 
@@ -148,7 +148,7 @@ def test_natural_gradient_flow_trap_solution_is_linear_path():
 
 
 def test_metric_closed_forms_keys_and_none():
-    from theory.models import double_well, quartic
+    from thermolearn.theory.models import double_well, quartic
 
     for model in (quartic(), double_well()):
         assert all(v is None for v in metric_closed_forms(model).values())

@@ -3,7 +3,7 @@
 import pytest
 import sympy as sp
 
-from theory import (
+from thermolearn.theory import (
     BETA,
     MU,
     EnergyModel,
@@ -14,7 +14,7 @@ from theory import (
     energy_model,
     models,
 )
-from theory._normalisable import normalisability
+from thermolearn.theory._normalisable import normalisability
 
 
 def test_string_and_sympy_builders_agree():

@@ -13,9 +13,9 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import theory._parse as parse_mod
-from theory import ParseError, parse_expression
-from theory._errors import ThermolearnError
+import thermolearn.theory._parse as parse_mod
+from thermolearn.theory import ParseError, parse_expression
+from thermolearn.theory._errors import ThermolearnError
 
 NAMES = ["x", "y", "theta", "k", "a1"]
 SYMS = {n: sp.Symbol(n, real=True) for n in NAMES}

@@ -9,7 +9,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from numeric.codegen import load_python_module
+from thermolearn.numeric.codegen import load_python_module
 from thermolearn.cli import main
 
 

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from numeric.sgd import write_idx
+from thermolearn.numeric.sgd import write_idx
 from thermolearn.cli import main
 from thermolearn.reproduce import PAPERS
 
@@ -133,7 +133,7 @@ def test_figure_and_checks_survive_a_diverged_batch_size(tmp_path):
     """A batch size that diverges before t₀ is a failed check with its message, not a crash."""
     from dataclasses import replace
 
-    from numeric.sgd import SGDNoiseConfig, load_digits, make_dataset, run_batch_sizes, run_ensemble
+    from thermolearn.numeric.sgd import SGDNoiseConfig, load_digits, make_dataset, run_batch_sizes, run_ensemble
     from thermolearn.reproduce import sgd_thermodynamics as sec
     from thermolearn.reproduce._sgd_figure import draw
 

@@ -63,8 +63,8 @@ def test_non_trap_metric_schedules_need_issue4(capsys):
 
     code = main(["simulate", "x**4/4 - theta*x", "--target", "1", "--theta0", "0", "--schedule", "geodesic",
                  "--particles", "50", "--steps", "20"])
-    if importlib.util.find_spec("numeric.metric") is None:
-        assert code == 2 and "numeric.metric" in capsys.readouterr().err
+    if importlib.util.find_spec("thermolearn.numeric.metric") is None:
+        assert code == 2 and "thermolearn.numeric.metric" in capsys.readouterr().err
     else:  # issue 4 has landed: the schedule must now run
         assert code == 0
 
@@ -82,8 +82,8 @@ def test_fokker_planck_method_needs_issue5(capsys):
     code = main(["simulate", "(x-theta)**2/2", "--target", "0", "--theta0", "-1", "--method", "fokker-planck",
                  "--steps", "50", "--format", "json"])
     captured = capsys.readouterr()
-    if importlib.util.find_spec("numeric.fokker_planck") is None:
-        assert code == 2 and "numeric.fokker_planck" in captured.err
+    if importlib.util.find_spec("thermolearn.numeric.fokker_planck") is None:
+        assert code == 2 and "thermolearn.numeric.fokker_planck" in captured.err
     else:  # issue 5 has landed: the density solver runs and fills the same keys
         assert code == 0
         d = json.loads(captured.out)

@@ -17,8 +17,8 @@ import sympy as sp
 
 import thermolearn.testing._oracles as tt
 from tests.tolerances import QUADRATURE_RTOL
-from theory import ParameterError, energy_model
-from theory.models import CATALOGUE, harmonic_trap, learnable_stiffness, quadratic_2d
+from thermolearn.theory import ParameterError, energy_model
+from thermolearn.theory.models import CATALOGUE, harmonic_trap, learnable_stiffness, quadratic_2d
 from thermolearn.cli import main
 from thermolearn.testing import Providers, assert_theorems, run_theorem_checks
 

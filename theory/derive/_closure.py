@@ -106,7 +106,7 @@ def gaussian_closure(model) -> GaussianClosure:
 
     Examples
     --------
-    >>> from theory import energy_model
+    >>> from thermolearn.theory import energy_model
     >>> g = gaussian_closure(energy_model("(x - theta)**2/2"))
     >>> g.mean_rhs, g.covariance_rhs
     (Matrix([[-m_s*mu + mu*theta]]), Matrix([[-2*C_s*mu + 2*mu/beta]]))

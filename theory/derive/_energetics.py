@@ -73,7 +73,7 @@ class Energetics(Derivation):
 def energetics(model) -> Energetics:
     """Work, heat and excess-work rates of persistent-chain learning.
 
-    >>> from theory import energy_model
+    >>> from thermolearn.theory import energy_model
     >>> en = energetics(energy_model("(x - theta)**2/2"))
     >>> en.work_rate, en.excess_work_rate
     (avg_s_dE_dtheta*theta_dot, avg_s_dE_dtheta*theta_dot)
@@ -102,7 +102,7 @@ def model_moments(model) -> tuple[sp.Expr, ...]:
     The general form ∫∂θE e^{−βE}dx / ∫e^{−βE}dx evaluates numerically
     (``sympy.N`` runs mpmath quadrature) once θ, β and constants are numbers.
 
-    >>> from theory import energy_model
+    >>> from thermolearn.theory import energy_model
     >>> model_moments(energy_model("theta*x**2/2", positive_theta=True))
     (1/(2*beta*theta),)
     >>> model_moments(energy_model("x**4/4 - theta*x"))[0].has(sp.Integral)
@@ -203,7 +203,7 @@ def bias_theorem(model, case: str = "general") -> BiasTheorem:
 
     Examples
     --------
-    >>> from theory import energy_model
+    >>> from thermolearn.theory import energy_model
     >>> trap = energy_model("(x - theta)**2/2")
     >>> bias_theorem(trap).proved, bias_theorem(trap, "quadratic").proved
     (True, True)

@@ -24,7 +24,7 @@ __all__ = ["FokkerPlanck", "Stationarity", "drift", "fokker_planck", "stationary
 def drift(model) -> tuple[sp.Expr, ...]:
     """Langevin drift −μ∇ₓE (digest Sec. 3).
 
-    >>> from theory import energy_model
+    >>> from thermolearn.theory import energy_model
     >>> drift(energy_model("(x - theta)**2/2"))
     (mu*theta - mu*x,)
     """
@@ -72,7 +72,7 @@ def fokker_planck(model) -> FokkerPlanck:
     Implements ∂p/∂t = μ∇·(p∇ₓE) + (μ/β)Δₓp = −∇·J with
     J = −μ(p∇ₓE + β⁻¹∇ₓp) (digest Sec. 3).
 
-    >>> from theory import energy_model
+    >>> from thermolearn.theory import energy_model
     >>> fp = fokker_planck(energy_model("(x - theta)**2/2"))
     >>> fp.current
     (-mu*((-theta + x)*p(x, t) + Derivative(p(x, t), x)/beta),)
@@ -120,7 +120,7 @@ def stationary_density(model) -> Stationarity:
     simplifies: the right-hand side and each current component must be
     exactly 0 (digest Sec. 3: "its stationary state at frozen θ is p_m").
 
-    >>> from theory import energy_model
+    >>> from thermolearn.theory import energy_model
     >>> s = stationary_density(energy_model("x**4/4 - theta*x"))
     >>> s.proved, s.residual
     (True, 0)

@@ -62,7 +62,7 @@ def quadratic_form(model):
 
     A is the Hessian ∇ₓ²E (independent of x), b = −∇ₓE|ₓ₌₀, c = E|ₓ₌₀.
 
-    >>> from theory import energy_model
+    >>> from thermolearn.theory import energy_model
     >>> quadratic_form(energy_model("(x - theta)**2/2"))
     (Matrix([[1]]), Matrix([[theta]]), theta**2/2)
     """
@@ -137,7 +137,7 @@ def free_energy(model) -> FreeEnergy:
 
     Examples
     --------
-    >>> from theory import energy_model
+    >>> from thermolearn.theory import energy_model
     >>> free_energy(energy_model("(x - theta)**2/2")).free_energy
     -log(2*pi/beta)/(2*beta)
     >>> fe = free_energy(energy_model("x**4/4 - theta*x"))

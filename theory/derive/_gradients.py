@@ -30,7 +30,7 @@ _WHERE = {"d": "data", "m": "model", "s": "samples"}
 def moment_symbols(model, which: str) -> tuple[sp.Symbol, ...]:
     """The symbols ⟨∂θᵢE⟩_which for ``which`` in ``"d"``, ``"m"``, ``"s"``.
 
-    >>> from theory import energy_model
+    >>> from thermolearn.theory import energy_model
     >>> moment_symbols(energy_model("(x - theta)**2/2"), "s")
     (avg_s_dE_dtheta,)
     """
@@ -45,7 +45,7 @@ def moment_symbols(model, which: str) -> tuple[sp.Symbol, ...]:
 def rate_symbols(model) -> tuple[sp.Symbol, ...]:
     """The parameter velocities θ̇ᵢ as symbols ``<θ>_dot``.
 
-    >>> from theory import energy_model
+    >>> from thermolearn.theory import energy_model
     >>> rate_symbols(energy_model("(x - theta)**2/2"))
     (theta_dot,)
     """
@@ -94,7 +94,7 @@ def _gradient(model, kind: str, which: str) -> Gradient:
 def mle_gradient(model) -> Gradient:
     """Exact MLE gradient ∇L = β(⟨∂θE⟩_d − ⟨∂θE⟩_m) (digest Sec. 4).
 
-    >>> from theory import energy_model
+    >>> from thermolearn.theory import energy_model
     >>> mle_gradient(energy_model("(x - theta)**2/2")).components
     (beta*(avg_d_dE_dtheta - avg_m_dE_dtheta),)
     """
@@ -105,7 +105,7 @@ def mle_gradient(model) -> Gradient:
 def persistent_chain_gradient(model) -> Gradient:
     """Persistent-chain gradient ∇̃L = β(⟨∂θE⟩_d − ⟨∂θE⟩_s) (digest Sec. 4).
 
-    >>> from theory import energy_model
+    >>> from thermolearn.theory import energy_model
     >>> persistent_chain_gradient(energy_model("(x - theta)**2/2")).components
     (beta*(avg_d_dE_dtheta - avg_s_dE_dtheta),)
     """

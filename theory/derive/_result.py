@@ -22,7 +22,7 @@ def fresh_symbol(model, name: str, tex: str | None = None, **assumptions) -> sp.
     Derived quantities introduce names (moments, rates, chain moments); a
     user's energy may already use that name, so the new symbol must differ.
 
-    >>> from theory import energy_model
+    >>> from thermolearn.theory import energy_model
     >>> fresh_symbol(energy_model("(x - m)**2/2", theta="m"), "m")
     m_
     """

@@ -15,7 +15,7 @@ def check_square_symmetric(K) -> sp.Matrix:
     >>> check_square_symmetric([[1, 2], [3, 4]])
     Traceback (most recent call last):
     ...
-    theory._errors.ParameterError: K must be a symmetric square matrix, got Matrix([[1, 2], [3, 4]])
+    thermolearn.theory._errors.ParameterError: K must be a symmetric square matrix, got Matrix([[1, 2], [3, 4]])
     """
     M = sp.Matrix(K)
     if M.rows != M.cols or M.rows == 0 or sp.simplify(M - M.T) != sp.zeros(M.rows):

@@ -25,7 +25,7 @@ def metric_closed_forms(model) -> dict:
     digest Sec. 7); otherwise every key is None and
     :func:`numeric.metric.metric_at` gives numbers.
 
-    >>> from theory.models import quartic, harmonic_trap
+    >>> from thermolearn.theory.models import quartic, harmonic_trap
     >>> metric_closed_forms(quartic())["friction_tensor"] is None
     True
     >>> metric_closed_forms(harmonic_trap())["relaxation_time"]

@@ -99,8 +99,8 @@ def natural_gradient_flow(model, fisher: sp.Matrix, mean_dE: sp.Matrix, *, t=T_S
     (symbols ``<theta>_target``), exact for degree ≤ 2 in x;
     ``mean_dE`` is ⟨∂θE⟩_m(θ) as a column.
 
-    >>> from theory.models import harmonic_trap
-    >>> from theory.metric import fisher_information, mean_dE_dtheta
+    >>> from thermolearn.theory.models import harmonic_trap
+    >>> from thermolearn.theory.metric import fisher_information, mean_dE_dtheta
     >>> m = harmonic_trap()
     >>> natural_gradient_flow(m, fisher_information(m), mean_dE_dtheta(m))
     Matrix([[(theta - theta_target)/(t - tau)]])
@@ -121,8 +121,8 @@ def natural_gradient_flow(model, fisher: sp.Matrix, mean_dE: sp.Matrix, *, t=T_S
 def thermodynamic_length_element(model, friction: sp.Matrix) -> sp.Expr:
     """d𝓛 = sqrt(dθᵀ ζ(θ) dθ) with symbols ``d<theta>`` (digest Sec. 7).
 
-    >>> from theory.models import harmonic_trap
-    >>> from theory.metric import friction_tensor
+    >>> from thermolearn.theory.models import harmonic_trap
+    >>> from thermolearn.theory.metric import friction_tensor
     >>> m = harmonic_trap()
     >>> thermodynamic_length_element(m, friction_tensor(m))
     Abs(dtheta)/sqrt(mu)

@@ -33,7 +33,7 @@ def gaussian_structure(model):
     ``g`` and ``M`` are lists over the parameters of an (d, 1) column and a
     (d, d) matrix.  Raises :class:`ModelError` if the energy is not quadratic.
 
-    >>> from theory.models import harmonic_trap
+    >>> from thermolearn.theory.models import harmonic_trap
     >>> A, m, S, X0, g, M = gaussian_structure(harmonic_trap(k=2))
     >>> A, m, S
     (Matrix([[2]]), Matrix([[theta]]), Matrix([[1/(2*beta)]]))

@@ -23,7 +23,7 @@ __all__ = ["metric_general_forms"]
 def metric_general_forms(model) -> dict | None:
     """Unevaluated-integral forms of the metric keys (one sample coordinate), else None.
 
-    >>> from theory.models import quartic
+    >>> from thermolearn.theory.models import quartic
     >>> g = metric_general_forms(quartic())
     >>> g["fisher_information"][0, 0].has(sp.Integral)
     True

@@ -37,7 +37,7 @@ def _simp(M):
 def fisher_information(model) -> sp.Matrix | None:
     """I_ij = β² Cov_m(∂_iE, ∂_jE); closed form for quadratic energies, else None.
 
-    >>> from theory.models import gaussian_mean_variance
+    >>> from thermolearn.theory.models import gaussian_mean_variance
     >>> fisher_information(gaussian_mean_variance(beta=1))
     Matrix([
     [1/s,          0],
@@ -60,7 +60,7 @@ def friction_tensor(model) -> sp.Matrix | None:
 
     For the trap ζ = 1/μ, independent of k (digest Sec. 11 item 9):
 
-    >>> from theory.models import harmonic_trap, learnable_stiffness
+    >>> from thermolearn.theory.models import harmonic_trap, learnable_stiffness
     >>> friction_tensor(harmonic_trap())
     Matrix([[1/mu]])
     >>> friction_tensor(learnable_stiffness())
@@ -85,7 +85,7 @@ def friction_tensor(model) -> sp.Matrix | None:
 def relaxation_time(model):
     """T = β I⁻¹ ζ (a scalar τ_R when T ∝ identity); None without closed forms.
 
-    >>> from theory.models import harmonic_trap
+    >>> from thermolearn.theory.models import harmonic_trap
     >>> relaxation_time(harmonic_trap())
     1/(k*mu)
     """
@@ -105,7 +105,7 @@ def relaxation_time(model):
 def mean_dE_dtheta(model) -> sp.Matrix | None:
     """⟨∂_θE⟩_m = ∂_θF (column), closed form for quadratic energies, else None.
 
-    >>> from theory.models import learnable_stiffness
+    >>> from thermolearn.theory.models import learnable_stiffness
     >>> mean_dE_dtheta(learnable_stiffness())
     Matrix([[1/(2*beta*theta)]])
     """
@@ -123,7 +123,7 @@ def check_metric(g: sp.Matrix, name: str = "metric") -> sp.Matrix:
     >>> check_metric(sp.Matrix([[1, 0], [0, 0]]))
     Traceback (most recent call last):
     ...
-    theory._errors.SingularMetricError: metric Matrix([[1, 0], [0, 0]]) is singular (determinant 0)
+    thermolearn.theory._errors.SingularMetricError: metric Matrix([[1, 0], [0, 0]]) is singular (determinant 0)
     """
     if not isinstance(g, sp.MatrixBase) or g.shape[0] != g.shape[1]:
         raise ModelError(f"{name} must be a square sympy Matrix, got {g!r}")

@@ -45,7 +45,7 @@ def add_energy_arguments(parser: argparse.ArgumentParser) -> None:
 
 def parse_assignments(items, option: str) -> dict[str, float]:
     """Parse ``NAME=VALUE`` strings into floats (no evaluation of text)."""
-    from theory import ParameterError
+    from thermolearn.theory import ParameterError
 
     out: dict[str, float] = {}
     for item in items or ():
@@ -65,7 +65,7 @@ def parse_assignments(items, option: str) -> dict[str, float]:
 
 def model_from_args(args: argparse.Namespace, **overrides):
     """Build the :class:`theory.EnergyModel` named on the command line."""
-    from theory import energy_model
+    from thermolearn.theory import energy_model
 
     values = parse_assignments(args.set, "--set")
     values.update({k: v for k, v in overrides.items() if v is not None})

@@ -18,7 +18,7 @@ def configure(parser) -> None:
 def run(args) -> Output:
     from pathlib import Path
 
-    from numeric.codegen import generate_source, module_functions
+    from thermolearn.numeric.codegen import generate_source, module_functions
 
     model = model_from_args(args)
     source = generate_source(model, args.target)

@@ -34,7 +34,7 @@ def configure(parser) -> None:
 
 def _core_keys(model, at):
     """The symbolic core (theory.derive): CLI.md keys of issue 2."""
-    from theory import derive
+    from thermolearn.theory import derive
 
     fp = derive.fokker_planck(model)
     st = derive.stationary_density(model)
@@ -80,7 +80,7 @@ def _metric_keys(model, at):
     ``not_closed_form``; with ``--at`` these are evaluated by
     :func:`numeric.metric.metric_at` (quadrature or a generator solve).
     """
-    from theory.metric import metric_closed_forms, metric_general_forms
+    from thermolearn.theory.metric import metric_closed_forms, metric_general_forms
 
     keys = dict(metric_closed_forms(model))
     missing = [k for k, v in keys.items() if v is None]
@@ -94,7 +94,7 @@ def _metric_keys(model, at):
 #: Sections of the output, each ``(model, at) -> (dict of keys, list of not-closed keys)``.
 SECTIONS = [_core_keys, _metric_keys]
 
-#: Keys whose --at value comes from numeric.metric when there is no closed form.
+#: Keys whose --at value comes from thermolearn.numeric.metric when there is no closed form.
 _METRIC_KEYS = ("fisher_information", "friction_tensor", "relaxation_time", "learning_rate_matrix",
                 "natural_gradient_flow", "thermodynamic_length_element")
 
@@ -137,7 +137,7 @@ def _numeric(value, subs, memo=None):
 
 def _check_at_values(model, at):
     """Before any derivation: β, μ and constants given with --at must be positive."""
-    from theory import check_positive
+    from thermolearn.theory import check_positive
 
     for name, value in at.items():
         if name in ("beta", "mu") or any(c.name == name for c in model.constants):
@@ -145,7 +145,7 @@ def _check_at_values(model, at):
 
 
 def _check_at_names(at, lookup):
-    from theory import ParameterError
+    from thermolearn.theory import ParameterError
 
     unknown = sorted(set(at) - set(lookup))
     if unknown:
@@ -198,7 +198,7 @@ def run(args) -> Output:
         if not absent:
             # numbers for the keys without closed form, and in every case the check that the
             # metric is symmetric positive definite at the requested point (else SingularMetricError)
-            from numeric.metric import metric_at
+            from thermolearn.numeric.metric import metric_at
 
             result = metric_at(model, values)
             for k in numeric_metric:
@@ -274,7 +274,7 @@ def _text(data) -> str:
 
 
 def _latex(data) -> str:
-    from theory.derive import latex
+    from thermolearn.theory.derive import latex
 
     rows = []
     for k, v in data.items():

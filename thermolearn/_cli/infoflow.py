@@ -50,8 +50,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _learner(args):
-    from infoflow import GaussianLearner, TwoStateLearner
-    from theory import ParameterError
+    from thermolearn.infoflow import GaussianLearner, TwoStateLearner
+    from thermolearn.theory import ParameterError
 
     values = {}
     for opt, (field, model, _, _) in _OPTIONS.items():
@@ -74,8 +74,8 @@ def _learner(args):
 def run(args) -> Output:
     import dataclasses
 
-    from infoflow import L_INFO, dpi_theorems, fluctuation_check, gaussian_dft, gaussian_ift
-    from theory import ParameterError
+    from thermolearn.infoflow import L_INFO, dpi_theorems, fluctuation_check, gaussian_dft, gaussian_ift
+    from thermolearn.theory import ParameterError
 
     learner, N = _learner(args)
     limit = 1000 if args.model == "gaussian" else 10 ** 6

@@ -29,11 +29,11 @@ def run(args) -> Output:
     papers = list(PAPERS) if args.paper == "all" else [args.paper]
     options = {}
     if args.mnist is not None:
-        from theory import ParameterError
+        from thermolearn.theory import ParameterError
 
         if "sgd-thermodynamics" not in papers:
             raise ParameterError(f"--mnist applies to --paper sgd-thermodynamics or all, got --paper {args.paper}")
-        from numeric.sgd import load_mnist
+        from thermolearn.numeric.sgd import load_mnist
 
         load_mnist(args.mnist, n_train=1, n_test=1)  # a missing or corrupt file fails now, not after an hour
         options["mnist"] = args.mnist

@@ -19,7 +19,7 @@ HELP = "measure SGD minibatch noise (variance, autocorrelation, temperature) on 
 
 
 def _sizes(text: str):
-    from theory import ParameterError
+    from thermolearn.theory import ParameterError
 
     try:
         sizes = [int(s) for s in text.split(",") if s.strip()]
@@ -59,7 +59,7 @@ def configure(parser) -> None:
 def _executor(kind: str, workers: int):
     from contextlib import nullcontext
 
-    from theory import ParameterError
+    from thermolearn.theory import ParameterError
 
     if workers < 1:
         raise ParameterError(f"--workers must be a positive integer, got {workers}")
@@ -110,7 +110,7 @@ def _summary(res) -> dict:
 
 
 def run(args) -> Output:
-    from numeric.sgd import SGDNoiseConfig, load_digits, load_mnist, run_batch_sizes
+    from thermolearn.numeric.sgd import SGDNoiseConfig, load_digits, load_mnist, run_batch_sizes
 
     sizes = _sizes(args.batch_sizes)
     data = (load_mnist(args.mnist, n_train=args.n_train, n_test=args.n_test) if args.mnist

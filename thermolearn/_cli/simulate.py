@@ -37,7 +37,7 @@ def configure(parser) -> None:
 
 
 def _vector(text, name):
-    from theory import ParameterError
+    from thermolearn.theory import ParameterError
 
     try:
         vals = [float(v) for v in str(text).split(",") if v.strip()]
@@ -67,8 +67,8 @@ def trap_stiffness(model):
 
 
 def _schedule(name, model, K, args, beta, mu):
-    from numeric import langevin as L
-    from theory import ParameterError
+    from thermolearn.numeric import langevin as L
+    from thermolearn.theory import ParameterError
 
     if name == "constant":
         return L.constant_schedule(args.eta, args.tau)
@@ -79,7 +79,7 @@ def _schedule(name, model, K, args, beta, mu):
             return L.discontinuous_schedule(beta=beta, mu=mu, k=K, tau=args.tau)
         s = L.slow_driving_schedule(beta=beta, mu=mu, k=K, tau=args.tau)
         if name == "geodesic":  # flat metric (zeta = 1/mu): the geodesic schedule is the slow-driving one
-            from numeric.schedule import Schedule
+            from thermolearn.numeric.schedule import Schedule
 
             s = Schedule("geodesic", s.rate, s.tau, (), s.description + " (flat metric: geodesic = straight line)")
         return s
@@ -89,7 +89,7 @@ def _schedule(name, model, K, args, beta, mu):
             f"energy {model.energy} is not of that form (use slow-driving, geodesic or constant)"
         )
     try:
-        from numeric import metric
+        from thermolearn.numeric import metric
     except ImportError:
         raise ParameterError(
             f"--schedule {name} for the non-trap energy {model.energy} needs numeric.metric "
@@ -105,7 +105,7 @@ def _predictions(name, sched, K, beta, mu, tau, theta0, target, u0):
     """(predicted, minimal, source) from the closed forms / moment equations."""
     import numpy as np
 
-    from numeric.langevin import trap_moments
+    from thermolearn.numeric.langevin import trap_moments
 
     if K is None:
         return None, None, None
@@ -116,7 +116,7 @@ def _predictions(name, sched, K, beta, mu, tau, theta0, target, u0):
     if name == "discontinuous" and eq:
         return wmin, wmin, "closed form W_min = Delta^T K (mu tau K + 2)^-1 Delta"
     if name == "continuous" and len(th0) == 1 and u0 is not None:
-        import theory.harmonic as H
+        import thermolearn.theory.harmonic as H
 
         sub = {H.k: float(K[0, 0]), H.mu: mu, H.tau: tau, H.u0: float(u0[0]), H.target: float(tg[0])}
         if abs(float(H.continuous_initial_lag().subs(sub)) - th0[0]) <= 1e-9 * max(1.0, abs(th0[0])):
@@ -128,8 +128,8 @@ def _predictions(name, sched, K, beta, mu, tau, theta0, target, u0):
 def run(args) -> Output:
     import numpy as np
 
-    from numeric.langevin import train
-    from theory import ParameterError
+    from thermolearn.numeric.langevin import train
+    from thermolearn.theory import ParameterError
 
     if args.particles < 2:
         raise ParameterError(f"--particles must be >= 2, got {args.particles}")
@@ -147,7 +147,7 @@ def run(args) -> Output:
     trainer = train
     if method == "fokker-planck":
         try:  # same signature as numeric.langevin.train (issue 5)
-            from numeric.fokker_planck import train as trainer
+            from thermolearn.numeric.fokker_planck import train as trainer
         except ImportError:
             raise ParameterError(
                 "--method fokker-planck needs numeric.fokker_planck (issue 5), which is not available in this build; "
@@ -170,7 +170,7 @@ def run(args) -> Output:
 
 
 def _int(text):
-    from theory import ParameterError
+    from thermolearn.theory import ParameterError
 
     try:
         return int(text)

@@ -29,7 +29,7 @@ def draw(path: Path, reservoir_path: Path, results: dict) -> tuple[Path, Path]:
     import matplotlib.pyplot as plt
     import matplotlib.ticker
 
-    from numeric.sgd import reservoir_comparison
+    from thermolearn.numeric.sgd import reservoir_comparison
 
     fig, ax = plt.subplots(2, 2, figsize=(12, 8.5))
     (a, b), (c, d) = ax

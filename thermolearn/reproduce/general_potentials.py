@@ -31,7 +31,7 @@ _CASES = (("quartic", 0.0, 8.0), ("double_well", -1.5, 1.5))
 
 
 def _model(name):
-    from theory import models
+    from thermolearn.theory import models
 
     return getattr(models, name)(beta=1, mu=1)
 
@@ -42,8 +42,8 @@ def run(out: Path, *, quick: bool, seed: int) -> list:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from numeric.metric import metric_field, moments_quadrature, geodesic_protocol, linear_protocol, simulate_protocol, train_persistent
-    from numeric.schedule import Schedule
+    from thermolearn.numeric.metric import metric_field, moments_quadrature, geodesic_protocol, linear_protocol, simulate_protocol, train_persistent
+    from thermolearn.numeric.schedule import Schedule
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import sympy as sp
 
-import theory.harmonic as H
-from numeric.langevin import (
+import thermolearn.theory.harmonic as H
+from thermolearn.numeric.langevin import (
     constant_schedule,
     continuous_schedule,
     discontinuous_schedule,
@@ -30,8 +30,8 @@ from numeric.langevin import (
     train,
     trap_moments,
 )
-from numeric.schedule import Kick, Schedule
-from theory.models import harmonic_trap
+from thermolearn.numeric.schedule import Kick, Schedule
+from thermolearn.theory.models import harmonic_trap
 
 from thermolearn._report import bound_check, close_check
 
@@ -68,7 +68,7 @@ def _replicas(model, sched, *, theta0, u0, R, N, steps, seed, snapshots=0):
 
 
 def _closed(kind, mu, eta, th0, u0):
-    """(θ(τ), u(τ), W) from theory.harmonic closed forms where they exist, else None."""
+    """(θ(τ), u(τ), W) from thermolearn.theory.harmonic closed forms where they exist, else None."""
     sub = {H.beta: 1, H.k: 1, H.mu: mu, H.tau: 1, H.theta0: th0, H.u0: u0, H.target: 0, H.Delta: -th0}
     if kind == "constant":
         th, u = H.constant_rate_solution(underdamped=H.is_underdamped(mu, 1, eta))

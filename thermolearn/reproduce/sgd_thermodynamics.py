@@ -44,7 +44,7 @@ def settings(quick: bool) -> dict:
     ≈ 2 once most examples are fitted), so resolving 5 % needs ~10⁴
     draws of it; m ≥ 10 averages that away.
     """
-    from numeric.sgd import SGDNoiseConfig
+    from thermolearn.numeric.sgd import SGDNoiseConfig
 
     if quick:
         cfg = SGDNoiseConfig(steps=2000, trials=20, width=100, measure_every=40, t0=1000, max_lag=10,
@@ -56,7 +56,7 @@ def settings(quick: bool) -> dict:
 
 
 def _epoch_config(quick: bool):
-    from numeric.sgd import SGDNoiseConfig
+    from thermolearn.numeric.sgd import SGDNoiseConfig
 
     # Frozen θ (r = 0), 20 batches per epoch, t0 at an epoch start: lags
     # 1..19 lie within the epoch (digest W5, "without replacement").
@@ -67,7 +67,7 @@ def _epoch_config(quick: bool):
 
 def run(out: Path, *, quick: bool, seed: int, mnist=None, executor=None) -> list:
     """Run the experiment, write ``fig4_1_sgd_noise.png`` and return the checks."""
-    from numeric.sgd import load_digits, load_mnist, make_dataset, run_batch_sizes, run_ensemble
+    from thermolearn.numeric.sgd import load_digits, load_mnist, make_dataset, run_batch_sizes, run_ensemble
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -90,7 +90,7 @@ def run(out: Path, *, quick: bool, seed: int, mnist=None, executor=None) -> list
 
 
 def _checks(results, epoch, dataset, quick=False) -> list:
-    from numeric.sgd import batch_scaling, reservoir_comparison, whiteness
+    from thermolearn.numeric.sgd import batch_scaling, reservoir_comparison, whiteness
 
     fig = "Figure 4.1"
     checks = []

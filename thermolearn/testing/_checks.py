@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from theory import EnergyModel, ModelError, ParameterError, energy_model
+from thermolearn.theory import EnergyModel, ModelError, ParameterError, energy_model
 
 from . import _oracles
 from ._oracles import _equilibrium, _expect, _mala, _metric_point, _numeric_model, _theta_points
@@ -37,7 +37,7 @@ def _check_stationarity(model, prov) -> TheoremCheck:
     residual = sp.simplify(rhs / model.boltzmann_weight)
     import importlib.util
 
-    source = "theory.derive.fokker_planck" if importlib.util.find_spec("theory.derive") else "inline operator"
+    source = "thermolearn.theory.derive.fokker_planck" if importlib.util.find_spec("thermolearn.theory.derive") else "inline operator"
     return TheoremCheck("boltzmann_stationarity", residual == 0, 0 if residual == 0 else str(residual), _EXACT,
                         f"Fokker-Planck right-hand side ({source}) applied to exp(-beta*E), divided by it")
 
@@ -75,7 +75,7 @@ def _check_bias_symbolic(model) -> TheoremCheck:
     residual = _integral_residual(sp.diff(L, t) - Ltilde_rate - b * (W_rate - sp.diff(F, t)))
     method = "d/dt[L - L~ - beta*(W - dF)] along an arbitrary path theta(t)"
     try:
-        from theory.derive import bias_theorem
+        from thermolearn.theory.derive import bias_theorem
     except ImportError:
         bias_theorem = None
     if bias_theorem is not None and residual == 0:  # and issue 2's proof of Theorem 1
@@ -134,11 +134,11 @@ def _check_bias_simulation(num, theta0, target, rng, particles, steps, prov) -> 
 def _check_bias_langevin(num, theta0, target, seed, particles):
     """Issue 3's simulator (numeric.langevin.train), when installed: its bias vs β·W_ex."""
     try:
-        from numeric.langevin import train
+        from thermolearn.numeric.langevin import train
     except ImportError:
         return None
-    from numeric.schedule import Schedule
-    from theory import ThermolearnError
+    from thermolearn.numeric.schedule import Schedule
+    from thermolearn.theory import ThermolearnError
 
     method = "exact" if num.model.is_quadratic() else "euler"
     try:
@@ -149,7 +149,7 @@ def _check_bias_langevin(num, theta0, target, seed, particles):
     bias, bw = float(r.bias[-1]), num.beta * float(r.excess_work[-1])
     tol = 1e-9 * (1 + abs(bias))
     return TheoremCheck("bias_equals_excess_work/langevin", abs(bias - bw) <= tol, abs(bias - bw), tol,
-                        f"numeric.langevin.train ({method}, {particles} chains, 100 steps); rounding tolerance")
+                        f"thermolearn.numeric.langevin.train ({method}, {particles} chains, 100 steps); rounding tolerance")
 
 
 def _check_metric(num, points, prov) -> tuple[TheoremCheck, list]:
@@ -162,7 +162,7 @@ def _check_metric(num, points, prov) -> tuple[TheoremCheck, list]:
             asym = np.linalg.norm(A - A.T) / scale if scale > 0 else np.inf
             lam = np.linalg.eigvalsh((A + A.T) / 2).min() / scale if scale > 0 else -np.inf
             worst = min(worst, lam if asym <= 1e-10 else -np.inf)
-    source = "numeric.metric" if _metric_point(num, points[0]) is not None else "quadrature reference"
+    source = "thermolearn.numeric.metric" if _metric_point(num, points[0]) is not None else "quadrature reference"
     return TheoremCheck("metric_spd", bool(worst > 1e-12), float(worst), "> 1e-12",
                         f"min eigenvalue / norm of Fisher information and friction tensor ({source}; "
                         "asymmetry > 1e-10 counts as -inf)"), mats
@@ -189,7 +189,7 @@ def _check_jarzynski(num, theta0, theta1, rng, particles, steps, prov) -> Theore
         x = _mala(num, x, b, delta, 5, rng)
     dF = prov.free_energy(num, theta1) - prov.free_energy(num, theta0)
     try:  # issue 5's estimator: bias-corrected -ln mean(exp(-beta W))/beta and its standard error
-        from numeric.fluctuation import jarzynski
+        from thermolearn.numeric.fluctuation import jarzynski
     except ImportError:
         jarzynski = None
     if jarzynski is not None:

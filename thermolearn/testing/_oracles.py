@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
-from theory import EnergyModel, ParameterError
+from thermolearn.theory import EnergyModel, ParameterError
 
 __all__ = [
     "Providers",
@@ -49,7 +49,7 @@ def evaluation_point(model: EnergyModel) -> dict:
     Symbolic β, μ and positive constants are set to 1, other constants to
     1/4 (use ``--set`` / :meth:`theory.EnergyModel.substitute` to choose).
 
-    >>> from theory.models import harmonic_trap
+    >>> from thermolearn.theory.models import harmonic_trap
     >>> evaluation_point(harmonic_trap())
     {'values': {'beta': 1, 'k': 1, 'mu': 1}, 'theta_points': [[-0.4], [0.6]]}
     """
@@ -62,7 +62,7 @@ def evaluation_point(model: EnergyModel) -> dict:
 
 
 def _numeric_model(model: EnergyModel) -> _Num:
-    from numeric.codegen import model_callable
+    from thermolearn.numeric.codegen import model_callable
 
     values = evaluation_point(model)["values"]
     m = model.substitute(values) if values else model
@@ -138,9 +138,9 @@ def _free_energy(num: _Num, theta) -> float:
 
 # ------------------------------------------------------------------ providers
 def _metric_point(num: _Num, theta):
-    """numeric.metric's metric field at θ (issue 4), or None when not installed."""
+    """thermolearn.numeric.metric's metric field at θ (issue 4), or None when not installed."""
     try:
-        from numeric.metric import metric_field
+        from thermolearn.numeric.metric import metric_field
     except ImportError:
         return None
     return metric_field(num.model)(np.asarray(theta, dtype=float))
@@ -211,7 +211,7 @@ def friction_reference(num: _Num, theta) -> np.ndarray:
 def learning_rate_matrix(zeta, fisher, beta, t, tau) -> np.ndarray:
     """H(t) = [βζ + (τ − t) I]⁻¹ (digest Sec. 7), via :mod:`theory.metric` when installed."""
     try:
-        from theory.metric import learning_rate_matrix as symbolic_H
+        from thermolearn.theory.metric import learning_rate_matrix as symbolic_H
     except ImportError:
         return np.linalg.inv(beta * zeta + (tau - t) * fisher)
     H = symbolic_H(sp.Matrix(zeta), sp.Matrix(fisher), sp.Float(beta), t=sp.Float(t), tau=sp.Float(tau))
@@ -225,7 +225,7 @@ def fokker_planck_rhs(model: EnergyModel, p: sp.Expr) -> sp.Expr:
     installed, applied to ``p``; otherwise this formula written out.
     """
     try:
-        from theory.derive import fokker_planck
+        from thermolearn.theory.derive import fokker_planck
     except ImportError:
         fokker_planck = None
     if fokker_planck is not None:
