@@ -20,7 +20,7 @@ from thermolearn.theory import NumericalError
 
 from ..codegen import lambdify
 from ._mala import mala_warmup
-from ._rules import LegendreRule1D, Rule, grid_rule, hermite_rule, legendre_rule_1d
+from ._rules import LegendreRule1D, Rule, found_rule_1d, grid_rule, hermite_rule
 from ._support import find_mode, support_1d, support_box
 
 __all__ = ["equilibrium_rule", "free_energy", "expectation", "sample_equilibrium", "mode", "gaussian_moments"]
@@ -109,7 +109,7 @@ def equilibrium_rule(twin, theta) -> Rule:
         return Rule(r.x, r.w, log_z, "closed form (Gauss-Hermite nodes)")
     f = lambda x: twin.beta_energy(np.asarray(x)[..., None] if twin.d == 1 else x, th)  # noqa: E731
     if twin.d == 1:
-        return legendre_rule_1d(f, support_1d(f, th, text=twin.text), text=twin.text)
+        return found_rule_1d(f, th, text=twin.text)
     if twin.d == 2:
         m, e0 = find_mode(f, lambda x: twin.beta * twin.grad_x(x, th), _starts(twin, th))
         return grid_rule(f, support_box(f, m, e0), text=twin.text)

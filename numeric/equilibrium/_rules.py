@@ -23,9 +23,9 @@ from numpy.polynomial import legendre as L
 
 from thermolearn.theory import NumericalError
 
-from ._support import Support1D
+from ._support import CUT, Support1D, support_1d
 
-__all__ = ["Rule", "LegendreRule1D", "legendre_rule_1d", "grid_rule", "hermite_rule"]
+__all__ = ["Rule", "LegendreRule1D", "legendre_rule_1d", "found_rule_1d", "grid_rule", "hermite_rule"]
 
 
 @dataclass(frozen=True)
@@ -147,6 +147,41 @@ def legendre_rule_1d(f, s: Support1D, *, panels: int = 24, rtol: float = 1e-11, 
     w = (qw * p / z).reshape(-1)
     return LegendreRule1D(x.reshape(-1, 1), w, float(np.log(z) - s.e0), f"quadrature ({x.size} nodes)",
                           x, half, qw, p, s)
+
+
+def _tail_mass(f, s: Support1D) -> float:
+    """Mass beyond the ends relative to the peak weight, ≈ p(end)/|d ln p/dx| (exponential tail)."""
+    out = 0.0
+    for end, sgn in ((s.a, -1.0), (s.b, 1.0)):
+        h = 1e-3 * abs(end - s.mode)
+        fe, fh = (float(np.asarray(f(np.array([u]))).reshape(-1)[0]) for u in (end, end + sgn * h))
+        slope = (fh - fe) / h
+        out += np.exp(-(fe - s.e0)) / slope if slope > 0 else np.inf
+    return out
+
+
+def found_rule_1d(f, theta=(), *, text: str = "the energy", rtol: float = 1e-13) -> LegendreRule1D:
+    """:func:`legendre_rule_1d` on the found support, the cut raised until the tails are negligible.
+
+    The mass beyond the ends (estimated from the slope of βE there) must be
+    below ``rtol`` of Z; the cut βΔE is raised (50 → 700) until it is, else
+    :class:`NumericalError` (heavy tails: the mass is not resolved).
+    """
+    cut = CUT
+    while True:
+        s = support_1d(f, theta, cut=cut, text=text)
+        rule = legendre_rule_1d(f, s, text=text)
+        with np.errstate(all="ignore"):
+            tail = _tail_mass(f, s)
+        z = float(np.sum(rule.qw * rule.p))
+        if tail <= rtol * z:
+            return rule
+        if cut >= 700.0:
+            raise NumericalError(
+                f"exp(-beta*E) of {text} has tails too heavy to resolve (mass beyond beta*dE = {cut:g} "
+                f"is ~{tail / z:.1e} of the total)"
+            )
+        cut = min(700.0, cut + max(10.0, float(np.log(tail / (rtol * z)))) if np.isfinite(tail) else 2 * cut)
 
 
 def grid_rule(f, box, *, n: int = 201, rtol: float = 1e-9, max_n: int = 801, text: str = "the energy") -> Rule:

@@ -39,7 +39,8 @@ class Support1D:
 
 
 def _scalar(f, u) -> float:
-    v = float(np.asarray(f(np.array([u]))).reshape(-1)[0])
+    with np.errstate(all="ignore"):
+        v = float(np.asarray(f(np.array([u]))).reshape(-1)[0])
     return v if not np.isnan(v) else np.inf
 
 
@@ -49,7 +50,8 @@ def _candidates_1d(theta) -> np.ndarray:
 
 
 def _values(f, xs, shape=None) -> np.ndarray:
-    v = np.asarray(f(xs), dtype=float).reshape(xs.shape if shape is None else shape)
+    with np.errstate(all="ignore"):
+        v = np.asarray(f(xs), dtype=float).reshape(xs.shape if shape is None else shape)
     return np.where(np.isnan(v), np.inf, v)
 
 
@@ -74,8 +76,9 @@ def support_1d(f, theta=(), *, cut: float = CUT, text: str = "the energy") -> Su
         raise NumericalError(f"{text} is not finite at any x between -1e300 and 1e300")
     i = int(np.argmin(vals))
     lo, hi = xs[max(i - 1, 0)], xs[min(i + 1, len(xs) - 1)]
-    res = optimize.minimize_scalar(lambda u: _scalar(f, u), bounds=(lo, hi), method="bounded",
-                                   options={"xatol": 1e-11 * max(1.0, abs(xs[i]))})
+    with np.errstate(all="ignore"):
+        res = optimize.minimize_scalar(lambda u: _scalar(f, u), bounds=(lo, hi), method="bounded",
+                                       options={"xatol": 1e-11 * max(1.0, abs(xs[i]))})
     mode, e0 = (float(res.x), float(res.fun)) if res.fun <= vals[i] else (float(xs[i]), float(vals[i]))
     if not np.isfinite(e0):
         raise NumericalError(f"{text} has no finite minimum")
@@ -114,9 +117,10 @@ def find_mode(f, grad, starts) -> tuple[np.ndarray, float]:
     for k in order:
         if not np.isfinite(vals[k]):
             continue
-        r = optimize.minimize(lambda v: _scalar(f, v[None, :]), starts[k],
-                              jac=lambda v: np.asarray(grad(v[None, :]), float).reshape(-1),
-                              method="BFGS", options={"gtol": 1e-10, "maxiter": 2000})
+        with np.errstate(all="ignore"):
+            r = optimize.minimize(lambda v: _scalar(f, v[None, :]), starts[k],
+                                  jac=lambda v: np.asarray(grad(v[None, :]), float).reshape(-1),
+                                  method="BFGS", options={"gtol": 1e-10, "maxiter": 2000})
         if best is None or r.fun < best.fun:
             best = r
     if best is None or not np.isfinite(best.fun):

@@ -24,8 +24,7 @@ import numpy as np
 
 from thermolearn.theory import ModelError, NumericalError
 
-from ..equilibrium._rules import legendre_rule_1d
-from ..equilibrium._support import support_1d
+from ..equilibrium._rules import found_rule_1d
 from ..model import numeric_twin
 
 __all__ = ["MomentsQuadrature", "moments_quadrature", "fisher_quadrature", "friction_quadrature"]
@@ -62,7 +61,7 @@ def moments_quadrature(model, theta, *, values=None, friction: bool = True) -> M
     th = tw.theta_vector(theta)
     beta, mu, n = tw.beta, tw.mu, tw.n
     f = lambda x: tw.beta_energy(np.asarray(x)[..., None], th)  # noqa: E731
-    rule = legendre_rule_1d(f, support_1d(f, th, text=tw.text), text=tw.text)
+    rule = found_rule_1d(f, th, text=tw.text)
     X = tw.dE_dtheta(rule.panels[..., None], th)  # (2P, q, n)
     mean = np.einsum("pq,pqi->i", rule.qw * rule.p, X) / np.sum(rule.qw * rule.p)
     dX = X - mean
