@@ -78,7 +78,7 @@ class logsumexp(sp.Function):
     >>> a, b = sp.symbols("a b")
     >>> logsumexp(a, b).rewrite(sp.log)
     log(exp(a) + exp(b))
-    >>> sp.simplify(logsumexp(a, b).diff(a) - sp.exp(a) / (sp.exp(a) + sp.exp(b)))
+    >>> sp.simplify((logsumexp(a, b).diff(a) - sp.exp(a) / (sp.exp(a) + sp.exp(b))).rewrite(sp.log))
     0
     """
 
