@@ -22,7 +22,7 @@ import sympy as sp
 
 from ._errors import ParseError
 
-__all__ = ["parse_expression", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES"]
+__all__ = ["parse_expression", "as_expression", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES"]
 
 #: Longest accepted input, in characters.
 MAX_LENGTH = 2000
@@ -274,3 +274,58 @@ def parse_expression(
         return builder.build(tree)
     except RecursionError:
         raise ParseError(f"expression nests deeper than {MAX_DEPTH} levels") from None
+
+
+def as_expression(value, what: str = "expression", symbols: Mapping[str, sp.Symbol] | None = None) -> sp.Expr:
+    """Turn a public argument into a sympy object without evaluating text.
+
+    Strings go through :func:`parse_expression` (the AST whitelist), never
+    ``sympify``; sympy objects pass unchanged; Python ``int``/``float``
+    become exact sympy numbers.  Anything else is refused.
+
+    Parameters
+    ----------
+    value : str, sympy.Basic, int or float
+    what : str
+        Name of the argument, for the error message.
+    symbols : mapping, optional
+        Symbols to use for names in a string (so that assumptions match
+        the caller's symbols).
+
+    Raises
+    ------
+    ParseError
+        A string outside the grammar, or a value of another type.
+
+    Examples
+    --------
+    >>> as_expression("2*x + 1")
+    2*x + 1
+    >>> as_expression(0.5)
+    1/2
+    >>> as_expression("__import__('os')")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    thermolearn.theory._errors.ParseError: expression "__import__('os')": function '__import__' is not whitelisted ...
+    """
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, str):
+        return parse_expression(value, symbols)
+    if isinstance(value, bool):
+        raise ParseError(f"{what} must be a number, a sympy expression or an expression string, got {value!r}")
+    if isinstance(value, int):
+        return sp.Integer(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ParseError(f"{what} must be finite, got {value!r}")
+        return sp.Rational(repr(value))
+    import numbers
+
+    if isinstance(value, numbers.Integral):
+        return sp.Integer(int(value))
+    if isinstance(value, numbers.Real):
+        return as_expression(float(value), what)
+    raise ParseError(
+        f"{what} must be a number, a sympy expression or an expression string, got {type(value).__name__}"
+    )

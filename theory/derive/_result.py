@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .._parse import as_expression
+
 __all__ = ["Derivation", "latex", "MOMENT_LATEX", "fresh_symbol", "tidy", "reduce_to_zero"]
 
 #: Symbol name -> LaTeX, filled by the modules that create named symbols
@@ -73,12 +75,18 @@ def reduce_to_zero(expr: sp.Expr) -> sp.Expr:
 def latex(expr) -> str:
     """LaTeX of ``expr`` with the package's named moment symbols rendered.
 
+    A string is parsed by the AST whitelist (:func:`theory.parse_expression`),
+    never evaluated.
+
+    >>> latex("x**2/2")
+    '\\frac{x^{2}}{2}'
     >>> latex(sp.Symbol("beta", positive=True) * 2)
     '2 \\\\beta'
     """
     if isinstance(expr, (tuple, list)):
         return r"\left(" + ", ".join(latex(e) for e in expr) + r"\right)"
-    expr = sp.sympify(expr)
+    if not isinstance(expr, sp.MatrixBase):
+        expr = as_expression(expr, "latex argument")
     names = {s: MOMENT_LATEX[s.name] for s in expr.free_symbols if isinstance(s, sp.Symbol) and s.name in MOMENT_LATEX}
     return sp.latex(expr, symbol_names=names)
 
