@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ._budget import attempt
+
 __all__ = ["normalisability"]
 
 #: Larger energies are not sent to ``sympy.limit`` (it can be very slow).
@@ -108,10 +110,10 @@ def _limits(model) -> tuple[bool | None, str]:
     (x,) = model.x
     verdicts = []
     for end in (sp.oo, -sp.oo):
-        try:
-            lim = sp.limit(model.energy, x, end)
-        except (NotImplementedError, ValueError, TypeError, RecursionError):
-            return None, "the behaviour of E at infinity could not be decided"
+        found = attempt(sp.limit, model.energy, x, end, what=f"limit of E as {x} -> {end}")
+        if not found.ok:
+            return None, f"the behaviour of E at infinity could not be decided ({found.reason})"
+        lim = found.value
         if lim == -sp.oo:
             return False, f"E -> -oo as {x} -> {end}"
         if lim.is_finite:

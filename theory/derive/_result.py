@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .._budget import attempt
 from .._parse import as_expression
 
 __all__ = ["Derivation", "latex", "MOMENT_LATEX", "fresh_symbol", "tidy", "reduce_to_zero"]
@@ -57,7 +58,8 @@ def reduce_to_zero(expr: sp.Expr) -> sp.Expr:
     """Reduce a residual that should vanish: expand, then cancel, then ``simplify``.
 
     Returns exactly ``0`` when any stage proves it; otherwise the simplest
-    form reached (a proof failure the caller reports).
+    form reached (a proof failure the caller reports).  ``simplify`` runs
+    under the symbolic budget (:mod:`theory._budget`).
 
     >>> x = sp.Symbol("x")
     >>> reduce_to_zero(sp.exp(x) * sp.exp(-x) - 1)
@@ -69,7 +71,8 @@ def reduce_to_zero(expr: sp.Expr) -> sp.Expr:
     expr = tidy(expr)
     if expr == 0:
         return sp.S.Zero
-    return sp.simplify(expr)
+    found = attempt(sp.simplify, expr, what="simplification")
+    return found.value if found.ok else expr
 
 
 def latex(expr) -> str:
@@ -85,6 +88,10 @@ def latex(expr) -> str:
     """
     if isinstance(expr, (tuple, list)):
         return r"\left(" + ", ".join(latex(e) for e in expr) + r"\right)"
+    if isinstance(expr, dict):
+        items = (rf"\text{{{k}}}: {latex(v)}" if isinstance(k, str) else f"{latex(k)}: {latex(v)}"
+                 for k, v in expr.items())
+        return r"\left\{" + ", ".join(items) + r"\right\}"
     if not isinstance(expr, sp.MatrixBase):
         expr = as_expression(expr, "latex argument")
     names = {s: MOMENT_LATEX[s.name] for s in expr.free_symbols if isinstance(s, sp.Symbol) and s.name in MOMENT_LATEX}

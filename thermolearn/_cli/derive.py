@@ -62,6 +62,8 @@ def _core_keys(model, at):
         "bias_theorem_residual": derive.bias_theorem(model).residual,
     }
     not_closed = [] if fe.closed_form else ["stationary_density", "partition_function", "free_energy", "excess_work"]
+    if not fe.closed_form:
+        keys["not_closed_form_reasons"] = {k: fe.reason for k in not_closed}
     if derive.quadratic_form(model) is not None:
         g = derive.gaussian_closure(model)
         keys["gaussian_closure"] = {
@@ -248,7 +250,7 @@ def _symbols_of(data):
     return found
 
 
-_SKIP_TEXT = {"moments", "gaussian_closure", "numeric"}
+_SKIP_TEXT = {"moments", "gaussian_closure", "numeric", "not_closed_form_reasons"}
 
 
 def _fmt(value) -> str:
