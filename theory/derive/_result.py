@@ -48,6 +48,8 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     >>> tidy((x**2 - 1)/(x - 1))
     x + 1
     """
+    if isinstance(expr, sp.Basic) and expr.has(sp.Integral):
+        return expr  # nothing to cancel across an unevaluated integral, and sympy can spend minutes trying
     try:
         return sp.cancel(expr)
     except (sp.PolynomialError, NotImplementedError):  # pragma: no cover - defensive
