@@ -223,6 +223,13 @@ class EnergyModel:
         syms = self.symbols
         subs: dict[sp.Symbol, sp.Expr] = {}
         for name, value in values.items():
+            fixed = {"beta": self.beta, "mu": self.mu}.get(name)
+            if name not in syms and fixed is not None and fixed.is_number:
+                # β or μ already a number (--set beta=1 then --at ...): the same value is a no-op
+                num = _number(name, value)
+                if not (num.is_number and sp.simplify(num - fixed) == 0):
+                    raise ModelError(f"cannot set {name!r} to {value!r}: it is already fixed to {fixed} in this model")
+                continue
             if name not in syms:
                 raise ModelError(f"cannot set {name!r}: the model has no symbol of that name")
             if syms[name] in self.x or syms[name] in self.theta:

@@ -159,8 +159,13 @@ def _check_at_names(at, lookup):
 def run(args) -> Output:
     import sympy as sp
 
-    model = model_from_args(args)
+    from thermolearn.theory import ParameterError
+
     at = parse_assignments(args.at, "--at")
+    both = sorted(set(at) & set(parse_assignments(args.set, "--set")))
+    if both:
+        raise ParameterError(f"--at {both[0]} and --set {both[0]} both give {both[0]}; use one of them")
+    model = model_from_args(args)
     _check_at_values(model, at)
     data = {
         "energy": model.energy,

@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from ._common import Output
+from ._common import Output, seed
 
 HELP = "regenerate every figure of the papers with a report of checks (the main job)"
 
@@ -17,7 +17,7 @@ def configure(parser) -> None:
     parser.add_argument("--paper", choices=[*PAPERS, "all"], default="all", help="which paper (default: all)")
     parser.add_argument("--out", default="thermolearn-output", help="output folder (default: thermolearn-output)")
     parser.add_argument("--quick", action="store_true", help="same pipeline at reduced sizes (for tests)")
-    parser.add_argument("--seed", type=int, default=20251003, help="random seed (default: 20251003)")
+    parser.add_argument("--seed", type=seed(), default=20251003, help="random seed (default: 20251003)")
     parser.add_argument("--mnist", metavar="DIR", default=None,
                         help="sgd-thermodynamics: the MNIST IDX files in DIR instead of the bundled digits")
 
