@@ -22,7 +22,7 @@ from typing import Iterable, Mapping
 import sympy as sp
 
 from ._errors import ModelError, NotNormalisableError, ParameterError, check_positive
-from ._parse import parse_expression
+from ._parse import SPECIAL_NAMES, parse_expression
 
 __all__ = ["EnergyModel", "energy_model", "BETA", "MU"]
 
@@ -44,6 +44,8 @@ def _as_names(value: str | Iterable[str], what: str) -> tuple[str, ...]:
     for n in names:
         if not isinstance(n, str) or not n.isidentifier() or n.startswith("_"):
             raise ModelError(f"{what}: {n!r} is not a valid symbol name")
+        if n in SPECIAL_NAMES:
+            raise ModelError(f"{what}: {n!r} is a special value or object in sympy; choose another name")
         if n in _RESERVED:
             raise ModelError(f"{what}: {n!r} is reserved (beta, mu, t, tau, pi)")
     if len(set(names)) != len(names):
@@ -140,9 +142,16 @@ class EnergyModel:
             raise NotNormalisableError(
                 f"energy {self.energy} does not depend on x; exp(-beta*E) is not normalisable"
             )
-        from ._normalisable import normalisability
+        from ._normalisable import domain, normalisability
 
-        verdict, reason = normalisability(self)
+        verdict, reason = domain(self)
+        if verdict is False:
+            raise NotNormalisableError(
+                f"energy {self.energy} is not real and finite for every real {', '.join(s.name for s in self.x)}: {reason}"
+            )
+        if verdict is None and reason not in self.warnings:
+            object.__setattr__(self, "warnings", self.warnings + (reason,))
+        verdict, reason = normalisability(self, check_domain=False)
         if verdict is False:
             raise NotNormalisableError(f"energy {self.energy}: exp(-beta*E) is not normalisable: {reason}")
         if verdict is None and reason not in self.warnings:

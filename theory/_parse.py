@@ -65,6 +65,11 @@ FUNCTIONS: Mapping[str, tuple[Callable[..., sp.Expr], int]] = {
 #: Whitelisted named numbers.
 NAMED_NUMBERS: Mapping[str, sp.Expr] = {"pi": sp.pi}
 
+#: Names sympy reads back as special values or objects (so an output containing them would not
+#: round-trip); refused as symbol names.  Other sympy function names (gamma, beta, ...) are fine:
+#: docs/cli.md says how outputs parse back with a local dictionary of symbol names.
+SPECIAL_NAMES = frozenset({"nan", "NaN", "inf", "Infinity", "infinity", "oo", "zoo", "I", "E", "S", "N", "O", "Q"})
+
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 _BINOPS = {
@@ -168,6 +173,8 @@ class _Builder:
             return NAMED_NUMBERS[ident]
         if ident in FUNCTIONS:
             raise self.fail(node, f"function {ident!r} used without a call")
+        if ident in SPECIAL_NAMES:
+            raise self.fail(node, f"name {ident!r} is a special value or object in sympy; choose another name")
         if not _NAME_RE.match(ident):
             raise self.fail(node, f"name {ident!r} is not allowed (letters, digits, '_'; no leading '_')")
         return self.symbol_for(ident)
