@@ -17,6 +17,7 @@ import numpy as np
 from thermolearn.theory._errors import ParameterError
 
 from ._measures import mutual_information
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["PathEnumeration", "enumerate_paths"]
 
@@ -25,7 +26,7 @@ MAX_ENUMERATION_N = 10
 
 
 @dataclass(frozen=True)
-class PathEnumeration:
+class PathEnumeration(ResultMixin):
     """All paths of N steps: per training set B (rows) and path (columns)."""
 
     N: int

@@ -24,6 +24,7 @@ import numpy as np
 from thermolearn.theory._errors import ParameterError
 
 from ._twostate_analysis import two_state_marginals
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["forward_cgf", "reverse_cgf", "fluctuation_check", "FluctuationCheck"]
 
@@ -89,7 +90,7 @@ def reverse_cgf(learner, N: int, alphas, interval=None, *, marginals=None) -> np
 
 
 @dataclass(frozen=True)
-class FluctuationCheck:
+class FluctuationCheck(ResultMixin):
     """Residuals of the exact fluctuation theorems on one interval.
 
     ``ift_residual`` = max_B |⟨e^{−σ}⟩ − 1|; ``dft_residual`` =

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["InfoflowAnalysis", "L_INFO", "information"]
 
@@ -20,7 +21,7 @@ L_INFO = {
 
 
 @dataclass(frozen=True)
-class InfoflowAnalysis:
+class InfoflowAnalysis(ResultMixin):
     """Exact information/entropy-production results for N steps of a learner.
 
     Information quantities (nats, digest Result 2): ``M`` = I(Θ_n;B) (M-info),

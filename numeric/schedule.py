@@ -21,6 +21,7 @@ from typing import Callable
 import numpy as np
 
 from thermolearn.theory import ParameterError
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["Kick", "Schedule"]
 
@@ -44,7 +45,7 @@ class Kick:
 
 
 @dataclass(frozen=True)
-class Schedule:
+class Schedule(ResultMixin):
     """A learning-rate protocol on [0, tau].
 
     Attributes

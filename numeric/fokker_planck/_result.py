@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["FokkerPlanckResult"]
 
 
 @dataclass(frozen=True)
-class FokkerPlanckResult:
+class FokkerPlanckResult(ResultMixin):
     """Trajectory and energetics of a density run; arrays have K rows.
 
     A kick or protocol jump appears as two rows with the same time (before,

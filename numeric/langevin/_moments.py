@@ -27,12 +27,13 @@ from thermolearn.theory import ParameterError
 
 from ..schedule import Schedule
 from ._schedules import stiffness_matrix
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["TrapMoments", "trap_moments"]
 
 
 @dataclass(frozen=True)
-class TrapMoments:
+class TrapMoments(ResultMixin):
     """Times (K,), θ (K, d), u (K, d), cumulative work (K,) (kick times repeated)."""
 
     times: np.ndarray

@@ -26,12 +26,13 @@ from scipy import optimize
 from thermolearn.theory import ParameterError
 
 from ._lambdify import numeric_model, theta_vector
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["GeneratorResult", "friction_generator", "auto_box"]
 
 
 @dataclass(frozen=True)
-class GeneratorResult:
+class GeneratorResult(ResultMixin):
     """ζ, I and the spectral-gap relaxation time from one grid solve."""
 
     friction: np.ndarray

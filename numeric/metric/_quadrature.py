@@ -25,6 +25,7 @@ from scipy import integrate, optimize
 from thermolearn.theory import ModelError, NumericalError
 
 from ._lambdify import numeric_model, theta_vector
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["MomentsQuadrature", "moments_quadrature", "fisher_quadrature", "friction_quadrature", "support_1d"]
 
@@ -56,7 +57,7 @@ def support_1d(f_beta_e, *, cut=_CUT):
 
 
 @dataclass(frozen=True)
-class MomentsQuadrature:
+class MomentsQuadrature(ResultMixin):
     """Model moments at one θ: ⟨∂θE⟩ (= ∂θF), Fisher information, friction, F."""
 
     theta: np.ndarray

@@ -27,12 +27,13 @@ import numpy as np
 from thermolearn.theory import ParameterError
 
 from ._lambdify import numeric_model, theta_vector
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["AutocorrelationResult", "langevin_stationary", "friction_autocorrelation"]
 
 
 @dataclass(frozen=True)
-class AutocorrelationResult:
+class AutocorrelationResult(ResultMixin):
     """ζ estimate, its standard error, and run diagnostics."""
 
     friction: np.ndarray

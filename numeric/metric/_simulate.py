@@ -23,12 +23,13 @@ from ._field import metric_field
 from ._lambdify import numeric_model
 from ._quadrature import moments_quadrature, support_1d
 from ._sampler import _mala
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["WorkResult", "simulate_protocol", "train_persistent", "free_energy"]
 
 
 @dataclass(frozen=True)
-class WorkResult:
+class WorkResult(ResultMixin):
     """Trajectory and energetics of one run (W_ex with its standard error)."""
 
     times: np.ndarray

@@ -31,6 +31,7 @@ from thermolearn.theory import ParameterError
 
 from ._data import Dataset
 from ._mlp import MLPSpec, Workspace, _gradient, ensemble_predict, init_ensemble, sgd_step
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["SGDNoiseConfig", "SGDNoiseResult", "run_trials", "merge_results", "initial_state", "group_size"]
 
@@ -146,7 +147,7 @@ class SGDNoiseConfig:
 
 
 @dataclass(frozen=True)
-class SGDNoiseResult:
+class SGDNoiseResult(ResultMixin):
     """Per-trial records of one run; ensemble statistics as methods.
 
     Arrays have the trial axis first (K, ...).  ``steps`` are the measured

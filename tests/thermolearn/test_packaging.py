@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -27,15 +28,27 @@ def _top_level_of_wheel(names):
     return tops
 
 
+def _installed_distribution():
+    """The distribution installed in this environment's site-packages (not a checkout's egg-info)."""
+    purelib = sysconfig.get_paths()["purelib"]
+    dists = list(md.distributions(name="thermolearn", path=[purelib]))
+    if not dists:
+        pytest.skip(f"thermolearn is not installed in {purelib} (running from a bare checkout)")
+    return dists[0]
+
+
 def test_installed_distribution_top_level_is_thermolearn():
-    dist = md.distribution("thermolearn")
+    dist = _installed_distribution()
     top = dist.read_text("top_level.txt")
-    if top is not None:
-        assert top.split() == ["thermolearn"]
-    # Every importable file the distribution installed lives under thermolearn/.
-    files = [str(f) for f in (dist.files or []) if str(f).endswith(".py")]
-    assert _top_level_of_wheel(files) <= {"thermolearn"} | {f.split("/")[0].removesuffix(".py") for f in files
-                                                            if f.startswith("__editable__")}
+    assert top is None or top.split() == ["thermolearn"]
+    files = [str(f) for f in dist.files or []]
+    editable = [f for f in files if f.startswith("__editable__") and f.endswith("_finder.py")]
+    installed = [f for f in files if f.endswith(".py") and not f.startswith(("__editable__", "../"))]
+    assert _top_level_of_wheel(installed) <= {"thermolearn"}
+    for finder in editable:  # an editable install maps import names to folders: only thermolearn.*
+        text = (dist.locate_file(finder)).read_text()
+        mapping = re.search(r"MAPPING[^=]*=\s*(\{.*?\})", text, re.S).group(1)
+        assert {k.split(".")[0] for k in re.findall(r"'([\w.]+)':", mapping)} == {"thermolearn"}
 
 
 def test_top_level_helper_flags_extra_packages():
@@ -101,7 +114,9 @@ def test_version_has_one_source():
     assert re.fullmatch(r"\d+\.\d+\.\d+(\w+\d*)?", thermolearn.__version__)
     assert md.version("thermolearn") == thermolearn.__version__
     pyproject = (ROOT / "pyproject.toml").read_text()
-    assert 'dynamic = ["version"]' in pyproject and "\nversion = " not in pyproject
+    project = pyproject.split("[project]", 1)[1].split("\n[", 1)[0]
+    assert 'dynamic = ["version"]' in project and "\nversion = " not in project
+    assert 'version = { attr = "thermolearn.__version__" }' in pyproject
     cff = (ROOT / "CITATION.cff").read_text()
     assert re.search(r"^version: (\S+)$", cff, re.M).group(1) == thermolearn.__version__
 
