@@ -186,10 +186,16 @@ def _float(x):
     return x if math.isfinite(x) else {"__float__": repr(x)}  # 'nan', 'inf', '-inf'
 
 
+def _finite_or_text(x):
+    return x if math.isfinite(x) else repr(x)  # 'nan', 'inf', '-inf': numpy reads them back
+
+
 def _array_list(a):
-    if a.dtype.kind == "f":
-        return [_array_list(r) for r in a] if a.ndim > 1 else [x if math.isfinite(x) else repr(x) for x in a.tolist()]
-    return a.tolist()
+    if a.dtype.kind != "f":
+        return a.tolist()
+    if a.ndim == 0:
+        return _finite_or_text(a.item())
+    return [_array_list(r) for r in a] if a.ndim > 1 else [_finite_or_text(x) for x in a.tolist()]
 
 
 def _encode(v, arrays, key):
