@@ -1,7 +1,7 @@
 """Learning-rate schedules as numeric objects (shared by every simulator).
 
-A schedule drives the persistent-chain gradient flow (minimal-dissipation
-digest, Sec. 4)
+A schedule drives the persistent-chain gradient flow (arXiv 2510.03137,
+learning dynamics)
 
     dθ/dt = −H(t, θ) ∇̃L(θ, t),   ∇̃L = β(⟨∂θE⟩_d − ⟨∂θE⟩_s),
 

@@ -14,8 +14,8 @@ name                        energy E(x, θ)                              paramet
 ``quadratic_2d``            ½ (x − θ)ᵀ K (x − θ), K full 2×2, K ≻ 0     θ₁, θ₂
 ==========================  ==========================================  ===========
 
-Sources: minimal-dissipation digest Secs. 3–7 (harmonic trap, general
-potentials); issue 4 (the non-quadratic models).
+Sources: arXiv 2510.03137 (the harmonic trap of its Figures 1–4; the quartic and
+double-well energies stand in for its general potentials, Figure 5); docs/theory.md.
 """
 
 from __future__ import annotations

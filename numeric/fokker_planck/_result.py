@@ -36,7 +36,7 @@ class FokkerPlanckResult(ResultMixin):
     first_law_residual : ndarray
         ⟨E⟩(t) − ⟨E⟩(0) − (W − Q): zero up to the time discretisation.
     identity_residual : ndarray
-        βW_ex − (Σ + KL(t) − KL(0)) (digest Sec. 4).
+        βW_ex − (Σ + KL(t) − KL(0)) (arXiv 2510.03137, Theorem 1).
     bias : ndarray or None
         L(θ_t) − L̃(t) for training runs (None for prescribed protocols).
     loss, approx_loss : ndarray or None

@@ -1,7 +1,7 @@
 """Fisher information and friction of a 1-D energy by adaptive quadrature.
 
 Friction formula (derived here from the backward generator; minimal-
-dissipation digest Sec. 7 defines ζ_ij = β∫₀^∞⟨δX_i(t)δX_j(0)⟩dt, X = ∂θE):
+dissipation paper, arXiv 2510.03137, defines ζ_ij = β∫₀^∞⟨δX_i(t)δX_j(0)⟩dt, X = ∂θE):
 the generator of dx = −μE′dt + sqrt(2μ/β)dW is L f = (μ/β)(1/p)(p f′)′ with
 p = p_m(·|θ).  Since ∫₀^∞ e^{tL}dt = (−L)⁻¹ on centred functions,
 ζ_ij = β⟨δX_i f_j⟩ with L f_j = −δX_j.  Integrating once,

@@ -6,7 +6,7 @@ proposal followed by a Metropolis–Hastings accept/reject, so p_m(θ) is
 preserved exactly and the dynamics agree with the diffusion to O(dt) (the
 rejection rate is reported).  ``method="euler"`` skips the correction.
 
-Friction from the integrated autocorrelation (definition, digest Sec. 7):
+Friction from the integrated autocorrelation (definition of arXiv 2510.03137; docs/theory.md):
 for chains in equilibrium, S = ∫₀^T X dt has
 
     Cov(S) = 2T ∫₀^∞ C(s) ds − 2∫₀^∞ s C(s) ds + o(1),
