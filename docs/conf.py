@@ -11,6 +11,8 @@ module's ``__all__``, so every public name has an entry and none is missed.
 from __future__ import annotations
 
 import importlib
+import inspect
+import sys
 from pathlib import Path
 
 import thermolearn
@@ -36,7 +38,7 @@ napoleon_numpy_docstring = True
 napoleon_use_ivar = True  # "Attributes" as a field list: dataclass fields are documented once, by autodoc
 autodoc_member_order = "bysource"
 autodoc_typehints = "none"
-autodoc_default_options = {"members": True, "undoc-members": False, "show-inheritance": False}
+autodoc_default_options = {"members": True, "undoc-members": True, "show-inheritance": False}
 html_theme = "alabaster"
 html_static_path: list[str] = []
 # Docstring types such as "(K, n) array" are prose, not references: an ambiguous
@@ -65,12 +67,42 @@ PUBLIC_MODULES = [
 ]
 
 
+def _is_data(obj) -> bool:
+    return not (inspect.isclass(obj) or inspect.isroutine(obj) or inspect.ismodule(obj) or callable(obj))
+
+
+def _data_doc(module, name: str) -> list[str]:
+    """The ``#:`` comment of a module-level constant, from the module that defines it."""
+    from sphinx.pycode import ModuleAnalyzer
+
+    value = getattr(module, name)
+    for modname in [module.__name__] + sorted(m for m in sys.modules if m.startswith(module.__name__ + ".")):
+        try:
+            docs = ModuleAnalyzer.for_module(modname).find_attr_docs()
+        except Exception:  # noqa: BLE001 - modules without source (extensions) have no comments
+            continue
+        if ("", name) in docs and getattr(sys.modules[modname], name, None) is value:
+            return [modname] + [line for line in docs[("", name)] if line.strip()]
+    return [None]
+
+
 def _api_page(name: str) -> str:
     module = importlib.import_module(name)
     names = list(getattr(module, "__all__", []))
+    docs = {n: _data_doc(module, n) for n in names if _is_data(getattr(module, n))}
+    # constants documented where they are defined with a #: comment are autodoc's; the others get py:data
+    data = [n for n, d in docs.items() if d[0] != name]
+    members = [n for n in names if n not in data]
     title = f"``{name}``"
     lines = [title, "=" * len(title), "", f".. automodule:: {name}"]
-    lines += ["   :members: " + ", ".join(names)] if names else ["   :no-members:"]
+    lines += ["   :members: " + ", ".join(members)] if members else ["   :no-members:"]
+    if data:
+        lines += ["", f".. currentmodule:: {name}", ""]
+    for n in data:
+        value = repr(getattr(module, n)).replace("\n", " ")
+        value = value if len(value) <= 70 else value[:67] + "..."
+        doc = [_escape_line(d) for d in docs[n][1:]] or [f"Module constant ``{n}``."]
+        lines += [f".. py:data:: {n}", f"   :value: {value}", ""] + [f"   {d}" for d in doc] + [""]
     return "\n".join(lines + [""])
 
 
@@ -98,8 +130,6 @@ def _write_api(root: Path) -> None:
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
 
-
-_write_api(Path(__file__).parent)
 
 
 # --- the gallery: figures of a `thermolearn reproduce` output folder -------------
@@ -238,3 +268,6 @@ def setup(app):
     app.add_directive("thermolearn-gallery", GalleryDirective)
     app.connect("autodoc-process-docstring", _plain_maths)
     return {"parallel_read_safe": True}
+
+
+_write_api(Path(__file__).parent)
