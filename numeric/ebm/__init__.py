@@ -1,0 +1,27 @@
+"""Minimal-dissipation training of multi-parameter energy-based models (numeric).
+
+Energy families with a batched interface, a persistent-contrastive-divergence
+trainer whose chains are never reset (the learner of arXiv 2510.03137,
+Sec. II), the Fisher information and friction estimated online from the
+chains, the slow-driving learning-rate matrix H(t) = [βζ + (τ − t)I]⁻¹ and its
+natural-gradient limit, and the dissipation ledger of every run (work,
+excess work, the bias L − L̃ = βW_ex of Theorem 1, thermodynamic length).
+"""
+
+from ._families import (ExponentialFamily, GaussianEBM, MLPEnergy, RBMEnergy, SymbolicFamily, check_batch,
+                        polynomial_family)
+from ._metric import MetricBlock, MetricEstimator, MetricState, summarise_blocks
+from ._partition import GridPartition, grid_partition
+from ._result import TrainingResult
+from ._schedules import SCHEDULES, Adam, Constant, NaturalGradient, SlowDriving, make_schedule
+from ._trainer import PCDConfig, PCDTrainer, estimate_metric, train
+
+__all__ = [
+    "ExponentialFamily", "GaussianEBM", "MLPEnergy", "RBMEnergy", "SymbolicFamily", "check_batch",
+    "polynomial_family",
+    "MetricBlock", "MetricEstimator", "MetricState", "summarise_blocks",
+    "GridPartition", "grid_partition",
+    "TrainingResult",
+    "SCHEDULES", "Adam", "Constant", "NaturalGradient", "SlowDriving", "make_schedule",
+    "PCDConfig", "PCDTrainer", "estimate_metric", "train",
+]
