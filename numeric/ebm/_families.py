@@ -129,16 +129,26 @@ def polynomial_family(dim_x: int = 2, degree: int = 3, confinement: float = 0.1)
     names = tuple("*".join(f"x{j + 1}" + (f"^{p}" if p > 1 else "") for j, p in enumerate(row) if p)
                   for row in powers)
 
+    cols = np.arange(dim_x)
+    top = int(degree)
+
+    def _table(x):  # x_j^p for p = 0..degree, shape (n, dim_x, degree + 1)
+        t = np.ones((x.shape[0], dim_x, top + 1))
+        for p in range(1, top + 1):
+            t[:, :, p] = t[:, :, p - 1] * x
+        return t
+
     def features(x):
-        return np.prod(x[:, None, :] ** powers[None], axis=-1)
+        return np.prod(_table(x)[:, cols, powers], axis=-1)
 
     def feature_grad(x):
+        t = _table(x)
         out = np.empty((x.shape[0], len(monos), dim_x))
         for j in range(dim_x):
             pw = powers.copy()
             coef = pw[:, j].astype(float)
             pw[:, j] = np.maximum(pw[:, j] - 1, 0)
-            out[:, :, j] = coef * np.prod(x[:, None, :] ** pw[None], axis=-1)
+            out[:, :, j] = coef * np.prod(t[:, cols, pw], axis=-1)
         return out
 
     c = float(confinement)
