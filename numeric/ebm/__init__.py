@@ -10,18 +10,22 @@ excess work, the bias L − L̃ = βW_ex of Theorem 1, thermodynamic length).
 
 from ._families import (ExponentialFamily, GaussianEBM, MLPEnergy, RBMEnergy, SymbolicFamily, check_batch,
                         polynomial_family)
+from ._data import BUNDLED, EBMData, load_ebm_data, read_array
 from ._metric import MetricBlock, MetricEstimator, MetricState, summarise_blocks
 from ._partition import GridPartition, grid_partition
 from ._result import TrainingResult
 from ._schedules import SCHEDULES, Adam, Constant, NaturalGradient, SlowDriving, make_schedule
+from ._sweep import mean_se, run_seeds
 from ._trainer import PCDConfig, PCDTrainer, estimate_metric, train
 
 __all__ = [
     "ExponentialFamily", "GaussianEBM", "MLPEnergy", "RBMEnergy", "SymbolicFamily", "check_batch",
     "polynomial_family",
+    "BUNDLED", "EBMData", "load_ebm_data", "read_array",
     "MetricBlock", "MetricEstimator", "MetricState", "summarise_blocks",
     "GridPartition", "grid_partition",
     "TrainingResult",
     "SCHEDULES", "Adam", "Constant", "NaturalGradient", "SlowDriving", "make_schedule",
+    "mean_se", "run_seeds",
     "PCDConfig", "PCDTrainer", "estimate_metric", "train",
 ]

@@ -129,31 +129,48 @@ def polynomial_family(dim_x: int = 2, degree: int = 3, confinement: float = 0.1)
     names = tuple("*".join(f"x{j + 1}" + (f"^{p}" if p > 1 else "") for j, p in enumerate(row) if p)
                   for row in powers)
 
-    cols = np.arange(dim_x)
-    top = int(degree)
+    mono = _Monomials(powers, int(degree))
+    quart = _Quartic(float(confinement))
+    return ExponentialFamily(mono, mono.grad, int(dim_x), quart, quart.grad, names)
 
-    def _table(x):  # x_j^p for p = 0..degree, shape (n, dim_x, degree + 1)
-        t = np.ones((x.shape[0], dim_x, top + 1))
-        for p in range(1, top + 1):
+
+@dataclass(frozen=True)
+class _Monomials:
+    """x ↦ (Πⱼ xⱼ^{p_ij})_i and its x-gradient (picklable, for process pools)."""
+
+    powers: np.ndarray
+    degree: int
+
+    def _table(self, x):  # x_j^p for p = 0..degree, shape (n, dim_x, degree + 1)
+        t = np.ones((x.shape[0], x.shape[1], self.degree + 1))
+        for p in range(1, self.degree + 1):
             t[:, :, p] = t[:, :, p - 1] * x
         return t
 
-    def features(x):
-        return np.prod(_table(x)[:, cols, powers], axis=-1)
+    def __call__(self, x):
+        return np.prod(self._table(x)[:, np.arange(x.shape[1]), self.powers], axis=-1)
 
-    def feature_grad(x):
-        t = _table(x)
-        out = np.empty((x.shape[0], len(monos), dim_x))
-        for j in range(dim_x):
-            pw = powers.copy()
-            coef = pw[:, j].astype(float)
+    def grad(self, x):
+        t, cols, P = self._table(x), np.arange(x.shape[1]), self.powers
+        out = np.empty((x.shape[0], P.shape[0], x.shape[1]))
+        for j in range(x.shape[1]):
+            pw = P.copy()
             pw[:, j] = np.maximum(pw[:, j] - 1, 0)
-            out[:, :, j] = coef * np.prod(t[:, cols, pw], axis=-1)
+            out[:, :, j] = P[:, j] * np.prod(t[:, cols, pw], axis=-1)
         return out
 
-    c = float(confinement)
-    return ExponentialFamily(features, feature_grad, int(dim_x), lambda x: c * np.sum(x**4, axis=1),
-                             lambda x: 4 * c * x**3, names)
+
+@dataclass(frozen=True)
+class _Quartic:
+    """E₀ = c·Σᵢxᵢ⁴ and its gradient."""
+
+    c: float
+
+    def __call__(self, x):
+        return self.c * np.sum(x * x * x * x, axis=1)
+
+    def grad(self, x):
+        return 4 * self.c * x * x * x
 
 
 @dataclass(frozen=True)
@@ -409,6 +426,9 @@ class SymbolicFamily:
         except ModelError as exc:
             raise ModelError(f"symbolic family: {exc} (give beta/mu numbers if the energy uses them)") from None
         return cls(model, len(model.x), len(model.theta), tuple(s.name for s in model.theta), E, gx, gt)
+
+    def __reduce__(self):  # lambdified code does not pickle: rebuild from the model
+        return (SymbolicFamily.from_model, (self.model,))
 
     def _call(self, f, x, theta):
         x, th = check_batch(self, x, theta)
