@@ -327,6 +327,14 @@ class RBMEnergy:
         n = x.shape[0]
         return np.concatenate([-(x - c) / self.sigma**2, -(s[:, :, None] * x[:, None, :]).reshape(n, -1), -s], axis=1)
 
+    def mean_grad_theta(self, x, theta):
+        """grad_theta(x, θ).mean(axis=0) in O(n·h·d) without the (n, d_θ) array."""
+        x, th = check_batch(self, x, theta)
+        c, W, b = self.unpack(th)
+        s = expit(x @ W.T + b)
+        n = x.shape[0]
+        return np.concatenate([-(x.mean(axis=0) - c) / self.sigma**2, -(s.T @ x).ravel() / n, -s.mean(axis=0)])
+
 
 @dataclass(frozen=True)
 class MLPEnergy:
@@ -385,6 +393,15 @@ class MLPEnergy:
         g = (1 - t * t) * w
         n = x.shape[0]
         return np.concatenate([(g[:, :, None] * x[:, None, :]).reshape(n, -1), g, t], axis=1)
+
+    def mean_grad_theta(self, x, theta):
+        """grad_theta(x, θ).mean(axis=0) without the (n, d_θ) array."""
+        x, th = check_batch(self, x, theta)
+        U, a, w = self.unpack(th)
+        t = np.tanh(x @ U.T + a)
+        g = (1 - t * t) * w
+        n = x.shape[0]
+        return np.concatenate([(g.T @ x).ravel() / n, g.mean(axis=0), t.mean(axis=0)])
 
 
 @dataclass(frozen=True)
