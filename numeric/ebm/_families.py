@@ -324,8 +324,13 @@ class RBMEnergy:
         x, th = check_batch(self, x, theta)
         c, W, b = self.unpack(th)
         s = expit(x @ W.T + b)
-        n = x.shape[0]
-        return np.concatenate([-(x - c) / self.sigma**2, -(s[:, :, None] * x[:, None, :]).reshape(n, -1), -s], axis=1)
+        n, d, h = x.shape[0], self.dim_x, self.n_hidden
+        out = np.empty((n, self.dim_theta))
+        np.multiply(x - c, -1.0 / self.sigma**2, out=out[:, :d])
+        np.multiply(s[:, :, None], x[:, None, :], out=out[:, d:d + h * d].reshape(n, h, d))
+        out[:, d:d + h * d] *= -1.0
+        np.negative(s, out=out[:, d + h * d:])
+        return out
 
     def mean_grad_theta(self, x, theta):
         """grad_theta(x, θ).mean(axis=0) in O(n·h·d) without the (n, d_θ) array."""

@@ -69,6 +69,11 @@ class MetricEstimator:
         Double the block while it does not resolve τ_R (module docstring).
     max_block : int
         Upper limit of the adaptive block length.
+    thin : int or None
+        Feed every ``thin``-th chain step to the estimator (the sums then use
+        the spacing thin·dt, which must stay ≪ τ_R).  None: 1 in full mode,
+        4 in diagonal mode (large d_θ: keeps the estimate's cost below the
+        cost of the PCD step itself).
     """
 
     block: int = 20
@@ -78,6 +83,7 @@ class MetricEstimator:
     full_max: int = 64
     adaptive: bool = True
     max_block: int = 4096
+    thin: int | None = None
 
     def __post_init__(self):
         if not (isinstance(self.block, (int, np.integer)) and self.block >= 2 and self.block % 2 == 0):
@@ -88,9 +94,14 @@ class MetricEstimator:
             raise ParameterError(f"memory must lie in (0, 1], got {self.memory!r}")
         if not (0 < self.ridge < 1):
             raise ParameterError(f"ridge must lie in (0, 1), got {self.ridge!r}")
+        if self.thin is not None and not (isinstance(self.thin, (int, np.integer)) and self.thin >= 1):
+            raise ParameterError(f"thin must be a positive integer or None, got {self.thin!r}")
 
     def is_full(self, dim_theta: int) -> bool:
         return self.mode == "full" or (self.mode == "auto" and dim_theta <= self.full_max)
+
+    def thinning(self, dim_theta: int) -> int:
+        return self.thin if self.thin is not None else (1 if self.is_full(dim_theta) else 4)
 
 
 @dataclass(frozen=True)
@@ -125,8 +136,8 @@ def _psd(M, ridge):
 class MetricState:
     """Running accumulators of :class:`MetricEstimator` (owned by one training run).
 
-    ``update(X, t, theta)`` once per chain step with X = ∂θE on the chains,
-    shape (n, d_θ); completed blocks are appended to ``blocks``; ``friction``
+    ``update(X, t, theta)`` once every ``thin`` chain steps (the attribute)
+    with X = ∂θE on the chains, shape (n, d_θ); completed blocks are appended to ``blocks``; ``friction``
     and ``fisher`` are the smoothed positive-definite estimates (None until
     the first block is complete).
     """
@@ -134,9 +145,11 @@ class MetricState:
     def __init__(self, config: MetricEstimator, dim_theta: int, chains: int, dt: float, beta: float):
         if chains < 2:
             raise ParameterError(f"the metric estimate needs at least 2 chains, got {chains}")
-        self.config, self.d, self.n, self.dt, self.beta = config, dim_theta, chains, float(dt), float(beta)
+        self.config, self.d, self.n, self.beta = config, dim_theta, chains, float(beta)
         self.full = config.is_full(dim_theta)
-        self.block = int(config.block)
+        self.thin = config.thinning(dim_theta)
+        self.dt = float(dt) * self.thin  # spacing of the updates
+        self.block = max(2, 2 * (int(config.block) // (2 * self.thin)))  # in updates, even
         self.blocks: list[MetricBlock] = []
         self.friction = None
         self.fisher = None
@@ -151,12 +164,13 @@ class MetricState:
 
     def update(self, X, t: float, theta) -> MetricBlock | None:
         """Add one chain step; return the block when it completes."""
-        dX = X - X.mean(axis=0)
-        self._S += dX * self.dt
+        dX = np.subtract(X, X.mean(axis=0), out=X if X.flags.writeable else None)  # X is not reused
+        self._S += dX
         if self.full:
             self._Q += dX[:, :, None] * dX[:, None, :]
         else:
-            self._Q += dX * dX
+            dX *= dX
+            self._Q += dX
         self._k += 1
         if self._k == self.block // 2:
             self._H = self._S.copy()
@@ -168,7 +182,7 @@ class MetricState:
 
     def _finish(self, t, theta) -> MetricBlock:
         n, b, T = self.n, self.beta, self.block * self.dt
-        S, H, Q = self._S, self._H, self._Q / self._k
+        S, H, Q = self._S * self.dt, self._H * self.dt, self._Q / self._k  # S: rectangle sums of δX dt
         if self.full:
             u = S[:, :, None] * S[:, None, :] - H[:, :, None] * H[:, None, :]
         else:
@@ -181,9 +195,10 @@ class MetricState:
         if self.full:
             zeta, fisher = (zeta + zeta.T) / 2, (fisher + fisher.T) / 2
         ratio = float(np.sum(S * S)) / max(float(np.sum(H * H)), 1e-300)
-        blk = MetricBlock(float(t), np.array(theta, float), zeta, zeta_se, fisher, fisher_se, self.block, ratio)
+        blk = MetricBlock(float(t), np.array(theta, float), zeta, zeta_se, fisher, fisher_se,
+                          self.block * self.thin, ratio)
         self.blocks.append(blk)
-        if self.config.adaptive and ratio > RESOLVED_RATIO and 2 * self.block <= self.config.max_block:
+        if self.config.adaptive and ratio > RESOLVED_RATIO and 2 * self.block * self.thin <= self.config.max_block:
             self.block *= 2
         w, r = self.config.memory, self.config.ridge
         if self.friction is None:

@@ -175,7 +175,7 @@ def train(family, data, theta0, schedule, config: PCDConfig, *, rng, partition=N
     t_start = time.perf_counter()
     for k in range(cfg.warmup):
         x = _langevin(family, x, th, cfg, rng)
-        if metric is not None:
+        if metric is not None and (k + 1) % metric.thin == 0:
             metric.update(family.grad_theta(x, th), (k + 1 - cfg.warmup) * cfg.dt, th)
     if schedule.needs_metric and metric.friction is None:
         raise ParameterError(f"warmup ({cfg.warmup}) must cover one metric block ({cfg.metric.block} steps) "
@@ -187,10 +187,10 @@ def train(family, data, theta0, schedule, config: PCDConfig, *, rng, partition=N
     for k in range(cfg.steps):
         t = k * cfg.dt
         x = _langevin(family, x, th, cfg, rng)
-        if metric is not None:
+        if metric is not None and (cfg.warmup + k + 1) % metric.thin == 0:
             X = family.grad_theta(x, th)
-            metric.update(X, t + cfg.dt, th)
             chain_mean = X.mean(axis=0)
+            metric.update(X, t + cfg.dt, th)
         else:
             chain_mean = mean_grad_theta(family, x, th)
         grad = cfg.beta * (data_mean(th) - chain_mean)
@@ -343,7 +343,8 @@ def estimate_metric(family, theta, config: PCDConfig, *, rng, x0=None):
     state = MetricState(config.metric, family.dim_theta, n, config.dt, config.beta)
     for k in range(config.steps):
         x = _langevin(family, x, th, config, rng)
-        state.update(family.grad_theta(x, th), (k + 1) * config.dt, th)
+        if (k + 1) % state.thin == 0:
+            state.update(family.grad_theta(x, th), (k + 1) * config.dt, th)
     if not state.blocks:
         raise ParameterError(f"steps ({config.steps}) must cover at least two metric blocks")
     last = state.blocks[-1].steps
