@@ -12,7 +12,7 @@ from ._families import (ExponentialFamily, GaussianEBM, MLPEnergy, RBMEnergy, Sy
                         polynomial_family)
 from ._data import BUNDLED, EBMData, load_ebm_data, read_array
 from ._metric import MetricBlock, MetricEstimator, MetricState, summarise_blocks
-from ._partition import GridPartition, grid_partition
+from ._partition import GaussianPartition, GridPartition, grid_partition
 from ._result import TrainingResult
 from ._schedules import SCHEDULES, Adam, Constant, NaturalGradient, SlowDriving, make_schedule
 from ._sweep import mean_se, run_seeds
@@ -23,7 +23,7 @@ __all__ = [
     "polynomial_family",
     "BUNDLED", "EBMData", "load_ebm_data", "read_array",
     "MetricBlock", "MetricEstimator", "MetricState", "summarise_blocks",
-    "GridPartition", "grid_partition",
+    "GaussianPartition", "GridPartition", "grid_partition",
     "TrainingResult",
     "SCHEDULES", "Adam", "Constant", "NaturalGradient", "SlowDriving", "make_schedule",
     "mean_se", "run_seeds",
