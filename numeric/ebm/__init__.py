@@ -10,6 +10,7 @@ excess work, the bias L − L̃ = βW_ex of Theorem 1, thermodynamic length).
 
 from ._families import (ExponentialFamily, GaussianEBM, MLPEnergy, RBMEnergy, SymbolicFamily, check_batch,
                         polynomial_family)
+from ._ais import AISResult, ais_log_partition
 from ._data import BUNDLED, EBMData, load_ebm_data, read_array
 from ._metric import MetricBlock, MetricEstimator, MetricState, summarise_blocks
 from ._partition import GaussianPartition, GridPartition, grid_partition
@@ -21,6 +22,7 @@ from ._trainer import PCDConfig, PCDTrainer, estimate_metric, train
 __all__ = [
     "ExponentialFamily", "GaussianEBM", "MLPEnergy", "RBMEnergy", "SymbolicFamily", "check_batch",
     "polynomial_family",
+    "AISResult", "ais_log_partition",
     "BUNDLED", "EBMData", "load_ebm_data", "read_array",
     "MetricBlock", "MetricEstimator", "MetricState", "summarise_blocks",
     "GaussianPartition", "GridPartition", "grid_partition",

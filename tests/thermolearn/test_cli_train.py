@@ -42,6 +42,25 @@ def test_high_dimensional_data_reports_null_likelihood(capsys, tmp_path):
     assert (tmp_path / "run.npz").exists() and (tmp_path / "run.png").exists()
 
 
+def test_ais_heldout_likelihood_above_2d(capsys, tmp_path):
+    x = np.random.default_rng(0).normal(size=(60, 4))
+    np.save(tmp_path / "d.npy", x)
+    code, data, _ = _json(capsys, ["--data", str(tmp_path / "d.npy"), "--model", "rbm", "--hidden", "2",
+                                   "--schedule", "constant", "--steps", "20", "--chains", "10", "--warmup", "0",
+                                   "--ais", "30", "--ais-particles", "20"])
+    assert code == 0
+    assert data["heldout_log_likelihood_method"].startswith("AIS") and np.isfinite(data["heldout_log_likelihood"])
+
+
+def test_gaussian_model_exact_likelihood_any_dimension(capsys, tmp_path):
+    np.save(tmp_path / "d.npy", np.random.default_rng(0).normal(size=(60, 4)))
+    code, data, _ = _json(capsys, ["--data", str(tmp_path / "d.npy"), "--model", "gaussian", "--schedule",
+                                   "natural-gradient", "--steps", "40", "--chains", "20", "--warmup", "20"])
+    assert code == 0 and data["theta_dim"] == 14
+    assert data["heldout_log_likelihood_method"] == "exact (closed-form Z)"
+    assert abs(data["bias"] - data["excess_work"]) <= 4 * data["bias_se"]
+
+
 def test_csv_file(capsys, tmp_path):
     p = tmp_path / "d.csv"
     np.savetxt(p, np.random.default_rng(1).normal(size=(30, 2)), delimiter=",")
@@ -72,7 +91,8 @@ def test_untrusted_data_files_fail_cleanly(capsys, tmp_path):
     ["--steps", "0"], ["--chains", "1"], ["--dt", "-0.1"], ["--dt", "nan"], ["--eta", "0"], ["--lr", "inf"],
     ["--block", "3"], ["--warmup", "-1"], ["--grid", "2"], ["--heldout-fraction", "1.5"], ["--degree", "7"],
     ["--batch-size", "0"], ["--schedule", "slow-driving", "--warmup", "4", "--block", "10"], ["--hidden", "0"],
-    ["--schedule", "bogus"], ["--model", "bogus"], ["--data", "no-such-dataset"],
+    ["--schedule", "bogus"], ["--model", "bogus"], ["--data", "no-such-dataset"], ["--ais", "1"],
+    ["--ais-particles", "1"],
 ])
 def test_bad_options_exit_2(capsys, argv):
     base = ["train", "--data", "iris-2d", "--model", "exponential"]
