@@ -391,22 +391,21 @@ class MLPEnergy:
         t = np.tanh(x @ U.T + a)
         return ((1 - t * t) * w) @ U + x / self.sigma**2
 
-    def grad_theta(self, x, theta):
+    def _hidden(self, x, theta):
+        """(x, t = tanh(Ux + a), g = ∂E/∂a = (1 − t²)w)."""
         x, th = check_batch(self, x, theta)
         U, a, w = self.unpack(th)
         t = np.tanh(x @ U.T + a)
-        g = (1 - t * t) * w
-        n = x.shape[0]
-        return np.concatenate([(g[:, :, None] * x[:, None, :]).reshape(n, -1), g, t], axis=1)
+        return x, t, (1 - t * t) * w
+
+    def grad_theta(self, x, theta):
+        x, t, g = self._hidden(x, theta)
+        return np.concatenate([(g[:, :, None] * x[:, None, :]).reshape(x.shape[0], -1), g, t], axis=1)
 
     def mean_grad_theta(self, x, theta):
         """grad_theta(x, θ).mean(axis=0) without the (n, d_θ) array."""
-        x, th = check_batch(self, x, theta)
-        U, a, w = self.unpack(th)
-        t = np.tanh(x @ U.T + a)
-        g = (1 - t * t) * w
-        n = x.shape[0]
-        return np.concatenate([(g.T @ x).ravel() / n, g.mean(axis=0), t.mean(axis=0)])
+        x, t, g = self._hidden(x, theta)
+        return np.concatenate([(g.T @ x).ravel() / x.shape[0], g.mean(axis=0), t.mean(axis=0)])
 
 
 @dataclass(frozen=True)
