@@ -31,6 +31,14 @@ trainer warns (``AccuracyWarning``) when the last block is unresolved.
 
 Cost per chain step: O(n·d_θ) in ``"diagonal"`` mode (variances only),
 O(n·d_θ²) in ``"full"`` mode (default only for d_θ ≤ ``full_max``).
+``"lowrank"`` keeps the diagonal estimates and adds, from the newest block,
+the ``rank`` leading directions: for ζ the top right-singular vectors v_k of
+the chain sums S (the plain estimator's eigenvectors, by an O(n²d_θ) SVD
+once per block) with magnitudes re-estimated by the corrected estimator
+λ_k = vₖᵀζ̂vₖ (clipped at 0); for I those of the last centred snapshot δX.
+The diagonal remainder keeps diag(ζ̂) exact.  The preconditioner
+[aβζ + cI]⁻¹g is then a Woodbury solve, O(d_θ·rank) per step.
+
 Between blocks the estimates of the preconditioner are smoothed by an
 exponential moving average (weight ``memory`` for the newest block), made
 positive definite by clipping at ``ridge`` times their mean eigenvalue.
@@ -44,7 +52,7 @@ import numpy as np
 
 from thermolearn.theory import ParameterError
 
-__all__ = ["MetricEstimator", "MetricBlock", "MetricState", "summarise_blocks", "RESOLVED_RATIO"]
+__all__ = ["MetricEstimator", "MetricBlock", "MetricState", "summarise_blocks", "woodbury_solve", "RESOLVED_RATIO"]
 
 #: r = tr Cov(S_T)/tr Cov(S_{T/2}) at T = 10 τ_R for one relaxation time (≈ 2.25), rounded up.
 RESOLVED_RATIO = 2.3
@@ -58,8 +66,9 @@ class MetricEstimator:
     ----------
     block : int
         Chain steps per batch (even); block·dt should exceed ~10 τ_R.
-    mode : {"auto", "full", "diagonal"}
-        ``auto``: full up to ``full_max`` parameters, diagonal above.
+    mode : {"auto", "full", "diagonal", "lowrank"}
+        ``auto``: full up to ``full_max`` parameters, diagonal above;
+        ``lowrank``: diagonal plus the ``rank`` leading directions (below).
     memory : float
         Weight of the newest block in the moving average used by schedules.
     ridge : float
@@ -84,12 +93,15 @@ class MetricEstimator:
     adaptive: bool = True
     max_block: int = 4096
     thin: int | None = None
+    rank: int = 8
 
     def __post_init__(self):
         if not (isinstance(self.block, (int, np.integer)) and self.block >= 2 and self.block % 2 == 0):
             raise ParameterError(f"block must be an even integer >= 2, got {self.block!r}")
-        if self.mode not in ("auto", "full", "diagonal"):
-            raise ParameterError(f"mode must be 'auto', 'full' or 'diagonal', got {self.mode!r}")
+        if self.mode not in ("auto", "full", "diagonal", "lowrank"):
+            raise ParameterError(f"mode must be 'auto', 'full', 'diagonal' or 'lowrank', got {self.mode!r}")
+        if not (isinstance(self.rank, (int, np.integer)) and self.rank >= 1):
+            raise ParameterError(f"rank must be a positive integer, got {self.rank!r}")
         if not (0 < self.memory <= 1):
             raise ParameterError(f"memory must lie in (0, 1], got {self.memory!r}")
         if not (0 < self.ridge < 1):
@@ -147,6 +159,9 @@ class MetricState:
             raise ParameterError(f"the metric estimate needs at least 2 chains, got {chains}")
         self.config, self.d, self.n, self.beta = config, dim_theta, chains, float(beta)
         self.full = config.is_full(dim_theta)
+        self.lowrank = config.mode == "lowrank"
+        self._factors = None
+        self._last = None
         self.thin = config.thinning(dim_theta)
         self.dt = float(dt) * self.thin  # spacing of the updates
         self.block = max(2, 2 * (int(config.block) // (2 * self.thin)))  # in updates, even
@@ -169,6 +184,8 @@ class MetricState:
         if self.full:
             self._Q += dX[:, :, None] * dX[:, None, :]
         else:
+            if self.lowrank and self._k + 1 == self.block:
+                self._last = dX.copy()  # Fisher directions from the block's last snapshot
             dX *= dX
             self._Q += dX
         self._k += 1
@@ -207,7 +224,21 @@ class MetricState:
             self._zeta_avg = (1 - w) * self._zeta_avg + w * zeta
             self._fisher_avg = (1 - w) * self._fisher_avg + w * fisher
         self.friction, self.fisher = _psd(self._zeta_avg, r), _psd(self._fisher_avg, r)
+        if self.lowrank:
+            self._factors = self._low_rank(S, H, T)
         return blk
+
+    def _low_rank(self, S, H, T):
+        """(D_ζ, V_ζ, λ_ζ, D_I, V_I, λ_I): diagonal remainders and leading directions (module docstring)."""
+        k, n, b = min(self.config.rank, self.n - 1, self.d), self.n, self.beta
+        Vz, _ = _top_right_singular(S, k)
+        lz = np.maximum(b * (np.sum((S @ Vz) ** 2, axis=0) - np.sum((H @ Vz) ** 2, axis=0)) / ((n - 1) * T), 0.0)
+        Vi, sv2 = _top_right_singular(self._last, k)
+        li = b * b * sv2 / (n - 1)
+        floor = self.config.ridge
+        Dz = np.maximum(self.friction - (Vz * Vz) @ lz, floor * np.mean(self.friction))
+        Di = np.maximum(self.fisher - (Vi * Vi) @ li, floor * np.mean(self.fisher))
+        return Dz, Vz, lz, Di, Vi, li
 
     def relaxation_time(self) -> float:
         """Scalar τ_R = β tr ζ / tr I (the single-relaxation-time reading of ζ = τ_R I/β)."""
@@ -215,16 +246,45 @@ class MetricState:
         return self.beta * tr(self.friction) / tr(self.fisher)
 
     def solve(self, weight_friction: float, weight_fisher: float, g) -> np.ndarray:
-        """[a·βζ + c·I]⁻¹ g with the current estimates (diagonal or full)."""
-        M = weight_friction * self.beta * self.friction + weight_fisher * self.fisher
+        """[a·βζ + c·I]⁻¹ g with the current estimates (full, diagonal or diagonal + low rank)."""
+        a, c = weight_friction * self.beta, weight_fisher
+        if self._factors is not None:
+            Dz, Vz, lz, Di, Vi, li = self._factors
+            return woodbury_solve(a * Dz + c * Di, np.hstack([Vz * np.sqrt(a * lz), Vi * np.sqrt(c * li)]), g)
+        M = a * self.friction + c * self.fisher
         if M.ndim == 1:
             return g / M
         return np.linalg.solve(M, g)
 
     def quadratic(self, v) -> float:
         """vᵀ ζ v with the current estimate."""
+        if self._factors is not None:
+            Dz, Vz, lz = self._factors[:3]
+            return float(np.sum(Dz * v * v) + np.sum(lz * (v @ Vz) ** 2))
         Z = self.friction
         return float(v @ (Z @ v) if Z.ndim == 2 else np.sum(Z * v * v))
+
+
+def _top_right_singular(A, k):
+    """Top-k right singular vectors (d, k) of A (n, d), n ≪ d, and the squared singular values,
+    through the n×n Gram matrix (one BLAS product and a small eigh)."""
+    w, u = np.linalg.eigh(A @ A.T)
+    idx = np.argsort(w)[::-1][:k]
+    w = np.maximum(w[idx], 1e-300)
+    return (A.T @ u[:, idx]) / np.sqrt(w), w
+
+
+def woodbury_solve(D, U, g) -> np.ndarray:
+    """(diag(D) + UUᵀ)⁻¹g in O(d·r + r³) (Woodbury identity); D > 0, U of shape (d, r).
+
+    >>> rng = np.random.default_rng(0)
+    >>> D, U, g = rng.random(6) + 1, rng.standard_normal((6, 2)), rng.standard_normal(6)
+    >>> bool(np.allclose(woodbury_solve(D, U, g), np.linalg.solve(np.diag(D) + U @ U.T, g)))
+    True
+    """
+    Dg, DU = g / D, U / D[:, None]
+    core = np.eye(U.shape[1]) + U.T @ DU
+    return Dg - DU @ np.linalg.solve(core, U.T @ Dg)
 
 
 def summarise_blocks(blocks, *, skip: int = 0):

@@ -43,7 +43,8 @@ def configure(parser) -> None:
     parser.add_argument("--batch-size", type=int, default=None, help="data minibatch per step (default: all)")
     parser.add_argument("--warmup", type=int, default=200, help="equilibration steps at theta0 (default 200)")
     parser.add_argument("--block", type=int, default=20, help="initial metric block in steps, even (default 20)")
-    parser.add_argument("--metric", choices=("auto", "full", "diagonal"), default="auto")
+    parser.add_argument("--metric", choices=("auto", "full", "diagonal", "lowrank"), default="auto")
+    parser.add_argument("--rank", type=int, default=8, help="directions kept by --metric lowrank (default 8)")
     parser.add_argument("--heldout-fraction", type=float, default=0.2)
     parser.add_argument("--grid", type=int, default=161,
                         help="quadrature points per axis for exact Z(theta) when the data are 1-D/2-D (0: off)")
@@ -59,7 +60,7 @@ def configure(parser) -> None:
 def _check(args):
     from thermolearn.theory import ParameterError
 
-    for name in ("steps", "chains", "hidden"):
+    for name in ("steps", "chains", "hidden", "rank"):
         v = getattr(args, name)
         if v < 1:
             raise ParameterError(f"--{name} must be a positive integer, got {v}")
@@ -156,7 +157,7 @@ def run(args) -> Output:
         partition = grid_partition(family, args.beta, quadrature_box(np.vstack([data.train, data.heldout])), n=args.grid)
     cfg = PCDConfig(steps=args.steps, dt=args.dt, chains=args.chains, beta=args.beta, mu=args.mu,
                     batch_size=args.batch_size, warmup=args.warmup, record_every=max(1, args.steps // 50),
-                    metric=MetricEstimator(block=args.block, mode=args.metric))
+                    metric=MetricEstimator(block=args.block, mode=args.metric, rank=args.rank))
     schedule = make_schedule(args.schedule, eta=args.eta, lr=args.lr)
     with warnings.catch_warnings(record=True) as caught:  # reported in the output, never printed
         warnings.simplefilter("always")
