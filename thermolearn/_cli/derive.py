@@ -64,6 +64,8 @@ def _core_keys(model, at):
         "bias_theorem_residual": derive.bias_theorem(model).residual,
     }
     not_closed = [] if fe.closed_form else ["stationary_density", "partition_function", "free_energy", "excess_work"]
+    if not fe.closed_form:
+        keys["not_closed_form_reasons"] = {k: fe.reason for k in not_closed}
     if derive.quadratic_form(model) is not None:
         g = derive.gaussian_closure(model)
         keys["gaussian_closure"] = {
@@ -220,8 +222,13 @@ def _check_at_names(at, lookup):
 def run(args) -> Output:
     import sympy as sp
 
-    model = model_from_args(args)
+    from thermolearn.theory import ParameterError
+
     at = parse_assignments(args.at, "--at")
+    both = sorted(set(at) & set(parse_assignments(args.set, "--set")))
+    if both:
+        raise ParameterError(f"--at {both[0]} and --set {both[0]} both give {both[0]}; use one of them")
+    model = model_from_args(args)
     _check_at_values(model, at)
     data = {
         "energy": model.energy,
@@ -316,7 +323,7 @@ def _symbols_of(data):
     return found
 
 
-_SKIP_TEXT = {"moments", "gaussian_closure", "numeric"}
+_SKIP_TEXT = {"moments", "gaussian_closure", "numeric", "not_closed_form_reasons"}
 
 
 def _fmt(value) -> str:
