@@ -88,7 +88,7 @@ def _check_bias_symbolic(model) -> TheoremCheck:
 def _check_free_energy_gradient(num, theta, prov) -> TheoremCheck:
     h = 2e-3
     n = len(theta)
-    (mean,), _ = _expect(num, theta, [lambda *xs: num.X(*xs, *theta)])
+    (mean,), _ = _expect(num, theta, [lambda x: num.dE_dtheta(x, theta)])
     errs = []
     for j in range(n):
         def D(step):
@@ -112,17 +112,17 @@ def _check_bias_simulation(num, theta0, target, rng, particles, steps, prov) -> 
     delta = 0.02 / max(num.mu, 1e-3)
     for _ in range(steps):
         chains = _mala(num, chains, theta, delta, 1, rng)
-        grad = b * (num.X(*data.T, *theta).mean(axis=0) - num.X(*chains.T, *theta).mean(axis=0))
+        grad = b * (num.dE_dtheta(data, theta).mean(axis=0) - num.dE_dtheta(chains, theta).mean(axis=0))
         new = theta - eta * h * grad
-        d_data = num.E(*data.T, *new).mean() - num.E(*data.T, *theta).mean()
-        d_chain = num.E(*chains.T, *new).mean() - num.E(*chains.T, *theta).mean()
+        d_data = num.energy(data, new).mean() - num.energy(data, theta).mean()
+        d_chain = num.energy(chains, new).mean() - num.energy(chains, theta).mean()
         est += b * (d_data - d_chain)   # optimiser's believed progress (frozen samples)
         work += d_chain                 # Sekimoto work of the parameter jump
         theta = new
     dF = prov.free_energy(num, theta) - prov.free_energy(num, theta0)
 
     def L(th):
-        return b * (num.E(*data.T, *th).mean() - prov.free_energy(num, th))
+        return b * (num.energy(data, th).mean() - prov.free_energy(num, th))
 
     bias = L(theta) - (L(theta0) + est)
     value = abs(bias - b * (work - dF))
@@ -185,7 +185,7 @@ def _check_jarzynski(num, theta0, theta1, rng, particles, steps, prov) -> Theore
     delta = 0.02 / max(num.mu, 1e-3)
     path = [theta0 + (theta1 - theta0) * k / steps for k in range(steps + 1)]
     for a, b in zip(path[:-1], path[1:]):
-        W += num.E(*x.T, *b) - num.E(*x.T, *a)
+        W += num.energy(x, b) - num.energy(x, a)
         x = _mala(num, x, b, delta, 5, rng)
     dF = prov.free_energy(num, theta1) - prov.free_energy(num, theta0)
     try:  # issue 5's estimator: bias-corrected -ln mean(exp(-beta W))/beta and its standard error

@@ -1,6 +1,6 @@
 """Reference computations behind the theorem checks (quadrature, generator, MALA).
 
-Numbers for a model (:func:`_numeric_model`), Boltzmann averages by
+Numbers for a model (:func:`_numeric_model`, the numeric twin), Boltzmann averages by
 quadrature, the Fisher information and friction tensor (digest Sec. 7),
 the Fokker–Planck operator (Sec. 3), H(t), a Metropolis-adjusted Langevin
 sampler, and :class:`Providers`, which says where each checked quantity
@@ -10,13 +10,16 @@ comes from (issue 2/3/4 modules when installed, these references else).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import sympy as sp
 
 from thermolearn.theory import EnergyModel, ParameterError
+
+if TYPE_CHECKING:
+    from thermolearn.numeric.model import NumericTwin
 
 __all__ = [
     "Providers",
@@ -31,18 +34,6 @@ __all__ = [
 
 
 # ------------------------------------------------------------------ numerics
-@dataclass(frozen=True)
-class _Num:
-    """A model with numbers for β, μ and constants, lambdified."""
-
-    model: EnergyModel
-    beta: float
-    mu: float
-    E: Callable = field(repr=False)
-    grad: Callable = field(repr=False)
-    X: Callable = field(repr=False)
-
-
 def evaluation_point(model: EnergyModel) -> dict:
     """Numbers the checks use: symbolic β, μ, constants and the two θ points.
 
@@ -61,13 +52,11 @@ def evaluation_point(model: EnergyModel) -> dict:
     return {"values": values, "theta_points": [p.tolist() for p in _theta_points(model)]}
 
 
-def _numeric_model(model: EnergyModel) -> _Num:
-    from thermolearn.numeric.codegen import model_callable
+def _numeric_model(model: EnergyModel):
+    """The numeric twin (:func:`numeric.model.numeric_twin`) at :func:`evaluation_point`'s numbers."""
+    from thermolearn.numeric.model import numeric_twin
 
-    values = evaluation_point(model)["values"]
-    m = model.substitute(values) if values else model
-    return _Num(m, float(m.beta), float(m.mu), model_callable(m, "energy"), model_callable(m, "grad_x"),
-                model_callable(m, "dE_dtheta"))
+    return numeric_twin(model, evaluation_point(model)["values"])
 
 
 def _theta_points(model: EnergyModel) -> list[np.ndarray]:
@@ -75,7 +64,7 @@ def _theta_points(model: EnergyModel) -> list[np.ndarray]:
             np.array([(1.4 if t.is_positive else 0.6) - 0.1 * i for i, t in enumerate(model.theta)])]
 
 
-def _expect(num: _Num, theta, fns) -> tuple[list[np.ndarray], float]:
+def _expect(num: "NumericTwin", theta, fns) -> tuple[list[np.ndarray], float]:
     """Boltzmann averages of ``fns`` (vectorised callables of x) and ln Z.
 
     One coordinate: adaptive quadrature (scipy ``quad``, rtol 1e-11) on each
@@ -85,17 +74,18 @@ def _expect(num: _Num, theta, fns) -> tuple[list[np.ndarray], float]:
     """
     import warnings
 
-    from scipy import integrate, optimize
+    from scipy import integrate
 
     d = len(num.model.x)
     if d > 2:
         raise ParameterError(f"verify: quadrature supports 1 or 2 coordinates, the energy has {d}")
-    res = optimize.minimize(lambda v: float(num.E(*v, *theta)), np.zeros(d), method="Nelder-Mead",
-                            options={"xatol": 1e-10, "fatol": 1e-14})
-    e0, xm = float(res.fun), res.x
+    from thermolearn.numeric.equilibrium import mode
+
+    xm, be0 = mode(num, theta)  # found from θ-dependent starts (no fixed window)
+    e0 = be0 / num.beta
     if d == 1:
         def integral(f):
-            g = lambda u: f(u) * math.exp(-num.beta * (float(num.E(u, *theta)) - e0))  # noqa: E731
+            g = lambda u: f(np.array([u])) * math.exp(-num.beta * (float(num.energy([u], theta)) - e0))  # noqa: E731
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", integrate.IntegrationWarning)
                 return sum(integrate.quad(g, a, b, limit=200, epsabs=0.0, epsrel=1e-11)[0]
@@ -103,7 +93,7 @@ def _expect(num: _Num, theta, fns) -> tuple[list[np.ndarray], float]:
         Z = integral(lambda u: 1.0)
         outs = []
         for fn in fns:
-            size = np.asarray(fn(xm[0]), dtype=float).size
+            size = np.asarray(fn(xm), dtype=float).size
             outs.append(np.array([integral(lambda u, j=j: float(np.ravel(fn(u))[j])) / Z
                                   for j in range(size)]))
         return outs, math.log(Z) - num.beta * e0
@@ -112,7 +102,7 @@ def _expect(num: _Num, theta, fns) -> tuple[list[np.ndarray], float]:
     X1, X2 = np.meshgrid(*grid, indexing="ij")
     outs = []
     for fn in fns:
-        vals = np.asarray(fn(X1, X2), dtype=float).reshape(X1.shape + (-1,))
+        vals = np.asarray(fn(np.stack([X1, X2], axis=-1)), dtype=float).reshape(X1.shape + (-1,))
         inner = integrate.trapezoid(vals * w[..., None], grid[1], axis=1)
         outs.append(integrate.trapezoid(inner, grid[0], axis=0) / Z)
     return outs, math.log(Z) - num.beta * e0
@@ -123,7 +113,7 @@ def _grid_2d(num, theta, xm, e0, n=401):
     for _ in range(40):  # widen each half-width until the box edges are negligible
         grid = [np.linspace(xm[i] - half[i], xm[i] + half[i], n) for i in range(2)]
         X1, X2 = np.meshgrid(*grid, indexing="ij")
-        logw = -num.beta * (num.E(X1, X2, *theta) - e0)
+        logw = -num.beta * (num.energy(np.stack([X1, X2], axis=-1), theta) - e0)
         edge = [max(logw[0].max(), logw[-1].max()), max(logw[:, 0].max(), logw[:, -1].max())]
         grow = np.array([e > -60 for e in edge])
         if not grow.any():
@@ -132,12 +122,12 @@ def _grid_2d(num, theta, xm, e0, n=401):
     raise ParameterError("verify: exp(-beta*E) does not decay fast enough for grid quadrature")
 
 
-def _free_energy(num: _Num, theta) -> float:
+def _free_energy(num: "NumericTwin", theta) -> float:
     return -_expect(num, theta, [])[1] / num.beta
 
 
 # ------------------------------------------------------------------ providers
-def _metric_point(num: _Num, theta):
+def _metric_point(num: "NumericTwin", theta):
     """thermolearn.numeric.metric's metric field at θ (issue 4), or None when not installed."""
     try:
         from thermolearn.numeric.metric import metric_field
@@ -146,28 +136,28 @@ def _metric_point(num: _Num, theta):
     return metric_field(num.model)(np.asarray(theta, dtype=float))
 
 
-def fisher_auto(num: _Num, theta) -> np.ndarray:
+def fisher_auto(num: "NumericTwin", theta) -> np.ndarray:
     """Fisher information from :mod:`numeric.metric` if installed, else by quadrature here."""
     pt = _metric_point(num, theta)
     return fisher_quadrature(num, theta) if pt is None else np.atleast_2d(pt.fisher)
 
 
-def friction_auto(num: _Num, theta) -> np.ndarray:
+def friction_auto(num: "NumericTwin", theta) -> np.ndarray:
     """Friction tensor from :mod:`numeric.metric` if installed, else :func:`friction_reference`."""
     pt = _metric_point(num, theta)
     return friction_reference(num, theta) if pt is None else np.atleast_2d(pt.friction)
 
 
-def fisher_quadrature(num: _Num, theta) -> np.ndarray:
+def fisher_quadrature(num: "NumericTwin", theta) -> np.ndarray:
     """I = β² Cov_m(∂θE) (digest Sec. 7) by quadrature."""
-    X = lambda *xs: num.X(*xs, *theta)  # noqa: E731
-    XX = lambda *xs: X(*xs)[..., :, None] * X(*xs)[..., None, :]  # noqa: E731
+    X = lambda x: num.dE_dtheta(x, theta)  # noqa: E731
+    XX = lambda x: X(x)[..., :, None] * X(x)[..., None, :]  # noqa: E731
     (m1, m2), _ = _expect(num, theta, [X, XX])
     n = m1.size
     return num.beta**2 * (m2.reshape(n, n) - np.outer(m1, m1))
 
 
-def friction_reference(num: _Num, theta) -> np.ndarray:
+def friction_reference(num: "NumericTwin", theta) -> np.ndarray:
     """ζ_ij = β∫₀^∞⟨δX_i(t)δX_j(0)⟩dt (digest Sec. 7).
 
     One coordinate: the generator solve in closed form,
@@ -189,15 +179,14 @@ def friction_reference(num: _Num, theta) -> np.ndarray:
                              "Ornstein-Uhlenbeck energy (numeric.metric provides the general case)")
     from scipy import integrate
 
-    grid = np.linspace(-12, 12, 200001)
-    for _ in range(3):  # shrink the grid to where p is not negligible
-        e = num.E(grid, *theta)
-        keep = grid[-num.beta * (e - e.min()) > -60]
-        grid = np.linspace(keep[0] - 0.5, keep[-1] + 0.5, 200001)
-    e = num.E(grid, *theta)
+    from thermolearn.numeric.equilibrium import support_1d
+
+    s = support_1d(lambda x: num.beta_energy(np.asarray(x)[..., None], theta), theta, cut=60.0)
+    grid = np.linspace(s.a, s.b, 200001)  # the found support: βΔE = 60 at both ends
+    e = num.energy(grid[:, None], theta)
     p = np.exp(-num.beta * (e - e.min()))
     p /= integrate.trapezoid(p, grid)
-    Xg = num.X(grid, *theta).reshape(grid.size, -1)
+    Xg = num.dE_dtheta(grid[:, None], theta).reshape(grid.size, -1)
     dX = Xg - integrate.trapezoid(Xg * p[:, None], grid, axis=0)  # same rule as Phi
     left = integrate.cumulative_trapezoid(dX * p[:, None], grid, axis=0, initial=0)
     right = -integrate.cumulative_trapezoid((dX * p[:, None])[::-1], grid[::-1], axis=0, initial=0)[::-1]
@@ -247,29 +236,15 @@ class Providers:
 
 
 # ------------------------------------------------------------------ sampling
-def _mala(num: _Num, x: np.ndarray, theta, delta: float, steps: int, rng) -> np.ndarray:
-    """Metropolis-adjusted Langevin steps at fixed θ (p_m(θ) exactly invariant)."""
-    D = num.mu / num.beta
+def _mala(num, x: np.ndarray, theta, delta: float, steps: int, rng) -> np.ndarray:
+    """Metropolis-adjusted Langevin steps of time ``delta`` at fixed θ (:func:`numeric.equilibrium.mala`)."""
+    from thermolearn.numeric.equilibrium import mala
 
-    def U(y):
-        return num.beta * num.E(*y.T, *theta)
-
-    def G(y):
-        return num.beta * num.grad(*y.T, *theta).reshape(y.shape)
-
-    x = x.copy()
-    ux, gx = U(x), G(x)
-    for _ in range(steps):
-        prop = x - D * delta * gx + math.sqrt(2 * D * delta) * rng.standard_normal(x.shape)
-        up, gp = U(prop), G(prop)
-        fwd = np.sum((prop - x + D * delta * gx) ** 2, axis=1)
-        bwd = np.sum((x - prop + D * delta * gp) ** 2, axis=1)
-        log_acc = ux - up - (bwd - fwd) / (4 * D * delta)
-        acc = np.log(rng.random(len(x))) < log_acc
-        x[acc], ux[acc], gx[acc] = prop[acc], up[acc], gp[acc]
-    return x
+    return mala(num, theta, x, delta, steps, rng)[0]
 
 
-def _equilibrium(num: _Num, theta, n: int, rng, delta=0.02, burn=400) -> np.ndarray:
-    x0 = rng.standard_normal((n, len(num.model.x)))
-    return _mala(num, x0, theta, delta / max(num.mu, 1e-3), burn, rng)
+def _equilibrium(num, theta, n: int, rng) -> np.ndarray:
+    """n samples of p_m(θ) (:func:`numeric.equilibrium.sample_equilibrium`: exact, inverse CDF, or MALA from the mode)."""
+    from thermolearn.numeric.equilibrium import sample_equilibrium
+
+    return sample_equilibrium(num, theta, n, rng)
