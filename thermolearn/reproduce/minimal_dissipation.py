@@ -85,7 +85,7 @@ def _closed(kind, mu, eta, th0, u0):
 
 def run(out: Path, *, quick: bool, seed: int) -> list:
     """Write Figures 1–6 (PNG) into ``out``; return the checks."""
-    from thermolearn.reproduce._ridge import ridge_figure, work_figure
+    from thermolearn.reproduce._ridge import ridge_figure
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
