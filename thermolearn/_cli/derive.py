@@ -35,7 +35,7 @@ def configure(parser) -> None:
 
 
 def _core_keys(model, at):
-    """The symbolic core (theory.derive): CLI.md keys of issue 2."""
+    """The symbolic core (theory.derive): the core keys of docs/cli.md."""
     from thermolearn.theory import derive
 
     fp = derive.fokker_planck(model)
@@ -77,7 +77,7 @@ def _core_keys(model, at):
 
 
 def _metric_keys(model, at):
-    """Issue 4's keys: thermodynamic metric, learning-rate matrix, natural gradient.
+    """The metric keys: thermodynamic metric, learning-rate matrix, natural gradient (arXiv 2510.03137).
 
     Closed forms where they exist (energies quadratic in x); otherwise the
     general expressions (unevaluated integrals, one coordinate) listed under

@@ -1,10 +1,10 @@
 """Reference computations behind the theorem checks (quadrature, generator, MALA).
 
 Numbers for a model (:func:`_numeric_model`, the numeric twin), Boltzmann averages by
-quadrature, the Fisher information and friction tensor (digest Sec. 7),
-the Fokker–Planck operator (Sec. 3), H(t), a Metropolis-adjusted Langevin
-sampler, and :class:`Providers`, which says where each checked quantity
-comes from (issue 2/3/4 modules when installed, these references else).
+quadrature, the Fisher information and friction tensor of the thermodynamic
+metric (arXiv 2510.03137), the Fokker–Planck operator, H(t), equilibrium
+samples and Metropolis-adjusted Langevin steps, and :class:`Providers`,
+which says where each checked quantity comes from.
 """
 
 from __future__ import annotations
@@ -128,28 +128,24 @@ def _free_energy(num: "NumericTwin", theta) -> float:
 
 # ------------------------------------------------------------------ providers
 def _metric_point(num: "NumericTwin", theta):
-    """thermolearn.numeric.metric's metric field at θ (issue 4), or None when not installed."""
-    try:
-        from thermolearn.numeric.metric import metric_field
-    except ImportError:
-        return None
+    """thermolearn.numeric.metric's metric field at θ."""
+    from thermolearn.numeric.metric import metric_field
+
     return metric_field(num.model)(np.asarray(theta, dtype=float))
 
 
 def fisher_auto(num: "NumericTwin", theta) -> np.ndarray:
-    """Fisher information from :mod:`numeric.metric` if installed, else by quadrature here."""
-    pt = _metric_point(num, theta)
-    return fisher_quadrature(num, theta) if pt is None else np.atleast_2d(pt.fisher)
+    """Fisher information from :mod:`numeric.metric` (closed form, quadrature or generator)."""
+    return np.atleast_2d(_metric_point(num, theta).fisher)
 
 
 def friction_auto(num: "NumericTwin", theta) -> np.ndarray:
-    """Friction tensor from :mod:`numeric.metric` if installed, else :func:`friction_reference`."""
-    pt = _metric_point(num, theta)
-    return friction_reference(num, theta) if pt is None else np.atleast_2d(pt.friction)
+    """Friction tensor from :mod:`numeric.metric` (closed form, quadrature or generator)."""
+    return np.atleast_2d(_metric_point(num, theta).friction)
 
 
 def fisher_quadrature(num: "NumericTwin", theta) -> np.ndarray:
-    """I = β² Cov_m(∂θE) (digest Sec. 7) by quadrature."""
+    """I = β² Cov_m(∂θE) (arXiv 2510.03137) by quadrature."""
     X = lambda x: num.dE_dtheta(x, theta)  # noqa: E731
     XX = lambda x: X(x)[..., :, None] * X(x)[..., None, :]  # noqa: E731
     (m1, m2), _ = _expect(num, theta, [X, XX])
@@ -158,7 +154,7 @@ def fisher_quadrature(num: "NumericTwin", theta) -> np.ndarray:
 
 
 def friction_reference(num: "NumericTwin", theta) -> np.ndarray:
-    """ζ_ij = β∫₀^∞⟨δX_i(t)δX_j(0)⟩dt (digest Sec. 7).
+    """ζ_ij = β∫₀^∞⟨δX_i(t)δX_j(0)⟩dt (arXiv 2510.03137).
 
     One coordinate: the generator solve in closed form,
     ζ_ij = (β²/μ) ∫ Φ_iΦ_j / p dx with Φ_i(x) = ∫_{−∞}^x δX_i p dy, on a grid.
@@ -198,30 +194,19 @@ def friction_reference(num: "NumericTwin", theta) -> np.ndarray:
 
 
 def learning_rate_matrix(zeta, fisher, beta, t, tau) -> np.ndarray:
-    """H(t) = [βζ + (τ − t) I]⁻¹ (digest Sec. 7), via :mod:`theory.metric` when installed."""
-    try:
-        from thermolearn.theory.metric import learning_rate_matrix as symbolic_H
-    except ImportError:
-        return np.linalg.inv(beta * zeta + (tau - t) * fisher)
+    """H(t) = [βζ + (τ − t) I]⁻¹ (arXiv 2510.03137), via :func:`theory.metric.learning_rate_matrix`."""
+    from thermolearn.theory.metric import learning_rate_matrix as symbolic_H
+
     H = symbolic_H(sp.Matrix(zeta), sp.Matrix(fisher), sp.Float(beta), t=sp.Float(t), tau=sp.Float(tau))
     return np.array(H.evalf(), dtype=float)
 
 
 def fokker_planck_rhs(model: EnergyModel, p: sp.Expr) -> sp.Expr:
-    """∂p/∂t = ∇·[μ(p∇E + β⁻¹∇p)] (digest Sec. 3).
+    """∂p/∂t = ∇·[μ(p∇E + β⁻¹∇p)] (arXiv 2510.03137): :func:`theory.derive.fokker_planck` applied to ``p``."""
+    from thermolearn.theory.derive import fokker_planck
 
-    The operator of :func:`theory.derive.fokker_planck` (issue 2) when it is
-    installed, applied to ``p``; otherwise this formula written out.
-    """
-    try:
-        from thermolearn.theory.derive import fokker_planck
-    except ImportError:
-        fokker_planck = None
-    if fokker_planck is not None:
-        fp = fokker_planck(model)
-        return fp.rhs.subs(fp.density, p).doit()
-    return sum(sp.diff(model.mu * (p * sp.diff(model.energy, xi) + sp.diff(p, xi) / model.beta), xi)
-               for xi in model.x)
+    fp = fokker_planck(model)
+    return fp.rhs.subs(fp.density, p).doit()
 
 
 @dataclass(frozen=True)
