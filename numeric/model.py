@@ -22,7 +22,7 @@ non-finite energy means (zero Boltzmann weight, or an error).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Mapping
 
 import numpy as np
@@ -56,7 +56,7 @@ class NumericTwin:
     n: int
     _fns: dict = field(repr=False, compare=False)
 
-    @property
+    @cached_property
     def text(self) -> str:
         """The energy expression, for messages."""
         return str(self.model.energy)
