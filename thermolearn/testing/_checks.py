@@ -74,19 +74,27 @@ class _Context:
     def X(self):
         return self.prov.dE_dtheta(self.num)
 
+    def x_time(self):
+        """βVar(x)/μ: the relaxation time of the coordinates (exact for a harmonic well)."""
+        def compute():
+            (x1, x2), _ = orc._expect(self.num, self.points[0], [lambda *xs: np.stack(xs, -1),
+                                                               lambda *xs: np.stack(xs, -1) ** 2])
+            t_x = self.num.beta * float(np.min(x2 - x1**2)) / self.num.mu
+            if not (t_x > 0 and math.isfinite(t_x)):
+                raise NumericalError(f"the coordinates have no finite relaxation time ({t_x:.3g})")
+            return t_x
+        return self.ref("x_time", compute)
+
     def timescales(self):
-        """(τ_R, dt): the slowest parameter relaxation time βI⁻¹ζ and a Langevin step."""
+        """(τ_R, dt): the slowest parameter relaxation time max eig(βI⁻¹ζ) and a Langevin step."""
         def compute():
             zeta = orc.friction_reference(self.num, self.points[0])
             fisher = orc.fisher_quadrature(self.num, self.points[0])
             _require_spd(fisher, "reference Fisher information")
             tau_r = float(np.max(np.linalg.eigvals(np.linalg.solve(fisher, self.num.beta * zeta)).real))
-            (x1, x2), _ = orc._expect(self.num, self.points[0], [lambda *xs: np.stack(xs, -1),
-                                                               lambda *xs: np.stack(xs, -1) ** 2])
-            t_x = self.num.beta * float(np.min(x2 - x1**2)) / self.num.mu
-            if not (tau_r > 0 and math.isfinite(tau_r) and t_x > 0):
-                raise NumericalError(f"no finite relaxation time (tau_R = {tau_r:.3g}, t_x = {t_x:.3g})")
-            return tau_r, min(tau_r, t_x) / 50
+            if not (tau_r > 0 and math.isfinite(tau_r)):
+                raise NumericalError(f"no finite parameter relaxation time (tau_R = {tau_r:.3g})")
+            return tau_r, min(tau_r, self.x_time()) / 50
         return self.ref("timescales", compute)
 
 

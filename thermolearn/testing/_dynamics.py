@@ -43,7 +43,12 @@ def _zscores(ctx, x, theta, truth):
 def sampler_stationarity(ctx):
     """Equilibrium draws and the sampler after 2τ_R keep ⟨∂θE⟩ and ⟨E⟩ at their quadrature values."""
     num, th = ctx.num, ctx.points[0]
-    tau_r, dt = ctx.timescales()
+    t_x = ctx.x_time()
+    try:
+        tau_r = ctx.timescales()[0]
+    except Exception:  # no parameter time scale (degenerate metric): the coordinates' one will do
+        tau_r = t_x
+    dt = min(tau_r, t_x) / 50
     m1, _, e1, _ = orc._moments(num, th)
     truth = np.concatenate([m1, [e1]])
     x = _finite(np.asarray(ctx.prov.equilibrium(num, th, ctx.particles, ctx.rng), float), "equilibrium draws")
