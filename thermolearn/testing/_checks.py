@@ -88,7 +88,7 @@ class _Context:
     def timescales(self):
         """(τ_R, dt): the slowest parameter relaxation time max eig(βI⁻¹ζ) and a Langevin step."""
         def compute():
-            zeta = orc.friction_reference(self.num, self.points[0])
+            zeta = self.friction_ref(0)
             fisher = orc.fisher_quadrature(self.num, self.points[0])
             _require_spd(fisher, "reference Fisher information")
             tau_r = float(np.max(np.linalg.eigvals(np.linalg.solve(fisher, self.num.beta * zeta)).real))

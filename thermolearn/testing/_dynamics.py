@@ -53,7 +53,7 @@ def sampler_stationarity(ctx):
     truth = np.concatenate([m1, [e1]])
     x = _finite(np.asarray(ctx.prov.equilibrium(num, th, ctx.particles, ctx.rng), float), "equilibrium draws")
     z0 = _zscores(ctx, x, th, truth)
-    steps = min(_MAX_STEPS, int(math.ceil(2 * tau_r / dt)))
+    steps = min(_MAX_STEPS // 3, int(math.ceil(2 * tau_r / dt)))
     x = ctx.prov.sampler(num, x, th, 2 * tau_r / steps, steps, ctx.rng)
     z1 = _zscores(ctx, x, th, truth)
     value = max(z0, z1)
@@ -135,9 +135,9 @@ def slow_driving_excess_work(ctx):
     W, _ = _drive(ctx, x, path, tau / updates, stride)
     dF = ctx.prov.free_energy(num, path[-1]) - ctx.prov.free_energy(num, th0)
     wex, se = float(W.mean() - dF), float(W.std(ddof=1) / math.sqrt(len(W)))
-    nodes = [th0 + s * d * u for u in np.linspace(0, 1, 5)]
+    nodes = [th0 + s * d * u for u in (0.0, 0.5, 1.0)]
     quad = [float(d @ np.atleast_2d(ctx.prov.friction(num, th)) @ d) for th in nodes]
-    pred = s * s / tau * float(np.dot([1, 4, 2, 4, 1], quad) / 12)  # Simpson over the ramp
+    pred = s * s / tau * float(np.dot([1, 4, 1], quad) / 6)  # Simpson over the ramp
     tol = N_SIGMA * se + 2 * (tau_r / tau) * abs(pred)
     ok = abs(wex - pred) <= tol
     return TheoremCheck("slow_driving_excess_work", ok, abs(wex - pred), tol,

@@ -216,8 +216,8 @@ def friction_reference(num: _Num, theta) -> np.ndarray:
     A = ∇ₓ²E and C = ∂θ∇ₓE, ζ = C A⁻² Cᵀ/μ.  One coordinate: the generator
     solve in closed form, ζ_ij = (β²/μ) ∫ Φ_iΦ_j / p dx with
     Φ_i(x) = ∫_{−∞}^x δX_i p dy, on a 2·10⁵-point grid.  Two coordinates:
-    the sparse generator solve of :func:`numeric.metric.friction_generator`
-    on a 241² grid (error O(h²)).
+    a sparse solve of the detailed-balance master-equation generator on
+    101² and 201² grids over the quadrature box, Richardson-extrapolated.
     """
     m = num.model
     A = sp.hessian(m.energy, m.x)
@@ -228,10 +228,9 @@ def friction_reference(num: _Num, theta) -> np.ndarray:
         Cn = np.array(C.subs(subs).evalf(), dtype=float)
         Ainv = np.linalg.inv(An)
         return Cn @ Ainv @ Ainv @ Cn.T / num.mu
-    if len(m.x) == 2:
-        from thermolearn.numeric.metric import friction_generator
-
-        return np.atleast_2d(friction_generator(m, np.asarray(theta, float), n=241).friction)
+    if len(m.x) == 2:  # Richardson: grids 101² and 201² share their nodes, error O(h²) → O(h⁴)
+        th = np.asarray(theta, float)
+        return (4 * _friction_generator_2d(num, th, 201) - _friction_generator_2d(num, th, 101)) / 3
     if len(m.x) != 1:
         raise ParameterError("verify: the reference friction tensor needs one or two coordinates")
     from scipy import integrate
@@ -250,6 +249,48 @@ def friction_reference(num: _Num, theta) -> np.ndarray:
     ok = p > 1e-40 * p.max()
     integrand = Phi[ok, :, None] * Phi[ok, None, :] / p[ok, None, None]
     return num.beta**2 / num.mu * integrate.trapezoid(integrand, grid[ok], axis=0)
+
+
+def _friction_generator_2d(num: _Num, theta, n: int = 201) -> np.ndarray:
+    """ζ = β⟨δX, f⟩ with L f = −δX for the nearest-neighbour master equation on a grid.
+
+    Rates (μ/βh²)·exp(−β(E_j − E_i)/2) satisfy detailed balance with
+    p ∝ exp(−βE) and converge to the Fokker–Planck generator as h → 0.
+    """
+    import scipy.sparse as sps
+    import scipy.sparse.linalg as spla
+
+    e0, xm = _minimum(num, theta)
+    grid = [np.linspace(g[0], g[-1], n) for g in _grid_2d(num, theta, xm, e0)]
+    X1, X2 = np.meshgrid(*grid, indexing="ij")
+    with np.errstate(all="ignore"):
+        bE = num.beta * (num.E(X1, X2, *theta) - e0)
+    bE = np.where(np.isfinite(bE), bE, 1e300).ravel()
+    p = np.exp(-bE)
+    p /= p.sum()
+    idx = np.arange(n * n).reshape(n, n)
+    rows, cols, rates = [], [], []
+    for k in range(2):
+        a = np.take(idx, np.arange(n - 1), axis=k).ravel()
+        b = np.take(idx, np.arange(1, n), axis=k).ravel()
+        c = num.mu / (num.beta * (grid[k][1] - grid[k][0]) ** 2)
+        # symmetric form p_i L_ij = c sqrt(p_i p_j): no overflow for large barriers
+        w = c * np.exp(-(bE[a] + bE[b]) / 2) / np.exp(-bE).sum()
+        rows += [a, b]
+        cols += [b, a]
+        rates += [w, w]
+    rows, cols, rates = map(np.concatenate, (rows, cols, rates))
+    S = sps.coo_matrix((rates, (rows, cols)), shape=(n * n, n * n)).tocsr()
+    S = S - sps.diags(np.asarray(S.sum(axis=1)).ravel())  # S = diag(p) L, symmetric
+    Xg = np.asarray(num.X(X1, X2, *theta), float).reshape(n * n, -1)
+    dX = Xg - p @ Xg
+    keep = p > 1e-300
+    keep[int(np.argmax(p))] = False  # pin f at the mode (L has the constants in its kernel)
+    f = np.zeros_like(dX)
+    sol = spla.spsolve(S[keep][:, keep].tocsc(), -(p[:, None] * dX)[keep])
+    f[keep] = np.asarray(sol).reshape(int(keep.sum()), -1)
+    zeta = num.beta * (dX * p[:, None]).T @ f
+    return (zeta + zeta.T) / 2
 
 
 def _support_grid(num: _Num, theta, n: int) -> np.ndarray:
