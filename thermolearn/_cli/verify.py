@@ -7,7 +7,7 @@ reason), 2 on bad input (one line on stderr).
 
 from __future__ import annotations
 
-from ._common import Output, add_energy_arguments, model_from_args
+from ._common import Output, add_energy_arguments, model_from_args, seed
 
 HELP = ("run the theorem checks (stationarity, Fisher information, friction, natural gradient, sampler, "
         "slow-driving work, Jarzynski, bias = excess work)")
@@ -15,7 +15,7 @@ HELP = ("run the theorem checks (stationarity, Fisher information, friction, nat
 
 def configure(parser) -> None:
     add_energy_arguments(parser)
-    parser.add_argument("--seed", type=int, default=20251003, help="random seed (default: 20251003)")
+    parser.add_argument("--seed", type=seed(), default=20251003, help="random seed (default: 20251003)")
     parser.add_argument("--full", action="store_true", help="10x more particles in the simulations")
 
 
