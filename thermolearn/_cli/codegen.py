@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import Output, add_energy_arguments, model_from_args
+from ._common import Output, add_energy_arguments, model_from_args, real, seed
 
 HELP = "write a standalone numpy, mpmath or C module (energy, drift, dE/dtheta, metric, schedules)"
 
@@ -28,9 +28,9 @@ def configure(parser) -> None:
                         help="write the module to FILE (C: also FILE's .h header) (default: print it)")
     parser.add_argument("--check", action="store_true",
                         help="compare generated numpy, C and internal callables with mpmath; report max ulp error")
-    parser.add_argument("--max-ulp", type=float, default=4.0,
+    parser.add_argument("--max-ulp", type=real(0, 1e300), default=4.0,
                         help="--check fails (exit 1) above this ulp-scale error (default: 4)")
-    parser.add_argument("--seed", type=int, default=0, help="--check: seed of the random points (default: 0)")
+    parser.add_argument("--seed", type=seed(), default=0, help="--check: seed of the random points (default: 0)")
 
 
 def _lang(args) -> tuple[str, list[str]]:
