@@ -75,8 +75,10 @@ def _schedule(name, model, K, args, beta, mu):
     if K is not None:
         if name == "continuous":
             return L.continuous_schedule(beta=beta, mu=mu, k=K, tau=args.tau)
-        if name == "discontinuous":
-            return L.discontinuous_schedule(beta=beta, mu=mu, k=K, tau=args.tau)
+        if name == "discontinuous":  # the first kick re-centres on the chain mean when u0 is given
+            u0 = None if args.u0 is None else _vector(args.u0, "u0")
+            return L.discontinuous_schedule(beta=beta, mu=mu, k=K, tau=args.tau, u0=u0,
+                                            theta0=_vector(args.theta0, "theta0"), target=_vector(args.target, "target"))
         s = L.slow_driving_schedule(beta=beta, mu=mu, k=K, tau=args.tau)
         if name == "geodesic":  # flat metric (zeta = 1/mu): the geodesic schedule is the slow-driving one
             from thermolearn.numeric.schedule import Schedule
@@ -110,11 +112,13 @@ def _predictions(name, sched, K, beta, mu, tau, theta0, target, u0):
     if K is None:
         return None, None, None
     th0, tg = np.asarray(theta0), np.asarray(target)
-    eq = u0 is None or np.allclose(u0, th0)
-    delta = tg - th0
-    wmin = float(delta @ K @ np.linalg.solve(mu * tau * K + 2 * np.eye(len(delta)), delta)) if eq else None
-    if name == "discontinuous" and eq:
-        return wmin, wmin, "closed form W_min = Delta^T K (mu tau K + 2)^-1 Delta"
+    uu = th0 if u0 is None else np.asarray(u0, dtype=float)
+    eq = np.allclose(uu, th0)
+    wmin = _minimal_work(K, mu, tau, th0, uu, tg)
+    if name == "discontinuous":
+        if eq:
+            return wmin, wmin, "closed form W_min = Delta^T K (mu tau K + 2)^-1 Delta"
+        return wmin, wmin, "closed form W_min = D^T K (mu tau K + 2)^-1 D - (theta0-u0)^T K (theta0-u0)/2, D = theta* - u0"
     if name == "continuous" and len(th0) == 1 and u0 is not None:
         import thermolearn.theory.harmonic as H
 
@@ -123,6 +127,17 @@ def _predictions(name, sched, K, beta, mu, tau, theta0, target, u0):
             return float(H.continuous_work().subs(sub)), wmin, "closed form W = c^2 tau / mu (pre-lagged start)"
     ref = trap_moments(sched, beta=beta, mu=mu, k=K, theta0=th0, target=tg, u0=u0)
     return float(ref.work[-1]), wmin, "exact moment equations of the trap (noise-free ODE solve)"
+
+
+def _minimal_work(K, mu, tau, th0, u0, tg):
+    """W_min of the Schmiedl–Seifert optimum from any chain mean u0 (theory.harmonic, lambdified)."""
+    import sympy as sp
+
+    import thermolearn.theory.harmonic as H
+
+    f = sp.lambdify((H.mu, H.tau), H.matrix_nonequilibrium_minimal_excess_work(
+        sp.Matrix(K.tolist()), th0.tolist(), u0.tolist(), tg.tolist()), "math")
+    return float(f(mu, tau))
 
 
 def run(args) -> Output:
