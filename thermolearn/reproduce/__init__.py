@@ -2,7 +2,10 @@
 
 ``run(out: pathlib.Path, *, quick: bool, seed: int) -> list[thermolearn._report.Check]``
 
-writing its figures (PNG) into ``out`` and returning its checks.  ``PAPERS``
+writing its figures (PNG, plus vector files where the section takes
+``formats``) into ``out`` and returning its checks.  Optional keywords a
+section may accept: ``only`` (figure names), ``overrides`` (``--set``
+parameters), ``dpi``, ``formats``.  ``PAPERS``
 maps the ``--paper`` names of the CLI to the section modules that make up
 that paper's reproduction, run in order.
 """
@@ -13,7 +16,7 @@ import importlib
 import inspect
 from pathlib import Path
 
-__all__ = ["PAPERS", "run_paper"]
+__all__ = ["PAPERS", "run_paper", "section_name"]
 
 #: --paper name -> section modules (imported lazily).
 PAPERS: dict[str, tuple[str, ...]] = {
@@ -25,14 +28,21 @@ PAPERS: dict[str, tuple[str, ...]] = {
 }
 
 
-def run_paper(name: str, out: Path, *, quick: bool, seed: int, progress=None, options=None) -> list:
-    """Run every section of paper ``name``; return the concatenated checks.
+def section_name(modname: str) -> str:
+    """The ``--only`` name of a section module: ``thermolearn.reproduce.general_potentials`` → ``general-potentials``."""
+    return modname.rsplit(".", 1)[-1].replace("_", "-")
+
+
+def run_paper(name: str, out: Path, *, quick: bool, seed: int, progress=None, options=None, sections=None) -> list:
+    """Run every section of paper ``name`` (or those in ``sections``); return the concatenated checks.
 
     ``options`` (e.g. ``{"mnist": DIR}``) are passed to the sections whose
     ``run`` takes a keyword of that name, and to no other.
     """
     checks = []
     for modname in PAPERS[name]:
+        if sections is not None and section_name(modname) not in sections:
+            continue
         if progress is not None:
             progress(f"{name}: {modname.rsplit('.', 1)[-1]}")
         mod = importlib.import_module(modname)
