@@ -79,6 +79,35 @@ def _md_value(v) -> str:
     return str(v)
 
 
+def _figure_file(out: Path, tag: str):
+    """The PNG drawn for a check's ``figure`` tag: ``<tag>.png`` or ``<tag>_*.png`` ("/" read as "_")."""
+    stem = tag.replace("/", "_")
+    for cand in [out / f"{stem}.png", *sorted(out.glob(f"{stem}_*.png"))]:
+        if cand.exists():
+            return cand
+    return None
+
+
+def _figure_sections(out: Path, checks) -> list[str]:
+    """Markdown: each figure next to its checks (statistical criterion in the "why" column)."""
+    tags = list(dict.fromkeys(c.figure for c in checks if c.figure))
+    lines = []
+    for tag in tags:
+        png = _figure_file(out, tag)
+        own = [c for c in checks if c.figure == tag]
+        lines += ["", f"## {tag}", ""]
+        if png is not None:
+            extra = [p.name for p in sorted(out.glob(png.stem + ".*")) if p.suffix != ".png"]
+            lines += [f"![{tag}]({png.name})", ""]
+            if extra:
+                lines += ["Also: " + ", ".join(f"[{e}]({e})" for e in extra), ""]
+        for c in own:
+            mark = "ok" if c.passed else "**FAIL**"
+            lines.append(f"- {mark} `{c.name}`: measured {_md_value(c.measured)}, expected {_md_value(c.expected)}, "
+                         f"tolerance {_md_value(c.tolerance)} — {c.reason}")
+    return lines
+
+
 def write_report(out: Path, checks: Sequence[Check], meta: dict | None = None) -> tuple[Path, Path]:
     """Write ``report.json`` and ``report.md`` into ``out``; return both paths."""
     out = Path(out)
@@ -98,6 +127,7 @@ def write_report(out: Path, checks: Sequence[Check], meta: dict | None = None) -
             f"| {c.name} | {_md_value(c.expected)} | {_md_value(c.measured)} | {_md_value(c.tolerance)} "
             f"| {'yes' if c.passed else '**NO**'} | {c.reason} |"
         )
+    lines += _figure_sections(out, checks)
     mpath = out / "report.md"
     mpath.write_text("\n".join(lines) + "\n")
     return jpath, mpath
