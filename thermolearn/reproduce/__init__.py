@@ -24,7 +24,7 @@ PAPERS: dict[str, tuple[str, ...]] = {
         "thermolearn.reproduce.minimal_dissipation",
         "thermolearn.reproduce.general_potentials",
     ),
-    "sgd-thermodynamics": ("thermolearn.reproduce.sgd_thermodynamics",),
+    "sgd-thermodynamics": ("thermolearn.reproduce.sgd_thermodynamics", "thermolearn.reproduce.infoflow_learning"),
 }
 
 
