@@ -79,13 +79,11 @@ def _md_value(v) -> str:
     return str(v)
 
 
-def _figure_file(out: Path, tag: str):
-    """The PNG drawn for a check's ``figure`` tag: ``<tag>.png`` or ``<tag>_*.png`` ("/" read as "_")."""
+def _figure_files(out: Path, tag: str) -> list:
+    """The PNGs drawn for a check's ``figure`` tag: ``<tag>.png`` and ``<tag>_*.png`` ("/" read as "_")."""
     stem = tag.replace("/", "_")
-    for cand in [out / f"{stem}.png", *sorted(out.glob(f"{stem}_*.png"))]:
-        if cand.exists():
-            return cand
-    return None
+    more = [p for p in sorted(out.glob(f"{stem}_*.png")) if not p.name[len(stem) + 1:][:1].isdigit()]  # fig4 ≠ fig4_1
+    return [p for p in [out / f"{stem}.png", *more] if p.exists()]
 
 
 def _figure_sections(out: Path, checks) -> list[str]:
@@ -93,10 +91,9 @@ def _figure_sections(out: Path, checks) -> list[str]:
     tags = list(dict.fromkeys(c.figure for c in checks if c.figure))
     lines = []
     for tag in tags:
-        png = _figure_file(out, tag)
         own = [c for c in checks if c.figure == tag]
         lines += ["", f"## {tag}", ""]
-        if png is not None:
+        for png in _figure_files(out, tag):
             extra = [p.name for p in sorted(out.glob(png.stem + ".*")) if p.suffix != ".png"]
             lines += [f"![{tag}]({png.name})", ""]
             if extra:

@@ -73,11 +73,11 @@ def run(out: Path, *, quick: bool, seed: int, dpi=200, formats=("png", "pdf")) -
         se = float(diff.std(ddof=1) / np.sqrt(len(diff)))
         checks.append(bound_check(
             f"{fig_tag}/geodesic_over_linear_excess_work", 1.0, rg.excess_work / rl.excess_work,
-            reason=f"tau={tau_mid}, W_geo={rg.excess_work:.4f}, W_lin={rl.excess_work:.4f}", figure=fig_tag))
+            reason=f"tau={tau_mid}, W_geo={rg.excess_work:.4f}, W_lin={rl.excess_work:.4f}", figure="general_potentials"))
         checks.append(bound_check(
             f"{fig_tag}/linear_minus_geodesic_excess_work", N_SIGMA * se, float(diff.mean()), upper=False,
             reason=f"paired runs (common random numbers), {particles} particles: difference must exceed {N_SIGMA} s.e.",
-            figure=fig_tag))
+            figure="general_potentials"))
         # constant learning rate, then the geodesic to the end point it reached
         const = Schedule("constant", lambda t, th: eta, tau_mid, (), f"eta = {eta}")
         pc = 2 * particles  # this difference is the smallest of the section: halve its s.e.
@@ -93,10 +93,10 @@ def run(out: Path, *, quick: bool, seed: int, dpi=200, formats=("png", "pdf")) -
             f"{fig_tag}/geodesic_over_constant_eta_excess_work", 1.0, rgc.excess_work / rc.excess_work,
             reason=f"constant eta={eta} reached theta={reached:.3f} with W_ex={rc.excess_work:.4f} "
                    f"(s.e. {rc.excess_work_stderr:.4f}); geodesic to the same point {rgc.excess_work:.4f}",
-            figure=fig_tag))
+            figure="general_potentials"))
         checks.append(bound_check(
             f"{fig_tag}/constant_minus_geodesic_excess_work", N_SIGMA * se_c, rc.excess_work - rgc.excess_work,
-            upper=False, reason=f"paired runs (common random numbers): difference must exceed {N_SIGMA} s.e.", figure=fig_tag))
+            upper=False, reason=f"paired runs (common random numbers): difference must exceed {N_SIGMA} s.e.", figure="general_potentials"))
         # W_ex * tau -> L^2
         L2 = geo.length**2
         nodes = np.linspace(a, b, 41)
@@ -118,10 +118,10 @@ def run(out: Path, *, quick: bool, seed: int, dpi=200, formats=("png", "pdf")) -
         checks.append(close_check(
             f"{fig_tag}/excess_work_times_tau_at_tau{taus[-1]:g}", L2, wt[-1], tol,
             reason=f"leading correction O(tau_R/tau), bound 2*tau_R/tau*L^2 with tau_R={tau_r:.3f}, plus {N_SIGMA} s.e.",
-            figure=fig_tag))
+            figure="general_potentials"))
         checks.append(bound_check(
             f"{fig_tag}/relative_gap_to_L2_shrinks", dev[0], dev[-1],
-            reason=f"|W_ex*tau/L^2 - 1| at tau={taus[-1]:g} must be below its value at tau={taus[0]:g}", figure=fig_tag))
+            reason=f"|W_ex*tau/L^2 - 1| at tau={taus[-1]:g} must be below its value at tau={taus[0]:g}", figure="general_potentials"))
         fp = _noise_free(model, field, a, b, tau_mid, eta, quick=quick)
         checks.extend(_noise_free_checks(fig_tag, fp, taus, wt, st, L2, tau_r))
         data |= {f"{name}_{k}": v for k, v in fp.items() if isinstance(v, np.ndarray)}
@@ -198,11 +198,11 @@ def _noise_free_checks(tag, fp, taus, wt, st, L2, tau_r):
                               reason=f"noise-free (density on a grid): W_ex of the geodesic below the linear ramp "
                                      f"at each of the {int(slow.sum())} durations tau >= 4 tau_R = {4 * tau_r:.3g} "
                                      "(the geodesic is optimal in the slow-driving regime; at shorter tau the "
-                                     "curves may cross, as the figure shows)", figure=tag))
+                                     "curves may cross, as the figure shows)", figure="general_potentials"))
     checks.append(close_check(f"{tag}/fokker_planck_Wtau_over_L2_at_tau{tg[-1]:g}", 1.0,
                               float(fp["geodesic_Wtau_over_L2"][-1]), 2 * tau_r / tg[-1],
                               reason=f"slow-driving limit W_ex tau -> L^2, leading correction O(tau_R/tau) with "
-                                     f"tau_R = {tau_r:.3f}; the solver is exact up to the grid", figure=tag))
+                                     f"tau_R = {tau_r:.3f}; the solver is exact up to the grid", figure="general_potentials"))
     # Langevin points against the noise-free curve (independent numerical paths)
     for tau, w, s in zip(taus, wt, st):
         if tg[0] <= tau <= tg[-1]:
@@ -212,12 +212,12 @@ def _noise_free_checks(tag, fp, taus, wt, st, L2, tau_r):
                 checks.append(close_check(f"{tag}/langevin_vs_fokker_planck_tau{tau:g}", ref, w / L2,
                                           N_SIGMA * s / L2 + 0.01 * ref,
                                           reason=f"{N_SIGMA:g} s.e. of the particle estimate + 1% for the grid "
-                                                 "and time step of both solvers", figure=tag))
+                                                 "and time step of both solvers", figure="general_potentials"))
     for key in ("constant_rate", "slow_driving"):
         w_sched, w_geo, reached = fp[f"{key}_Wex"]
         checks.append(bound_check(f"{tag}/fokker_planck_geodesic_beats_{key}", float(w_sched), float(w_geo),
                                   reason=f"noise-free: the geodesic to the end point the {key.replace('_', ' ')} run "
-                                         f"reached (theta = {reached:.4g}) in the same tau costs less", figure=tag))
+                                         f"reached (theta = {reached:.4g}) in the same tau costs less", figure="general_potentials"))
     return checks
 
 
