@@ -20,7 +20,7 @@ from ._common import Output
 
 HELP = "regenerate every figure of the papers with a report of checks (the main job)"
 
-FORMATS = ("png", "pdf", "svg")
+FIGURE_FORMATS = ("png", "pdf", "svg")
 
 
 def configure(parser) -> None:
@@ -76,7 +76,7 @@ def _formats(text):
     from thermolearn.theory import ParameterError
 
     fmts = tuple(f.strip().lower() for f in str(text).split(",") if f.strip())
-    if not fmts or set(fmts) - set(FORMATS) or "png" not in fmts:
+    if not fmts or set(fmts) - set(FIGURE_FORMATS) or "png" not in fmts:
         raise ParameterError(f"--figure-format expects png plus any of pdf, svg (comma-separated), got {text!r}")
     return fmts
 
