@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from ._common import Output
+from ._common import Output, seed
 
 HELP = "regenerate every figure of the papers with a report of checks (the main job)"
 
@@ -29,7 +29,7 @@ def configure(parser) -> None:
     parser.add_argument("--paper", choices=[*PAPERS, "all"], default="all", help="which paper (default: all)")
     parser.add_argument("--out", default="thermolearn-output", help="output folder (default: thermolearn-output)")
     parser.add_argument("--quick", action="store_true", help="same pipeline at reduced sizes (for tests)")
-    parser.add_argument("--seed", type=int, default=20251003, help="random seed (default: 20251003)")
+    parser.add_argument("--seed", type=seed(), default=20251003, help="random seed (default: 20251003)")
     parser.add_argument("--mnist", metavar="DIR", default=None,
                         help="sgd-thermodynamics: the MNIST IDX files in DIR instead of the bundled digits")
     parser.add_argument("--only", action="append", default=[], metavar="NAME[,NAME]",
@@ -82,8 +82,8 @@ def _formats(text):
 
 
 def run(args) -> Output:
-    from thermolearn._report import write_report
-    from thermolearn.reproduce import PAPERS, run_paper
+    from thermolearn._report import staged_output
+    from thermolearn.reproduce import PAPERS, run_papers
     from thermolearn.theory import ParameterError
 
     from ._common import parse_assignments
@@ -121,15 +121,15 @@ def run(args) -> Output:
             print(f"[thermolearn] {msg}", file=sys.stderr, flush=True)
 
     start = time.perf_counter()
-    checks = []
-    for paper in papers:
-        checks.extend(run_paper(paper, out, quick=args.quick, seed=args.seed, progress=progress, options=options,
-                                sections=sections))
-    meta = {"papers": papers, "quick": args.quick, "seed": args.seed, "mnist": args.mnist,
-            "only": sorted(sections) + sorted(figures or ()) if sections else None,
-            "overrides": overrides or None, "dpi": args.dpi, "formats": list(formats),
-            "seconds": round(time.perf_counter() - start, 2)}
-    jpath, mpath = write_report(out, checks, meta)
+    start = time.perf_counter()
+    with staged_output(out) as staged:  # figures and report appear in `out` together, at the end
+        checks = run_papers(papers, staged.stage, quick=args.quick, seed=args.seed, progress=progress,
+                            options=options, sections=sections)
+        meta = {"papers": papers, "quick": args.quick, "seed": args.seed, "mnist": args.mnist,
+                "only": sorted(sections) + sorted(figures or ()) if sections else None,
+                "overrides": overrides or None, "dpi": args.dpi, "formats": list(formats),
+                "seconds": round(time.perf_counter() - start, 2)}
+        jpath, mpath = staged.commit(checks, meta)
     n_ok = sum(c.passed for c in checks)
     lines = [f"{n_ok}/{len(checks)} checks passed; report: {mpath}"]
     width = max((len(c.name) for c in checks), default=10)
