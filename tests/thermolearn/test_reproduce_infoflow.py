@@ -12,19 +12,18 @@ def test_registered_with_the_second_paper():
     assert "thermolearn.reproduce.infoflow_learning" in PAPERS["sgd-thermodynamics"]
 
 
-@pytest.mark.slow
-def test_quick_run_checks_pass_and_files_written(tmp_path):
-    checks = S.run(tmp_path, quick=True, seed=0, dpi=50, formats=("png", "svg"))
-    failed = [(c.name, c.expected, c.measured) for c in checks if not c.passed]
-    assert not failed
-    names = {c.name for c in checks}
+def test_quick_run_checks_pass_and_files_written(quick_reproduction):
+    checks = {n: c for n, c in quick_reproduction.checks().items() if n.startswith("infoflow/")}
+    failed = [(c["name"], c["expected"], c["measured"]) for c in checks.values() if not c["passed"]]
+    assert checks and not failed
     for v in ("A_fresh_X", "B_fresh_X", "A_X_memory", "B_X_memory"):
-        assert f"infoflow/{v}/identities" in names and f"infoflow/{v}/ift_transfer_matrix" in names
-    assert "infoflow/enumeration_dft_pointwise" in names
-    for suffix in (".png", ".svg", ".npz"):
-        assert (tmp_path / f"infoflow_learning{suffix}").stat().st_size > 5000
-    d = np.load(tmp_path / "infoflow_learning.npz")
-    assert d["B_X_memory_M"].shape == (21,)
+        assert f"infoflow/{v}/identities" in checks and f"infoflow/{v}/ift_transfer_matrix" in checks
+    assert "infoflow/enumeration_dft_pointwise" in checks
+    out = quick_reproduction.out
+    for suffix in (".png", ".pdf", ".npz"):
+        assert (out / f"infoflow_learning{suffix}").stat().st_size > 5000
+    assert np.load(out / "infoflow_learning.npz")["B_X_memory_M"].shape == (21,)
+    assert "![infoflow](infoflow_learning.png)" in (out / "report.md").read_text()
 
 
 def test_network_drawing_has_the_variant_edges():
