@@ -28,7 +28,7 @@ from thermolearn.theory import ParameterError
 
 __all__ = [
     "PALETTE", "SYMBOLS", "STYLE", "figure", "save", "kde", "ridge", "kick_jumps",
-    "training_ridge", "work_curves", "plot_training",
+    "training_ridge", "work_curves", "plot_training", "model_density", "save_training_figure",
 ]
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
@@ -172,7 +172,7 @@ def kick_jumps(times, theta, *, atol=1e-12):
             if t[i + 1] - t[i] <= atol and abs(th[i + 1] - th[i]) > atol]
 
 
-def training_ridge(ax, result, *, target=None, theta0=None, model_density=None, ridges=100,
+def training_ridge(ax, result, *, target=None, theta0=None, model_density=None, ridges=101,
                    xlim=None, annotate_kicks=True, title=None):
     """The persistent-chain ridge figure (arXiv 2510.03137, Figs. 1–5) on ``ax``.
 
@@ -186,7 +186,8 @@ def training_ridge(ax, result, *, target=None, theta0=None, model_density=None, 
     snaps, ts = np.asarray(result.snapshots), np.asarray(result.snapshot_times, float)
     if snaps.ndim != 3 or snaps.shape[0] < 2:
         raise ParameterError("training_ridge needs a result with >= 2 snapshots (train(..., snapshots=100))")
-    pick = np.unique(np.linspace(0, ts.size - 1, min(ridges, ts.size)).round().astype(int))
+    stride = int(np.ceil(ts.size / max(int(ridges), 2)))  # a uniform stride: equally spaced ridges, no gaps
+    pick = np.arange(0, ts.size, stride)
     snaps, ts = snaps[pick, :, 0], ts[pick]
     th, u, times = result.theta[:, 0], result.sample_mean[:, 0], np.asarray(result.times, float)
     ends = [v for v in (target, theta0) if v is not None]
@@ -272,7 +273,8 @@ def plot_training(result, ax=None, *, target=None, theta0=None, model_density=No
         with _mpl().rc_context(STYLE):
             _, ax = plt.subplots(1, 2, figsize=(10, 6), width_ratios=(3, 2), layout="constrained")
     a_ridge, a_work = ax
-    if np.asarray(result.snapshots).ndim == 3 and np.asarray(result.snapshots).shape[0] >= 2:
+    snaps = np.asarray(getattr(result, "snapshots", np.zeros((0, 0, 0))))
+    if snaps.ndim == 3 and snaps.shape[0] >= 2:
         training_ridge(a_ridge, result, target=target, theta0=theta0, model_density=model_density)
         a_ridge.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3)
     else:
@@ -287,3 +289,39 @@ def plot_training(result, ax=None, *, target=None, theta0=None, model_density=No
     if title:
         a_ridge.figure.suptitle(title)
     return ax
+
+
+def model_density(model):
+    """p_m(x|θ) ∝ e^{−βE(x,θ)} of a model with one x coordinate, normalised on the grid it is called on.
+
+    Returns ``density(grid, theta)`` (None for models with several x), for
+    the reference curves of :func:`training_ridge`.
+    """
+    if len(model.x) != 1:
+        return None
+    from thermolearn.numeric.fokker_planck import numeric_energy
+
+    ne = numeric_energy(model)
+    beta = float(model.beta)
+
+    def density(grid, theta):
+        g = np.asarray(grid, float)
+        e = np.asarray(ne.energy((g,), np.atleast_1d(np.asarray(theta, float))), float) * np.ones_like(g)
+        w = np.exp(-beta * (e - np.nanmin(e)))
+        return w / np.trapezoid(w, g)
+
+    return density
+
+
+def save_training_figure(path, result, *, target=None, theta0=None, density=None, title=None, dpi=200) -> Path:
+    """Ridge plot + cumulative work of one run into ``path`` (format from its suffix: png, pdf or svg)."""
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("png", "pdf", "svg"):
+        raise ParameterError(f"plot file must end in .png, .pdf or .svg, got {str(path)!r}")
+    th0 = None if theta0 is None else float(np.ravel(theta0)[0])
+    tg = None if target is None else float(np.ravel(target)[0])
+    with figure(1, 2, figsize=(10, 6), width_ratios=(3, 2)) as (fig, axes):
+        plot_training(result, ax=axes, target=tg, theta0=th0, model_density=density, title=title)
+        (out,) = save(fig, path, formats=(fmt,), dpi=dpi)
+    return out

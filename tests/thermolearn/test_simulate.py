@@ -108,3 +108,19 @@ def test_discontinuous_from_displaced_chains_reaches_the_optimum(capsys):
     assert d["minimal_excess_work"] == pytest.approx(46.0, rel=1e-12)
     assert d["predicted_excess_work"] == pytest.approx(46.0, rel=1e-12)
     assert abs(d["theta_final"]) < 0.5 and abs(d["excess_work"] - 46.0) < 2.0
+
+
+def test_plot_option_draws_any_energy(tmp_path, capsys):
+    # the quartic x^4/4 - theta x (not a trap): ridges from KDEs of the chains, p_m from the normalised Boltzmann weight
+    path = tmp_path / "run.svg"
+    d = _json(capsys, ["simulate", "x**4/4 - theta*x", "--schedule", "constant", "--eta", "0.5", "--target", "1",
+                       "--theta0", "0", "--particles", "200", "--steps", "40", "--plot", str(path)])
+    assert d["plot"] == str(path) and path.stat().st_size > 10_000 and path.read_text().lstrip().startswith("<?xml")
+
+
+def test_plot_option_rejects_unknown_suffix_before_running(tmp_path, capsys):
+    from thermolearn.cli import main
+
+    code = main(["simulate", "(x-theta)**2/2", "--target", "0", "--theta0", "-1", "--plot", str(tmp_path / "a.jpg")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--plot FILE must end in .png, .pdf or .svg" in err and len(err.strip().splitlines()) == 1

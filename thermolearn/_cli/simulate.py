@@ -41,6 +41,8 @@ def configure(parser) -> None:
     parser.add_argument("--method", choices=("exact", "euler", "fokker-planck"), default=None,
                         help="exact OU steps (quadratic energies; default there), euler, or fokker-planck")
     parser.add_argument("--substeps", default="1", help="Euler sub-steps per parameter step, or 'auto'")
+    parser.add_argument("--plot", metavar="FILE", default=None,
+                        help="draw the ridge plot of the chains and the cumulative work into FILE (.png, .pdf, .svg)")
 
 
 def _vector(text, name):
@@ -155,6 +157,8 @@ def run(args) -> Output:
     theta0, target = _vector(args.theta0, "theta0"), _vector(args.target, "target")
     u0 = None if args.u0 is None else _vector(args.u0, "u0")
     method = args.method or ("exact" if model.is_quadratic() else "euler")
+    if args.plot and not str(args.plot).lower().endswith((".png", ".pdf", ".svg")):
+        raise ParameterError(f"--plot FILE must end in .png, .pdf or .svg, got {args.plot!r}")
     trainer = train
     if method == "fokker-planck":
         try:  # same signature as numeric.langevin.train (issue 5)
@@ -168,7 +172,8 @@ def run(args) -> Output:
     K = trap_stiffness(model)
     sched = _schedule(args.schedule, model, K, args, float(beta), float(mu))
     res = trainer(model, sched, theta0=theta0, target=target, u0=u0, particles=args.particles, steps=args.steps,
-                  method=method, rng=np.random.default_rng(args.seed), substeps=substeps)
+                  method=method, rng=np.random.default_rng(args.seed), substeps=substeps,
+                  snapshots=min(101, args.steps + 1) if args.plot else 0)
     pred, wmin, source = _predictions(args.schedule, sched, K, float(beta), float(mu), args.tau, theta0, target,
                                       None if u0 is None else np.asarray(u0))
     data = res.to_cli_dict()
@@ -177,6 +182,12 @@ def run(args) -> Output:
                  "beta": float(beta), "mu": float(mu), "tau": args.tau})
     if args.schedule == "constant" and K is not None and len(theta0) == 1 and (u0 is None or u0 == theta0):
         data["predicted_excess_work_infinity"] = float(beta) * args.eta * K[0, 0] * (target[0] - theta0[0]) ** 2 / (2 * float(mu))
+    if args.plot:  # one figure for any energy: ridges of the chains, theta(t), u(t), kicks, cumulative work
+        from thermolearn.numeric.plotting import model_density, save_training_figure
+
+        data["plot"] = str(save_training_figure(args.plot, res, target=target, theta0=theta0,
+                                                density=model_density(model),
+                                                title=f"{args.schedule} schedule, E = {model.energy}"))
     return Output(data=data, text=_text(data))
 
 
