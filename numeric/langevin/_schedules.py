@@ -55,7 +55,7 @@ def _scalar_rate(expr, beta, mu, k, tau):
 
 
 def constant_schedule(eta, tau) -> Schedule:
-    """η(t) = η, no kicks (digest Sec. 5).
+    """η(t) = η, no kicks (arXiv 2510.03137, Figs. 1–2).
 
     >>> constant_schedule(10, 1).rate(0.3, None)
     10.0
@@ -74,7 +74,7 @@ def _matrix_rate(shift, beta, mu, K, tau):
 
 
 def continuous_schedule(*, beta, mu, k, tau) -> Schedule:
-    """η(t) = 1/(β(k(τ − t) + 1/μ)), no kicks (digest Sec. 6b); matrix form [β((τ−t)K + 1/μ)]⁻¹.
+    """η(t) = 1/(β(k(τ − t) + 1/μ)), no kicks (arXiv 2510.03137, Fig. 3); matrix form [β((τ−t)K + 1/μ)]⁻¹.
 
     >>> round(continuous_schedule(beta=1, mu=1, k=1, tau=1).rate(0.0, None), 12)
     0.5
@@ -89,7 +89,7 @@ def continuous_schedule(*, beta, mu, k, tau) -> Schedule:
 
 
 def slow_driving_schedule(*, beta, mu, k, tau) -> Schedule:
-    """H(t) = [βζ + (τ − t)I]⁻¹ with ζ = 1/μ, I = βK (digest Sec. 7), no kicks.
+    """H(t) = [βζ + (τ − t)I]⁻¹ with ζ = 1/μ, I = βK (arXiv 2510.03137, Fig. 5), no kicks.
 
     For the trap this equals :func:`continuous_schedule`; started from
     equilibrium (no lag) it is the Fig. 5 protocol.
@@ -156,7 +156,7 @@ def discontinuous_schedule(*, beta, mu, k, tau, theta0=None, u0=None, target=Non
 def lagged_ramp_schedule(*, beta, mu, k, tau, s0) -> Schedule:
     """βkη = 1/(τ − t + s₀), first kick βkη̄₀ = 1/(μk(τ + s₀)), last βkη̄_τ = 1 − 1/(μk s₀).
 
-    The family of digest Sec. 6a (W(s₀) = Δ²(μks₀² + 2τ)/(2μ(τ+s₀)²));
+    The family of arXiv 2510.03137, Fig. 4 (W(s₀) = Δ²(μks₀² + 2τ)/(2μ(τ+s₀)²));
     s₀ = 2/(μk) is the optimum, s₀ = 1/(μk) needs no last kick.  Scalar k.
 
     >>> s = lagged_ramp_schedule(beta=1, mu=1, k=1, tau=1, s0=1.0)

@@ -5,7 +5,7 @@ JSON keys (contract): ``theta_final``, ``sample_mean_final``, ``work``,
 ``minimal_excess_work``, ``trajectory`` (plus extras: ``method``,
 ``schedule``, ``warnings``, ``prediction_source``, ...).
 
-Closed forms (minimal-dissipation digest Secs. 5–7) fill the predictions
+Closed forms (arXiv 2510.03137, Figs. 1–6; theory.harmonic) fill the predictions
 for the quadratic trap E = ½(x−θ)ᵀK(x−θ); other energies get ``null``.
 """
 
@@ -96,7 +96,7 @@ def _schedule(name, model, K, args, beta, mu):
     except ImportError:
         raise ParameterError(
             f"--schedule {name} for the non-trap energy {model.energy} needs numeric.metric "
-            "(issue 4: slow_driving_schedule / geodesic_schedule), which is not available in this build"
+            "(slow_driving_schedule / geodesic_schedule), which is not available in this build"
         ) from None
     theta0, target = _vector(args.theta0, "theta0"), _vector(args.target, "target")
     if name == "slow-driving":
@@ -161,11 +161,11 @@ def run(args) -> Output:
         raise ParameterError(f"--plot FILE must end in .png, .pdf or .svg, got {args.plot!r}")
     trainer = train
     if method == "fokker-planck":
-        try:  # same signature as numeric.langevin.train (issue 5)
+        try:  # same signature as numeric.langevin.train
             from thermolearn.numeric.fokker_planck import train as trainer
         except ImportError:
             raise ParameterError(
-                "--method fokker-planck needs numeric.fokker_planck (issue 5), which is not available in this build; "
+                "--method fokker-planck needs numeric.fokker_planck, which is not available in this build; "
                 "use --method exact or euler"
             ) from None
     substeps = args.substeps if args.substeps == "auto" else _int(args.substeps)

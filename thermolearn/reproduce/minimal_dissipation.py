@@ -1,7 +1,8 @@
 """Reproduction of "Minimal-Dissipation Learning for Energy-Based Models" (Figures 1–6).
 
-Hnybida & Verret, arXiv:2510.03137; parameters and expected values from the
-minimal-dissipation digest Secs. 5–10 (figure table, Sec. 10).  Every
+Hnybida & Verret, arXiv:2510.03137; the figure parameters are those of the
+authors' figure script, and every figure can be redrawn at other parameters
+(``overrides``: ``reproduce --set mu=5``).  Every
 quantitative check uses the exact Ornstein–Uhlenbeck step (Strang
 splitting) and compares the mean over R independent runs of N chains with
 the closed form (theory.harmonic) or the exact moment equations
@@ -207,7 +208,7 @@ def _qualitative(name, res, ref, mean, se, N):
     if name == "fig1":
         # overshoot: theta first moves away from theta* (> theta0 = 10), then damped oscillation around 0
         checks.append(bound_check("fig1/moves_away_first(max theta)", 10.0, float(th.max()), upper=False,
-                                  reason="theta must first exceed theta0 = 10 (digest Sec. 5: 11.93 at t = 0.1)",
+                                  reason="theta must first exceed theta0 = 10 (11.93 at t = 0.1 from the moment equations)",
                                   figure="fig1"))
         e = th - 0.0
         crossings = int(np.sum(np.sign(e[1:]) != np.sign(e[:-1])))
