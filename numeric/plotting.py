@@ -29,6 +29,7 @@ from thermolearn.theory import ParameterError
 __all__ = [
     "PALETTE", "SYMBOLS", "STYLE", "figure", "save", "kde", "ridge", "kick_jumps",
     "training_ridge", "work_curves", "plot_training", "model_density", "save_training_figure",
+    "plot_information",
 ]
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
@@ -325,3 +326,35 @@ def save_training_figure(path, result, *, target=None, theta0=None, density=None
         plot_training(result, ax=axes, target=tg, theta0=th0, model_density=density, title=title)
         (out,) = save(fig, path, formats=(fmt,), dpi=dpi)
     return out
+
+
+def plot_information(result, ax=None, *, label=""):
+    """Memorised information M = I(Θ_n;B), I(X_n;B), I(X_n;Y) and the cumulative entropy
+    production Σ_{|B} of an exact X–Θ analysis (Entropy 26, 112 (2024)) on a pair of axes.
+
+    ``result`` is an :class:`infoflow.InfoflowAnalysis`; returns the axes.
+    """
+    if ax is None:
+        _mpl()
+        import matplotlib.pyplot as plt
+
+        with _mpl().rc_context(STYLE):
+            _, ax = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
+    a_info, a_ep = ax
+    n = np.arange(np.size(result.M))
+    pre = f"{label}: " if label else ""
+    a_info.plot(n, result.M, color=CYCLE[0], label=pre + r"$M=I(\Theta_n;B)$")
+    a_info.plot(n, result.L1, color=CYCLE[1], ls="--", label=pre + r"$I(X_n;B)$")
+    a_info.plot(n, result.L2, color=CYCLE[2], ls=":", label=pre + r"$I(X_n;Y)$")
+    a_info.set_xlabel(r"training step $n$")
+    a_info.set_ylabel("information [nats]")
+    a_info.legend()
+    m = np.arange(1, np.size(result.sigma_x) + 1)
+    a_ep.plot(m, np.cumsum(np.asarray(result.sigma_theta) + np.asarray(result.sigma_x)), color=CYCLE[0],
+              label=r"$\Sigma_{|B}=\sum_n(\Sigma^\Theta_n+\Sigma^X_n)$")
+    a_ep.plot(m, np.cumsum(result.heat), color=CYCLE[1], ls="--", label=r"heat $\sum_n\langle Q_n\rangle$")
+    a_ep.plot(m, np.cumsum(result.dI_x), color=CYCLE[2], ls=":", label=r"flow $\sum_n\Delta I^X_n$")
+    a_ep.set_xlabel(r"training step $n$")
+    a_ep.set_ylabel("[nats]")
+    a_ep.legend()
+    return ax

@@ -55,3 +55,18 @@ def test_training_ridge_and_plot_write_raster_and_vector(tmp_path):
         drawn = P.training_ridge(ax, r, target=1.0, theta0=-3.0)
     assert drawn["density"].shape == (41, drawn["grid"].size)
     np.testing.assert_allclose(np.trapezoid(drawn["density"], drawn["grid"], axis=1), 1.0, atol=2e-2)
+
+
+def test_result_plot_methods_of_infoflow_and_fokker_planck():
+    from thermolearn.infoflow import TwoStateLearner
+    from thermolearn.numeric.fokker_planck import Protocol, propagate
+
+    r = TwoStateLearner(c=1.0).analyse(6)
+    with P.figure(1, 2) as (_, axes):
+        a_info, a_ep = r.plot(ax=axes, label="B")
+    assert np.allclose(a_info.lines[0].get_ydata(), r.M)
+    assert np.allclose(a_ep.lines[0].get_ydata(), np.cumsum(r.sigma_theta + r.sigma_x))
+    f = propagate(harmonic_trap(k=1, beta=1, mu=1), Protocol.linear(0, 1, 1.0), steps=20)
+    with P.figure(1, 2) as (_, axes):
+        f.plot(ax=axes)
+    assert not axes[0].axison and np.allclose(axes[1].lines[0].get_ydata(), f.work)
