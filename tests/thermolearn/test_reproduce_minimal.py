@@ -76,3 +76,20 @@ def test_bad_options_give_one_line_and_exit_2(tmp_path, capsys, argv, msg):
     code = main(["reproduce", "--quick", "--out", str(tmp_path), *argv])
     err = capsys.readouterr().err
     assert code == 2 and msg in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("overrides", [{}, {"mu": 5.0}, {"mu": 0.5, "k": 2.0, "beta": 1.5}, {"u0": -12.0}])
+@pytest.mark.parametrize("name", ["fig1", "fig2", "fig3", "fig4", "fig5"])
+def test_closed_forms_of_every_figure_match_the_moment_equations(name, overrides):
+    """The expected values of the figure checks, at the paper's and at overridden parameters, against
+    the noise-free moment equations (an independent ODE solve, rtol 1e-11)."""
+    from thermolearn.numeric.langevin import trap_moments
+    from thermolearn.reproduce import minimal_dissipation as md
+    from tests.tolerances import ODE_RTOL
+
+    _, kind, p = md._params(name, md._check_overrides(overrides))
+    ref = trap_moments(md._schedule(kind, p), beta=p["beta"], mu=p["mu"], k=p["k"], theta0=p["theta0"],
+                       target=p["target"], u0=p["u0"])
+    for closed, exact in zip(md._closed(kind, p), (ref.theta[-1, 0], ref.u[-1, 0], ref.work[-1])):
+        if closed is not None:
+            assert closed == pytest.approx(exact, rel=ODE_RTOL, abs=ODE_RTOL * 10)

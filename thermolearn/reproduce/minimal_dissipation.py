@@ -111,6 +111,7 @@ def _closed(kind, p):
         return float(th.subs(sub).subs(H.t, T)), float(u.subs(sub).subs(H.t, T)), None
     lag = float(H.continuous_initial_lag().subs(sub))
     if kind == "continuous" and abs(lag - p["theta0"]) <= 1e-9 * max(1.0, abs(lag)):
+        th, u = H.continuous_protocol()
         return float(th.subs(sub).subs(H.t, T)), float(u.subs(sub).subs(H.t, T)), float(H.continuous_work().subs(sub))
     if kind == "discontinuous":
         _, u = H.nonequilibrium_protocol()
