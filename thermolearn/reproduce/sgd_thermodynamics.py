@@ -78,7 +78,7 @@ def _epoch_config(quick: bool):
                           max_lag=19, eval_every=20)
 
 
-def run(out: Path, *, quick: bool, seed: int, mnist=None, executor=None) -> list:
+def run(out: Path, *, quick: bool, seed: int, mnist=None, executor=None, dpi=200, formats=("png", "pdf")) -> list:
     """Run the experiment, write ``fig4_1_sgd_noise.png`` and return the checks."""
     from thermolearn.numeric.sgd import load_digits, load_mnist, make_dataset, run_batch_sizes, run_ensemble
 
@@ -100,14 +100,14 @@ def run(out: Path, *, quick: bool, seed: int, mnist=None, executor=None) -> list
     checks = _checks(results, epoch, data.name, quick)
     from ._sgd_figure import draw
 
-    draw(out / "fig4_1_sgd_noise.png", out / "fig4_1_reservoir.png", results)
+    draw(out / "fig4_1_sgd_noise.png", out / "fig4_1_reservoir.png", results, dpi=dpi, formats=formats)
     return checks
 
 
 def _checks(results, epoch, dataset, quick=False) -> list:
     from thermolearn.numeric.sgd import batch_scaling, reservoir_comparison, whiteness
 
-    fig = "Figure 4.1"
+    fig = "fig4_1"  # the report embeds fig4_1_*.png beside these checks
     checks = []
     for m, res in results.items():
         if res.diverged:
