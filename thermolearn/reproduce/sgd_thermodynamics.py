@@ -36,7 +36,6 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 
 from thermolearn._report import bound_check, close_check
 
@@ -117,7 +116,7 @@ def _checks(results, epoch, dataset, quick=False) -> list:
         tol = max(RATIO_TOL, N_SIGMA * se) if quick else RATIO_TOL
         checks.append(close_check(
             f"fig4.1/m={m}/variance_vs_trSigma1", 1.0, ratio, tol,
-            reason=(f"issue: measured mean C(t,t) within 5% of tr Sigma1/(P m)"
+            reason=("measured mean C(t,t) within 5% of tr Sigma1/(P m)"
                     + (f" (--quick: or {N_SIGMA:g} s.e. if larger)" if quick else "")
                     + f"; statistical s.e. of the ratio {se:.3g} over K={res.trials} trials x "
                     f"{res.steps.size} measured steps"), figure=fig))
