@@ -1,6 +1,6 @@
 """Minimal-excess-work protocols for the harmonic trap E = k(x−θ)²/2.
 
-Minimal-dissipation digest Sec. 6 (Schmiedl & Seifert, PRL 98, 108301
+arXiv 2510.03137, Fig. 4 (Schmiedl & Seifert, PRL 98, 108301
 (2007), with friction γ = 1/μ).  Key identity (u̇ = μk(θ − u)):
 
     W = [k(θ−u)²/2]₀^τ + (1/μ)∫₀^τ u̇² dt,
@@ -19,7 +19,7 @@ which contains neither θ* nor θ₀ (:func:`optimal_schedule_proof`).
 
 The authors' figure script uses 2/μ², 1/(μτ + 2/μ) and 1 − μ/2 instead
 (:func:`script_discontinuous_schedule`); these coincide with the forms here
-only at μ = 1 (digest Sec. 6a) — thermolearn uses the derived, general forms.
+only at μ = 1 (arXiv 2510.03137, Fig. 4) — thermolearn uses the derived, general forms.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ __all__ = [
 
 
 def minimal_excess_work():
-    """W_min = kΔ²/(μkτ + 2) (digest Sec. 6a).
+    """W_min = kΔ²/(μkτ + 2) (arXiv 2510.03137, Fig. 4).
 
     >>> minimal_excess_work()
     Delta**2*k/(k*mu*tau + 2)
@@ -96,7 +96,7 @@ class OptimalSchedule:
     """A learning-rate schedule: interior η(t) plus delta kicks η̄ at 0 and τ.
 
     The kick weights multiply the persistent-chain gradient once:
-    θ ← θ − η̄ ∇̃L (digest Sec. 6a).
+    θ ← θ − η̄ ∇̃L (arXiv 2510.03137, Fig. 4).
     """
 
     rate: sp.Expr
@@ -153,7 +153,7 @@ def optimal_schedule_proof() -> dict[str, sp.Expr]:
 def script_discontinuous_schedule() -> OptimalSchedule:
     """The authors' script (k = 1): interior 1/(β(τ − t + 2/μ²)), kicks (1/(μτ+2/μ))/β, (1 − μ/2)/β.
 
-    Equal to :func:`optimal_schedule` at k = 1 only when μ = 1 (digest Sec. 6a);
+    Equal to :func:`optimal_schedule` at k = 1 only when μ = 1 (arXiv 2510.03137, Fig. 4);
     kept to document the difference, never used by the simulators.
 
     >>> s, o = script_discontinuous_schedule(), optimal_schedule()
