@@ -110,7 +110,14 @@ def test_shadow_files_would_break_a_bare_import(shadowed_dir):
     assert proc.returncode != 0 and "the user file numeric.py was imported" in proc.stderr
 
 
-def test_version_has_one_source():
+def test_version_has_one_source(capsys):
+    from thermolearn.cli import main
+
+    try:
+        main(["--version"])
+    except SystemExit:
+        pass
+    assert capsys.readouterr().out.strip() == f"thermolearn {thermolearn.__version__}"
     assert re.fullmatch(r"\d+\.\d+\.\d+(\w+\d*)?", thermolearn.__version__)
     assert md.version("thermolearn") == thermolearn.__version__
     pyproject = (ROOT / "pyproject.toml").read_text()
