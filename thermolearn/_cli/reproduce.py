@@ -115,10 +115,15 @@ def run(args) -> Output:
         options["mnist"] = args.mnist
     out = Path(args.out)
     tty = sys.stderr.isatty()
+    from thermolearn.numeric.progress import status
 
-    def progress(msg):
+    started, total = [], sum(len(PAPERS[p]) for p in papers)
+
+    def progress(msg):  # a section starts: the ones before it are done (percentage and ETA by section)
         if tty:
-            print(f"[thermolearn] {msg}", file=sys.stderr, flush=True)
+            line = status(len(started), total, time.perf_counter() - start)
+            print(f"[thermolearn] {line}  {msg}", file=sys.stderr, flush=True)
+        started.append(msg)
 
     start = time.perf_counter()
     start = time.perf_counter()
