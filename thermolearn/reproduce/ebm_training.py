@@ -32,7 +32,6 @@ against the bound 𝓛²/τ.
 
 from __future__ import annotations
 
-import time
 import warnings
 from pathlib import Path
 
