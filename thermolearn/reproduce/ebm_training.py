@@ -127,6 +127,8 @@ def _digits_64(data, cfg, s, seed, executor, tuned):
     ais = {name: [heldout_ais(fam, r.theta_final, data, cfg.beta, temps=temps, particles=particles,
                               rng=np.random.default_rng(seed + 7)) if not r.diverged else (None, None) for r in runs]
            for name, runs in res.items()}
+    ais["(initial theta0)"] = [heldout_ais(fam, init(sd), data, cfg.beta, temps=temps, particles=particles,
+                                           rng=np.random.default_rng(seed + 7)) for sd in seeds]
     return res, ais
 
 
@@ -193,6 +195,7 @@ def _table(path, res2, res64, ais64, tuned, cfg2, cfg64, ais):
               "|---|---|---|---|---|---|"]
     from thermolearn.numeric.ebm import mean_se
 
+    lines.append(f"| (initial theta0) | {_fmt(*mean_se([v for v, _ in ais64['(initial theta0)']]))} | | | | |")
     for name, runs in res64.items():
         row = [_fmt(*mean_se([v for v, _ in ais64[name]]))]
         row += [_fmt(*_stats(runs, k)) for k in ("work", "excess_work", "thermodynamic_length", "wall_time")]
