@@ -8,8 +8,7 @@ Every family is a small frozen object with
 * ``grad_x(x, theta)`` → (n, dim_x), the force term of the Langevin sampler;
 * ``grad_theta(x, theta)`` → (n, dim_theta), the ∂θE whose data and chain
   averages make the maximum-likelihood gradient
-  ∇L = β(⟨∂θE⟩_d − ⟨∂θE⟩_m) (arXiv 2510.03137, Sec. II; Entropy 26, 112
-  (2024), Eq. 4).
+  ∇L = β(⟨∂θE⟩_d − ⟨∂θE⟩_m) (arXiv 2510.03137; Entropy 26, 112 (2024)).
 
 The model density is p(x|θ) ∝ exp(−βE(x, θ)).  Overflow-safe forms are used
 throughout (softplus u ↦ log(1 + eᵘ) as ``np.logaddexp(0, u)``, the logistic
@@ -61,7 +60,7 @@ class ExponentialFamily:
         Parameter labels (length k).
 
     Here ∂θE = φ(x), so the Fisher information β²Cov(φ) is the Hessian of
-    ln Z (Entropy 26, 112 (2024), Sec. 3).
+    ln Z (Entropy 26, 112 (2024)).
 
     Examples
     --------

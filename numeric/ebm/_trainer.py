@@ -1,6 +1,6 @@
 """Persistent contrastive divergence with persistent Langevin chains and full dissipation accounting.
 
-The learner of arXiv 2510.03137 (Sec. II): n chains follow the overdamped
+The persistent-chain learner of arXiv 2510.03137: n chains follow the overdamped
 Langevin dynamics of the *current* model, never reset,
 
     x ← x − μ∇ₓE(x, θ)dt + sqrt(2μdt/β) ξ     (Euler–Maruyama),
