@@ -8,8 +8,9 @@ natural-gradient limit, and the dissipation ledger of every run (work,
 excess work, the bias L − L̃ = βW_ex of Theorem 1, thermodynamic length).
 """
 
-from ._families import (ExponentialFamily, GaussianEBM, MLPEnergy, RBMEnergy, SymbolicFamily, check_batch,
-                        polynomial_family)
+from ._exponential import ExponentialFamily, polynomial_family
+from ._families import GaussianEBM, MLPEnergy, RBMEnergy, check_batch
+from ._symbolic import SymbolicFamily
 from ._ais import AISResult, ais_log_partition
 from ._data import BUNDLED, EBMData, load_ebm_data, read_array
 from ._metric import MetricBlock, MetricEstimator, MetricState, summarise_blocks

@@ -107,7 +107,7 @@ def mean_grad_theta(family, x, th):
 
 
 def _data_mean_fn(family, data, batch_size, rng):
-    from ._families import ExponentialFamily
+    from ._exponential import ExponentialFamily
 
     if batch_size is None or batch_size >= data.shape[0]:
         if isinstance(family, ExponentialFamily):  # ∂θE = φ(x) does not depend on θ
