@@ -102,6 +102,15 @@ class GaussianEBM:
         quad = y[:, i] * y[:, j] * np.where(i == j, 0.5, 1.0)
         return np.concatenate([-(y @ P), quad], axis=1)
 
+    def mean_grad_theta(self, x, theta):
+        """grad_theta(x, θ).mean(axis=0) through one (d, d) product."""
+        x, th = check_batch(self, x, theta)
+        m, P = self.unpack(th)
+        y = x - m
+        i, j = self._iu
+        M2 = (y.T @ y) / x.shape[0]
+        return np.concatenate([-(P @ y.mean(axis=0)), M2[i, j] * np.where(i == j, 0.5, 1.0)])
+
     def log_partition(self, theta, beta: float) -> float:
         """ln ∫exp(−βE)dx = (d/2)ln(2π/β) − ½ ln det P (P must be positive definite)."""
         _, P = self.unpack(theta)
