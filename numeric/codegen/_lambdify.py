@@ -28,6 +28,8 @@ import sympy as sp
 
 from thermolearn.theory import EnergyModel, ModelError, ParameterError
 
+from thermolearn.theory._parse import as_expression
+
 from ._printers import MpmathExactPrinter, NumpyPrinter, ScipyPrinter
 from ._stable import numpy_namespace, stabilise
 
@@ -39,19 +41,25 @@ BACKENDS = ("numpy", "scipy", "mpmath")
 _QUANTITIES = ("energy", "drift", "dE_dtheta", "grad_x")
 
 
-def _as_components(obj) -> tuple[list[sp.Expr], tuple[int, ...]]:
-    """Flatten a theory object into its components and its shape."""
+def _as_components(obj, table=None) -> tuple[list[sp.Expr], tuple[int, ...]]:
+    """Flatten a theory object into its components and its shape.
+
+    Strings are parsed by the AST whitelist with names bound to ``table``
+    (the argument symbols), never ``sympify``-ed.
+    """
     if isinstance(obj, sp.MatrixBase):
-        return [sp.sympify(v) for v in obj], tuple(obj.shape)
+        return [as_expression(v, "lambdify entry", table) for v in obj], tuple(obj.shape)
     if isinstance(obj, (list, tuple)):
-        comps = [sp.sympify(v) for v in obj]
+        if any(isinstance(c, (list, tuple, sp.MatrixBase)) for c in obj):
+            raise ModelError("lambdify: nested sequences are not supported; pass a sympy Matrix")
+        comps = [as_expression(v, "lambdify entry", table) for v in obj]
         if any(isinstance(c, sp.MatrixBase) for c in comps):
             raise ModelError("lambdify: nested sequences are not supported; pass a sympy Matrix")
         return comps, (len(comps),)
     if isinstance(obj, sp.Basic):
         return [obj], ()
-    if isinstance(obj, (int, float)):
-        return [sp.sympify(obj)], ()
+    if isinstance(obj, (int, float, str)):
+        return [as_expression(obj, "lambdify expression", table)], ()
     raise ModelError(f"lambdify: expected a sympy expression, tuple or Matrix, got {type(obj).__name__}")
 
 
@@ -115,8 +123,8 @@ def lambdify(
     for s in args + keywords:
         if not isinstance(s, sp.Symbol):
             raise ModelError(f"lambdify: arguments must be sympy Symbols, got {s!r}")
-    comps, shape = _as_components(obj)
     names = args + keywords
+    comps, shape = _as_components(obj, {s.name: s for s in names})
     _check_symbols(comps, names)
     if backend == "mpmath":
         import mpmath

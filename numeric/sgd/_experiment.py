@@ -31,6 +31,7 @@ from thermolearn.theory import ParameterError
 
 from ._data import Dataset
 from ._mlp import MLPSpec, Workspace, _gradient, ensemble_predict, init_ensemble, sgd_step
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["SGDNoiseConfig", "SGDNoiseResult", "run_trials", "merge_results", "initial_state", "group_size"]
 
@@ -159,7 +160,7 @@ class SGDNoiseConfig:
 
 
 @dataclass(frozen=True)
-class SGDNoiseResult:
+class SGDNoiseResult(ResultMixin):
     """Per-trial records of one run; ensemble statistics as methods.
 
     Arrays have the trial axis first (K, ...).  ``steps`` are the measured
@@ -206,7 +207,7 @@ class SGDNoiseResult:
         return self.predicted_var.mean(axis=0)
 
     def temperature(self) -> np.ndarray:
-        """Effective temperature T_Θ(t) = r tr Σ₁/(2 m P) (Entropy 26, 112 (2024)), ensemble mean."""
+        """Effective temperature T_Θ(t) = r tr Σ₁/(2 m P) (Entropy 26, 112 (2024), SGD as a noisy dynamics), ensemble mean."""
         return 0.5 * self.config.learning_rate * self.predicted()
 
     def autocorrelation(self) -> np.ndarray:

@@ -24,6 +24,7 @@ PAPERS: dict[str, tuple[str, ...]] = {
         "thermolearn.reproduce.general_potentials",
     ),
     "sgd-thermodynamics": ("thermolearn.reproduce.sgd_thermodynamics",),
+    "ebm-training": ("thermolearn.reproduce.ebm_training",),
 }
 
 
