@@ -1,7 +1,6 @@
 """Minimal-excess-work protocols for the harmonic trap E = k(x−θ)²/2.
 
 arXiv 2510.03137, Figs. 3–4 (Schmiedl & Seifert, PRL 98, 108301
-arXiv 2510.03137, Fig. 4 (Schmiedl & Seifert, PRL 98, 108301
 (2007), with friction γ = 1/μ).  Key identity (u̇ = μk(θ − u)):
 
     W = [k(θ−u)²/2]₀^τ + (1/μ)∫₀^τ u̇² dt,
