@@ -221,6 +221,8 @@ def run(args) -> Output:
                 f"numeric: {', '.join(left)} left as integrals (only 1-D integrals are evaluated here, "
                 "by mpmath quadrature; give every parameter a value or use the numeric layer)"
             )
+    # every symbol name in the output, to parse expressions back with plain sympy (docs/cli.md)
+    data["symbols"] = sorted({s.name for s in _symbols_of({k: v for k, v in data.items() if k != "numeric"})})
     fmt = getattr(args, "format", "text")
     return Output(data=data, text=_text(data) if fmt == "text" else "",
                   latex=_latex(data) if fmt == "latex" else None)
@@ -255,7 +257,7 @@ def _symbols_of(data):
     return found
 
 
-_SKIP_TEXT = {"moments", "gaussian_closure", "numeric", "not_closed_form_reasons"}
+_SKIP_TEXT = {"moments", "gaussian_closure", "numeric", "not_closed_form_reasons", "symbols"}
 
 
 def _fmt(value) -> str:
