@@ -90,10 +90,10 @@ def run(size: str) -> list[dict]:
     repeats = 1 if size == "tiny" else 5
     t_tl = measure(lambda: _thermolearn(cells, steps), repeats=repeats, warmup=0 if size == "tiny" else 1)
     t_fp = measure(lambda: _fplanck(cells), repeats=repeats, warmup=0 if size == "tiny" else 1)
-    from thermolearn.numeric.fokker_planck import numeric_energy
+    from thermolearn.numeric.model import numeric_twin
 
     def cold():  # including the one-off lambdify of the model (cached across calls otherwise)
-        numeric_energy.cache_clear()
+        numeric_twin.cache_clear()
         _thermolearn(cells, steps)
 
     t_cold = measure(cold, repeats=repeats, warmup=0, memory=False)

@@ -6,7 +6,10 @@ shared (``sympy.cse``).  With the ``numpy``/``scipy`` backends every argument
 may be an array; the arguments are broadcast against each other and the
 result has shape ``broadcast_shape`` (scalar expression), ``broadcast_shape
 + (n,)`` (vector) or ``broadcast_shape + (n, m)`` (matrix), even when an
-entry is constant.  The ``mpmath`` backend is the precision-safe path: every
+entry is constant; they evaluate the overflow- and cancellation-safe rewrite
+of :func:`~thermolearn.numeric.codegen._stable.stabilise` (log-cosh,
+log-sum-exp, sigmoid, tanh, log1p/expm1, products for small integer
+powers).  The ``mpmath`` backend is the precision-safe path: every
 number is printed as an mpmath number at the working precision (see
 :class:`~numeric.codegen._printers.MpmathExactPrinter`) and every argument is
 converted with :func:`mpmath.mpmathify`, so nothing is computed in double
@@ -27,7 +30,8 @@ from thermolearn.theory import EnergyModel, ModelError, ParameterError
 
 from thermolearn.theory._parse import as_expression
 
-from ._printers import MpmathExactPrinter, NumpyPrinter
+from ._printers import MpmathExactPrinter, NumpyPrinter, ScipyPrinter
+from ._stable import numpy_namespace, stabilise
 
 __all__ = ["lambdify", "model_callable", "BACKENDS", "model_quantity", "keyword_symbols"]
 
@@ -128,12 +132,16 @@ def lambdify(
         raw = sp.lambdify(names, comps, modules=[{"mpmath": mpmath}, "mpmath"],
                           printer=MpmathExactPrinter, cse=cse)
         return _mpmath_wrapper(raw, args, keywords, shape)
+    # float64 backends evaluate the overflow-safe rewrite (see ._stable);
+    # the mpmath path above keeps the expression as given: it is the reference.
+    comps = [stabilise(c) for c in comps]
+    helpers = numpy_namespace()
     if backend == "numpy":
-        modules = [{"_erf": np.vectorize(math.erf, otypes=[float])}, "numpy"]
+        modules = [{"_erf": np.vectorize(math.erf, otypes=[float]), **helpers}, "numpy"]
         printer = NumpyPrinter
     else:
-        modules = ["scipy", "numpy"]
-        printer = None
+        modules = [helpers, "scipy", "numpy"]
+        printer = ScipyPrinter
     raw = sp.lambdify(names, comps, modules=modules, printer=printer, cse=cse)
     return _numpy_wrapper(raw, args, keywords, shape)
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import functools
 import math
-import warnings as _warnings
 
 import numpy as np
 
@@ -92,18 +91,8 @@ def _initial_chains(th: Thermo, theta0, u0, samples0, particles, rng):
         if not np.all(np.isfinite(X)):
             raise ParameterError("samples0 contains NaN or infinite values")
         return X
-    if th.quadratic:
-        m, A = th.gaussian(theta0)
-        L = np.linalg.cholesky(np.linalg.inv(A) / th.beta)
-        X = m + rng.standard_normal((particles, th.d)) @ L.T
-    else:
-        grid = np.linspace(-50.0, 50.0, 40001)
-        E = th.energy(grid[:, None], theta0)
-        w = np.exp(-th.beta * (E - E.min()))
-        cdf = np.cumsum(w)
-        cdf /= cdf[-1]
-        X = np.interp(rng.random(particles), cdf, grid)[:, None]
-        m = X.mean(axis=0)
+    X = th.sample(theta0, particles, rng)  # numeric.equilibrium.sample_equilibrium: exact or inverse CDF
+    m = th.gaussian(theta0)[0] if th.quadratic else X.mean(axis=0)
     if u0 is not None:
         X += u0 - m
     return X
