@@ -177,6 +177,9 @@ class Output:
     text: str
     latex: str | None = None
     exit_code: int = 0
+    #: One line for stderr when ``exit_code`` is 1 (what failed or diverged); the driver adds a
+    #: generic line if a command leaves it empty, so exit 1 is never silent.
+    message: str | None = None
 
 
 def add_energy_arguments(parser: argparse.ArgumentParser) -> None:

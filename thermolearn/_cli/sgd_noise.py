@@ -145,4 +145,9 @@ def run(args) -> Output:
     for m, s in per.items():
         if s["diverged"]:
             lines.append(f"warning (m={m}): {s['message']}")
-    return Output(data=data_out, text="\n".join(lines), exit_code=1 if diverged else 0)
+    message = None
+    if diverged:
+        m, s = next((m, s) for m, s in per.items() if s["diverged"])
+        message = (f"run diverged (batch size {m}, after {s['completed_steps']} steps): {s['message']}; "
+                   "lower --lr")
+    return Output(data=data_out, text="\n".join(lines), exit_code=1 if diverged else 0, message=message)
