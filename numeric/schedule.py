@@ -1,7 +1,7 @@
 """Learning-rate schedules as numeric objects (shared by every simulator).
 
-A schedule drives the persistent-chain gradient flow (minimal-dissipation
-digest, Sec. 4)
+A schedule drives the persistent-chain gradient flow (arXiv 2510.03137,
+learning dynamics)
 
     dθ/dt = −H(t, θ) ∇̃L(θ, t),   ∇̃L = β(⟨∂θE⟩_d − ⟨∂θE⟩_s),
 
@@ -21,6 +21,7 @@ from typing import Callable
 import numpy as np
 
 from thermolearn.theory import ParameterError
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["Kick", "Schedule"]
 
@@ -44,7 +45,7 @@ class Kick:
 
 
 @dataclass(frozen=True)
-class Schedule:
+class Schedule(ResultMixin):
     """A learning-rate protocol on [0, tau].
 
     Attributes

@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "sgd-noise": "thermolearn._cli.sgd_noise",
     "codegen": "thermolearn._cli.codegen",
     "verify": "thermolearn._cli.verify",
+    "train": "thermolearn._cli.train",
 }
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["FokkerPlanckResult"]
 
 
 @dataclass(frozen=True)
-class FokkerPlanckResult:
+class FokkerPlanckResult(ResultMixin):
     """Trajectory and energetics of a density run; arrays have K rows.
 
     A kick or protocol jump appears as two rows with the same time (before,
@@ -35,7 +36,7 @@ class FokkerPlanckResult:
     first_law_residual : ndarray
         ⟨E⟩(t) − ⟨E⟩(0) − (W − Q): zero up to the time discretisation.
     identity_residual : ndarray
-        βW_ex − (Σ + KL(t) − KL(0)) (digest Sec. 4).
+        βW_ex − (Σ + KL(t) − KL(0)) (arXiv 2510.03137, Theorem 1).
     bias : ndarray or None
         L(θ_t) − L̃(t) for training runs (None for prescribed protocols).
     loss, approx_loss : ndarray or None

@@ -14,12 +14,13 @@ from ..codegen import lambdify
 from ..model import numeric_twin
 from ._generator import friction_generator
 from ._quadrature import moments_quadrature
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["MetricPoint", "MetricField", "metric_field", "check_positive_definite"]
 
 
 @dataclass(frozen=True)
-class MetricPoint:
+class MetricPoint(ResultMixin):
     """ζ, I and ⟨∂θE⟩_m (= ∂θF) at one θ, with the method that produced them."""
 
     theta: np.ndarray

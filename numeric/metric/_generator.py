@@ -27,12 +27,13 @@ from thermolearn.theory import ParameterError
 from ..equilibrium import mode
 from ..equilibrium._support import support_box
 from ..model import numeric_twin
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["GeneratorResult", "friction_generator", "auto_box"]
 
 
 @dataclass(frozen=True)
-class GeneratorResult:
+class GeneratorResult(ResultMixin):
     """ζ, I and the spectral-gap relaxation time from one grid solve."""
 
     friction: np.ndarray

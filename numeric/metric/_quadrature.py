@@ -26,12 +26,13 @@ from thermolearn.theory import ModelError, NumericalError
 
 from ..equilibrium._rules import found_rule_1d
 from ..model import numeric_twin
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["MomentsQuadrature", "moments_quadrature", "fisher_quadrature", "friction_quadrature"]
 
 
 @dataclass(frozen=True)
-class MomentsQuadrature:
+class MomentsQuadrature(ResultMixin):
     """Model moments at one θ: ⟨∂θE⟩ (= ∂θF), Fisher information, friction, F."""
 
     theta: np.ndarray

@@ -28,12 +28,13 @@ from thermolearn.theory import ParameterError
 
 from ..equilibrium import mala, sample_equilibrium
 from ..model import numeric_twin
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["AutocorrelationResult", "langevin_stationary", "friction_autocorrelation"]
 
 
 @dataclass(frozen=True)
-class AutocorrelationResult:
+class AutocorrelationResult(ResultMixin):
     """ζ estimate, its standard error, and run diagnostics."""
 
     friction: np.ndarray

@@ -1,13 +1,13 @@
 """Excess work of prescribed protocols and of persistent-chain training, by simulation.
 
 A small vectorised loop used to measure the claims of this subpackage until
-``numeric.langevin`` (issue 3) is available: particles follow the MALA
+``numeric.langevin`` is available: particles follow the MALA
 discretisation of dx = −μ∇ₓE(x, θ_k)dt + sqrt(2μ/β)dW (see
 :mod:`numeric.metric._sampler`), which keeps p_m(θ_k) exactly invariant, so
 quasi-static protocols have no discretisation bias in W_ex.  Work is the
 Sekimoto increment at each parameter update, W += ⟨E(x, θ_{k+1}) − E(x, θ_k)⟩_s
 (exact for piecewise-constant θ), and W_ex = W − [F(θ_end) − F(θ_0)]
-(digest Sec. 3).  Chains start in equilibrium at θ_0 (a burn-in of MALA steps).
+(arXiv 2510.03137).  Chains start in equilibrium at θ_0 (a burn-in of MALA steps).
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ from ._data import data_mean_function
 from ..equilibrium import free_energy as _free_energy
 from ..equilibrium import mala, sample_equilibrium
 from ..model import numeric_twin as numeric_model
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["WorkResult", "simulate_protocol", "train_persistent", "free_energy"]
 
 
 @dataclass(frozen=True)
-class WorkResult:
+class WorkResult(ResultMixin):
     """Trajectory and energetics of one run (W_ex with its standard error)."""
 
     times: np.ndarray
@@ -85,7 +86,7 @@ def train_persistent(model, schedule, *, theta0, target, values=None, particles:
 
     ``schedule.rate(t, θ)`` gives a scalar η or a matrix H; each iteration does
     the chain step first, then the parameter step with the updated chains
-    (the authors' ordering, digest Sec. 3).  ⟨∂θE⟩_d is exact (Gaussian
+    (the authors' ordering, arXiv 2510.03137).  ⟨∂θE⟩_d is exact (Gaussian
     closed form or quadrature), as in ``numeric.langevin.train``.
     """
     _check(particles, steps, burn_in)

@@ -24,7 +24,7 @@ def configure(parser) -> None:
 
 def run(args) -> Output:
     from thermolearn._report import staged_output
-    from thermolearn.reproduce import PAPERS, run_paper
+    from thermolearn.reproduce import PAPERS, run_papers
 
     papers = list(PAPERS) if args.paper == "all" else [args.paper]
     options = {}
@@ -45,11 +45,9 @@ def run(args) -> Output:
             print(f"[thermolearn] {msg}", file=sys.stderr, flush=True)
 
     start = time.perf_counter()
-    checks = []
     with staged_output(out) as staged:  # figures and report appear in `out` together, at the end
-        for paper in papers:
-            checks.extend(run_paper(paper, staged.stage, quick=args.quick, seed=args.seed, progress=progress,
-                                    options=options))
+        checks = run_papers(papers, staged.stage, quick=args.quick, seed=args.seed, progress=progress,
+                            options=options)
         meta = {"papers": papers, "quick": args.quick, "seed": args.seed, "mnist": args.mnist,
                 "seconds": round(time.perf_counter() - start, 2)}
         jpath, mpath = staged.commit(checks, meta)
