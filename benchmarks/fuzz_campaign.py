@@ -12,7 +12,8 @@ and runs each in-process through :func:`thermolearn.cli.main`:
 * **options** — every numeric option of every subcommand with random values
   (negative, zero, huge, non-finite, garbage, repeated), other sizes tiny.
 * **files** — corrupt IDX files (random headers, truncated, gzip) for
-  ``sgd-noise --mnist``; energies read from ``@FILE``.
+  ``sgd-noise --mnist``; corrupt CSV/NPY files for ``train --data``;
+  energies read from ``@FILE``.
 * **combinations** — ``--set``/``--at`` in every order.
 
 The contract checked for each input: exit 0, 1 or 2; on 2 exactly one stderr
@@ -160,6 +161,9 @@ def _file_case(rng, tmp: Path, index: int):
         data = rng.choice([expression(rng), malformed(rng), "", "\x00\x01", "x" * 5000])
         path.write_bytes(data.encode("utf-8", "surrogatepass") if rng.random() < 0.8 else os.urandom(30))
         return ["codegen", f"@{path}"]
+    if rng.random() < 0.3:  # a corrupt CSV/NPY data file for `train`
+        return ["train", "--data", str(_data_file(rng, tmp, index)), "--model", "gaussian", "--steps", "4",
+                "--chains", "2", "--warmup", "2", "--block", "2", "--grid", "0"]
     folder = tmp / f"mnist{index}"
     folder.mkdir()
     good = {"train-images-idx3-ubyte": _idx((3, 2, 2), bytes(12)), "train-labels-idx1-ubyte": _idx((3,), bytes(3)),
@@ -186,6 +190,37 @@ def _file_case(rng, tmp: Path, index: int):
         (folder / name).write_bytes(data)
     return ["sgd-noise", "--mnist", str(folder), "--steps", "2", "--trials", "2", "--width", "4",
             "--batch-sizes", "1", "--n-train", "3", "--n-test", "3", "--measure-every", "1", "--max-lag", "0"]
+
+
+def _data_file(rng, tmp: Path, index: int) -> Path:
+    import numpy as np
+
+    good = np.random.default_rng(index).normal(size=(30, 2))
+    if rng.random() < 0.5:
+        path = tmp / f"data{index}.npy"
+        buf = io.BytesIO()
+        np.save(buf, good if rng.random() < 0.5 else good.astype(rng.choice(["f4", "i2", "U3", "c16"])))
+        raw = buf.getvalue()
+        mutation = rng.randrange(4)
+        if mutation == 0:
+            raw = raw.replace(b"(30, 2)", rng.choice([b"(9999999999, 2)", b"(30, 9999)", b"(-1, 2)", b"(30,)"]))
+        elif mutation == 1:
+            raw = raw[: rng.randint(0, len(raw) - 1)]
+        elif mutation == 2:
+            raw = os.urandom(rng.randint(0, 200))
+        path.write_bytes(raw)
+        return path
+    path = tmp / f"data{index}.csv"
+    rows = [",".join(f"{v:.3f}" for v in row) for row in good]
+    mutation = rng.randrange(5)
+    if mutation == 0:
+        rows[rng.randrange(len(rows))] = rng.choice(["nan,1", "inf,2", "a,b", "1", "1,2,3", ""])
+    elif mutation == 1:
+        rows = rows[: rng.randint(0, 9)]
+    elif mutation == 2:
+        rows = ["\x00\xff" * 5]
+    path.write_text("\n".join(rows))
+    return path
 
 
 def generate(n: int, seed: int, tmp: Path, sentinel: str):
