@@ -7,5 +7,7 @@ expectations and samples of p_m(x|θ) on a found support), ``schedule`` (learnin
 (persistent-chain simulation), ``fokker_planck`` (density solver),
 ``metric`` (Fisher information, friction tensor, geodesics), ``codegen``
 (lambdify and source generation), ``sgd`` (the SGD-noise experiment),
-``fluctuation`` (work statistics and fluctuation theorems).
+``fluctuation`` (work statistics and fluctuation theorems), ``results``
+(summaries, export and loading of result objects), ``progress`` (the
+``progress=`` option of long calls).
 """

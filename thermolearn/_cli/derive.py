@@ -289,6 +289,8 @@ def run(args) -> Output:
                 f"numeric: {', '.join(left)} left as integrals (integrals over all x are evaluated once "
                 "every parameter, beta, mu and constant has a value; others are left symbolic)"
             )
+    # every symbol name in the output, to parse expressions back with plain sympy (docs/cli.md)
+    data["symbols"] = sorted({s.name for s in _symbols_of({k: v for k, v in data.items() if k != "numeric"})})
     fmt = getattr(args, "format", "text")
     return Output(data=data, text=_text(data) if fmt == "text" else "",
                   latex=_latex(data) if fmt == "latex" else None)
@@ -323,7 +325,7 @@ def _symbols_of(data):
     return found
 
 
-_SKIP_TEXT = {"moments", "gaussian_closure", "numeric", "not_closed_form_reasons"}
+_SKIP_TEXT = {"moments", "gaussian_closure", "numeric", "not_closed_form_reasons", "symbols"}
 
 
 def _fmt(value) -> str:
@@ -332,16 +334,45 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def _pretty(value) -> str:
+    """sympy's pretty printer (unicode where stdout can show it) for maths; str otherwise."""
+    import sys
+
+    import sympy as sp
+
+    if isinstance(value, str) or value is None or isinstance(value, (bool, int, float)):
+        return str(value)
+    if isinstance(value, (list, tuple)) and not any(isinstance(v, (sp.Basic, sp.MatrixBase)) for v in value):
+        return _fmt(value)
+    unicode = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "").startswith("utf")
+    try:
+        return sp.pretty(list(value) if isinstance(value, tuple) else value, use_unicode=unicode)
+    except Exception:  # noqa: BLE001 - printing must never fail the command
+        return _fmt(value)
+
+
+def _row(key: str, value, width: int, indent: str = "") -> list[str]:
+    block = _pretty(value).splitlines() or [""]
+    if len(block) == 1:
+        return [f"{indent}{key:<{width}}  {block[0]}"]
+    return [f"{indent}{key}:"] + [f"{indent}    {line}" for line in block]
+
+
 def _text(data) -> str:
     keys = [k for k in data if k not in _SKIP_TEXT]
     width = max(len(k) for k in keys)
-    lines = [f"{k:<{width}}  {_fmt(data[k])}" for k in keys]
+    lines = []
+    for k in keys:
+        lines.extend(_row(k, data[k], width))
     if "gaussian_closure" in data:
         g = data["gaussian_closure"]
-        lines.append(f"{'dm/dt':<{width}}  {_fmt(g['mean_rhs'])}")
-        lines.append(f"{'dC/dt':<{width}}  {_fmt(g['covariance_rhs'].tolist())}")
+        lines.extend(_row("dm/dt", g["mean_rhs"], width))
+        lines.extend(_row("dC/dt", g["covariance_rhs"], width))
+    for k, why in (data.get("not_closed_form_reasons") or {}).items():
+        lines.append(f"{'':<{width}}  {k}: no closed form ({why})")
     lines.append("moments:")
-    lines.extend(f"  {name} = {what}" for name, what in data["moments"].items())
+    for name, what in data["moments"].items():
+        lines.extend(_row(name, what, 0, "  "))
     if "numeric" in data:
         lines.append("numeric:")
         lines.extend(f"  {k:<{width}}  {_fmt(v)}" for k, v in data["numeric"].items())
