@@ -1,9 +1,10 @@
 """Quadrature rules for p_m(x|θ) ∝ exp(−βE): nodes, normalised weights and ln Z.
 
 * :func:`legendre_rule_1d` — composite Gauss–Legendre on the found support
-  [a, b], split at the mode, P panels of q nodes on each side; P is doubled
-  until Z and ⟨x⟩ agree between P and 2P to ``rtol`` (adaptive), else
-  :class:`NumericalError`.  The rule also integrates *from the nearer tail*
+  [a, b], split at the mode, P panels of q nodes on each side (uniform, or
+  graded geometrically from the peak width when the support is much wider,
+  e.g. power-law tails); P is doubled until Z and ⟨x⟩ agree between P and
+  2P to ``rtol`` (adaptive), else :class:`NumericalError`.  The rule also integrates *from the nearer tail*
   (spectral antiderivative inside each panel), which the friction formula
   and the inverse-CDF sampler need.
 * :func:`grid_rule` — the trapezoid rule on a uniform tensor grid over a
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.polynomial import hermite_e as He
 from numpy.polynomial import legendre as L
+from scipy import optimize
 
 from thermolearn.theory import NumericalError
 
@@ -96,16 +98,33 @@ def _panel_rules(q=_Q):
 _RULES = _panel_rules()
 
 
-def _panels(lo, hi, P):
+def _offsets(length, P, h0):
+    """P + 1 panel edges' distances from the mode: uniform, or graded (first panel h0) on wide supports.
+
+    Graded: d_k = L·expm1(σk/P)/expm1(σ), σ solved so that d_1 = h0 — fine
+    panels at the peak, geometrically wider ones out to heavy tails.
+    """
+    t = np.linspace(0.0, 1.0, P + 1)
+    if h0 >= length / P:
+        return length * t
+
+    def log_first(sig):  # log(d_1/L) = log(expm1(σ/P)/expm1(σ)), overflow-free
+        return np.log(-np.expm1(-sig / P)) - np.log(-np.expm1(-sig)) + sig / P - sig
+
+    sig = optimize.brentq(lambda v: log_first(v) - np.log(h0 / length), 1e-9, 700.0 * P)
+    return length * np.exp(sig * (t - 1)) * np.expm1(-sig * t) / np.expm1(-sig)
+
+
+def _panels(edges):
     nodes, weights, _, _ = _RULES
-    edges = np.linspace(lo, hi, P + 1)
     half = np.diff(edges)[:, None] / 2
     return edges[:-1, None] + half * (nodes[None, :] + 1), half * weights[None, :], half
 
 
 def _build_1d(f, s: Support1D, P):
-    xl, wl, hl = _panels(s.a, s.mode, P)
-    xr, wr, hr = _panels(s.mode, s.b, P)
+    h0 = [12.0 * u / P for u in s.unit]
+    xl, wl, hl = _panels(s.mode - _offsets(s.mode - s.a, P, h0[0])[::-1])
+    xr, wr, hr = _panels(s.mode + _offsets(s.b - s.mode, P, h0[1]))
     x = np.concatenate([xl, xr])
     qw = np.concatenate([wl, wr])
     with np.errstate(over="ignore", under="ignore"):

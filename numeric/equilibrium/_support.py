@@ -30,12 +30,17 @@ _LADDER = 10.0 ** np.arange(-3.0, 300.01, 0.25)
 
 @dataclass(frozen=True)
 class Support1D:
-    """[a, b] around the mode with βE(a) = βE(b) = βE(mode) + cut; ``e0`` = βE(mode)."""
+    """[a, b] around the mode with βE(a) = βE(b) = βE(mode) + cut; ``e0`` = βE(mode).
+
+    ``unit`` holds the distances from the mode, left and right, where βE
+    has risen by 1: the width of the peak, which sets the finest panels.
+    """
 
     a: float
     mode: float
     b: float
     e0: float
+    unit: tuple = (np.inf, np.inf)
 
 
 def _scalar(f, u) -> float:
@@ -117,6 +122,7 @@ def support_1d(f, theta=(), *, cut: float = CUT, text: str = "the energy") -> Su
     if not np.isfinite(e0):
         raise NumericalError(f"{text} has no finite minimum")
     a, b = (_crossing(f, mode, sgn, e0 + cut, text) for sgn in (-1.0, 1.0))
+    unit = tuple(abs(_crossing(f, mode, sgn, e0 + 1.0, text) - mode) for sgn in (-1.0, 1.0))
     far = xs[(vals - e0 < cut) & ((xs < a) | (xs > b))]
     if far.size:  # mass behind a barrier: take it in, walking out from there
         a, b = min(a, float(far.min()) - 1.0), max(b, float(far.max()) + 1.0)
@@ -124,7 +130,7 @@ def support_1d(f, theta=(), *, cut: float = CUT, text: str = "the energy") -> Su
             a -= b - a
         while _scalar(f, b) - e0 < cut:
             b += b - a
-    return Support1D(float(a), mode, float(b), e0)
+    return Support1D(float(a), mode, float(b), e0, unit)
 
 
 def find_mode(f, grad, starts) -> tuple[np.ndarray, float]:

@@ -174,3 +174,12 @@ def test_support_is_found_far_out_and_fails_clearly():
         free_energy(_twin("theta*x**2"), [-1.0])
     with pytest.raises(NumericalError, match="no quadrature"):
         free_energy(_twin("x1**4 + x2**4 + x3**4 - theta*x1", x="x1,x2,x3"), [0.0])
+
+
+@pytest.mark.parametrize("beta, log_z", [(1, np.log(np.pi)), (2, np.log(np.pi / 2))])
+def test_heavy_power_law_tails_resolved_by_graded_panels(beta, log_z):
+    # p ∝ (1 + (x − θ)²)^(−β): Cauchy (β = 1, Z = π) and β = 2 (Z = π/2); the support reaches
+    # |x − θ| ~ 1e13 (the cut is raised until the tail mass is below 1e-13 of Z).
+    tw = numeric_twin(energy_model("log(1 + (x - theta)**2)", beta=beta, mu=1))
+    for th in (0.0, 1e3):
+        assert abs(-beta * free_energy(tw, [th]) - log_z) <= QUADRATURE_RTOL
