@@ -1,4 +1,5 @@
-"""Numeric learning-rate schedules for the quadratic trap (digest Secs. 5–7).
+"""Numeric learning-rate schedules for the quadratic trap (arXiv 2510.03137, Secs. on the
+constant, optimal continuous, optimal discontinuous and slow-driving schedules).
 
 Each returns a :class:`numeric.schedule.Schedule` built by lambdifying the
 closed forms of :mod:`theory.harmonic` (one source of truth).  ``k`` is the
@@ -26,7 +27,52 @@ __all__ = [
     "slow_driving_schedule",
     "lagged_ramp_schedule",
     "stiffness_matrix",
+    "trap_stiffness",
+    "trap_minimal_excess_work",
+    "trap_constant_excess_work_infinity",
 ]
+
+
+def trap_stiffness(model):
+    """K (array) if E = ½(x−θ)ᵀK(x−θ) + const with constant K and dim x = dim θ, else None.
+
+    >>> from thermolearn.theory.models import harmonic_trap, quartic
+    >>> trap_stiffness(harmonic_trap(k=2)).tolist(), trap_stiffness(quartic())
+    ([[2.0]], None)
+    """
+    if len(model.x) != len(model.theta) or not model.is_quadratic():
+        return None
+    K = sp.hessian(model.energy, model.x)
+    if any(e.free_symbols for e in K):
+        return None
+    d = sp.Matrix(model.x) - sp.Matrix(model.theta)
+    if sp.expand(model.energy - (d.T * K * d)[0, 0] / 2).has(*model.x, *model.theta):
+        return None
+    return np.array(K.tolist(), dtype=float)
+
+
+def trap_minimal_excess_work(*, mu, k, tau, theta0, target) -> float:
+    """W_min = Δᵀ K (μτK + 2)⁻¹ Δ from an equilibrium start (``theory.harmonic.matrix_minimal_excess_work``).
+
+    >>> round(trap_minimal_excess_work(mu=1, k=1, tau=1, theta0=-10, target=0), 12)
+    33.333333333333
+    """
+    K = stiffness_matrix(k)
+    delta = np.atleast_1d(np.asarray(target, float)) - np.atleast_1d(np.asarray(theta0, float))
+    expr = H.matrix_minimal_excess_work(sp.Matrix(K.tolist()), sp.Matrix(delta.tolist()))
+    return float(expr.subs({H.mu: float(mu), H.tau: float(tau)}))
+
+
+def trap_constant_excess_work_infinity(*, beta, mu, k, eta, theta0, target) -> float:
+    """W_ex(t → ∞) = βηkΔ²/(2μ) of the constant schedule from equilibrium (``theory.harmonic``), scalar k.
+
+    >>> trap_constant_excess_work_infinity(beta=1, mu=100, k=1, eta=10, theta0=-10, target=0)
+    5.0
+    """
+    sub = {H.beta: beta, H.mu: mu, H.k: float(stiffness_matrix(k)[0, 0]), H.eta: eta, H.theta0: theta0,
+           H.target: target}
+    return float(H.constant_rate_excess_work_infinity().subs(sub))
+
 
 
 def stiffness_matrix(k) -> np.ndarray:
@@ -55,7 +101,7 @@ def _scalar_rate(expr, beta, mu, k, tau):
 
 
 def constant_schedule(eta, tau) -> Schedule:
-    """η(t) = η, no kicks (digest Sec. 5).
+    """η(t) = η, no kicks (arXiv 2510.03137, constant schedule).
 
     >>> constant_schedule(10, 1).rate(0.3, None)
     10.0
@@ -74,7 +120,7 @@ def _matrix_rate(shift, beta, mu, K, tau):
 
 
 def continuous_schedule(*, beta, mu, k, tau) -> Schedule:
-    """η(t) = 1/(β(k(τ − t) + 1/μ)), no kicks (digest Sec. 6b); matrix form [β((τ−t)K + 1/μ)]⁻¹.
+    """η(t) = 1/(β(k(τ − t) + 1/μ)), no kicks (arXiv 2510.03137, continuous optimum); matrix form [β((τ−t)K + 1/μ)]⁻¹.
 
     >>> round(continuous_schedule(beta=1, mu=1, k=1, tau=1).rate(0.0, None), 12)
     0.5
@@ -89,7 +135,7 @@ def continuous_schedule(*, beta, mu, k, tau) -> Schedule:
 
 
 def slow_driving_schedule(*, beta, mu, k, tau) -> Schedule:
-    """H(t) = [βζ + (τ − t)I]⁻¹ with ζ = 1/μ, I = βK (digest Sec. 7), no kicks.
+    """H(t) = [βζ + (τ − t)I]⁻¹ with ζ = 1/μ, I = βK (arXiv 2510.03137, slow driving), no kicks.
 
     For the trap this equals :func:`continuous_schedule`; started from
     equilibrium (no lag) it is the Fig. 5 protocol.
@@ -102,7 +148,7 @@ def slow_driving_schedule(*, beta, mu, k, tau) -> Schedule:
 
 
 def discontinuous_schedule(*, beta, mu, k, tau) -> Schedule:
-    """Schmiedl–Seifert optimum (digest Secs. 6a, 7): interior 1/(βk(τ − t + 2/(μk))),
+    """Schmiedl–Seifert optimum (arXiv 2510.03137, discontinuous optimum): interior 1/(βk(τ − t + 2/(μk))),
     kicks 1/(βk(μkτ+2)) at 0 and 1/(2βk) at τ; matrix forms for K.
 
     >>> s = discontinuous_schedule(beta=1, mu=1, k=1, tau=1)
@@ -129,7 +175,7 @@ def discontinuous_schedule(*, beta, mu, k, tau) -> Schedule:
 def lagged_ramp_schedule(*, beta, mu, k, tau, s0) -> Schedule:
     """βkη = 1/(τ − t + s₀), first kick βkη̄₀ = 1/(μk(τ + s₀)), last βkη̄_τ = 1 − 1/(μk s₀).
 
-    The family of digest Sec. 6a (W(s₀) = Δ²(μks₀² + 2τ)/(2μ(τ+s₀)²));
+    The lagged-ramp family of arXiv 2510.03137 (W(s₀) = Δ²(μks₀² + 2τ)/(2μ(τ+s₀)²));
     s₀ = 2/(μk) is the optimum, s₀ = 1/(μk) needs no last kick.  Scalar k.
 
     >>> s = lagged_ramp_schedule(beta=1, mu=1, k=1, tau=1, s0=1.0)
