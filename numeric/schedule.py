@@ -70,7 +70,10 @@ class Schedule:
     feedback : bool
         True when ``rate(t, theta, measured)`` also takes the measured
         gradient ∇̃L of the chains (a closed-loop schedule); trainers pass
-        it, other callers may call ``rate(t, theta)``.
+        it, other callers may call ``rate(t, theta)``.  Trainers evaluate a
+        feedback schedule at the start of each parameter step (explicit
+        Euler in θ): a tracking term (target − θ)/(τ − t) then lands on
+        its target at the end of the step instead of overshooting it.
     relaxation_time : float or None
         Largest relaxation time τ_R = λmax(βI⁻¹ζ) of the sampler along the
         intended path (None when the schedule does not know it); schedules

@@ -143,7 +143,7 @@ def train(model, schedule, *, theta0, target, samples0=None, u0=None, steps=200,
         Pp, _ = eng.advance(P0, a, pred, dt)
         g1 = grad(pred, Pp)
         f1 = -_apply_rate(schedule.rate_at(t1, pred, g1), g1)
-        b = a + dt / 2 * (f0 + f1)
+        b = pred if schedule.feedback else a + dt / 2 * (f0 + f1)  # a tracking schedule corrects its own error
         reason = divergence_reason(b, None, th0, ths) or divergence_reason(pred, None, th0, ths)
         if reason:
             reason = f"run stopped at t = {t0:.4g}: {reason} (the learning rate is too large for the step)"

@@ -18,7 +18,12 @@ from thermolearn.theory import ParameterError
 from ._ledger import check_int
 from ._train import train
 
-__all__ = ["train_replicas", "replica_summary", "FINAL_KEYS"]
+__all__ = ["train_replicas", "replica_summary", "FINAL_KEYS", "TARGET_N_SIGMA"]
+
+#: A replica mean "misses" a closed form (e.g. θ(τ) vs θ*) beyond this many
+#: standard errors.  With R = 8 replicas the t-statistic has 7 degrees of
+#: freedom: a false alarm at 4 s.e. is a 0.5 % event.
+TARGET_N_SIGMA = 4.0
 
 #: Final numbers summarised over replicas: key -> TrainingResult field (last row).
 FINAL_KEYS = {"theta_final": "theta", "sample_mean_final": "sample_mean", "sample_variance_final": "sample_var",
