@@ -71,7 +71,10 @@ def _relaxation_time(field, points) -> float:
 
 
 def tracking_rate(w, grad, friction, beta, measured=None) -> np.ndarray:
-    """Rank-one H with −H(∇L − βζw) = w, its pole guarded (see :func:`geodesic_schedule`).
+    """Rank-one H that moves θ with velocity w (see :func:`geodesic_schedule`), pole guarded.
+
+    Closure form (``measured`` None): −H(∇L − βζw) = w, H = wwᵀ/max(βwᵀζw − wᵀ∇L, βwᵀζw).
+    Measured form: −H∇̃L = w exactly, H = wwᵀ/(−wᵀ∇̃L), and H = 0 when wᵀ∇̃L ≥ 0.
 
     >>> H = tracking_rate(np.array([1.0]), np.array([-9.0]), np.eye(1), 1.0)
     >>> float(H[0, 0])            # η = v/(βζv − ∇L) = 1/10
@@ -84,10 +87,12 @@ def tracking_rate(w, grad, friction, beta, measured=None) -> np.ndarray:
     0.05
     """
     zw = float(w @ friction @ w)
-    if not zw > 0 or (measured is not None and not float(w @ measured) < 0):
+    if measured is not None:
+        wg = -float(w @ measured)
+        return np.outer(w, w) / wg if wg > 0 else np.zeros((len(w), len(w)))
+    if not zw > 0:
         return np.zeros((len(w), len(w)))
-    floor = beta * zw if measured is None else max(beta * zw, -float(w @ measured))
-    return np.outer(w, w) / max(beta * zw - float(w @ grad), floor)
+    return np.outer(w, w) / max(beta * zw - float(w @ grad), beta * zw)
 
 
 def geodesic_schedule(model, theta0, theta1, tau, *, beta=None, mu=None, values=None) -> Schedule:
@@ -116,19 +121,22 @@ def geodesic_schedule(model, theta0, theta1, tau, *, beta=None, mu=None, values=
     2. D is replaced by max(D, βwᵀζw), which equals D whenever wᵀ∇L ≤ 0 and
        bounds ‖H‖ ≤ 1/(β λmin(ζ)) for every t and θ: no pole;
     3. beyond slow driving (τ < SLOW_DRIVING_MIN_RATIO·τ_R) the closure
-       underestimates the lag: the chains' measured gradient ∇̃L keeps
-       pushing θ past θ* although w already points back (the learning
-       feedback is under-damped: with the chains' statistics relaxing with
-       τ_R = βζ/I, ü + u̇/τ_R + (ηI/τ_R)(u − θ*) = 0 for the chains'
-       effective parameter u, critically damped only at η = 1/(4βζ)).  There
-       the schedule is closed-loop in the measured gradient too
-       (``Schedule.feedback``): H = 0 whenever wᵀ∇̃L ≥ 0 (θ waits for the
-       chains instead of being carried past θ*) and D ≥ −wᵀ∇̃L (the actual
-       velocity −H∇̃L never exceeds w).  In the slow-driving regime these
-       two guards are not used: near θ* the measured gradient is dominated
-       by the chains' sampling noise, and clipping it would bias θ(τ)
-       towards θ0 (measured: −0.1 at τ = 100τ_R on θx²/2), while the
-       closure, linear in ∇̃L, averages the noise out.
+       misjudges the lag: the chains lag more than it predicts and their
+       measured gradient ∇̃L keeps pushing θ past θ* although w already
+       points back (the learning feedback is under-damped: with the
+       chains' statistics relaxing with τ_R = βζ/I,
+       ü + u̇/τ_R + (ηI/τ_R)(u − θ*) = 0 for the chains' effective
+       parameter u, critically damped only at η = 1/(4βζ)), or lag so much
+       that θ never arrives (double well).  There the schedule is the exact
+       closed-loop form in the measured gradient (``Schedule.feedback``):
+       H = wwᵀ/(−wᵀ∇̃L), so θ̇ = −H∇̃L = w exactly, and H = 0 whenever
+       wᵀ∇̃L ≥ 0 (θ waits for the chains instead of being carried away).
+       H is large where ∇̃L is small, but the velocity is bounded by w.  In
+       the slow-driving regime the closure form is kept: near θ* the
+       measured gradient is dominated by the chains' sampling noise, and
+       the measured form (non-linear in it) would bias θ(τ) towards θ0
+       (measured: −0.1 at τ = 100τ_R on θx²/2), while the closure form,
+       linear in ∇̃L, averages the noise out.
 
     Without the measured gradient (``rate(t, θ)``), guards 1–2 apply.
 
