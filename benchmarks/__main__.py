@@ -60,7 +60,8 @@ def _fmt(r: dict) -> str:
     cmp_ = ">=" if d.get("target_is", "minimum") == "minimum" else "<="
     keep = {k: v for k, v in d.items() if k not in ("target_is", "module")}
     extra = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in keep.items())
-    return f"{'MET ' if r['met'] else 'MISS'} {r['name']:<44} ratio {r['ratio']:>9.3g} (target {cmp_} {r['target']:.3g})  {extra}"
+    tag = "SKIP" if "skipped" in d else ("MET " if r["met"] else "MISS")
+    return f"{tag} {r['name']:<44} ratio {r['ratio']:>9.3g} (target {cmp_} {r['target']:.3g})  {extra}"
 
 
 def main(argv=None) -> int:
@@ -79,7 +80,9 @@ def main(argv=None) -> int:
     else:
         for r in rows:
             print(_fmt(r))
-        print(f"{sum(r['met'] for r in rows)} of {len(rows)} targets met")
+        skips = sum("skipped" in r.get("details", {}) for r in rows)
+        print(f"{sum(r['met'] for r in rows)} of {len(rows) - skips} targets met"
+              + (f" ({skips} rows skipped: a peer is not installed)" if skips else ""))
     return 0
 
 

@@ -20,12 +20,18 @@ import tracemalloc
 from dataclasses import dataclass
 from typing import Callable
 
-__all__ = ["Timing", "measure", "row"]
+__all__ = ["Timing", "measure", "row", "skipped"]
 
 
 @dataclass(frozen=True)
 class Timing:
-    """Median wall time over repeats and peak traced memory of one call."""
+    """Median time over repeats (CPU seconds of this process by default) and peak traced memory.
+
+    CPU time (``time.process_time``, all threads of this process) is the
+    default clock: on a shared machine wall time measures the neighbours'
+    load.  Multithreaded peers then pay for every thread they use; pin
+    BLAS to one thread (threadpoolctl) for per-core comparisons.
+    """
 
     median_s: float
     min_s: float
@@ -33,7 +39,8 @@ class Timing:
     peak_bytes: int
 
 
-def measure(fn: Callable[[], object], *, repeats: int = 5, warmup: int = 1, memory: bool = True) -> Timing:
+def measure(fn: Callable[[], object], *, repeats: int = 5, warmup: int = 1, memory: bool = True,
+            clock: Callable[[], float] = time.process_time) -> Timing:
     """Time ``fn()``: ``warmup`` unmeasured calls, then ``repeats`` timed ones.
 
     Peak memory is measured in one extra call under :mod:`tracemalloc`
@@ -43,9 +50,9 @@ def measure(fn: Callable[[], object], *, repeats: int = 5, warmup: int = 1, memo
         fn()
     times = []
     for _ in range(max(1, repeats)):
-        t0 = time.perf_counter()
+        t0 = clock()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(clock() - t0)
     peak = 0
     if memory:
         tracemalloc.start()
@@ -55,6 +62,12 @@ def measure(fn: Callable[[], object], *, repeats: int = 5, warmup: int = 1, memo
         finally:
             tracemalloc.stop()
     return Timing(statistics.median(times), min(times), len(times), peak)
+
+
+def skipped(name: str, target: float, reason: str, **details) -> dict:
+    """A row that could not be measured here (a peer is not installed): ``met`` False, ``skipped`` the reason."""
+    return {"name": name, "ratio": float("nan"), "target": float(target), "met": False,
+            "details": {"skipped": reason, **details}}
 
 
 def row(name: str, ratio: float, target: float, *, higher_is_better: bool = True, **details) -> dict:

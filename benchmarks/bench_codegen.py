@@ -10,6 +10,10 @@ Rows (``ratio`` = peer cost / thermolearn cost):
 * ``codegen/c-vs-numpy/<formula>`` — generated numpy / generated C
   (``energy_n`` through ctypes, compiled ``-O2``), target ≥ 1 (C faster).
 
+* ``codegen/catalogue/<model>/<quantity>`` — every catalogue model's
+  energy, drift and ∂θE from ``model_callable`` against the best
+  hand-written numpy (products, no pow); target within 1.3×.
+
 Every row also checks that the three implementations agree (max relative
 difference in ``details``).  Sizes: tiny 10³ points, quick 10⁵, full 10⁶.
 """
@@ -80,4 +84,95 @@ def run(size: str = "quick") -> list[dict]:
             rows.append(row(f"codegen/numpy-vs-hand/{name}-drift", t_hd.median_s / t_gd.median_s, 1 / 1.5,
                             hand_s=t_hd.median_s, generated_s=t_gd.median_s, points=n, formula=f"drift of {text}",
                             max_rel_diff_numpy=err_d, agree=bool(err_d < 1e-12)))
+    return rows + catalogue_rows(size)
+
+
+# --- every catalogue model: generated numpy callables against the best hand-written numpy --------------
+#
+# ``codegen/catalogue/<model>/<quantity>``: ``numeric.codegen.model_callable``'s energy, drift and ∂θE
+# (what the simulators evaluate) against hand-written numpy with products for powers and the fewest
+# passes; ratio = hand / generated, target ≥ 1/1.3 (within 1.3×).  β = 2, μ = 0.5 (μ ≠ 1 so the
+# drift's factor is real work), θ scalars, x arrays; the generated drift and ∂θE return (n, d) arrays,
+# so the hand-written versions also write one (n, d) array.
+_B, _M = 2.0, 0.5
+
+
+def _col(*cols):
+    out = np.empty((cols[0].size, len(cols)))
+    for j, c in enumerate(cols):
+        out[:, j] = c
+    return out
+
+
+def _hand_catalogue():
+    """model name -> (factory kwargs, θ values, {quantity: hand-written f(*xs, *thetas)})."""
+    K = ((2.0, 1.0), (1.0, 3.0))
+
+    def dw_e(x, th):
+        x2 = x * x
+        return x2 * (0.25 * x2 - 0.5) - th * x
+
+    def dw_d(x, th):
+        return _col(_M * (th + x - x * x * x))
+
+    def q_e(x, th):
+        x2 = x * x
+        return 0.25 * x2 * x2 - th * x
+
+    def q2_e(x1, x2, t1, t2):
+        d1, d2 = x1 - t1, x2 - t2
+        return d1 * (K[0][0] / 2 * d1 + K[0][1] * d2) + K[1][1] / 2 * d2 * d2
+
+    def q2_d(x1, x2, t1, t2):
+        d1, d2 = x1 - t1, x2 - t2
+        return _col(-_M * (K[0][0] * d1 + K[0][1] * d2), -_M * (K[0][1] * d1 + K[1][1] * d2))
+
+    def q2_t(x1, x2, t1, t2):
+        d1, d2 = x1 - t1, x2 - t2
+        return _col(-(K[0][0] * d1 + K[0][1] * d2), -(K[0][1] * d1 + K[1][1] * d2))
+
+    return {
+        "harmonic_trap": ({"k": 2}, (0.3,), {
+            "energy": lambda x, th: (x - th) * (x - th),
+            "drift": lambda x, th: _col(-2 * _M * (x - th)),
+            "dE_dtheta": lambda x, th: _col(-2 * (x - th))}),
+        "learnable_stiffness": ({}, (1.7,), {
+            "energy": lambda x, th: th / 2 * x * x,
+            "drift": lambda x, th: _col(-_M * th * x),
+            "dE_dtheta": lambda x, th: _col(0.5 * x * x)}),
+        "gaussian_mean_variance": ({}, (0.3, 1.4), {
+            "energy": lambda x, m, s: (x - m) * (x - m) / (2 * s),
+            "drift": lambda x, m, s: _col(-_M / s * (x - m)),
+            "dE_dtheta": lambda x, m, s: _col(-(x - m) / s, -0.5 / (s * s) * (x - m) * (x - m))}),
+        "quartic": ({}, (0.3,), {
+            "energy": q_e,
+            "drift": lambda x, th: _col(_M * (th - x * x * x)),
+            "dE_dtheta": lambda x, th: _col(-x)}),
+        "double_well": ({}, (0.3,), {"energy": dw_e, "drift": dw_d, "dE_dtheta": lambda x, th: _col(-x)}),
+        "quadratic_2d": ({"K": K}, (0.3, -0.2), {"energy": q2_e, "drift": q2_d, "dE_dtheta": q2_t}),
+    }
+
+
+def catalogue_rows(size: str) -> list[dict]:
+    from thermolearn.numeric.codegen import model_callable
+    from thermolearn.theory import models
+
+    n = _SIZES[size]
+    repeats = 1 if size == "tiny" else 7
+    rng = np.random.default_rng(1)
+    rows = []
+    for name, (kw, thetas, hands) in _hand_catalogue().items():
+        model = getattr(models, name)(beta=_B, mu=_M, **kw)
+        xs = tuple(rng.normal(size=n) for _ in model.x)
+        for q, hand in hands.items():
+            gen = model_callable(model, q)
+            ref = np.asarray(hand(*xs, *thetas))
+            got = np.asarray(gen(*xs, *thetas)).reshape(ref.shape)
+            err = float(np.max(np.abs(got - ref) / np.maximum(np.abs(ref), 1.0)))
+            t_hand = measure(lambda: hand(*xs, *thetas), repeats=repeats, memory=False)
+            t_gen = measure(lambda: gen(*xs, *thetas), repeats=repeats, memory=False)
+            rows.append(row(f"codegen/catalogue/{name}/{q}", t_hand.median_s / t_gen.median_s, 1 / 1.3,
+                            hand_s=t_hand.median_s, generated_s=t_gen.median_s, points=n,
+                            ns_per_point_generated=1e9 * t_gen.median_s / n, max_rel_diff=err,
+                            agree=bool(err < 1e-12)))
     return rows

@@ -1,9 +1,9 @@
-"""Persistent-chain Langevin ensembles: thermolearn's kernel and trainer vs the floor and sdeint.
+"""Persistent-chain Langevin ensembles: thermolearn's kernels (float64, float32) against the floors and the peers.
 
 Problem: N independent chains in the harmonic trap E = (x − θ)²/2 at
 β = μ = 1, dt = 0.01.
 
-Rows (targets from issue 9):
+Rows (CPU time of this process; BLAS pinned to one thread):
 
 * ``kernel(exact|euler) / floor`` at N = 10⁴, 10⁵, 10⁶ — cost per
   particle-step of ``numeric.langevin.propagate``'s in-place kernels against
@@ -14,13 +14,24 @@ Rows (targets from issue 9):
   step costs (target ≤ 1.15); details hold the exact step's z-scores of mean
   and variance against the closed-form OU law after one step of dt = 1
   (no time-step error).
-* ``sdeint / thermolearn`` on 10³ particles × 10³ Euler steps of the same SDE
-  (same scheme and dt, hence the same accuracy; both final variances are
-  given in the details against the Euler-discrete stationary value).
-  Target ≥ 50.  sdeint is run as a user writes it (G returns the diagonal
-  noise matrix); its best case (matrix built once) and thermolearn's ratio
-  to the floor at this size are in the details: at N = 10³ thermolearn sits
-  at the floor, so the ratio is bounded by sdeint's own cost.
+* ``float32 / float64 speed-up, N=…`` at 10⁵ and 10⁶ particles: the exact
+  OU step on float32 chains with the fast Box–Muller normals
+  (``numeric.langevin32``) against the float64 kernel; target ≥ 2.5.
+  ``float32 kernel / float32 floor`` (the fast draw plus one pass) ≤ 1.5.
+  Details give ns per particle-step against every floor measured in the
+  same run: numpy's float64 ziggurat (draw + pass), the float32 fast
+  normals, raw PCG64 bits per value, and one in-place pass (memory
+  bandwidth), float64 and float32.
+* Peers, same SDE, same scheme (Euler) and dt, equal precision; ratio =
+  peer CPU time / thermolearn CPU time, target ≥ 1 (fastest on CPU), the
+  details say by how much otherwise:
+  ``naive numpy loop`` (``x += -x*dt + s*rng.standard_normal(N)``, float64),
+  ``sdeint (noise matrix built once)`` at 10³ particles (sdeint has no
+  diagonal-noise mode: one N×N matvec per step, O(N²); its user-style call
+  that rebuilds the matrix is in the details), ``jax lax.scan`` float32
+  and float64 (compiled once, warm calls; XLA's threads are in the CPU
+  time), ``numba`` (a jitted loop with numba's own normal generator).
+  A peer that is not installed gives a row skipped with the reason.
 * ``train / floor``: the full persistent-chain trainer with its exact
   Sekimoto bookkeeping every step (project target ≤ 4: a few extra array
   passes for the work and the chain moments).
@@ -38,12 +49,15 @@ import math
 
 import numpy as np
 
-from benchmarks._harness import measure, row
+from benchmarks._harness import measure, row, skipped
 
 SIZES = {
-    "tiny": {"kernel_N": (2_000,), "budget": 2e5, "sde": (100, 50), "train": (500, 20)},
-    "quick": {"kernel_N": (10_000, 100_000, 1_000_000), "budget": 2e7, "sde": (1000, 1000), "train": (10_000, 200)},
-    "full": {"kernel_N": (10_000, 100_000, 1_000_000), "budget": 1e8, "sde": (1000, 1000), "train": (100_000, 1000)},
+    "tiny": {"kernel_N": (2_000,), "budget": 2e5, "sde": (100, 50), "train": (500, 20), "f32_N": (4_000,),
+             "peer_N": 2_000, "peers": False},
+    "quick": {"kernel_N": (10_000, 100_000, 1_000_000), "budget": 2e7, "sde": (1000, 1000), "train": (10_000, 200),
+              "f32_N": (100_000, 1_000_000), "peer_N": 100_000, "peers": True},
+    "full": {"kernel_N": (10_000, 100_000, 1_000_000), "budget": 1e8, "sde": (1000, 1000), "train": (100_000, 1000),
+             "f32_N": (100_000, 1_000_000), "peer_N": 100_000, "peers": True},
 }
 DT = 0.01
 
@@ -112,6 +126,13 @@ def _exact_z_scores(N=200_000):
 
 
 def run(size: str, figures=None) -> list[dict]:
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _run(size, figures)
+
+
+def _run(size: str, figures=None) -> list[dict]:
     cfg = SIZES[size]
     reps = 1 if size == "tiny" else 5
     rows = []
@@ -142,30 +163,166 @@ def run(size: str, figures=None) -> list[dict]:
                     particles=Nt, steps=St, train_s=tr.median_s, floor_s=fl.median_s))
     rows.append(row("train peak memory / (8 bytes x particles)", tr.peak_bytes / (8.0 * Nt), 40.0,
                     higher_is_better=False, particles=Nt, peak_bytes=tr.peak_bytes))
-    Ns, Ss = cfg["sde"]
-    ours = measure(_kernel(Ns, Ss, "euler"), repeats=reps, memory=False)
-    try:
-        peer = measure(_sdeint(Ns, Ss), repeats=1, warmup=0, memory=False)
-        best = measure(_sdeint(Ns, Ss, precomputed=True), repeats=1, warmup=0, memory=False)
-        floor_sde = measure(_floor(Ns, Ss), repeats=reps, memory=False)
-    except ImportError as exc:
-        rows.append({"name": "sdeint / thermolearn (Euler, same SDE)", "ratio": float("nan"), "target": 50.0,
-                     "met": False, "details": {"error": f"{exc}; pip install -e '.[bench]'"}})
-    else:
-        y = _sdeint(Ns, Ss)()[-1]
-        X = np.zeros((Ns, 1))
-        from thermolearn.numeric.langevin import propagate
-
-        propagate(_model(), 0.0, X, steps=Ss, dt=DT, method="euler", rng=np.random.default_rng(1))
-        v_euler = 1.0 / (1.0 - DT / 2)  # stationary variance of the Euler chain
-        rows.append(row("sdeint / thermolearn (Euler, same SDE)", peer.median_s / ours.median_s, 50.0,
-                        particles=Ns, steps=Ss, sdeint_s=peer.median_s, thermolearn_s=ours.median_s,
-                        sdeint_precomputed_G_s=best.median_s, ratio_vs_precomputed_G=best.median_s / ours.median_s,
-                        thermolearn_over_floor=ours.median_s / floor_sde.median_s,
-                        var_sdeint=float(np.var(y)), var_thermolearn=float(X.var()),
-                        var_target=v_euler * (1 - (1 - DT) ** (2 * Ss))))
+    rows += _float32_rows(cfg, reps)
+    rows += _peer_rows(cfg, reps)
     if figures is not None:
         _figure(figures, cfg["kernel_N"], per_ps)
+    return rows
+
+
+def _f32_kernel(N, S):
+    from thermolearn.numeric.langevin32 import Float32Buffers, ou_step_f32
+
+    X = np.zeros(N, np.float32)
+    buf = Float32Buffers(N)
+    rng = np.random.default_rng(0)
+
+    def fn():
+        for _ in range(S):
+            ou_step_f32(X, 0.0, 1.0, mu=1.0, beta=1.0, dt=DT, rng=rng, buffers=buf)
+    return fn
+
+
+def _floors(N, S, reps):
+    """ns per value of each floor at N: ziggurat f64 + pass, fast f32 normals + pass, raw bits, one pass."""
+    from thermolearn.numeric.random import BLOCK, standard_normal_f32
+
+    rng = np.random.default_rng(0)
+    x32, n32, w32 = np.zeros(N, np.float32), np.empty(N, np.float32), np.empty(BLOCK // 2, np.float32)
+    x64 = np.zeros(N)
+
+    def f32():
+        for _ in range(S):
+            standard_normal_f32(rng, n32, work=w32)
+            np.add(x32, n32, out=x32)
+
+    def raw():
+        for _ in range(S):
+            rng.bit_generator.random_raw(N // 2)  # 64 bits = two 32-bit values
+
+    def pass64():
+        for _ in range(S):
+            np.add(x64, 1.0, out=x64)
+
+    def pass32():
+        for _ in range(S):
+            np.add(x32, np.float32(1.0), out=x32)
+
+    out = {"zig64": _floor(N, S), "fast32": f32, "raw_bits": raw, "pass64": pass64, "pass32": pass32}
+    return {k: 1e9 * measure(f, repeats=reps, memory=False).median_s / (N * S) for k, f in out.items()}
+
+
+def _float32_rows(cfg, reps):
+    rows = []
+    for N in cfg["f32_N"]:
+        S = max(5, int(cfg["budget"] // N))
+        t64 = measure(_kernel(N, S, "exact"), repeats=reps, memory=False).median_s
+        t32 = measure(_f32_kernel(N, S), repeats=reps, memory=False).median_s
+        fl = _floors(N, S, reps)
+        ns32, ns64 = 1e9 * t32 / (N * S), 1e9 * t64 / (N * S)
+        floors = {f"floor_{k}_ns": v for k, v in fl.items()}
+        rows.append(row(f"langevin float32 / float64 speed-up (exact), N={N:.0e}", t64 / t32, 2.5,
+                        particles=N, steps=S, ns_per_particle_step_f32=ns32, ns_per_particle_step_f64=ns64,
+                        **floors, accumulators="chains, noise and step arithmetic float32; coefficients and "
+                        "moment sums float64"))
+        rows.append(row(f"langevin float32 kernel / float32 floor, N={N:.0e}", ns32 / fl["fast32"], 1.5,
+                        higher_is_better=False, particles=N, steps=S, ns_per_particle_step=ns32,
+                        floor_ns=fl["fast32"]))
+    return rows
+
+
+def _naive(N, S):
+    def fn():
+        rng = np.random.default_rng(0)
+        x = np.zeros(N)
+        s = math.sqrt(2.0 * DT)
+        for _ in range(S):
+            x += -x * DT + s * rng.standard_normal(N)
+        return x
+    return fn
+
+
+def _jax(N, S, dtype):
+    import jax
+
+    jax.config.update("jax_enable_x64", True)  # float64 arrays must be requested explicitly below
+    import jax.numpy as jnp
+
+    dt = jnp.asarray(DT, dtype)
+    s = jnp.asarray(math.sqrt(2.0 * DT), dtype)
+
+    @jax.jit
+    def simulate(x, key):
+        def step(carry, _):
+            x, key = carry
+            key, sub = jax.random.split(key)
+            x = x - x * dt + s * jax.random.normal(sub, x.shape, dtype)
+            return (x, key), None
+        return jax.lax.scan(step, (x, key), None, length=S)[0][0]
+
+    x0, key = jnp.zeros(N, dtype), jax.random.PRNGKey(0)
+    simulate(x0, key).block_until_ready()  # compile once
+    return lambda: simulate(x0, key).block_until_ready()
+
+
+def _numba(N, S):
+    import numba
+
+    @numba.njit(cache=False)
+    def simulate(x, steps, dt, s):
+        for _ in range(steps):
+            for i in range(x.size):
+                x[i] += -x[i] * dt + s * np.random.standard_normal()
+        return x
+
+    x = np.zeros(N)
+    simulate(x, 1, DT, math.sqrt(2.0 * DT))  # compile once
+    return lambda: simulate(x, S, DT, math.sqrt(2.0 * DT))
+
+
+def _peer_rows(cfg, reps):
+    N = cfg["peer_N"]
+    S = max(5, int(cfg["budget"] // N))
+    ours64 = measure(_kernel(N, S, "euler"), repeats=reps, memory=False).median_s
+    ours32 = measure(_f32_kernel(N, S), repeats=reps, memory=False).median_s
+    common = {"particles": N, "steps": S, "thermolearn_f64_s": ours64, "thermolearn_f32_s": ours32}
+    naive = measure(_naive(N, S), repeats=reps, memory=False).median_s
+    rows = [row("peer: naive numpy loop (float64) / thermolearn float64", naive / ours64, 1.0,
+                naive_s=naive, float32_ratio=naive / ours32, **common)]
+    Ns, Ss = cfg["sde"]
+    try:
+        import sdeint  # noqa: F401
+    except ImportError as exc:
+        rows.append(skipped("peer: sdeint best case / thermolearn float64", 1.0, f"{exc}; pip install -e '.[bench]'"))
+    else:
+        best = measure(_sdeint(Ns, Ss, precomputed=True), repeats=1, warmup=0, memory=False).median_s
+        user = measure(_sdeint(Ns, Ss), repeats=1, warmup=0, memory=False).median_s
+        ours = measure(_kernel(Ns, Ss, "euler"), repeats=reps, memory=False).median_s
+        rows.append(row("peer: sdeint best case / thermolearn float64", best / ours, 1.0, particles=Ns, steps=Ss,
+                        sdeint_matrix_once_s=best, sdeint_user_style_s=user, thermolearn_s=ours,
+                        note="sdeint: N-dim SDE with an N x N noise matrix, O(N^2) per step"))
+    if not cfg["peers"]:
+        for name in ("jax lax.scan float32", "jax lax.scan float64", "numba jitted loop float64"):
+            rows.append(skipped(f"peer: {name} / thermolearn", 1.0, "size tiny: compiled peers not timed"))
+        return rows
+    for dtype, ours in (("float32", ours32), ("float64", ours64)):
+        name = f"peer: jax lax.scan {dtype} / thermolearn {dtype}"
+        try:
+            fn = _jax(N, S, dtype)
+        except ImportError as exc:
+            rows.append(skipped(name, 1.0, f"{exc}; pip install -e '.[bench]'"))
+            continue
+        t = measure(fn, repeats=reps, memory=False).median_s
+        rows.append(row(name, t / ours, 1.0, jax_s=t, jax_ns_per_particle_step=1e9 * t / (N * S), **common))
+    try:
+        fn = _numba(N, S)
+    except ImportError as exc:
+        rows.append(skipped("peer: numba jitted loop float64 / thermolearn float64", 1.0,
+                            f"{exc}; pip install -e '.[bench]'"))
+    else:
+        t = measure(fn, repeats=reps, memory=False).median_s
+        rows.append(row("peer: numba jitted loop float64 / thermolearn float64", t / ours64, 1.0, numba_s=t,
+                        numba_ns_per_particle_step=1e9 * t / (N * S), **common))
     return rows
 
 

@@ -5,7 +5,8 @@ matrices: every path Γ = (θ_{0:N}, x_{0:N}) is listed ((S_θ·S_x)^{N+1} of th
 training set), with its probability P[Γ|B], the reversed-path probability
 P̃[Γ̃|B] built from the reversed kernels, and σ from the bookkeeping
 σ = ln P_0(θ_0,x_0|B) − ln P_N(θ_N,x_N|B) + Σ_n (Q_n + s^Θ_n)
-(digest Result 4).  Exponential cost; for tests, benchmarks and N ≤ 10.
+(entropy production of Entropy 26, 112 (2024)).  Exponential cost; for
+tests, benchmarks and N ≤ 10.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 from thermolearn.theory._errors import ParameterError
 
 from ._measures import mutual_information
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["PathEnumeration", "enumerate_paths"]
 
@@ -25,7 +27,7 @@ MAX_ENUMERATION_N = 10
 
 
 @dataclass(frozen=True)
-class PathEnumeration:
+class PathEnumeration(ResultMixin):
     """All paths of N steps: per training set B (rows) and path (columns)."""
 
     N: int

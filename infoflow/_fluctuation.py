@@ -1,7 +1,7 @@
 """Exact fluctuation theorems of discrete bipartite chains by tilted transfer matrices.
 
-For the total entropy production on an interval [t0, t1] given B (digest
-Result 4/5),
+For the total entropy production on an interval [t0, t1] given B (Entropy 26,
+112 (2024), fluctuation theorem),
 σ = ln P_{t0}(θ,x|B) − ln P_{t1}(θ',x'|B) + Σ_n (Q_n + s^Θ_n),
 the generating function G_F(α) = ⟨e^{−ασ}⟩ is a product of 4×4 tilted
 transfer matrices: the Θ move contributes T(θ'|θ,x)^{1−α} T(θ|θ',x)^{α}
@@ -24,6 +24,7 @@ import numpy as np
 from thermolearn.theory._errors import ParameterError
 
 from ._twostate_analysis import two_state_marginals
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["forward_cgf", "reverse_cgf", "fluctuation_check", "FluctuationCheck"]
 
@@ -89,7 +90,7 @@ def reverse_cgf(learner, N: int, alphas, interval=None, *, marginals=None) -> np
 
 
 @dataclass(frozen=True)
-class FluctuationCheck:
+class FluctuationCheck(ResultMixin):
     """Residuals of the exact fluctuation theorems on one interval.
 
     ``ift_residual`` = max_B |⟨e^{−σ}⟩ − 1|; ``dft_residual`` =

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["InfoflowAnalysis", "L_INFO", "information"]
 
-#: Names of the L-info candidates (digest Result 2 table) and their definitions.
+#: Names of the L-info candidates (M-info and L-info of Entropy 26, 112 (2024); docs/theory.md) and their definitions.
 L_INFO = {
     "M": "I(Theta_t; B)  (M-info, default)",
     "L1": "I(X_t; B)",
@@ -20,10 +21,10 @@ L_INFO = {
 
 
 @dataclass(frozen=True)
-class InfoflowAnalysis:
+class InfoflowAnalysis(ResultMixin):
     """Exact information/entropy-production results for N steps of a learner.
 
-    Information quantities (nats, digest Result 2): ``M`` = I(Θ_n;B) (M-info),
+    Information quantities (nats; M-info/L-info of Entropy 26, 112 (2024)): ``M`` = I(Θ_n;B) (M-info),
     ``I_theta_task`` = I(Θ_n;Y), ``L1`` = I(X_n;B), ``L2`` = I(X_n;Y),
     ``L3`` = I(X_{0:N};B) (with ``M_trajectory`` = I(Θ_{0:N};B)), ``L4`` the
     expected log-likelihood gain on p*, ``L5`` = Σ ΔI^X (cumulative).  The
@@ -61,7 +62,7 @@ class InfoflowAnalysis:
     joint_entropy_given_B: np.ndarray = None
 
     def interval_entropy_production(self, t0: int, t1: int) -> float:
-        """Σ_{[t0,t1]} = H(Θ_t1,X_t1|B) − H(Θ_t0,X_t0|B) + Σ_{t0≤n<t1} ⟨Q_n + s^Θ_n⟩ (digest Result 4)."""
+        """Σ_{[t0,t1]} = H(Θ_t1,X_t1|B) − H(Θ_t0,X_t0|B) + Σ_{t0≤n<t1} ⟨Q_n + s^Θ_n⟩ (interval entropy production, Entropy 26, 112 (2024))."""
         from thermolearn.theory._errors import ParameterError
 
         if not (isinstance(t0, int) and isinstance(t1, int) and 0 <= t0 < t1 <= self.N):

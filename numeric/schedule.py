@@ -21,6 +21,7 @@ from typing import Callable
 import numpy as np
 
 from thermolearn.theory import ParameterError
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["Kick", "Schedule", "SLOW_DRIVING_MIN_RATIO", "slow_driving_note", "SCHEDULE_NAMES", "build_schedule"]
 
@@ -49,7 +50,7 @@ class Kick:
 
 
 @dataclass(frozen=True)
-class Schedule:
+class Schedule(ResultMixin):
     """A learning-rate protocol on [0, tau].
 
     Attributes

@@ -26,3 +26,12 @@ SCALED_ERROR_MAX = 5.0
 
 #: Fitted convergence order may differ from the theoretical one by this much.
 ORDER_SLACK = 0.25
+
+#: A float64 evaluation of an expression whose arguments reach |u| ~ 1e3
+#: against mpmath at 50 digits: rounding the argument itself costs |u|·ε
+#: (about 2e-13 at |u| = 1e3), which no float64 algorithm avoids; a formula
+#: that overflows or cancels is off by O(1) or is non-finite.
+STABLE_FLOAT64_RTOL = 1e-12
+
+#: Below this magnitude a float64 result may underflow to 0 (subnormals).
+UNDERFLOW_ATOL = 1e-300

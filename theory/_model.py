@@ -22,7 +22,7 @@ from typing import Iterable, Mapping
 import sympy as sp
 
 from ._errors import ModelError, NotNormalisableError, ParameterError, check_positive
-from ._parse import parse_expression
+from ._parse import SPECIAL_NAMES, parse_expression
 
 __all__ = ["EnergyModel", "energy_model", "BETA", "MU"]
 
@@ -44,6 +44,8 @@ def _as_names(value: str | Iterable[str], what: str) -> tuple[str, ...]:
     for n in names:
         if not isinstance(n, str) or not n.isidentifier() or n.startswith("_"):
             raise ModelError(f"{what}: {n!r} is not a valid symbol name")
+        if n in SPECIAL_NAMES:
+            raise ModelError(f"{what}: {n!r} is a special value or object in sympy; choose another name")
         if n in _RESERVED:
             raise ModelError(f"{what}: {n!r} is reserved (beta, mu, t, tau, pi)")
     if len(set(names)) != len(names):
@@ -140,9 +142,16 @@ class EnergyModel:
             raise NotNormalisableError(
                 f"energy {self.energy} does not depend on x; exp(-beta*E) is not normalisable"
             )
-        from ._normalisable import normalisability
+        from ._normalisable import domain, normalisability
 
-        verdict, reason = normalisability(self)
+        verdict, reason = domain(self)
+        if verdict is False:
+            raise NotNormalisableError(
+                f"energy {self.energy} is not real and finite for every real {', '.join(s.name for s in self.x)}: {reason}"
+            )
+        if verdict is None and reason not in self.warnings:
+            object.__setattr__(self, "warnings", self.warnings + (reason,))
+        verdict, reason = normalisability(self, check_domain=False)
         if verdict is False:
             raise NotNormalisableError(f"energy {self.energy}: exp(-beta*E) is not normalisable: {reason}")
         if verdict is None and reason not in self.warnings:
@@ -223,6 +232,13 @@ class EnergyModel:
         syms = self.symbols
         subs: dict[sp.Symbol, sp.Expr] = {}
         for name, value in values.items():
+            fixed = {"beta": self.beta, "mu": self.mu}.get(name)
+            if name not in syms and fixed is not None and fixed.is_number:
+                # β or μ already a number (--set beta=1 then --at ...): the same value is a no-op
+                num = _number(name, value)
+                if not (num.is_number and sp.simplify(num - fixed) == 0):
+                    raise ModelError(f"cannot set {name!r} to {value!r}: it is already fixed to {fixed} in this model")
+                continue
             if name not in syms:
                 raise ModelError(f"cannot set {name!r}: the model has no symbol of that name")
             if syms[name] in self.x or syms[name] in self.theta:

@@ -19,7 +19,14 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["normalisability"]
+from ._budget import attempt
+
+__all__ = ["normalisability", "domain"]
+
+#: Sample coordinates at which a restricted domain is looked for (exact rationals).
+_X_SAMPLES = tuple(sp.Rational(v) for v in ("0", "1/2", "-1/2", "1", "-1", "2", "-2", "3", "-3", "10", "-10"))
+#: Sample parameter values (real parameters; positive ones use the positive entries only).
+_THETA_SAMPLES = tuple(sp.Rational(v) for v in ("0", "1", "-1", "1/3"))
 
 #: Larger energies are not sent to ``sympy.limit`` (it can be very slow).
 _LIMIT_MAX_OPS = 40
@@ -108,10 +115,10 @@ def _limits(model) -> tuple[bool | None, str]:
     (x,) = model.x
     verdicts = []
     for end in (sp.oo, -sp.oo):
-        try:
-            lim = sp.limit(model.energy, x, end)
-        except (NotImplementedError, ValueError, TypeError, RecursionError):
-            return None, "the behaviour of E at infinity could not be decided"
+        found = attempt(sp.limit, model.energy, x, end, what=f"limit of E as {x} -> {end}")
+        if not found.ok:
+            return None, f"the behaviour of E at infinity could not be decided ({found.reason})"
+        lim = found.value
         if lim == -sp.oo:
             return False, f"E -> -oo as {x} -> {end}"
         if lim.is_finite:
@@ -122,13 +129,125 @@ def _limits(model) -> tuple[bool | None, str]:
     return None, "the behaviour of E at infinity could not be decided"
 
 
-def normalisability(model) -> tuple[bool | None, str]:
+def _substitutions(model):
+    """Sample points (dicts) for the parameters and constants, respecting their assumptions."""
+    others = [s for s in model.energy.free_symbols if s not in model.x]
+    if not others:
+        return [{}]
+    points = []
+    for t in _THETA_SAMPLES:
+        point = {}
+        for s_ in others:
+            v = t
+            if s_.is_positive and not v > 0:
+                v = sp.Integer(1) if t == 0 else -t
+            point[s_] = v
+        points.append(point)
+    return points
+
+
+def _violation(expr, model, bad, exact_zero: bool):
+    """A sample point where ``bad(value)`` holds, as text, or ``None``.
+
+    ``exact_zero``: also look for real roots when ``expr`` is a polynomial
+    in the one coordinate once the parameters are numbers (exact zeros are
+    never hit by sampling).
+    """
+    x = model.x
+    for point in _substitutions(model):
+        e = expr.xreplace(point)
+        if exact_zero and len(x) == 1 and e.is_polynomial(x[0]):
+            try:
+                roots = sp.Poly(e, x[0]).real_roots() if e.free_symbols else []
+            except (sp.PolynomialError, NotImplementedError, ValueError):
+                roots = []
+            if roots:
+                return _where({x[0]: roots[0], **point})
+        for v in _X_SAMPLES:
+            at = {xi: v for xi in x}
+            value = e.xreplace(at)
+            if not value.is_number:
+                continue
+            if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or bad(value):
+                return _where({**at, **point})
+    return None
+
+
+def _where(point) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in sorted(point.items(), key=lambda kv: kv[0].name))
+
+
+def domain(model) -> tuple[bool | None, str]:
+    """Is E(x, θ) real and finite for every real x?  ``(verdict, reason)``.
+
+    Looks at every place a real energy can stop being real or finite:
+    ``log`` of an argument that may be ≤ 0, a power with a non-integer (or
+    x-dependent) exponent of a base that may be negative, a negative power of
+    a base that may vanish, and ``tan`` of an x-dependent argument (poles).
+    Each is first decided by sympy's assumptions (x real, θ real unless
+    declared positive, constants positive); otherwise the base is examined at
+    sample points (and, for polynomials in one coordinate, at its real roots).
+    ``False`` when a point is found where E is not real or not finite (with
+    that point in the reason), ``None`` when it could not be decided, ``True``
+    otherwise.
+
+    >>> from thermolearn.theory import energy_model
+    >>> domain(energy_model("cosh(x) + theta*x"))
+    (True, 'E is real and finite for every real x')
+    >>> domain(energy_model("x**2 + theta*x", x="x")) [0]
+    True
+    """
+    undecided = []
+    xs = set(model.x)
+    for node in sp.preorder_traversal(model.energy):
+        if not (node.free_symbols & xs):
+            continue
+        if isinstance(node, sp.log):
+            (arg,) = node.args
+            if arg.is_positive:
+                continue
+            hit = _violation(arg, model, lambda v: not v.is_positive, exact_zero=True)
+            if hit:
+                return False, f"{node} is not real or not finite at {hit}"
+            undecided.append(str(node))
+        elif isinstance(node, sp.tan):
+            return False, f"{node} has poles on the real line"
+        elif node.is_Pow:
+            base, exp = node.args
+            if exp.is_Integer:
+                if exp > 0 or base.is_nonzero:
+                    continue
+                hit = _violation(base, model, lambda v: v.is_zero, exact_zero=True)
+                if hit:
+                    return False, f"{node} is singular at {hit}"
+                undecided.append(str(node))
+                continue
+            nonneg_ok = exp.is_positive and not (exp.free_symbols & xs)
+            if base.is_positive or (nonneg_ok and base.is_nonnegative):
+                continue
+            hit = _violation(base, model, (lambda v: v.is_negative) if nonneg_ok else (lambda v: not v.is_positive),
+                             exact_zero=not nonneg_ok)
+            if hit:
+                return False, f"{node} is not real or not finite at {hit}"
+            undecided.append(str(node))
+    if undecided:
+        return None, f"could not decide that {', '.join(undecided[:3])} stay real and finite for every real x"
+    return True, "E is real and finite for every real x"
+
+
+def normalisability(model, *, check_domain: bool = True) -> tuple[bool | None, str]:
     """Return ``(verdict, reason)`` for the normalisability of exp(−βE).
 
     >>> from thermolearn.theory import energy_model
     >>> normalisability(energy_model("(x - theta)**2/2"))
     (True, 'quadratic form with positive-definite matrix')
+    >>> normalisability(energy_model("log(x**2) + x**2 + theta*x"))
+    (False, 'log(x**2) is not real or not finite at theta = 0, x = 0')
     """
+    if check_domain:
+        verdict, reason = domain(model)
+        if verdict is False:
+            return False, reason
     result = _polynomial(model)
     if result is not None:
         return result

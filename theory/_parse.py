@@ -22,7 +22,7 @@ import sympy as sp
 
 from ._errors import ParseError
 
-__all__ = ["parse_expression", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES"]
+__all__ = ["parse_expression", "as_expression", "check_size", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES"]
 
 #: Longest accepted input, in characters.
 MAX_LENGTH = 2000
@@ -34,8 +34,16 @@ MAX_NODES = 2000
 MAX_NUMERIC_EXPONENT = 1000
 #: Longest integer literal, in digits.
 MAX_INTEGER_DIGITS = 60
-#: Largest exact number an expression may build, in bits (guards (2**1000)**1000 and huge products).
-MAX_NUMBER_BITS = 20000
+#: Largest exact number an expression may build, in bits (guards (2**1000)**1000 and huge products;
+#: 12000 bits stay below Python's 4300-digit int-to-str limit, so every accepted number prints).
+MAX_NUMBER_BITS = 12000
+#: Largest polynomial degree of the whole expression (nested powers multiply: ((x-a)**2)**600 has 1200).
+MAX_DEGREE = 1000
+#: Largest number of terms the expression would have when expanded (multinomial count);
+#: derive expands energies, and sympy needs seconds for a few hundred terms.
+MAX_EXPANDED_TERMS = 300
+#: Deepest nesting of whitelisted function calls (exp(exp(exp(...)))).
+MAX_FUNCTION_DEPTH = 8
 
 #: Whitelisted functions: name -> (sympy callable, number of arguments).
 FUNCTIONS: Mapping[str, tuple[Callable[..., sp.Expr], int]] = {
@@ -56,6 +64,11 @@ FUNCTIONS: Mapping[str, tuple[Callable[..., sp.Expr], int]] = {
 
 #: Whitelisted named numbers.
 NAMED_NUMBERS: Mapping[str, sp.Expr] = {"pi": sp.pi}
+
+#: Names sympy reads back as special values or objects (so an output containing them would not
+#: round-trip); refused as symbol names.  Other sympy function names (gamma, beta, ...) are fine:
+#: docs/cli.md says how outputs parse back with a local dictionary of symbol names.
+SPECIAL_NAMES = frozenset({"nan", "NaN", "inf", "Infinity", "infinity", "oo", "zoo", "I", "E", "S", "N", "O", "Q"})
 
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -160,6 +173,8 @@ class _Builder:
             return NAMED_NUMBERS[ident]
         if ident in FUNCTIONS:
             raise self.fail(node, f"function {ident!r} used without a call")
+        if ident in SPECIAL_NAMES:
+            raise self.fail(node, f"name {ident!r} is a special value or object in sympy; choose another name")
         if not _NAME_RE.match(ident):
             raise self.fail(node, f"name {ident!r} is not allowed (letters, digits, '_'; no leading '_')")
         return self.symbol_for(ident)
@@ -169,6 +184,12 @@ class _Builder:
             raise self.fail(node, f"exponent {exponent} is not real")
         if exponent.is_number and abs(exponent) > MAX_NUMERIC_EXPONENT:
             raise self.fail(node, f"power with exponent {exponent} is too large (at most {MAX_NUMERIC_EXPONENT})")
+        if exponent.is_Integer and not base.is_number:  # (c*theta)**n builds c**n
+            coeff = base.as_coeff_Mul()[0]
+            if isinstance(coeff, sp.Rational) and coeff != 0:
+                size = abs(int(exponent)) * max(abs(coeff.p).bit_length(), abs(coeff.q).bit_length())
+                if size > MAX_NUMBER_BITS:
+                    raise self.fail(node, f"power would build an exact number of ~{size} bits (at most {MAX_NUMBER_BITS})")
         if base.is_number and exponent.is_number:
             if base == 0 and exponent.is_negative:
                 raise self.fail(node, "division by zero (0 to a negative power)")
@@ -271,6 +292,145 @@ def parse_expression(
 
     builder = _Builder(text.strip(), symbol_for)
     try:
-        return builder.build(tree)
+        expr = builder.build(tree)
     except RecursionError:
         raise ParseError(f"expression nests deeper than {MAX_DEPTH} levels") from None
+    check_size(expr, text)
+    return expr
+
+
+def _binomial(n: int, k: int, cap: int) -> int:
+    """C(n, k), stopping early once it exceeds ``cap``."""
+    k = min(k, n - k)
+    out = 1
+    for i in range(1, k + 1):
+        out = out * (n - k + i) // i
+        if out > cap:
+            return cap + 1
+    return out
+
+
+def check_size(expr: sp.Expr, text: str | None = None) -> None:
+    """Reject an expression whose *whole* size is pathological, before any work.
+
+    Bounds the polynomial degree (nested powers multiply), the number of
+    terms after expansion (multinomial count, capped by the number of
+    monomials of that degree), and the nesting of function calls.
+
+    Raises
+    ------
+    ParseError
+        One line naming the bound and its limit.
+
+    Examples
+    --------
+    >>> check_size(parse_expression("(x - theta)**4"))
+    >>> check_size(sp.Symbol("x")**600 * sp.Symbol("y")**600)
+    Traceback (most recent call last):
+    ...
+    thermolearn.theory._errors.ParseError: expression x**600*y**600: polynomial degree 1200 exceeds 1000
+    """
+    label = _short(text) if text is not None else str(expr)[:80]
+    memo: dict = {}
+
+    def size(e) -> tuple[int, int, int]:
+        """(degree, expanded terms, function depth), each capped."""
+        if e in memo:
+            return memo[e]
+        if e.is_Symbol:
+            out = (1, 1, 0)
+        elif e.is_Number or e.is_NumberSymbol or not e.free_symbols:
+            if isinstance(e, sp.Rational) and max(abs(e.p).bit_length(), abs(e.q).bit_length()) > MAX_NUMBER_BITS:
+                raise ParseError(f"expression {label}: contains an exact number of more than {MAX_NUMBER_BITS} bits")
+            out = (0, 1, 0)
+        elif e.is_Add:
+            parts = [size(a) for a in e.args]
+            out = (max(p[0] for p in parts), sum(p[1] for p in parts), max(p[2] for p in parts))
+        elif e.is_Mul:
+            parts = [size(a) for a in e.args]
+            terms = 1
+            for p in parts:
+                terms = min(terms * p[1], MAX_EXPANDED_TERMS + 1)
+            out = (sum(p[0] for p in parts), terms, max(p[2] for p in parts))
+        elif e.is_Pow:
+            deg, terms, depth = size(e.base)
+            n = e.exp
+            if n.is_Integer:
+                k = abs(int(n))
+                nsyms = len(e.base.free_symbols)
+                count = _binomial(terms + k - 1, k, MAX_EXPANDED_TERMS) if n > 0 else 1
+                count = min(count, _binomial(deg * k + nsyms, nsyms, MAX_EXPANDED_TERMS)) if n > 0 else 1
+                out = (deg * k, count, depth)
+            else:
+                edeg, _, edepth = size(n)
+                out = (max(deg, edeg), 1, max(depth, edepth) + (1 if n.free_symbols else 0))
+        else:  # a function call
+            parts = [size(a) for a in e.args]
+            out = (1, 1, max(p[2] for p in parts) + 1)
+        if out[0] > MAX_DEGREE:
+            raise ParseError(f"expression {label}: polynomial degree {out[0]} exceeds {MAX_DEGREE}")
+        if out[1] > MAX_EXPANDED_TERMS:
+            raise ParseError(
+                f"expression {label}: expands to more than {MAX_EXPANDED_TERMS} terms (too large to derive in budget)"
+            )
+        if out[2] > MAX_FUNCTION_DEPTH:
+            raise ParseError(f"expression {label}: function calls nest deeper than {MAX_FUNCTION_DEPTH}")
+        memo[e] = out
+        return out
+
+    size(expr)
+
+
+def as_expression(value, what: str = "expression", symbols: Mapping[str, sp.Symbol] | None = None) -> sp.Expr:
+    """Turn a public argument into a sympy object without evaluating text.
+
+    Strings go through :func:`parse_expression` (the AST whitelist), never
+    ``sympify``; sympy objects pass unchanged; Python ``int``/``float``
+    become exact sympy numbers.  Anything else is refused.
+
+    Parameters
+    ----------
+    value : str, sympy.Basic, int or float
+    what : str
+        Name of the argument, for the error message.
+    symbols : mapping, optional
+        Symbols to use for names in a string (so that assumptions match
+        the caller's symbols).
+
+    Raises
+    ------
+    ParseError
+        A string outside the grammar, or a value of another type.
+
+    Examples
+    --------
+    >>> as_expression("2*x + 1")
+    2*x + 1
+    >>> as_expression(0.5)
+    1/2
+    >>> as_expression("__import__('os')")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    thermolearn.theory._errors.ParseError: expression "__import__('os')": function '__import__' is not whitelisted ...
+    """
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, str):
+        return parse_expression(value, symbols)
+    if isinstance(value, bool):
+        raise ParseError(f"{what} must be a number, a sympy expression or an expression string, got {value!r}")
+    if isinstance(value, int):
+        return sp.Integer(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ParseError(f"{what} must be finite, got {value!r}")
+        return sp.Rational(repr(value))
+    import numbers
+
+    if isinstance(value, numbers.Integral):
+        return sp.Integer(int(value))
+    if isinstance(value, numbers.Real):
+        return as_expression(float(value), what)
+    raise ParseError(
+        f"{what} must be a number, a sympy expression or an expression string, got {type(value).__name__}"
+    )

@@ -3,19 +3,19 @@
 Each factory returns a validated :class:`theory.EnergyModel`; β and μ are
 positive symbols unless numbers are given.
 
-=========================  ==========================================  ===========
-name                       energy E(x, θ)                              parameters
-=========================  ==========================================  ===========
-``harmonic_trap``          k (x − θ)² / 2                              θ
-``learnable_stiffness``    θ x² / 2   (θ > 0)                          θ
-``gaussian_mean_variance`` (x − m)² / (2 s)   (s > 0)                  m, s
-``quartic``                x⁴/4 − θ x                                  θ
-``double_well``            x⁴/4 − x²/2 − θ x                           θ
-``quadratic_2d``           ½ (x − θ)ᵀ K (x − θ), K full 2×2, K ≻ 0     θ₁, θ₂
-=========================  ==========================================  ===========
+==========================  ==========================================  ===========
+name                        energy E(x, θ)                              parameters
+==========================  ==========================================  ===========
+``harmonic_trap``           k (x − θ)² / 2                              θ
+``learnable_stiffness``     θ x² / 2   (θ > 0)                          θ
+``gaussian_mean_variance``  (x − m)² / (2 s)   (s > 0)                  m, s
+``quartic``                 x⁴/4 − θ x                                  θ
+``double_well``             x⁴/4 − x²/2 − θ x                           θ
+``quadratic_2d``            ½ (x − θ)ᵀ K (x − θ), K full 2×2, K ≻ 0     θ₁, θ₂
+==========================  ==========================================  ===========
 
-Sources: minimal-dissipation digest Secs. 3–7 (harmonic trap, general
-potentials); issue 4 (the non-quadratic models).
+Sources: arXiv 2510.03137 (the harmonic trap of its Figures 1–4; the quartic and
+double-well energies stand in for its general potentials, Figure 5); docs/theory.md.
 """
 
 from __future__ import annotations

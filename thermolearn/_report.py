@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-__all__ = ["Check", "close_check", "bound_check", "write_report"]
+__all__ = ["Check", "close_check", "bound_check", "write_report", "atomic_write_text", "staged_output"]
 
 
 @dataclass(frozen=True)
@@ -79,17 +79,43 @@ def _md_value(v) -> str:
     return str(v)
 
 
-def write_report(out: Path, checks: Sequence[Check], meta: dict | None = None) -> tuple[Path, Path]:
-    """Write ``report.json`` and ``report.md`` into ``out``; return both paths."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+def atomic_write_text(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically: a temporary file in the same folder, then rename.
+
+    A reader sees the old file or the new one, never half of one.
+    """
+    import os
+    import tempfile
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with _suppress():
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _suppress():
+    import contextlib
+
+    return contextlib.suppress(OSError)
+
+
+def _report_texts(checks: Sequence[Check], meta: dict | None) -> tuple[str, str]:
     data = {"checks": [asdict(c) for c in checks], "meta": meta or {}}
     data["passed"] = all(c.passed for c in checks)
-    jpath = out / "report.json"
-    jpath.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    text_json = json.dumps(_strict(data), indent=2, default=str, allow_nan=False) + "\n"
     lines = ["# thermolearn reproduction report", ""]
     for k, v in (meta or {}).items():
-        lines.append(f"- **{k}**: {v}")
+        if k != "files":
+            lines.append(f"- **{k}**: {v}")
     n_ok = sum(c.passed for c in checks)
     lines += ["", f"{n_ok} of {len(checks)} checks passed.", ""]
     lines += ["| check | expected | measured | tolerance | passed | why this tolerance |", "|---|---|---|---|---|---|"]
@@ -98,6 +124,133 @@ def write_report(out: Path, checks: Sequence[Check], meta: dict | None = None) -
             f"| {c.name} | {_md_value(c.expected)} | {_md_value(c.measured)} | {_md_value(c.tolerance)} "
             f"| {'yes' if c.passed else '**NO**'} | {c.reason} |"
         )
-    mpath = out / "report.md"
-    mpath.write_text("\n".join(lines) + "\n")
+    return text_json, "\n".join(lines) + "\n"
+
+
+def _strict(obj):
+    """Non-finite floats as the strings "nan", "inf", "-inf" (strict JSON; docs/cli.md)."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return "nan" if obj != obj else ("inf" if obj > 0 else "-inf")
+    if isinstance(obj, dict):
+        return {k: _strict(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_strict(v) for v in obj]
+    return obj
+
+
+def write_report(out: Path, checks: Sequence[Check], meta: dict | None = None) -> tuple[Path, Path]:
+    """Write ``report.md`` then ``report.json`` into ``out`` atomically; return both paths.
+
+    ``report.json`` (the file programs read) is written last, so a failure
+    while writing ``report.md`` never leaves a fresh ``report.json`` behind.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    text_json, text_md = _report_texts(checks, meta)
+    jpath, mpath = out / "report.json", out / "report.md"
+    atomic_write_text(mpath, text_md)
+    atomic_write_text(jpath, text_json)
     return jpath, mpath
+
+
+class staged_output:
+    """A reproduction writes into a private staging folder, committed to ``out`` at the end.
+
+    ``with staged_output(out) as run:`` gives ``run.stage`` (write every
+    figure and data file there) and ``run.commit(checks, meta)``, which,
+    holding ``out/.thermolearn.lock``:
+
+    1. removes the old ``report.json``/``report.md`` (from here on the folder
+       has no report, so an interruption never leaves a valid-looking one),
+    2. moves each staged file into ``out`` with an atomic rename,
+    3. writes ``report.md`` and then ``report.json`` (atomic, last), whose
+       ``meta`` names this run's ``run_id`` and ``files``.
+
+    Two runs into the same ``out`` each stage separately and commit one after
+    the other; the report always describes exactly the run that wrote it.
+    A run that fails or is interrupted before ``commit`` leaves ``out`` as
+    it was; its staging folder is removed on exit.
+    """
+
+    LOCK = ".thermolearn.lock"
+
+    def __init__(self, out: Path, *, lock_timeout: float = 600.0):
+        import uuid
+
+        self.out = Path(out)
+        self.run_id = uuid.uuid4().hex[:12]
+        self.stage = self.out / f".partial-{self.run_id}"
+        self.lock_timeout = lock_timeout
+
+    def __enter__(self):
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.stage.mkdir()
+        return self
+
+    def __exit__(self, *exc):
+        import shutil
+
+        shutil.rmtree(self.stage, ignore_errors=True)
+        return False
+
+    def _lock(self):
+        import os
+        import time
+
+        path = self.out / self.LOCK
+        deadline = time.monotonic() + self.lock_timeout
+        while True:
+            try:
+                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                if _stale(path):
+                    with _suppress():
+                        os.unlink(path)
+                    continue
+                if time.monotonic() > deadline:
+                    raise OSError(f"{path} is held by another reproduction; remove it if no run is active") from None
+                time.sleep(0.2)
+                continue
+            with os.fdopen(fd, "w") as fh:
+                fh.write(f"{os.getpid()}\n")
+            return path
+
+    def commit(self, checks: Sequence[Check], meta: dict | None = None) -> tuple[Path, Path]:
+        import os
+
+        lock = self._lock()
+        try:
+            for name in ("report.json", "report.md"):
+                with _suppress():
+                    os.unlink(self.out / name)
+            files = []
+            for src in sorted(p for p in self.stage.rglob("*") if p.is_file()):
+                rel = src.relative_to(self.stage)
+                dst = self.out / rel
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(src, dst)
+                files.append(str(rel))
+            meta = dict(meta or {}, run_id=self.run_id, files=files)
+            return write_report(self.out, checks, meta)
+        finally:
+            with _suppress():
+                os.unlink(lock)
+
+
+def _stale(lock: Path) -> bool:
+    """True when the process that wrote ``lock`` no longer exists."""
+    import os
+
+    try:
+        pid = int(lock.read_text().strip() or "0")
+    except (OSError, ValueError):
+        return False  # being written right now
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False

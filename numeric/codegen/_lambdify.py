@@ -6,7 +6,10 @@ shared (``sympy.cse``).  With the ``numpy``/``scipy`` backends every argument
 may be an array; the arguments are broadcast against each other and the
 result has shape ``broadcast_shape`` (scalar expression), ``broadcast_shape
 + (n,)`` (vector) or ``broadcast_shape + (n, m)`` (matrix), even when an
-entry is constant.  The ``mpmath`` backend is the precision-safe path: every
+entry is constant; they evaluate the overflow- and cancellation-safe rewrite
+of :func:`~thermolearn.numeric.codegen._stable.stabilise` (log-cosh,
+log-sum-exp, sigmoid, tanh, log1p/expm1, products for small integer
+powers).  The ``mpmath`` backend is the precision-safe path: every
 number is printed as an mpmath number at the working precision (see
 :class:`~numeric.codegen._printers.MpmathExactPrinter`) and every argument is
 converted with :func:`mpmath.mpmathify`, so nothing is computed in double
@@ -25,7 +28,10 @@ import sympy as sp
 
 from thermolearn.theory import EnergyModel, ModelError, ParameterError
 
-from ._printers import MpmathExactPrinter, NumpyPrinter
+from thermolearn.theory._parse import as_expression
+
+from ._printers import MpmathExactPrinter, NumpyPrinter, ScipyPrinter
+from ._stable import numpy_namespace, stabilise
 
 __all__ = ["lambdify", "model_callable", "BACKENDS", "model_quantity", "keyword_symbols"]
 
@@ -35,19 +41,25 @@ BACKENDS = ("numpy", "scipy", "mpmath")
 _QUANTITIES = ("energy", "drift", "dE_dtheta", "grad_x")
 
 
-def _as_components(obj) -> tuple[list[sp.Expr], tuple[int, ...]]:
-    """Flatten a theory object into its components and its shape."""
+def _as_components(obj, table=None) -> tuple[list[sp.Expr], tuple[int, ...]]:
+    """Flatten a theory object into its components and its shape.
+
+    Strings are parsed by the AST whitelist with names bound to ``table``
+    (the argument symbols), never ``sympify``-ed.
+    """
     if isinstance(obj, sp.MatrixBase):
-        return [sp.sympify(v) for v in obj], tuple(obj.shape)
+        return [as_expression(v, "lambdify entry", table) for v in obj], tuple(obj.shape)
     if isinstance(obj, (list, tuple)):
-        comps = [sp.sympify(v) for v in obj]
+        if any(isinstance(c, (list, tuple, sp.MatrixBase)) for c in obj):
+            raise ModelError("lambdify: nested sequences are not supported; pass a sympy Matrix")
+        comps = [as_expression(v, "lambdify entry", table) for v in obj]
         if any(isinstance(c, sp.MatrixBase) for c in comps):
             raise ModelError("lambdify: nested sequences are not supported; pass a sympy Matrix")
         return comps, (len(comps),)
     if isinstance(obj, sp.Basic):
         return [obj], ()
-    if isinstance(obj, (int, float)):
-        return [sp.sympify(obj)], ()
+    if isinstance(obj, (int, float, str)):
+        return [as_expression(obj, "lambdify expression", table)], ()
     raise ModelError(f"lambdify: expected a sympy expression, tuple or Matrix, got {type(obj).__name__}")
 
 
@@ -111,8 +123,8 @@ def lambdify(
     for s in args + keywords:
         if not isinstance(s, sp.Symbol):
             raise ModelError(f"lambdify: arguments must be sympy Symbols, got {s!r}")
-    comps, shape = _as_components(obj)
     names = args + keywords
+    comps, shape = _as_components(obj, {s.name: s for s in names})
     _check_symbols(comps, names)
     if backend == "mpmath":
         import mpmath
@@ -120,12 +132,16 @@ def lambdify(
         raw = sp.lambdify(names, comps, modules=[{"mpmath": mpmath}, "mpmath"],
                           printer=MpmathExactPrinter, cse=cse)
         return _mpmath_wrapper(raw, args, keywords, shape)
+    # float64 backends evaluate the overflow-safe rewrite (see ._stable);
+    # the mpmath path above keeps the expression as given: it is the reference.
+    comps = [stabilise(c) for c in comps]
+    helpers = numpy_namespace()
     if backend == "numpy":
-        modules = [{"_erf": np.vectorize(math.erf, otypes=[float])}, "numpy"]
+        modules = [{"_erf": np.vectorize(math.erf, otypes=[float]), **helpers}, "numpy"]
         printer = NumpyPrinter
     else:
-        modules = ["scipy", "numpy"]
-        printer = None
+        modules = [helpers, "scipy", "numpy"]
+        printer = ScipyPrinter
     raw = sp.lambdify(names, comps, modules=modules, printer=printer, cse=cse)
     return _numpy_wrapper(raw, args, keywords, shape)
 

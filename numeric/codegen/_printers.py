@@ -7,7 +7,9 @@
   so nothing is silently demoted to double precision (the known lambdify
   pitfall: ``1/3`` or ``0.1`` evaluated as a double before mpmath sees it).
 * :class:`NumpyPrinter` — sympy's NumPy printer; ``erf`` (which numpy lacks)
-  goes through a vectorised :func:`math.erf` so the module needs numpy only.
+  goes through a vectorised :func:`math.erf` so the module needs numpy only;
+  :class:`ScipyPrinter` the same on scipy. Both print the overflow-safe forms
+  of :mod:`._stable` and small integer powers as products.
 * :class:`CPrinter` — C99 with numeric literals for π and e instead of the
   non-standard ``M_PI`` macros, so the code compiles with ``-std=c99``.
 """
@@ -16,10 +18,10 @@ from __future__ import annotations
 
 import sympy as sp
 from sympy.printing.c import C99CodePrinter
-from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.numpy import NumPyPrinter, SciPyPrinter
 from sympy.printing.pycode import MpmathPrinter
 
-__all__ = ["MpmathExactPrinter", "NumpyPrinter", "CPrinter", "float_literal", "exact_decimal"]
+__all__ = ["MpmathExactPrinter", "NumpyPrinter", "ScipyPrinter", "CPrinter", "float_literal", "exact_decimal"]
 
 
 #: Longest exact decimal expansion printed digit for digit.
@@ -108,11 +110,47 @@ class MpmathExactPrinter(MpmathPrinter):
         return super()._print_Pow(expr, rational=False)
 
 
-class NumpyPrinter(NumPyPrinter):
-    """NumPy printer; ``erf`` prints ``_erf`` (a vectorised :func:`math.erf`)."""
+class _StablePrinting:
+    """Printing of the stabilised expressions of :mod:`._stable` (float64).
+
+    ``logcosh``, ``logsumexp`` and ``sigmoid`` print the overflow-safe
+    helpers ``_logcosh``, ``_logsumexp``, ``_sigmoid``; integer powers other
+    than -1, 1 and 2 (numpy's fast paths) with |n| <= 16 print
+    ``_ipow(base, n)``, products by binary powering.
+    """
+
+    _IPOW_MAX = 16
+
+    def _print_logcosh(self, expr):
+        return f"_logcosh({self._print(expr.args[0])})"
+
+    def _print_sigmoid(self, expr):
+        return f"_sigmoid({self._print(expr.args[0])})"
+
+    def _print_logsumexp(self, expr):
+        return f"_logsumexp({', '.join(self._print(a) for a in expr.args)})"
+
+    def _print_Pow(self, expr, rational=False):
+        n = expr.exp
+        if n.is_Integer and n not in (-1, 1, 2) and abs(n) <= self._IPOW_MAX:
+            return f"_ipow({self._print(expr.base)}, {int(n)})"
+        return super()._print_Pow(expr, rational=rational)
+
+
+class NumpyPrinter(_StablePrinting, NumPyPrinter):
+    """NumPy printer; ``erf`` prints ``_erf`` (a vectorised :func:`math.erf`).
+
+    >>> x = sp.Symbol("x")
+    >>> NumpyPrinter().doprint(x**4 + x**2 + 1/x)
+    '_ipow(x, 4) + x**2 + x**(-1.0)'
+    """
 
     def _print_erf(self, expr):
         return f"_erf({self._print(expr.args[0])})"
+
+
+class ScipyPrinter(_StablePrinting, SciPyPrinter):
+    """SciPy printer (special functions from :mod:`scipy.special`), stabilised."""
 
 
 class CPrinter(C99CodePrinter):

@@ -24,6 +24,7 @@ from thermolearn.theory import EnergyModel, ModelError, ParameterError
 from ._lambdify import _as_components, keyword_symbols
 from ._printers import CPrinter, MpmathExactPrinter, NumpyPrinter
 from ._quantities import module_quantities
+from ._stable import NUMPY_HELPERS, stabilise
 
 __all__ = ["TARGETS", "GeneratedFunction", "module_functions", "generate_source"]
 
@@ -130,7 +131,9 @@ def _cse(funcs_components):
 
 
 def _py_function(f: GeneratedFunction, printer, target: str) -> list[str]:
-    reps, reduced = _cse(f.components)
+    # float64 code evaluates the overflow-safe rewrite; mpmath code the original
+    components = [stabilise(c) for c in f.components] if target == "numpy" else f.components
+    reps, reduced = _cse(components)
     sig = ", ".join(f.args)
     if f.keywords:
         sig += ", *, " + ", ".join(f.keywords)
@@ -189,7 +192,7 @@ def _python_source(model, target, funcs) -> str:
         if "_erf(" in text:
             imports.append("import math")
         imports.append("import numpy")
-        helpers = _NUMPY_HELPERS
+        helpers = _NUMPY_HELPERS + "\n\nnp = numpy\n" + NUMPY_HELPERS
         if "_erf(" in text:
             helpers += "\n\n_erf = numpy.vectorize(math.erf, otypes=[float])\n"
     else:

@@ -63,7 +63,7 @@ def _cached(model: EnergyModel, target: tuple) -> Thermo:
     return thermo_for(model, np.asarray(target, dtype=float))
 
 
-def initial_chains(model, th: Thermo, theta0, u0, samples0, particles, rng):
+def initial_chains(th: Thermo, theta0, u0, samples0, particles, rng):
     """Chains at t = 0: ``samples0``, else exact samples of p_m(θ₀), shifted to mean ``u0`` if given."""
     if samples0 is not None:
         X = np.array(samples0, dtype=float)
@@ -74,14 +74,8 @@ def initial_chains(model, th: Thermo, theta0, u0, samples0, particles, rng):
         if not np.all(np.isfinite(X)):
             raise ParameterError("samples0 contains NaN or infinite values")
         return X
-    if th.quadratic:
-        m, A = th.gaussian(theta0)
-        X = m + rng.standard_normal((particles, th.d)) @ np.linalg.cholesky(np.linalg.inv(A) / th.beta).T
-    else:
-        from thermolearn.numeric.fluctuation._langevin import sample_boltzmann
-
-        X = sample_boltzmann(model, theta0, particles, rng=rng)[:, None]
-        m = X.mean(axis=0)
+    X = th.sample(theta0, particles, rng)  # numeric.equilibrium.sample_equilibrium: exact or inverse CDF
+    m = th.gaussian(theta0)[0] if th.quadratic else X.mean(axis=0)
     if u0 is not None:
         X += u0 - m
     return X

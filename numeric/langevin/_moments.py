@@ -1,7 +1,7 @@
 """Deterministic moment dynamics of the quadratic trap (the noise-free reference).
 
 For E = ½(x−θ)ᵀK(x−θ) the Fokker–Planck equation closes on the chain mean
-(digest Secs. 3, 5): u̇ = μK(θ − u), θ̇ = H(t)βK(θ* − u), and the mean work
+(arXiv 2510.03137, harmonic trap; docs/theory.md): u̇ = μK(θ − u), θ̇ = H(t)βK(θ* − u), and the mean work
 rate is Ẇ = θ̇·K(θ − u).  A kick of weight w is the exact jump
 θ ← θ + wβK(θ* − u) with W ← W + ½[(θ'−u)ᵀK(θ'−u) − (θ−u)ᵀK(θ−u)].
 Solved with scipy's ``solve_ivp`` (DOP853) between kicks: an independent
@@ -27,12 +27,13 @@ from thermolearn.theory import ParameterError
 
 from ..schedule import Schedule
 from ._schedules import stiffness_matrix
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["TrapMoments", "trap_moments"]
 
 
 @dataclass(frozen=True)
-class TrapMoments:
+class TrapMoments(ResultMixin):
     """Times (K,), θ (K, d), u (K, d), cumulative work (K,) (kick times repeated)."""
 
     times: np.ndarray

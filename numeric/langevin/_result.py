@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["TrainingResult"]
 
@@ -20,7 +21,7 @@ def _series(a):
 
 
 @dataclass(frozen=True)
-class TrainingResult:
+class TrainingResult(ResultMixin):
     """Trajectory and energetics of one persistent-chain training run.
 
     The one result type of :func:`numeric.langevin.train` and (as its

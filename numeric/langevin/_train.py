@@ -212,7 +212,7 @@ def train(
     if stepper.needs_quadratic and not th.quadratic:
         raise ParameterError(f"method={stepper.name!r} needs an energy quadratic in x (exact OU step); "
                              f"{model.energy} is not: use 'euler', 'heun' or 'mala'")
-    X = initial_chains(model, th, theta, u0v, samples0, particles, rng)
+    X = initial_chains(th, theta, u0v, samples0, particles, rng)
     dt_p = float(schedule.tau) / steps
     notes: list[str] = []
     ratio = slow_driving(schedule, notes)

@@ -1,18 +1,19 @@
 """Numeric thermodynamic metric: quadrature, generator and autocorrelation friction,
 geodesic protocols, slow-driving / geodesic learning-rate schedules.
 
-Source: minimal-dissipation digest Sec. 7 (the paper's general formula was
-not readable; the derived slow-driving version is implemented, with its
-assumptions stated in each docstring).
+The friction tensor and the slow-driving schedules follow arXiv 2510.03137
+(thermodynamic metric of learning; Sivak & Crooks, PRL 108, 190602 (2012));
+each docstring states its assumptions.  Numbers of a model come from its
+numeric twin (:mod:`numeric.model`), equilibrium averages from
+:mod:`numeric.equilibrium`.
 """
 
 from ._data import data_mean_function
 from ._field import MetricField, MetricPoint, check_positive_definite, metric_field
 from ._generator import GeneratorResult, auto_box, friction_generator
 from ._geodesic import GeodesicProtocol, geodesic_protocol, linear_protocol, protocol_length
-from ._lambdify import NumericModel, numeric_model
 from ._metric_at import metric_at
-from ._quadrature import MomentsQuadrature, fisher_quadrature, friction_quadrature, moments_quadrature, support_1d
+from ._quadrature import MomentsQuadrature, fisher_quadrature, friction_quadrature, moments_quadrature
 from ._sampler import AutocorrelationResult, friction_autocorrelation, langevin_stationary
 from ._schedules import geodesic_schedule, slow_driving_schedule
 from ._simulate import WorkResult, free_energy, simulate_protocol, train_persistent
@@ -30,14 +31,11 @@ __all__ = [
     "geodesic_protocol",
     "linear_protocol",
     "protocol_length",
-    "NumericModel",
-    "numeric_model",
     "metric_at",
     "MomentsQuadrature",
     "fisher_quadrature",
     "friction_quadrature",
     "moments_quadrature",
-    "support_1d",
     "AutocorrelationResult",
     "friction_autocorrelation",
     "langevin_stationary",

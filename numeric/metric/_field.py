@@ -6,20 +6,21 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
-import sympy as sp
 
 from thermolearn.theory import ModelError, SingularMetricError
 from thermolearn.theory.metric import fisher_information, friction_tensor, mean_dE_dtheta
 
+from ..codegen import lambdify
+from ..model import numeric_twin
 from ._generator import friction_generator
-from ._lambdify import numeric_model
 from ._quadrature import moments_quadrature
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["MetricPoint", "MetricField", "metric_field", "check_positive_definite"]
 
 
 @dataclass(frozen=True)
-class MetricPoint:
+class MetricPoint(ResultMixin):
     """ζ, I and ⟨∂θE⟩_m (= ∂θF) at one θ, with the method that produced them."""
 
     theta: np.ndarray
@@ -81,6 +82,16 @@ class MetricField:
         return pt
 
 
+@dataclass(frozen=True)
+class _Closed:
+    """θ ↦ (ζ, I, ⟨∂θE⟩) from the lambdified closed forms of :mod:`theory.metric`."""
+
+    fns: tuple
+
+    def __call__(self, *th):
+        return tuple(f(*th) for f in self.fns)
+
+
 def metric_field(model, values=None, *, grid: int = 161) -> MetricField:
     """Build the :class:`MetricField` of ``model`` with numbers ``values``.
 
@@ -89,19 +100,12 @@ def metric_field(model, values=None, *, grid: int = 161) -> MetricField:
     >>> f(0.3).friction.tolist(), f(0.3).method
     ([[0.25]], 'closed form')
     """
-    nm = numeric_model(model, values)
-    m = nm.model
+    tw = numeric_twin(model, values)
+    m = tw.model
     closed = None
     Z, I = friction_tensor(m), fisher_information(m)
     if Z is not None and I is not None:
-        md = mean_dE_dtheta(m)
-        fn = sp.lambdify(m.theta, [Z.tolist(), I.tolist(), md.tolist()], "numpy")
-
-        def closed(*th):
-            z, i, mm = fn(*th)
-            return np.broadcast_arrays(*z) if False else (z, i, mm)
-
-        closed = closed
-    if len(m.x) > 1 and closed is None and len(m.x) > 2:
+        closed = _Closed(tuple(lambdify(M, m.theta) for M in (Z, I, mean_dE_dtheta(m))))
+    if closed is None and len(m.x) > 2:
         raise ModelError(f"no closed form and {len(m.x)} coordinates: generator grids beyond 2-D are too large")
-    return MetricField(m, nm.beta, nm.mu, closed is not None, closed, grid)
+    return MetricField(m, tw.beta, tw.mu, closed is not None, closed, grid)

@@ -21,17 +21,19 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sps
 import scipy.sparse.linalg as spla
-from scipy import optimize
 
 from thermolearn.theory import ParameterError
 
-from ._lambdify import numeric_model, theta_vector
+from ..equilibrium import mode
+from ..equilibrium._support import support_box
+from ..model import numeric_twin
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["GeneratorResult", "friction_generator", "auto_box"]
 
 
 @dataclass(frozen=True)
-class GeneratorResult:
+class GeneratorResult(ResultMixin):
     """ζ, I and the spectral-gap relaxation time from one grid solve."""
 
     friction: np.ndarray
@@ -41,29 +43,14 @@ class GeneratorResult:
     grid_points: int
 
 
-def auto_box(nm, th, *, cut=40.0):
-    """Axis-aligned box around the energy minimum with βΔE ≥ ``cut`` on its faces (heuristic)."""
-    f = lambda x: nm.beta * float(nm.energy(np.asarray(x)[None, :], th)[0])  # noqa: E731
-    best = None
-    for start in (np.zeros(nm.d), np.ones(nm.d), -np.ones(nm.d)):
-        r = optimize.minimize(f, start, method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 5000})
-        if best is None or r.fun < best.fun:
-            best = r
-    mode, e0 = best.x, best.fun
-    box = []
-    for k in range(nm.d):
-        ext = []
-        for sgn in (-1.0, 1.0):
-            d = 1e-3
-            e = np.zeros(nm.d)
-            e[k] = sgn
-            while f(mode + d * e) - e0 < cut:
-                d *= 1.25
-                if d > 1e4:
-                    raise ParameterError("cannot find a confining box; pass box=")
-            ext.append(mode[k] + sgn * d)
-        box.append(tuple(ext))
-    return tuple(box)
+def auto_box(twin, th, *, cut=40.0):
+    """Axis-aligned box around the mode of p_m(·|θ) with βΔE ≥ ``cut`` on its faces.
+
+    The mode is :func:`numeric.equilibrium.mode` (searched from θ-dependent
+    starts); the faces are found along the coordinate axes through it.
+    """
+    m, e0 = mode(twin, th)
+    return support_box(lambda x: twin.beta_energy(x, th), m, e0, cut=cut)
 
 
 def friction_generator(model, theta, *, values=None, n: int = 801, box=None) -> GeneratorResult:
@@ -82,8 +69,8 @@ def friction_generator(model, theta, *, values=None, n: int = 801, box=None) -> 
     >>> bool(abs(r.friction[0, 0] - 0.5) < 1e-4)
     True
     """
-    nm = numeric_model(model, values)
-    th = theta_vector(nm, theta)
+    nm = numeric_twin(model, values)
+    th = nm.theta_vector(theta)
     if not (isinstance(n, (int, np.integer)) and n >= 5):
         raise ParameterError(f"n must be an integer >= 5, got {n!r}")
     box = auto_box(nm, th) if box is None else tuple(tuple(map(float, b)) for b in box)

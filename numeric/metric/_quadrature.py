@@ -1,7 +1,7 @@
 """Fisher information and friction of a 1-D energy by adaptive quadrature.
 
-Friction formula (derived here from the backward generator; minimal-
-dissipation digest Sec. 7 defines ζ_ij = β∫₀^∞⟨δX_i(t)δX_j(0)⟩dt, X = ∂θE):
+Friction formula (derived from the backward generator; the friction is
+ζ_ij = β∫₀^∞⟨δX_i(t)δX_j(0)⟩dt with X = ∂θE, the friction tensor of arXiv 2510.03137):
 the generator of dx = −μE′dt + sqrt(2μ/β)dW is L f = (μ/β)(1/p)(p f′)′ with
 p = p_m(·|θ).  Since ∫₀^∞ e^{tL}dt = (−L)⁻¹ on centred functions,
 ζ_ij = β⟨δX_i f_j⟩ with L f_j = −δX_j.  Integrating once,
@@ -10,9 +10,10 @@ p f_j′ = −(β/μ)Φ_j, Φ_j(x) = ∫_{−∞}^x δX_j p dy (the constant van
 
     ζ_ij = (β²/μ) ∫ Φ_i(x) Φ_j(x) / p(x) dx.
 
-Exact for any confining 1-D energy; evaluated with scipy.integrate.quad to
-~1e-11 relative.  Φ is integrated from the nearer tail so that it keeps its
-relative accuracy where p is tiny.
+Exact for any confining 1-D energy; evaluated on the adaptive
+Gauss–Legendre rule of :mod:`numeric.equilibrium` (found support), with Φ
+integrated from the nearer tail so that it keeps its relative accuracy
+where p is tiny.
 """
 
 from __future__ import annotations
@@ -20,43 +21,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import integrate, optimize
 
 from thermolearn.theory import ModelError, NumericalError
 
-from ._lambdify import numeric_model, theta_vector
+from ..equilibrium._rules import found_rule_1d
+from ..model import numeric_twin
+from thermolearn.numeric.results import ResultMixin
 
-__all__ = ["MomentsQuadrature", "moments_quadrature", "fisher_quadrature", "friction_quadrature", "support_1d"]
-
-_CUT = 50.0  # βΔE at the ends of the integration interval: e^-50 ≈ 2e-22
-
-
-def support_1d(f_beta_e, *, cut=_CUT):
-    """(a, mode, b, βE(mode)) with βE(a) = βE(b) = βE(mode) + cut, for a confining βE."""
-    xs = np.linspace(-30, 30, 6001)
-    with np.errstate(all="ignore"):
-        vals = np.asarray(f_beta_e(xs), dtype=float)
-    if not np.any(np.isfinite(vals)):
-        raise NumericalError("energy is not finite anywhere on [-30, 30]")
-    i = int(np.nanargmin(vals))
-    lo, hi = xs[max(i - 1, 0)], xs[min(i + 1, len(xs) - 1)]
-    res = optimize.minimize_scalar(lambda u: float(f_beta_e(u)), bounds=(lo, hi), method="bounded", options={"xatol": 1e-12})
-    mode = float(res.x)
-    e0 = float(f_beta_e(mode))
-    ends = []
-    for sgn in (-1.0, 1.0):
-        d = 1e-6
-        while f_beta_e(mode + sgn * d) - e0 < cut:
-            d *= 2.0
-            if d > 1e6:
-                raise ModelError("exp(-beta*E) does not decay within |x| < 1e6; not normalisable")
-        r = optimize.brentq(lambda u: f_beta_e(mode + sgn * u) - e0 - cut, d / 2, d, xtol=1e-12)
-        ends.append(mode + sgn * r)
-    return ends[0], mode, ends[1], e0
+__all__ = ["MomentsQuadrature", "moments_quadrature", "fisher_quadrature", "friction_quadrature"]
 
 
 @dataclass(frozen=True)
-class MomentsQuadrature:
+class MomentsQuadrature(ResultMixin):
     """Model moments at one θ: ⟨∂θE⟩ (= ∂θF), Fisher information, friction, F."""
 
     theta: np.ndarray
@@ -66,90 +42,40 @@ class MomentsQuadrature:
     free_energy: float
 
 
-_Q = 24  # Gauss–Legendre nodes per panel
-_P = 48  # panels on each side of the mode
-
-
-def _panel_rules(q=_Q):
-    """Nodes, weights and the within-panel cumulative-integration matrices on [-1, 1]."""
-    from numpy.polynomial import legendre as L
-
-    nodes, weights = L.leggauss(q)
-    V = L.legvander(nodes, q - 1)
-    Vinv = np.linalg.inv(V)
-    eye = np.eye(q)
-    fwd = np.array([L.legval(nodes, L.legint(eye[k], lbnd=-1)) for k in range(q)]).T @ Vinv
-    bwd = -np.array([L.legval(nodes, L.legint(eye[k], lbnd=1)) for k in range(q)]).T @ Vinv
-    return nodes, weights, fwd, bwd
-
-
-_RULES = _panel_rules()
-
-
-def _grid(lo, hi, P=_P):
-    nodes, weights, _, _ = _RULES
-    edges = np.linspace(lo, hi, P + 1)
-    half = np.diff(edges)[:, None] / 2
-    x = edges[:-1, None] + half * (nodes[None, :] + 1)
-    return x, half * weights[None, :], half
-
-
 def moments_quadrature(model, theta, *, values=None, friction: bool = True) -> MomentsQuadrature:
     """All 1-D metric quantities at ``theta`` by composite Gauss–Legendre quadrature.
 
-    [a, b] is split at the mode, each side into 48 panels of 24 Gauss–Legendre
-    nodes; the ends have βΔE = 50 (tail mass < e⁻⁵⁰).  Φ is integrated
-    spectrally inside each panel (Legendre antiderivative), from the left
-    tail on the left of the mode and from the right tail on its right.
+    The rule is :func:`numeric.equilibrium.equilibrium_rule`'s 1-D rule
+    (support found around the mode, βΔE = 50 at the ends, panels doubled
+    until converged); Φ is integrated spectrally inside each panel, from
+    the left tail on the left of the mode and from the right tail on its
+    right.  I = β² Cov_m(∂θE) (arXiv 2510.03137).
 
     >>> from thermolearn.theory.models import harmonic_trap
     >>> r = moments_quadrature(harmonic_trap(k=2), 0.3, values={"beta": 1, "mu": 1})
     >>> round(float(r.fisher[0, 0]), 10), round(float(r.friction[0, 0]), 10)
     (2.0, 1.0)
     """
-    nm = numeric_model(model, values)
-    if nm.d != 1:
-        raise ModelError(f"quadrature needs one sample coordinate, the model has {nm.d}; use friction_generator")
-    th = theta_vector(nm, theta)
-    beta, mu, n = nm.beta, nm.mu, nm.n
-
-    def be(x):
-        return beta * nm.energy(np.asarray(x, float)[..., None], th)
-
-    a, mode, b, e0 = support_1d(be)
-    xl, wl, hl = _grid(a, mode)
-    xr, wr, hr = _grid(mode, b)
-    x = np.concatenate([xl, xr])
-    wq = np.concatenate([wl, wr])
-    w = np.exp(-(be(x) - e0))
-    X = nm.dE_dtheta(x[..., None], th)  # (2P, q, n)
-    Z = float(np.sum(wq * w))
-    mean = np.einsum("pq,pqi->i", wq * w, X) / Z
+    tw = numeric_twin(model, values)
+    if tw.d != 1:
+        raise ModelError(f"quadrature needs one sample coordinate, the model has {tw.d}; use friction_generator")
+    th = tw.theta_vector(theta)
+    beta, mu, n = tw.beta, tw.mu, tw.n
+    f = lambda x: tw.beta_energy(np.asarray(x)[..., None], th)  # noqa: E731
+    rule = found_rule_1d(f, th, text=tw.text)
+    X = tw.dE_dtheta(rule.panels[..., None], th)  # (2P, q, n)
+    mean = np.einsum("pq,pqi->i", rule.qw * rule.p, X) / np.sum(rule.qw * rule.p)
     dX = X - mean
-    fisher = beta**2 * np.einsum("pq,pqi,pqj->ij", wq * w, dX, dX) / Z
-    free = -(np.log(Z) - e0) / beta
+    fisher = beta**2 * rule.expect(np.einsum("pqi,pqj->pqij", dX, dX).reshape(-1, n, n))
     zeta = np.full((n, n), np.nan)
     if friction:
-        _, _, fwd, bwd = _RULES
-        g = dX * w[..., None]  # δX·w, Φ = (1/Z)∫ g
-        P = xl.shape[0]
-        gl, gr = g[:P], g[P:]
-        # left: cumulative from a
-        within_l = hl[:, :, None] * np.einsum("ab,pbi->pai", fwd, gl)
-        tot_l = np.einsum("pq,pqi->pi", wl, gl)
-        before = np.concatenate([np.zeros((1, n)), np.cumsum(tot_l, axis=0)[:-1]])
-        phil = within_l + before[:, None, :]
-        # right: minus the integral to b
-        within_r = hr[:, :, None] * np.einsum("ab,pbi->pai", bwd, gr)
-        tot_r = np.einsum("pq,pqi->pi", wr, gr)
-        after = np.concatenate([np.cumsum(tot_r[::-1], axis=0)[::-1][1:], np.zeros((1, n))])
-        phir = -(within_r + after[:, None, :])
-        phi = np.concatenate([phil, phir])  # Z·Φ
-        zeta = beta**2 / mu * np.einsum("pq,pqi,pqj->ij", wq / w, phi, phi) / Z
+        z = float(np.sum(rule.qw * rule.p))
+        phi = rule.tail_integral(dX * rule.p[..., None])  # Z·Φ
+        zeta = beta**2 / mu * np.einsum("pq,pqi,pqj->ij", rule.qw / rule.p, phi, phi) / z
     if not (np.all(np.isfinite(fisher)) and np.all(np.isfinite(mean))):
-        raise NumericalError(f"quadrature produced non-finite moments at theta = {th}")
+        raise NumericalError(f"quadrature produced non-finite moments at theta = {th.tolist()} for {tw.text}")
     fisher, zeta = (fisher + fisher.T) / 2, (zeta + zeta.T) / 2
-    return MomentsQuadrature(th, mean, fisher, zeta, float(free))
+    return MomentsQuadrature(th, mean, fisher, zeta, -rule.log_z / beta)
 
 
 def fisher_quadrature(model, theta, *, values=None) -> np.ndarray:

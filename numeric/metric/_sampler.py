@@ -6,7 +6,7 @@ proposal followed by a Metropolis–Hastings accept/reject, so p_m(θ) is
 preserved exactly and the dynamics agree with the diffusion to O(dt) (the
 rejection rate is reported).  ``method="euler"`` skips the correction.
 
-Friction from the integrated autocorrelation (definition, digest Sec. 7):
+Friction from the integrated autocorrelation (the definition of arXiv 2510.03137):
 for chains in equilibrium, S = ∫₀^T X dt has
 
     Cov(S) = 2T ∫₀^∞ C(s) ds − 2∫₀^∞ s C(s) ds + o(1),
@@ -26,13 +26,15 @@ import numpy as np
 
 from thermolearn.theory import ParameterError
 
-from ._lambdify import numeric_model, theta_vector
+from ..equilibrium import mala, sample_equilibrium
+from ..model import numeric_twin
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["AutocorrelationResult", "langevin_stationary", "friction_autocorrelation"]
 
 
 @dataclass(frozen=True)
-class AutocorrelationResult:
+class AutocorrelationResult(ResultMixin):
     """ζ estimate, its standard error, and run diagnostics."""
 
     friction: np.ndarray
@@ -45,42 +47,17 @@ class AutocorrelationResult:
     acceptance: float
 
 
-def _mala(nm, th, x, dt, rng, steps, method, on_step=None):
-    beta, mu = nm.beta, nm.mu
-    s = np.sqrt(2 * mu * dt / beta)
-    E = nm.energy(x, th)
-    G = nm.grad_x(x, th)
-    acc = 0
-    for k in range(steps):
-        y = x - mu * dt * G + s * rng.standard_normal(x.shape)
-        if method == "euler":
-            x = y
-            G = nm.grad_x(x, th)
-            acc += x.shape[0]
-        else:
-            Ey = nm.energy(y, th)
-            Gy = nm.grad_x(y, th)
-            fwd = np.sum((y - x + mu * dt * G) ** 2, axis=-1)
-            bwd = np.sum((x - y + mu * dt * Gy) ** 2, axis=-1)
-            log_a = -beta * (Ey - E) - (bwd - fwd) / (2 * s * s)
-            ok = np.log(rng.random(x.shape[0])) < log_a
-            x = np.where(ok[:, None], y, x)
-            E = np.where(ok, Ey, E)
-            G = np.where(ok[:, None], Gy, G)
-            acc += int(ok.sum())
-        if on_step is not None:
-            on_step(x)
-    return x, acc
-
-
 def langevin_stationary(model, theta, *, values=None, chains: int, duration: float, dt: float, rng,
                         x0=None, method: str = "mala") -> np.ndarray:
     """Run ``chains`` independent chains at fixed θ for ``duration``; return x (chains, d)."""
-    nm = numeric_model(model, values)
-    th = theta_vector(nm, theta)
+    nm = numeric_twin(model, values)
+    th = nm.theta_vector(theta)
     _check(chains, duration, dt, method)
-    x = np.zeros((chains, nm.d)) if x0 is None else np.array(x0, float).reshape(chains, nm.d)
-    x, _ = _mala(nm, th, x, dt, rng, int(round(duration / dt)), method)
+    if x0 is None:
+        x = sample_equilibrium(nm, th, chains, rng)
+    else:
+        x = np.array(x0, float).reshape(chains, nm.d)
+    x, _ = mala(nm, th, x, dt, int(round(duration / dt)), rng, metropolis=method == "mala")
     return x
 
 
@@ -107,11 +84,11 @@ def friction_autocorrelation(model, theta, *, values=None, chains: int = 2000, d
     >>> bool(abs(r.friction[0, 0] - 1.0) < 4 * r.stderr[0, 0])
     True
     """
-    nm = numeric_model(model, values)
-    th = theta_vector(nm, theta)
+    nm = numeric_twin(model, values)
+    th = nm.theta_vector(theta)
     _check(chains, duration, dt, method)
-    x = np.zeros((chains, nm.d))
-    x, _ = _mala(nm, th, x, dt, rng, int(round(burn_in / dt)), method)
+    x = sample_equilibrium(nm, th, chains, rng)
+    x, _ = mala(nm, th, x, dt, int(round(burn_in / dt)), rng, metropolis=method == "mala")
     steps = int(round(duration / dt))
     S = np.zeros((chains, nm.n))
     Xs = [nm.dE_dtheta(x, th)]
@@ -128,7 +105,7 @@ def friction_autocorrelation(model, theta, *, values=None, chains: int = 2000, d
         if count[0] == half:
             Sh[:] = S
 
-    x, acc = _mala(nm, th, x, dt, rng, steps, method, on_step)
+    x, acc = mala(nm, th, x, dt, steps, rng, on_step=on_step, metropolis=method == "mala")
     T = steps * dt
     Th = half * dt
     C = np.cov(S, rowvar=False, ddof=1).reshape(nm.n, nm.n)

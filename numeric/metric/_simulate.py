@@ -1,13 +1,13 @@
 """Excess work of prescribed protocols and of persistent-chain training, by simulation.
 
 A small vectorised loop used to measure the claims of this subpackage until
-``numeric.langevin`` (issue 3) is available: particles follow the MALA
+``numeric.langevin`` is available: particles follow the MALA
 discretisation of dx = −μ∇ₓE(x, θ_k)dt + sqrt(2μ/β)dW (see
 :mod:`numeric.metric._sampler`), which keeps p_m(θ_k) exactly invariant, so
 quasi-static protocols have no discretisation bias in W_ex.  Work is the
 Sekimoto increment at each parameter update, W += ⟨E(x, θ_{k+1}) − E(x, θ_k)⟩_s
 (exact for piecewise-constant θ), and W_ex = W − [F(θ_end) − F(θ_0)]
-(digest Sec. 3).  Chains start in equilibrium at θ_0 (a burn-in of MALA steps).
+(arXiv 2510.03137).  Chains start in equilibrium at θ_0 (a burn-in of MALA steps).
 """
 
 from __future__ import annotations
@@ -19,16 +19,16 @@ import numpy as np
 from thermolearn.theory import ParameterError
 
 from ._data import data_mean_function
-from ._field import metric_field
-from ._lambdify import numeric_model
-from ._quadrature import moments_quadrature, support_1d
-from ._sampler import _mala
+from ..equilibrium import free_energy as _free_energy
+from ..equilibrium import mala, sample_equilibrium
+from ..model import numeric_twin as numeric_model
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["WorkResult", "simulate_protocol", "train_persistent", "free_energy"]
 
 
 @dataclass(frozen=True)
-class WorkResult:
+class WorkResult(ResultMixin):
     """Trajectory and energetics of one run (W_ex with its standard error)."""
 
     times: np.ndarray
@@ -42,22 +42,8 @@ class WorkResult:
 
 
 def free_energy(model, theta, values=None) -> float:
-    """F(θ) = −β⁻¹ ln Z(θ) by quadrature (1-D x) or the Gaussian closed form."""
-    nm = numeric_model(model, values)
-    th = np.atleast_1d(np.asarray(theta, float))
-    if nm.d == 1:
-        return moments_quadrature(nm.model, th, friction=False).free_energy
-    m = nm.model
-    if not m.is_quadratic():
-        raise ParameterError("free energy of non-quadratic energies is implemented for one coordinate only")
-    import sympy as sp
-
-    A = sp.hessian(m.energy, m.x)
-    zero = {x: 0 for x in m.x}
-    g0 = sp.Matrix([sp.diff(m.energy, x).subs(zero) for x in m.x])
-    lnZ = (-m.beta * m.energy.subs(zero) + m.beta * (g0.T * A.inv() * g0)[0, 0] / 2
-           + sp.Rational(len(m.x), 2) * sp.log(2 * sp.pi / m.beta) - sp.log(A.det()) / 2)
-    return float((-lnZ / m.beta).subs(dict(zip(m.theta, th))))
+    """F(θ) = −β⁻¹ ln Z(θ) (:func:`numeric.equilibrium.free_energy`)."""
+    return _free_energy(numeric_model(model, values), theta)
 
 
 def _check(particles, steps, burn_in):
@@ -70,19 +56,9 @@ def _check(particles, steps, burn_in):
 
 
 def _equilibrate(nm, th, particles, burn_in, dt, rng):
-    """Equilibrium samples at θ: inverse-CDF on a fine grid (1-D) then MALA burn-in."""
-    th = np.atleast_1d(th)
-    if nm.d == 1:
-        be = lambda x: nm.beta * nm.energy(np.asarray(x, float)[..., None], th)  # noqa: E731
-        a, _, b, e0 = support_1d(be)
-        grid = np.linspace(a, b, 20001)
-        dens = np.exp(-(be(grid) - e0))
-        cdf = np.concatenate([[0], np.cumsum((dens[1:] + dens[:-1]) / 2)])
-        x = np.interp(rng.random(particles) * cdf[-1], cdf, grid)[:, None]
-    else:
-        x = np.zeros((particles, nm.d)) + 0.1 * rng.standard_normal((particles, nm.d))
-    x, _ = _mala(nm, th, x, dt, rng, int(round(burn_in / dt)), "mala")
-    return x
+    """Equilibrium samples at θ (:func:`numeric.equilibrium.sample_equilibrium`), then MALA burn-in."""
+    x = sample_equilibrium(nm, th, particles, rng)
+    return mala(nm, th, x, dt, int(round(burn_in / dt)), rng)[0]
 
 
 def simulate_protocol(model, protocol, *, values=None, particles: int, steps: int, rng,
@@ -98,7 +74,7 @@ def simulate_protocol(model, protocol, *, values=None, particles: int, steps: in
     w = np.zeros(particles)
     for k in range(steps):
         w += nm.energy(x, thetas[k + 1]) - nm.energy(x, thetas[k])
-        x, _ = _mala(nm, thetas[k + 1], x, dt, rng, 1, "mala")
+        x, _ = mala(nm, thetas[k + 1], x, dt, 1, rng)
     dF = free_energy(nm.model, thetas[-1]) - free_energy(nm.model, thetas[0])
     W = float(w.mean())
     return WorkResult(times, thetas, W, W - dF, float(w.std(ddof=1) / np.sqrt(particles)), dF, particles, w)
@@ -110,7 +86,7 @@ def train_persistent(model, schedule, *, theta0, target, values=None, particles:
 
     ``schedule.rate(t, θ)`` gives a scalar η or a matrix H; each iteration does
     the chain step first, then the parameter step with the updated chains
-    (the authors' ordering, digest Sec. 3).  ⟨∂θE⟩_d is exact (Gaussian
+    (the authors' ordering, arXiv 2510.03137).  ⟨∂θE⟩_d is exact (Gaussian
     closed form or quadrature), as in ``numeric.langevin.train``.
     """
     _check(particles, steps, burn_in)
@@ -135,7 +111,7 @@ def train_persistent(model, schedule, *, theta0, target, values=None, particles:
             th = new
         if k == steps:
             break
-        x, _ = _mala(nm, th, x, dt, rng, 1, "mala")
+        x, _ = mala(nm, th, x, dt, 1, rng)
         H = schedule.rate(k * dt, th)
         step = -(np.atleast_2d(H) @ grad_tilde(th)) * dt if np.ndim(H) else -H * grad_tilde(th) * dt
         new = th + step

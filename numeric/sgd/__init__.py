@@ -1,4 +1,4 @@
-"""The SGD-noise experiment (Figure 4.1; stochastic-thermodynamics digest Result 7).
+"""The SGD-noise experiment (Figure 4.1 of Entropy 26, 112 (2024)).
 
 An ensemble of K feed-forward classifiers trained with vanilla SGD, with the
 minibatch noise η_t = ∇U_{b_t}(θ_t) − ∇U_B(θ_t) measured along training and

@@ -43,7 +43,7 @@ def batch_scaling(a: SGDNoiseResult, b: SGDNoiseResult, *, at_start: bool = Fals
 
     With ``at_start`` only the first measured step (t = 0) is used: with the
     same seed both runs start from the same θ₀, so the prediction is exactly
-    m_b/m_a (digest Result 1: Cov η = Σ₁/m).  Otherwise the time-averaged
+    m_b/m_a (Entropy 26, 112 (2024): Cov η = Σ₁/m).  Otherwise the time-averaged
     variances are compared and the prediction uses tr Σ₁(θ_t) of each run.
     Per-trial time averages are independent over trials; the ratio's error
     follows from the delta method, se² = R²(se_a²/ā² + se_b²/b̄²).

@@ -21,7 +21,7 @@ import numpy as np
 
 from thermolearn.theory import ParameterError
 
-__all__ = ["Dataset", "load_digits", "load_mnist", "read_idx", "write_idx", "make_dataset", "DataError"]
+__all__ = ["Dataset", "load_digits", "load_mnist", "read_idx", "write_idx", "make_dataset", "DataError", "MAX_IDX_BYTES"]
 
 # Type codes of the IDX format -> big-endian numpy dtypes.
 _IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -132,35 +132,65 @@ def _open(path: Path):
     return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
 
 
-def read_idx(path) -> np.ndarray:
+#: Largest payload an IDX file may declare (bytes); MNIST's largest file is 47 MB.
+MAX_IDX_BYTES = 2**31
+
+
+def read_idx(path, *, max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
     """Read one IDX file (raw or gzip) into a native-endian array.
 
-    Raises :class:`DataError` when the file is missing, the header is not IDX,
-    or the payload is shorter or longer than the header says.
+    The file is untrusted: the header is read and checked first (magic
+    number, type code, dimensions, declared size against ``max_bytes`` and,
+    for raw files, against the file size) before anything is allocated;
+    the payload must have exactly the declared length; floating-point
+    payloads must be finite.
+
+    Raises
+    ------
+    DataError
+        One line naming the file and what is wrong with it.
     """
+    import math
+    import os
+
     path = Path(path)
+    name = str(path)
     if not path.is_file():
-        raise DataError(f"IDX file {str(path)!r} does not exist")
+        raise DataError(f"IDX file {name!r} does not exist")
     try:
         with _open(path) as fh:
-            raw = fh.read()
-    except (OSError, EOFError) as exc:  # truncated gzip stream, unreadable file
-        raise DataError(f"IDX file {str(path)!r} is corrupt: {exc}") from None
-    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_TYPES or raw[3] == 0:
-        raise DataError(f"IDX file {str(path)!r} is corrupt: bad magic number {raw[:4]!r}")
-    ndim = raw[3]
-    head = 4 + 4 * ndim
-    if len(raw) < head:
-        raise DataError(f"IDX file {str(path)!r} is corrupt: header truncated")
-    shape = tuple(int(s) for s in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
-    dtype = np.dtype(_IDX_TYPES[raw[2]])
-    expected = int(np.prod(shape)) * dtype.itemsize
-    if len(raw) - head != expected:
+            magic = fh.read(4)
+            if len(magic) < 4 or magic[0] != 0 or magic[1] != 0 or magic[2] not in _IDX_TYPES or magic[3] == 0:
+                raise DataError(f"IDX file {name!r} is corrupt: bad magic number {magic!r}")
+            ndim = magic[3]
+            dims = fh.read(4 * ndim)
+            if len(dims) < 4 * ndim:
+                raise DataError(f"IDX file {name!r} is corrupt: header truncated")
+            shape = tuple(int.from_bytes(dims[4 * i:4 * i + 4], "big") for i in range(ndim))
+            dtype = np.dtype(_IDX_TYPES[magic[2]])
+            expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
+            if expected > max_bytes:
+                raise DataError(
+                    f"IDX file {name!r} declares shape {shape} ({expected:.3g} bytes); at most {max_bytes:.3g} are accepted"
+                )
+            is_gzip = isinstance(fh, gzip.GzipFile)
+            if not is_gzip and os.path.getsize(path) - 4 - 4 * ndim != expected:
+                raise DataError(
+                    f"IDX file {name!r} is corrupt: header shape {shape} needs {expected} bytes, "
+                    f"found {os.path.getsize(path) - 4 - 4 * ndim}"
+                )
+            payload = fh.read(expected + 1)
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:  # truncated gzip stream, unreadable file
+        raise DataError(f"IDX file {name!r} is corrupt: {' '.join(str(exc).split())}") from None
+    if len(payload) != expected:
         raise DataError(
-            f"IDX file {str(path)!r} is corrupt: header shape {shape} needs {expected} bytes, "
-            f"found {len(raw) - head}"
+            f"IDX file {name!r} is corrupt: header shape {shape} needs {expected} bytes, "
+            f"found {len(payload) if len(payload) <= expected else 'more'}"
         )
-    return np.frombuffer(raw, dtype=dtype, offset=head).reshape(shape).astype(dtype.newbyteorder("="))
+    array = np.frombuffer(payload, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
+    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+        raise DataError(f"IDX file {name!r} contains NaN or infinite values")
+    return array
 
 
 def write_idx(path, array, *, compress=False) -> Path:
@@ -203,6 +233,10 @@ def _images_labels(folder: Path, part: str, limit):
             f"mismatched labels: {img_path.name} has {images.shape[0]} images but "
             f"{lab_path.name} has {labels.shape[0]} labels"
         )
+    if labels.dtype.kind not in "iu":
+        raise DataError(f"{lab_path.name}: labels must be integers, got IDX type {labels.dtype}")
+    if images.size and (images.min() < 0 or images.max() > 255):
+        raise DataError(f"{img_path.name}: pixel values must lie in 0..255, got {images.min()}..{images.max()}")
     if labels.size and (labels.min() < 0 or labels.max() > 9):
         raise DataError(f"{lab_path.name}: MNIST labels must be 0..9, got {labels.min()}..{labels.max()}")
     if limit is not None:

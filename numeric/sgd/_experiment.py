@@ -1,4 +1,4 @@
-"""The SGD-noise measurement of Figure 4.1 (digest Result 7, Sec. W5).
+"""The SGD-noise measurement of Figure 4.1 (Entropy 26, 112 (2024), Sec. 4).
 
 K networks are trained with vanilla SGD, θ_{t+1} = θ_t − r ∇U_{b_t}(θ_t).  At
 every *measured* step t each trial also computes the full-batch gradient at
@@ -31,6 +31,7 @@ from thermolearn.theory import ParameterError
 
 from ._data import Dataset
 from ._mlp import MLPSpec, Workspace, _gradient, ensemble_predict, init_ensemble, sgd_step
+from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["SGDNoiseConfig", "SGDNoiseResult", "run_trials", "merge_results", "initial_state", "group_size"]
 
@@ -84,6 +85,18 @@ class SGDNoiseConfig:
         as many as keep a group's weights, gradients and activations
         within about 8 MiB, i.e. in cache).  Groups are trained one
         after another; the results do not depend on it, only the speed.
+    draws : int
+        J, independent minibatches whose noise ||η||² is measured at every
+        measured step (J ≥ 1).  The first is the minibatch that drives the
+        step; the other J − 1 are drawn from a separate per-trial stream
+        (the trajectory does not depend on J) and reuse the one full-batch
+        gradient of that step.  Given θ_t the J draws are i.i.d. with
+        E[||η||²/P | θ_t] = tr Σ₁(θ_t)/(P m) (Entropy 26, 112 (2024),
+        Cov η = Σ₁/m), so ``noise_var`` (their mean) is an unbiased estimate
+        with conditional variance Var(||η||²/P | θ_t)/J: J draws at each of
+        T/J measured steps carry the statistical power of one draw at each of
+        T steps, for 1/J of the full-batch passes (the cost of the
+        measurement).  The lag window's products use the first draw only.
     """
 
     batch_size: int = 10
@@ -104,9 +117,10 @@ class SGDNoiseConfig:
     dtype: str = "float64"
     blas_threads: int | None = 1
     group_size: int | None = None
+    draws: int = 1
 
     def __post_init__(self):
-        for name in ("batch_size", "steps", "trials", "measure_every", "eval_every", "block"):
+        for name in ("batch_size", "steps", "trials", "measure_every", "eval_every", "block", "draws"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise ParameterError(f"{name} must be a positive integer, got {v!r}")
@@ -146,14 +160,16 @@ class SGDNoiseConfig:
 
 
 @dataclass(frozen=True)
-class SGDNoiseResult:
+class SGDNoiseResult(ResultMixin):
     """Per-trial records of one run; ensemble statistics as methods.
 
     Arrays have the trial axis first (K, ...).  ``steps`` are the measured
     steps (T,); ``noise_var`` v_k(t) = ||η||²/P; ``predicted_var`` the
     prediction tr Σ₁/(P m) (·(N−m)/(N−1) without replacement);
     ``max_full_grad`` max_i |∇U_B,i|; ``full_loss`` U_B(θ_t);
-    ``lag_products`` (K, L+1) η_{t₀}·η_{t₀+ℓ}/P; ``eval_steps`` (E,),
+    ``lag_products`` (K, L+1) η_{t₀}·η_{t₀+ℓ}/P and ``lag_var`` (K, L+1)
+    ||η_{t₀+ℓ}||²/P of the same (driving) minibatches, its normaliser
+    (``noise_var`` is the mean over ``config.draws`` draws); ``eval_steps`` (E,),
     ``test_accuracy`` (K, E), ``tracked_param`` (K, E).  ``diverged`` and
     ``message`` report a stopped run; arrays then hold what was measured
     before the divergence.
@@ -175,6 +191,7 @@ class SGDNoiseResult:
     diverged: bool = False
     message: str = ""
     completed_steps: int = 0
+    lag_var: np.ndarray | None = None
 
     @property
     def trials(self) -> int:
@@ -190,7 +207,7 @@ class SGDNoiseResult:
         return self.predicted_var.mean(axis=0)
 
     def temperature(self) -> np.ndarray:
-        """Effective temperature T_Θ(t) = r tr Σ₁/(2 m P) (digest Result 1), ensemble mean."""
+        """Effective temperature T_Θ(t) = r tr Σ₁/(2 m P) (Entropy 26, 112 (2024), SGD as a noisy dynamics), ensemble mean."""
         return 0.5 * self.config.learning_rate * self.predicted()
 
     def autocorrelation(self) -> np.ndarray:
@@ -199,6 +216,8 @@ class SGDNoiseResult:
 
     def _lag_variance(self) -> np.ndarray:
         L = self.lag_products.shape[1]
+        if self.lag_var is not None:
+            return self.lag_var[:, :L].sum(axis=0)
         pos = np.searchsorted(self.steps, self.config.t0 + np.arange(L))
         return self.noise_var[:, pos].sum(axis=0)
 
@@ -251,6 +270,17 @@ def _batches(rngs, n, m, steps, replacement):
         if j == 0:
             perms = np.stack([r.permutation(n) for r in rngs])
         yield perms[:, j * m:(j + 1) * m]
+
+
+def _extra_batches(rngs, n, m, draws, replacement):
+    """(draws, K, m) indices of independent extra minibatches, one row per trial's own stream.
+
+    With replacement m uniform indices; without, m distinct ones (the law of
+    one slice of a random permutation).
+    """
+    if replacement:
+        return np.stack([r.integers(0, n, size=(draws, m)) for r in rngs], axis=1)
+    return np.stack([np.stack([r.choice(n, m, replace=False) for _ in range(draws)]) for r in rngs], axis=1)
 
 
 def _max_abs(grads):
@@ -321,9 +351,10 @@ def run_trials(data: Dataset, config: SGDNoiseConfig, seed: int, trial_ids=None)
         for s in range(0, ids.size, size):
             group = ids[s:s + size]
             params, batch_rngs = initial_state(data, config, seed, group)
+            draw_rngs = _draw_rngs(config, seed, group)
             # overflow on the way to a divergence is detected and reported explicitly, not warned about
             with np.errstate(over="ignore", invalid="ignore"):
-                part = _train(data, config, spec, params, batch_rngs, group, stop)
+                part = _train(data, config, spec, params, batch_rngs, group, stop, draw_rngs)
             parts.append(part)
             if part.diverged:
                 stop = min(stop, part.completed_steps)
@@ -349,7 +380,33 @@ def initial_state(data: Dataset, config: SGDNoiseConfig, seed: int, trial_ids=No
     return params, [np.random.default_rng(b) for _, b in pairs]
 
 
-def _train(data, config, spec, params, batch_rngs, ids, stop):
+def _draw_rngs(config: SGDNoiseConfig, seed: int, ids) -> list:
+    """Per-trial Generators of the extra noise draws: the third child of trial k's seed.
+
+    ``spawn`` numbers children consecutively, so the initialisation and
+    minibatch streams of :func:`initial_state` are unchanged by this one.
+    """
+    children = np.random.SeedSequence(int(seed)).spawn(config.trials)
+    return [np.random.default_rng(children[k].spawn(3)[2]) for k in ids]
+
+
+def _noise_draws(params, full, data, config, x_train, rngs, ws):
+    """Σ_j ||∇U_{b_j}(θ) − ∇U_B(θ)||² over ``config.draws`` − 1 extra minibatches b_j (per trial).
+
+    Every draw reuses the full-batch gradient ``full`` of the same θ; only
+    the m examples of each draw are forwarded and back-propagated.
+    """
+    idx = _extra_batches(rngs, data.n_train, config.batch_size, config.draws - 1, config.replacement)
+    total = 0.0
+    for b in idx:
+        xb = np.take(x_train, b, axis=0, out=ws.get("x", b.shape + x_train.shape[1:], x_train.dtype))
+        g = _gradient(params, xb, data.y_train[b], config.activation, ws=ws)
+        eta = [u - v for u, v in zip(g.grads, full.grads)]
+        total = total + _dot(eta, eta)
+    return total
+
+
+def _train(data, config, spec, params, batch_rngs, ids, stop, draw_rngs=None):
     m, n, K, P = config.batch_size, data.n_train, len(ids), spec.dim_theta
     x_train, y_train = data.x_train.astype(config.dtype, copy=False), data.y_train
     x_test = data.x_test.astype(config.dtype, copy=False)
@@ -359,6 +416,7 @@ def _train(data, config, spec, params, batch_rngs, ids, stop):
     lag_end = config.t0 + config.max_lag
     rec = {k: [] for k in ("steps", "v", "p", "gmax", "loss")}
     lags = np.zeros((K, config.max_lag + 1))
+    lag_var = np.zeros((K, config.max_lag + 1))
     ev = {k: [] for k in ("steps", "acc", "param")}
     eta0 = None
     hu, cls = config.tracked
@@ -370,7 +428,7 @@ def _train(data, config, spec, params, batch_rngs, ids, stop):
         ev["acc"].append((pred == data.y_test).mean(axis=1))
         ev["param"].append(params[-2][:, hu, cls].copy())
 
-    ws, ws_full = Workspace(), Workspace()
+    ws, ws_full, ws_draw = Workspace(), Workspace(), Workspace()
     for t, idx in enumerate(_batches(batch_rngs, n, m, stop, config.replacement)):
         if t % config.eval_every == 0:
             evaluate(t)
@@ -398,8 +456,13 @@ def _train(data, config, spec, params, batch_rngs, ids, stop):
                 break
             eta = [g_mb - g_full for g_mb, g_full in zip(grads, full.grads)]
             tr_sigma = full.sq_norm_sum / n - _dot(full.grads, full.grads)
+            v = _dot(eta, eta) / P
+            if config.draws > 1:
+                extra = _noise_draws(params, full, data, config, x_train, draw_rngs, ws_draw)
+                rec["v"].append((v + extra / P) / config.draws)
+            else:
+                rec["v"].append(v)
             rec["steps"].append(t)
-            rec["v"].append(_dot(eta, eta) / P)
             rec["p"].append(tr_sigma / (P * m) * factor)
             rec["gmax"].append(_max_abs(full.grads))
             rec["loss"].append(full.loss)
@@ -407,6 +470,7 @@ def _train(data, config, spec, params, batch_rngs, ids, stop):
                 eta0 = eta
             if config.t0 <= t <= lag_end:
                 lags[:, t - config.t0] = _dot(eta0, eta) / P
+                lag_var[:, t - config.t0] = v
             if r > 0:
                 for p_, g in zip(params, grads):
                     g *= r
@@ -424,7 +488,7 @@ def _train(data, config, spec, params, batch_rngs, ids, stop):
         steps=np.array(rec["steps"], dtype=int), noise_var=arr("v"), predicted_var=arr("p"),
         max_full_grad=arr("gmax"), full_loss=arr("loss"), lag_products=lags[:, :n_lag],
         eval_steps=np.array(ev["steps"], dtype=int), test_accuracy=arr("acc", ev), tracked_param=arr("param", ev),
-        diverged=diverged, message=message, completed_steps=done,
+        diverged=diverged, message=message, completed_steps=done, lag_var=lag_var[:, :n_lag],
     )
 
 
@@ -453,4 +517,5 @@ def merge_results(parts) -> SGDNoiseResult:
         test_accuracy=cat("test_accuracy", E), tracked_param=cat("tracked_param", E),
         diverged=bool(bad), message="; ".join(p.message for p in bad),
         completed_steps=min(p.completed_steps for p in parts),
+        lag_var=None if any(p.lag_var is None for p in parts) else cat("lag_var", L),
     )

@@ -8,8 +8,8 @@ the ensemble costs no Python loop over networks.
 Loss: softmax cross-entropy averaged over the examples used,
 U_b(θ) = (1/|b|) Σ_{n∈b} ℓ_n(θ), ℓ_n = logsumexp(z_n) − z_{n,y_n}.
 
-Per-sample gradient norms (for tr Σ₁, stochastic-thermodynamics digest
-Result 7(c)) use the layer-wise factorisation of an MLP: the per-sample
+Per-sample gradient norms (for tr Σ₁, the trace of the
+per-sample gradient covariance) use the layer-wise factorisation of an MLP: the per-sample
 gradient of ``W_l`` is the outer product a_{l−1,n} δ_{l,n}ᵀ, so
 
     ||∇ℓ_n||² = Σ_l (||a_{l−1,n}||² + 1) · ||δ_{l,n}||²
@@ -43,12 +43,12 @@ class MLPSpec:
     ``depth`` counts affine (weight) layers, so ``depth=4`` is
     input → 200 → 200 → 200 → output: three hidden layers of ``width`` plus
     the output layer.  This is our reading of the paper's "four-layer
-    feed-forward network with a uniform width of 200" (digest Result 7 lists
-    it as an open choice; ``depth=5`` gives the other reading).
+    feed-forward network with a uniform width of 200" (Entropy 26, 112
+    (2024), Sec. 4; the depth is an open choice of that wording: ``depth=5`` gives the other reading).
 
     >>> MLPSpec(64, 10).dim_theta
     95410
-    >>> MLPSpec(784, 10).dim_theta    # MNIST: the digest's 239,410
+    >>> MLPSpec(784, 10).dim_theta    # MNIST
     239410
     """
 

@@ -18,7 +18,7 @@ from thermolearn.numeric.langevin import (
     trap_moments,
 )
 from thermolearn.numeric.schedule import Kick, Schedule
-from thermolearn.theory import DivergenceWarning, ModelError, ParameterError
+from thermolearn.theory import DivergenceWarning, NumericalError, ParameterError
 from thermolearn.theory.models import harmonic_trap, learnable_stiffness, quadratic_2d, quartic
 from tests.tolerances import MACHINE_RTOL, N_SIGMA, ORDER_SLACK
 
@@ -255,9 +255,9 @@ def test_bad_model_and_schedule_input():
         discontinuous_schedule(beta=1, mu=1, k=[[1, 2], [2, 1]], tau=1)
     with pytest.raises(ParameterError, match="tau"):
         continuous_schedule(beta=1, mu=1, k=1, tau=0)
-    with pytest.raises(ModelError):
+    with pytest.raises(NumericalError, match="no quadrature"):
         from thermolearn.theory import energy_model
-        train(energy_model("x1**4 + x2**4 - theta*x1", x="x1,x2", beta=1, mu=1), constant_schedule(1, 1),
+        train(energy_model("x1**4 + x2**4 + x3**4 - theta*x1", x="x1,x2,x3", beta=1, mu=1), constant_schedule(1, 1),
               theta0=0, target=1, rng=rng, method="euler")
 
 

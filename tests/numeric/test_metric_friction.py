@@ -1,4 +1,4 @@
-"""thermolearn.numeric.metric: quadrature, generator and autocorrelation friction agree (issue 4 checks)."""
+"""thermolearn.numeric.metric: quadrature, generator and autocorrelation friction agree (cross-checks of the friction tensor)."""
 
 import mpmath
 import numpy as np
@@ -10,8 +10,8 @@ from thermolearn.numeric.metric import (
     friction_generator,
     metric_at,
     moments_quadrature,
-    numeric_model,
 )
+from thermolearn.numeric.model import numeric_twin
 from thermolearn.theory import ParameterError, SingularMetricError
 from thermolearn.theory.metric import fisher_information, friction_tensor, mean_dE_dtheta
 from thermolearn.theory.models import double_well, gaussian_mean_variance, harmonic_trap, learnable_stiffness, quadratic_2d, quartic
@@ -112,8 +112,8 @@ def test_bad_input_singular_metric_at_point():
 
 
 def test_bad_input_symbolic_constants_and_sizes(rng):
-    with pytest.raises(ParameterError, match="needs values"):
-        numeric_model(quartic())
+    with pytest.raises(ParameterError, match="needs numbers"):
+        numeric_twin(quartic())
     with pytest.raises(ParameterError, match="theta must be"):
         moments_quadrature(quartic(), (0.0, 1.0), values=V)
     with pytest.raises(ParameterError, match="chains"):

@@ -46,9 +46,9 @@ def test_text_output(capsys):
 
 @pytest.mark.parametrize("argv,needle", [
     (["gaussian", "--lam", "0.3"], "--lam applies to two-state"),
-    (["two-state", "--lam", "0"], "lam must satisfy"),
-    (["gaussian", "--rho", "1.5"], "rho must satisfy"),
-    (["two-state", "--steps", "0"], "--steps must be"),
+    (["two-state", "--lam", "0"], "--lam: expected a number in (0, 1]"),
+    (["gaussian", "--rho", "1.5"], "--rho: expected a number in [0, 1)"),
+    (["two-state", "--steps", "0"], "--steps: expected an integer in 1.."),
 ])
 def test_bad_input_is_one_line_exit_2(capsys, argv, needle):
     """Bad options: exit status 2 and one stderr line naming the offender."""

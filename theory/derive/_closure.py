@@ -20,6 +20,7 @@ from functools import lru_cache
 import sympy as sp
 
 from .._errors import ModelError
+from .._parse import as_expression
 from ._free_energy import quadratic_form
 from ._result import Derivation, fresh_symbol, tidy
 
@@ -41,6 +42,14 @@ def _chain_symbols(model):
     return sp.Matrix(m), C
 
 
+def _entries(values) -> list:
+    if isinstance(values, sp.MatrixBase):
+        return list(values)
+    if isinstance(values, (str, sp.Basic)) or not hasattr(values, "__iter__"):
+        return [values]
+    return list(values)
+
+
 def gaussian_expectation(expr, x, mean, cov) -> sp.Expr:
     """⟨f⟩ for x ~ N(mean, cov), f a polynomial of degree ≤ 2 in x.
 
@@ -49,8 +58,25 @@ def gaussian_expectation(expr, x, mean, cov) -> sp.Expr:
     >>> x, m, v = sp.symbols("x m v", real=True)
     >>> gaussian_expectation(x**2, (x,), sp.Matrix([m]), sp.Matrix([[v]]))
     m**2 + v
+
+    Strings (for ``expr`` and the entries of ``mean`` and ``cov``) are parsed
+    by the AST whitelist, with the names of ``x`` bound to those symbols;
+    they are never evaluated.
     """
-    expr = sp.sympify(expr)
+    x = tuple(x)
+    for xi in x:
+        if not isinstance(xi, sp.Symbol):
+            raise ModelError(f"gaussian_expectation: coordinates must be sympy Symbols, got {xi!r}")
+    table = {s.name: s for s in x}
+    expr = as_expression(expr, "gaussian_expectation expr", table)
+    mean = [as_expression(v, "gaussian_expectation mean", table) for v in _entries(mean)]
+    cov_rows = cov.tolist() if isinstance(cov, sp.MatrixBase) else cov
+    try:
+        cov = sp.Matrix([[as_expression(v, "gaussian_expectation cov", table) for v in row] for row in cov_rows])
+    except TypeError:
+        raise ModelError("gaussian_expectation: cov must be a square matrix (list of rows)") from None
+    if len(mean) != len(x) or cov.shape != (len(x), len(x)):
+        raise ModelError(f"gaussian_expectation: mean needs {len(x)} entries and cov shape {(len(x), len(x))}")
     try:
         poly = sp.Poly(expr, *x)
     except sp.PolynomialError:

@@ -9,14 +9,15 @@ Closed form first, general fallback (as ``sympy.stats`` does for ``cdf``):
 2. **even monomial in one coordinate** — E = a(θ)x^{2n} + h(θ):
    Z = 2Γ(1/2n)/(2n (βa)^{1/2n}) · exp(−βh).
 3. **1-D non-polynomial energies** of modest size: ``sympy.integrate`` over
-   ℝ (translation-invariant energies E(x − θ) are shifted first); accepted
-   only if it returns an expression without an ``Integral``.
+   ℝ (translation-invariant energies E(x − θ) are shifted first), under the
+   symbolic budget (:mod:`theory._budget`, a few seconds by default);
+   accepted only if it returns an expression without an ``Integral``.
 4. Otherwise Z is the unevaluated ``Integral`` and the result is flagged
    ``closed_form=False`` (listed under ``not_closed_form`` by the CLI).
 
 Polynomial energies of degree > 2 never reach ``integrate`` (no elementary
-closed form; sympy can spend minutes on them).  Source: minimal-dissipation
-digest Sec. 2 (F = −β⁻¹ ln Z, ∂θF = ⟨∂θE⟩_m).
+closed form; sympy can spend minutes on them).  Source: arXiv 2510.03137
+(F = −β⁻¹ ln Z; ∂θF = ⟨∂θE⟩_m, the model term of the MLE gradient).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from functools import lru_cache
 
 import sympy as sp
 
+from .._budget import attempt, current_budget
 from ._result import Derivation, tidy
 
 __all__ = ["FreeEnergy", "free_energy", "quadratic_form"]
@@ -46,12 +48,16 @@ class FreeEnergy(Derivation):
     closed_form : bool
     method : str
         ``"quadratic"``, ``"monomial"``, ``"integrate"`` or ``"integral"``.
+    reason : str
+        Why there is no closed form (empty when ``closed_form``), e.g. the
+        symbolic budget ran out.
     """
 
     partition_function: sp.Expr
     free_energy: sp.Expr
     closed_form: bool
     method: str
+    reason: str = ""
 
     def latex_items(self):
         return [("Z", self.partition_function), ("F", self.free_energy)]
@@ -103,26 +109,35 @@ def _monomial(model):
     return FreeEnergy(Z, sp.expand(F), True, "monomial")
 
 
-def _integrate_1d(model):
-    (x,) = model.x
-    energy = model.energy
-    for th in model.theta:  # translation invariance E(x − θ): Z does not depend on θ
+def _shift_and_integrate(energy, x, theta, beta):
+    """∫ exp(−βE) dx over ℝ, after shifting out a translation invariance E(x − θ)."""
+    for th in theta:  # translation invariance E(x − θ): Z does not depend on θ
         shifted = sp.simplify(energy.subs(x, x + th))
         if not shifted.has(th):
             energy = shifted
             break
     if sp.count_ops(energy) > _INTEGRATE_MAX_OPS:
         return None
-    try:
-        Z = sp.integrate(sp.exp(-model.beta * energy), (x, -sp.oo, sp.oo), conds="none")
-    except (NotImplementedError, ValueError, TypeError, RecursionError):  # pragma: no cover - sympy internals
-        return None
+    return sp.integrate(sp.exp(-beta * energy), (x, -sp.oo, sp.oo), conds="none")
+
+
+def _integrate_1d(model):
+    """Closed-form Z by ``sympy.integrate`` under the symbolic budget; (result, reason)."""
+    (x,) = model.x
+    if sp.count_ops(model.energy) > 4 * _INTEGRATE_MAX_OPS:
+        return None, f"energy too large for sympy.integrate (more than {4 * _INTEGRATE_MAX_OPS} operations)"
+    found = attempt(_shift_and_integrate, model.energy, x, model.theta, model.beta,
+                    what="partition function by sympy.integrate")
+    if not found.ok:
+        return None, found.reason
+    Z = found.value
+    if Z is None:
+        return None, f"energy too large for sympy.integrate (more than {_INTEGRATE_MAX_OPS} operations)"
     if Z.has(sp.Integral) or Z.has(sp.oo, -sp.oo, sp.zoo, sp.nan) or Z.is_zero:
-        return None
-    return FreeEnergy(Z, -sp.log(Z) / model.beta, True, "integrate")
+        return None, "sympy.integrate found no closed form"
+    return FreeEnergy(Z, -sp.log(Z) / model.beta, True, "integrate"), ""
 
 
-@lru_cache(maxsize=128)
 def free_energy(model) -> FreeEnergy:
     """F(θ) = −β⁻¹ ln Z(θ), Z = ∫ exp(−βE(x, θ)) dx, closed form where possible.
 
@@ -144,6 +159,12 @@ def free_energy(model) -> FreeEnergy:
     >>> fe.closed_form, fe.method
     (False, 'integral')
     """
+    return _free_energy(model, current_budget())
+
+
+@lru_cache(maxsize=128)
+def _free_energy(model, budget) -> FreeEnergy:
+    """:func:`free_energy`, cached per model and symbolic budget."""
     form = quadratic_form(model)
     if form is not None:
         return _quadratic(model, *form)
@@ -152,10 +173,15 @@ def free_energy(model) -> FreeEnergy:
         found = _monomial(model)
         if found is not None:
             return found
+    reason = ("no elementary closed form is attempted for polynomial energies of degree > 2"
+              if is_poly else "sympy.integrate is attempted for one coordinate only")
     if len(model.x) == 1 and not is_poly:
-        found = _integrate_1d(model)
+        found, reason = _integrate_1d(model)
         if found is not None:
             return found
     limits = [(xi, -sp.oo, sp.oo) for xi in model.x]
     Z = sp.Integral(sp.exp(-model.beta * model.energy), *limits)
-    return FreeEnergy(Z, -sp.log(Z) / model.beta, False, "integral")
+    return FreeEnergy(Z, -sp.log(Z) / model.beta, False, "integral", reason)
+
+
+free_energy.cache_clear = _free_energy.cache_clear  # type: ignore[attr-defined]

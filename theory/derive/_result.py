@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .._budget import attempt
+from .._parse import as_expression
+
 __all__ = ["Derivation", "latex", "MOMENT_LATEX", "fresh_symbol", "tidy", "reduce_to_zero"]
 
 #: Symbol name -> LaTeX, filled by the modules that create named symbols
@@ -45,6 +48,8 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     >>> tidy((x**2 - 1)/(x - 1))
     x + 1
     """
+    if isinstance(expr, sp.Basic) and expr.has(sp.Integral):
+        return expr  # nothing to cancel across an unevaluated integral, and sympy can spend minutes trying
     try:
         return sp.cancel(expr)
     except (sp.PolynomialError, NotImplementedError):  # pragma: no cover - defensive
@@ -55,7 +60,8 @@ def reduce_to_zero(expr: sp.Expr) -> sp.Expr:
     """Reduce a residual that should vanish: expand, then cancel, then ``simplify``.
 
     Returns exactly ``0`` when any stage proves it; otherwise the simplest
-    form reached (a proof failure the caller reports).
+    form reached (a proof failure the caller reports).  ``simplify`` runs
+    under the symbolic budget (:mod:`theory._budget`).
 
     >>> x = sp.Symbol("x")
     >>> reduce_to_zero(sp.exp(x) * sp.exp(-x) - 1)
@@ -67,18 +73,29 @@ def reduce_to_zero(expr: sp.Expr) -> sp.Expr:
     expr = tidy(expr)
     if expr == 0:
         return sp.S.Zero
-    return sp.simplify(expr)
+    found = attempt(sp.simplify, expr, what="simplification")
+    return found.value if found.ok else expr
 
 
 def latex(expr) -> str:
     """LaTeX of ``expr`` with the package's named moment symbols rendered.
 
+    A string is parsed by the AST whitelist (:func:`theory.parse_expression`),
+    never evaluated.
+
+    >>> latex("x**2/2")
+    '\\frac{x^{2}}{2}'
     >>> latex(sp.Symbol("beta", positive=True) * 2)
     '2 \\\\beta'
     """
     if isinstance(expr, (tuple, list)):
         return r"\left(" + ", ".join(latex(e) for e in expr) + r"\right)"
-    expr = sp.sympify(expr)
+    if isinstance(expr, dict):
+        items = (rf"\text{{{k}}}: {latex(v)}" if isinstance(k, str) else f"{latex(k)}: {latex(v)}"
+                 for k, v in expr.items())
+        return r"\left\{" + ", ".join(items) + r"\right\}"
+    if not isinstance(expr, sp.MatrixBase):
+        expr = as_expression(expr, "latex argument")
     names = {s: MOMENT_LATEX[s.name] for s in expr.free_symbols if isinstance(s, sp.Symbol) and s.name in MOMENT_LATEX}
     return sp.latex(expr, symbol_names=names)
 

@@ -53,7 +53,13 @@ def is_underdamped(mu_value, beta_value, eta_value) -> bool:
     >>> is_underdamped(10, 1, 10), is_underdamped(100, 1, 10)
     (True, False)
     """
-    return bool(sp.sympify(mu_value) < 4 * sp.sympify(beta_value) * sp.sympify(eta_value))
+    from thermolearn.theory._errors import ParameterError
+    from thermolearn.theory._parse import as_expression
+
+    values = [as_expression(v, name) for v, name in ((mu_value, "mu"), (beta_value, "beta"), (eta_value, "eta"))]
+    if not all(v.is_number and v.is_real for v in values):
+        raise ParameterError(f"is_underdamped needs real numbers for mu, beta, eta, got {values}")
+    return bool(values[0] < 4 * values[1] * values[2])
 
 
 def constant_rate_solution(*, underdamped: bool = True):

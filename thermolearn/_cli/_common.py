@@ -14,7 +14,154 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Output", "add_energy_arguments", "model_from_args", "parse_assignments", "to_jsonable"]
+__all__ = [
+    "Output", "add_energy_arguments", "model_from_args", "parse_assignments", "to_jsonable",
+    "integer", "real", "seed", "number_list", "read_energy", "available_memory", "MAX_MAGNITUDE",
+]
+
+#: Largest |value| accepted for a physical number on the command line (--at, --set, --target,
+#: --theta0, ...): far beyond any physical use, and far enough below the double-precision
+#: limit (1.8e308) that squares, exponentials of ratios and quadrature stay representable.
+MAX_MAGNITUDE = 1e15
+
+#: Largest seed accepted (numpy's SeedSequence takes any non-negative integer; 2**63 - 1 keeps it one word).
+MAX_SEED = 2**63 - 1
+
+
+def _type_error(message: str):
+    return argparse.ArgumentTypeError(message)
+
+
+def integer(lo: int, hi: int, what: str = "an integer"):
+    """argparse ``type=``: an integer in ``lo..hi`` (message states the range).
+
+    >>> integer(1, 10)("3")
+    3
+    >>> integer(1, 10)("0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: expected an integer in 1..10, got '0'
+    """
+
+    def parse(text: str) -> int:
+        try:
+            value = int(str(text).strip().replace("_", ""))
+        except ValueError:
+            try:  # "1e6" is a common way to write an integer
+                f = float(text)
+            except ValueError:
+                raise _type_error(f"expected {what} in {lo}..{hi}, got {text!r}") from None
+            if not math.isfinite(f) or f != int(f):
+                raise _type_error(f"expected {what} in {lo}..{hi}, got {text!r}") from None
+            value = int(f)
+        if not lo <= value <= hi:
+            raise _type_error(f"expected {what} in {lo}..{hi}, got {text!r}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def seed():
+    """argparse ``type=`` for ``--seed``: a non-negative integer."""
+    return integer(0, MAX_SEED, "a non-negative integer seed")
+
+
+def real(lo: float, hi: float, *, lo_open: bool = False, hi_open: bool = False):
+    """argparse ``type=``: a finite float in the stated interval.
+
+    >>> real(0, 1e6, lo_open=True)("2.5")
+    2.5
+    >>> real(0, 1e6, lo_open=True)("1e308")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: expected a number in (0, 1e+06], got '1e308'
+    """
+    interval = f"{'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise _type_error(f"expected a number in {interval}, got {text!r}") from None
+        ok = math.isfinite(value) and (value > lo if lo_open else value >= lo) and (
+            value < hi if hi_open else value <= hi)
+        if not ok:
+            raise _type_error(f"expected a number in {interval}, got {text!r}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+def number_list(option: str, text, *, limit: float = MAX_MAGNITUDE) -> list[float]:
+    """Comma-separated finite numbers with |v| <= ``limit`` (``--theta0 -1,2``)."""
+    from thermolearn.theory import ParameterError
+
+    try:
+        vals = [float(v) for v in str(text).split(",") if v.strip()]
+    except ValueError:
+        raise ParameterError(f"{option} expects comma-separated numbers, got {text!r}") from None
+    if not vals:
+        raise ParameterError(f"{option} expects at least one number, got {text!r}")
+    for v in vals:
+        if not math.isfinite(v) or abs(v) > limit:
+            raise ParameterError(f"{option} values must be finite numbers in [-{limit:g}, {limit:g}], got {text!r}")
+    return vals
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new computation (``None`` if unknown).
+
+    Linux: ``MemAvailable`` of /proc/meminfo; elsewhere the physical memory.
+    """
+    import os
+
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def read_energy(text: str) -> str:
+    """The ENERGY argument: literal text, ``@FILE`` (read the file) or ``-`` (read stdin).
+
+    The text read is parsed like a literal (AST whitelist, never evaluated);
+    surrounding whitespace and a trailing newline are ignored.
+    """
+    import sys
+
+    from thermolearn.theory import ParameterError
+    from thermolearn.theory._parse import MAX_LENGTH
+
+    if text == "-":
+        data = sys.stdin.read(MAX_LENGTH + 1)
+        source = "stdin"
+    elif text.startswith("@"):
+        path = text[1:]
+        try:
+            with open(path, encoding="utf-8") as fh:
+                data = fh.read(MAX_LENGTH + 1)
+        except UnicodeDecodeError:
+            raise ParameterError(f"energy file {path!r} is not UTF-8 text") from None
+        except OSError as exc:
+            raise ParameterError(f"cannot read energy file {path!r}: {exc.strerror or exc}") from None
+        source = f"file {path!r}"
+    else:
+        return text
+    if len(data) > MAX_LENGTH:
+        raise ParameterError(f"energy from {source} is longer than {MAX_LENGTH} characters")
+    data = data.strip()
+    if not data:
+        raise ParameterError(f"energy from {source} is empty")
+    return data
 
 
 @dataclass(frozen=True)
@@ -34,7 +181,8 @@ class Output:
 
 def add_energy_arguments(parser: argparse.ArgumentParser) -> None:
     """ENERGY, ``--x``, ``--theta`` and ``--set`` as in CLI.md."""
-    parser.add_argument("energy", metavar="ENERGY", help='energy expression, e.g. "(x - theta)**2/2"')
+    parser.add_argument("energy", metavar="ENERGY",
+                        help='energy expression, e.g. "(x - theta)**2/2"; @FILE reads it from a file, - from stdin')
     parser.add_argument("--x", default="x", help="sample coordinates, comma-separated (default: x)")
     parser.add_argument("--theta", default="theta", help="learnable parameters, comma-separated (default: theta)")
     parser.add_argument(
@@ -44,7 +192,13 @@ def add_energy_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def parse_assignments(items, option: str) -> dict[str, float]:
-    """Parse ``NAME=VALUE`` strings into floats (no evaluation of text)."""
+    """Parse ``NAME=VALUE`` strings into floats (no evaluation of text).
+
+    Each name at most once; values finite with |v| <= :data:`MAX_MAGNITUDE`.
+
+    >>> parse_assignments(["theta=-1.5", "beta=2"], "--at")
+    {'theta': -1.5, 'beta': 2.0}
+    """
     from thermolearn.theory import ParameterError
 
     out: dict[str, float] = {}
@@ -53,12 +207,16 @@ def parse_assignments(items, option: str) -> dict[str, float]:
         name = name.strip()
         if not sep or not name:
             raise ParameterError(f"{option} expects NAME=VALUE, got {item!r}")
+        if name in out:
+            raise ParameterError(f"{option} {name} is given twice; give each name once")
         try:
             number = float(value)
         except ValueError:
             raise ParameterError(f"{option} {name}: {value!r} is not a number") from None
-        if not math.isfinite(number):
-            raise ParameterError(f"{option} {name}: value must be finite, got {value!r}")
+        if not math.isfinite(number) or abs(number) > MAX_MAGNITUDE:
+            raise ParameterError(
+                f"{option} {name}: value must be a finite number in [-{MAX_MAGNITUDE:g}, {MAX_MAGNITUDE:g}], got {value!r}"
+            )
         out[name] = number
     return out
 
@@ -71,7 +229,8 @@ def model_from_args(args: argparse.Namespace, **overrides):
     values.update({k: v for k, v in overrides.items() if v is not None})
     beta = values.pop("beta", None)
     mu = values.pop("mu", None)
-    return energy_model(args.energy, x=args.x, theta=args.theta, beta=beta, mu=mu, values=values or None)
+    return energy_model(read_energy(args.energy), x=args.x, theta=args.theta, beta=beta, mu=mu,
+                        values=values or None)
 
 
 def to_jsonable(obj: Any) -> Any:

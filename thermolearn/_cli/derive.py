@@ -4,9 +4,11 @@ The JSON object is assembled from *sections*: functions ``(model, at) ->
 (keys, not_closed_form)`` listed in :data:`SECTIONS`.  Another layer's keys
 (e.g. the thermodynamic metric) are added by appending one function there.
 With ``--at NAME=VALUE`` a ``"numeric"`` object evaluates every quantity at
-that point (the unevaluated integrals by mpmath quadrature).
+that point; the unevaluated integrals over x are evaluated by the numeric
+equilibrium path (:mod:`thermolearn.numeric.equilibrium`: quadrature on the
+found support of p_m), never by sympy ``evalf``.
 
-Only sympy (and mpmath) are imported: no numpy/scipy/matplotlib on this path.
+Without ``--at`` only sympy is imported: no numpy/scipy/matplotlib on that path.
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ def _core_keys(model, at):
         "bias_theorem_residual": derive.bias_theorem(model).residual,
     }
     not_closed = [] if fe.closed_form else ["stationary_density", "partition_function", "free_energy", "excess_work"]
+    if not fe.closed_form:
+        keys["not_closed_form_reasons"] = {k: fe.reason for k in not_closed}
     if derive.quadratic_form(model) is not None:
         g = derive.gaussian_closure(model)
         keys["gaussian_closure"] = {
@@ -99,38 +103,92 @@ _METRIC_KEYS = ("fisher_information", "friction_tensor", "relaxation_time", "lea
                 "natural_gradient_flow", "thermodynamic_length_element")
 
 
-def _numeric(value, subs, memo=None):
+class _Integrals:
+    """Numbers for the definite integrals ∫ h(x) dx over all of x-space at one point.
+
+    ∫ h dx = Z(θ)·⟨h e^{βE}⟩_{p_m(θ)}: the average is taken with the
+    quadrature rule of :func:`numeric.equilibrium.equilibrium_rule` (found
+    support), after sympy cancels the Boltzmann factor of h against e^{βE}.
+    The float result is checked at the heaviest node against an mpmath
+    evaluation of h·e^{βE} (catches an uncancelled product that overflowed
+    or underflowed); an integral it cannot do is left as it is.  Values are
+    sympy Floats, so Z beyond the float range stays exact in its exponent.
+    """
+
+    def __init__(self, model, values):
+        self.model, self.at, self.memo, self._rule = model, values, {}, None
+
+    def rule(self):
+        if self._rule is None:
+            from thermolearn.numeric.equilibrium import equilibrium_rule
+            from thermolearn.numeric.model import numeric_twin
+
+            tw = numeric_twin(self.model, self.at)
+            self._rule = (tw, equilibrium_rule(tw, [self.at[t.name] for t in self.model.theta]))
+        return self._rule
+
+    def __call__(self, integral):
+        if integral not in self.memo:
+            self.memo[integral] = self._evaluate(integral)
+        return self.memo[integral]
+
+    def _evaluate(self, integral):
+        import mpmath
+        import numpy as np
+        import sympy as sp
+
+        from thermolearn.numeric.codegen import lambdify
+
+        xs = {s.name: s for s in self.model.x}
+        limits = integral.limits
+        if (any(len(lim) != 3 or lim[1] != -sp.oo or lim[2] != sp.oo for lim in limits)
+                or sorted(lim[0].name for lim in limits) != sorted(xs)
+                or any(t.name not in self.at for t in self.model.theta)):
+            return integral
+        tw, rule = self.rule()
+        own = {lim[0]: xs[lim[0].name] for lim in limits}
+        bE = tw.model.beta * tw.model.energy.subs({t: sp.Rational(repr(float(self.at[t.name])))
+                                                   for t in tw.model.theta})
+        q = sp.powsimp(integral.function.xreplace(own) * sp.exp(bE), combine="exp")
+        if q.free_symbols - set(tw.model.x):
+            return integral
+        vals = np.asarray(lambdify(q, tw.model.x)(*rule.x.T), dtype=float)
+        k = int(np.argmax(rule.w))
+        point = dict(zip(tw.model.x, rule.x[k].tolist()))
+        with mpmath.workdps(30):
+            exact = (integral.function.xreplace(own) * sp.exp(bE)).evalf(30, subs=point)
+        if not (np.all(np.isfinite(vals)) and exact.is_number
+                and abs(float(exact) - vals[k]) <= 1e-8 * max(abs(float(exact)), 1e-300)):
+            return integral
+        return sp.Float(float(rule.expect(vals)), 15) * sp.exp(sp.Float(rule.log_z, 17))
+
+
+def _numeric(value, subs, integrals=None):
     """Evaluate ``value`` (expression, list, matrix, dict) at ``subs``.
 
-    Definite integrals without free symbols are evaluated once each
-    (mpmath quadrature through ``sympy.N``) and reused via ``memo``.
+    Definite integrals without free symbols are replaced by ``integrals``
+    (an :class:`_Integrals`, memoised) when given.
     """
     import sympy as sp
 
-    memo = {} if memo is None else memo
     if isinstance(value, dict):
-        return {k: _numeric(v, subs, memo) for k, v in value.items()}
+        return {k: _numeric(v, subs, integrals) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_numeric(v, subs, memo) for v in value]
+        return [_numeric(v, subs, integrals) for v in value]
     if isinstance(value, sp.MatrixBase):
-        return [[_numeric(v, subs, memo) for v in value.row(i)] for i in range(value.rows)]
+        return [[_numeric(v, subs, integrals) for v in value.row(i)] for i in range(value.rows)]
     if not isinstance(value, sp.Basic):
         return value
     expr = value.subs(subs)
-
-    def integral_value(integral):
-        if integral not in memo:
-            number = sp.N(integral, 15)
-            memo[integral] = number if number.is_number and not number.has(sp.Integral) else integral
-        return memo[integral]
-
-    expr = expr.replace(lambda e: isinstance(e, sp.Integral) and not e.free_symbols, integral_value)
-    if expr.free_symbols:
+    if integrals is not None:
+        expr = expr.replace(lambda e: isinstance(e, sp.Integral) and not e.free_symbols, integrals)
+    if expr.free_symbols or expr.has(sp.Integral):
         return expr
     number = sp.N(expr, 15)
     if number.is_real:
-        return float(number)
-    if number.is_number and not number.has(sp.Integral):
+        value = float(number)
+        return value if value not in (float("inf"), float("-inf")) else str(number)
+    if number.is_number:
         return complex(number).real if abs(complex(number).imag) < 1e-300 else str(number)
     return number
 
@@ -157,8 +215,13 @@ def _check_at_names(at, lookup):
 def run(args) -> Output:
     import sympy as sp
 
-    model = model_from_args(args)
+    from thermolearn.theory import ParameterError
+
     at = parse_assignments(args.at, "--at")
+    both = sorted(set(at) & set(parse_assignments(args.set, "--set")))
+    if both:
+        raise ParameterError(f"--at {both[0]} and --set {both[0]} both give {both[0]}; use one of them")
+    model = model_from_args(args)
     _check_at_values(model, at)
     data = {
         "energy": model.energy,
@@ -179,22 +242,24 @@ def run(args) -> Output:
         lookup = {s.name: s for s in _symbols_of(data)} | model.symbols
         _check_at_names(at, lookup)
         subs = {lookup[n]: sp.Rational(repr(v)) for n, v in at.items()}
+        values = {}
+        for name, sym in (("beta", model.beta), ("mu", model.mu)):
+            if name not in at and sym.is_number:
+                values[name] = float(sym)
+        model_names = {t.name for t in model.theta} | {"beta", "mu"} | {c.name for c in model.constants}
+        values.update({n: v for n, v in at.items() if n in model_names})
+        absent = sorted(model_names - set(values))
+        # integrals over x: the numeric equilibrium path, once every model number is known
+        integrals = None if absent else _Integrals(model, values)
         # ⟨∂θE⟩_m is known once θ, β, constants are numbers: put it into the gradients
-        memo: dict = {}
         for name, expr in data["model_moments"].items():
-            value = _numeric(expr, subs, memo)
+            value = _numeric(expr, subs, integrals)
             if isinstance(value, float) and name in lookup and lookup[name] not in subs:
                 subs[lookup[name]] = sp.Float(value, 15)
         numeric_metric = [k for k in _METRIC_KEYS if k in not_closed]
-        data["numeric"] = {k: _numeric(data[k], subs, memo) for k in data if k not in
+        data["numeric"] = {k: _numeric(data[k], subs, integrals) for k in data if k not in
                            ("x", "theta", "constants", "not_closed_form", "warnings", "moments", "free_energy_method",
                             *numeric_metric)}
-        values = dict(at)
-        for name, sym in (("beta", model.beta), ("mu", model.mu)):
-            if name not in values and sym.is_number:
-                values[name] = float(sym)
-        needed = [t.name for t in model.theta] + ["beta", "mu"] + [c.name for c in model.constants]
-        absent = [n for n in needed if n not in values]
         if not absent:
             # numbers for the keys without closed form, and in every case the check that the
             # metric is symmetric positive definite at the requested point (else SingularMetricError)
@@ -211,8 +276,8 @@ def run(args) -> Output:
         left = sorted(k for k, v in data["numeric"].items() if _has_integral(v))
         if left:
             data["warnings"].append(
-                f"numeric: {', '.join(left)} left as integrals (only 1-D integrals are evaluated here, "
-                "by mpmath quadrature; give every parameter a value or use the numeric layer)"
+                f"numeric: {', '.join(left)} left as integrals (integrals over all x are evaluated once "
+                "every parameter, beta, mu and constant has a value; others are left symbolic)"
             )
     fmt = getattr(args, "format", "text")
     return Output(data=data, text=_text(data) if fmt == "text" else "",
@@ -248,7 +313,7 @@ def _symbols_of(data):
     return found
 
 
-_SKIP_TEXT = {"moments", "gaussian_closure", "numeric"}
+_SKIP_TEXT = {"moments", "gaussian_closure", "numeric", "not_closed_form_reasons"}
 
 
 def _fmt(value) -> str:

@@ -9,38 +9,44 @@ from __future__ import annotations
 
 import argparse
 
-from ._common import Output
+from ._common import Output, integer, real
 
 HELP = "information flows, entropy production and fluctuation theorems of the X-Theta learner"
 
 #: option -> (learner field, models it applies to)
 _OPTIONS = {
-    "kappa": ("kappa", "gaussian", float, "step kappa (default 0.1)"),
-    "sigma": ("sigma", "gaussian", float, "output noise sigma (default 1)"),
-    "s2": ("s2", "gaussian", float, "per-sample data variance (default 1)"),
-    "n_train": ("n_train", "gaussian", int, "training-set size (default 10)"),
-    "batch": ("batch", "gaussian", int, "minibatch size m (default 1)"),
-    "tau2": ("tau2", "gaussian", float, "task prior variance (default 1)"),
-    "v0": ("v0", "gaussian", float, "initial parameter variance (default 1)"),
-    "rho": ("rho", "gaussian", float, "X memory 0 <= rho < 1 (default 0: fresh re-sampling)"),
-    "theta_temperature": ("theta_temperature", "gaussian", float,
+    "kappa": ("kappa", "gaussian", real(0, 1e3, lo_open=True), "step kappa (default 0.1)"),
+    "sigma": ("sigma", "gaussian", real(0, 1e6, lo_open=True), "output noise sigma (default 1)"),
+    "s2": ("s2", "gaussian", real(0, 1e6, lo_open=True), "per-sample data variance (default 1)"),
+    "n_train": ("n_train", "gaussian", integer(1, 10**9), "training-set size (default 10)"),
+    "batch": ("batch", "gaussian", integer(1, 10**9), "minibatch size m (default 1)"),
+    "tau2": ("tau2", "gaussian", real(0, 1e6, lo_open=True), "task prior variance (default 1)"),
+    "v0": ("v0", "gaussian", real(0, 1e6, lo_open=True), "initial parameter variance (default 1)"),
+    "rho": ("rho", "gaussian", real(0, 1, hi_open=True), "X memory 0 <= rho < 1 (default 0: fresh re-sampling)"),
+    "theta_temperature": ("theta_temperature", "gaussian", real(0, 1e6, lo_open=True),
                           "Langevin-scaled Theta noise q = 2*kappa*T (default: SGD noise q = kappa^2 s2/m)"),
-    "h": ("h", "two-state", float, "PPM field h (default 1.5)"),
-    "gamma": ("gamma", "two-state", float, "Theta update probability (default 0.5)"),
-    "J": ("J", "two-state", float, "data pull J (default 2)"),
-    "Jx": ("Jx", "two-state", float, "model-sample push J_x (default 1)"),
-    "lam": ("lam", "two-state", float, "X relaxation 0 < lam <= 1 (default 1: fresh re-sampling)"),
-    "n_bits": ("n_bits", "two-state", int, "training-set size in bits (default 2)"),
+    "h": ("h", "two-state", real(-50, 50), "PPM field h, |h| <= 50 (default 1.5)"),
+    "gamma": ("gamma", "two-state", real(0, 1, lo_open=True), "Theta update probability (default 0.5)"),
+    "J": ("J", "two-state", real(-50, 50), "data pull J, |J| <= 50 (default 2)"),
+    "Jx": ("Jx", "two-state", real(-50, 50), "model-sample push J_x, |J_x| <= 50 (default 1)"),
+    "lam": ("lam", "two-state", real(0, 1, lo_open=True), "X relaxation 0 < lam <= 1 (default 1: fresh re-sampling)"),
+    "n_bits": ("n_bits", "two-state", integer(1, 10), "training-set size in bits (default 2)"),
 }
+
+#: Largest --steps per model: the largest sizes must finish in about a minute on a 2-core
+#: machine (measured: gaussian 200 steps ~10 s, two-state 2000 steps ~15 s).
+MAX_STEPS = {"gaussian": 200, "two-state": 2000}
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", metavar="MODEL", choices=("gaussian", "two-state"),
-                        help="gaussian (digest W1/W2) or two-state (digest W4)")
+                        help="gaussian (linear-Gaussian learner) or two-state (binary PPM learner)")
     parser.add_argument("--variant", choices=("A", "B"), default="A",
                         help="A: exact-gradient (no x_n -> theta_{n+1}); B: contrastive feedback (default A)")
-    parser.add_argument("--steps", type=int, default=None, help="number of steps N (default 60 gaussian, 4 two-state)")
-    parser.add_argument("--p", type=float, nargs=2, default=None, metavar=("P0", "P1"),
+    parser.add_argument("--steps", type=integer(1, max(MAX_STEPS.values())), default=None,
+                        help="number of steps N (default 60 gaussian, 4 two-state; at most "
+                             + ", ".join(f"{v} {k}" for k, v in MAX_STEPS.items()) + ")")
+    parser.add_argument("--p", type=real(0, 1), nargs=2, default=None, metavar=("P0", "P1"),
                         help="[two-state] Bernoulli parameter of the data bits for Y=0 and Y=1 (default 0.2 0.8)")
     parser.add_argument("--l-info", default="all", choices=("all", "L1", "L2", "L3", "L4", "L5"),
                         help="which learned-information candidate(s) to report (default all)")
@@ -78,7 +84,7 @@ def run(args) -> Output:
     from thermolearn.theory import ParameterError
 
     learner, N = _learner(args)
-    limit = 1000 if args.model == "gaussian" else 10 ** 6
+    limit = MAX_STEPS[args.model]
     if not 1 <= N <= limit:
         raise ParameterError(f"--steps must be an integer in 1..{limit} for {args.model}, got {N}")
     r = learner.analyse(N)

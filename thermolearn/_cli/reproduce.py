@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from ._common import Output
+from ._common import Output, seed
 
 HELP = "regenerate every figure of the papers with a report of checks (the main job)"
 
@@ -17,14 +17,14 @@ def configure(parser) -> None:
     parser.add_argument("--paper", choices=[*PAPERS, "all"], default="all", help="which paper (default: all)")
     parser.add_argument("--out", default="thermolearn-output", help="output folder (default: thermolearn-output)")
     parser.add_argument("--quick", action="store_true", help="same pipeline at reduced sizes (for tests)")
-    parser.add_argument("--seed", type=int, default=20251003, help="random seed (default: 20251003)")
+    parser.add_argument("--seed", type=seed(), default=20251003, help="random seed (default: 20251003)")
     parser.add_argument("--mnist", metavar="DIR", default=None,
                         help="sgd-thermodynamics: the MNIST IDX files in DIR instead of the bundled digits")
 
 
 def run(args) -> Output:
-    from thermolearn._report import write_report
-    from thermolearn.reproduce import PAPERS, run_paper
+    from thermolearn._report import staged_output
+    from thermolearn.reproduce import PAPERS, run_papers
 
     papers = list(PAPERS) if args.paper == "all" else [args.paper]
     options = {}
@@ -45,12 +45,12 @@ def run(args) -> Output:
             print(f"[thermolearn] {msg}", file=sys.stderr, flush=True)
 
     start = time.perf_counter()
-    checks = []
-    for paper in papers:
-        checks.extend(run_paper(paper, out, quick=args.quick, seed=args.seed, progress=progress, options=options))
-    meta = {"papers": papers, "quick": args.quick, "seed": args.seed, "mnist": args.mnist,
-            "seconds": round(time.perf_counter() - start, 2)}
-    jpath, mpath = write_report(out, checks, meta)
+    with staged_output(out) as staged:  # figures and report appear in `out` together, at the end
+        checks = run_papers(papers, staged.stage, quick=args.quick, seed=args.seed, progress=progress,
+                            options=options)
+        meta = {"papers": papers, "quick": args.quick, "seed": args.seed, "mnist": args.mnist,
+                "seconds": round(time.perf_counter() - start, 2)}
+        jpath, mpath = staged.commit(checks, meta)
     n_ok = sum(c.passed for c in checks)
     lines = [f"{n_ok}/{len(checks)} checks passed; report: {mpath}"]
     width = max((len(c.name) for c in checks), default=10)

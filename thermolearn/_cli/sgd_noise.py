@@ -13,7 +13,7 @@ cleanly and reports what it measured), 2 on bad input.
 
 from __future__ import annotations
 
-from ._common import Output
+from ._common import Output, integer, real, seed
 
 HELP = "measure SGD minibatch noise (variance, autocorrelation, temperature) on a network ensemble"
 
@@ -32,28 +32,28 @@ def _sizes(text: str):
 
 def configure(parser) -> None:
     parser.add_argument("--mnist", metavar="DIR", help="folder with the MNIST IDX files (default: bundled digits)")
-    parser.add_argument("--n-train", type=int, default=2000, help="MNIST training examples used (default 2000)")
-    parser.add_argument("--n-test", type=int, default=1000, help="MNIST test examples used (default 1000)")
+    parser.add_argument("--n-train", type=integer(1, 60000), default=2000, help="MNIST training examples used (default 2000)")
+    parser.add_argument("--n-test", type=integer(1, 10000), default=1000, help="MNIST test examples used (default 1000)")
     parser.add_argument("--batch-sizes", default="1,10,100", help="comma-separated m (default 1,10,100)")
-    parser.add_argument("--trials", type=int, default=50, help="ensemble size K (default 50)")
-    parser.add_argument("--steps", type=int, default=2000, help="SGD steps (default 2000)")
-    parser.add_argument("--lr", type=float, default=0.02, help="learning rate r (default 0.02)")
-    parser.add_argument("--width", type=int, default=200, help="hidden width (default 200)")
-    parser.add_argument("--depth", type=int, default=4, help="affine layers (default 4 = 3 hidden + output)")
+    parser.add_argument("--trials", type=integer(2, 10000), default=50, help="ensemble size K (default 50)")
+    parser.add_argument("--steps", type=integer(1, 10**7), default=2000, help="SGD steps (default 2000)")
+    parser.add_argument("--lr", type=real(0, 100, lo_open=True), default=0.02, help="learning rate r (default 0.02)")
+    parser.add_argument("--width", type=integer(1, 4096), default=200, help="hidden width (default 200)")
+    parser.add_argument("--depth", type=integer(1, 64), default=4, help="affine layers (default 4 = 3 hidden + output)")
     parser.add_argument("--activation", choices=("relu", "tanh"), default="relu")
     parser.add_argument("--dtype", choices=("float32", "float64"), default="float32",
                         help="floating type (default float32: half the cost, rounding far below the statistics)")
     parser.add_argument("--epoch-shuffling", action="store_true", help="sample without replacement, per epoch")
-    parser.add_argument("--measure-every", type=int, default=20, help="measure eta every so many steps (default 20)")
-    parser.add_argument("--t0", type=int, default=None, help="autocorrelation origin (default steps/2)")
-    parser.add_argument("--max-lag", type=int, default=20, help="autocorrelation lags (default 20)")
+    parser.add_argument("--measure-every", type=integer(1, 10**7), default=20, help="measure eta every so many steps (default 20)")
+    parser.add_argument("--t0", type=integer(0, 10**7), default=None, help="autocorrelation origin (default steps/2)")
+    parser.add_argument("--max-lag", type=integer(0, 10**6), default=20, help="autocorrelation lags (default 20)")
     parser.add_argument("--executor", choices=("inline", "process", "dask"), default="inline",
                         help="inline: one vectorised block; process: a process pool; dask: a local dask cluster")
-    parser.add_argument("--workers", type=int, default=2, help="workers of the process pool / dask cluster")
-    parser.add_argument("--group-size", type=int, default=None,
+    parser.add_argument("--workers", type=integer(1, 256), default=2, help="workers of the process pool / dask cluster")
+    parser.add_argument("--group-size", type=integer(1, 10**6), default=None,
                         help="trials per batched product (default: automatic, a group's arrays within ~8 MiB); "
                              "speed only, the numbers do not change")
-    parser.add_argument("--seed", type=int, default=20251003)
+    parser.add_argument("--seed", type=seed(), default=20251003, help="random seed (default 20251003)")
 
 
 def _executor(kind: str, workers: int):

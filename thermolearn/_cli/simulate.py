@@ -13,12 +13,20 @@ renders.
 
 from __future__ import annotations
 
-from ._common import Output, add_energy_arguments, model_from_args
+from ._common import MAX_MAGNITUDE, Output, add_energy_arguments, integer, model_from_args, number_list, real, seed
 
 HELP = "train an EBM with persistent chains under a learning-rate schedule; work, excess work, bias"
 
 #: θ(τ) of a density run "reaches" θ* within this fraction of |θ* − θ0| (grid and time-step error).
 FP_TARGET_RTOL = 1e-3
+
+#: Size limits (each alone); the product particles x replicas x steps x substeps is bounded by
+#: :data:`MAX_WORK` (about a minute of CPU at ~10 ns per particle-step) and the memory estimate.
+MAX_PARTICLES = 10**7
+MAX_STEPS = 10**7
+MAX_SUBSTEPS = 10**4
+MAX_WORK = 10**10
+MAX_REPLICAS = 1000
 
 
 def configure(parser) -> None:
@@ -30,42 +38,56 @@ def configure(parser) -> None:
     parser.add_argument("--target", required=True, help="data parameters theta* (comma-separated)")
     parser.add_argument("--theta0", required=True, help="initial parameters (comma-separated)")
     parser.add_argument("--u0", default=None, help="initial chain mean (default: equilibrium at theta0)")
-    parser.add_argument("--tau", type=float, default=1.0, help="training time (default 1)")
-    parser.add_argument("--eta", type=float, default=1.0, help="learning rate of the constant schedule (default 1)")
-    parser.add_argument("--mu", type=float, default=None, help="mobility (default: --set mu=..., else 1)")
-    parser.add_argument("--beta", type=float, default=None, help="inverse temperature (default: --set beta=..., else 1)")
-    parser.add_argument("--particles", type=int, default=1000, help="number of persistent chains (default 1000)")
-    parser.add_argument("--steps", type=int, default=1000, help="parameter steps (default 1000)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--tau", type=real(0, 1e6, lo_open=True), default=1.0, help="training time (default 1)")
+    parser.add_argument("--eta", type=real(0, 1e6, lo_open=True), default=1.0, help="learning rate of the constant schedule (default 1)")
+    parser.add_argument("--mu", type=real(0, 1e6, lo_open=True), default=None, help="mobility (default: --set mu=..., else 1)")
+    parser.add_argument("--beta", type=real(0, 1e6, lo_open=True), default=None, help="inverse temperature (default: --set beta=..., else 1)")
+    parser.add_argument("--particles", type=integer(2, MAX_PARTICLES), default=1000, help="number of persistent chains (default 1000)")
+    parser.add_argument("--steps", type=integer(1, MAX_STEPS), default=1000, help="parameter steps (default 1000)")
+    parser.add_argument("--seed", type=seed(), default=0, help="random seed (default 0)")
     parser.add_argument("--method", choices=(*STEPPERS, "fokker-planck"), default=None,
                         help="Langevin stepper (exact OU: quadratic energies, the default there; euler elsewhere; "
                              "heun, mala) or fokker-planck (the density on a grid, noise free)")
     parser.add_argument("--substeps", default="1", help="Langevin sub-steps per parameter step, or 'auto'")
-    parser.add_argument("--replicas", type=int, default=8,
+    parser.add_argument("--replicas", type=integer(2, MAX_REPLICAS), default=8,
                         help="independent replicas for the standard errors (default 8, at least 2)")
     parser.add_argument("--allow-divergence", action="store_true",
                         help="report a diverged run (exit 0) instead of the one-line error (exit 2)")
 
 
 def _vector(text, name):
-    from thermolearn.theory import ParameterError
-
-    try:
-        vals = [float(v) for v in str(text).split(",") if v.strip()]
-    except ValueError:
-        raise ParameterError(f"--{name} expects comma-separated numbers, got {text!r}") from None
-    if not vals:
-        raise ParameterError(f"--{name} expects at least one number, got {text!r}")
-    return vals
+    return number_list(f"--{name}", text, limit=MAX_MAGNITUDE)
 
 
 def _int(text):
     from thermolearn.theory import ParameterError
 
     try:
-        return int(text)
-    except ValueError:
-        raise ParameterError(f"--substeps expects an integer or 'auto', got {text!r}") from None
+        return integer(1, MAX_SUBSTEPS)(text)
+    except Exception:  # argparse.ArgumentTypeError
+        raise ParameterError(f"--substeps expects an integer in 1..{MAX_SUBSTEPS} or 'auto', got {text!r}") from None
+
+
+def check_cost(particles: int, steps: int, substeps) -> None:
+    """Refuse, before any work, runs that would not finish or not fit in memory."""
+    from thermolearn.theory import ParameterError
+
+    from ._common import available_memory
+
+    subs = 1 if substeps == "auto" else int(substeps)
+    work = particles * steps * subs
+    if work > MAX_WORK:
+        raise ParameterError(
+            f"--particles x --steps x --substeps = {work:.3g} particle-steps exceeds {MAX_WORK:.0e} "
+            "(about a minute of CPU); reduce one of them"
+        )
+    need = 8 * particles * 8 + 8 * 16 * steps  # chain state and work buffers + trajectory
+    have = available_memory()
+    if have is not None and need > have // 2:
+        raise ParameterError(
+            f"--particles {particles} with --steps {steps} needs ~{need / 2**30:.1f} GiB; "
+            f"this machine has ~{have / 2**30:.1f} GiB available"
+        )
 
 
 def _plain(v):
@@ -164,16 +186,12 @@ def run(args) -> Output:
     import numpy as np
 
     from thermolearn.numeric.schedule import build_schedule
-    from thermolearn.theory import NumericalError, ParameterError
+    from thermolearn.theory import NumericalError
 
     from ._common import parse_assignments
 
-    if args.particles < 2:
-        raise ParameterError(f"--particles must be >= 2, got {args.particles}")
-    if args.steps < 1:
-        raise ParameterError(f"--steps must be >= 1, got {args.steps}")
-    if args.replicas < 2:
-        raise ParameterError(f"--replicas must be >= 2 (standard errors need two independent runs), got {args.replicas}")
+    replicas = 1 if args.method == "fokker-planck" else args.replicas
+    check_cost(args.particles * replicas, args.steps, args.substeps if args.substeps == "auto" else _int(args.substeps))
     sets = parse_assignments(args.set, "--set")
     beta = float(args.beta if args.beta is not None else sets.get("beta", 1.0))
     mu = float(args.mu if args.mu is not None else sets.get("mu", 1.0))

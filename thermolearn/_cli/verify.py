@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from ._common import Output, add_energy_arguments, model_from_args
+from ._common import Output, add_energy_arguments, model_from_args, seed
 
 HELP = "run the theorem checks (stationarity, bias = excess work, metric, natural gradient, Jarzynski)"
 
 
 def configure(parser) -> None:
     add_energy_arguments(parser)
-    parser.add_argument("--seed", type=int, default=20251003, help="random seed (default: 20251003)")
+    parser.add_argument("--seed", type=seed(), default=20251003, help="random seed (default: 20251003)")
     parser.add_argument("--full", action="store_true", help="10x more particles in the simulations")
 
 

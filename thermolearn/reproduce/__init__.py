@@ -4,16 +4,18 @@
 
 writing its figures (PNG) into ``out`` and returning its checks.  ``PAPERS``
 maps the ``--paper`` names of the CLI to the section modules that make up
-that paper's reproduction, run in order.
+that paper's reproduction.  :func:`run_papers` runs independent sections on
+both cores (see :mod:`thermolearn.reproduce._pool`); the checks come back in
+the order of ``PAPERS``.
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
 from pathlib import Path
 
-__all__ = ["PAPERS", "run_paper"]
+from ._pool import run_sections, workers
+
+__all__ = ["PAPERS", "run_paper", "run_papers", "workers"]
 
 #: --paper name -> section modules (imported lazily).
 PAPERS: dict[str, tuple[str, ...]] = {
@@ -22,21 +24,26 @@ PAPERS: dict[str, tuple[str, ...]] = {
         "thermolearn.reproduce.general_potentials",
     ),
     "sgd-thermodynamics": ("thermolearn.reproduce.sgd_thermodynamics",),
+    "ebm-training": ("thermolearn.reproduce.ebm_training",),
 }
 
 
-def run_paper(name: str, out: Path, *, quick: bool, seed: int, progress=None, options=None) -> list:
-    """Run every section of paper ``name``; return the concatenated checks.
+def run_papers(names, out: Path, *, quick: bool, seed: int, progress=None, options=None,
+               max_workers: int | None = None) -> list:
+    """Run every section of the papers ``names``; return the concatenated checks.
 
     ``options`` (e.g. ``{"mnist": DIR}``) are passed to the sections whose
-    ``run`` takes a keyword of that name, and to no other.
+    ``run`` takes a keyword of that name, and to no other.  Sections run in
+    a process pool of :func:`workers` processes (serially where a pool must
+    not start, e.g. inside a pytest-xdist worker); the checks are the same.
     """
-    checks = []
-    for modname in PAPERS[name]:
-        if progress is not None:
-            progress(f"{name}: {modname.rsplit('.', 1)[-1]}")
-        mod = importlib.import_module(modname)
-        accepted = inspect.signature(mod.run).parameters
-        extra = {k: v for k, v in (options or {}).items() if k in accepted}
-        checks.extend(mod.run(Path(out), quick=quick, seed=seed, **extra))
-    return checks
+    modules = [m for name in names for m in PAPERS[name]]
+    labels = {m: f"{name}: {m.rsplit('.', 1)[-1]}" for name in names for m in PAPERS[name]}
+    return run_sections(modules, Path(out), quick=quick, seed=seed, options=options or {},
+                        progress=(lambda m: progress(labels[m])) if progress is not None else None,
+                        max_workers=max_workers)
+
+
+def run_paper(name: str, out: Path, *, quick: bool, seed: int, progress=None, options=None) -> list:
+    """Run every section of paper ``name``; return the concatenated checks."""
+    return run_papers([name], out, quick=quick, seed=seed, progress=progress, options=options)

@@ -1,0 +1,89 @@
+"""Cost of a minimal-dissipation PCD step at d_θ ≈ 10³: the online metric must not dominate.
+
+Problem: scikit-learn's 64-D digits (standardised), Gaussian–Bernoulli RBM
+with 15 hidden units (d_θ = 1039), 100 persistent chains, data minibatch
+100, dt = 0.01, the same seed and warm-up for every variant.  BLAS pinned
+to one thread (shared machine).
+
+Rows (CPU time per training step, median of interleaved repeats, one process;
+the fixed 20-step warm-up is included and is the same for every variant):
+
+* ``slow-driving / constant-rate PCD``: the slow-driving schedule with the
+  online diagonal ζ̂, Î and the full dissipation ledger, against plain PCD
+  with a constant rate and no metric estimate (the issue's target ≤ 2);
+* ``natural-gradient / constant-rate PCD`` and the slow-driving schedule
+  with the diagonal + rank-8 metric (same target);
+* ``metric+ledger overhead``: constant rate with the metric estimate, against
+  plain PCD (details only: what accounting alone costs).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from benchmarks._harness import row
+
+SIZES = {"tiny": dict(hidden=3, steps=10, chains=10, repeats=1),
+         "quick": dict(hidden=15, steps=60, chains=100, repeats=3),
+         "full": dict(hidden=15, steps=200, chains=100, repeats=5)}
+
+
+def _blas_one_thread():
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _runner(size, schedule, metric, mode="auto"):
+    from thermolearn.numeric.ebm import MetricEstimator, PCDConfig, RBMEnergy, load_ebm_data, train
+
+    s = SIZES[size]
+    data = load_ebm_data("digits", seed=0)
+    fam = RBMEnergy(data.dim, s["hidden"])
+    theta0 = fam.init(np.random.default_rng(1), data.train)
+    cfg = PCDConfig(steps=s["steps"], dt=0.01, chains=s["chains"], warmup=20, batch_size=100,
+                    record_every=s["steps"], metric=MetricEstimator(block=20, mode=mode) if metric else None)
+
+    def call():
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return train(fam, data.train, theta0, schedule, cfg, rng=np.random.default_rng(2))
+
+    return call, fam.dim_theta, s
+
+
+def _cpu_medians(fns, repeats):
+    """Median CPU seconds (``time.process_time``) of each callable, interleaved round by round."""
+    import statistics
+    import time
+
+    for f in fns:  # warm-up
+        f()
+    times = [[] for _ in fns]
+    for _ in range(repeats):
+        for i, f in enumerate(fns):
+            t0 = time.process_time()
+            f()
+            times[i].append(time.process_time() - t0)
+    return [statistics.median(t) for t in times]
+
+
+def run(size: str) -> list[dict]:
+    from thermolearn.numeric.ebm import Constant, NaturalGradient, SlowDriving
+
+    rows = []
+    with _blas_one_thread():
+        base, dim, s = _runner(size, Constant(0.1), metric=False)
+        acct, _, _ = _runner(size, Constant(0.1), metric=True)
+        sd, _, _ = _runner(size, SlowDriving(), metric=True)
+        ng, _, _ = _runner(size, NaturalGradient(), metric=True)
+        lr, _, _ = _runner(size, SlowDriving(), metric=True, mode="lowrank")
+        t_base, t_acct, t_sd, t_ng, t_lr = (t / s["steps"] for t in
+                                            _cpu_medians([base, acct, sd, ng, lr], s["repeats"]))
+        for name, t in (("slow-driving", t_sd), ("natural-gradient", t_ng), ("slow-driving lowrank-8", t_lr)):
+            rows.append(row(f"ebm {name} / constant-rate PCD step (d_theta={dim})", t / t_base, 2.0,
+                            higher_is_better=False, step_cpu_s=t, pcd_step_cpu_s=t_base,
+                            metric_ledger_overhead=t_acct / t_base, chains=s["chains"], steps=s["steps"]))
+    return rows

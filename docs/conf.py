@@ -1,0 +1,273 @@
+"""Sphinx configuration for the thermolearn documentation.
+
+Build (from the repository root, after ``pip install -e ".[docs]"``)::
+
+    python -m sphinx -W -b html docs docs/_build/html
+
+The API pages (``docs/api/*.rst``) are written by this file from each public
+module's ``__all__``, so every public name has an entry and none is missed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import sys
+from pathlib import Path
+
+import thermolearn
+
+project = "thermolearn"
+author = "the thermolearn developers"
+copyright = "2025-2026, the thermolearn developers"
+version = release = thermolearn.__version__
+
+extensions = [
+    "myst_parser",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.viewcode",
+]
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+myst_enable_extensions = ["dollarmath", "deflist"]
+myst_heading_anchors = 3
+napoleon_google_docstring = False
+napoleon_numpy_docstring = True
+napoleon_use_ivar = True  # "Attributes" as a field list: dataclass fields are documented once, by autodoc
+autodoc_member_order = "bysource"
+autodoc_typehints = "none"
+autodoc_default_options = {"members": True, "undoc-members": True, "show-inheritance": False}
+html_theme = "alabaster"
+html_static_path: list[str] = []
+# Docstring types such as "(K, n) array" are prose, not references: an ambiguous
+# short name there (K, n, N, shape) is not a broken link.
+suppress_warnings = ["ref.python"]
+
+#: The public modules, documented page by page (each page lists the module's ``__all__``).
+PUBLIC_MODULES = [
+    "thermolearn.theory",
+    "thermolearn.theory.models",
+    "thermolearn.theory.derive",
+    "thermolearn.theory.harmonic",
+    "thermolearn.theory.metric",
+    "thermolearn.numeric.schedule",
+    "thermolearn.numeric.langevin",
+    "thermolearn.numeric.fokker_planck",
+    "thermolearn.numeric.metric",
+    "thermolearn.numeric.fluctuation",
+    "thermolearn.numeric.codegen",
+    "thermolearn.numeric.sgd",
+    "thermolearn.numeric.results",
+    "thermolearn.numeric.progress",
+    "thermolearn.infoflow",
+    "thermolearn.testing",
+    "thermolearn.reproduce",
+]
+
+
+def _is_data(obj) -> bool:
+    return not (inspect.isclass(obj) or inspect.isroutine(obj) or inspect.ismodule(obj) or callable(obj))
+
+
+def _data_doc(module, name: str) -> list[str]:
+    """The ``#:`` comment of a module-level constant, from the module that defines it."""
+    from sphinx.pycode import ModuleAnalyzer
+
+    value = getattr(module, name)
+    for modname in [module.__name__] + sorted(m for m in sys.modules if m.startswith(module.__name__ + ".")):
+        try:
+            docs = ModuleAnalyzer.for_module(modname).find_attr_docs()
+        except Exception:  # noqa: BLE001 - modules without source (extensions) have no comments
+            continue
+        if ("", name) in docs and getattr(sys.modules[modname], name, None) is value:
+            return [modname] + [line for line in docs[("", name)] if line.strip()]
+    return [None]
+
+
+def _api_page(name: str) -> str:
+    module = importlib.import_module(name)
+    names = list(getattr(module, "__all__", []))
+    docs = {n: _data_doc(module, n) for n in names if _is_data(getattr(module, n))}
+    # constants documented where they are defined with a #: comment are autodoc's; the others get py:data
+    data = [n for n, d in docs.items() if d[0] != name]
+    members = [n for n in names if n not in data]
+    title = f"``{name}``"
+    lines = [title, "=" * len(title), "", f".. automodule:: {name}"]
+    lines += ["   :members: " + ", ".join(members)] if members else ["   :no-members:"]
+    if data:
+        lines += ["", f".. currentmodule:: {name}", ""]
+    for n in data:
+        value = repr(getattr(module, n)).replace("\n", " ")
+        value = value if len(value) <= 70 else value[:67] + "..."
+        doc = [_escape_line(d) for d in docs[n][1:]] or [f"Module constant ``{n}``."]
+        lines += [f".. py:data:: {n}", f"   :value: {value}", ""] + [f"   {d}" for d in doc] + [""]
+    return "\n".join(lines + [""])
+
+
+def _write_api(root: Path) -> None:
+    out = root / "api"
+    out.mkdir(exist_ok=True)
+    pages = []
+    for name in PUBLIC_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+        text = _api_page(name)
+        path = out / f"{name}.rst"
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+        pages.append(name)
+    index = ["API reference", "=============", "",
+             "Every public name, module by module (each module's ``__all__``).",
+             "Start with the short facade ``import thermolearn as tl``:", "",
+             ".. automodule:: thermolearn", "   :no-members:", "",
+             ".. toctree::", "   :maxdepth: 1", ""] + [f"   {p}" for p in pages] + [""]
+    text = "\n".join(index)
+    path = out / "index.rst"
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
+
+# --- the gallery: figures of a `thermolearn reproduce` output folder -------------
+import json  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+
+from docutils import nodes  # noqa: E402
+from docutils.parsers.rst import Directive  # noqa: E402
+
+exclude_patterns.append("_gallery")
+
+
+def _collect_gallery(root: Path):
+    """Copy the PNGs of $THERMOLEARN_GALLERY into docs/_gallery; return (figures, checks)."""
+    source = os.environ.get("THERMOLEARN_GALLERY")
+    if not source:
+        return [], []
+    folder = Path(source)
+    if not folder.is_dir():
+        raise RuntimeError(f"THERMOLEARN_GALLERY={source!r} is not a folder (expected `thermolearn reproduce` output)")
+    target = root / "_gallery"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir()
+    figures = []
+    for png in sorted(folder.glob("**/*.png")):
+        name = "-".join(png.relative_to(folder).parts)
+        shutil.copyfile(png, target / name)
+        figures.append(name)
+    report = folder / "report.json"
+    checks = json.loads(report.read_text()).get("checks", []) if report.is_file() else []
+    return figures, checks
+
+
+GALLERY_FIGURES, GALLERY_CHECKS = _collect_gallery(Path(__file__).parent)
+
+
+class GalleryDirective(Directive):
+    """``.. thermolearn-gallery::`` — the figures and checks of a reproduce run, or how to make one."""
+
+    def run(self):
+        if not GALLERY_FIGURES:
+            return [nodes.paragraph(text=(
+                "This build was made without reproduction output, so no figures are shown; "
+                "set THERMOLEARN_GALLERY as above to include them."))]
+        out = []
+        for name in GALLERY_FIGURES:
+            figure = nodes.figure()
+            figure += nodes.image(uri=f"/_gallery/{name}", alt=name, width="90%")
+            figure += nodes.caption(text=name)
+            out.append(figure)
+        if GALLERY_CHECKS:
+            rows = [[str(c.get(k, "")) for k in ("name", "expected", "measured", "tolerance", "passed")]
+                    for c in GALLERY_CHECKS]
+            out.append(_table(["check", "expected", "measured", "tolerance", "passed"], rows))
+        return out
+
+
+def _table(header, rows):
+    table = nodes.table()
+    group = nodes.tgroup(cols=len(header))
+    table += group
+    group.extend(nodes.colspec(colwidth=1) for _ in header)
+    head, body = nodes.thead(), nodes.tbody()
+    group += head
+    group += body
+    for target, cells in [(head, header)] + [(body, r) for r in rows]:
+        row = nodes.row()
+        for text in cells:
+            entry = nodes.entry()
+            entry += nodes.paragraph(text=text)
+            row += entry
+        target += row
+    return table
+
+
+# --- docstrings are plain text with maths, not reStructuredText markup ------------
+import re  # noqa: E402
+
+_TABLE_OR_BLOCK = re.compile(r"^\s*[+|]")  # grid-table rows and line blocks keep their bars
+_LONE_STAR = re.compile(r"(?<=[(,\s])\*(?=\w+[),\s])")  # "(n, *shape)": a star never closed
+_LITERAL = re.compile(r"``[^`\n]+?``")
+_DELIMITER = set(" \t.,;:!?)]}'\"/\\-")
+
+
+def _escape_text(text):
+    text = text.replace("|", "\\|")
+    return _LONE_STAR.sub(r"\\*", text)
+
+
+def _escape_line(line):
+    """Escape bars and lone stars outside ``literals``; unglue literals from what follows."""
+    out, last = [], 0
+    for m in _LITERAL.finditer(line):
+        out.append(_escape_text(line[last:m.start()]) + m.group(0))
+        last = m.end()
+        if last < len(line) and line[last] not in _DELIMITER:
+            out.append("\\ ")
+    return "".join(out) + _escape_text(line[last:])
+
+
+def _indent(line):
+    return len(line) - len(line.lstrip())
+
+
+def _plain_maths(app, what, name, obj, options, lines):
+    """Escape the characters that plain-text maths uses and reST reads as markup.
+
+    |x|, conditional bars P(x|θ), norms ||v|| and a lone ``*shape`` are text in
+    this project's docstrings, never substitutions or emphasis.  Doctest
+    blocks, ``::`` literal blocks, grid-table rows and line blocks are left as
+    they are.
+    """
+    verbatim = None  # indentation that ends the current literal block, or "doctest"
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if verbatim == "doctest":
+            if stripped:
+                continue
+            verbatim = None
+        elif verbatim is not None:
+            if not stripped or _indent(line) > verbatim:
+                continue
+            verbatim = None
+        if stripped.startswith(">>>"):
+            verbatim = "doctest"
+            continue
+        if _TABLE_OR_BLOCK.match(line):
+            continue
+        lines[i] = _escape_line(line)
+        if stripped.endswith("::"):
+            verbatim = _indent(line)
+
+
+def setup(app):
+    app.add_directive("thermolearn-gallery", GalleryDirective)
+    app.connect("autodoc-process-docstring", _plain_maths)
+    return {"parallel_read_safe": True}
+
+
+_write_api(Path(__file__).parent)

@@ -1,0 +1,173 @@
+"""p_m(x|θ) = exp(−βE(x, θ))/Z(θ): rule, free energy, expectations, samples.
+
+Closed form first: for energies quadratic in x, p_m = N(m(θ), Σ(θ)) and
+F(θ) = −β⁻¹ ln Z(θ) are theory's expressions (:func:`theory.metric.gaussian_structure`,
+:func:`theory.derive.free_energy`; Entropy 26, 112 (2024) for
+p_m and F), lambdified; expectations use Gauss–Hermite nodes, samples are
+exact.  Otherwise one coordinate: the adaptive Gauss–Legendre rule on the
+found support, samples by inverse CDF on that rule; two coordinates: a
+refined tensor grid, samples by MALA from the mode; more coordinates:
+samples by MALA only.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from thermolearn.theory import NumericalError
+
+from ..codegen import lambdify
+from ._mala import mala_warmup
+from ._rules import LegendreRule1D, Rule, found_rule_1d, grid_rule, hermite_rule
+from ._support import find_mode, support_1d, support_box
+
+__all__ = ["equilibrium_rule", "free_energy", "expectation", "sample_equilibrium", "mode", "gaussian_moments"]
+
+_HERMITE_MAX_D = 4
+
+
+@lru_cache(maxsize=128)
+def _gaussian(twin):
+    """Lambdified (m(θ), Σ(θ), F(θ)) of a quadratic energy, or None."""
+    model = twin.model
+    if not model.is_quadratic():
+        return None
+    from thermolearn.theory.derive import free_energy as symbolic_free_energy
+    from thermolearn.theory.metric import gaussian_structure
+
+    _, m, S, _, _, _ = gaussian_structure(model)
+    fe = symbolic_free_energy(model)
+    ths = tuple(model.theta)
+    F = lambdify(fe.free_energy, ths) if fe.closed_form else None
+    return lambdify(m, ths), lambdify(S, ths), F
+
+
+def gaussian_moments(twin, theta):
+    """(mean (d,), covariance (d, d)) of p_m for a quadratic energy, else None.
+
+    Raises :class:`NumericalError` where the x-curvature is not positive
+    definite (p_m not normalisable at that θ).
+    """
+    g = _gaussian(twin)
+    if g is None:
+        return None
+    th = twin.theta_vector(theta)
+    m = np.asarray(g[0](*th), dtype=float).reshape(twin.d)
+    S = np.asarray(g[1](*th), dtype=float).reshape(twin.d, twin.d)
+    ok = np.all(np.isfinite(S)) and np.all(np.isfinite(m))
+    if ok:
+        ok = bool(np.all(np.linalg.eigvalsh((S + S.T) / 2) > 0))
+    if not ok:
+        raise NumericalError(
+            f"exp(-beta*E) of {twin.text} is not normalisable at theta = {th.tolist()}: "
+            "the x-curvature is not positive definite"
+        )
+    return m, S
+
+
+def _starts(twin, th):
+    d = twin.d
+    starts = [np.zeros(d)]
+    if twin.n == d:
+        starts.append(th.copy())
+    starts += [np.full(d, t) for t in th]
+    for k in range(d):
+        for s in (-1.0, 1.0):
+            e = np.zeros(d)
+            e[k] = s
+            starts.append(e)
+    return np.array(starts)
+
+
+def mode(twin, theta) -> tuple[np.ndarray, float]:
+    """Mode of p_m(·|θ) and βE there (the minimum of βE, searched from θ-dependent starts)."""
+    th = twin.theta_vector(theta)
+    if twin.d == 1:
+        s = support_1d(lambda x: twin.beta_energy(np.asarray(x)[..., None], th), th, text=twin.text)
+        return np.array([s.mode]), s.e0
+    return find_mode(lambda x: twin.beta_energy(x, th), lambda x: twin.beta * twin.grad_x(x, th), _starts(twin, th))
+
+
+def equilibrium_rule(twin, theta) -> Rule:
+    """A quadrature :class:`Rule` for expectations under p_m(·|θ), with ln Z.
+
+    >>> from thermolearn.numeric.model import numeric_twin
+    >>> from thermolearn.theory import energy_model
+    >>> tw = numeric_twin(energy_model("x**4/4 - theta*x", beta=1, mu=1))
+    >>> r = equilibrium_rule(tw, [0.0])
+    >>> r.method.startswith("quadrature"), round(float(r.expect(r.x[:, 0] ** 2)), 10)
+    (True, 0.6759782401)
+    """
+    th = twin.theta_vector(theta)
+    g = gaussian_moments(twin, th)
+    if g is not None and twin.d <= _HERMITE_MAX_D:
+        r = hermite_rule(*g)
+        F = _gaussian(twin)[2]
+        log_z = -twin.beta * float(F(*th)) if F is not None else float("nan")
+        return Rule(r.x, r.w, log_z, "closed form (Gauss-Hermite nodes)")
+    f = lambda x: twin.beta_energy(np.asarray(x)[..., None] if twin.d == 1 else x, th)  # noqa: E731
+    if twin.d == 1:
+        return found_rule_1d(f, th, text=twin.text)
+    if twin.d == 2:
+        m, e0 = find_mode(f, lambda x: twin.beta * twin.grad_x(x, th), _starts(twin, th))
+        return grid_rule(f, support_box(f, m, e0), text=twin.text)
+    raise NumericalError(
+        f"no quadrature for p_m of {twin.text} in {twin.d} coordinates (not quadratic in x); "
+        "use sample_equilibrium (MCMC)"
+    )
+
+
+def free_energy(twin, theta) -> float:
+    """F(θ) = −β⁻¹ ln ∫ exp(−βE(x, θ)) dx (Entropy 26, 112 (2024)).
+
+    >>> from thermolearn.numeric.model import numeric_twin
+    >>> from thermolearn.theory.models import harmonic_trap
+    >>> round(free_energy(numeric_twin(harmonic_trap(k=1), {"beta": 1, "mu": 1}), 3.0), 12)
+    -0.918938533205
+    """
+    r = equilibrium_rule(twin, theta)
+    return -r.log_z / twin.beta
+
+
+def expectation(twin, theta, fn) -> np.ndarray:
+    """⟨fn(x)⟩ under p_m(·|θ); ``fn`` maps x of shape (m, d) to shape (m, ...)."""
+    r = equilibrium_rule(twin, theta)
+    return r.expect(fn(r.x))
+
+
+def _inverse_cdf(rule: LegendreRule1D, u) -> np.ndarray:
+    z = float(np.sum(rule.qw * rule.p))
+    cum = rule.tail_integral((rule.p)[..., None])[..., 0] / z  # left: F(x); right: F(x) − 1
+    P = rule.panels.shape[0] // 2
+    cdf = np.concatenate([[0.0], cum[:P].ravel(), (1.0 + cum[P:]).ravel(), [1.0]])
+    xs = np.concatenate([[rule.support.a], rule.panels.ravel(), [rule.support.b]])
+    cdf = np.maximum.accumulate(cdf)
+    return np.interp(u, cdf, xs)
+
+
+def sample_equilibrium(twin, theta, n: int, rng, *, warmup: int = 400) -> np.ndarray:
+    """n independent samples of p_m(·|θ), shape (n, d).
+
+    Exact for Gaussian p_m (quadratic energies) and, in one coordinate, by
+    inverse CDF on the found support (interpolation error of the CDF ~1e-8);
+    otherwise ``n`` MALA chains started at the mode, ``warmup`` adapted
+    steps (see :func:`numeric.equilibrium.mala_warmup`).
+
+    >>> from thermolearn.numeric.model import numeric_twin
+    >>> from thermolearn.theory import energy_model
+    >>> tw = numeric_twin(energy_model("log(1 + exp(x - theta)) + x**2/8", beta=1, mu=1))
+    >>> x = sample_equilibrium(tw, [500.0], 4000, np.random.default_rng(0))
+    >>> x.shape, bool(abs(x.mean()) < 0.2)
+    ((4000, 1), True)
+    """
+    th = twin.theta_vector(theta)
+    g = gaussian_moments(twin, th)
+    if g is not None:
+        m, S = g
+        return m + rng.standard_normal((n, twin.d)) @ np.linalg.cholesky(S).T
+    if twin.d == 1:
+        return _inverse_cdf(equilibrium_rule(twin, th), rng.random(n))[:, None]
+    m, _ = mode(twin, th)
+    return mala_warmup(twin, th, m, n, rng, steps=warmup)[0]

@@ -1,0 +1,147 @@
+"""Where p_m(x|θ) ∝ exp(−βE(x, θ)) lives: the mode and the tails, found, not assumed.
+
+1-D: βE is evaluated on a candidate set that depends on θ — 0, the
+components of θ and a logarithmic ladder ±10^k (k from −3 to 300 in
+quarter decades) — so a mode anywhere representable in float64 is
+bracketed; Brent's method refines it inside its bracket.  From the mode
+each tail is walked outward (doubling) until βE − βE_min ≥ ``cut`` and
+the crossing is located by ``brentq``.  Candidates outside that interval
+with βE − βE_min < ``cut`` (a second well behind a high barrier) widen
+the interval to contain them.  N-D: BFGS from the best of the θ-dependent
+starts, the box found along each coordinate axis through the mode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize
+
+from thermolearn.theory import NumericalError
+
+__all__ = ["Support1D", "support_1d", "find_mode", "support_box"]
+
+#: βΔE at the ends of the integration interval: e^-50 ≈ 2e-22 of the peak weight.
+CUT = 50.0
+
+_LADDER = 10.0 ** np.arange(-3.0, 300.01, 0.25)
+
+
+@dataclass(frozen=True)
+class Support1D:
+    """[a, b] around the mode with βE(a) = βE(b) = βE(mode) + cut; ``e0`` = βE(mode)."""
+
+    a: float
+    mode: float
+    b: float
+    e0: float
+
+
+def _scalar(f, u) -> float:
+    with np.errstate(all="ignore"):
+        v = float(np.asarray(f(np.array([u]))).reshape(-1)[0])
+    return v if not np.isnan(v) else np.inf
+
+
+def _candidates_1d(theta) -> np.ndarray:
+    th = np.asarray(theta, dtype=float).ravel()
+    return np.unique(np.concatenate([[0.0], th, -_LADDER, _LADDER]))
+
+
+def _values(f, xs, shape=None) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        v = np.asarray(f(xs), dtype=float).reshape(xs.shape if shape is None else shape)
+    return np.where(np.isnan(v), np.inf, v)
+
+
+def support_1d(f, theta=(), *, cut: float = CUT, text: str = "the energy") -> Support1D:
+    """Found support of exp(−f), f = βE(·, θ) a vectorised function of x (shape (m,) → (m,)).
+
+    Raises
+    ------
+    NumericalError
+        When f is not finite anywhere, or exp(−f) does not decay within the
+        float64 range (not normalisable there).
+
+    Examples
+    --------
+    >>> s = support_1d(lambda x: (x - 1e3) ** 2 / 2, [1e3])
+    >>> round(s.mode, 9), round(s.b - s.mode, 6)
+    (1000.0, 10.0)
+    """
+    xs = _candidates_1d(theta)
+    vals = _values(f, xs)
+    if not np.any(np.isfinite(vals)):
+        raise NumericalError(f"{text} is not finite at any x between -1e300 and 1e300")
+    i = int(np.argmin(vals))
+    lo, hi = xs[max(i - 1, 0)], xs[min(i + 1, len(xs) - 1)]
+    with np.errstate(all="ignore"):
+        res = optimize.minimize_scalar(lambda u: _scalar(f, u), bounds=(lo, hi), method="bounded",
+                                       options={"xatol": 1e-11 * max(1.0, abs(xs[i]))})
+    mode, e0 = (float(res.x), float(res.fun)) if res.fun <= vals[i] else (float(xs[i]), float(vals[i]))
+    if not np.isfinite(e0):
+        raise NumericalError(f"{text} has no finite minimum")
+    ends = []
+    for sgn in (-1.0, 1.0):
+        step = 1e-8 * max(1.0, abs(mode))
+        while _scalar(f, mode + sgn * step) - e0 < cut:
+            step *= 2.0
+            if not np.isfinite(mode + sgn * 2 * step) or abs(mode + sgn * step) > 1e300:
+                raise NumericalError(
+                    f"exp(-beta*E) of {text} does not decay within the float range "
+                    f"(beta*E stays within {cut} of its minimum towards {'-' if sgn < 0 else '+'}infinity)"
+                )
+        r = optimize.brentq(lambda u: _scalar(f, mode + sgn * u) - e0 - cut, step / 2, step,
+                            xtol=1e-13 * max(1.0, abs(mode)))
+        ends.append(mode + sgn * r)
+    a, b = ends
+    far = xs[(vals - e0 < cut) & ((xs < a) | (xs > b))]
+    if far.size:  # mass behind a barrier: take it in, walking out from there
+        a, b = min(a, float(far.min()) - 1.0), max(b, float(far.max()) + 1.0)
+        while _scalar(f, a) - e0 < cut:
+            a -= b - a
+        while _scalar(f, b) - e0 < cut:
+            b += b - a
+    return Support1D(float(a), mode, float(b), e0)
+
+
+def find_mode(f, grad, starts) -> tuple[np.ndarray, float]:
+    """Minimum of f (vectorised over (..., d)) by BFGS from the best of ``starts`` (k, d)."""
+    starts = np.asarray(starts, dtype=float)
+    vals = _values(f, starts, starts.shape[:1])
+    if not np.any(np.isfinite(vals)):
+        raise NumericalError("the energy is not finite at any start point of the mode search")
+    order = np.argsort(vals)[:3]
+    best = None
+    for k in order:
+        if not np.isfinite(vals[k]):
+            continue
+        with np.errstate(all="ignore"):
+            r = optimize.minimize(lambda v: _scalar(f, v[None, :]), starts[k],
+                                  jac=lambda v: np.asarray(grad(v[None, :]), float).reshape(-1),
+                                  method="BFGS", options={"gtol": 1e-10, "maxiter": 2000})
+        if best is None or r.fun < best.fun:
+            best = r
+    if best is None or not np.isfinite(best.fun):
+        raise NumericalError("the mode search did not find a finite minimum of the energy")
+    return np.asarray(best.x, dtype=float), float(best.fun)
+
+
+def support_box(f, mode, e0, *, cut: float = CUT) -> tuple[tuple[float, float], ...]:
+    """Box around ``mode`` with f − e0 ≥ ``cut`` on its faces, along each coordinate axis."""
+    mode = np.asarray(mode, dtype=float)
+    box = []
+    for k in range(mode.size):
+        e = np.zeros(mode.size)
+        e[k] = 1.0
+        ext = []
+        for sgn in (-1.0, 1.0):
+            step = 1e-6 * max(1.0, abs(mode[k]))
+            while _scalar(f, (mode + sgn * step * e)[None, :]) - e0 < cut:
+                step *= 1.5
+                if step > 1e300:
+                    raise NumericalError("exp(-beta*E) does not decay within the float range along an axis")
+            ext.append(float(mode[k] + sgn * step))
+        box.append(tuple(ext))
+    return tuple(box)

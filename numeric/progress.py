@@ -1,0 +1,124 @@
+"""The ``progress=`` option of long calls, in one place.
+
+A long computation takes ``progress=None`` and reports through
+:func:`progress_reporter`::
+
+    with progress_reporter(progress, total=steps, desc="fokker-planck") as bar:
+        for i in range(steps):
+            ...
+            bar.update()
+
+What the user passes:
+
+* ``None`` or ``False`` (default): silent.
+* ``True``: a bar on stderr with percentage and ETA, only when stderr is a
+  terminal (tqdm's bar when tqdm is installed, else a one-line built-in
+  bar); silent otherwise, so logs and pipes stay clean.
+* a callable ``f(done, total, desc)``: called after every update (e.g. to
+  feed a notebook widget or a log).
+
+>>> seen = []
+>>> with progress_reporter(lambda d, t, s: seen.append((d, t, s)), total=3, desc="demo") as bar:
+...     for _ in range(3):
+...         bar.update()
+>>> seen
+[(1, 3, 'demo'), (2, 3, 'demo'), (3, 3, 'demo')]
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from thermolearn.theory import ParameterError
+
+__all__ = ["progress_reporter", "Reporter", "format_eta"]
+
+
+def format_eta(seconds: float) -> str:
+    """``m:ss`` (or ``h:mm:ss``) for a non-negative number of seconds.
+
+    >>> format_eta(75.2), format_eta(3725)
+    ('1:15', '1:02:05')
+    """
+    s = int(round(max(0.0, seconds)))
+    h, rem = divmod(s, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+class Reporter:
+    """Counts units of work and forwards them to a callback, a bar, or nowhere."""
+
+    def __init__(self, callback=None, total: int | None = None, desc: str = "", *, stream=None, clock=time.monotonic):
+        self.callback, self.total, self.desc = callback, total, desc
+        self.done = 0
+        self._stream, self._clock = stream, clock
+        self._start = clock()
+        self._bar = None
+        if stream is not None:
+            try:
+                from tqdm import tqdm
+            except ImportError:
+                tqdm = None
+            if tqdm is not None:
+                self._bar = tqdm(total=total, desc=desc or None, file=stream, leave=False, dynamic_ncols=True)
+
+    def set_description(self, desc: str) -> None:
+        """Name the current stage (shown on the bar and passed to the callback)."""
+        self.desc = desc
+        if self._bar is not None:
+            self._bar.set_description(desc)
+
+    def update(self, n: int = 1) -> None:
+        """Record ``n`` more units of work."""
+        self.done += n
+        if self.callback is not None:
+            self.callback(self.done, self.total, self.desc)
+        if self._bar is not None:
+            self._bar.update(n)
+        elif self._stream is not None:
+            self._stream.write("\r" + self.line())
+            self._stream.flush()
+
+    def line(self) -> str:
+        """``desc  42%  21/50  ETA 0:13`` (the built-in bar's text)."""
+        elapsed = self._clock() - self._start
+        if not self.total:
+            return f"{self.desc}  {self.done}  {format_eta(elapsed)}"
+        frac = min(1.0, self.done / self.total)
+        eta = elapsed * (1 - frac) / frac if frac > 0 else float("nan")
+        eta_text = format_eta(eta) if eta == eta else "?"
+        return f"{self.desc}  {100 * frac:3.0f}%  {self.done}/{self.total}  ETA {eta_text}"
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+        elif self._stream is not None and self.done:
+            self._stream.write("\r" + " " * len(self.line()) + "\r")
+            self._stream.flush()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+def progress_reporter(progress, total: int | None = None, desc: str = "", *, stream=None) -> Reporter:
+    """A :class:`Reporter` for the ``progress=`` value a user passed.
+
+    ``stream`` defaults to ``sys.stderr``; a bar is drawn only if it is a
+    terminal.
+    """
+    if progress is None or progress is False:
+        return Reporter(None, total, desc)
+    if progress is True:
+        stream = sys.stderr if stream is None else stream
+        isatty = getattr(stream, "isatty", None)
+        return Reporter(None, total, desc, stream=stream if isatty is not None and isatty() else None)
+    if callable(progress):
+        return Reporter(progress, total, desc)
+    raise ParameterError(f"progress must be None, True, False or a callable f(done, total, desc), got {progress!r}")

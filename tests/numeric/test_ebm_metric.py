@@ -1,0 +1,109 @@
+"""Online Fisher information and friction from the chains against exact values.
+
+* 2-D trap with a full stiffness (mean parameters): ``theory.metric`` closed forms;
+* 2-D Gaussian with learnable mean and full precision (5 parameters), slow;
+* 1-D non-Gaussian two-parameter energy: ``numeric.metric`` quadrature friction.
+
+Criterion: every entry within N_SIGMA batch-means standard errors (the
+blocks are ≥ 10 relaxation times long, so they are nearly independent); a
+wrong reference (mobility doubled) must fail the same criterion.  The
+Euler–Maruyama bias of the stationary law, O(μλdt/2) ≲ 1 %, is far below
+the statistical error at these sizes.
+"""
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from tests.tolerances import N_SIGMA
+from thermolearn.numeric.ebm import GaussianEBM, MetricEstimator, PCDConfig, SymbolicFamily, estimate_metric
+
+
+def _z(est, se, ref):
+    return np.max(np.abs((est - ref) / se))
+
+
+@pytest.mark.parametrize("mode", ["full", "diagonal"])
+def test_trap_2d_metric_vs_theory(mode):
+    from thermolearn.theory.metric import fisher_information, friction_tensor
+    from thermolearn.theory.models import quadratic_2d
+
+    beta, mu = 1.5, sp.Integer(1)
+    model = quadratic_2d([[sp.Rational(3, 2), sp.Rational(2, 5)], [sp.Rational(2, 5), 1]], beta=beta, mu=mu)
+    Z = np.array(friction_tensor(model), float)
+    I = np.array(fisher_information(model), float)
+    fam = SymbolicFamily.from_model(model)
+    cfg = PCDConfig(steps=4000, dt=0.01, chains=300, beta=beta, mu=float(mu), warmup=300,
+                    metric=MetricEstimator(block=1000, mode=mode, adaptive=False))
+    z, zse, f, fse, blocks = estimate_metric(fam, np.array([0.3, -1.0]), cfg, rng=np.random.default_rng(3))
+    assert np.median([b.resolution for b in blocks]) < 2.4  # blocks ≈ 8 slowest relaxation times
+    if mode == "diagonal":
+        Z, I = np.diag(Z), np.diag(I)
+    assert _z(z, zse, Z) < N_SIGMA
+    assert _z(f, fse, I) < N_SIGMA
+    assert _z(z, zse, Z / 2) > N_SIGMA  # mutant: friction of the mobility 2μ
+
+
+def test_1d_two_parameter_friction_vs_quadrature():
+    from thermolearn.numeric.metric import moments_quadrature
+    from thermolearn.theory import energy_model
+
+    model = energy_model("x**4/4 + a*x**2/2 - b*x", theta="a,b", beta=1.3, mu=0.8)
+    theta = np.array([1.0, 0.7])
+    q = moments_quadrature(model, theta)
+    fam = SymbolicFamily.from_model(model)
+    cfg = PCDConfig(steps=4000, dt=0.01, chains=300, beta=1.3, mu=0.8, warmup=300,
+                    metric=MetricEstimator(block=1000, adaptive=False))
+    z, zse, f, fse, blocks = estimate_metric(fam, theta, cfg, rng=np.random.default_rng(5))
+    assert np.median([b.resolution for b in blocks]) < 2.4
+    assert _z(z, zse, q.friction) < N_SIGMA
+    assert _z(f, fse, q.fisher) < N_SIGMA
+    assert _z(z, zse, q.friction / 2) > N_SIGMA  # mutant
+
+
+@pytest.mark.slow
+def test_gaussian_mean_and_precision_metric_vs_theory():
+    from thermolearn.theory.metric import fisher_information, friction_tensor
+
+    g = GaussianEBM(2)
+    beta, mu = 2.0, 0.7
+    model = g.symbolic(beta=2, mu=sp.Rational(7, 10))
+    th = g.pack([0.3, -0.2], [[2.0, 0.5], [0.5, 1.5]])
+    sub = dict(zip(model.theta, th))
+    Z = np.array(friction_tensor(model).subs(sub), float)
+    I = np.array(fisher_information(model).subs(sub), float)
+    cfg = PCDConfig(steps=9600, dt=0.01, chains=400, beta=beta, mu=mu, warmup=500,
+                    metric=MetricEstimator(block=800, mode="full", adaptive=False))
+    z, zse, f, fse, _ = estimate_metric(g, th, cfg, rng=np.random.default_rng(3))
+    assert _z(z, zse, Z) < N_SIGMA
+    assert _z(f, fse, I) < N_SIGMA
+    assert _z(z, zse, Z / 2) > N_SIGMA
+
+
+def test_adaptive_block_grows_until_resolved():
+    from thermolearn.theory.models import quadratic_2d
+
+    fam = SymbolicFamily.from_model(quadratic_2d([[1, 0], [0, 1]], beta=1, mu=1))
+    cfg = PCDConfig(steps=1500, dt=0.05, chains=200, warmup=0, metric=MetricEstimator(block=4))
+    _, _, _, _, blocks = estimate_metric(fam, np.zeros(2), cfg, rng=np.random.default_rng(0))
+    assert blocks[-1].steps > 4 and blocks[-1].resolved
+
+
+def test_lowrank_preconditioner_is_its_dense_matrix():
+    """The Woodbury solve and the quadratic form of ``lowrank`` equal the dense diag + VΛVᵀ they stand for."""
+    from thermolearn.numeric.ebm import MetricState
+
+    cfg = PCDConfig(dt=0.01, chains=50, metric=MetricEstimator(block=40, mode="lowrank", rank=3))
+    st = MetricState(cfg.metric, 9, 50, cfg.dt, 1.3)
+    rng = np.random.default_rng(1)
+    for k in range(40):
+        st.update(rng.standard_normal((50, 9)) @ np.diag(np.arange(1, 10.0)), 0.01 * k, np.zeros(9))
+    Dz, Vz, lz, Di, Vi, li = st._factors
+    Z = np.diag(Dz) + (Vz * lz) @ Vz.T
+    Imat = np.diag(Di) + (Vi * li) @ Vi.T
+    g = rng.standard_normal(9)
+    dense = np.linalg.solve(1.3 * Z + 0.7 * Imat, g)
+    assert np.allclose(st.solve(1.0, 0.7, g), dense, rtol=1e-10, atol=1e-12)
+    assert np.isclose(st.quadratic(g), g @ Z @ g, rtol=1e-12)
+    assert np.allclose(np.diag(Z), st.friction, rtol=1e-12)  # the diagonal is kept exact
+    assert not np.allclose(st.solve(1.0, 0.7, g), g / (1.3 * st.friction + 0.7 * st.fisher))  # ≠ diagonal mode

@@ -1,0 +1,62 @@
+"""The progress= helper: callback, terminal bar with percentage and ETA, silence elsewhere."""
+
+import io
+import sys
+
+import pytest
+
+from thermolearn.numeric.progress import Reporter, format_eta, progress_reporter
+from thermolearn.theory import ParameterError
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_callback_sees_every_update():
+    seen = []
+    with progress_reporter(lambda *a: seen.append(a), total=2, desc="a") as bar:
+        bar.update()
+        bar.set_description("b")
+        bar.update()
+    assert seen == [(1, 2, "a"), (2, 2, "b")]
+
+
+def test_silent_when_not_a_terminal(monkeypatch):
+    stream = io.StringIO()
+    with progress_reporter(True, total=3, desc="x", stream=stream) as bar:
+        for _ in range(3):
+            bar.update()
+    assert stream.getvalue() == ""
+
+
+def test_terminal_bar_shows_percentage_and_eta(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # the built-in bar (tqdm optional)
+    stream = Terminal()
+    ticks = iter([0.0, 10.0, 20.0, 20.0])
+    bar = Reporter(None, 4, "fig 1", stream=stream, clock=lambda: next(ticks))
+    bar.update()  # 1/4 after 10 s: 30 s to go
+    assert stream.getvalue() == "\rfig 1   25%  1/4  ETA 0:30"
+    bar.update()  # 2/4 after 20 s
+    assert stream.getvalue().endswith("\rfig 1   50%  2/4  ETA 0:20")
+    bar.close()
+    assert stream.getvalue().endswith("\r")
+
+
+def test_true_draws_on_a_terminal(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    stream = Terminal()
+    with progress_reporter(True, total=2, desc="run", stream=stream) as bar:
+        bar.update(2)
+    assert "100%  2/2" in stream.getvalue()
+
+
+def test_format_eta():
+    assert [format_eta(s) for s in (0, 59.6, 61, 3600)] == ["0:00", "1:00", "1:01", "1:00:00"]
+
+
+@pytest.mark.parametrize("bad", ["yes", 3, 1.5])
+def test_bad_progress_value(bad):
+    with pytest.raises(ParameterError, match="progress must be"):
+        progress_reporter(bad, total=1)

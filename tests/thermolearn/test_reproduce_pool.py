@@ -1,0 +1,37 @@
+"""The section scheduler: whole sections in the pool, splitting sections in-process, order kept, serial in xdist."""
+
+import os
+import sys
+
+import pytest
+
+from thermolearn.reproduce import _pool, workers
+
+
+@pytest.fixture
+def fake(monkeypatch, tmp_path):
+    from tests.thermolearn import _fake_sections as f
+
+    monkeypatch.setitem(sys.modules, "fake_whole", f.whole)
+    monkeypatch.setitem(sys.modules, "fake_split", f.split)
+    (tmp_path / "parent").write_text(str(os.getpid()))
+    return tmp_path
+
+
+def test_xdist_worker_never_starts_a_pool(monkeypatch):
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw0")
+    assert workers() == 1
+    monkeypatch.delenv("PYTEST_XDIST_WORKER")
+    assert workers(1) == 1 and 1 <= workers() <= 2
+
+
+@pytest.mark.parametrize("max_workers", [1, 2])
+def test_sections_run_in_order_with_their_options(fake, monkeypatch, max_workers):
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    checks = _pool.run_sections(["fake_whole", "fake_split"], fake, quick=True, seed=0,
+                                options={"mnist": "DIR"}, max_workers=max_workers)
+    names = [c.name for c in checks]
+    pooled = max_workers == 2
+    assert names == [f"whole/pid_differs={pooled}", "whole/mnist=DIR", f"split/executor={pooled}"]
+    assert all(c.passed for c in checks)

@@ -1,0 +1,78 @@
+"""Independent reproduction sections on both cores.
+
+A section whose ``run`` accepts an ``executor`` keyword splits its own work
+into tasks: it runs in this process and submits them to the shared pool.
+Every other section is submitted whole.  The pool's workers are pinned to
+one BLAS thread each, so two workers use the two cores without
+oversubscription.  Where a pool must not start (one core, or inside a
+pytest-xdist worker, itself one of a pool), everything runs serially in
+this process; the checks do not depend on it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+from pathlib import Path
+
+__all__ = ["workers", "run_sections"]
+
+_LIMITS = []  # the worker's BLAS limit, kept alive for the worker's lifetime
+
+
+def workers(max_workers: int | None = None) -> int:
+    """Processes for independent work: min(2, CPUs, ``max_workers``); 1 inside a pytest-xdist worker.
+
+    >>> workers(1)
+    1
+    """
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return 1
+    n = min(2, os.cpu_count() or 1)
+    return max(1, n if max_workers is None else min(n, int(max_workers)))
+
+
+def _one_blas_thread():
+    from threadpoolctl import threadpool_limits
+
+    _LIMITS.append(threadpool_limits(limits=1, user_api="blas"))
+
+
+def _keywords(mod, options: dict) -> dict:
+    accepted = inspect.signature(mod.run).parameters
+    return {k: v for k, v in options.items() if k in accepted}
+
+
+def _run_whole(modname: str, out: Path, quick: bool, seed: int, options: dict) -> list:
+    mod = importlib.import_module(modname)
+    return mod.run(out, quick=quick, seed=seed, **_keywords(mod, options))
+
+
+def run_sections(modules, out: Path, *, quick: bool, seed: int, options: dict, progress=None,
+                 max_workers: int | None = None) -> list:
+    """Run the section modules ``modules``; return their checks concatenated in that order."""
+    n = workers(max_workers)
+    if n == 1:
+        checks = []
+        for modname in modules:
+            if progress is not None:
+                progress(modname)
+            checks.extend(_run_whole(modname, out, quick, seed, options))
+        return checks
+    from concurrent.futures import ProcessPoolExecutor
+
+    results = {}
+    with ProcessPoolExecutor(max_workers=n, initializer=_one_blas_thread) as pool:
+        mods = {m: importlib.import_module(m) for m in modules}
+        splits = [m for m in modules if "executor" in inspect.signature(mods[m].run).parameters]
+        whole = {m: pool.submit(_run_whole, m, out, quick, seed, options) for m in modules if m not in splits}
+        for m in splits:  # these submit their own tasks behind the whole sections and wait here
+            if progress is not None:
+                progress(m)
+            results[m] = mods[m].run(out, quick=quick, seed=seed, executor=pool, **_keywords(mods[m], options))
+        for m, fut in whole.items():
+            if progress is not None:
+                progress(m)
+            results[m] = fut.result()
+    return [c for m in modules for c in results[m]]
