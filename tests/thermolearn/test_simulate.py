@@ -97,3 +97,46 @@ def test_continuous_prelagged_uses_closed_form(capsys):
                        "--u0", "-10", "--particles", "300", "--steps", "100"])
     assert d["predicted_excess_work"] == 25.0 and "closed form" in d["prediction_source"]
     assert d["minimal_excess_work"] is None  # no equilibrium start: the W_min bound is not stated
+
+
+def _run(capsys, argv):
+    code = main(["simulate", *argv])
+    captured = capsys.readouterr()
+    return code, captured
+
+
+def test_divergence_exits_2_unless_allowed(capsys):
+    argv = ["(x-theta)**2/2", "--target", "0", "--theta0", "-10", "--schedule", "constant", "--eta", "1e6",
+            "--particles", "50", "--steps", "50", "--replicas", "2"]
+    code, cap = _run(capsys, argv)
+    assert code == 2 and "diverged" in cap.err and "--allow-divergence" in cap.err and cap.err.count("\n") == 1
+    code, cap = _run(capsys, [*argv, "--allow-divergence", "--format", "json"])
+    d = json.loads(cap.out)
+    assert code == 0 and d["diverged"] is True and d["minimal_excess_work"] is None
+    assert d["minimal_excess_work_reason"] == "the run diverged"
+
+
+def test_every_stochastic_number_has_a_standard_error(capsys):
+    d = _json(capsys, ["simulate", "(x-theta)**2/2", "--target", "0", "--theta0", "-3", "--mu", "1.7", "--beta", "0.8",
+                       "--particles", "200", "--steps", "50", "--replicas", "4"])
+    for key in ("theta_final", "sample_mean_final", "sample_variance_final", "work", "excess_work", "bias",
+                "free_energy_change"):
+        assert f"{key}_se" in d
+    assert d["replicas"] == 4 and d["work_se"] > 0
+    # the standard error is the spread of the replicas / sqrt(R): it matches a z-score of O(1) against the closed form
+    assert abs(d["z_scores"]["excess_work_vs_predicted_excess_work"]) < 4
+    assert d["minimal_excess_work"] is not None
+
+
+def test_fokker_planck_keys_are_noise_free(capsys):
+    d = _json(capsys, ["simulate", "(x-theta)**2/2", "--target", "0", "--theta0", "-1", "--method", "fokker-planck",
+                       "--steps", "50"])
+    assert not any(k.endswith("_se") for k in d) and "noise" in d["standard_errors"]
+
+
+def test_missed_target_warns_and_drops_the_bound(capsys):
+    # constant eta over a short tau leaves theta(tau) far from theta*: W_min does not apply
+    d = _json(capsys, ["simulate", "(x-theta)**2/2", "--target", "0", "--theta0", "-10", "--schedule", "constant",
+                       "--eta", "0.1", "--particles", "100", "--steps", "50", "--replicas", "2"])
+    assert any("misses the target" in w for w in d["warnings"])
+    assert d["minimal_excess_work"] is None and "misses" in d["minimal_excess_work_reason"]
