@@ -142,6 +142,7 @@ def train(
     rng: np.random.Generator,
     substeps: int | str = 1,
     snapshots: int = 0,
+    record_every: int = 1,
 ) -> TrainingResult:
     """Train ``model`` with persistent chains against data from p_m(θ* = ``target``).
 
@@ -169,6 +170,10 @@ def train(
         keeps μ·λmax·Δt ≤ :data:`EULER_AUTO`.
     snapshots : int
         Number of stored copies of the chains (for ridge plots), 0 for none.
+    record_every : int
+        Record a trajectory row every this many steps (always at t = 0, at
+        kicks and at τ); each row costs one F(θ), a quadrature for energies
+        without a closed form.
 
     Returns
     -------
@@ -204,6 +209,7 @@ def train(
     particles = check_int("particles", particles, 2)
     steps = check_int("steps", steps, 1)
     snapshots = check_int("snapshots", snapshots, 0)
+    record_every = check_int("record_every", record_every, 1)
     n, d = len(model.theta), len(model.x)
     theta = as_vec("theta0", theta0, n)
     tgt = as_vec("target", target, n)
@@ -252,7 +258,8 @@ def train(
                                                                        led.theta, g), g))
             if split:
                 stepper.advance(X, led.theta, th, dt / 2, nsub, rng, noise)
-            led.record(t + dt_p, X)
+            if (i + 1) % record_every == 0 or i + 1 == steps or i + 1 in kick_at:
+                led.record(t + dt_p, X)
             kicks(i + 1, t + dt_p)
         except NumericalError as err:  # e.g. θ left the region where p_m is normalisable
             reason = str(err)
