@@ -23,7 +23,7 @@ def test_discontinuous_keys_and_minimal_work(capsys):
                        "--steps", "100", "--schedule", "discontinuous"])
     for key in KEYS:
         assert key in d
-    wmin = 2 * 2.0**2 / (0.7 * 2 * 2.5 + 2)  # kΔ²/(μkτ+2), digest Sec. 6a
+    wmin = 2 * 2.0**2 / (0.7 * 2 * 2.5 + 2)  # kΔ²/(μkτ+2), arXiv 2510.03137, discontinuous optimum
     assert d["minimal_excess_work"] == pytest.approx(wmin, rel=1e-12)
     assert d["predicted_excess_work"] == pytest.approx(wmin, rel=1e-12)
     assert d["bias"] == pytest.approx(2 * d["excess_work"], rel=1e-12)
@@ -33,7 +33,7 @@ def test_discontinuous_keys_and_minimal_work(capsys):
 def test_constant_prediction_and_2d_trap(capsys):
     d = _json(capsys, ["simulate", "(x - theta)**2/2", "--schedule", "constant", "--eta", "10", "--mu", "100",
                        "--target", "0", "--theta0", "-10", "--particles", "200", "--steps", "200"])
-    # digest Sec. 9: Fig. 2 continuous-time work 5.000 = βηΔ²/(2μ)
+    # arXiv 2510.03137, Fig. 5 / Fig. 2 values: Fig. 2 continuous-time work 5.000 = βηΔ²/(2μ)
     assert d["predicted_excess_work"] == pytest.approx(5.0, abs=2e-3)
     assert d["predicted_excess_work_infinity"] == pytest.approx(5.0, rel=1e-12)
     d = _json(capsys, ["simulate", "(x1-a)**2 + (x1-a)*(x2-b)/2 + (x2-b)**2/2", "--x", "x1,x2", "--theta", "a,b",
@@ -58,14 +58,14 @@ def test_errors_are_one_line_exit_2(capsys, argv, match):
     assert code == 2 and match in err and err.count("\n") == 1
 
 
-def test_non_trap_metric_schedules_need_issue4(capsys):
+def test_non_trap_metric_schedules_run(capsys):
     import importlib.util
 
     code = main(["simulate", "x**4/4 - theta*x", "--target", "1", "--theta0", "0", "--schedule", "geodesic",
                  "--particles", "50", "--steps", "20"])
     if importlib.util.find_spec("thermolearn.numeric.metric") is None:
         assert code == 2 and "thermolearn.numeric.metric" in capsys.readouterr().err
-    else:  # issue 4 has landed: the schedule must now run
+    else:  # numeric.metric is part of the package: the schedule must run
         assert code == 0
 
 
@@ -76,7 +76,7 @@ def test_text_output(capsys):
     assert "excess work" in out and "minimal W_ex" in out
 
 
-def test_fokker_planck_method_needs_issue5(capsys):
+def test_fokker_planck_method_runs(capsys):
     import importlib.util
 
     code = main(["simulate", "(x-theta)**2/2", "--target", "0", "--theta0", "-1", "--method", "fokker-planck",
@@ -84,7 +84,7 @@ def test_fokker_planck_method_needs_issue5(capsys):
     captured = capsys.readouterr()
     if importlib.util.find_spec("thermolearn.numeric.fokker_planck") is None:
         assert code == 2 and "thermolearn.numeric.fokker_planck" in captured.err
-    else:  # issue 5 has landed: the density solver runs and fills the same keys
+    else:  # the density solver runs and fills the same keys
         assert code == 0
         d = json.loads(captured.out)
         for key in KEYS:
@@ -92,7 +92,7 @@ def test_fokker_planck_method_needs_issue5(capsys):
 
 
 def test_continuous_prelagged_uses_closed_form(capsys):
-    # Fig. 3 (digest Sec. 6b): theta0 = -5, u0 = -10, mu = 1, tau = 1 -> W = c^2 tau/mu = 25
+    # Fig. 3 (arXiv 2510.03137, continuous optimum): theta0 = -5, u0 = -10, mu = 1, tau = 1 -> W = c^2 tau/mu = 25
     d = _json(capsys, ["simulate", "(x-theta)**2/2", "--schedule", "continuous", "--target", "0", "--theta0", "-5",
                        "--u0", "-10", "--particles", "300", "--steps", "100"])
     assert d["predicted_excess_work"] == 25.0 and "closed form" in d["prediction_source"]

@@ -1,4 +1,4 @@
-"""Minimal-dissipation paper, general potentials (digest Sec. 7): geodesic protocols.
+"""Minimal-dissipation paper, general potentials (arXiv 2510.03137, general potentials): geodesic protocols.
 
 For the quartic x⁴/4 − θx and the tilted double well x⁴/4 − x²/2 − θx
 (β = μ = 1), measured by simulation: prescribed protocols θ(t) by
