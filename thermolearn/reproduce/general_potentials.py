@@ -89,7 +89,7 @@ def run(out: Path, *, quick: bool, seed: int) -> list:
     import matplotlib.pyplot as plt
 
     from thermolearn.numeric.metric import geodesic_protocol, linear_protocol, metric_field, moments_quadrature
-    from thermolearn.numeric.schedule import Schedule
+    from thermolearn.numeric.schedule import build_schedule
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -121,7 +121,7 @@ def run(out: Path, *, quick: bool, seed: int) -> list:
             reason=f"paired runs (common random numbers), {particles} particles: difference must exceed {N_SIGMA} s.e.",
             figure=fig_tag))
         # constant learning rate, then the geodesic to the end point it reached
-        const = Schedule("constant", lambda t, th: eta, tau_mid, (), f"eta = {eta}")
+        const = build_schedule("constant", model, tau=tau_mid, theta0=[a], target=[b], eta=eta)
         reached, w_c, se_c = _trained(model, const, theta0=a, target=b, particles=particles, per_unit=per_unit,
                                       seed=seed + 2)
         geo_c = geodesic_protocol(field, a, reached, tau_mid)
