@@ -9,7 +9,6 @@ moment solver ``trap_moments`` used as a reference.
 Source: arXiv 2510.03137.
 """
 
-from ._kernel import euler_step, euler_step_quadratic, ou_step
 from ._moments import TrapMoments, trap_moments
 from ._predict import TrapPrediction, trap_prediction
 from ._propagate import propagate
@@ -26,7 +25,18 @@ from ._schedules import (
     trap_minimal_excess_work,
     trap_stiffness,
 )
-from ._steppers import MALA, STEPPERS, AbstractStepper, EulerMaruyama, ExactOU, StochasticHeun, get_stepper
+from ._steppers import (
+    MALA,
+    STEPPERS,
+    AbstractStepper,
+    EulerMaruyama,
+    ExactOU,
+    StochasticHeun,
+    euler_step,
+    euler_step_quadratic,
+    get_stepper,
+    ou_step,
+)
 from ._train import EULER_AUTO, EULER_WARN, EXPLOSION_FACTOR, divergence_reason, train
 
 __all__ = [

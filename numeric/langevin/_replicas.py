@@ -37,7 +37,7 @@ def train_replicas(model, schedule, *, replicas: int, rng: np.random.Generator, 
     >>> from thermolearn.numeric.langevin import discontinuous_schedule
     >>> rs = train_replicas(harmonic_trap(k=1, beta=1, mu=1), discontinuous_schedule(beta=1, mu=1, k=1, tau=1),
     ...                     replicas=3, rng=np.random.default_rng(0), theta0=-1, target=0, particles=50, steps=20)
-    >>> len(rs), rs[0].work[-1] != rs[1].work[-1]
+    >>> len(rs), bool(rs[0].work[-1] != rs[1].work[-1])
     (3, True)
     """
     replicas = check_int("replicas", replicas, 1)

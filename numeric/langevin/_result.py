@@ -85,7 +85,7 @@ class TrainingResult(ResultMixin):
         >>> z = np.zeros((2, 1)); r = TrainingResult(np.array([0., 1.]), z, z, z + 1, np.zeros(2),
         ...     np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2), "exact", "constant", 1.0, z)
         >>> sorted(r.to_cli_dict())[:3]
-        ['bias', 'dt', 'excess_work']
+        ['bias', 'diverged', 'dt']
         """
         return {
             "theta_final": _scalar_or_list(self.theta[-1]),

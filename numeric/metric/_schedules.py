@@ -148,8 +148,8 @@ def geodesic_schedule(model, theta0, theta1, tau, *, beta=None, mu=None, values=
     >>> H = s.rate(0.0, np.array([-1.0]))   # v = 1, ∇L = −1, ζ = 1: η = 1/(1 + 1)
     >>> round(float(H[0, 0]), 10)
     0.5
-    >>> round(float(s.rate(0.5, np.array([3.0]))[0, 0]), 10)   # far past θ*: finite, ≤ 1/(βζ)
-    1.0
+    >>> round(float(s.rate(0.5, np.array([3.0]))[0, 0]), 10)   # far past θ*: w = 1 + (−0.5 − 3)/0.5 points back
+    0.6666666667
     >>> s.relaxation_time
     1.0
     """
