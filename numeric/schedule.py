@@ -131,12 +131,13 @@ def slow_driving_note(schedule: Schedule) -> str:
 SCHEDULE_NAMES = ("constant", "continuous", "discontinuous", "slow-driving", "geodesic")
 
 
-def build_schedule(name, model, *, tau, theta0, target, eta=1.0) -> Schedule:
+def build_schedule(name, model, *, tau, theta0, target, eta=1.0, u0=None) -> Schedule:
     """The schedule ``name`` of :data:`SCHEDULE_NAMES` for ``model`` (numeric β, μ, constants).
 
     The quadratic trap ½(x−θ)ᵀK(x−θ) gets the closed forms of
     ``numeric.langevin`` (its metric is flat, ζ = 1/μ, so ``geodesic`` is the
-    slow-driving schedule); other energies get ``numeric.metric``'s
+    slow-driving schedule; ``discontinuous`` re-centres its first kick on the
+    chain mean ``u0`` when given); other energies get ``numeric.metric``'s
     slow-driving and geodesic schedules, and ``continuous``/``discontinuous``
     raise ``ParameterError`` (no closed form).
 
@@ -156,7 +157,7 @@ def build_schedule(name, model, *, tau, theta0, target, eta=1.0) -> Schedule:
         if name == "continuous":
             return L.continuous_schedule(beta=beta, mu=mu, k=K, tau=tau)
         if name == "discontinuous":
-            return L.discontinuous_schedule(beta=beta, mu=mu, k=K, tau=tau)
+            return L.discontinuous_schedule(beta=beta, mu=mu, k=K, tau=tau, u0=u0, theta0=theta0, target=target)
         s = L.slow_driving_schedule(beta=beta, mu=mu, k=K, tau=tau)
         if name == "geodesic":
             return Schedule("geodesic", s.rate, s.tau, (), s.description + " (flat metric: geodesic = straight line)")

@@ -53,6 +53,12 @@ class FokkerPlanckResult(TrainingResult):
     grid: object
     beta: float
 
+    def plot(self, ax=None, **kw):
+        """Cumulative work and excess work (:func:`numeric.plotting.plot_training`; no chains to draw ridges of)."""
+        from ..plotting import plot_training
+
+        return plot_training(self, ax=ax, **kw)
+
     def to_cli_dict(self) -> dict:
         """The ``simulate`` JSON keys of docs/cli.md plus the solver's extras (no ``_se`` keys: noise free)."""
         out = super().to_cli_dict()

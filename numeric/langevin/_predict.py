@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import sympy as sp
 
 import thermolearn.theory.harmonic as H
 
@@ -42,18 +43,22 @@ def trap_prediction(schedule, *, beta, mu, k, theta0, target, u0=None) -> TrapPr
     th0, tg = np.atleast_1d(np.asarray(theta0, float)), np.atleast_1d(np.asarray(target, float))
     K = np.atleast_2d(np.asarray(k, float))
     tau = float(schedule.tau)
-    eq = u0 is None or np.allclose(u0, th0)
+    uu = th0 if u0 is None else np.atleast_1d(np.asarray(u0, float))
+    eq = np.allclose(uu, th0)
     if eq:
         wmin = trap_minimal_excess_work(mu=mu, k=K, tau=tau, theta0=th0, target=tg)
-        reason = ""
+        src = "closed form W_min = Delta^T K (mu tau K + 2)^-1 Delta"
     else:
-        wmin, reason = None, "the chains do not start in equilibrium at theta0 (u0 != theta0): W_min applies to equilibrium starts"
-    if schedule.name == "discontinuous" and eq:
-        return TrapPrediction(wmin, "closed form W_min = Delta^T K (mu tau K + 2)^-1 Delta", wmin, reason)
+        f = sp.lambdify((H.mu, H.tau), H.matrix_nonequilibrium_minimal_excess_work(
+            sp.Matrix(K.tolist()), th0.tolist(), uu.tolist(), tg.tolist()), "math")
+        wmin = float(f(mu, tau))
+        src = "closed form W_min = D^T K (mu tau K + 2)^-1 D - (theta0-u0)^T K (theta0-u0)/2, D = theta* - u0"
+    if schedule.name == "discontinuous":
+        return TrapPrediction(wmin, src, wmin, "")
     if schedule.name == "continuous" and len(th0) == 1 and u0 is not None:
-        sub = {H.k: float(K[0, 0]), H.mu: mu, H.tau: tau, H.u0: float(np.ravel(u0)[0]), H.target: float(tg[0])}
+        sub = {H.k: float(K[0, 0]), H.mu: mu, H.tau: tau, H.u0: float(uu[0]), H.target: float(tg[0])}
         if abs(float(H.continuous_initial_lag().subs(sub)) - th0[0]) <= 1e-9 * max(1.0, abs(th0[0])):
             return TrapPrediction(float(H.continuous_work().subs(sub)), "closed form W = c^2 tau / mu (pre-lagged start)",
-                                  wmin, reason)
+                                  wmin, "")
     ref = trap_moments(schedule, beta=beta, mu=mu, k=K, theta0=th0, target=tg, u0=u0)
-    return TrapPrediction(float(ref.work[-1]), "exact moment equations of the trap (noise-free ODE solve)", wmin, reason)
+    return TrapPrediction(float(ref.work[-1]), "exact moment equations of the trap (noise-free ODE solve)", wmin, "")

@@ -78,6 +78,12 @@ class TrainingResult(ResultMixin):
     divergence: str = ""
     slow_driving_ratio: float | None = None
 
+    def plot(self, ax=None, **kw):
+        """Ridge plot of the chains and cumulative work (:func:`numeric.plotting.plot_training`)."""
+        from ..plotting import plot_training
+
+        return plot_training(self, ax=ax, **kw)
+
     def to_cli_dict(self) -> dict:
         """The ``simulate`` keys of CLI.md (without the closed-form predictions).
 

@@ -54,6 +54,8 @@ def configure(parser) -> None:
                         help="independent replicas for the standard errors (default 8, at least 2)")
     parser.add_argument("--allow-divergence", action="store_true",
                         help="report a diverged run (exit 0) instead of the one-line error (exit 2)")
+    parser.add_argument("--plot", metavar="FILE", default=None,
+                        help="draw the ridge plot of the chains and the cumulative work into FILE (.png, .pdf, .svg)")
 
 
 def _vector(text, name):
@@ -116,7 +118,8 @@ def _run(args, model, sched, theta0, target, u0, method):
             substeps = args.substeps if args.substeps == "auto" else _int(args.substeps)
             runs = train_replicas(model, sched, replicas=args.replicas, rng=np.random.default_rng(args.seed),
                                   theta0=theta0, target=target, u0=u0, particles=args.particles, steps=args.steps,
-                                  method=method, substeps=substeps)
+                                  method=method, substeps=substeps,
+                                  snapshots=min(101, args.steps + 1) if args.plot else 0)
     return runs, [str(w.message) for w in caught]
 
 
@@ -195,7 +198,7 @@ def run(args) -> Output:
     import numpy as np
 
     from thermolearn.numeric.schedule import build_schedule
-    from thermolearn.theory import NumericalError
+    from thermolearn.theory import NumericalError, ParameterError
 
     from ._common import parse_assignments
 
@@ -208,7 +211,9 @@ def run(args) -> Output:
     theta0, target = _vector(args.theta0, "theta0"), _vector(args.target, "target")
     u0 = None if args.u0 is None else _vector(args.u0, "u0")
     method = args.method or ("exact" if model.is_quadratic() else "euler")
-    sched = build_schedule(args.schedule, model, tau=args.tau, theta0=theta0, target=target, eta=args.eta)
+    if args.plot and not str(args.plot).lower().endswith((".png", ".pdf", ".svg")):
+        raise ParameterError(f"--plot FILE must end in .png, .pdf or .svg, got {args.plot!r}")
+    sched = build_schedule(args.schedule, model, tau=args.tau, theta0=theta0, target=target, eta=args.eta, u0=u0)
     runs, caught = _run(args, model, sched, theta0, target, u0, method)
     bad = next((r for r in runs if r.diverged), None)
     if bad is not None and not args.allow_divergence:
@@ -224,6 +229,12 @@ def run(args) -> Output:
     _closed_forms(data, args, model, sched, theta0, target, None if u0 is None else np.asarray(u0), beta, mu)
     data.update({"particles": args.particles, "steps": args.steps, "seed": args.seed, "beta": beta, "mu": mu,
                  "tau": args.tau})
+    if args.plot:  # one figure for any energy (the first replica): ridges of the chains, theta(t), u(t), kicks, work
+        from thermolearn.numeric.plotting import model_density, save_training_figure
+
+        data["plot"] = str(save_training_figure(args.plot, runs[0], target=target, theta0=theta0,
+                                                density=model_density(model),
+                                                title=f"{args.schedule} schedule, E = {model.energy}"))
     return Output(data=data, text=_text(data))
 
 
