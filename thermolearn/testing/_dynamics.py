@@ -16,7 +16,7 @@ import numpy as np
 from thermolearn.theory import NumericalError
 
 from . import _oracles as orc
-from ._checks import N_SIGMA, TheoremCheck, _rel
+from ._checks import N_SIGMA, TheoremCheck
 
 __all__ = ["sampler_stationarity", "friction_autocorrelation", "slow_driving_excess_work", "jarzynski",
            "bias_equals_excess_work"]
