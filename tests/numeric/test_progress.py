@@ -79,3 +79,18 @@ def test_reproduce_reports_percentage_and_eta_per_section(monkeypatch, tmp_path)
     lines = [l for l in err.getvalue().splitlines() if l.startswith("[thermolearn]")]
     assert lines[0].startswith("[thermolearn]   0%  0/2  ETA ?  minimal-dissipation: minimal_dissipation")
     assert "50%  1/2  ETA" in lines[1] and lines[1].endswith("general_potentials")
+
+
+@pytest.mark.parametrize("use_executor", [False, True])
+def test_sgd_ensemble_reports_finished_chunks(use_executor):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from thermolearn.numeric.sgd import SGDNoiseConfig, load_digits, run_batch_sizes
+
+    cfg = SGDNoiseConfig(batch_size=10, steps=4, trials=3, width=8, measure_every=2, t0=0, max_lag=1)
+    seen = []
+    kw = {"executor": ThreadPoolExecutor(2), "chunks": 2} if use_executor else {}
+    res = run_batch_sizes(load_digits(), cfg, (1, 10), seed=1, progress=lambda *a: seen.append(a), **kw)
+    total = 4 if use_executor else 2
+    assert [d for d, _, _ in seen] == list(range(1, total + 1)) and {t for _, t, _ in seen} == {total}
+    assert sorted(res) == [1, 10]
