@@ -94,3 +94,17 @@ def test_sgd_ensemble_reports_finished_chunks(use_executor):
     total = 4 if use_executor else 2
     assert [d for d, _, _ in seen] == list(range(1, total + 1)) and {t for _, t, _ in seen} == {total}
     assert sorted(res) == [1, 10]
+
+
+def test_sgd_noise_command_shows_a_bar_on_a_terminal_only(monkeypatch, capsys):
+    from thermolearn.cli import main
+
+    argv = ["sgd-noise", "--batch-sizes", "1,10", "--trials", "2", "--steps", "4", "--width", "8",
+            "--measure-every", "2", "--max-lag", "1", "--format", "json"]
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    assert main(argv) == 0
+    assert "ETA" not in capsys.readouterr().err  # captured stderr is not a terminal
+    err = Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    assert main(argv) == 0
+    assert "sgd-noise  100%  2/2  ETA 0:00" in err.getvalue()
