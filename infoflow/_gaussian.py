@@ -24,8 +24,9 @@ import numpy as np
 
 from thermolearn.theory._errors import ParameterError
 
-from ._bayesnet import gaussian_joint, sample_network
+from ._bayesnet import sample_network
 from ._dag import learning_dag
+from ._result import InfoflowAnalysis
 
 
 __all__ = ["GaussianLearner", "gaussian_closed_forms", "quasi_static_slope"]
@@ -146,7 +147,7 @@ class GaussianLearner:
         """Ancestral samples of every node of :meth:`network` (the simulator)."""
         return sample_network(self.network(N), n, rng)
 
-    def analyse(self, N: int) -> "GaussianAnalysis":
+    def analyse(self, N: int) -> InfoflowAnalysis:
         """Exact information and entropy-production bookkeeping for N steps."""
         from ._gaussian_analysis import analyse_gaussian
 

@@ -40,7 +40,6 @@ def gaussian_structure(model):
     """
     if not model.is_quadratic():
         raise ModelError(f"energy {model.energy} is not quadratic in x; no Gaussian closed form")
-    x = sp.Matrix(model.x)
     E = model.energy
     A = sp.hessian(E, model.x)
     zero = {xi: 0 for xi in model.x}
