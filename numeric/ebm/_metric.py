@@ -265,8 +265,11 @@ class MetricState:
         for g in self._group_index:
             Z = b * (S[:, g].T @ S[:, g] - H[:, g].T @ H[:, g]) / ((n - 1) * T)
             L = self._last[:, g]
-            I = b * b * (L.T @ L) / (n - 1)
-            np.fill_diagonal(I, b * b * Q[:, g].mean(axis=0) * n / (n - 1))
+            G = L.T @ L
+            s = np.sqrt(np.maximum(np.diag(G), 1e-300))
+            var = b * b * Q[:, g].mean(axis=0) * n / (n - 1)  # block-averaged diagonal
+            sd = np.sqrt(var)
+            I = G / np.outer(s, s) * np.outer(sd, sd)  # snapshot correlations, accurate variances: PSD
             new.append((Z, I))
         if self._group_avg is None:
             self._group_avg = new
@@ -275,8 +278,8 @@ class MetricState:
                                for (Za, Ia), (Z, I) in zip(self._group_avg, new)]
         out = []
         for g, (Z, I) in zip(self._group_index, self._group_avg):
-            Zp, Ip = _psd(Z, r), _psd(I, r)
-            w, V = eigh(b * Zp, Ip)
+            Ip = I + r * max(float(np.mean(np.diag(I))), 1e-300) * np.eye(len(g))  # positive definite
+            w, V = eigh(b * (Z + Z.T) / 2, Ip)  # ζ̂ may be indefinite: its negative modes are clipped below
             out.append((g, V, np.maximum(w, 0.0), Ip))
         return out
 
