@@ -159,7 +159,10 @@ def attempt(func: Callable[..., Any], *args, what: str = "closed form", **kwargs
             except _EXPECTED as exc:
                 payload = pickle.dumps((False, f"{what}: sympy gave up ({type(exc).__name__})"))
             except BaseException as exc:  # noqa: BLE001 - reported to the parent, re-raised there
-                payload = pickle.dumps((None, f"{type(exc).__name__}: {exc}"))
+                try:
+                    payload = pickle.dumps((None, exc))
+                except Exception:  # noqa: BLE001 - an exception that does not pickle
+                    payload = pickle.dumps((None, RuntimeError(f"{what}: {type(exc).__name__}: {exc}")))
             view = memoryview(payload)
             while view:
                 view = view[os.write(write_fd, view):]
@@ -199,8 +202,8 @@ def attempt(func: Callable[..., Any], *args, what: str = "closed form", **kwargs
         ok, value = pickle.loads(b"".join(chunks))
     except Exception:  # noqa: BLE001 - child died (killed by the OS, out of memory)
         return Attempt(False, reason=f"{what}: the symbolic computation ended abnormally (out of memory?)")
-    if ok is None:
-        raise RuntimeError(f"{what}: {value}")
+    if ok is None:  # an unexpected error in the attempt: raised here as it was raised there
+        raise value
     if not ok:
         return Attempt(False, reason=value)
     return Attempt(True, value)

@@ -103,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write((out.latex or out.text) + "\n")
     else:
         sys.stdout.write(out.text.rstrip("\n") + "\n")
+    if out.exit_code == 1:
+        why = out.message or "a check failed (see the output)"
+        print(f"thermolearn {args.command}: {' '.join(str(why).split())}", file=sys.stderr)
     return out.exit_code
 
 

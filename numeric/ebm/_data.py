@@ -39,6 +39,39 @@ class EBMData:
         return self.train.shape[1]
 
 
+def _check_size_before_reading(p: Path) -> None:
+    """Untrusted files: an NPY header must match the file size, a CSV must be of plausible size,
+    before anything is allocated (a header may declare terabytes)."""
+    size = p.stat().st_size
+    if p.suffix.lower() == ".npy":
+        try:
+            with open(p, "rb") as fh:
+                version = np.lib.format.read_magic(fh)
+                reader = {(1, 0): np.lib.format.read_array_header_1_0,
+                          (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+                if reader is None:
+                    raise ParameterError(f"data file {str(p)!r}: unsupported .npy version {version}")
+                shape, _, dtype = reader(fh)
+                head = fh.tell()
+        except ParameterError:
+            raise
+        except (ValueError, OSError, EOFError, SyntaxError, TypeError) as exc:
+            raise ParameterError(f"data file {str(p)!r} has a corrupt .npy header: {' '.join(str(exc).split())[:200]}") from None
+        if dtype.hasobject:
+            raise ParameterError(f"data file {str(p)!r}: object arrays are not accepted")
+        import math
+
+        need = math.prod(shape) * dtype.itemsize
+        if need != size - head:
+            raise ParameterError(f"data file {str(p)!r} is corrupt: header shape {shape} needs {need} bytes, "
+                                 f"found {size - head}")
+        if math.prod(shape) > MAX_ROWS * MAX_COLUMNS:
+            raise ParameterError(f"data file {str(p)!r}: shape {shape} exceeds {MAX_ROWS} rows x {MAX_COLUMNS} columns")
+    elif size > 64 * MAX_ROWS * MAX_COLUMNS:
+        raise ParameterError(f"data file {str(p)!r} is {size} bytes; at most {MAX_ROWS} rows x {MAX_COLUMNS} "
+                             "columns of numbers are accepted")
+
+
 def read_array(path) -> np.ndarray:
     """Read a numeric 2-D array from ``.npy`` (no pickles) or ``.csv``/``.txt`` (commas), validated.
 
@@ -48,6 +81,7 @@ def read_array(path) -> np.ndarray:
     p = Path(path)
     if not p.is_file():
         raise ParameterError(f"data file {str(p)!r} does not exist")
+    _check_size_before_reading(p)
     try:
         if p.suffix.lower() == ".npy":
             arr = np.load(p, allow_pickle=False)

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
+from thermolearn.numeric.results import ResultMixin
+
 __all__ = ["TrainingResult"]
 
 
 @dataclass(frozen=True)
-class TrainingResult:
+class TrainingResult(ResultMixin):  # short repr, to_dict; save() stays this class's own
     """Everything one persistent-chain training run measured.
 
     Recorded series (every ``record_every`` steps, starting at t = 0):

@@ -84,7 +84,7 @@ def latex(expr) -> str:
     never evaluated.
 
     >>> latex("x**2/2")
-    '\\frac{x^{2}}{2}'
+    '\\\\frac{x^{2}}{2}'
     >>> latex(sp.Symbol("beta", positive=True) * 2)
     '2 \\\\beta'
     """

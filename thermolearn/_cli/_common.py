@@ -177,6 +177,9 @@ class Output:
     text: str
     latex: str | None = None
     exit_code: int = 0
+    #: One line for stderr when ``exit_code`` is 1 (what failed or diverged); the driver adds a
+    #: generic line if a command leaves it empty, so exit 1 is never silent.
+    message: str | None = None
 
 
 def add_energy_arguments(parser: argparse.ArgumentParser) -> None:
@@ -237,14 +240,20 @@ def to_jsonable(obj: Any) -> Any:
     """Convert sympy/numpy/dataclass results into JSON-ready values.
 
     Expressions become strings in sympy syntax (``str(expr)``), numbers
-    become floats, matrices lists of rows.
+    become floats, matrices lists of rows.  Strict JSON: a non-finite
+    number becomes the string ``"nan"``, ``"inf"`` or ``"-inf"`` (docs/cli.md).
+
+    >>> to_jsonable([1.5, float("nan"), float("-inf")])
+    [1.5, 'nan', '-inf']
     """
     import dataclasses
 
     if obj is None or isinstance(obj, (bool, str, int)):
         return obj
     if isinstance(obj, float):
-        return obj if math.isfinite(obj) else str(obj)
+        if math.isfinite(obj):
+            return obj
+        return "nan" if obj != obj else ("inf" if obj > 0 else "-inf")
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -265,12 +274,18 @@ def to_jsonable(obj: Any) -> Any:
         if isinstance(obj, sp.Rational):  # exact: keep "1/3" rather than a rounded float
             return str(obj)
         if getattr(obj, "is_Number", False) and obj.is_real:
-            return float(obj)
+            return to_jsonable(float(obj))
+        if obj in (sp.oo, -sp.oo, sp.nan, sp.zoo):
+            return {sp.oo: "inf", -sp.oo: "-inf"}.get(obj, "nan")
         return str(obj)
     if mod.startswith("mpmath"):
-        return float(obj)
+        try:
+            return to_jsonable(float(obj))
+        except TypeError:  # mpc
+            return str(obj)
     return str(obj)
 
 
 def dumps(data: dict) -> str:
-    return json.dumps(to_jsonable(data), indent=2, sort_keys=False)
+    """Strict JSON text of ``data`` (never bare NaN/Infinity)."""
+    return json.dumps(to_jsonable(data), indent=2, sort_keys=False, allow_nan=False)

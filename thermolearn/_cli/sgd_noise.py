@@ -109,12 +109,43 @@ def _summary(res) -> dict:
     }
 
 
+#: Largest trials x steps x parameters x (batch-size weight) -- the multiply-adds of the forward and
+#: backward passes dominate; a batch of m costs like max(1, m/10) single examples (vectorised).
+#: The default run scores 1.1e11; the limit is about 20 times that.
+MAX_WORK = 2 * 10**12
+
+
+def check_cost(args, sizes, data) -> None:
+    """Refuse, before any training, runs that would not finish or would not fit in memory."""
+    from thermolearn.numeric.sgd._mlp import MLPSpec
+    from thermolearn.theory import ParameterError
+
+    from ._common import available_memory
+
+    P = MLPSpec(data.n_features, data.n_classes, args.width, args.depth, args.activation).dim_theta
+    work = args.trials * args.steps * P * sum(max(1, min(m, data.n_train) // 10) for m in sizes)
+    if work > MAX_WORK:
+        raise ParameterError(
+            f"--trials {args.trials} x --steps {args.steps} x {P} parameters x batch sizes {sizes} is "
+            f"~{work:.2g} operations (at most {MAX_WORK:.0e}, about 20 times the default run); reduce --trials, --steps or --width"
+        )
+    itemsize = 4 if args.dtype == "float32" else 8
+    need = 8 * args.trials * P * itemsize + 3 * data.n_train * data.n_features * 8
+    have = available_memory()
+    if have is not None and need > have // 2:
+        raise ParameterError(
+            f"--trials {args.trials} with {P} parameters each needs ~{need / 2**30:.1f} GiB; "
+            f"this machine has ~{have / 2**30:.1f} GiB available"
+        )
+
+
 def run(args) -> Output:
     from thermolearn.numeric.sgd import SGDNoiseConfig, load_digits, load_mnist, run_batch_sizes
 
     sizes = _sizes(args.batch_sizes)
     data = (load_mnist(args.mnist, n_train=args.n_train, n_test=args.n_test) if args.mnist
             else load_digits(seed=args.seed))
+    check_cost(args, sizes, data)
     t0 = args.steps // 2 if args.t0 is None else args.t0
     cfg = SGDNoiseConfig(batch_size=sizes[0], learning_rate=args.lr, steps=args.steps, trials=args.trials,
                          width=args.width, depth=args.depth, activation=args.activation,
@@ -145,4 +176,9 @@ def run(args) -> Output:
     for m, s in per.items():
         if s["diverged"]:
             lines.append(f"warning (m={m}): {s['message']}")
-    return Output(data=data_out, text="\n".join(lines), exit_code=1 if diverged else 0)
+    message = None
+    if diverged:
+        m, s = next((m, s) for m, s in per.items() if s["diverged"])
+        message = (f"run diverged (batch size {m}, after {s['completed_steps']} steps): {s['message']}; "
+                   "lower --lr")
+    return Output(data=data_out, text="\n".join(lines), exit_code=1 if diverged else 0, message=message)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-from ._common import Output
+from ._common import Output, integer, real, seed
 
 HELP = "train a multi-parameter energy-based model by persistent contrastive divergence, with dissipation accounting"
 
@@ -31,29 +31,29 @@ def configure(parser) -> None:
                              "mean and precision; rbm: Gaussian-Bernoulli RBM free energy; mlp: one hidden layer "
                              "(default rbm)")
     parser.add_argument("--schedule", choices=sorted(SCHEDULES), default="slow-driving")
-    parser.add_argument("--steps", type=int, default=2000, help="training chain steps (default 2000)")
-    parser.add_argument("--dt", type=float, default=0.01, help="Langevin time step (default 0.01)")
-    parser.add_argument("--chains", type=int, default=100, help="persistent chains (default 100)")
-    parser.add_argument("--beta", type=float, default=1.0)
-    parser.add_argument("--mu", type=float, default=1.0)
-    parser.add_argument("--eta", type=float, default=1.0, help="constant learning rate (default 1)")
-    parser.add_argument("--lr", type=float, default=0.01, help="adaptive (Adam) step size (default 0.01)")
-    parser.add_argument("--hidden", type=int, default=8, help="hidden units of rbm/mlp (default 8)")
-    parser.add_argument("--degree", type=int, default=3, help="exponential-family degree 1..3 (default 3)")
-    parser.add_argument("--batch-size", type=int, default=None, help="data minibatch per step (default: all)")
-    parser.add_argument("--warmup", type=int, default=200, help="equilibration steps at theta0 (default 200)")
-    parser.add_argument("--block", type=int, default=20, help="initial metric block in steps, even (default 20)")
+    parser.add_argument("--steps", type=integer(1, 10**7), default=2000, help="training chain steps (default 2000)")
+    parser.add_argument("--dt", type=real(0, 1e3, lo_open=True), default=0.01, help="Langevin time step (default 0.01)")
+    parser.add_argument("--chains", type=integer(2, 10**7), default=100, help="persistent chains (default 100)")
+    parser.add_argument("--beta", type=real(0, 1e6, lo_open=True), default=1.0)
+    parser.add_argument("--mu", type=real(0, 1e6, lo_open=True), default=1.0)
+    parser.add_argument("--eta", type=real(0, 1e6, lo_open=True), default=1.0, help="constant learning rate (default 1)")
+    parser.add_argument("--lr", type=real(0, 1e3, lo_open=True), default=0.01, help="adaptive (Adam) step size (default 0.01)")
+    parser.add_argument("--hidden", type=integer(1, 10**5), default=8, help="hidden units of rbm/mlp (default 8)")
+    parser.add_argument("--degree", type=integer(1, 3), default=3, help="exponential-family degree 1..3 (default 3)")
+    parser.add_argument("--batch-size", type=integer(1, 10**9), default=None, help="data minibatch per step (default: all)")
+    parser.add_argument("--warmup", type=integer(0, 10**7), default=200, help="equilibration steps at theta0 (default 200)")
+    parser.add_argument("--block", type=integer(2, 10**7), default=20, help="initial metric block in steps, even (default 20)")
     parser.add_argument("--metric", choices=("auto", "full", "diagonal", "lowrank", "block"), default="auto",
                         help="metric estimate: block = full within the model's parameter groups (rbm: per hidden unit)")
-    parser.add_argument("--rank", type=int, default=8, help="directions kept by --metric lowrank (default 8)")
-    parser.add_argument("--heldout-fraction", type=float, default=0.2)
-    parser.add_argument("--grid", type=int, default=161,
+    parser.add_argument("--rank", type=integer(1, 10**5), default=8, help="directions kept by --metric lowrank (default 8)")
+    parser.add_argument("--heldout-fraction", type=real(0, 1, hi_open=True), default=0.2)
+    parser.add_argument("--grid", type=integer(0, 4097), default=161,
                         help="quadrature points per axis for exact Z(theta) when the data are 1-D/2-D (0: off)")
-    parser.add_argument("--ais", type=int, default=0, metavar="TEMPS",
+    parser.add_argument("--ais", type=integer(0, 10**6), default=0, metavar="TEMPS",
                         help="above 2-D: held-out log-likelihood by annealed importance sampling with TEMPS "
                              "annealing steps (default 0: none, the key is null)")
-    parser.add_argument("--ais-particles", type=int, default=100)
-    parser.add_argument("--seed", type=int, default=20251003)
+    parser.add_argument("--ais-particles", type=integer(1, 10**7), default=100)
+    parser.add_argument("--seed", type=seed(), default=20251003)
     parser.add_argument("--save", metavar="PATH", default=None, help="write PATH.npz and PATH.json")
     parser.add_argument("--plot", metavar="PNG", default=None, help="write the run's figure")
 
