@@ -60,7 +60,7 @@ def run(size: str = "quick") -> list[dict]:
             lib = build_c_library(generate_source(model, "c"), tmp, module_functions(model), name=f"bench_{name}")
 
             def c_energy():
-                lib.energy_n(n, x.ctypes.data_as(ptr), th.ctypes.data_as(ptr), out.ctypes.data_as(ptr))
+                lib.tl_energy_n(n, x.ctypes.data_as(ptr), th.ctypes.data_as(ptr), out.ctypes.data_as(ptr))
                 return out
 
             ref = hand(x, th)

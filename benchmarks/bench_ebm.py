@@ -10,7 +10,7 @@ the fixed 20-step warm-up is included and is the same for every variant):
 
 * ``slow-driving / constant-rate PCD``: the slow-driving schedule with the
   online diagonal ζ̂, Î and the full dissipation ledger, against plain PCD
-  with a constant rate and no metric estimate (the issue's target ≤ 2);
+  with a constant rate and no metric estimate (project target ≤ 2);
 * ``natural-gradient / constant-rate PCD`` and the slow-driving schedule
   with the diagonal + rank-8 metric (same target);
 * ``metric+ledger overhead``: constant rate with the metric estimate, against

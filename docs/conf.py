@@ -45,26 +45,33 @@ html_static_path: list[str] = []
 # short name there (K, n, N, shape) is not a broken link.
 suppress_warnings = ["ref.python"]
 
-#: The public modules, documented page by page (each page lists the module's ``__all__``).
-PUBLIC_MODULES = [
-    "thermolearn.theory",
-    "thermolearn.theory.models",
-    "thermolearn.theory.derive",
-    "thermolearn.theory.harmonic",
-    "thermolearn.theory.metric",
-    "thermolearn.numeric.schedule",
-    "thermolearn.numeric.langevin",
-    "thermolearn.numeric.fokker_planck",
-    "thermolearn.numeric.metric",
-    "thermolearn.numeric.fluctuation",
-    "thermolearn.numeric.codegen",
-    "thermolearn.numeric.sgd",
-    "thermolearn.numeric.results",
-    "thermolearn.numeric.progress",
-    "thermolearn.infoflow",
-    "thermolearn.testing",
-    "thermolearn.reproduce",
-]
+#: Layers whose public modules (no leading underscore, with ``__all__``) each get an API page.
+LAYERS = ["thermolearn.theory", "thermolearn.numeric", "thermolearn.infoflow"]
+#: Public modules of the application package (the CLI and its helpers are documented in cli.md).
+APP_MODULES = ["thermolearn.testing", "thermolearn.reproduce"]
+
+
+def public_modules() -> list[str]:
+    """Every public module of the layers, then the application's public modules."""
+    import pkgutil
+
+    found = []
+    for layer in LAYERS:
+        package = importlib.import_module(layer)
+        names = [layer] + [i.name for i in pkgutil.walk_packages(package.__path__, layer + ".")]
+        for name in names:
+            if any(part.startswith("_") for part in name.split(".")):
+                continue
+            try:
+                module = importlib.import_module(name)
+            except ImportError:  # an optional dependency is missing: no page rather than a failed build
+                continue
+            if getattr(module, "__all__", None) or module.__name__ == layer:
+                found.append(name)
+    return sorted(found) + APP_MODULES
+
+
+PUBLIC_MODULES = public_modules()
 
 
 def _is_data(obj) -> bool:
@@ -120,6 +127,9 @@ def _write_api(root: Path) -> None:
         if not path.exists() or path.read_text() != text:
             path.write_text(text)
         pages.append(name)
+    for stale in out.glob("*.rst"):
+        if stale.stem not in pages and stale.name != "index.rst":
+            stale.unlink()
     index = ["API reference", "=============", "",
              "Every public name, module by module (each module's ``__all__``).",
              "Start with the short facade ``import thermolearn as tl``:", "",

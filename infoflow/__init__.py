@@ -1,7 +1,7 @@
 """The X–Θ learner on a Bayesian network: information flows and fluctuation theorems.
 
-Source: the digest ``shared/physics/stochastic_thermodynamics_of_learning.md``
-(Results 2–5, worked examples W1–W4).  Every information quantity is a named
+Source: Entropy 26, 112 (2024) (learning as a lagged bipartite X–Θ process;
+see docs/theory.md, which also describes the two tractable learners).  Every information quantity is a named
 choice (M-info and the L-info candidates L1–L5, :data:`L_INFO`).
 
 * Networks: :func:`learning_dag`, :func:`is_d_separated`, :func:`dpi_theorems`,
@@ -16,7 +16,7 @@ choice (M-info and the L-info candidates L1–L5, :data:`L_INFO`).
 * Fluctuation theorems: :func:`fluctuation_check` (tilted transfer matrices),
   :func:`gaussian_ift`, :func:`gaussian_dft`, brute-force :func:`enumerate_paths`.
 
-Example (digest W4, variant A, fresh re-sampling, N = 4):
+Example (the two-state learner of docs/theory.md, variant A, fresh re-sampling, N = 4):
 
 >>> from thermolearn.infoflow import TwoStateLearner, fluctuation_check, dpi_theorems
 >>> L = TwoStateLearner()

@@ -3,7 +3,7 @@
 Structure only (kernels are attached by the learner objects): nodes ``Y``
 (task, optional), ``B`` (training set / its sufficient statistic), ``b{n}``
 (minibatch, optional), ``th{n}`` (parameters Θ_n) and ``x{n}`` (model
-output X_n).  Parent sets of the digest, Result 3:
+output X_n).  Parent sets (the Bayesian network of Entropy 26, 112 (2024)):
 
 * θ_{n+1} ← {θ_n, b_n (or B)} ∪ {x_n if feedback (variant B)}
 * x_{n+1} ← {θ_{n+1}} ∪ {x_n if X has memory}
@@ -31,7 +31,7 @@ def node_names(prefix: str, times) -> list[str]:
 
 def learning_dag(N: int, *, feedback: bool = False, x_memory: bool = False,
                  explicit_batches: bool = False, task_node: bool = True) -> nx.DiGraph:
-    """Build the DAG of P[x_{0:N}, θ_{0:N} | B] (digest Result 3, parent-set table).
+    """Build the DAG of P[x_{0:N}, θ_{0:N} | B] (Entropy 26, 112 (2024); parent sets).
 
     Parameters
     ----------
@@ -148,7 +148,7 @@ class DPIStatement:
 def dpi_theorems(G: nx.DiGraph) -> list[DPIStatement]:
     """Which data-processing inequalities are theorems for this learning DAG.
 
-    The four statements of the digest's d-separation table (Result 3), with
+    The four d-separation statements of the Bayesian network (docs/theory.md), with
     N the last time in ``G``: B ⟂ X_N | Θ_N (so L1 ≤ M);
     B ⟂ X_{0:N} | Θ_{0:N} (trajectory DPI, L3 ≤ I(Θ_{0:N};B));
     Y ⟂ Θ_N | B (relevant ≤ memorised; only with a task node);

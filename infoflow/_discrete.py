@@ -4,7 +4,7 @@ Any finite Θ, X, training-set and task alphabets: give the task prior, the
 data likelihood P(B|Y), the initial law of Θ, the PPM energy E(x;θ) (so
 p(x|θ) = e^{−E}/Z_θ, β = 1), the Θ kernel T(θ'|θ,x;B) and the X kernel
 K_θ(x'|x).  Local detailed balance of K with p(·|θ) is checked on
-construction (digest Result 4: ln K_θ(x'|x)/K_θ(x|x') = E(x;θ) − E(x';θ)),
+construction (local detailed balance, Entropy 26, 112 (2024): ln K_θ(x'|x)/K_θ(x|x') = E(x;θ) − E(x';θ)),
 so the heat bookkeeping and the fluctuation theorems apply.  The analysis,
 fluctuation theorems and enumeration of the two-state learner accept it
 unchanged (they only read :meth:`kernels`).

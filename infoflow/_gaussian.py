@@ -1,4 +1,4 @@
-"""The linear-Gaussian lagged bipartite learner (digest Sec. W1) and its exact analysis.
+"""The linear-Gaussian lagged bipartite learner and its exact analysis (docs/theory.md).
 
 Model (scalar; β = 1 so E(x;θ) = (x−θ)²/(2σ²) + const):
 
@@ -24,8 +24,9 @@ import numpy as np
 
 from thermolearn.theory._errors import ParameterError
 
-from ._bayesnet import gaussian_joint, sample_network
+from ._bayesnet import sample_network
 from ._dag import learning_dag
+from ._result import InfoflowAnalysis
 
 
 __all__ = ["GaussianLearner", "gaussian_closed_forms", "quasi_static_slope"]
@@ -38,7 +39,7 @@ def _pos(name, v):
 
 @dataclass(frozen=True)
 class GaussianLearner:
-    """Linear-Gaussian X–Θ learner; defaults are the parameters of digest Sec. W2.
+    """Linear-Gaussian X–Θ learner; defaults as in docs/theory.md (tractable learners).
 
     Parameters
     ----------
@@ -58,7 +59,7 @@ class GaussianLearner:
         X memory, 0 ≤ ρ < 1 (0: fresh re-sampling).
     theta_temperature : float or None
         If given, Langevin-scaled Θ noise q = 2κT_Θ instead of the SGD
-        minibatch noise q = κ²s²/m (digest W2: then ⟨σ_X|Θ⟩ does not vanish
+        minibatch noise q = κ²s²/m (then ⟨σ_X|Θ⟩ does not vanish
         in the quasi-static limit but tends to T·T_Θ/σ²).
 
     >>> GaussianLearner().q
@@ -146,7 +147,7 @@ class GaussianLearner:
         """Ancestral samples of every node of :meth:`network` (the simulator)."""
         return sample_network(self.network(N), n, rng)
 
-    def analyse(self, N: int) -> "GaussianAnalysis":
+    def analyse(self, N: int) -> InfoflowAnalysis:
         """Exact information and entropy-production bookkeeping for N steps."""
         from ._gaussian_analysis import analyse_gaussian
 
@@ -154,7 +155,7 @@ class GaussianLearner:
 
 
 def gaussian_closed_forms(learner: GaussianLearner, N: int) -> dict:
-    """Closed forms of digest Sec. W1 (variant A, ρ = 0), for n = 0..N.
+    """Closed forms of the linear-Gaussian learner (variant A, ρ = 0), for n = 0..N.
 
     V_n = a^{2n} v_0 + q(1 − a^{2n})/(1 − a²);
     M_n = I(Θ_n;D) = ½ ln(1 + (1−a^n)² Var(D)/V_n);
@@ -188,7 +189,7 @@ def gaussian_closed_forms(learner: GaussianLearner, N: int) -> dict:
 
 
 def quasi_static_slope(learner: GaussianLearner, T: float) -> float:
-    """lim_{κ→0} ⟨σ_{X|Θ}⟩/κ at fixed learning time T = Nκ (digest W1, variant A, ρ = 0).
+    """lim_{κ→0} ⟨σ_{X|Θ}⟩/κ at fixed learning time T = Nκ (variant A, ρ = 0).
 
     slope = e_0 (1 − e^{−2T})/(4σ²) + T s²/(2mσ²).
 

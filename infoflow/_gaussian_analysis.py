@@ -1,8 +1,8 @@
 """Exact bookkeeping of the Gaussian learner: information, flows, EPs, IFT.
 
 All quantities come from the mean and covariance of the learner's own
-Bayesian network (:func:`infoflow.gaussian_joint`).  Definitions (digest
-Result 4, B = the data statistic D, β = 1):
+Bayesian network (:func:`infoflow.gaussian_joint`).  Definitions (entropy
+production of Entropy 26, 112 (2024), B = the data statistic D, β = 1):
 
 * ΔI^Θ_n = I(X_n;Θ_{n+1}|B) − I(X_n;Θ_n|B),  ΔI^X_n = I(X_{n+1};Θ_{n+1}|B) − I(X_n;Θ_{n+1}|B);
 * Σ^Θ_n = ΔH(Θ|B) + ⟨s^Θ_n⟩ − ΔI^Θ_n ≥ 0,  Σ^X_n = ΔH(X|B) + ⟨Q_n⟩ − ΔI^X_n ≥ 0 (LDB for the X move);
@@ -60,7 +60,7 @@ def gaussian_joint_of(learner, N):
 
 
 def _move_terms(L, n):
-    """Linear forms of s^Θ_n and Q_n, W_n (digest Notation table and W1)."""
+    """Linear forms of s^Θ_n and Q_n, W_n (notation of Entropy 26, 112 (2024))."""
     k, a, c = L.kappa, L.a, L.c
     th, th1, x, x1 = f"th{n}", f"th{n + 1}", f"x{n}", f"x{n + 1}"
     back = {th: 1.0, th1: -a, "B": -k}
@@ -126,7 +126,7 @@ def gaussian_sigma_form(L, N: int):
     """σ(Γ) as a quadratic form: returns (names, A, b, c0) with σ = vᵀAv + bᵀv + c0.
 
     v lists the network's nodes in the order ``names`` (:func:`gaussian_joint`);
-    σ = ln P_0(θ_0,x_0|B) − ln P_N(θ_N,x_N|B) + Σ_n (Q_n + s^Θ_n) (digest Result 4).
+    σ = ln P_0(θ_0,x_0|B) − ln P_N(θ_N,x_N|B) + Σ_n (Q_n + s^Θ_n) (Entropy 26, 112 (2024), entropy production).
     Evaluate it on simulated paths for a pointwise (Monte-Carlo) check.
     """
     J = _Joint(L, N)

@@ -3,7 +3,7 @@
 The forward generating function G_F(α) = ⟨e^{−ασ}⟩ and the reversed one
 G_R(μ) = ⟨e^{−μσ̃}⟩_R (σ̃(Γ̃) = −σ(Γ)) are Gaussian integrals of quadratic
 exponents.  The reversed path density is built independently from the
-reversed kernels (digest Result 4/5):
+reversed kernels (fluctuation theorem of Entropy 26, 112 (2024)):
 
 ln P̃[Γ̃] = ln p(Y, B) + ln P_N(θ_N, x_N | B) + Σ_n [ln K_{θ_{n+1}}(x_n | x_{n+1}) + ln T(θ_n | θ_{n+1}, x_n; B)],
 

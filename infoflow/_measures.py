@@ -6,7 +6,7 @@ the variables.  Every measure is called as ``measure(dist, a, b, given=())``
 (dit's ``(dist, rvs, crvs)`` convention), with ``a``, ``b``, ``given`` an
 index or a sequence of indices.  Entropies are in nats.
 
-Equations (digest "stochastic_thermodynamics_of_learning", Sec. W1):
+Equations (standard definitions):
 H(A|G) = H(A,G) − H(G);  I(A;B|G) = H(A|G) + H(B|G) − H(A,B|G);
 Gaussian H(S) = ½ ln((2πe)^{|S|} det Σ_S).
 """

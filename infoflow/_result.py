@@ -61,6 +61,12 @@ class InfoflowAnalysis(ResultMixin):
     first_law_residual: float
     joint_entropy_given_B: np.ndarray = None
 
+    def plot(self, ax=None, **kw):
+        """Information over time and the entropy-production decomposition (:func:`numeric.plotting.plot_information`)."""
+        from thermolearn.numeric.plotting import plot_information
+
+        return plot_information(self, ax=ax, **kw)
+
     def interval_entropy_production(self, t0: int, t1: int) -> float:
         """Σ_{[t0,t1]} = H(Θ_t1,X_t1|B) − H(Θ_t0,X_t0|B) + Σ_{t0≤n<t1} ⟨Q_n + s^Θ_n⟩ (interval entropy production, Entropy 26, 112 (2024))."""
         from thermolearn.theory._errors import ParameterError

@@ -1,4 +1,4 @@
-"""The two-state lagged bipartite learner (digest Sec. W4) and its network.
+"""The two-state lagged bipartite learner and its network (docs/theory.md).
 
 * Task Y uniform on {0,1}; data bits B = (d_1..d_k) i.i.d. Bernoulli(p_Y);
 * θ, x ∈ {0,1}; PPM p(x|θ) ∝ e^{h[x=θ]}, energy E(x;θ) = −ln p(x|θ) (β = 1);
@@ -55,7 +55,7 @@ def _finite(name, v):
 
 @dataclass(frozen=True)
 class TwoStateLearner:
-    """Discrete X–Θ learner of digest W4 (defaults: h=1.5, γ=0.5, J=2, J_x=1, p=(0.2,0.8), 2 bits).
+    """The two-state X–Θ learner of docs/theory.md (defaults: h=1.5, γ=0.5, J=2, J_x=1, p=(0.2,0.8), 2 bits).
 
     Parameters
     ----------

@@ -2,7 +2,7 @@
 
 The joint law p_n[Y, B, θ_n, x_n] is propagated move by move; each Θ move
 produces q[Y, B, θ_n, x_n, θ_{n+1}] and each X move r[Y, B, θ_{n+1}, x_n, x_{n+1}],
-from which the per-move flows and entropy productions of digest Result 4 are
+from which the per-move flows and entropy productions of Entropy 26, 112 (2024) are
 read off with :func:`infoflow.mutual_information` / :func:`infoflow.entropy`.
 No trajectory is ever enumerated; the cost is O(N·|Y|·|B|·S³).
 """
@@ -52,7 +52,7 @@ def two_state_marginals(learner, N: int) -> np.ndarray:
 def analyse_two_state(learner, N: int) -> InfoflowAnalysis:
     """Exact M-info, L-info candidates, flows and EPs of a discrete learner (two-state or general).
 
-    Per move n (digest Result 4, β = 1):
+    Per move n (Entropy 26, 112 (2024), β = 1):
     ΔI^Θ_n = I(X_n;Θ_{n+1}|B) − I(X_n;Θ_n|B);  s^Θ_n = ln T(θ'|θ,x;B)/T(θ|θ',x;B);
     Σ^Θ_n = ΔH(Θ|B) + ⟨s^Θ_n⟩ − ΔI^Θ_n;  ΔI^X_n = I(X_{n+1};Θ_{n+1}|B) − I(X_n;Θ_{n+1}|B);
     Q_n = E(x_n;θ_{n+1}) − E(x_{n+1};θ_{n+1});  Σ^X_n = ΔH(X|B) + ⟨Q_n⟩ − ΔI^X_n.

@@ -5,5 +5,7 @@ Subpackages, one job each (import them directly, e.g. ``numeric.langevin``):
 (persistent-chain simulation), ``fokker_planck`` (density solver),
 ``metric`` (Fisher information, friction tensor, geodesics), ``codegen``
 (lambdify and source generation), ``sgd`` (the SGD-noise experiment),
-``fluctuation`` (work statistics and fluctuation theorems).
+``fluctuation`` (work statistics and fluctuation theorems), ``results``
+(summaries, export and loading of result objects), ``progress`` (the
+``progress=`` option of long calls).
 """

@@ -32,7 +32,7 @@ import time
 
 from thermolearn.theory import ParameterError
 
-__all__ = ["progress_reporter", "Reporter", "format_eta"]
+__all__ = ["progress_reporter", "Reporter", "format_eta", "status"]
 
 
 def format_eta(seconds: float) -> str:
@@ -45,6 +45,17 @@ def format_eta(seconds: float) -> str:
     h, rem = divmod(s, 3600)
     m, s = divmod(rem, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def status(done: int, total: int, elapsed: float) -> str:
+    """``42%  21/50  ETA 0:13``: share done and the time left at the pace so far.
+
+    >>> status(1, 4, 10.0), status(0, 4, 3.0)
+    (' 25%  1/4  ETA 0:30', '  0%  0/4  ETA ?')
+    """
+    frac = min(1.0, done / total) if total else 1.0
+    eta = format_eta(elapsed * (1 - frac) / frac) if frac > 0 else "?"
+    return f"{100 * frac:3.0f}%  {done}/{total}  ETA {eta}"
 
 
 class Reporter:
@@ -86,10 +97,7 @@ class Reporter:
         elapsed = self._clock() - self._start
         if not self.total:
             return f"{self.desc}  {self.done}  {format_eta(elapsed)}"
-        frac = min(1.0, self.done / self.total)
-        eta = elapsed * (1 - frac) / frac if frac > 0 else float("nan")
-        eta_text = format_eta(eta) if eta == eta else "?"
-        return f"{self.desc}  {100 * frac:3.0f}%  {self.done}/{self.total}  ETA {eta_text}"
+        return f"{self.desc}  {status(self.done, self.total, elapsed)}"
 
     def close(self) -> None:
         if self._bar is not None:

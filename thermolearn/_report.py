@@ -108,7 +108,33 @@ def _suppress():
     return contextlib.suppress(OSError)
 
 
-def _report_texts(checks: Sequence[Check], meta: dict | None) -> tuple[str, str]:
+def _figure_files(out: Path, tag: str) -> list:
+    """The PNGs drawn for a check's ``figure`` tag: ``<tag>.png`` and ``<tag>_*.png`` ("/" read as "_")."""
+    stem = tag.replace("/", "_")
+    more = [p for p in sorted(out.glob(f"{stem}_*.png")) if not p.name[len(stem) + 1:][:1].isdigit()]  # fig4 ≠ fig4_1
+    return [p for p in [out / f"{stem}.png", *more] if p.exists()]
+
+
+def _figure_sections(out: Path, checks) -> list[str]:
+    """Markdown: each figure next to its checks (statistical criterion in the "why" column)."""
+    tags = list(dict.fromkeys(c.figure for c in checks if c.figure))
+    lines = []
+    for tag in tags:
+        own = [c for c in checks if c.figure == tag]
+        lines += ["", f"## {tag}", ""]
+        for png in _figure_files(out, tag):
+            extra = [p.name for p in sorted(out.glob(png.stem + ".*")) if p.suffix != ".png"]
+            lines += [f"![{tag}]({png.name})", ""]
+            if extra:
+                lines += ["Also: " + ", ".join(f"[{e}]({e})" for e in extra), ""]
+        for c in own:
+            mark = "ok" if c.passed else "**FAIL**"
+            lines.append(f"- {mark} `{c.name}`: measured {_md_value(c.measured)}, expected {_md_value(c.expected)}, "
+                         f"tolerance {_md_value(c.tolerance)} — {c.reason}")
+    return lines
+
+
+def _report_texts(checks: Sequence[Check], meta: dict | None, out: Path | None = None) -> tuple[str, str]:
     data = {"checks": [asdict(c) for c in checks], "meta": meta or {}}
     data["passed"] = all(c.passed for c in checks)
     text_json = json.dumps(_strict(data), indent=2, default=str, allow_nan=False) + "\n"
@@ -124,6 +150,8 @@ def _report_texts(checks: Sequence[Check], meta: dict | None) -> tuple[str, str]
             f"| {c.name} | {_md_value(c.expected)} | {_md_value(c.measured)} | {_md_value(c.tolerance)} "
             f"| {'yes' if c.passed else '**NO**'} | {c.reason} |"
         )
+    if out is not None:
+        lines += _figure_sections(Path(out), checks)
     return text_json, "\n".join(lines) + "\n"
 
 
@@ -146,7 +174,7 @@ def write_report(out: Path, checks: Sequence[Check], meta: dict | None = None) -
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    text_json, text_md = _report_texts(checks, meta)
+    text_json, text_md = _report_texts(checks, meta, out)
     jpath, mpath = out / "report.json", out / "report.md"
     atomic_write_text(mpath, text_md)
     atomic_write_text(jpath, text_json)

@@ -27,12 +27,15 @@ def load_python_module(source: str, name: str = "thermolearn_generated") -> type
     return module
 
 
-def build_c_library(source: str, workdir, functions=(), *, cc: str = "cc", name: str = "thermolearn_generated"):
+def build_c_library(source: str, workdir, functions=(), *, cc: str = "cc", name: str = "thermolearn_generated",
+                    prefix: str = "tl_", header: str | None = None, header_name: str | None = None):
     """Compile C source into a shared library and load it with :mod:`ctypes`.
 
     The compiler runs with :data:`C_FLAGS` plus ``-shared -fPIC``.  For each
     :class:`~numeric.codegen.GeneratedFunction` in ``functions`` the ctypes
-    argument and return types of ``name`` and ``name_n`` are set.
+    argument and return types of ``prefix + name`` and ``prefix + name + "_n"``
+    are set (``prefix`` as given to the generator).  ``header`` is written
+    next to the source as ``header_name`` when the source includes one.
 
     Raises
     ------
@@ -46,6 +49,8 @@ def build_c_library(source: str, workdir, functions=(), *, cc: str = "cc", name:
     suffix = ".dylib" if sys.platform == "darwin" else ".so"
     lib_path = workdir / f"lib{name}{suffix}"
     csrc.write_text(source)
+    if header is not None:
+        (workdir / (header_name or f"{name}.h")).write_text(header)
     cmd = [cc, *C_FLAGS, "-shared", "-fPIC", "-o", str(lib_path), str(csrc), "-lm"]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -57,10 +62,10 @@ def build_c_library(source: str, workdir, functions=(), *, cc: str = "cc", name:
     dbl, ptr = ctypes.c_double, ctypes.POINTER(ctypes.c_double)
     for f in functions:
         scalar = [dbl] * (len(f.args) + len(f.keywords))
-        fn = getattr(lib, f.name)
+        fn = getattr(lib, prefix + f.name)
         fn.argtypes = scalar + ([ptr] if f.shape else [])
         fn.restype = None if f.shape else dbl
-        fn_n = getattr(lib, f.name + "_n")
+        fn_n = getattr(lib, prefix + f.name + "_n")
         fn_n.argtypes = [ctypes.c_long] + [ptr] * len(f.args) + [dbl] * len(f.keywords) + [ptr]
         fn_n.restype = None
     return lib

@@ -21,7 +21,8 @@ from sympy.printing.c import C99CodePrinter
 from sympy.printing.numpy import NumPyPrinter, SciPyPrinter
 from sympy.printing.pycode import MpmathPrinter
 
-__all__ = ["MpmathExactPrinter", "NumpyPrinter", "ScipyPrinter", "CPrinter", "float_literal", "exact_decimal"]
+__all__ = ["MpmathExactPrinter", "NumpyPrinter", "ScipyPrinter", "CPrinter", "C_HELPERS", "float_literal",
+           "exact_decimal"]
 
 
 #: Longest exact decimal expansion printed digit for digit.
@@ -154,14 +155,38 @@ class ScipyPrinter(_StablePrinting, SciPyPrinter):
 
 
 class CPrinter(C99CodePrinter):
-    """C99 printer with literal constants (``M_PI`` is not ISO C).
+    """C99 printer with literal constants (``M_PI`` is not ISO C) and stable helpers.
+
+    ``logcosh``, ``logsumexp`` and ``sigmoid`` of :mod:`._stable` print calls
+    of the static helpers in :data:`C_HELPERS` (named with the setting
+    ``helper_prefix``); ``log1p``/``expm1`` are C99's own.
 
     >>> CPrinter().doprint(sp.pi * sp.Symbol("x"))
     '3.141592653589793*x'
+    >>> from thermolearn.numeric.codegen._stable import logcosh
+    >>> CPrinter({"helper_prefix": "tl_"}).doprint(logcosh(sp.Symbol("u")))
+    'tl_logcosh(u)'
     """
+
+    _default_settings = {**C99CodePrinter._default_settings, "helper_prefix": ""}
 
     def __init__(self, settings=None):
         super().__init__({"math_macros": {}, **(settings or {})})
+
+    def _helper(self, name, args):
+        return f"{self._settings['helper_prefix']}{name}({', '.join(self._print(a) for a in args)})"
+
+    def _print_logcosh(self, expr):
+        return self._helper("logcosh", expr.args)
+
+    def _print_sigmoid(self, expr):
+        return self._helper("sigmoid", expr.args)
+
+    def _print_logsumexp(self, expr):
+        out = self._print(expr.args[0])
+        for a in expr.args[1:]:
+            out = f"{self._settings['helper_prefix']}logaddexp({out}, {self._print(a)})"
+        return out
 
     def _print_Pi(self, expr):
         return float_literal(expr)
@@ -177,3 +202,33 @@ class CPrinter(C99CodePrinter):
             base = self._print(expr.base)
             return f"(({base})*({base}))"
         return super()._print_Pow(expr)
+
+
+#: C99 definitions of the stable helpers (``PREFIX`` is replaced by the
+#: module's symbol prefix); each is emitted only when the code uses it.
+C_HELPERS = {
+    "logcosh": """/* log(cosh(u)) without overflow (|u| large) or cancellation (u near 0). */
+static double PREFIXlogcosh(double u)
+{
+    const double a = fabs(u);
+    if (a < 1.0) {
+        const double s = sinh(0.5 * a);
+        return log1p(2.0 * s * s);
+    }
+    return a + log1p(exp(-2.0 * a)) - 0.6931471805599453;
+}""",
+    "logaddexp": """/* log(exp(a) + exp(b)) without overflow. */
+static double PREFIXlogaddexp(double a, double b)
+{
+    if (a == b) {
+        return a + 0.6931471805599453;
+    }
+    return (a > b ? a : b) + log1p(exp(-fabs(a - b)));
+}""",
+    "sigmoid": """/* 1/(1 + exp(-u)) without overflow. */
+static double PREFIXsigmoid(double u)
+{
+    const double e = exp(-fabs(u));
+    return u >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+}""",
+}

@@ -1,15 +1,15 @@
 """Which quantities a generated module contains, as sympy objects.
 
 Always: ``energy`` E(x, θ), ``drift`` −μ∇ₓE and ``dE_dtheta`` ∂E/∂θ
-(minimal-dissipation digest, Secs. 3–4).  Where closed forms exist (digest
-Sec. 7; provided by :mod:`theory.metric` of issue 4 when it is installed):
+(arXiv 2510.03137).  Where closed forms exist (arXiv 2510.03137; provided
+by :mod:`theory.metric`):
 ``fisher_information`` I = β² Cov_m(∂θE), ``friction_tensor`` ζ and
 ``learning_rate_matrix`` H(t) = [βζ + (τ − t) I]⁻¹.  For the harmonic trap
-E = k(x − θ)²/2 also the learning-rate schedules of digest Sec. 6 (from
+E = k(x − θ)²/2 also the learning-rate schedules of arXiv 2510.03137 (from
 :mod:`theory.harmonic`):
-``eta_continuous`` η(t) = 1/(β(k(τ − t) + 1/μ)) (Sec. 6b) and
+``eta_continuous`` η(t) = 1/(β(k(τ − t) + 1/μ))  and
 ``eta_discontinuous`` η(t) = 1/(βk(τ − t + 2/(μk))) with kick weights
-``kick_start`` = 1/(βk(μkτ + 2)) and ``kick_end`` = 1/(2βk) (Sec. 6a).
+``kick_start`` = 1/(βk(μkτ + 2)) and ``kick_end`` = 1/(2βk) (arXiv 2510.03137).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def closed_form_metric(model: EnergyModel) -> dict[str, sp.Matrix]:
     generated modules rather than approximated).
     """
     try:
-        from thermolearn.theory import metric  # issue 4
+        from thermolearn.theory import metric  # theory.metric
     except ImportError:
         return {}
     forms_fn = getattr(metric, "metric_closed_forms", None)
@@ -71,9 +71,9 @@ def _trap_stiffness(model: EnergyModel):
 
 
 def harmonic_schedules(model: EnergyModel) -> dict[str, sp.Expr]:
-    """Optimal learning-rate schedules of the harmonic trap (digest Sec. 6).
+    """Optimal learning-rate schedules of the harmonic trap (arXiv 2510.03137).
 
-    The closed forms of :mod:`theory.harmonic` (issue 3) —
+    The closed forms of :mod:`theory.harmonic`  —
     ``continuous_schedule`` and ``optimal_schedule`` — with the model's k, β
     and μ substituted.  Empty unless E = k(x − θ)²/2 (+ a θ-independent
     constant).

@@ -6,8 +6,10 @@ sample coordinates then the parameters positionally (order of ``model.x``
 then ``model.theta``) and β, μ, constants (and ``t``, ``tau`` for
 schedules) as keywords — in C as trailing ``double`` arguments in that
 order, followed by an output buffer for vector/matrix results (row-major).
-C modules also get ``<name>_n(n, x..., theta..., keywords..., out)`` loops
-over arrays of n points.  Common subexpressions are shared within each
+C modules (:func:`generate_c_module`, :mod:`._csource`) prefix every symbol
+(``tl_energy``), come with a header, rename symbols that collide with C
+names, and also get ``<prefix><name>_n(n, x..., theta..., keywords..., out)``
+loops over ``const double *restrict`` arrays of n points.  Common subexpressions are shared within each
 function (:func:`sympy.cse`).  A header states what the module was generated
 from and with which constants.
 """
@@ -21,34 +23,30 @@ import sympy as sp
 
 from thermolearn.theory import EnergyModel, ModelError, ParameterError
 
+from ._csource import DEFAULT_PREFIX, CModule, generate_c
 from ._lambdify import _as_components, keyword_symbols
 from ._printers import CPrinter, MpmathExactPrinter, NumpyPrinter
 from ._quantities import module_quantities
 from ._stable import NUMPY_HELPERS, stabilise
 
-__all__ = ["TARGETS", "GeneratedFunction", "module_functions", "generate_source"]
+__all__ = ["TARGETS", "GeneratedFunction", "module_functions", "generate_source", "generate_c_module"]
 
 #: Supported targets of :func:`generate_source`.
 TARGETS = ("numpy", "mpmath", "c")
 
 _DOCS = {
     "energy": "Energy E(x, theta).",
-    "drift": "Langevin drift -mu * grad_x E (digest Sec. 3).",
-    "dE_dtheta": "Sufficient statistics dE/dtheta of the MLE gradient (digest Sec. 4).",
-    "fisher_information": "Fisher information I = beta^2 Cov_m(dE/dtheta) (digest Sec. 7).",
-    "friction_tensor": "Friction tensor zeta (digest Sec. 7).",
-    "learning_rate_matrix": "Learning-rate matrix H(t) = [beta*zeta + (tau - t) I]^-1 (digest Sec. 7).",
-    "eta_continuous": "Continuous optimal schedule 1/(beta (k (tau - t) + 1/mu)) (digest Sec. 6b).",
-    "eta_discontinuous": "Interior of the discontinuous optimal schedule 1/(beta k (tau - t + 2/(mu k))) (Sec. 6a).",
-    "kick_start": "Weight of the delta kick at t = 0+, 1/(beta k (mu k tau + 2)) (digest Sec. 6a).",
-    "kick_end": "Weight of the delta kick at t = tau, 1/(2 beta k) (digest Sec. 6a).",
+    "drift": "Langevin drift -mu * grad_x E (arXiv 2510.03137).",
+    "dE_dtheta": "Sufficient statistics dE/dtheta of the MLE gradient (arXiv 2510.03137).",
+    "fisher_information": "Fisher information I = beta^2 Cov_m(dE/dtheta) (arXiv 2510.03137).",
+    "friction_tensor": "Friction tensor zeta (arXiv 2510.03137).",
+    "learning_rate_matrix": "Learning-rate matrix H(t) = [beta*zeta + (tau - t) I]^-1 (arXiv 2510.03137).",
+    "eta_continuous": "Continuous optimal schedule 1/(beta (k (tau - t) + 1/mu)) (arXiv 2510.03137).",
+    "eta_discontinuous": "Interior of the discontinuous optimal schedule 1/(beta k (tau - t + 2/(mu k))) (arXiv 2510.03137).",
+    "kick_start": "Weight of the delta kick at t = 0+, 1/(beta k (mu k tau + 2)) (arXiv 2510.03137).",
+    "kick_end": "Weight of the delta kick at t = tau, 1/(2 beta k) (arXiv 2510.03137).",
 }
 
-_C_RESERVED = set(
-    "auto break case char const continue default do double else enum extern float for goto if inline int "
-    "long register restrict return short signed sizeof static struct switch typedef union unsigned void "
-    "volatile while exp log sqrt sin cos tan sinh cosh tanh atan fabs erf pow cbrt out n i".split()
-)
 _PY_RESERVED = set(keyword.kwlist) | {"numpy", "mpmath", "math", "abs", "out"}
 
 
@@ -203,56 +201,15 @@ def _python_source(model, target, funcs) -> str:
         "\n".join(b) for b in bodies) + "\n"
 
 
-def _c_function(f: GeneratedFunction, printer) -> list[str]:
-    reps, reduced = _cse(f.components)
-    params = [f"double {a}" for a in f.args + f.keywords]
-    vector = bool(f.shape)
-    if vector:
-        params.append("double *out")
-    ret = "void" if vector else "double"
-    lines = [f"/* {f.doc} */", f"{ret} {f.name}({', '.join(params)})", "{"]
-    for sym, expr in reps:
-        lines.append(f"    const double {sym} = {printer.doprint(expr)};")
-    if vector:
-        for i, e in enumerate(reduced):
-            lines.append(f"    out[{i}] = {printer.doprint(e)};")
-    else:
-        lines.append(f"    return {printer.doprint(reduced[0])};")
-    lines.append("}")
-    # array loop over n points
-    arr = [f"const double *{a}" for a in f.args] + [f"double {k}" for k in f.keywords] + ["double *out"]
-    call = ", ".join([f"{a}[i]" for a in f.args] + list(f.keywords))
-    lines += ["", f"/* {f.name} at n points: coordinates/parameters are arrays of length n. */",
-              f"void {f.name}_n(long n, {', '.join(arr)})", "{", "    long i;", "    for (i = 0; i < n; ++i) {"]
-    if vector:
-        lines.append(f"        {f.name}({call}, out + i * {f.size});")
-    else:
-        lines.append(f"        out[i] = {f.name}({call});")
-    lines += ["    }", "}"]
-    return lines
-
-
-def _c_source(model, funcs) -> str:
-    printer = CPrinter()
-    head = "/*\n" + "\n".join((" * " + line).rstrip() for line in _header_lines(model, "c", funcs))
-    head += "\n *\n * Vector/matrix results are written row-major into `out`.\n */\n"
-    protos = []
-    for f in funcs:
-        params = [f"double {a}" for a in f.args + f.keywords] + (["double *out"] if f.shape else [])
-        protos.append(f"{'void' if f.shape else 'double'} {f.name}({', '.join(params)});")
-        arr = [f"const double *{a}" for a in f.args] + [f"double {k}" for k in f.keywords] + ["double *out"]
-        protos.append(f"void {f.name}_n(long n, {', '.join(arr)});")
-    body = "\n\n".join("\n".join(_c_function(f, printer)) for f in funcs)
-    return head + "\n#include <math.h>\n\n" + "\n".join(protos) + "\n\n" + body + "\n"
-
-
-def generate_source(model: EnergyModel, target: str = "numpy") -> str:
+def generate_source(model: EnergyModel, target: str = "numpy", *, prefix: str = DEFAULT_PREFIX) -> str:
     """Source code of a standalone module for ``model``.
 
     Parameters
     ----------
     model : theory.EnergyModel
     target : {"numpy", "mpmath", "c"}
+    prefix : str
+        C only: prefix of every exported symbol (see :func:`generate_c_module`).
 
     Returns
     -------
@@ -270,7 +227,21 @@ def generate_source(model: EnergyModel, target: str = "numpy") -> str:
     if target not in TARGETS:
         raise ParameterError(f"target must be one of {TARGETS}, got {target!r}")
     funcs = module_functions(model)
-    _check_names(funcs, _C_RESERVED if target == "c" else _PY_RESERVED, target)
     if target == "c":
-        return _c_source(model, funcs)
+        return generate_c_module(model, prefix=prefix).source
+    _check_names(funcs, _PY_RESERVED, target)
     return _python_source(model, target, funcs)
+
+
+def generate_c_module(model: EnergyModel, *, prefix: str = DEFAULT_PREFIX, header_name: str | None = None) -> CModule:
+    """A C99 header and source for ``model`` (see :mod:`numeric.codegen._csource`).
+
+    >>> from thermolearn.theory.models import harmonic_trap
+    >>> mod = generate_c_module(harmonic_trap(k=1), prefix="trap_", header_name="trap.h")
+    >>> "double trap_energy(double x, double theta, double beta, double mu);" in mod.header
+    True
+    >>> '#include "trap.h"' in mod.source
+    True
+    """
+    funcs = module_functions(model)
+    return generate_c(model, funcs, _header_lines(model, "c", funcs), prefix=prefix, header_name=header_name)

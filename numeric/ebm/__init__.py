@@ -1,15 +1,16 @@
 """Minimal-dissipation training of multi-parameter energy-based models (numeric).
 
 Energy families with a batched interface, a persistent-contrastive-divergence
-trainer whose chains are never reset (the learner of arXiv 2510.03137,
-Sec. II), the Fisher information and friction estimated online from the
+trainer whose chains are never reset (the learner of
+arXiv 2510.03137), the Fisher information and friction estimated online from the
 chains, the slow-driving learning-rate matrix H(t) = [βζ + (τ − t)I]⁻¹ and its
 natural-gradient limit, and the dissipation ledger of every run (work,
 excess work, the bias L − L̃ = βW_ex of Theorem 1, thermodynamic length).
 """
 
-from ._families import (ExponentialFamily, GaussianEBM, MLPEnergy, RBMEnergy, SymbolicFamily, check_batch,
-                        polynomial_family)
+from ._exponential import ExponentialFamily, polynomial_family
+from ._families import GaussianEBM, MLPEnergy, RBMEnergy, check_batch
+from ._symbolic import SymbolicFamily
 from ._ais import AISResult, ais_log_partition
 from ._data import BUNDLED, EBMData, load_ebm_data, read_array
 from ._metric import MetricBlock, MetricEstimator, MetricState, summarise_blocks

@@ -8,31 +8,29 @@ Every family is a small frozen object with
 * ``grad_x(x, theta)`` → (n, dim_x), the force term of the Langevin sampler;
 * ``grad_theta(x, theta)`` → (n, dim_theta), the ∂θE whose data and chain
   averages make the maximum-likelihood gradient
-  ∇L = β(⟨∂θE⟩_d − ⟨∂θE⟩_m) (arXiv 2510.03137, Sec. II; Entropy 26, 112
-  (2024), Eq. 4).
+  ∇L = β(⟨∂θE⟩_d − ⟨∂θE⟩_m) (arXiv 2510.03137; Entropy 26, 112 (2024)).
 
 The model density is p(x|θ) ∝ exp(−βE(x, θ)).  Overflow-safe forms are used
 throughout (softplus u ↦ log(1 + eᵘ) as ``np.logaddexp(0, u)``, the logistic
-function as ``scipy.special.expit``).
+function as ``scipy.special.expit``).  This module holds the Gaussian, RBM and
+MLP families; the exponential family is in :mod:`numeric.ebm._exponential`,
+the symbolic adapter in :mod:`numeric.ebm._symbolic`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from itertools import combinations_with_replacement
-from typing import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import expit
 
-from thermolearn.theory import ModelError, ParameterError
+from thermolearn.theory import ParameterError
 
-__all__ = ["ExponentialFamily", "polynomial_family", "GaussianEBM", "RBMEnergy", "MLPEnergy",
-           "SymbolicFamily", "check_batch"]
+__all__ = ["GaussianEBM", "RBMEnergy", "MLPEnergy", "check_batch"]
 
 
 def check_batch(family, x, theta) -> tuple[np.ndarray, np.ndarray]:
-    """Validate shapes: ``x`` (n, dim_x) finite, ``theta`` (dim_theta,) finite."""
+    """Validate shapes: ``x`` (n, dim_x), ``theta`` (dim_theta,) and finite."""
     x = np.asarray(x, dtype=float)
     th = np.asarray(theta, dtype=float)
     if x.ndim != 2 or x.shape[1] != family.dim_x:
@@ -40,137 +38,6 @@ def check_batch(family, x, theta) -> tuple[np.ndarray, np.ndarray]:
     if th.shape != (family.dim_theta,) or not np.all(np.isfinite(th)):
         raise ParameterError(f"theta must be {family.dim_theta} finite numbers, got shape {th.shape}")
     return x, th
-
-
-@dataclass(frozen=True)
-class ExponentialFamily:
-    """E(x, θ) = θ·φ(x) + E₀(x) with user features φ.
-
-    Parameters
-    ----------
-    features : callable
-        φ(x): (n, dim_x) → (n, k).
-    feature_grad : callable
-        ∇ₓφ(x): (n, dim_x) → (n, k, dim_x).
-    dim_x : int
-    base : callable, optional
-        E₀(x): (n, dim_x) → (n,) (a θ-independent confinement).
-    base_grad : callable, optional
-        ∇ₓE₀(x): (n, dim_x) → (n, dim_x).
-    names : tuple of str
-        Parameter labels (length k).
-
-    Here ∂θE = φ(x), so the Fisher information β²Cov(φ) is the Hessian of
-    ln Z (Entropy 26, 112 (2024), Sec. 3).
-
-    Examples
-    --------
-    >>> fam = ExponentialFamily(lambda x: x**2 / 2, lambda x: x[:, :, None], 1, names=("k",))
-    >>> fam.energy(np.array([[2.0]]), np.array([3.0])).tolist()
-    [6.0]
-    """
-
-    features: Callable
-    feature_grad: Callable
-    dim_x: int
-    base: Callable | None = None
-    base_grad: Callable | None = None
-    names: tuple = ()
-
-    def __post_init__(self):
-        if not (isinstance(self.dim_x, (int, np.integer)) and self.dim_x >= 1):
-            raise ParameterError(f"dim_x must be a positive integer, got {self.dim_x!r}")
-        if (self.base is None) != (self.base_grad is None):
-            raise ParameterError("base and base_grad must be given together")
-        if not self.names:
-            raise ParameterError("names must label every feature (one per parameter)")
-
-    @property
-    def dim_theta(self) -> int:
-        return len(self.names)
-
-    def energy(self, x, theta):
-        x, th = check_batch(self, x, theta)
-        e = self.features(x) @ th
-        return e + self.base(x) if self.base is not None else e
-
-    def grad_x(self, x, theta):
-        x, th = check_batch(self, x, theta)
-        g = np.einsum("nkd,k->nd", self.feature_grad(x), th)
-        return g + self.base_grad(x) if self.base_grad is not None else g
-
-    def grad_theta(self, x, theta):
-        x, _ = check_batch(self, x, theta)
-        return np.asarray(self.features(x), dtype=float)
-
-
-def polynomial_family(dim_x: int = 2, degree: int = 3, confinement: float = 0.1) -> ExponentialFamily:
-    """Monomial features of degree 1..``degree`` plus E₀ = c·Σᵢxᵢ⁴.
-
-    With ``degree`` ≤ 3 the quartic confinement dominates every feature, so
-    exp(−βE) is normalisable for every θ (training can never leave the
-    family).  Parameter ``names`` read like ``x1^2*x2``.
-
-    >>> fam = polynomial_family(2, 2)
-    >>> fam.names
-    ('x1', 'x2', 'x1^2', 'x1*x2', 'x2^2')
-    >>> fam.grad_theta(np.array([[1.0, 2.0]]), np.zeros(5)).tolist()
-    [[1.0, 2.0, 1.0, 2.0, 4.0]]
-    """
-    if not (isinstance(degree, (int, np.integer)) and 1 <= degree <= 3):
-        raise ParameterError(f"degree must be 1, 2 or 3 (the quartic confinement must dominate), got {degree!r}")
-    if not (np.isfinite(confinement) and confinement > 0):
-        raise ParameterError(f"confinement must be positive, got {confinement!r}")
-    monos = [m for k in range(1, degree + 1) for m in combinations_with_replacement(range(dim_x), k)]
-    powers = np.zeros((len(monos), dim_x), dtype=int)
-    for i, m in enumerate(monos):
-        for j in m:
-            powers[i, j] += 1
-    names = tuple("*".join(f"x{j + 1}" + (f"^{p}" if p > 1 else "") for j, p in enumerate(row) if p)
-                  for row in powers)
-
-    mono = _Monomials(powers, int(degree))
-    quart = _Quartic(float(confinement))
-    return ExponentialFamily(mono, mono.grad, int(dim_x), quart, quart.grad, names)
-
-
-@dataclass(frozen=True)
-class _Monomials:
-    """x ↦ (Πⱼ xⱼ^{p_ij})_i and its x-gradient (picklable, for process pools)."""
-
-    powers: np.ndarray
-    degree: int
-
-    def _table(self, x):  # x_j^p for p = 0..degree, shape (n, dim_x, degree + 1)
-        t = np.ones((x.shape[0], x.shape[1], self.degree + 1))
-        for p in range(1, self.degree + 1):
-            t[:, :, p] = t[:, :, p - 1] * x
-        return t
-
-    def __call__(self, x):
-        return np.prod(self._table(x)[:, np.arange(x.shape[1]), self.powers], axis=-1)
-
-    def grad(self, x):
-        t, cols, P = self._table(x), np.arange(x.shape[1]), self.powers
-        out = np.empty((x.shape[0], P.shape[0], x.shape[1]))
-        for j in range(x.shape[1]):
-            pw = P.copy()
-            pw[:, j] = np.maximum(pw[:, j] - 1, 0)
-            out[:, :, j] = P[:, j] * np.prod(t[:, cols, pw], axis=-1)
-        return out
-
-
-@dataclass(frozen=True)
-class _Quartic:
-    """E₀ = c·Σᵢxᵢ⁴ and its gradient."""
-
-    c: float
-
-    def __call__(self, x):
-        return self.c * np.sum(x * x * x * x, axis=1)
-
-    def grad(self, x):
-        return 4 * self.c * x * x * x
 
 
 @dataclass(frozen=True)
@@ -234,6 +101,15 @@ class GaussianEBM:
         i, j = self._iu
         quad = y[:, i] * y[:, j] * np.where(i == j, 0.5, 1.0)
         return np.concatenate([-(y @ P), quad], axis=1)
+
+    def mean_grad_theta(self, x, theta):
+        """grad_theta(x, θ).mean(axis=0) through one (d, d) product."""
+        x, th = check_batch(self, x, theta)
+        m, P = self.unpack(th)
+        y = x - m
+        i, j = self._iu
+        M2 = (y.T @ y) / x.shape[0]
+        return np.concatenate([-(P @ y.mean(axis=0)), M2[i, j] * np.where(i == j, 0.5, 1.0)])
 
     def log_partition(self, theta, beta: float) -> float:
         """ln ∫exp(−βE)dx = (d/2)ln(2π/β) − ½ ln det P (P must be positive definite)."""
@@ -406,60 +282,3 @@ class MLPEnergy:
         """grad_theta(x, θ).mean(axis=0) without the (n, d_θ) array."""
         x, t, g = self._hidden(x, theta)
         return np.concatenate([(g.T @ x).ravel() / x.shape[0], g.mean(axis=0), t.mean(axis=0)])
-
-
-@dataclass(frozen=True)
-class SymbolicFamily:
-    """A ``theory.EnergyModel`` as a batched family (through ``numeric.codegen.lambdify``).
-
-    β, μ and named constants must have numbers (``values``); E, ∇ₓE and ∂θE
-    are lambdified once with common-subexpression elimination.
-
-    >>> from thermolearn.theory.models import quadratic_2d
-    >>> fam = SymbolicFamily.from_model(quadratic_2d([[2, 0], [0, 1]]), {"beta": 1, "mu": 1})
-    >>> fam.grad_theta(np.array([[1.0, 1.0]]), np.zeros(2)).tolist()
-    [[-2.0, -1.0]]
-    """
-
-    model: object
-    dim_x: int
-    dim_theta: int
-    names: tuple
-    _E: Callable = field(repr=False)
-    _gx: Callable = field(repr=False)
-    _gt: Callable = field(repr=False)
-
-    @classmethod
-    def from_model(cls, model, values=None) -> "SymbolicFamily":
-        from thermolearn.numeric.codegen import lambdify
-
-        vals = dict(values or {})
-        if vals:
-            model = model.substitute(vals)
-        free = sorted(c.name for c in model.constants)
-        if free:
-            raise ModelError(f"symbolic family needs numbers for the constant(s) {free}; pass values=")
-        args = (*model.x, *model.theta)
-        try:
-            E = lambdify(model.energy, args)
-            gx = lambdify(tuple(model.grad_x), args)
-            gt = lambdify(tuple(model.dE_dtheta), args)
-        except ModelError as exc:
-            raise ModelError(f"symbolic family: {exc} (give beta/mu numbers if the energy uses them)") from None
-        return cls(model, len(model.x), len(model.theta), tuple(s.name for s in model.theta), E, gx, gt)
-
-    def __reduce__(self):  # lambdified code does not pickle: rebuild from the model
-        return (SymbolicFamily.from_model, (self.model,))
-
-    def _call(self, f, x, theta):
-        x, th = check_batch(self, x, theta)
-        return np.asarray(f(*x.T, *th), dtype=float)
-
-    def energy(self, x, theta):
-        return np.broadcast_to(self._call(self._E, x, theta), (np.shape(x)[0],)).copy()
-
-    def grad_x(self, x, theta):
-        return np.broadcast_to(self._call(self._gx, x, theta), (np.shape(x)[0], self.dim_x)).copy()
-
-    def grad_theta(self, x, theta):
-        return np.broadcast_to(self._call(self._gt, x, theta), (np.shape(x)[0], self.dim_theta)).copy()

@@ -1,6 +1,6 @@
 """Online estimates of the Fisher information and the friction from persistent chains.
 
-Definitions (arXiv 2510.03137, Sec. IV; Sivak & Crooks, PRL 108, 190602
+Definitions (arXiv 2510.03137; Sivak & Crooks, PRL 108, 190602
 (2012)), with X = ∂θE evaluated on the chains:
 
 * I = β² Cov(X) (Fisher information);

@@ -3,8 +3,8 @@
 ln Z(θ) = ln ∫ exp(−βE(x, θ)) dx on a regular grid over a box (trapezoid
 weights; for a density that is smooth and negligible on the faces the
 trapezoid rule converges faster than any power of the spacing).  With it the
-exact negative log-likelihood L(θ) = β⟨E⟩_d + ln Z(θ) (arXiv 2510.03137,
-Sec. II) and the free energy F = −β⁻¹ ln Z are available at every training
+exact negative log-likelihood L(θ) = β⟨E⟩_d + ln Z(θ) (arXiv 2510.03137)
+and the free energy F = −β⁻¹ ln Z are available at every training
 step, which is what makes the bias identity L − L̃ = βW_ex (Theorem 1 of
 arXiv 2510.03137) checkable on non-Gaussian multi-parameter models.
 """
@@ -106,7 +106,8 @@ class GaussianPartition:
 
     >>> from thermolearn.numeric.ebm import GaussianEBM
     >>> g = GaussianEBM(3)
-    >>> round(GaussianPartition(g, 1.0).free_energy(g.pack([0, 0, 0], np.eye(3))), 12) == round(-1.5 * np.log(2 * np.pi), 12)
+    >>> F = GaussianPartition(g, 1.0).free_energy(g.pack([0, 0, 0], np.eye(3)))
+    >>> bool(abs(F + 1.5 * np.log(2 * np.pi)) < 1e-12)
     True
     """
 

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
+from thermolearn.numeric.results import ResultMixin
+
 __all__ = ["TrainingResult"]
 
 
 @dataclass(frozen=True)
-class TrainingResult:
+class TrainingResult(ResultMixin):  # short repr, to_dict; save() stays this class's own
     """Everything one persistent-chain training run measured.
 
     Recorded series (every ``record_every`` steps, starting at t = 0):
@@ -22,7 +24,11 @@ class TrainingResult:
     ``action`` ∫θ̇ᵀζθ̇dt and the thermodynamic ``length``.
 
     Totals: ``final_work`` ± ``work_se`` (spread of the per-chain work over
-    chains / √n), ``free_energy_change`` (None without Z(θ)),
+    chains / √n: the sampling error *along the realised path*; the path
+    itself fluctuates from run to run through the chains' noise in θ̇, which
+    this error does not see — for the expected work, repeat over seeds with
+    :func:`run_seeds` and :func:`mean_se`), ``free_energy_change`` (None
+    without Z(θ)),
     ``excess_work`` ± ``excess_work_se`` (how it was obtained in
     ``excess_work_method``), ``bias`` = L − L̃ ± ``bias_se`` (Theorem 1 of
     arXiv 2510.03137: equal to β·W_ex), ``thermodynamic_length`` ±

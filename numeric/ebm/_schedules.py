@@ -1,7 +1,7 @@
 """Learning-rate schedules of the persistent-chain trainer.
 
 Each schedule turns the persistent-chain gradient ∇̃L = β(⟨∂θE⟩_d − ⟨∂θE⟩_s)
-into a parameter velocity θ̇ = −H(t)∇̃L (arXiv 2510.03137, Secs. II and IV):
+into a parameter velocity θ̇ = −H(t)∇̃L (arXiv 2510.03137):
 
 * :class:`Constant`: H = η;
 * :class:`SlowDriving`: H(t) = [βζ(θ) + (τ − t)I(θ)]⁻¹ with ζ and I estimated

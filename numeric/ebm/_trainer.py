@@ -1,6 +1,6 @@
 """Persistent contrastive divergence with persistent Langevin chains and full dissipation accounting.
 
-The learner of arXiv 2510.03137 (Sec. II): n chains follow the overdamped
+The persistent-chain learner of arXiv 2510.03137: n chains follow the overdamped
 Langevin dynamics of the *current* model, never reset,
 
     x ← x − μ∇ₓE(x, θ)dt + sqrt(2μdt/β) ξ     (Euler–Maruyama),
@@ -107,7 +107,7 @@ def mean_grad_theta(family, x, th):
 
 
 def _data_mean_fn(family, data, batch_size, rng):
-    from ._families import ExponentialFamily
+    from ._exponential import ExponentialFamily
 
     if batch_size is None or batch_size >= data.shape[0]:
         if isinstance(family, ExponentialFamily):  # ∂θE = φ(x) does not depend on θ
@@ -148,14 +148,14 @@ def train(family, data, theta0, schedule, config: PCDConfig, *, rng, partition=N
 
     Examples
     --------
-    >>> from thermolearn.numeric.ebm import GaussianEBM, PCDConfig, SlowDriving, train
+    >>> from thermolearn.numeric.ebm import GaussianEBM, MetricEstimator, PCDConfig, SlowDriving, train
     >>> rng = np.random.default_rng(0)
     >>> g = GaussianEBM(1)
     >>> data = rng.normal(1.0, 1.0, size=(200, 1))
-    >>> r = train(g, data, g.pack([0.0], [[1.0]]), SlowDriving(), PCDConfig(steps=200, dt=0.02, chains=50,
-    ...           warmup=40), rng=rng)
+    >>> cfg = PCDConfig(steps=300, dt=0.01, mu=10.0, chains=50, warmup=100, metric=MetricEstimator(block=100))
+    >>> r = train(g, data, g.pack([0.0], [[1.0]]), SlowDriving(), cfg, rng=rng)
     >>> bool(abs(r.theta_final[0] - data.mean()) < 0.3), r.steps
-    (True, 200)
+    (True, 300)
     """
     if not isinstance(rng, np.random.Generator):
         raise ParameterError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
@@ -359,7 +359,7 @@ class PCDTrainer:
     >>> from thermolearn.numeric.ebm import PCDTrainer, PCDConfig, polynomial_family, Constant
     >>> rng = np.random.default_rng(1)
     >>> fam = polynomial_family(2, 2)
-    >>> tr = PCDTrainer(fam, PCDConfig(steps=50, chains=20, warmup=20))
+    >>> tr = PCDTrainer(fam, PCDConfig(steps=50, chains=20, warmup=20, metric=None))  # plain PCD
     >>> res = tr.fit(rng.normal(size=(100, 2)), np.zeros(fam.dim_theta), Constant(0.5), rng=rng)
     >>> res.theta_dim, res.diverged
     (5, False)

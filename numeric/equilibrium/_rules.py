@@ -122,7 +122,7 @@ def legendre_rule_1d(f, s: Support1D, *, panels: int = 24, rtol: float = 1e-11, 
     >>> from thermolearn.numeric.equilibrium._support import support_1d
     >>> f = lambda x: x ** 2 / 2
     >>> r = legendre_rule_1d(f, support_1d(f))
-    >>> round(r.log_z - 0.5 * np.log(2 * np.pi), 12)
+    >>> round(float(r.log_z - 0.5 * np.log(2 * np.pi)), 12)
     0.0
     """
     P = panels

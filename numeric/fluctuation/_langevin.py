@@ -1,7 +1,7 @@
 """Work along Langevin trajectories under a prescribed protocol (vectorised over particles).
 
-Overdamped dynamics dx = −μ∇ₓE(x, θ(t)) dt + sqrt(2μ/β) dW (minimal-
-dissipation digest, Sec. 3), integrated with the stochastic Heun scheme
+Overdamped dynamics dx = −μ∇ₓE(x, θ(t)) dt + sqrt(2μ/β) dW (arXiv 2510.03137),
+integrated with the stochastic Heun scheme
 
     x̄ = x + f(x, θₙ)Δt + σξ,   x' = x + ½(f(x, θₙ) + f(x̄, θₙ₊₁))Δt + σξ,
 

@@ -1,7 +1,7 @@
 """Thermodynamic observables of a density on the grid.
 
-For cell probabilities P at parameters θ (minimal-dissipation digest,
-Secs. 3–4):
+For cell probabilities P at parameters θ (arXiv 2510.03137,
+set-up and Theorem 1):
 
 * discrete Boltzmann density Π_i(θ) = e^{−βE_i(θ)} / Σ_j e^{−βE_j(θ)};
 * free energy F(θ) = −β⁻¹ ln Σ_i h^d e^{−βE_i(θ)} (midpoint quadrature of Z);

@@ -1,6 +1,6 @@
 """Scharfetter–Gummel finite-volume generator of the Fokker–Planck equation.
 
-For ∂p/∂t = μ∇·(p∇E) + (μ/β)Δp (minimal-dissipation digest, Sec. 3) on a
+For ∂p/∂t = μ∇·(p∇E) + (μ/β)Δp (arXiv 2510.03137, set-up) on a
 uniform tensor grid of cells with probabilities P_i (P_i = p_i h^d), the
 flux through the face between neighbours i → j along one axis is
 
@@ -20,7 +20,7 @@ Why Scharfetter–Gummel (rather than central or upwind fluxes):
   for any Δt;
 * it is a detailed-balance master equation with rates w₊/w₋ = e^{−Δu}, so
   the discrete entropy production is non-negative and the identity
-  βW_ex = Σ + ΔKL holds on the grid (digest Sec. 4).
+  βW_ex = Σ + ΔKL holds on the grid (arXiv 2510.03137, Theorem 1).
 
 It is second order in h for smooth problems (Chang–Cooper is equivalent
 up to the choice of weights).
@@ -143,6 +143,6 @@ class Generator:
         return total
 
     def heat_rate(self, P, E):
-        """Q̇ = −Σ_faces J_ij (E_j − E_i): heat released to the bath (digest Sec. 3)."""
+        """Q̇ = −Σ_faces J_ij (E_j − E_i): heat released to the bath (arXiv 2510.03137, set-up)."""
         e = E.ravel()
         return float(-sum(np.sum(J * (e[j] - e[i])) for J, (i, j, _, _) in zip(self.fluxes(P), self.faces)))

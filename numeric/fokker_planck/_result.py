@@ -74,6 +74,12 @@ class FokkerPlanckResult(ResultMixin):
     dt: float = float("nan")
     warnings: tuple = ()
 
+    def plot(self, ax=None, **kw):
+        """Cumulative work and excess work (:func:`numeric.plotting.plot_training`; no chains to draw ridges of)."""
+        from ..plotting import plot_training
+
+        return plot_training(self, ax=ax, **kw)
+
     def to_cli_dict(self) -> dict:
         """The ``simulate`` JSON keys of CLI.md (plus solver extras)."""
         one = lambda a: float(a[0]) if np.size(a) == 1 else np.asarray(a, float).tolist()

@@ -1,7 +1,7 @@
 """In-place Langevin kernels at frozen θ: the exact OU step and Euler–Maruyama.
 
-The overdamped Langevin equation of the sampler (minimal-dissipation digest,
-Sec. 3) is dx = −μ∇ₓE(x, θ) dt + sqrt(2μ/β) dW.  For an energy quadratic in
+The overdamped Langevin equation of the sampler (arXiv 2510.03137)
+is dx = −μ∇ₓE(x, θ) dt + sqrt(2μ/β) dW.  For an energy quadratic in
 x, E = ½(x − m)ᵀA(x − m) + c(θ), its transition over a step dt at frozen θ is
 Gaussian and known exactly (Ornstein–Uhlenbeck):
 

@@ -63,6 +63,12 @@ class TrainingResult(ResultMixin):
     snapshot_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
     snapshots: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))
 
+    def plot(self, ax=None, **kw):
+        """Ridge plot of the chains and cumulative work (:func:`numeric.plotting.plot_training`)."""
+        from ..plotting import plot_training
+
+        return plot_training(self, ax=ax, **kw)
+
     def to_cli_dict(self) -> dict:
         """The ``simulate`` keys of CLI.md (without the closed-form predictions).
 

@@ -1,4 +1,4 @@
-"""Numeric learning-rate schedules for the quadratic trap (digest Secs. 5–7).
+"""Numeric learning-rate schedules for the quadratic trap (arXiv 2510.03137, Figs. 1–6).
 
 Each returns a :class:`numeric.schedule.Schedule` built by lambdifying the
 closed forms of :mod:`theory.harmonic` (one source of truth).  ``k`` is the
@@ -55,7 +55,7 @@ def _scalar_rate(expr, beta, mu, k, tau):
 
 
 def constant_schedule(eta, tau) -> Schedule:
-    """η(t) = η, no kicks (digest Sec. 5).
+    """η(t) = η, no kicks (arXiv 2510.03137, Figs. 1–2).
 
     >>> constant_schedule(10, 1).rate(0.3, None)
     10.0
@@ -74,7 +74,7 @@ def _matrix_rate(shift, beta, mu, K, tau):
 
 
 def continuous_schedule(*, beta, mu, k, tau) -> Schedule:
-    """η(t) = 1/(β(k(τ − t) + 1/μ)), no kicks (digest Sec. 6b); matrix form [β((τ−t)K + 1/μ)]⁻¹.
+    """η(t) = 1/(β(k(τ − t) + 1/μ)), no kicks (arXiv 2510.03137, Fig. 3); matrix form [β((τ−t)K + 1/μ)]⁻¹.
 
     >>> round(continuous_schedule(beta=1, mu=1, k=1, tau=1).rate(0.0, None), 12)
     0.5
@@ -89,7 +89,7 @@ def continuous_schedule(*, beta, mu, k, tau) -> Schedule:
 
 
 def slow_driving_schedule(*, beta, mu, k, tau) -> Schedule:
-    """H(t) = [βζ + (τ − t)I]⁻¹ with ζ = 1/μ, I = βK (digest Sec. 7), no kicks.
+    """H(t) = [βζ + (τ − t)I]⁻¹ with ζ = 1/μ, I = βK (arXiv 2510.03137, Fig. 5), no kicks.
 
     For the trap this equals :func:`continuous_schedule`; started from
     equilibrium (no lag) it is the Fig. 5 protocol.
@@ -101,35 +101,62 @@ def slow_driving_schedule(*, beta, mu, k, tau) -> Schedule:
     return Schedule("slow-driving", s.rate, s.tau, (), "H(t) = [beta*zeta + (tau - t)*I]^-1, zeta = 1/mu, I = beta*k")
 
 
-def discontinuous_schedule(*, beta, mu, k, tau) -> Schedule:
-    """Schmiedl–Seifert optimum (digest Secs. 6a, 7): interior 1/(βk(τ − t + 2/(μk))),
+def discontinuous_schedule(*, beta, mu, k, tau, theta0=None, u0=None, target=None) -> Schedule:
+    """Schmiedl–Seifert optimum (arXiv 2510.03137, Fig. 4): interior 1/(βk(τ − t + 2/(μk))),
     kicks 1/(βk(μkτ+2)) at 0 and 1/(2βk) at τ; matrix forms for K.
+
+    Chains that do not start at the model (``u0`` ≠ ``theta0``; then ``theta0``
+    and ``target`` are required): the first kick re-centres on the chain mean,
+    θ(0⁺) = u₀ + (μτK+2)⁻¹(θ* − u₀) (:func:`theory.harmonic.nonequilibrium_kick_start`,
+    matrix :func:`theory.harmonic.matrix_nonequilibrium_kick_start`); the
+    interior rate and the last kick are unchanged.
 
     >>> s = discontinuous_schedule(beta=1, mu=1, k=1, tau=1)
     >>> [round(float(kk.weight), 12) for kk in s.kicks]
     [0.333333333333, 0.5]
+    >>> s = discontinuous_schedule(beta=1, mu=1, k=1, tau=1, theta0=-10, u0=-12, target=0)
+    >>> [round(float(kk.weight), 12) for kk in s.kicks]
+    [0.166666666667, 0.5]
     """
     beta, mu, tau = _check(beta, mu, tau)
     K = stiffness_matrix(k)
-    if K.shape == (1, 1):
+    n = K.shape[0]
+    noneq = u0 is not None and not (theta0 is not None and np.allclose(np.ravel(u0), np.ravel(theta0), rtol=0, atol=0))
+    if noneq:
+        if theta0 is None or target is None:
+            raise ParameterError("discontinuous_schedule with u0 needs theta0 and target (the first kick re-centres on u0)")
+        vecs = [np.atleast_1d(np.asarray(v, dtype=float)).reshape(-1) for v in (theta0, u0, target)]
+        for name, v in zip(("theta0", "u0", "target"), vecs):
+            if v.size != n or not np.all(np.isfinite(v)):
+                raise ParameterError(f"{name} must be {n} finite number(s), got {v.tolist()!r}")
+        if np.allclose(vecs[2], vecs[1], rtol=0, atol=0):
+            raise ParameterError("target equals u0: the gradient vanishes and no learning-rate kick can move theta")
+        num = {H.beta: beta, H.mu: mu, H.tau: tau}
+        mats = [sp.Matrix(v.tolist()) for v in vecs]
+        first = np.array(H.matrix_nonequilibrium_kick_start(sp.Matrix(K.tolist()), *mats).subs(num).evalf(), dtype=float)
+        if n == 1:
+            first = float(first[0, 0])
+    if n == 1:
         opt = H.optimal_schedule()
         sub = {H.beta: beta, H.mu: mu, H.k: K[0, 0], H.tau: tau}
         rate = _scalar_rate(opt.rate, beta, mu, K[0, 0], tau)
-        kicks = (Kick(0.0, float(opt.kick_start.subs(sub))), Kick(tau, float(opt.kick_end.subs(sub))))
+        kicks = (Kick(0.0, first if noneq else float(opt.kick_start.subs(sub))), Kick(tau, float(opt.kick_end.subs(sub))))
     else:
         rate = _matrix_rate(2.0, beta, mu, K, tau)
-        n = K.shape[0]
         Kinv = np.linalg.inv(K)
-        kicks = (Kick(0.0, Kinv @ np.linalg.inv(mu * tau * K + 2 * np.eye(n)) / beta),
+        kicks = (Kick(0.0, first if noneq else Kinv @ np.linalg.inv(mu * tau * K + 2 * np.eye(n)) / beta),
                  Kick(tau, Kinv / (2 * beta)))
-    return Schedule("discontinuous", rate, tau, kicks,
-                    "eta(t) = 1/(beta*k*(tau - t + 2/(mu*k))), kicks 1/(beta*k*(mu*k*tau + 2)) at 0, 1/(2*beta*k) at tau")
+    desc = "eta(t) = 1/(beta*k*(tau - t + 2/(mu*k))), kicks 1/(beta*k*(mu*k*tau + 2)) at 0, 1/(2*beta*k) at tau"
+    if noneq:
+        desc = ("eta(t) = 1/(beta*k*(tau - t + 2/(mu*k))), first kick re-centred on u0: "
+                "beta*k*eta0 = 1/(mu*k*tau + 2) + (u0 - theta0)/(theta* - u0), 1/(2*beta*k) at tau")
+    return Schedule("discontinuous", rate, tau, kicks, desc)
 
 
 def lagged_ramp_schedule(*, beta, mu, k, tau, s0) -> Schedule:
     """βkη = 1/(τ − t + s₀), first kick βkη̄₀ = 1/(μk(τ + s₀)), last βkη̄_τ = 1 − 1/(μk s₀).
 
-    The family of digest Sec. 6a (W(s₀) = Δ²(μks₀² + 2τ)/(2μ(τ+s₀)²));
+    The family of arXiv 2510.03137, Fig. 4 (W(s₀) = Δ²(μks₀² + 2τ)/(2μ(τ+s₀)²));
     s₀ = 2/(μk) is the optimum, s₀ = 1/(μk) needs no last kick.  Scalar k.
 
     >>> s = lagged_ramp_schedule(beta=1, mu=1, k=1, tau=1, s0=1.0)

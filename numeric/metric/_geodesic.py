@@ -2,7 +2,7 @@
 
 For a protocol θ(t), t ∈ [0, τ], the slow-driving excess work is
 W_ex ≈ ∫θ̇ᵀζθ̇ dt ≥ 𝓛²/τ, with equality for the constant-speed geodesic
-(minimal-dissipation digest Sec. 7).  One parameter: the geodesic is the
+(arXiv 2510.03137, general potentials).  One parameter: the geodesic is the
 monotone path with constant metric speed, θ(t) = ℓ⁻¹(𝓛t/τ) where
 ℓ(θ) = ∫_{θ0}^θ sqrt(ζ) dθ′.  Several parameters: the boundary-value problem
 θ̈^k + Γ^k_ij θ̇^iθ̇^j = 0, θ(0) = θ0, θ(1) = θ1 is solved with

@@ -13,13 +13,17 @@ NOT_RUN = {
     "THERMOLEARN_GALLERY=thermolearn-output": "a docs build (tests/docs/test_docs_build.py)",
 }
 #: CLI subcommands too long for this test, each with the test that covers it.
+#: Pages whose examples take several CPU-seconds (tutorial-sized runs: quadrature along a
+#: geodesic, theorem checks with a Jarzynski simulation), measured at 8-10 s each.
+SLOW_PAGES = {"own-energy.md", "verify-theorems.md", "getting-started.md"}
 LONG = {
     "reproduce": "the full reproduction takes minutes; tests/thermolearn/test_reproduce_*.py run --quick",
 }
 
 
 def _python_pages():
-    return [p for p in pages() if code_blocks(p, "python")]
+    return [pytest.param(p, id=str(p.relative_to(ROOT)), marks=[pytest.mark.slow] if p.name in SLOW_PAGES else [])
+            for p in pages() if code_blocks(p, "python")]
 
 
 def _cli_lines():
@@ -36,7 +40,7 @@ def _cli_lines():
     return items
 
 
-@pytest.mark.parametrize("page", _python_pages(), ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("page", _python_pages())
 def test_python_examples_run(page, tmp_path, monkeypatch):
     """The ```python cells of one page, run in order in one namespace, in an empty folder."""
     import matplotlib

@@ -91,17 +91,17 @@ def check_c(model, points, tmp_path):
             ref = reference(f, point)
             if f.shape:
                 buf = (ctypes.c_double * f.size)()
-                getattr(lib, f.name)(*scalars, buf)
+                getattr(lib, "tl_" + f.name)(*scalars, buf)
                 got = np.array(buf[:])
             else:
-                got = getattr(lib, f.name)(*scalars)
+                got = getattr(lib, "tl_" + f.name)(*scalars)
             assert close(got, ref), (model.energy, f.name, got, ref)
             # the array loop gives the same numbers as the scalar function
             n = 3
             arrays = [np.full(n, float(v)) for v in pos]
             out = np.empty(n * f.size)
             ptr = ctypes.POINTER(ctypes.c_double)
-            getattr(lib, f.name + "_n")(n, *[a.ctypes.data_as(ptr) for a in arrays],
+            getattr(lib, "tl_" + f.name + "_n")(n, *[a.ctypes.data_as(ptr) for a in arrays],
                                         *[float(kw[k]) for k in f.keywords], out.ctypes.data_as(ptr))
             assert close(out.reshape(n, -1)[1], ref)
 
@@ -226,8 +226,8 @@ def test_harmonic_schedules_present_only_for_trap():
 def test_bad_target_and_reserved_names():
     with pytest.raises(ParameterError, match="target must be one of"):
         generate_source(harmonic_trap(), "fortran")
-    with pytest.raises(ModelError, match="clash with reserved names of the c target"):
-        generate_source(energy_model("(out - theta)**2", x="out"), "c")
+    with pytest.raises(ModelError, match="clash with reserved names of the numpy target"):
+        generate_source(energy_model("(out - theta)**2", x="out"), "numpy")
     with pytest.raises(ModelError, match="must be a theory.EnergyModel"):
         generate_source("x**2", "numpy")
     assert set(TARGETS) == {"numpy", "mpmath", "c"}

@@ -97,3 +97,13 @@ def test_shape_and_value_errors():
         RBMEnergy(2, 0)
     with pytest.raises(ParameterError, match="sigma"):
         MLPEnergy(2, 2, sigma=0.0)
+
+
+@pytest.mark.parametrize("name", ["gaussian", "rbm", "mlp"])
+def test_fast_mean_gradient_equals_mean_of_rows(name):
+    fam = FAMILIES[name]
+    rng = np.random.default_rng(3)
+    th = rng.standard_normal(fam.dim_theta)
+    x = rng.standard_normal((9, fam.dim_x))
+    assert np.allclose(fam.mean_grad_theta(x, th), fam.grad_theta(x, th).mean(axis=0), rtol=1e-12, atol=1e-14)
+    assert not np.allclose(fam.mean_grad_theta(x, th), fam.grad_theta(x[:8], th).mean(axis=0))  # mutant: a row lost

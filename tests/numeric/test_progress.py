@@ -60,3 +60,22 @@ def test_format_eta():
 def test_bad_progress_value(bad):
     with pytest.raises(ParameterError, match="progress must be"):
         progress_reporter(bad, total=1)
+
+
+def test_reproduce_reports_percentage_and_eta_per_section(monkeypatch, tmp_path):
+    import thermolearn.reproduce as R
+    from thermolearn.cli import main
+
+    def fake_run_papers(names, out, *, progress=None, **kw):
+        for name in names:
+            for m in R.PAPERS[name]:
+                progress(f"{name}: {m.rsplit('.', 1)[-1]}")
+        return []
+
+    monkeypatch.setattr(R, "run_papers", fake_run_papers)
+    err = Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    main(["reproduce", "--paper", "minimal-dissipation", "--out", str(tmp_path / "out")])
+    lines = [l for l in err.getvalue().splitlines() if l.startswith("[thermolearn]")]
+    assert lines[0].startswith("[thermolearn]   0%  0/2  ETA ?  minimal-dissipation: minimal_dissipation")
+    assert "50%  1/2  ETA" in lines[1] and lines[1].endswith("general_potentials")

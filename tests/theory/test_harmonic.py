@@ -1,6 +1,6 @@
 """thermolearn.theory.harmonic: symbolic identities (exact) and closed forms vs scipy ODE solves.
 
-Physics: minimal-dissipation digest Secs. 5–7, 11.
+Physics: arXiv 2510.03137, Figs. 1–6, 11.
 """
 
 import numpy as np
@@ -29,13 +29,13 @@ def test_constant_rate_solution_solves_the_odes_exactly(under):
 
 def test_eigenvalues_are_roots_of_the_characteristic_polynomial():
     lam = sp.Symbol("lam")
-    poly = lam**2 + mu * k * lam + beta * eta * mu * k**2  # digest Sec. 11.2
+    poly = lam**2 + mu * k * lam + beta * eta * mu * k**2  # arXiv 2510.03137, moment equations
     for root in H.constant_rate_eigenvalues():
         assert sp.simplify(sp.expand(poly.subs(lam, root))) == 0
 
 
 def test_work_identity_holds_exactly():
-    # θ̇k(θ−u) = d/dt[k(θ−u)²/2] + u̇²/μ whenever u̇ = μk(θ−u) (digest Sec. 6)
+    # θ̇k(θ−u) = d/dt[k(θ−u)²/2] + u̇²/μ whenever u̇ = μk(θ−u) (arXiv 2510.03137, Sec. 6)
     u = sp.Function("u")(t)
     theta = u + sp.diff(u, t) / (mu * k)
     lhs = sp.diff(theta, t) * k * (theta - u)
@@ -101,7 +101,7 @@ def test_matrix_bad_input():
 
 # ----------------------------------------------------------- closed forms vs ODE
 def _solve(rate, kicks, *, b, m, kk, T, th0, tgt, u0, T_end=None):
-    """Independent ODE integration of θ, u, W with exact kicks (digest Secs. 5-6)."""
+    """Independent ODE integration of θ, u, W with exact kicks (arXiv 2510.03137, Secs. 5-6)."""
     th, u, W = th0, u0, 0.0
     for time, w in kicks:
         if time == 0:
@@ -202,7 +202,7 @@ def test_constant_rate_total_excess_work_vs_ode(b, m, kk, e, d):
 
 
 def test_digest_reference_numbers():
-    # digest Sec. 9: W_min = 33.333 (Fig. 4), 14.2857 (mu = 5), 0.142857 (Fig. 6); Fig. 3 W = 25
+    # arXiv 2510.03137, figure values: W_min = 33.333 (Fig. 4), 14.2857 (mu = 5), 0.142857 (Fig. 6); Fig. 3 W = 25
     W = H.minimal_excess_work()
     assert W.subs({k: 1, mu: 1, tau: 1, H.Delta: 10}) == sp.Rational(100, 3)
     assert W.subs({k: 1, mu: 5, tau: 1, H.Delta: 10}) == sp.Rational(100, 7)
@@ -211,7 +211,7 @@ def test_digest_reference_numbers():
 
 
 def test_fig1_closed_form_matches_digest_table():
-    # digest Sec. 5: continuous-time θ(t) of Fig. 1 at t = 0, 0.1, ..., 1 (2 decimals quoted)
+    # arXiv 2510.03137, Figs. 1–2: continuous-time θ(t) of Fig. 1 at t = 0, 0.1, ..., 1 (2 decimals quoted)
     quoted = [10, 11.93, 5.70, 0.09, -2.03, -1.63, -0.53, 0.18, 0.34, 0.20, 0.03]
     th, _ = H.constant_rate_solution(underdamped=True)
     f = sp.lambdify(t, th.subs({beta: 1, mu: 10, k: 1, eta: 10, H.theta0: 10, H.u0: -10, H.target: 0}))

@@ -21,3 +21,10 @@ class split:  # noqa: N801
     def run(out, *, quick, seed, executor=None):
         vals = list(executor.map(_square, range(4))) if executor is not None else [_square(i) for i in range(4)]
         return [close_check(f"split/executor={executor is not None}", 14, sum(vals), 0)]
+
+
+class split2:  # noqa: N801
+    @staticmethod
+    def run(out, *, quick, seed, executor=None):
+        return [close_check(f"split2/executor={executor is not None}", 0, 0, 0),
+                close_check(f"split2/pid_differs={os.getpid() != int((out / 'parent').read_text())}", 0, 0, 0)]

@@ -1,8 +1,8 @@
-"""`thermolearn derive` carries issue 4's metric keys (closed form or, with --at, numbers).
+"""`thermolearn derive` carries the metric keys (closed form or, with --at, numbers).
 
 The quartic's numbers are checked against an independent scipy quadrature of
 β²Var(∂θE) and of the 1-D friction formula ζ = (β²/μ)∫Φ²/p dx
-(minimal-dissipation digest Sec. 7); tolerance 1e-7 relative: the reference uses adaptive quadrature
+(arXiv 2510.03137); tolerance 1e-7 relative: the reference uses adaptive quadrature
 (~1e-12) for the moments and composite Simpson on 40 001 points (error
 ~1e-12) for the friction.
 """
@@ -33,7 +33,7 @@ def test_harmonic_trap_metric_keys_are_closed_forms(capsys):
     beta, mu, t, tau = sp.symbols("beta mu t tau", positive=True)
     names = {"beta": beta, "mu": mu, "t": t, "tau": tau}
     read = lambda s: sp.sympify(s, locals=names)  # noqa: E731 - CLI.md: JSON expressions parse back with sympy
-    # digest Sec. 7: I = βk, ζ = 1/μ, H = 1/(β(1/μ + k(τ − t))) at k = 1
+    # arXiv 2510.03137, harmonic trap: I = βk, ζ = 1/μ, H = 1/(β(1/μ + k(τ − t))) at k = 1
     assert sp.simplify(read(d["fisher_information"][0][0]) - beta) == 0
     assert sp.simplify(read(d["friction_tensor"][0][0]) - 1 / mu) == 0
     assert sp.simplify(read(d["learning_rate_matrix"][0][0]) - 1 / (beta * (1 / mu + (tau - t)))) == 0

@@ -110,7 +110,14 @@ def test_shadow_files_would_break_a_bare_import(shadowed_dir):
     assert proc.returncode != 0 and "the user file numeric.py was imported" in proc.stderr
 
 
-def test_version_has_one_source():
+def test_version_has_one_source(capsys):
+    from thermolearn.cli import main
+
+    try:
+        main(["--version"])
+    except SystemExit:
+        pass
+    assert capsys.readouterr().out.strip() == f"thermolearn {thermolearn.__version__}"
     assert re.fullmatch(r"\d+\.\d+\.\d+(\w+\d*)?", thermolearn.__version__)
     assert md.version("thermolearn") == thermolearn.__version__
     pyproject = (ROOT / "pyproject.toml").read_text()
@@ -144,3 +151,25 @@ def test_facade_is_lazy_and_complete():
     assert set(thermolearn.__all__) <= set(dir(thermolearn))
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         thermolearn.nope
+
+
+def _listed_packages():
+    text = (ROOT / "pyproject.toml").read_text()
+    block = re.search(r"^packages = \[(.*?)^\]", text, re.S | re.M).group(1)
+    return set(re.findall(r'"([\w.]+)"', block))
+
+
+def test_every_subpackage_is_in_the_wheel():
+    """A folder with __init__.py under a layer that pyproject's packages list forgets would be missing
+    from the wheel (an editable install still finds it, so nothing else would notice)."""
+    folders = {"thermolearn": "thermolearn", "theory": "thermolearn.theory", "numeric": "thermolearn.numeric",
+               "infoflow": "thermolearn.infoflow"}
+    on_disk = set()
+    for folder, name in folders.items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(ROOT / folder).parts
+            if "__pycache__" not in rel:
+                on_disk.add(".".join((name, *rel)))
+    listed = _listed_packages()
+    assert on_disk - listed == set(), f"add to pyproject [tool.setuptools] packages: {sorted(on_disk - listed)}"
+    assert listed - on_disk == set(), f"listed but not on disk: {sorted(listed - on_disk)}"

@@ -14,6 +14,7 @@ def fake(monkeypatch, tmp_path):
 
     monkeypatch.setitem(sys.modules, "fake_whole", f.whole)
     monkeypatch.setitem(sys.modules, "fake_split", f.split)
+    monkeypatch.setitem(sys.modules, "fake_split2", f.split2)
     (tmp_path / "parent").write_text(str(os.getpid()))
     return tmp_path
 
@@ -29,9 +30,11 @@ def test_xdist_worker_never_starts_a_pool(monkeypatch):
 def test_sections_run_in_order_with_their_options(fake, monkeypatch, max_workers):
     monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    checks = _pool.run_sections(["fake_whole", "fake_split"], fake, quick=True, seed=0,
+    checks = _pool.run_sections(["fake_whole", "fake_split", "fake_split2"], fake, quick=True, seed=0,
                                 options={"mnist": "DIR"}, max_workers=max_workers)
     names = [c.name for c in checks]
     pooled = max_workers == 2
-    assert names == [f"whole/pid_differs={pooled}", "whole/mnist=DIR", f"split/executor={pooled}"]
+    # the first splitting section gets the pool in this process; the second runs whole (in a worker)
+    assert names == [f"whole/pid_differs={pooled}", "whole/mnist=DIR", f"split/executor={pooled}",
+                     "split2/executor=False", f"split2/pid_differs={pooled}"]
     assert all(c.passed for c in checks)

@@ -11,7 +11,7 @@ from thermolearn.reproduce import PAPERS
 
 
 def test_registered():
-    assert PAPERS["sgd-thermodynamics"] == ("thermolearn.reproduce.sgd_thermodynamics",)
+    assert PAPERS["sgd-thermodynamics"][0] == "thermolearn.reproduce.sgd_thermodynamics"
 
 
 def test_quick_reproduction_passes_its_checks_and_draws_the_figures(quick_reproduction):

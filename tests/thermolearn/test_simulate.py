@@ -96,4 +96,31 @@ def test_continuous_prelagged_uses_closed_form(capsys):
     d = _json(capsys, ["simulate", "(x-theta)**2/2", "--schedule", "continuous", "--target", "0", "--theta0", "-5",
                        "--u0", "-10", "--particles", "300", "--steps", "100"])
     assert d["predicted_excess_work"] == 25.0 and "closed form" in d["prediction_source"]
-    assert d["minimal_excess_work"] is None  # no equilibrium start: the W_min bound is not stated
+    # the bound from a displaced chain: (theta* - u0)^2/3 - (theta0 - u0)^2/2 = 100/3 - 12.5
+    assert d["minimal_excess_work"] == pytest.approx(100 / 3 - 12.5, rel=1e-12)
+    assert d["predicted_excess_work"] > d["minimal_excess_work"]
+
+
+def test_discontinuous_from_displaced_chains_reaches_the_optimum(capsys):
+    # theta0 = -10, u0 = -12, mu = tau = 1: the first kick re-centres on u0 and W_min = 144/3 - 2 = 46
+    d = _json(capsys, ["simulate", "(x-theta)**2/2", "--target", "0", "--theta0", "-10", "--u0", "-12",
+                       "--particles", "500", "--steps", "100"])
+    assert d["minimal_excess_work"] == pytest.approx(46.0, rel=1e-12)
+    assert d["predicted_excess_work"] == pytest.approx(46.0, rel=1e-12)
+    assert abs(d["theta_final"]) < 0.5 and abs(d["excess_work"] - 46.0) < 2.0
+
+
+def test_plot_option_draws_any_energy(tmp_path, capsys):
+    # the quartic x^4/4 - theta x (not a trap): ridges from KDEs of the chains, p_m from the normalised Boltzmann weight
+    path = tmp_path / "run.svg"
+    d = _json(capsys, ["simulate", "x**4/4 - theta*x", "--schedule", "constant", "--eta", "0.5", "--target", "1",
+                       "--theta0", "0", "--particles", "200", "--steps", "40", "--plot", str(path)])
+    assert d["plot"] == str(path) and path.stat().st_size > 10_000 and path.read_text().lstrip().startswith("<?xml")
+
+
+def test_plot_option_rejects_unknown_suffix_before_running(tmp_path, capsys):
+    from thermolearn.cli import main
+
+    code = main(["simulate", "(x-theta)**2/2", "--target", "0", "--theta0", "-1", "--plot", str(tmp_path / "a.jpg")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--plot FILE must end in .png, .pdf or .svg" in err and len(err.strip().splitlines()) == 1

@@ -1,6 +1,6 @@
 """Energetics of persistent-chain learning and the bias = excess-work theorem.
 
-Sekimoto bookkeeping (minimal-dissipation digest, Sec. 3):
+Sekimoto bookkeeping (arXiv 2510.03137, set-up):
 
 * work rate        Ẇ = θ̇·⟨∂θE⟩_s,
 * heat rate        Q̇ = Ẇ − d⟨E⟩_s/dt = μ⟨|∇ₓE|²⟩_s − (μ/β)⟨ΔₓE⟩_s
@@ -8,7 +8,7 @@ Sekimoto bookkeeping (minimal-dissipation digest, Sec. 3):
 * excess work rate Ẇ_ex = Ẇ − dF/dt = θ̇·(⟨∂θE⟩_s − ⟨∂θE⟩_m), using
   ∂θF = ⟨∂θE⟩_m.
 
-Theorem 1 (digest Sec. 4): with L(θ) = β(⟨E⟩_d − F(θ)) and the approximate
+Theorem 1 of arXiv 2510.03137: with L(θ) = β(⟨E⟩_d − F(θ)) and the approximate
 objective L̃(t) = L(θ₀) + ∫₀ᵗ θ̇·∇̃L ds,
 
     L(θ_t) − L̃(t) = β W_ex(t).

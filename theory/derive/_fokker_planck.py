@@ -1,7 +1,7 @@
 """Fokker–Planck operator, probability current and the stationary density.
 
 Overdamped Langevin sampling dx = −μ∇ₓE dt + sqrt(2μ/β) dW of the energy
-E(x, θ) (minimal-dissipation digest, Sec. 3) has the Fokker–Planck equation
+E(x, θ) (arXiv 2510.03137, set-up) has the Fokker–Planck equation
 
     ∂p/∂t = μ ∇·(p ∇E) + (μ/β) Δp = −∇·J,   J = −μ (p ∇E + β⁻¹ ∇p),
 
@@ -22,7 +22,7 @@ __all__ = ["FokkerPlanck", "Stationarity", "drift", "fokker_planck", "stationary
 
 
 def drift(model) -> tuple[sp.Expr, ...]:
-    """Langevin drift −μ∇ₓE (digest Sec. 3).
+    """Langevin drift −μ∇ₓE (arXiv 2510.03137, set-up).
 
     >>> from thermolearn.theory import energy_model
     >>> drift(energy_model("(x - theta)**2/2"))
@@ -70,7 +70,7 @@ def fokker_planck(model) -> FokkerPlanck:
     """Fokker–Planck right-hand side and probability current of ``model``.
 
     Implements ∂p/∂t = μ∇·(p∇ₓE) + (μ/β)Δₓp = −∇·J with
-    J = −μ(p∇ₓE + β⁻¹∇ₓp) (digest Sec. 3).
+    J = −μ(p∇ₓE + β⁻¹∇ₓp) (arXiv 2510.03137, set-up).
 
     >>> from thermolearn.theory import energy_model
     >>> fp = fokker_planck(energy_model("(x - theta)**2/2"))
@@ -118,7 +118,7 @@ def stationary_density(model) -> Stationarity:
 
     Substitutes p_m into the operator of :func:`fokker_planck` and
     simplifies: the right-hand side and each current component must be
-    exactly 0 (digest Sec. 3: "its stationary state at frozen θ is p_m").
+    exactly 0 (arXiv 2510.03137, set-up: "its stationary state at frozen θ is p_m").
 
     >>> from thermolearn.theory import energy_model
     >>> s = stationary_density(energy_model("x**4/4 - theta*x"))

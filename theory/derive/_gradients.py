@@ -1,7 +1,6 @@
 """Exact and persistent-chain MLE gradients in named moment symbols.
 
-With L(θ) = −⟨ln p_m(x|θ)⟩_d = β(⟨E⟩_d − F(θ)) (minimal-dissipation digest,
-Sec. 4):
+With L(θ) = −⟨ln p_m(x|θ)⟩_d = β(⟨E⟩_d − F(θ)) (arXiv 2510.03137, Theorem 1):
 
 * exact gradient        ∇L = β(⟨∂θE⟩_d − ⟨∂θE⟩_m),
 * persistent-chain      ∇̃L = β(⟨∂θE⟩_d − ⟨∂θE⟩_s),
@@ -92,7 +91,7 @@ def _gradient(model, kind: str, which: str) -> Gradient:
 
 @lru_cache(maxsize=128)
 def mle_gradient(model) -> Gradient:
-    """Exact MLE gradient ∇L = β(⟨∂θE⟩_d − ⟨∂θE⟩_m) (digest Sec. 4).
+    """Exact MLE gradient ∇L = β(⟨∂θE⟩_d − ⟨∂θE⟩_m) (arXiv 2510.03137, Theorem 1).
 
     >>> from thermolearn.theory import energy_model
     >>> mle_gradient(energy_model("(x - theta)**2/2")).components
@@ -103,7 +102,7 @@ def mle_gradient(model) -> Gradient:
 
 @lru_cache(maxsize=128)
 def persistent_chain_gradient(model) -> Gradient:
-    """Persistent-chain gradient ∇̃L = β(⟨∂θE⟩_d − ⟨∂θE⟩_s) (digest Sec. 4).
+    """Persistent-chain gradient ∇̃L = β(⟨∂θE⟩_d − ⟨∂θE⟩_s) (arXiv 2510.03137, Theorem 1).
 
     >>> from thermolearn.theory import energy_model
     >>> persistent_chain_gradient(energy_model("(x - theta)**2/2")).components

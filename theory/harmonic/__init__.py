@@ -1,4 +1,4 @@
-"""Closed forms of the harmonic-trap EBM (minimal-dissipation digest Secs. 5–7).
+"""Closed forms of the harmonic-trap EBM (arXiv 2510.03137, harmonic trap, Figs. 1–6).
 
 Symbols: ``t, tau, beta, mu, k, eta, theta0, target (θ*), u0, s0, Delta``.
 
@@ -8,7 +8,10 @@ Symbols: ``t, tau, beta, mu, k, eta, theta0, target (θ*), u0, s0, Delta``.
   :func:`optimal_jump`, :func:`optimal_protocol`, :func:`optimal_work_split`,
   :func:`optimal_schedule` and :func:`optimal_schedule_proof`;
 * continuous, slow-driving and lagged-ramp schedules;
-* the d-dimensional quadratic energy (matrix schedule, W_min = ΔᵀK(μτK+2)⁻¹Δ).
+* the d-dimensional quadratic energy (matrix schedule, W_min = ΔᵀK(μτK+2)⁻¹Δ);
+* chains that do not start at the model (u₀ ≠ θ₀, any covariance), 1-D and
+  d-D: :func:`nonequilibrium_minimal_excess_work`, :func:`nonequilibrium_protocol`,
+  :func:`nonequilibrium_kick_start` and their ``matrix_`` forms.
 """
 
 from ._constant import (
@@ -20,6 +23,15 @@ from ._constant import (
     quasi_static_work,
 )
 from ._matrix import matrix_jump, matrix_minimal_excess_work, matrix_optimal_schedule, matrix_protocol
+from ._nonequilibrium import (
+    matrix_nonequilibrium_kick_start,
+    matrix_nonequilibrium_minimal_excess_work,
+    matrix_nonequilibrium_protocol,
+    nonequilibrium_kick_start,
+    nonequilibrium_minimal_excess_work,
+    nonequilibrium_proof,
+    nonequilibrium_protocol,
+)
 from ._optimal import (
     OptimalSchedule,
     continuous_initial_lag,
@@ -50,4 +62,7 @@ __all__ = [
     "continuous_protocol", "continuous_work", "slow_driving_schedule", "slow_driving_bound",
     "lagged_ramp_work", "lagged_ramp_optimum",
     "matrix_jump", "matrix_minimal_excess_work", "matrix_protocol", "matrix_optimal_schedule",
+    "nonequilibrium_minimal_excess_work", "nonequilibrium_protocol", "nonequilibrium_kick_start",
+    "nonequilibrium_proof", "matrix_nonequilibrium_minimal_excess_work", "matrix_nonequilibrium_protocol",
+    "matrix_nonequilibrium_kick_start",
 ]

@@ -1,6 +1,6 @@
 """Harmonic trap E = k(x−θ)²/2 trained with a constant learning rate η.
 
-Minimal-dissipation digest Sec. 5.  With e = θ − θ* and d = u − θ* (u the
+arXiv 2510.03137, Figs. 1–2.  With e = θ − θ* and d = u − θ* (u the
 mean of the persistent chains) the moment equations close exactly:
 
     ė = −βηk d,      ḋ = μk (e − d),
@@ -27,7 +27,7 @@ __all__ = [
 
 
 def constant_rate_odes(e: sp.Expr, d: sp.Expr):
-    """Right-hand sides (ė, ḋ) of the constant-η moment equations (Sec. 5).
+    """Right-hand sides (ė, ḋ) of the constant-η moment equations (Figs. 1–2).
 
     >>> e, d = sp.symbols("e d")
     >>> constant_rate_odes(e, d)
@@ -37,7 +37,7 @@ def constant_rate_odes(e: sp.Expr, d: sp.Expr):
 
 
 def constant_rate_eigenvalues():
-    """λ± = (k/2)[−μ ± √(μ(μ − 4βη))] of the linear system (Sec. 5).
+    """λ± = (k/2)[−μ ± √(μ(μ − 4βη))] of the linear system (Figs. 1–2).
 
     >>> lp, lm = constant_rate_eigenvalues()
     >>> sp.simplify(lp + lm + mu*k)
@@ -48,7 +48,7 @@ def constant_rate_eigenvalues():
 
 
 def is_underdamped(mu_value, beta_value, eta_value) -> bool:
-    """True iff μ < 4βη (k drops out of the condition; Sec. 5).
+    """True iff μ < 4βη (k drops out of the condition; Figs. 1–2).
 
     >>> is_underdamped(10, 1, 10), is_underdamped(100, 1, 10)
     (True, False)
@@ -63,7 +63,7 @@ def is_underdamped(mu_value, beta_value, eta_value) -> bool:
 
 
 def constant_rate_solution(*, underdamped: bool = True):
-    """Closed-form θ(t), u(t) for constant η (digest Sec. 5).
+    """Closed-form θ(t), u(t) for constant η (arXiv 2510.03137, Figs. 1–2).
 
     Underdamped (Ω² = βημk² − μ²k²/4 > 0)::
 
@@ -97,9 +97,9 @@ def constant_rate_solution(*, underdamped: bool = True):
 
 
 def constant_rate_excess_work_infinity():
-    """W_ex(t → ∞) = βηkΔ²/(2μ) from an equilibrium start, Δ = θ* − θ₀ (Sec. 5).
+    """W_ex(t → ∞) = βηkΔ²/(2μ) from an equilibrium start, Δ = θ* − θ₀ (Figs. 1–2).
 
-    Exact for every damping (Lyapunov-equation derivation, digest Sec. 11.3).
+    Exact for every damping (Lyapunov-equation derivation, arXiv 2510.03137, moment equations).
 
     >>> constant_rate_excess_work_infinity()
     beta*eta*k*(-theta0 + theta_star)**2/(2*mu)
@@ -108,7 +108,7 @@ def constant_rate_excess_work_infinity():
 
 
 def quasi_static_work():
-    """The authors' quasi-static curve W(t) ≈ βηkΔ²/(2μ)(1 − e^{−2βηkt}) (Sec. 5, Fig. 6).
+    """The authors' quasi-static curve W(t) ≈ βηkΔ²/(2μ)(1 − e^{−2βηkt}) (Figs. 1–2, Fig. 6).
 
     A slow-driving approximation whose t → ∞ limit is exact.
 

@@ -1,6 +1,6 @@
 """d-dimensional quadratic energy E = ½(x−θ)ᵀK(x−θ) with scalar mobility μ.
 
-Minimal-dissipation digest Sec. 7 ("discontinuous analogue in matrix
+arXiv 2510.03137, Fig. 5 ("discontinuous analogue in matrix
 form").  Fisher information I = βK, friction ζ = 1/μ (identity), relaxation
 time matrix τ_R = (μK)⁻¹.  The optimal learning-rate *matrix* is
 
@@ -31,7 +31,7 @@ __all__ = [
 
 
 def matrix_jump(K: sp.Matrix, delta: sp.Matrix) -> sp.Matrix:
-    """J = (μτK + 2)⁻¹Δ (digest Sec. 7).
+    """J = (μτK + 2)⁻¹Δ (arXiv 2510.03137, Fig. 5).
 
     >>> matrix_jump(sp.Matrix([[1]]), sp.Matrix([3]))
     Matrix([[3/(mu*tau + 2)]])
@@ -41,7 +41,7 @@ def matrix_jump(K: sp.Matrix, delta: sp.Matrix) -> sp.Matrix:
 
 
 def matrix_minimal_excess_work(K: sp.Matrix, delta: sp.Matrix) -> sp.Expr:
-    """W_min = Δᵀ K (μτK + 2)⁻¹ Δ (digest Sec. 7).
+    """W_min = Δᵀ K (μτK + 2)⁻¹ Δ (arXiv 2510.03137, Fig. 5).
 
     >>> matrix_minimal_excess_work(sp.Matrix([[2]]), sp.Matrix([1]))
     2/(2*mu*tau + 2)
@@ -52,7 +52,7 @@ def matrix_minimal_excess_work(K: sp.Matrix, delta: sp.Matrix) -> sp.Expr:
 
 
 def matrix_protocol(K: sp.Matrix, theta0: sp.Matrix, delta: sp.Matrix):
-    """(θ(t), u(t)) = (θ₀ + J + μKJt, θ₀ + μKJt) on 0 < t < τ (digest Sec. 7).
+    """(θ(t), u(t)) = (θ₀ + J + μKJt, θ₀ + μKJt) on 0 < t < τ (arXiv 2510.03137, Fig. 5).
 
     >>> th, u = matrix_protocol(sp.Matrix([[1]]), sp.Matrix([0]), sp.Matrix([1]))
     >>> sp.simplify(th[0] - u[0])
@@ -64,7 +64,7 @@ def matrix_protocol(K: sp.Matrix, theta0: sp.Matrix, delta: sp.Matrix):
 
 
 def matrix_optimal_schedule(K: sp.Matrix):
-    """(H(t), H̄₀, H̄_τ) of the optimal learning-rate matrix (digest Sec. 7).
+    """(H(t), H̄₀, H̄_τ) of the optimal learning-rate matrix (arXiv 2510.03137, Fig. 5).
 
     >>> H, H0, Ht = matrix_optimal_schedule(sp.Matrix([[1]]))
     >>> sp.simplify(H[0] - 1/(beta*(tau - t + 2/mu)))

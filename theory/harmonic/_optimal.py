@@ -1,6 +1,6 @@
 """Minimal-excess-work protocols for the harmonic trap E = k(x−θ)²/2.
 
-Minimal-dissipation digest Sec. 6 (Schmiedl & Seifert, PRL 98, 108301
+arXiv 2510.03137, Figs. 3–4 (Schmiedl & Seifert, PRL 98, 108301
 (2007), with friction γ = 1/μ).  Key identity (u̇ = μk(θ − u)):
 
     W = [k(θ−u)²/2]₀^τ + (1/μ)∫₀^τ u̇² dt,
@@ -19,7 +19,7 @@ which contains neither θ* nor θ₀ (:func:`optimal_schedule_proof`).
 
 The authors' figure script uses 2/μ², 1/(μτ + 2/μ) and 1 − μ/2 instead
 (:func:`script_discontinuous_schedule`); these coincide with the forms here
-only at μ = 1 (digest Sec. 6a) — thermolearn uses the derived, general forms.
+only at μ = 1 (arXiv 2510.03137, Fig. 4) — thermolearn uses the derived, general forms.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ __all__ = [
 
 
 def minimal_excess_work():
-    """W_min = kΔ²/(μkτ + 2) (digest Sec. 6a).
+    """W_min = kΔ²/(μkτ + 2) (arXiv 2510.03137, Fig. 4).
 
     >>> minimal_excess_work()
     Delta**2*k/(k*mu*tau + 2)
@@ -60,7 +60,7 @@ def minimal_excess_work():
 
 
 def optimal_jump():
-    """Jump J = Δ/(μkτ + 2) of θ at t = 0⁺ and at t = τ (Sec. 6a).
+    """Jump J = Δ/(μkτ + 2) of θ at t = 0⁺ and at t = τ (Fig. 4).
 
     >>> optimal_jump()
     Delta/(k*mu*tau + 2)
@@ -69,7 +69,7 @@ def optimal_jump():
 
 
 def optimal_protocol():
-    """(θ(t), u(t)) on 0 < t < τ for an equilibrium start at θ₀ (Sec. 6a).
+    """(θ(t), u(t)) on 0 < t < τ for an equilibrium start at θ₀ (Fig. 4).
 
     θ = θ₀ + J + μkJ t,  u = θ₀ + μkJ t; the lag θ − u = J is constant.
 
@@ -82,7 +82,7 @@ def optimal_protocol():
 
 
 def optimal_work_split():
-    """Work of (first jump, ramp, last jump) = (kJ²/2, μk²J²τ, 3kJ²/2) (Sec. 6a).
+    """Work of (first jump, ramp, last jump) = (kJ²/2, μk²J²τ, 3kJ²/2) (Fig. 4).
 
     >>> sum(optimal_work_split()).simplify() == minimal_excess_work().simplify()
     True
@@ -96,7 +96,7 @@ class OptimalSchedule:
     """A learning-rate schedule: interior η(t) plus delta kicks η̄ at 0 and τ.
 
     The kick weights multiply the persistent-chain gradient once:
-    θ ← θ − η̄ ∇̃L (digest Sec. 6a).
+    θ ← θ − η̄ ∇̃L (arXiv 2510.03137, Fig. 4).
     """
 
     rate: sp.Expr
@@ -105,7 +105,7 @@ class OptimalSchedule:
 
 
 def optimal_schedule() -> OptimalSchedule:
-    """η(t) = 1/(βk(τ − t + 2/(μk))), η̄₀ = 1/(βk(μkτ+2)), η̄_τ = 1/(2βk) (Sec. 6a).
+    """η(t) = 1/(βk(τ − t + 2/(μk))), η̄₀ = 1/(βk(μkτ+2)), η̄_τ = 1/(2βk) (Fig. 4).
 
     >>> s = optimal_schedule()
     >>> sp.simplify(beta*k*s.kick_start), sp.simplify(beta*k*s.kick_end)
@@ -119,7 +119,7 @@ def optimal_schedule() -> OptimalSchedule:
 
 
 def optimal_schedule_proof() -> dict[str, sp.Expr]:
-    """Residuals proving the schedule realises the optimum for any θ₀, θ* (Sec. 6a).
+    """Residuals proving the schedule realises the optimum for any θ₀, θ* (Fig. 4).
 
     Returns sympy expressions that simplify to 0:
 
@@ -153,7 +153,7 @@ def optimal_schedule_proof() -> dict[str, sp.Expr]:
 def script_discontinuous_schedule() -> OptimalSchedule:
     """The authors' script (k = 1): interior 1/(β(τ − t + 2/μ²)), kicks (1/(μτ+2/μ))/β, (1 − μ/2)/β.
 
-    Equal to :func:`optimal_schedule` at k = 1 only when μ = 1 (digest Sec. 6a);
+    Equal to :func:`optimal_schedule` at k = 1 only when μ = 1 (arXiv 2510.03137, Fig. 4);
     kept to document the difference, never used by the simulators.
 
     >>> s, o = script_discontinuous_schedule(), optimal_schedule()
@@ -170,7 +170,7 @@ def script_discontinuous_schedule() -> OptimalSchedule:
 
 
 def continuous_schedule():
-    """Jump-free schedule η(t) = 1/(β(k(τ − t) + 1/μ)) (Sec. 6b).
+    """Jump-free schedule η(t) = 1/(β(k(τ − t) + 1/μ)) (Fig. 3).
 
     >>> continuous_schedule().subs({k: 1, beta: 1, mu: 1, tau: 1})
     1/(2 - t)
@@ -179,7 +179,7 @@ def continuous_schedule():
 
 
 def continuous_initial_lag():
-    """Required lag θ₀ − u₀ = c/(μk), c = (θ* − u₀)/(τ + 1/(μk)) (Sec. 6b).
+    """Required lag θ₀ − u₀ = c/(μk), c = (θ* − u₀)/(τ + 1/(μk)) (Fig. 3).
 
     Returned as the θ₀ that makes the continuous schedule exact for given u₀, θ*.
 
@@ -191,7 +191,7 @@ def continuous_initial_lag():
 
 
 def continuous_protocol():
-    """(θ(t), u(t)) = (θ₀ + ct, u₀ + ct), c = (θ* − u₀)/(τ + 1/(μk)), θ₀ = u₀ + c/(μk) (Sec. 6b).
+    """(θ(t), u(t)) = (θ₀ + ct, u₀ + ct), c = (θ* − u₀)/(τ + 1/(μk)), θ₀ = u₀ + c/(μk) (Fig. 3).
 
     >>> th, u = continuous_protocol()
     >>> sp.simplify(th.subs(t, tau) - target)
@@ -202,7 +202,7 @@ def continuous_protocol():
 
 
 def continuous_work():
-    """W over [0, τ] of the continuous protocol: c²τ/μ (Sec. 6b).
+    """W over [0, τ] of the continuous protocol: c²τ/μ (Fig. 3).
 
     >>> continuous_work().subs({k: 1, mu: 1, tau: 1, u0: -10, target: 0})
     25
@@ -212,7 +212,7 @@ def continuous_work():
 
 
 def slow_driving_schedule():
-    """Slow-driving / natural-gradient schedule H = [βζ + (τ−t)I]⁻¹ for the trap (Sec. 7).
+    """Slow-driving / natural-gradient schedule H = [βζ + (τ−t)I]⁻¹ for the trap (Fig. 5).
 
     With ζ = 1/μ and I = βk this is 1/(β(1/μ + k(τ − t))), the continuous schedule.
 
@@ -224,7 +224,7 @@ def slow_driving_schedule():
 
 
 def slow_driving_bound():
-    """Linear-response estimate 𝓛²/τ = Δ²/(μτ) (Sec. 7); exceeds W_min at finite τ.
+    """Linear-response estimate 𝓛²/τ = Δ²/(μτ) (Fig. 5); exceeds W_min at finite τ.
 
     >>> sp.simplify(minimal_excess_work() / slow_driving_bound())
     k*mu*tau/(k*mu*tau + 2)
@@ -233,7 +233,7 @@ def slow_driving_bound():
 
 
 def lagged_ramp_work():
-    """W(s₀) = Δ²(μk s₀² + 2τ)/(2μ(τ + s₀)²) of the family βkη = 1/(τ − t + s₀) (Sec. 6a).
+    """W(s₀) = Δ²(μk s₀² + 2τ)/(2μ(τ + s₀)²) of the family βkη = 1/(τ − t + s₀) (Fig. 4).
 
     >>> sp.simplify(lagged_ramp_work().subs(s0, 2/(mu*k)) - minimal_excess_work())
     0
@@ -242,7 +242,7 @@ def lagged_ramp_work():
 
 
 def lagged_ramp_optimum():
-    """The minimiser s₀ = 2/(μk) of :func:`lagged_ramp_work` (Sec. 6a).
+    """The minimiser s₀ = 2/(μk) of :func:`lagged_ramp_work` (Fig. 4).
 
     >>> lagged_ramp_optimum()
     2/(k*mu)

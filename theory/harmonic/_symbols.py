@@ -1,4 +1,4 @@
-"""Shared symbols of the harmonic-trap closed forms (digest Sec. 2).
+"""Shared symbols of the harmonic-trap closed forms (arXiv 2510.03137, notation).
 
 All positive except the positions (θ₀, θ*, u₀), which are real.
 """

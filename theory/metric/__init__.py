@@ -4,7 +4,7 @@ Fisher information, friction tensor (Lyapunov closed form for quadratic
 energies), relaxation time, the learning-rate matrix H(t) = [βζ + (τ−t)I]⁻¹
 and its natural-gradient identity, thermodynamic length and divergence,
 Christoffel symbols and geodesic equations of any metric.  Source:
-minimal-dissipation digest Sec. 7.
+arXiv 2510.03137, general potentials.
 """
 
 from ._closed import METRIC_KEYS, metric_closed_forms

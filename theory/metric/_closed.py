@@ -22,7 +22,7 @@ def metric_closed_forms(model) -> dict:
     """{key: sympy Matrix/expression, or None when there is no closed form}.
 
     Closed forms exist for energies quadratic in x (exact Gaussian algebra,
-    digest Sec. 7); otherwise every key is None and
+    arXiv 2510.03137, general potentials); otherwise every key is None and
     :func:`numeric.metric.metric_at` gives numbers.
 
     >>> from thermolearn.theory.models import quartic, harmonic_trap

@@ -1,9 +1,9 @@
 """Learning-rate matrix and the natural-gradient flow it induces.
 
-Slow-driving closure (minimal-dissipation digest Sec. 7, [D]): the chain
-average lags the model average by the friction, ⟨∂θE⟩_s ≈ ∂θF + ζθ̇.  The
-persistent-chain flow θ̇ = −H∇̃L, ∇̃L = ∇L − βζθ̇, then reads
-(1 − βHζ)θ̇ = −H∇L, and the choice
+Slow-driving closure (arXiv 2510.03137, general potentials; the closure
+itself derived here): the chain average lags the model average by the
+friction, ⟨∂θE⟩_s ≈ ∂θF + ζθ̇.  The persistent-chain flow θ̇ = −H∇̃L,
+∇̃L = ∇L − βζθ̇, then reads (1 − βHζ)θ̇ = −H∇L, and the choice
 
     H(t) = [βζ(θ) + (τ − t) I(θ)]⁻¹
 
@@ -36,7 +36,7 @@ TAU_SYMBOL = sp.Symbol("tau", positive=True)
 
 
 def learning_rate_matrix(friction: sp.Matrix, fisher: sp.Matrix, beta, *, t=T_SYMBOL, tau=TAU_SYMBOL) -> sp.Matrix:
-    """H(t) = [βζ + (τ − t) I]⁻¹ (digest Sec. 7).
+    """H(t) = [βζ + (τ − t) I]⁻¹ (arXiv 2510.03137, general potentials).
 
     For the trap (ζ = 1/μ, I = βk) this is the continuous schedule of Sec. 6b:
 
@@ -119,7 +119,7 @@ def natural_gradient_flow(model, fisher: sp.Matrix, mean_dE: sp.Matrix, *, t=T_S
 
 
 def thermodynamic_length_element(model, friction: sp.Matrix) -> sp.Expr:
-    """d𝓛 = sqrt(dθᵀ ζ(θ) dθ) with symbols ``d<theta>`` (digest Sec. 7).
+    """d𝓛 = sqrt(dθᵀ ζ(θ) dθ) with symbols ``d<theta>`` (arXiv 2510.03137, general potentials).
 
     >>> from thermolearn.theory.models import harmonic_trap
     >>> from thermolearn.theory.metric import friction_tensor

@@ -4,8 +4,8 @@ For E(x, θ) of total degree ≤ 2 in x, write A = ∇ₓ²E (θ-dependent, x-fr
 mode m = −A⁻¹∇ₓE|ₓ₌₀, Σ = (βA)⁻¹, and for each parameter
 X_i = ∂_iE = X_i(m) + g_iᵀy + ½ yᵀM_i y with y = x − m.  The Langevin
 sampler dx = −μ∇ₓE dt + sqrt(2μ/β) dW is then an Ornstein–Uhlenbeck process
-(drift −μA y) and everything is closed form (minimal-dissipation digest
-Sec. 7; Sec. 11 item 9 for the trap):
+(drift −μA y) and everything is closed form (arXiv 2510.03137,
+general potentials; for the trap derived here, docs/theory.md):
 
 * Fisher information  I_ij = β² Cov(X_i, X_j) = β² [g_iᵀΣg_j + ½ tr(M_iΣM_jΣ)];
 * friction  ζ_ij = β ∫₀^∞ ⟨δX_i(t) δX_j(0)⟩ dt = β⟨δX_i f_j⟩, where f_j solves
@@ -40,7 +40,6 @@ def gaussian_structure(model):
     """
     if not model.is_quadratic():
         raise ModelError(f"energy {model.energy} is not quadratic in x; no Gaussian closed form")
-    x = sp.Matrix(model.x)
     E = model.energy
     A = sp.hessian(E, model.x)
     zero = {xi: 0 for xi in model.x}

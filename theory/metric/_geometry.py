@@ -3,7 +3,7 @@
 For the friction metric ζ the thermodynamic length of a protocol θ(t) is
 𝓛 = ∫ sqrt(θ̇ᵀζθ̇) dt and the divergence 𝒥 = τ∫₀^τ θ̇ᵀζθ̇ dt ≥ 𝓛², with
 equality for constant-speed geodesics (Cauchy–Schwarz; Salamon–Berry,
-Sivak–Crooks; minimal-dissipation digest Sec. 7).  Geodesics obey
+Sivak–Crooks; arXiv 2510.03137, general potentials).  Geodesics obey
 
     θ̈^k + Γ^k_ij θ̇^i θ̇^j = 0,   Γ^k_ij = ½ g^{kl}(∂_i g_lj + ∂_j g_li − ∂_l g_ij).
 """

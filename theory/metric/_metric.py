@@ -1,12 +1,12 @@
 """Fisher information, friction tensor and relaxation time, closed form first.
 
-Definitions (minimal-dissipation digest Sec. 7):
+Definitions (arXiv 2510.03137, general potentials):
 
 * Fisher information I_ij(θ) = β² Cov_m(∂_iE, ∂_jE);
 * friction tensor ζ_ij(θ) = β ∫₀^∞ ⟨δ∂_iE(t) δ∂_jE(0)⟩_{p_m(θ)} dt, the
   linear-response (slow-driving) metric of Sivak & Crooks;
 * relaxation-time matrix T = β I⁻¹ ζ, so that ζ = I T / β; when T is a
-  multiple of the identity it is the scalar τ_R of the digest (ζ = τ_R I/β).
+  multiple of the identity it is the scalar relaxation time τ_R (ζ = τ_R I/β).
 
 Closed forms exist here for energies quadratic in x (exact Gaussian/
 Ornstein–Uhlenbeck algebra, see :mod:`theory.metric._gaussian`); for any
@@ -58,7 +58,7 @@ def fisher_information(model) -> sp.Matrix | None:
 def friction_tensor(model) -> sp.Matrix | None:
     """ζ_ij = β∫₀^∞⟨δ∂_iE(t)δ∂_jE(0)⟩dt via the Lyapunov equation; None if not quadratic.
 
-    For the trap ζ = 1/μ, independent of k (digest Sec. 11 item 9):
+    For the trap ζ = 1/μ, independent of k (derived here, docs/theory.md):
 
     >>> from thermolearn.theory.models import harmonic_trap, learnable_stiffness
     >>> friction_tensor(harmonic_trap())

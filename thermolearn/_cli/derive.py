@@ -35,7 +35,7 @@ def configure(parser) -> None:
 
 
 def _core_keys(model, at):
-    """The symbolic core (theory.derive): CLI.md keys of issue 2."""
+    """The symbolic core (theory.derive): the core keys of docs/cli.md."""
     from thermolearn.theory import derive
 
     fp = derive.fokker_planck(model)
@@ -77,7 +77,7 @@ def _core_keys(model, at):
 
 
 def _metric_keys(model, at):
-    """Issue 4's keys: thermodynamic metric, learning-rate matrix, natural gradient.
+    """The metric keys: thermodynamic metric, learning-rate matrix, natural gradient (arXiv 2510.03137).
 
     Closed forms where they exist (energies quadratic in x); otherwise the
     general expressions (unevaluated integrals, one coordinate) listed under
@@ -117,14 +117,19 @@ class _Integrals:
 
     def __init__(self, model, values):
         self.model, self.at, self.memo, self._rule = model, values, {}, None
+        self.error = None  # why p_m could not be resolved, if it could not
 
     def rule(self):
         if self._rule is None:
             from thermolearn.numeric.equilibrium import equilibrium_rule
             from thermolearn.numeric.model import numeric_twin
+            from thermolearn.theory import NumericalError
 
             tw = numeric_twin(self.model, self.at)
-            self._rule = (tw, equilibrium_rule(tw, [self.at[t.name] for t in self.model.theta]))
+            try:
+                self._rule = (tw, equilibrium_rule(tw, [self.at[t.name] for t in self.model.theta]))
+            except NumericalError as exc:
+                self.error, self._rule = str(exc), (tw, None)
         return self._rule
 
     def __call__(self, integral):
@@ -146,6 +151,8 @@ class _Integrals:
                 or any(t.name not in self.at for t in self.model.theta)):
             return integral
         tw, rule = self.rule()
+        if rule is None:
+            return integral
         own = {lim[0]: xs[lim[0].name] for lim in limits}
         bE = tw.model.beta * tw.model.energy.subs({t: sp.Rational(repr(float(self.at[t.name])))
                                                    for t in tw.model.theta})
@@ -249,8 +256,9 @@ def run(args) -> Output:
         model_names = {t.name for t in model.theta} | {"beta", "mu"} | {c.name for c in model.constants}
         values.update({n: v for n, v in at.items() if n in model_names})
         absent = sorted(model_names - set(values))
-        # integrals over x: the numeric equilibrium path, once every model number is known
-        integrals = None if absent else _Integrals(model, values)
+        # integrals over x: the numeric equilibrium path, once every number of p_m is known
+        # (μ does not enter p_m: any positive value builds the twin)
+        integrals = None if set(absent) - {"mu"} else _Integrals(model, {"mu": 1.0, **values})
         # ⟨∂θE⟩_m is known once θ, β, constants are numbers: put it into the gradients
         for name, expr in data["model_moments"].items():
             value = _numeric(expr, subs, integrals)
@@ -265,7 +273,7 @@ def run(args) -> Output:
             # metric is symmetric positive definite at the requested point (else SingularMetricError)
             from thermolearn.numeric.metric import metric_at
 
-            result = metric_at(model, values)
+            result = metric_at(model, {**values, **{k: at[k] for k in ("t", "tau") if k in at}})
             for k in numeric_metric:
                 data["numeric"][k] = result.get(k)
             data["numeric"]["metric_method"] = result.get("method")
@@ -274,6 +282,8 @@ def run(args) -> Output:
                 f"numeric: the metric keys need values for {', '.join(absent)} (--at NAME=VALUE)"
             )
         left = sorted(k for k, v in data["numeric"].items() if _has_integral(v))
+        if integrals is not None and integrals.error:
+            data["warnings"].append(f"numeric: integrals over x not evaluated: {integrals.error}")
         if left:
             data["warnings"].append(
                 f"numeric: {', '.join(left)} left as integrals (integrals over all x are evaluated once "

@@ -149,7 +149,7 @@ def _text(d, r) -> str:
     ep = d["entropy_production"]
     lines += ["", f"  total EP given B          {ep['total_given_B']: .6f}",
               f"  apparent EP               {ep['apparent']: .6f}",
-              f"  EP of X given Theta path  "
+              "  EP of X given Theta path  "
               + ("n/a" if ep["x_given_theta_path"] is None else f"{ep['x_given_theta_path']: .6f}"),
               f"  min per-move EP Theta / X {r.sigma_theta.min(): .3e} / {r.sigma_x.min(): .3e}",
               f"  max Delta I^Theta         {r.dI_theta.max(): .3e}", ""]

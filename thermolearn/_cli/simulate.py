@@ -5,7 +5,7 @@ JSON keys (contract): ``theta_final``, ``sample_mean_final``, ``work``,
 ``minimal_excess_work``, ``trajectory`` (plus extras: ``method``,
 ``schedule``, ``warnings``, ``prediction_source``, ...).
 
-Closed forms (minimal-dissipation digest Secs. 5–7) fill the predictions
+Closed forms (arXiv 2510.03137, Figs. 1–6; theory.harmonic) fill the predictions
 for the quadratic trap E = ½(x−θ)ᵀK(x−θ); other energies get ``null``.
 """
 
@@ -41,6 +41,8 @@ def configure(parser) -> None:
     parser.add_argument("--method", choices=("exact", "euler", "fokker-planck"), default=None,
                         help="exact OU steps (quadratic energies; default there), euler, or fokker-planck")
     parser.add_argument("--substeps", default="1", help="Euler sub-steps per parameter step, or 'auto'")
+    parser.add_argument("--plot", metavar="FILE", default=None,
+                        help="draw the ridge plot of the chains and the cumulative work into FILE (.png, .pdf, .svg)")
 
 
 def _vector(text, name):
@@ -74,8 +76,10 @@ def _schedule(name, model, K, args, beta, mu):
     if K is not None:
         if name == "continuous":
             return L.continuous_schedule(beta=beta, mu=mu, k=K, tau=args.tau)
-        if name == "discontinuous":
-            return L.discontinuous_schedule(beta=beta, mu=mu, k=K, tau=args.tau)
+        if name == "discontinuous":  # the first kick re-centres on the chain mean when u0 is given
+            u0 = None if args.u0 is None else _vector(args.u0, "u0")
+            return L.discontinuous_schedule(beta=beta, mu=mu, k=K, tau=args.tau, u0=u0,
+                                            theta0=_vector(args.theta0, "theta0"), target=_vector(args.target, "target"))
         s = L.slow_driving_schedule(beta=beta, mu=mu, k=K, tau=args.tau)
         if name == "geodesic":  # flat metric (zeta = 1/mu): the geodesic schedule is the slow-driving one
             from thermolearn.numeric.schedule import Schedule
@@ -92,7 +96,7 @@ def _schedule(name, model, K, args, beta, mu):
     except ImportError:
         raise ParameterError(
             f"--schedule {name} for the non-trap energy {model.energy} needs numeric.metric "
-            "(issue 4: slow_driving_schedule / geodesic_schedule), which is not available in this build"
+            "(slow_driving_schedule / geodesic_schedule), which is not available in this build"
         ) from None
     theta0, target = _vector(args.theta0, "theta0"), _vector(args.target, "target")
     if name == "slow-driving":
@@ -109,11 +113,13 @@ def _predictions(name, sched, K, beta, mu, tau, theta0, target, u0):
     if K is None:
         return None, None, None
     th0, tg = np.asarray(theta0), np.asarray(target)
-    eq = u0 is None or np.allclose(u0, th0)
-    delta = tg - th0
-    wmin = float(delta @ K @ np.linalg.solve(mu * tau * K + 2 * np.eye(len(delta)), delta)) if eq else None
-    if name == "discontinuous" and eq:
-        return wmin, wmin, "closed form W_min = Delta^T K (mu tau K + 2)^-1 Delta"
+    uu = th0 if u0 is None else np.asarray(u0, dtype=float)
+    eq = np.allclose(uu, th0)
+    wmin = _minimal_work(K, mu, tau, th0, uu, tg)
+    if name == "discontinuous":
+        if eq:
+            return wmin, wmin, "closed form W_min = Delta^T K (mu tau K + 2)^-1 Delta"
+        return wmin, wmin, "closed form W_min = D^T K (mu tau K + 2)^-1 D - (theta0-u0)^T K (theta0-u0)/2, D = theta* - u0"
     if name == "continuous" and len(th0) == 1 and u0 is not None:
         import thermolearn.theory.harmonic as H
 
@@ -122,6 +128,17 @@ def _predictions(name, sched, K, beta, mu, tau, theta0, target, u0):
             return float(H.continuous_work().subs(sub)), wmin, "closed form W = c^2 tau / mu (pre-lagged start)"
     ref = trap_moments(sched, beta=beta, mu=mu, k=K, theta0=th0, target=tg, u0=u0)
     return float(ref.work[-1]), wmin, "exact moment equations of the trap (noise-free ODE solve)"
+
+
+def _minimal_work(K, mu, tau, th0, u0, tg):
+    """W_min of the Schmiedl–Seifert optimum from any chain mean u0 (theory.harmonic, lambdified)."""
+    import sympy as sp
+
+    import thermolearn.theory.harmonic as H
+
+    f = sp.lambdify((H.mu, H.tau), H.matrix_nonequilibrium_minimal_excess_work(
+        sp.Matrix(K.tolist()), th0.tolist(), u0.tolist(), tg.tolist()), "math")
+    return float(f(mu, tau))
 
 
 def run(args) -> Output:
@@ -140,20 +157,23 @@ def run(args) -> Output:
     theta0, target = _vector(args.theta0, "theta0"), _vector(args.target, "target")
     u0 = None if args.u0 is None else _vector(args.u0, "u0")
     method = args.method or ("exact" if model.is_quadratic() else "euler")
+    if args.plot and not str(args.plot).lower().endswith((".png", ".pdf", ".svg")):
+        raise ParameterError(f"--plot FILE must end in .png, .pdf or .svg, got {args.plot!r}")
     trainer = train
     if method == "fokker-planck":
-        try:  # same signature as numeric.langevin.train (issue 5)
+        try:  # same signature as numeric.langevin.train
             from thermolearn.numeric.fokker_planck import train as trainer
         except ImportError:
             raise ParameterError(
-                "--method fokker-planck needs numeric.fokker_planck (issue 5), which is not available in this build; "
+                "--method fokker-planck needs numeric.fokker_planck, which is not available in this build; "
                 "use --method exact or euler"
             ) from None
     substeps = args.substeps if args.substeps == "auto" else _int(args.substeps)
     K = trap_stiffness(model)
     sched = _schedule(args.schedule, model, K, args, float(beta), float(mu))
     res = trainer(model, sched, theta0=theta0, target=target, u0=u0, particles=args.particles, steps=args.steps,
-                  method=method, rng=np.random.default_rng(args.seed), substeps=substeps)
+                  method=method, rng=np.random.default_rng(args.seed), substeps=substeps,
+                  snapshots=min(101, args.steps + 1) if args.plot else 0)
     pred, wmin, source = _predictions(args.schedule, sched, K, float(beta), float(mu), args.tau, theta0, target,
                                       None if u0 is None else np.asarray(u0))
     data = res.to_cli_dict()
@@ -162,6 +182,12 @@ def run(args) -> Output:
                  "beta": float(beta), "mu": float(mu), "tau": args.tau})
     if args.schedule == "constant" and K is not None and len(theta0) == 1 and (u0 is None or u0 == theta0):
         data["predicted_excess_work_infinity"] = float(beta) * args.eta * K[0, 0] * (target[0] - theta0[0]) ** 2 / (2 * float(mu))
+    if args.plot:  # one figure for any energy: ridges of the chains, theta(t), u(t), kicks, cumulative work
+        from thermolearn.numeric.plotting import model_density, save_training_figure
+
+        data["plot"] = str(save_training_figure(args.plot, res, target=target, theta0=theta0,
+                                                density=model_density(model),
+                                                title=f"{args.schedule} schedule, E = {model.energy}"))
     return Output(data=data, text=_text(data))
 
 

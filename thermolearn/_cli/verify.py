@@ -1,16 +1,28 @@
-"""``thermolearn verify``: the theorem checks of CLI.md for one energy."""
+"""``thermolearn verify``: the theorem checks of docs/cli.md for one energy.
+
+Exit status 0 when every check passes, 1 when a check fails (a check that
+cannot run — a singular metric, a diverging sampler — fails by name with its
+reason), 2 on bad input (one line on stderr).
+"""
 
 from __future__ import annotations
 
 from ._common import Output, add_energy_arguments, model_from_args, seed
 
-HELP = "run the theorem checks (stationarity, bias = excess work, metric, natural gradient, Jarzynski)"
+HELP = ("run the theorem checks (stationarity, Fisher information, friction, natural gradient, sampler, "
+        "slow-driving work, Jarzynski, bias = excess work)")
 
 
 def configure(parser) -> None:
     add_energy_arguments(parser)
     parser.add_argument("--seed", type=seed(), default=20251003, help="random seed (default: 20251003)")
     parser.add_argument("--full", action="store_true", help="10x more particles in the simulations")
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "-"
+    return f"{v:.3g}" if isinstance(v, float) else str(v)
 
 
 def run(args) -> Output:
@@ -27,9 +39,10 @@ def run(args) -> Output:
     lines = [f"{sum(c.passed for c in checks)}/{len(checks)} theorem checks passed for E = {model.energy}",
              f"  evaluated at {at or 'the given numbers'}; theta points {point['theta_points']}"]
     for c in checks:
-        value = f"{c.value:.3g}" if isinstance(c.value, float) else str(c.value)
-        tol = f"{c.tolerance:.3g}" if isinstance(c.tolerance, float) else str(c.tolerance)
-        lines.append(f"  {'ok  ' if c.passed else 'FAIL'} {c.name:<{width}}  value {value}  tolerance {tol}")
+        lines.append(f"  {'ok  ' if c.passed else 'FAIL'} {c.name:<{width}}  value {_fmt(c.value)}  "
+                     f"tolerance {_fmt(c.tolerance)}")
+        if not c.passed:
+            lines.append(f"       {'':<{width}}  {c.reason}")
     data = {"energy": model.energy, "checks": [asdict(c) for c in checks], "passed": ok,
             "evaluated_at": {"values": {k: float(v) for k, v in point["values"].items()},
                              "theta_points": point["theta_points"]}}

@@ -1,8 +1,11 @@
 """Independent reproduction sections on both cores.
 
-A section whose ``run`` accepts an ``executor`` keyword splits its own work
-into tasks: it runs in this process and submits them to the shared pool.
-Every other section is submitted whole.  The pool's workers are pinned to
+The first section whose ``run`` accepts an ``executor`` keyword splits its
+own work into tasks: it runs in this process and submits them to the
+shared pool, behind the other sections, which are submitted whole (the
+longest-first order of a two-worker schedule, since whole sections are the
+long tasks).  A second splitting section is submitted whole too: run here
+after the first, its serial parts would overlap with nothing.  The pool's workers are pinned to
 one BLAS thread each, so two workers use the two cores without
 oversubscription.  Where a pool must not start (one core, or inside a
 pytest-xdist worker, itself one of a pool), everything runs serially in
@@ -65,7 +68,7 @@ def run_sections(modules, out: Path, *, quick: bool, seed: int, options: dict, p
     results = {}
     with ProcessPoolExecutor(max_workers=n, initializer=_one_blas_thread) as pool:
         mods = {m: importlib.import_module(m) for m in modules}
-        splits = [m for m in modules if "executor" in inspect.signature(mods[m].run).parameters]
+        splits = [m for m in modules if "executor" in inspect.signature(mods[m].run).parameters][:1]
         whole = {m: pool.submit(_run_whole, m, out, quick, seed, options) for m in modules if m not in splits}
         for m in splits:  # these submit their own tasks behind the whole sections and wait here
             if progress is not None:

@@ -1,65 +1,62 @@
-"""Theorem checks for any energy: ``thermolearn verify`` and ``assert_theorems``.
+"""Theorem checks for any energy: ``thermolearn verify``, ``assert_theorems``, ``assert_metric``.
 
-Each check states a law of the minimal-dissipation digest (Secs. 3–7) for the
-user's energy E(x, θ), evaluates it, and reports a value and a tolerance:
+Every check compares an *ingredient* (see :class:`Providers`: the project's
+Fokker–Planck operator, density, free energy, ∂θE, metric, H(t), sampler and
+equilibrium draws, each replaceable) with a route that does not use it
+(arXiv 2510.03137; Entropy 26, 112 (2024)):
 
-``boltzmann_stationarity``  (exact, Sec. 3) the Fokker–Planck right-hand side
-    ∇·[μ(p∇E + β⁻¹∇p)] vanishes for p = exp(−βE) (sympy ``simplify``).
-``bias_equals_excess_work/symbolic``  (exact, Sec. 4) with the model's E,
-    d/dt[L(θ_t) − L̃(t) − β(W(t) − ΔF(t))] = 0 along an arbitrary path θ(t)
-    and arbitrary chain moments ⟨∂θE⟩_s(t).
-``free_energy_gradient``  (Sec. 2) ∂θF = ⟨∂θE⟩_m: F by quadrature and a
-    Richardson central difference against ⟨∂θE⟩_m by quadrature.
-``bias_equals_excess_work/simulation``  (Sec. 4) a persistent-chain run:
-    the bias L(θ_T) − L̃(T) (true objective from quadrature of F and the data
-    energies, estimated objective from the gradients the optimiser used)
-    against β(W − ΔF) with W = Σ Δθ·⟨∂θE⟩_s.
-``metric_spd``  (Sec. 7) Fisher information I = β² Cov_m(∂θE) and friction
-    tensor ζ symmetric positive definite at sample parameters.
-``natural_gradient_identity``  (Sec. 7) with H = [βζ + (τ − t) I]⁻¹,
-    (1 − βHζ)⁻¹ H = I⁻¹/(τ − t).
-``jarzynski``  (fluctuation theorem) ⟨e^{−βW}⟩ = e^{−βΔF} for work on a
-    Metropolis-adjusted Langevin (MALA) run driven along θ₀ → θ₁; MALA keeps
-    p_m(θ) exactly invariant, so the equality is exact at finite step and
-    the tolerance is purely statistical (N_SIGMA standard errors).
+``boltzmann_stationarity``  the Fokker–Planck operator applied to the
+    density vanishes (sympy; 30-digit evaluation when simplify stalls).
+``free_energy_gradient``  ∂θF by a Richardson difference of F against
+    ⟨∂θE⟩_m by quadrature.
+``fisher_information``  I against β(⟨∂²θE⟩_m − ∂²θF), the Hessian of the
+    quadrature F; finite, symmetric positive definite (a degenerate metric
+    fails here with the reason).
+``friction_tensor``  ζ against the generator solve (Φ²/p quadrature in one
+    coordinate, a sparse solve in two, closed form for Ornstein–Uhlenbeck).
+``natural_gradient_identity``  H(t) built from the ingredient (ζ, I) makes
+    (1 − βHζ)⁻¹H = I⁻¹/(τ − t) with the *reference* metric.
+``sampler_stationarity``  exact equilibrium draws and the sampler keep
+    ⟨∂θE⟩ and ⟨E⟩ at their quadrature values (N_SIGMA standard errors).
+``friction_autocorrelation``  ζ against β∫⟨δX(t)δX(0)⟩dt along sampler chains.
+``slow_driving_excess_work``  ⟨W⟩ − ΔF of a slow ramp against ∫θ̇ᵀζθ̇ dt.
+``jarzynski``  ΔF from ⟨e^{−βW}⟩ of a driving protocol (chains from exact
+    draws) against ΔF of the free energy.
+``bias_equals_excess_work``  persistent-chain training: L − L̃ (L from F and
+    the data) against β(W − ΔF) with W the Sekimoto work of the chains.
 
-``bias_equals_excess_work/langevin``  (only when issue 3's
-    :mod:`numeric.langevin` is installed) the bias its ``train`` reports
-    against β·W_ex.
+Symbolic β, μ and positive constants are evaluated at 7/10, 19/10 and 13/10
+(values ≠ 1, so a wrong power shows; fix them with ``--set``/``beta=``),
+other constants at 1/4.  Quadrature supports one or two coordinates.
 
-The quantities checked come from :class:`Providers`: by default
-:mod:`theory.derive` (Fokker–Planck operator, bias theorem),
-:mod:`numeric.metric` (Fisher information, friction) and
-:mod:`theory.metric` (H) when installed, else this module's own reference
-computations (quadrature, the 1-D generator solve in closed form, the
-Ornstein–Uhlenbeck friction).  Replace one (e.g. a friction tensor with the
-wrong sign) and the check that depends on it fails by name.  Equilibrium
-samples come from 400 MALA burn-in steps: energies with barriers much
-higher than kT may need more (a false ``jarzynski`` failure, never a false
-pass of the exact checks).  Numbers for symbolic β, μ and constants default to 1 (real, not
-provably positive constants to 1/4); θ points respect the parameters'
-assumptions.  Quadrature supports one or two coordinates.
+The module is also a pytest plugin (entry point ``pytest11``): the fixtures
+``assert_theorems`` and ``assert_metric`` hand these helpers to tests.
 """
 
-
-from ._checks import N_SIGMA, TheoremCheck, assert_theorems, run_theorem_checks
+from ._checks import N_SIGMA, TheoremCheck
+from ._ingredients import Providers
 from ._oracles import (
-    Providers,
     evaluation_point,
+    fisher_hessian,
     fisher_quadrature,
     fokker_planck_rhs,
     friction_reference,
     learning_rate_matrix,
 )
+from ._runner import CHECK_NAMES, assert_metric, assert_theorems, format_failures, run_theorem_checks
 
 __all__ = [
     "TheoremCheck",
     "Providers",
+    "CHECK_NAMES",
     "evaluation_point",
     "run_theorem_checks",
     "assert_theorems",
+    "assert_metric",
+    "format_failures",
     "N_SIGMA",
     "fisher_quadrature",
+    "fisher_hessian",
     "friction_reference",
     "fokker_planck_rhs",
     "learning_rate_matrix",

@@ -1,0 +1,119 @@
+"""Generated C: header, prefix, restrict arrays, collision-free names, precision against mpmath.
+
+Precision is measured by :func:`check_generated` in ulp-scale units (error
+over ε times the larger of the largest additive term and the largest
+input sensitivity |v ∂f/∂v|, see its module docstring); the acceptance
+bound is 4 for energies with exp, cosh, log-cosh and softplus over
+|x|, |θx| ≤ 10³ and near 0.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+import thermolearn.numeric.codegen._csource as csource
+from thermolearn.numeric.codegen import (
+    C_RESERVED,
+    build_c_library,
+    check_generated,
+    generate_c_module,
+    generate_source,
+    load_python_module,
+    module_functions,
+)
+from thermolearn.theory import ParameterError, energy_model
+
+needs_cc = pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
+STRICT = ["-std=c99", "-Wall", "-Wextra", "-pedantic", "-Werror"]
+ULP_MAX = 4.0  # acceptance bound, ulp-scale units (see module docstring)
+
+ENERGIES = [
+    "log(cosh(theta*x)) + x**4/4",
+    "log(1 + exp(x - theta)) + x**2/2",
+    "exp(x - theta) - x",
+    "cosh(x - theta) + x**2",
+    "log(cosh(x)) + log(1 + exp(-theta*x)) + x**2/2",
+]
+
+
+@needs_cc
+@pytest.mark.parametrize("energy", ENERGIES)
+def test_numpy_c_internal_agree_with_mpmath_to_4_ulp(energy):
+    r = check_generated(energy_model(energy), rng=np.random.default_rng(1), n_random=10)
+    assert set(r.errors) == {"numpy", "c", "internal"}
+    assert r.max_error <= ULP_MAX, (r.errors, r.worst_points)
+
+
+@needs_cc
+def test_check_catches_unstabilised_c(monkeypatch):
+    # mutant: the C generator without the overflow-safe rewrite -> log(cosh(800)) = inf
+    monkeypatch.setattr(csource, "stabilise", lambda e: e)
+    r = check_generated(energy_model("log(cosh(theta*x)) + x**4/4"), langs=("c",), n_random=2)
+    assert r.errors["c"]["energy"] > 1e3
+
+
+COLLIDING = "NAN*x**2 + INFINITY*(x - HUGE_VAL)**2 + int*x**4 + tl_energy*x + out*n*i"
+
+
+@needs_cc
+def test_names_colliding_with_c_compile_and_evaluate(tmp_path):
+    model = energy_model(COLLIDING, theta="HUGE_VAL")
+    mod = generate_c_module(model, header_name="g.h")
+    renamed = dict(mod.renamed)
+    assert {"NAN", "INFINITY", "HUGE_VAL", "int", "tl_energy", "out", "n", "i"} <= set(renamed)
+    assert all(v not in C_RESERVED for v in renamed.values())
+    assert "NAN -> NAN_" in mod.header
+    (tmp_path / "g.h").write_text(mod.header)
+    (tmp_path / "g.c").write_text(mod.source)
+    proc = subprocess.run(["cc", *STRICT, "-c", "g.c", "-o", "g.o"], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    funcs = module_functions(model)
+    lib = build_c_library(mod.source, tmp_path, funcs, header=mod.header, header_name="g.h")
+    py = load_python_module(generate_source(model.substitute({"NAN": 2, "INFINITY": 3, "int": 0.5, "tl_energy": 1,
+                                                              "out": 1, "n": 1, "i": 1}), "numpy"))
+    f = funcs[0]
+    kw = {"beta": 1.0, "mu": 1.0, "NAN": 2.0, "INFINITY": 3.0, "int": 0.5, "tl_energy": 1.0, "out": 1.0,
+          "n": 1.0, "i": 1.0}
+    got = lib.tl_energy(1.5, 0.25, *[kw[k] for k in f.keywords])
+    assert got == pytest.approx(float(py.energy(1.5, 0.25, beta=1.0, mu=1.0)), rel=1e-14)
+
+
+@needs_cc
+def test_vectorised_entry_point_matches_scalar(tmp_path):
+    model = energy_model("log(cosh(theta*x)) + x**4/4")
+    funcs = module_functions(model)
+    lib = build_c_library(generate_c_module(model, prefix="m_").source, tmp_path, funcs, prefix="m_")
+    x = np.linspace(-900, 900, 7)
+    th = np.full(7, 0.7)
+    out = np.empty(7)
+    ptr = ctypes.POINTER(ctypes.c_double)
+    lib.m_energy_n(7, x.ctypes.data_as(ptr), th.ctypes.data_as(ptr), 1.0, 1.0, out.ctypes.data_as(ptr))
+    assert np.all(np.isfinite(out))
+    assert out.tolist() == [lib.m_energy(v, 0.7, 1.0, 1.0) for v in x]
+
+
+@pytest.mark.skipif(shutil.which("c++") is None, reason="no C++ compiler")
+def test_header_is_usable_from_cpp(tmp_path):
+    mod = generate_c_module(energy_model("(x - theta)**2/2"), header_name="h.h")
+    (tmp_path / "h.h").write_text(mod.header)
+    (tmp_path / "u.cpp").write_text('#include "h.h"\nint main() { double o[1]; tl_drift(1, 0, 1, 1, o); return 0; }\n')
+    proc = subprocess.run(["c++", "-Wall", "-Werror", "-fsyntax-only", "u.cpp"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("prefix", ["__x", "_X", "a-b", "1a"])
+def test_bad_prefix(prefix):
+    with pytest.raises(ParameterError, match="prefix"):
+        generate_c_module(energy_model("(x - theta)**2/2"), prefix=prefix)
+
+
+def test_standalone_source_has_prototypes_and_no_header_include():
+    src = generate_source(energy_model("(x - theta)**2/2"), "c", prefix="")
+    assert "double energy(double x, double theta, double beta, double mu);" in src
+    assert '#include "' not in src

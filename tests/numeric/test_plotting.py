@@ -1,0 +1,72 @@
+"""thermolearn.numeric.plotting: the shared figure style, KDE ridges, kicks, file output."""
+
+import numpy as np
+import pytest
+
+from thermolearn.numeric import plotting as P
+from thermolearn.numeric.langevin import discontinuous_schedule, train
+from thermolearn.theory import ParameterError
+from thermolearn.theory.models import harmonic_trap
+
+
+@pytest.mark.parametrize("loc,scale", [(0.0, 1.0), (-7.0, 0.3), (3.0, 4.0)])
+def test_kde_matches_the_normal_density(loc, scale):
+    # the bandwidth h smooths N(m, s^2) to N(m, s^2 + h^2) exactly: the kde must match that density to
+    # 5 pointwise standard deviations sqrt(f R(K)/(n h)), R(K) = 1/(2 sqrt(pi)), at the peak
+    rng = np.random.default_rng(3)
+    x = rng.normal(loc, scale, 20000)
+    g = np.linspace(loc - 5 * scale, loc + 5 * scale, 401)
+    d = P.kde(x, g)
+    h = 0.9 * min(x.std(ddof=1), np.subtract(*np.percentile(x, [75, 25])) / 1.349) * x.size ** -0.2
+    var = scale**2 + h**2
+    ref = np.exp(-(g - loc) ** 2 / (2 * var)) / np.sqrt(2 * np.pi * var)
+    assert np.trapezoid(d, g) == pytest.approx(1.0, abs=1e-3)
+    tol = 5 * np.sqrt(ref.max() / (2 * np.sqrt(np.pi)) / (x.size * h))
+    assert np.max(np.abs(d - ref)) <= tol
+    # a wrong input is caught: a density 1.5 times too wide fails the same bound
+    wrong = np.exp(-(g - loc) ** 2 / (2 * 1.5 * var)) / np.sqrt(2 * np.pi * 1.5 * var)
+    assert np.max(np.abs(d - wrong)) > tol
+
+
+def test_kick_jumps_and_bad_inputs():
+    assert P.kick_jumps(np.array([0.0, 0.5, 1.0]), np.array([[0.0], [1.0], [2.0]])) == []
+    with pytest.raises(ParameterError, match="2 finite samples"):
+        P.kde([1.0], [0.0])
+    with pytest.raises(ParameterError, match="formats"):
+        with P.figure() as (fig, _):
+            P.save(fig, "/tmp/never", formats=("jpg",))
+    with pytest.raises(ParameterError, match="dpi"):
+        with P.figure() as (fig, _):
+            P.save(fig, "/tmp/never", dpi=1)
+
+
+def test_training_ridge_and_plot_write_raster_and_vector(tmp_path):
+    m = harmonic_trap(k=2.0, beta=1.5, mu=0.7)
+    s = discontinuous_schedule(beta=1.5, mu=0.7, k=2.0, tau=1.0)
+    r = train(m, s, theta0=-3.0, target=1.0, particles=300, steps=40, snapshots=41,
+              rng=np.random.default_rng(0))
+    jumps = P.kick_jumps(r.times, r.theta)
+    assert len(jumps) == 2 and jumps[0][2] - jumps[0][1] == pytest.approx(4.0 / (0.7 * 2 * 1 + 2), rel=0.2)
+    with P.figure(1, 2, figsize=(8, 5)) as (fig, axes):
+        r.plot(ax=axes, target=1.0, theta0=-3.0)
+        paths = P.save(fig, tmp_path / "run", formats=("png", "svg"), dpi=60)
+    assert [p.suffix for p in paths] == [".png", ".svg"] and all(p.stat().st_size > 5000 for p in paths)
+    with P.figure() as (fig, ax):
+        drawn = P.training_ridge(ax, r, target=1.0, theta0=-3.0)
+    assert drawn["density"].shape == (41, drawn["grid"].size)
+    np.testing.assert_allclose(np.trapezoid(drawn["density"], drawn["grid"], axis=1), 1.0, atol=2e-2)
+
+
+def test_result_plot_methods_of_infoflow_and_fokker_planck():
+    from thermolearn.infoflow import TwoStateLearner
+    from thermolearn.numeric.fokker_planck import Protocol, propagate
+
+    r = TwoStateLearner(c=1.0).analyse(6)
+    with P.figure(1, 2) as (_, axes):
+        a_info, a_ep = r.plot(ax=axes, label="B")
+    assert np.allclose(a_info.lines[0].get_ydata(), r.M)
+    assert np.allclose(a_ep.lines[0].get_ydata(), np.cumsum(r.sigma_theta + r.sigma_x))
+    f = propagate(harmonic_trap(k=1, beta=1, mu=1), Protocol.linear(0, 1, 1.0), steps=20)
+    with P.figure(1, 2) as (_, axes):
+        f.plot(ax=axes)
+    assert not axes[0].axison and np.allclose(axes[1].lines[0].get_ydata(), f.work)

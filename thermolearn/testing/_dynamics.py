@@ -1,0 +1,230 @@
+"""The simulation checks: the sampler, the friction as an autocorrelation, work theorems.
+
+Chains start from exact equilibrium draws (the ``equilibrium`` ingredient,
+itself tested against quadrature in :func:`sampler_stationarity`) and move
+with the ``sampler`` ingredient.  Time steps are a fiftieth of the shorter
+of the parameter relaxation time τ_R = max eig(βI⁻¹ζ) and the coordinate
+relaxation time βVar(x)/μ (both from the references).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from thermolearn.theory import NumericalError
+
+from . import _oracles as orc
+from ._checks import N_SIGMA, TheoremCheck, _rel
+
+__all__ = ["sampler_stationarity", "friction_autocorrelation", "slow_driving_excess_work", "jarzynski",
+           "bias_equals_excess_work"]
+
+_MAX_STEPS = 3000
+
+
+def _finite(x, what):
+    if not np.all(np.isfinite(x)):
+        raise NumericalError(f"{what}: non-finite positions or energies (the dynamics diverged)")
+    return x
+
+
+def _zscores(ctx, x, theta, truth):
+    """Max |z| of the sample means of (X, E) against their quadrature values."""
+    X = ctx.num.X(*x.T, *theta).reshape(len(x), -1)
+    E = ctx.num.E(*x.T, *theta)
+    vals = np.column_stack([X, E])
+    _finite(vals, "sample")
+    se = vals.std(axis=0, ddof=1) / math.sqrt(len(x))
+    return float(np.max(np.abs(vals.mean(axis=0) - truth) / np.maximum(se, 1e-300)))
+
+
+def sampler_stationarity(ctx):
+    """Equilibrium draws and the sampler after 2τ_R keep ⟨∂θE⟩ and ⟨E⟩ at their quadrature values."""
+    num, th = ctx.num, ctx.points[0]
+    t_x = ctx.x_time()
+    try:
+        tau_r = ctx.timescales()[0]
+    except Exception:  # no parameter time scale (degenerate metric): the coordinates' one will do
+        tau_r = t_x
+    dt = min(tau_r, t_x) / 50
+    m1, _, e1, _ = orc._moments(num, th)
+    truth = np.concatenate([m1, [e1]])
+    x = _finite(np.asarray(ctx.prov.equilibrium(num, th, ctx.particles, ctx.rng), float), "equilibrium draws")
+    z0 = _zscores(ctx, x, th, truth)
+    steps = min(_MAX_STEPS // 3, int(math.ceil(2 * tau_r / dt)))
+    x = ctx.prov.sampler(num, x, th, 2 * tau_r / steps, steps, ctx.rng)
+    z1 = _zscores(ctx, x, th, truth)
+    value = max(z0, z1)
+    ok = value <= N_SIGMA
+    reason = "" if ok else ("equilibrium draws" if z0 > N_SIGMA else "the sampler") + " do not sample p_m"
+    return TheoremCheck("sampler_stationarity", ok, value, N_SIGMA,
+                        f"sample means of dE/dtheta and E vs quadrature, {ctx.particles} exact draws then after "
+                        f"{steps} sampler steps (2 tau_R); max |z|", reason)
+
+
+def friction_autocorrelation(ctx):
+    """ζ (ingredient) vs β∫⟨δX(t)δX(0)⟩dt from equilibrium chains moved by the sampler.
+
+    With S_T = ∫₀^T δX dt, β[Cov(S_T) − (Cov(A) + Cov(B))/2]/T (A, B the
+    two halves) removes the O(τ_R/T) truncation bias of β Cov(S_T)/(2T).
+    """
+    num, th = ctx.num, ctx.points[0]
+    tau_r, dt = ctx.timescales()
+    T = 10 * tau_r
+    stride = max(1, int(round(tau_r / 20 / dt)))
+    blocks = 2 * max(20, min(_MAX_STEPS // (2 * stride), int(math.ceil(T / (2 * stride * dt)))))
+    h, half = T / blocks, blocks // 2  # time per block (sampler step h / stride)
+    wA = np.where(np.arange(blocks + 1) <= half, h, 0.0)
+    wA[[0, half]] = h / 2
+    wB = np.where(np.arange(blocks + 1) >= half, h, 0.0)
+    wB[[half, blocks]] = h / 2
+    m1 = orc._moments(num, th)[0]
+    x = np.asarray(ctx.prov.equilibrium(num, th, ctx.particles, ctx.rng), float)
+    X = ctx.X()
+    A = B = 0.0
+    for k in range(blocks + 1):
+        if k:
+            x = _finite(ctx.prov.sampler(num, x, th, h / stride, stride, ctx.rng), "sampler")
+        dX = X(*x.T, *th).reshape(len(x), -1) - m1
+        A, B = A + wA[k] * dX, B + wB[k] * dX
+    S = A + B
+    y = num.beta * (S[:, :, None] * S[:, None, :]
+                    - 0.5 * (A[:, :, None] * A[:, None, :] + B[:, :, None] * B[:, None, :])) / T
+    est = y.mean(axis=0)
+    se = y.std(axis=0, ddof=1) / math.sqrt(len(y))
+    zeta = np.atleast_2d(ctx.prov.friction(num, th))
+    z = float(np.max(np.abs(zeta - est) / (N_SIGMA * se + 0.05 * np.abs(est).max())))
+    ok = z <= 1.0
+    return TheoremCheck("friction_autocorrelation", ok, z, 1.0,
+                        f"ingredient zeta vs beta*int <dX(t)dX(0)> dt over T = 10 tau_R from {ctx.particles} "
+                        f"sampler chains; |diff| / ({N_SIGMA:g} standard errors + 5% step/truncation bias)",
+                        "" if ok else "friction tensor disagrees with the autocorrelation of dE/dtheta",
+                        est.tolist(), zeta.tolist())
+
+
+def _direction(ctx):
+    d = np.asarray(ctx.points[1] - ctx.points[0], dtype=float)
+    return d / np.linalg.norm(d)
+
+
+def _drive(ctx, x, path, hold, stride):
+    """Sekimoto work along a piecewise-constant protocol: jump θ, then ``stride`` sampler steps of ``hold``."""
+    W = np.zeros(len(x))
+    for a, b in zip(path[:-1], path[1:]):
+        W += ctx.num.E(*x.T, *b) - ctx.num.E(*x.T, *a)
+        x = _finite(ctx.prov.sampler(ctx.num, x, b, hold / stride, stride, ctx.rng), "sampler")
+    return _finite(W, "work"), x
+
+
+def slow_driving_excess_work(ctx):
+    """⟨W⟩ − ΔF of a slow ramp vs the slow-driving prediction ∫θ̇ᵀζθ̇ dt (ingredient ζ).
+
+    Linear response (arXiv 2510.03137): W_ex = ∫θ̇ᵀζθ̇ dt + O(τ_R/τ).  The
+    ramp spans a Fisher distance of at most 2.5 (βW_ex ≈ 0.3: the signal
+    grows with the distance, but so does the change of the metric along
+    the ramp), over τ = 20 max τ_R along it; the prediction integrates ζ by
+    Simpson's rule (5 nodes, 3 with two coordinates).
+    """
+    num, th0, d = ctx.num, ctx.points[0], _direction(ctx)
+    tau_r, dt = ctx.timescales()
+    s = min(math.sqrt(0.5 * 20 * tau_r / (num.beta * float(d @ ctx.friction_ref(0) @ d))),
+            2.5 / math.sqrt(float(d @ ctx.fisher_ref(0) @ d)))
+    us = (0.0, 0.5, 1.0) if len(num.model.x) == 2 else (0.0, 0.25, 0.5, 0.75, 1.0)
+    weights = (1, 4, 1) if len(us) == 3 else (1, 4, 2, 4, 1)
+    nodes = [th0 + s * d * u for u in us]
+    zetas = [np.atleast_2d(ctx.prov.friction(num, th)) for th in nodes]
+    # the protocol's duration comes from the references, never from the ingredient under test
+    tau_rs = [num.beta * float(d @ orc.friction_reference(num, th) @ d) / float(d @ orc.fisher_quadrature(num, th) @ d)
+              for th in nodes[1:]]
+    if not all(t > 0 and math.isfinite(t) for t in tau_rs):
+        raise NumericalError(f"relaxation times along the ramp are not positive: {tau_rs}")
+    tau = 20 * max([tau_r] + tau_rs)
+    stride = max(1, int(round(tau_r / 20 / dt)))
+    updates = max(100, min(_MAX_STEPS // stride, int(math.ceil(tau / (stride * dt)))))
+    path = [th0 + s * d * k / updates for k in range(updates + 1)]
+    n = 2 * ctx.particles
+    x = np.asarray(ctx.prov.equilibrium(num, th0, n, ctx.rng), float)
+    W, _ = _drive(ctx, x, path, tau / updates, stride)
+    dF = ctx.prov.free_energy(num, path[-1]) - ctx.prov.free_energy(num, th0)
+    wex, se = float(W.mean() - dF), float(W.std(ddof=1) / math.sqrt(len(W)))
+    quad = [float(d @ z @ d) for z in zetas]
+    pred = s * s / tau * float(np.dot(weights, quad) / sum(weights))  # Simpson over the ramp
+    tol = N_SIGMA * se + 2 * (max([tau_r] + tau_rs) / tau) * abs(pred)
+    ok = abs(wex - pred) <= tol
+    return TheoremCheck("slow_driving_excess_work", ok, abs(wex - pred), tol,
+                        f"<W> - dF of a linear ramp over tau = 20 tau_R ({n} sampler chains from exact draws, "
+                        f"Sekimoto work) vs int thetadot^T zeta thetadot dt with the ingredient zeta; tolerance "
+                        f"{N_SIGMA:g} standard errors + 2 tau_R/tau linear-response correction",
+                        "" if ok else "excess work of a slow protocol disagrees with the friction tensor", pred, wex)
+
+
+def jarzynski(ctx):
+    """Jarzynski ΔF from a driving protocol (τ_J = τ_R) vs ΔF of the ingredient free energy."""
+    from thermolearn.numeric.fluctuation import jarzynski as estimate
+
+    num, th0, d = ctx.num, ctx.points[0], _direction(ctx)
+    tau_r, dt = ctx.timescales()
+    s = math.sqrt(2.0 / float(d @ ctx.fisher_ref(0) @ d))  # quench dissipation beta*W_diss ~ 1
+    stride = max(1, int(round(tau_r / 20 / dt)))
+    path = [th0 + s * d * k / 20 for k in range(21)]
+    x = np.asarray(ctx.prov.equilibrium(num, th0, ctx.particles, ctx.rng), float)
+    W, _ = _drive(ctx, x, path, tau_r / 20, stride)
+    dF = ctx.prov.free_energy(num, path[-1]) - ctx.prov.free_energy(num, th0)
+    est = estimate(W, num.beta)
+    diss = num.beta * (float(W.mean()) - (orc._free_energy(num, path[-1]) - orc._free_energy(num, th0)))
+    value, tol = abs(est.corrected - dF), N_SIGMA * est.stderr
+    ok = value <= tol
+    return TheoremCheck("jarzynski", ok, float(value), float(tol),
+                        f"|dF_Jarzynski (numeric.fluctuation, bias-corrected) - dF (ingredient F)| <= {N_SIGMA:g} "
+                        f"standard errors; {ctx.particles} exact draws driven over tau_R by the sampler "
+                        f"(dissipation beta*<W_diss> = {diss:.2f})",
+                        "" if ok else "Jarzynski's equality fails for the ingredient free energy and sampler",
+                        dF, est.corrected)
+
+
+def bias_equals_excess_work(ctx):
+    """Persistent-chain training: L(θ_T) − L̃(T) (L from F and the data) vs β(W − ΔF) (Sekimoto work).
+
+    L̃ accumulates the optimiser's own gradient estimates β(⟨X⟩_d − ⟨X⟩_s)
+    along each parameter step (trapezoid rule, X the ingredient ∂θE) and W
+    the energy change of the chains at each jump; the two agree up to the
+    O(Δθ³) error of the trapezoid rule per step (arXiv 2510.03137, bias =
+    excess work).
+    """
+    num, th, b = ctx.num, ctx.points[0].astype(float).copy(), ctx.num.beta
+    tau_r, dt = ctx.timescales()
+    X = ctx.X()
+    data = np.asarray(ctx.prov.equilibrium(num, ctx.points[1], ctx.particles, ctx.rng), float)
+    x = np.asarray(ctx.prov.equilibrium(num, th, ctx.particles, ctx.rng), float)
+    stride = max(1, int(round(tau_r / 20 / dt)))
+    eta = b / (float(np.linalg.norm(ctx.fisher_ref(0))) * tau_r)  # relaxes theta in ~ tau_R
+    h = tau_r / 20
+
+    def grad(theta, chains):
+        return b * (X(*data.T, *theta).reshape(len(data), -1).mean(0) - X(*chains.T, *theta).reshape(len(chains), -1).mean(0))
+
+    def L(theta):
+        return b * (float(num.E(*data.T, *theta).mean()) - ctx.prov.free_energy(num, theta))
+
+    L0, est, work = L(th), 0.0, 0.0
+    for _ in range(60):
+        g = grad(th, x)
+        new = th - eta * h * g
+        est += 0.5 * float((g + grad(new, x)) @ (new - th))
+        work += float((num.E(*x.T, *new) - num.E(*x.T, *th)).mean())
+        th = new
+        x = _finite(ctx.prov.sampler(num, x, th, h / stride, stride, ctx.rng), "sampler")
+    bias = L(th) - (L0 + est)
+    bw = b * (work - (ctx.prov.free_energy(num, th) - ctx.prov.free_energy(num, ctx.points[0])))
+    tol = 1e-3
+    ok = abs(bias - bw) <= tol
+    return TheoremCheck("bias_equals_excess_work", ok, abs(bias - bw), tol,
+                        f"L - L~ (L from F and the data energies, L~ from the optimiser's gradients) vs "
+                        f"beta*(W - dF) (Sekimoto work of {ctx.particles} chains), 60 steps; tolerance: trapezoid "
+                        "rule O(dtheta^3) per step", "" if ok else "bias differs from beta * excess work", bw, bias)
+
+
+CHECKS_DYNAMIC = (sampler_stationarity, friction_autocorrelation, slow_driving_excess_work, jarzynski,
+                  bias_equals_excess_work)

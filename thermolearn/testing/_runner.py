@@ -1,0 +1,151 @@
+"""Run the theorem checks; assertion helpers for users' test suites."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from thermolearn.theory import EnergyModel, ModelError, ParameterError, energy_model
+
+from . import _oracles as orc
+from ._checks import CHECKS_STATIC, TheoremCheck, _Context
+from ._dynamics import CHECKS_DYNAMIC
+from ._ingredients import Providers
+
+__all__ = ["CHECK_NAMES", "run_theorem_checks", "assert_theorems", "assert_metric", "format_failures"]
+
+#: The checks, in the order they run and report.
+CHECK_NAMES = tuple(f.__name__ for f in CHECKS_STATIC + CHECKS_DYNAMIC)
+
+
+def _model(energy, x, theta, model_kw) -> EnergyModel:
+    model = energy if isinstance(energy, EnergyModel) else energy_model(energy, x=x, theta=theta, **model_kw)
+    if not isinstance(model, EnergyModel):
+        raise ModelError(f"energy must be a string or theory.EnergyModel, got {type(energy).__name__}")
+    if len(model.x) > 2:
+        raise ParameterError(f"verify supports 1 or 2 coordinates, got {len(model.x)}")
+    return model
+
+
+def run_theorem_checks(energy, *, x="x", theta="theta", seed: int = 0, quick: bool = True,
+                       providers: Providers | None = None, only=None, **model_kw) -> list[TheoremCheck]:
+    """Run every theorem check for an energy (string or :class:`theory.EnergyModel`).
+
+    A check that cannot run (a singular metric, a diverging sampler, a
+    quadrature that fails) is returned as failed with the reason; only bad
+    input (an energy that cannot be parsed or has more than two
+    coordinates) raises.
+
+    Parameters
+    ----------
+    energy : str or theory.EnergyModel
+    x, theta : str
+        Coordinate and parameter names when ``energy`` is a string.
+    seed : int
+        Seed of the simulations (same seed, same numbers).
+    quick : bool
+        Fewer particles (2000 vs 20000) in the simulations.
+    providers : Providers, optional
+        Replace an ingredient (see :class:`Providers`).
+    only : iterable of str, optional
+        Run only the named checks.
+
+    Examples
+    --------
+    >>> [c.name for c in run_theorem_checks("(x - theta)**2/2", only=["friction_tensor"])]
+    ['friction_tensor']
+    """
+    model = _model(energy, x, theta, model_kw)
+    wanted = CHECK_NAMES if only is None else tuple(only)
+    unknown = sorted(set(wanted) - set(CHECK_NAMES))
+    if unknown:
+        raise ParameterError(f"unknown check(s) {unknown}; available: {list(CHECK_NAMES)}")
+    ctx = _Context(model, orc._numeric_model(model), orc._theta_points(model), providers or Providers(),
+                   np.random.default_rng(seed), 2000 if quick else 20000)
+    out = []
+    for fn in CHECKS_STATIC + CHECKS_DYNAMIC:
+        if fn.__name__ not in wanted:
+            continue
+        try:
+            with np.errstate(all="ignore"):
+                out.append(fn(ctx))
+        except Exception as exc:  # a check that cannot run is a failed check, with its reason
+            reason = f"could not run: {type(exc).__name__}: {exc}"
+            out.append(TheoremCheck(fn.__name__, False, None, None, (fn.__doc__ or "").split("\n")[0], reason))
+    return out
+
+
+def format_failures(checks) -> str:
+    """One readable block per failed check: expected, measured, value, tolerance, reason, method."""
+    lines = []
+    for c in checks:
+        if c.passed:
+            continue
+        lines.append(f"{c.name}: FAILED — {c.reason or 'value outside tolerance'}")
+        if c.expected is not None or c.measured is not None:
+            lines.append(f"    expected  {c.expected}")
+            lines.append(f"    measured  {c.measured}")
+        lines.append(f"    value     {c.value}   tolerance {c.tolerance}")
+        lines.append(f"    how       {c.method}")
+    return "\n".join(lines)
+
+
+def assert_theorems(energy, **kwargs) -> list[TheoremCheck]:
+    """``assert`` every theorem check for ``energy`` (for users' pytest suites).
+
+    Raises ``AssertionError`` with, for each failing check, the expected and
+    measured values, the tolerance, the reason and the two routes compared;
+    returns the checks otherwise.  Keywords as :func:`run_theorem_checks`.
+
+    >>> checks = assert_theorems("x**4/4 - theta*x", only=["fisher_information", "friction_tensor"])
+    >>> all(c.passed for c in checks)
+    True
+    """
+    checks = run_theorem_checks(energy, **kwargs)
+    if not all(c.passed for c in checks):
+        raise AssertionError("theorem check(s) failed:\n" + format_failures(checks))
+    return checks
+
+
+def assert_metric(energy, *, at, reference=None, fisher=None, friction=None, rtol: float = 1e-6,
+                  x="x", theta="theta", **model_kw) -> dict:
+    """Assert the thermodynamic metric of ``energy`` at θ = ``at``.
+
+    Computes the Fisher information (β² Cov_m(∂θE) and, independently, the
+    Hessian route β(⟨∂²θE⟩_m − ∂²θF)) and the friction tensor (generator
+    solve), at the verifier's numbers for symbolic β, μ, constants (see
+    :func:`evaluation_point`; pass ``beta=``, ``mu=``, ``values=`` to fix
+    them).  Compares with ``reference`` (a dict with keys ``"fisher"``,
+    ``"friction"``) or the ``fisher=``/``friction=`` matrices, to relative
+    Frobenius error ``rtol``.  Raises ``AssertionError`` showing expected,
+    measured, tolerance and reason; returns the computed matrices.
+
+    >>> out = assert_metric("(x - theta)**2/2", at=0.3, beta=2, mu=4, fisher=[[2.0]], friction=[[0.25]])
+    >>> round(out["friction"][0][0], 12)
+    0.25
+    """
+    model = _model(energy, x, theta, model_kw)
+    num = orc._numeric_model(model)
+    th = np.atleast_1d(np.asarray(at, dtype=float))
+    if th.shape != (len(model.theta),):
+        raise ParameterError(f"at must give {len(model.theta)} parameter value(s), got {at!r}")
+    cov, hess = orc.fisher_quadrature(num, th), orc.fisher_hessian(num, th)
+    got = {"fisher": cov, "friction": orc.friction_reference(num, th)}
+    wanted = dict(reference or {})
+    wanted.update({k: v for k, v in (("fisher", fisher), ("friction", friction)) if v is not None})
+    problems = []
+    if np.linalg.norm(cov - hess) > 1e-5 * max(np.linalg.norm(hess), 1e-300):
+        problems.append(("fisher (two routes)", hess, cov, 1e-5,
+                         "beta^2 Cov(dE/dtheta) and the Hessian of F disagree: the energy's numbers are unreliable"))
+    for key, value in wanted.items():
+        if key not in got:
+            raise ParameterError(f"reference keys must be 'fisher' or 'friction', got {key!r}")
+        exp_ = np.atleast_2d(np.asarray(value, dtype=float))
+        if exp_.shape != got[key].shape or np.linalg.norm(got[key] - exp_) > rtol * max(np.linalg.norm(exp_), 1e-300):
+            problems.append((key, exp_, got[key], rtol, f"{key} at theta = {th.tolist()} differs from the reference"))
+    if problems:
+        lines = [f"metric check(s) failed for E = {model.energy}:"]
+        for name, e, m, tol, why in problems:
+            lines += [f"{name}: {why}", f"    expected  {np.asarray(e).tolist()}",
+                      f"    measured  {np.asarray(m).tolist()}", f"    tolerance {tol:g} (relative Frobenius)"]
+        raise AssertionError("\n".join(lines))
+    return {k: v.tolist() for k, v in got.items()}
