@@ -272,7 +272,7 @@ def violation(argv, code, stdout, stderr, seconds) -> str | None:
     return None
 
 
-def campaign(n: int = 1000, seed: int = 20251003, log=None) -> dict:
+def campaign(n: int = 1000, seed: int = 20251003, log=None, trace=None) -> dict:
     """Run ``n`` cases; return counts by family and outcome, and the failures."""
     counts = {"cases": 0, "exit0": 0, "exit1": 0, "exit2": 0, "tracebacks": 0, "hangs": 0,
               "silent": 0, "executions": 0, "other": 0}
@@ -281,7 +281,10 @@ def campaign(n: int = 1000, seed: int = 20251003, log=None) -> dict:
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         sentinel = str(tmp / "pwned")
-        for family, argv in generate(n, seed, tmp, sentinel):
+        for i, (family, argv) in enumerate(generate(n, seed, tmp, sentinel)):
+            if trace is not None:
+                trace.write(f"{i} {family} {argv!r}\n")
+                trace.flush()
             code, out, err, seconds = run_case(argv)
             counts["cases"] += 1
             families[family] = families.get(family, 0) + 1
@@ -300,6 +303,10 @@ def campaign(n: int = 1000, seed: int = 20251003, log=None) -> dict:
                 counts["silent"] += 1
             elif why:
                 counts["other"] += 1
+            if "out of memory" in err:
+                counts["out_of_memory"] = counts.get("out_of_memory", 0) + 1
+                if log:
+                    log(f"NOTE out of memory (one line, exit {code}): {argv!r}")
             if why:
                 failures.append((family, argv, why, err[-500:]))
                 if log:
@@ -309,12 +316,30 @@ def campaign(n: int = 1000, seed: int = 20251003, log=None) -> dict:
     return counts
 
 
+#: Address-space cap of the campaign process (bytes): a case that tries to allocate more gets a
+#: MemoryError (which the CLI must report on one line) instead of inviting the OOM killer.
+MEMORY_CAP = 6 * 2**30
+
+
+def _cap_memory() -> None:
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = MEMORY_CAP if hard == resource.RLIM_INFINITY else min(MEMORY_CAP, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (ImportError, ValueError, OSError):  # pragma: no cover - not POSIX
+        pass
+
+
 def main(argv=None) -> int:
+    _cap_memory()
     args = sys.argv[1:] if argv is None else argv
     n = int(args[0]) if args else 1000
     seed = int(args[1]) if len(args) > 1 else 20251003
     start = time.perf_counter()
-    result = campaign(n, seed, log=lambda m: print(m, file=sys.stderr))
+    trace = open(os.environ["FUZZ_TRACE"], "w") if os.environ.get("FUZZ_TRACE") else None
+    result = campaign(n, seed, log=lambda m: print(m, file=sys.stderr), trace=trace)
     failures = result.pop("failures")
     print(f"fuzz campaign: {result} in {time.perf_counter() - start:.0f} s")
     return 1 if failures else 0

@@ -18,7 +18,10 @@ runs in a **forked child process**: the child inherits the parent's memory
 through a pipe; the parent waits on the pipe with ``select`` and, at the
 deadline, kills the child with SIGKILL, which always works.  A budgeted
 call inside another budgeted call runs inline (the outer deadline already
-covers it).  Where ``os.fork`` does not exist (Windows) there is no safe way
+covers it).  The child's address space is capped at what the process
+already maps plus :data:`CHILD_MEMORY` (Linux), so a runaway attempt ends
+in ``MemoryError`` (reported as a reason) rather than exhausting the
+machine.  Where ``os.fork`` does not exist (Windows) there is no safe way
 to interrupt sympy, so the call runs inline without a deadline; the
 expression-size guards of :func:`theory.parse_expression` still bound the
 input there.
@@ -154,6 +157,7 @@ def attempt(func: Callable[..., Any], *args, what: str = "closed form", **kwargs
         try:
             os.close(read_fd)
             _in_child = True
+            _cap_child_memory()
             try:
                 payload = pickle.dumps((True, func(*args, **kwargs)), protocol=pickle.HIGHEST_PROTOCOL)
             except _EXPECTED as exc:
@@ -207,6 +211,25 @@ def attempt(func: Callable[..., Any], *args, what: str = "closed form", **kwargs
     if not ok:
         return Attempt(False, reason=value)
     return Attempt(True, value)
+
+
+#: Extra address space a budgeted attempt may take beyond what the process already maps.
+CHILD_MEMORY = 2 * 2**30
+
+
+def _cap_child_memory() -> None:  # pragma: no cover - runs in the child process
+    """Bound the child's address space, so a runaway sympy call ends in MemoryError, not the OOM killer."""
+    try:
+        import resource
+
+        with open("/proc/self/status") as fh:
+            vm = next(int(line.split()[1]) * 1024 for line in fh if line.startswith("VmSize:"))
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = vm + CHILD_MEMORY
+        if soft == resource.RLIM_INFINITY or cap < soft:
+            resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
+    except (ImportError, OSError, ValueError, StopIteration):
+        pass
 
 
 def _reap(pid: int) -> None:
