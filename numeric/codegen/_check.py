@@ -148,8 +148,6 @@ def check_generated(model, *, rng=None, langs=("numpy", "c", "internal"), n_rand
             tmp = tempfile.TemporaryDirectory()
             cmod = generate_c_module(model, prefix="tl_")
             lib = build_c_library(cmod.source, tmp.name, funcs, cc=cc, name="tl_check")
-            ptr = ctypes.POINTER(ctypes.c_double)
-
             def c_call(f, pos, kw):
                 scalars = [float(v) for v in pos] + [float(kw[k]) for k in f.keywords]
                 if f.shape:
@@ -158,7 +156,6 @@ def check_generated(model, *, rng=None, langs=("numpy", "c", "internal"), n_rand
                     return np.array(buf[:])
                 return np.array([getattr(lib, "tl_" + f.name)(*scalars)])
             impls["c"] = c_call
-            _ = ptr
     try:
         with mpmath.workdps(100):
             for f in funcs:

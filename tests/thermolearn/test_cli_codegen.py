@@ -54,6 +54,7 @@ def test_source_on_stdout(capsys):
     (["codegen", "(x - theta)**2", "--lang", "c", "--prefix", "_Bad"], "reserved to the C implementation"),
     (["codegen", "(x - theta)**2", "--lang", "c", "--prefix", "1x"], "prefix must be empty or a C identifier"),
     (["codegen", "(x - theta)**2", "--lang", "c", "--target", "numpy"], "disagree"),
+    (["codegen", "(x - theta)**2", "--lang", "c", "-o", "model.h"], "names the C source"),
 ])
 def test_bad_input_exit_2(argv, message, capsys):
     assert main(argv) == 2

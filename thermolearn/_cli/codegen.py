@@ -86,6 +86,10 @@ def run(args) -> Output:
     if lang == "c":
         if args.output:
             header_path = Path(args.output).with_suffix(".h")
+            if header_path == Path(args.output):
+                from thermolearn.theory import ParameterError
+
+                raise ParameterError(f"-o names the C source (e.g. model.c), got the header name {args.output!r}")
         cmod = generate_c_module(model, prefix=args.prefix,
                                  header_name=header_path.name if header_path else None)
         source, renamed = cmod.source, [list(p) for p in cmod.renamed]
