@@ -284,12 +284,39 @@ def _plain_maths(app, what, name, obj, options, lines):
         out.append(_escape_line(line))
         if stripped.endswith("::"):
             verbatim = _indent(line)
-    lines[:] = out
+    lines[:] = _plain_section_titles(out)
+
+
+#: Section names napoleon understands (numpydoc); "Attributes (beyond X)" is read as a title otherwise.
+_SECTIONS = ("Attributes", "Parameters", "Returns", "Yields", "Raises", "Warns", "Notes", "Examples",
+             "References", "See Also", "Other Parameters", "Methods", "Warnings")
+_TITLE = re.compile(r"^(\s*)(%s)\s*\((.+)\)\s*:?\s*$" % "|".join(_SECTIONS))
+
+
+def _plain_section_titles(lines):
+    """``Attributes (beyond X)`` over a dashed underline: the section is ``Attributes``, the rest a sentence."""
+    out = []
+    for i, line in enumerate(lines):
+        m = _TITLE.match(line)
+        below = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        if m and below and set(below) == {"-"} and len(below) >= len(line.strip()):
+            indent, section, note = m.groups()
+            out += [f"{indent}({note})", ""] + [f"{indent}{section}"]
+            continue
+        if out and _TITLE.match(lines[i - 1]) and set(line.strip()) == {"-"} and out[-1].strip() in _SECTIONS:
+            out.append(_indent_text(line) + "-" * len(out[-1].strip()))
+            continue
+        out.append(line)
+    return out
+
+
+def _indent_text(line):
+    return line[:_indent(line)]
 
 
 def setup(app):
     app.add_directive("thermolearn-gallery", GalleryDirective)
-    app.connect("autodoc-process-docstring", _plain_maths)
+    app.connect("autodoc-process-docstring", _plain_maths, priority=400)  # before napoleon (500)
     return {"parallel_read_safe": True}
 
 
