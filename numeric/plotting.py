@@ -101,13 +101,25 @@ def save(fig, path, *, formats=("png", "pdf"), dpi=200) -> list[Path]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     written = []
+    import logging
+
+    quiet = logging.getLogger("fontTools")  # font subsetting for PDF logs timestamp notices: not the user's business
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        _save_all(fig, path, formats, dpi, written, mpl)
+    finally:
+        quiet.setLevel(level)
+    return written
+
+
+def _save_all(fig, path, formats, dpi, written, mpl):
     with mpl.rc_context(STYLE):
         for fmt in formats:
             p = path.with_suffix("." + fmt)
             meta = {"Creator": "thermolearn"} if fmt in ("pdf", "svg") else {}
             fig.savefig(p, dpi=dpi, format=fmt, metadata=meta)
             written.append(p)
-    return written
 
 
 def kde(samples, grid, bandwidth=None) -> np.ndarray:
