@@ -101,13 +101,25 @@ def save(fig, path, *, formats=("png", "pdf"), dpi=200) -> list[Path]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     written = []
+    import logging
+
+    quiet = logging.getLogger("fontTools")  # font subsetting for PDF logs timestamp notices: not the user's business
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        _save_all(fig, path, formats, dpi, written, mpl)
+    finally:
+        quiet.setLevel(level)
+    return written
+
+
+def _save_all(fig, path, formats, dpi, written, mpl):
     with mpl.rc_context(STYLE):
         for fmt in formats:
             p = path.with_suffix("." + fmt)
             meta = {"Creator": "thermolearn"} if fmt in ("pdf", "svg") else {}
             fig.savefig(p, dpi=dpi, format=fmt, metadata=meta)
             written.append(p)
-    return written
 
 
 def kde(samples, grid, bandwidth=None) -> np.ndarray:
@@ -183,7 +195,8 @@ def training_ridge(ax, result, *, target=None, theta0=None, model_density=None, 
     ``model_density(grid, theta) -> density`` (optional) draws p_m(x|θ₀) at
     the top and p_d = p_m(x|θ*) at the bottom; θ(t) and u(t) are curves; each
     kick is an arrow labelled with its size Δθ.  Returns the drawn data
-    ``{"grid", "times", "density"}`` (for a data file beside the figure).
+    ``{"grid", "times", "density", "scale"}`` (for a data file beside the figure,
+    and for drawing exact densities on the same ridges).
     """
     snaps, ts = np.asarray(result.snapshots), np.asarray(result.snapshot_times, float)
     if snaps.ndim != 3 or snaps.shape[0] < 2:
@@ -233,7 +246,7 @@ def training_ridge(ax, result, *, target=None, theta0=None, model_density=None, 
     ax.set_ylabel(r"training time $t$")
     if title:
         ax.set_title(title)
-    return {"grid": grid, "times": ts, "density": dens}
+    return {"grid": grid, "times": ts, "density": dens, "scale": scale}
 
 
 def work_curves(ax, curves, *, xlabel=r"$t/\tau$", ylabel=r"excess work $W_{\mathrm{ex}}$ [$k_BT$]",

@@ -70,3 +70,16 @@ def test_result_plot_methods_of_infoflow_and_fokker_planck():
     with P.figure(1, 2) as (_, axes):
         f.plot(ax=axes)
     assert not axes[0].axison and np.allclose(axes[1].lines[0].get_ydata(), f.work)
+
+
+def test_pdf_output_is_silent(tmp_path, caplog):
+    # fontTools logs a warning per subset font while the PDF is written (printed on stderr outside pytest);
+    # library code must not print
+    import logging
+
+    with caplog.at_level(logging.DEBUG):
+        with P.figure(figsize=(2, 2)) as (fig, ax):
+            ax.set_title(r"$\eta(t)$, $\mu$")
+            (p,) = P.save(fig, tmp_path / "f", formats=("pdf",), dpi=50)
+    assert p.read_bytes()[:4] == b"%PDF"
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text

@@ -1,7 +1,6 @@
 """The X–Θ learner section of the reproduction: exact checks pass, figure and data written."""
 
 import numpy as np
-import pytest
 
 from thermolearn.reproduce import PAPERS
 from thermolearn.reproduce import infoflow_learning as S

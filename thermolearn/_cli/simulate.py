@@ -268,4 +268,6 @@ def _text(d) -> str:
     width = max(len(r[0]) for r in rows)
     lines = [f"{a:<{width}}  {b}" for a, b in rows]
     lines += [f"warning: {w}" for w in d["warnings"]]
+    if d.get("plot"):
+        lines.append(f"plot: {d['plot']}")
     return "\n".join(lines)

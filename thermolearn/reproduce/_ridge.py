@@ -17,14 +17,27 @@ import numpy as np
 __all__ = ["ridge_figure"]
 
 
-def ridge_figure(stem, res, *, title, target, theta0, density, reference=None, dpi=200,
+def ridge_figure(stem, res, *, title, target, theta0, density, reference=None, exact_var=None, dpi=200,
                  formats=("png", "pdf")) -> list[Path]:
-    """Write ``stem``.png/.pdf/.npz for one training run ``res`` (with snapshots); return the paths."""
+    """Write ``stem``.png/.pdf/.npz for one training run ``res`` (with snapshots); return the paths.
+
+    ``reference`` (moment equations) and ``exact_var`` (the chains' constant variance) add the
+    exact chain density on every tenth ridge and the exact work curve.
+    """
     from thermolearn.numeric.plotting import CYCLE, figure, save, training_ridge
 
     stem = Path(stem)
     with figure(1, 2, figsize=(8.4, 6.2), width_ratios=(3.0, 1.3), sharey=False) as (fig, (ax, aw)):
         drawn = training_ridge(ax, res, target=target, theta0=theta0, model_density=density)
+        if reference is not None and exact_var is not None:
+            # the trap's chains stay Gaussian with the equilibrium variance (the covariance does not
+            # depend on theta): the exact p_s(x, t) = N(u(t), 1/(beta k)) on every tenth ridge
+            g, ts_r, sc = drawn["grid"], drawn["times"], drawn["scale"]
+            for j, tr in enumerate(ts_r[::10]):
+                u = float(np.interp(tr, reference.times, reference.u[:, 0]))
+                pe = np.exp(-(g - u) ** 2 / (2 * exact_var)) / np.sqrt(2 * np.pi * exact_var)
+                ax.plot(g, tr - np.where(pe > 1e-3 * pe.max(), pe, np.nan) * sc, color="k", lw=0.6, ls=(0, (2, 1)),
+                        zorder=450, label=r"exact $p_s$ (moment equations)" if j == 0 else None)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=3)
         t = np.asarray(res.times, float)
         aw.plot(res.work, t, color=CYCLE[0], label="this run")

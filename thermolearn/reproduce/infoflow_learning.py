@@ -22,7 +22,8 @@ memorised information below the apparent entropy production; the
 data-processing inequalities that d-separation makes theorems; the mean
 entropy production equal along three independent paths (forward
 recursion, tilted transfer matrices, path enumeration); ⟨e^{−σ}⟩ = 1 and
-ln P[Γ]/P̃[Γ̃] = σ on every path.  Seconds in total.
+ln P[Γ]/P̃[Γ̃] = σ on every path; the linear-Gaussian learner's M_n and
+I(X_n;B) by covariance propagation against their closed forms.  Seconds in total.
 """
 
 from __future__ import annotations
@@ -152,6 +153,16 @@ def run(out: Path, *, quick: bool, seed: int, dpi=200, formats=("png", "pdf"), o
                               IDENTITY_TOL * max(1.0, abs(mean_enum)),
                               reason="path enumeration against the forward recursion (exact)", figure=tag))
     data |= {"enum_sigma": e.sigma, "enum_prob": e.prob, "enum_pB": e.pB}
+    # the linear-Gaussian learner (variant A): covariance propagation against its closed forms
+    from thermolearn.infoflow import GaussianLearner, gaussian_closed_forms
+
+    g = GaussianLearner()
+    rg, cf = g.analyse(N), gaussian_closed_forms(g, N)
+    dev = max(float(np.max(np.abs(rg.M - cf["M"]))), float(np.max(np.abs(rg.L1 - cf["L1"]))))
+    checks.append(close_check(f"{tag}/gaussian_A_information_closed_form", 0.0, dev, IDENTITY_TOL,
+                              reason="M_n and I(X_n;B) of the linear-Gaussian learner by covariance propagation "
+                                     "against the closed forms (exact; rounding)", figure=tag))
+    data |= {"gaussian_A_M": rg.M, "gaussian_A_M_closed": cf["M"], "gaussian_A_L1": rg.L1}
     with figure(2, 4, figsize=(15.5, 7.4), height_ratios=(1.0, 1.25)) as (fig, axes):
         for ax, (name, (lrn, _)) in zip(axes[0], analyses.items()):
             draw_network(ax, lrn, 3, title=f"variant {name}")

@@ -171,7 +171,8 @@ def run(out: Path, *, quick: bool, seed: int, overrides=None, only=None, dpi=200
                                       figure=name))
         keys = ("mu", "eta", "tau", "beta", "k") if kind == "constant" else ("mu", "tau", "beta", "k")
         ridge_figure(out / STEMS[name], runs[0], title=f"{title}\n{_label(p, keys)}", target=p["target"],
-                     theta0=p["theta0"], density=_density(p), reference=ref, dpi=dpi, formats=formats)
+                     theta0=p["theta0"], density=_density(p), reference=ref, exact_var=1.0 / (p["beta"] * p["k"]),
+                     dpi=dpi, formats=formats)
         if not overrides:
             checks.extend(_qualitative(name, runs[0], ref, mean, se, N))
     if max_bias_dev is not None:
