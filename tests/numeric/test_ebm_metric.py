@@ -14,6 +14,8 @@ the statistical error at these sizes.
 import numpy as np
 import pytest
 import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.tolerances import N_SIGMA
 from thermolearn.numeric.ebm import GaussianEBM, MetricEstimator, PCDConfig, SymbolicFamily, estimate_metric
@@ -139,3 +141,30 @@ def test_block_mode_needs_valid_groups():
         MetricEstimator(mode="block")
     with pytest.raises(ParameterError, match="disjoint"):
         MetricState(MetricEstimator(mode="block", groups=([0, 1], [1, 2])), 3, 10, 0.01, 1.0)
+
+
+
+def _blocks_of(stream, mode, beta=1.0):
+    from thermolearn.numeric.ebm import MetricState
+
+    st = MetricState(MetricEstimator(block=20, mode=mode, adaptive=False), stream.shape[2], stream.shape[1], 0.01, beta)
+    for k, X in enumerate(stream):
+        st.update(X.copy(), 0.01 * k, np.zeros(stream.shape[2]))
+    return st.blocks
+
+
+@pytest.mark.parametrize("mode", ["full", "diagonal"])
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), scale=st.floats(0.1, 10.0), shift=st.floats(-5.0, 5.0))
+def test_estimator_laws(mode, seed, scale, shift):
+    """ζ̂, Î scale as c² under X → cX, ignore a common shift of X, follow chain permutations, scale as β and β²."""
+    rng = np.random.default_rng(seed)
+    stream = np.cumsum(rng.standard_normal((40, 12, 3)), axis=0) * 0.3  # correlated in time
+    ref = _blocks_of(stream, mode)[-1]
+    scaled = _blocks_of(scale * stream + shift, mode)[-1]
+    perm = _blocks_of(stream[:, rng.permutation(12)], mode)[-1]
+    hot = _blocks_of(stream, mode, beta=2.5)[-1]
+    assert np.allclose(scaled.friction, scale**2 * ref.friction, rtol=1e-9, atol=1e-12)
+    assert np.allclose(scaled.fisher, scale**2 * ref.fisher, rtol=1e-9, atol=1e-12)
+    assert np.allclose(perm.friction, ref.friction, rtol=1e-9, atol=1e-12)
+    assert np.allclose(hot.friction, 2.5 * ref.friction, rtol=1e-12) and np.allclose(hot.fisher, 6.25 * ref.fisher)
