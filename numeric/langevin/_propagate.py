@@ -24,8 +24,11 @@ def propagate(model: EnergyModel, theta, X, *, steps: int, dt: float, method: st
     model : theory.EnergyModel
         With numeric β, μ and constants.
     theta : float or sequence
-    X : ndarray (N, d), float64, C-contiguous
-        Chains, overwritten.
+    X : ndarray (N, d), float64 (or float32), C-contiguous
+        Chains, overwritten.  float32 chains (methods ``"exact"`` and
+        ``"euler"``, 1-D energies quadratic in x) use the float32 steps of
+        :mod:`thermolearn.numeric.langevin32` with the fast Box–Muller
+        normals (tails cut at |ξ| ≤ 5.77); the means are accumulated in float64.
     steps : int
     dt : float
     method : str
@@ -63,6 +66,8 @@ def propagate(model: EnergyModel, theta, X, *, steps: int, dt: float, method: st
     if not (np.isfinite(dt) and dt > 0):
         raise ParameterError(f"dt must be positive and finite, got {dt!r}")
     d = len(model.x)
+    if isinstance(X, np.ndarray) and X.dtype == np.float32:
+        return _propagate_f32(model, theta, X, stepper, steps, dt, rng, mean_every)
     if not (isinstance(X, np.ndarray) and X.dtype == np.float64 and X.ndim == 2 and X.shape[1] == d
             and X.flags.c_contiguous):
         raise ParameterError(f"X must be a C-contiguous float64 array of shape (N, {d})")
@@ -85,3 +90,29 @@ def propagate(model: EnergyModel, theta, X, *, steps: int, dt: float, method: st
         means.append(X.mean(axis=0))
     stepper.advance(X, th_vec, th, dt, steps % mean_every, rng, noise)
     return np.asarray(means)
+
+
+def _propagate_f32(model, theta, X, stepper, steps, dt, rng, mean_every):
+    """float32 chains: the 1-D trap steps of ``numeric.langevin32`` (selected by dtype)."""
+    from ..langevin32 import Float32Buffers, step_function
+
+    step = step_function(stepper.name, np.float32)
+    if step is None or len(model.x) != 1 or X.ndim != 2 or X.shape[1] != 1 or not X.flags.c_contiguous:
+        raise ParameterError("float32 chains need method 'exact' or 'euler', a 1-D energy and a C-contiguous "
+                             f"(N, 1) array; got method={stepper.name!r}, X of shape {X.shape}")
+    th_vec = as_vec("theta", theta, len(model.theta))
+    th = model_callables(model, th_vec)
+    if not th.quadratic:
+        raise ParameterError(f"float32 chains need an energy quadratic in x; {model.energy} is not")
+    m, A = th.gaussian(th_vec)
+    mean, k = float(np.asarray(m).reshape(-1)[0]), float(np.asarray(A).reshape(-1)[0])
+    if stepper.explicit and th.mu * k * dt >= 2.0:
+        raise NumericalError(f"{stepper.name} is unstable: mu*k*dt = {th.mu * k * dt:.3g} >= 2; "
+                             "use method='exact' or smaller dt")
+    buffers = Float32Buffers(X.shape[0])
+    means = []
+    for i in range(steps):
+        step(X, mean, k, mu=th.mu, beta=th.beta, dt=dt, rng=rng, buffers=buffers)
+        if mean_every and (i + 1) % mean_every == 0:
+            means.append(X.mean(axis=0, dtype=np.float64))
+    return np.asarray(means) if mean_every else None

@@ -124,3 +124,26 @@ def test_step_function_selects_by_dtype():
     with pytest.raises(TypeError, match="float32"):
         ou_step_f32(np.zeros(3), 0.0, 1.0, mu=1, beta=1, dt=0.1, rng=np.random.default_rng(0),
                     buffers=Float32Buffers(3))
+
+
+def test_propagate_selects_the_float32_steps_by_dtype():
+    """numeric.langevin.propagate on float32 chains: the trap's exact law at β, μ ≠ 1; bad choices are errors."""
+    from thermolearn.numeric.langevin import propagate
+    from thermolearn.theory import ParameterError
+    from thermolearn.theory.models import double_well, harmonic_trap
+
+    n_part, k, beta, mu, th = 200_000, 2.0, 2.0, 0.5, 1.0
+    X = np.full((n_part, 1), 3.0, np.float32)
+    means = propagate(harmonic_trap(k=k, beta=beta, mu=mu), th, X, steps=50, dt=0.1,
+                      rng=np.random.default_rng(9), mean_every=25)
+    t = 5.0
+    mean, var = th + (3.0 - th) * math.exp(-mu * k * t), -math.expm1(-2 * mu * k * t) / (beta * k)
+    assert X.dtype == np.float32 and means.shape == (2, 1) and means.dtype == np.float64
+    assert abs(X.mean(dtype=np.float64) - mean) < N_SIGMA * math.sqrt(var / n_part)
+    assert abs(X.var(dtype=np.float64) / var - 1.0) < N_SIGMA * math.sqrt(2.0 / n_part)
+    with pytest.raises(ParameterError, match="float32 chains need method"):
+        propagate(harmonic_trap(k=1, beta=1, mu=1), 0.0, np.zeros((10, 1), np.float32), steps=1, dt=0.1,
+                  method="heun", rng=np.random.default_rng(0))
+    with pytest.raises(ParameterError, match="quadratic in x"):
+        propagate(double_well(beta=1, mu=1), 0.0, np.zeros((10, 1), np.float32), steps=1, dt=0.1,
+                  method="euler", rng=np.random.default_rng(0))
