@@ -165,7 +165,7 @@ def _file_case(rng, tmp: Path, index: int):
         return ["train", "--data", str(_data_file(rng, tmp, index)), "--model", "gaussian", "--steps", "4",
                 "--chains", "2", "--warmup", "2", "--block", "2", "--grid", "0"]
     folder = tmp / f"mnist{index}"
-    folder.mkdir()
+    folder.mkdir(exist_ok=True)
     good = {"train-images-idx3-ubyte": _idx((3, 2, 2), bytes(12)), "train-labels-idx1-ubyte": _idx((3,), bytes(3)),
             "t10k-images-idx3-ubyte": _idx((3, 2, 2), bytes(12)), "t10k-labels-idx1-ubyte": _idx((3,), bytes(3))}
     victim = rng.choice(list(good))
