@@ -12,7 +12,8 @@ the fixed 20-step warm-up is included and is the same for every variant):
   online diagonal ζ̂, Î and the full dissipation ledger, against plain PCD
   with a constant rate and no metric estimate (project target ≤ 2);
 * ``natural-gradient / constant-rate PCD`` and the slow-driving schedule
-  with the diagonal + rank-8 metric (same target);
+  with the diagonal + rank-8 metric and with the block metric (one 65×65
+  block per hidden unit) (same target);
 * ``metric+ledger overhead``: constant rate with the metric estimate, against
   plain PCD (details only: what accounting alone costs).
 """
@@ -24,8 +25,8 @@ import numpy as np
 from benchmarks._harness import row
 
 SIZES = {"tiny": dict(hidden=3, steps=10, chains=10, repeats=1),
-         "quick": dict(hidden=15, steps=60, chains=100, repeats=3),
-         "full": dict(hidden=15, steps=200, chains=100, repeats=5)}
+         "quick": dict(hidden=15, steps=200, chains=100, repeats=3),
+         "full": dict(hidden=15, steps=400, chains=100, repeats=5)}
 
 
 def _blas_one_thread():
@@ -34,15 +35,16 @@ def _blas_one_thread():
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def _runner(size, schedule, metric, mode="auto"):
+def _runner(size, schedule, metric, mode="auto", grouped=False):
     from thermolearn.numeric.ebm import MetricEstimator, PCDConfig, RBMEnergy, load_ebm_data, train
 
     s = SIZES[size]
     data = load_ebm_data("digits", seed=0)
     fam = RBMEnergy(data.dim, s["hidden"])
     theta0 = fam.init(np.random.default_rng(1), data.train)
+    est = MetricEstimator(block=20, mode=mode, groups=fam.parameter_groups() if grouped else ())
     cfg = PCDConfig(steps=s["steps"], dt=0.01, chains=s["chains"], warmup=20, batch_size=100,
-                    record_every=s["steps"], metric=MetricEstimator(block=20, mode=mode) if metric else None)
+                    record_every=s["steps"], metric=est if metric else None)
 
     def call():
         import warnings
@@ -80,9 +82,11 @@ def run(size: str) -> list[dict]:
         sd, _, _ = _runner(size, SlowDriving(), metric=True)
         ng, _, _ = _runner(size, NaturalGradient(), metric=True)
         lr, _, _ = _runner(size, SlowDriving(), metric=True, mode="lowrank")
-        t_base, t_acct, t_sd, t_ng, t_lr = (t / s["steps"] for t in
-                                            _cpu_medians([base, acct, sd, ng, lr], s["repeats"]))
-        for name, t in (("slow-driving", t_sd), ("natural-gradient", t_ng), ("slow-driving lowrank-8", t_lr)):
+        bl, _, _ = _runner(size, SlowDriving(), metric=True, mode="block", grouped=True)
+        t_base, t_acct, t_sd, t_ng, t_lr, t_bl = (t / s["steps"] for t in
+                                                  _cpu_medians([base, acct, sd, ng, lr, bl], s["repeats"]))
+        for name, t in (("slow-driving", t_sd), ("natural-gradient", t_ng), ("slow-driving lowrank-8", t_lr),
+                        ("slow-driving block", t_bl)):
             rows.append(row(f"ebm {name} / constant-rate PCD step (d_theta={dim})", t / t_base, 2.0,
                             higher_is_better=False, step_cpu_s=t, pcd_step_cpu_s=t_base,
                             metric_ledger_overhead=t_acct / t_base, chains=s["chains"], steps=s["steps"]))

@@ -245,33 +245,46 @@ def _indent(line):
     return len(line) - len(line.lstrip())
 
 
+#: "``name``  what it is" at the start of a line: an entry of a plain-text glossary.
+_GLOSSARY_ENTRY = re.compile(r"^\s*``[^`]+``\s{2,}\S")
+
+
 def _plain_maths(app, what, name, obj, options, lines):
-    """Escape the characters that plain-text maths uses and reST reads as markup.
+    """Make a plain-text docstring valid reST without changing what it says.
 
     |x|, conditional bars P(x|θ), norms ||v|| and a lone ``*shape`` are text in
-    this project's docstrings, never substitutions or emphasis.  Doctest
-    blocks, ``::`` literal blocks, grid-table rows and line blocks are left as
-    they are.
+    this project's docstrings, never substitutions or emphasis; glossary
+    entries ("``name``  text", one per line or with an indented continuation)
+    get a blank line before them so each is its own item.  Doctest blocks,
+    ``::`` literal blocks, grid-table rows and line blocks are left as they are.
     """
+    out = []
     verbatim = None  # indentation that ends the current literal block, or "doctest"
-    for i, line in enumerate(lines):
+    for line in lines:
         stripped = line.strip()
         if verbatim == "doctest":
             if stripped:
+                out.append(line)
                 continue
             verbatim = None
         elif verbatim is not None:
             if not stripped or _indent(line) > verbatim:
+                out.append(line)
                 continue
             verbatim = None
         if stripped.startswith(">>>"):
             verbatim = "doctest"
+            out.append(line)
             continue
         if _TABLE_OR_BLOCK.match(line):
+            out.append(line)
             continue
-        lines[i] = _escape_line(line)
+        if _GLOSSARY_ENTRY.match(line) and out and out[-1].strip() and _indent(out[-1]) >= _indent(line):
+            out.append("")
+        out.append(_escape_line(line))
         if stripped.endswith("::"):
             verbatim = _indent(line)
+    lines[:] = out
 
 
 def setup(app):

@@ -1,7 +1,9 @@
 """thermolearn's numeric layer: numpy/scipy callables built from thermolearn.theory objects.
 
 Subpackages, one job each (import them directly, e.g. ``numeric.langevin``):
-``schedule`` (learning-rate schedules as numeric objects), ``langevin``
+``model`` (the numeric twin of an energy model: the one adapter from
+``theory``, vectorised E, ∇ₓE, ∂θE, Hessians), ``equilibrium`` (free energy,
+expectations and samples of p_m(x|θ) on a found support), ``schedule`` (learning-rate schedules as numeric objects), ``langevin``
 (persistent-chain simulation), ``fokker_planck`` (density solver),
 ``metric`` (Fisher information, friction tensor, geodesics), ``codegen``
 (lambdify and source generation), ``sgd`` (the SGD-noise experiment),

@@ -11,6 +11,7 @@ callables every numeric solver needs:
 * ``dE_dtheta(x, θ)``        ∂θE (the force conjugate to θ), shape (..., n)
 * ``hess_x(x, θ)``           ∇ₓ²E,                    shape (..., d, d)
 * ``dtheta_grad_x(x, θ)``    ∂θ∇ₓE,                   shape (..., n, d)
+* ``hess_theta(x, θ)``       ∇θ²E,                    shape (..., n, n)
 
 Shape convention: ``x`` has shape (..., d) (the last axis runs over the
 coordinates) and θ has shape (n,) or any shape (..., n) broadcasting with
@@ -22,7 +23,7 @@ non-finite energy means (zero Boltzmann weight, or an error).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Mapping
 
 import numpy as np
@@ -56,7 +57,7 @@ class NumericTwin:
     n: int
     _fns: dict = field(repr=False, compare=False)
 
-    @property
+    @cached_property
     def text(self) -> str:
         """The energy expression, for messages."""
         return str(self.model.energy)
@@ -110,6 +111,10 @@ class NumericTwin:
         """∂θ∇ₓE, shape (..., n, d): row i is ∇ₓ(∂E/∂θ_i)."""
         return self._call("dtheta_grad_x", x, theta)
 
+    def hess_theta(self, x, theta) -> np.ndarray:
+        """∇θ²E, shape (..., n, n)."""
+        return self._call("hess_theta", x, theta)
+
 
 def _numbers_only(model: EnergyModel) -> None:
     left = sp.sympify(model.beta).free_symbols | sp.sympify(model.mu).free_symbols | set(model.constants)
@@ -135,6 +140,7 @@ def _twin(model: EnergyModel) -> NumericTwin:
         "dE_dtheta": lambdify(tuple(model.dE_dtheta), args),
         "hess_x": lambdify(sp.hessian(E, xs), args),
         "dtheta_grad_x": lambdify(sp.Matrix([[sp.diff(E, t, xi) for xi in xs] for t in ths]), args),
+        "hess_theta": lambdify(sp.hessian(E, ths), args),
     }
     return NumericTwin(model, beta, mu, len(xs), len(ths), fns)
 

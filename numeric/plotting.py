@@ -154,8 +154,9 @@ def ridge(ax, times, grid, densities, *, height=None, cmap="cividis", label=None
     colours = mpl.colormaps[cmap](np.linspace(0.15, 0.95, times.size))
     for i in range(times.size):  # a later ridge rises in front of the earlier ones (joy-plot order)
         y = times[i] - dens[i] * scale
-        ax.fill_between(grid, times[i], y, color=colours[i], lw=0, zorder=2 + i)
-        ax.plot(grid, y, color="white", lw=0.3, zorder=2 + i)
+        # ~100 overlapping fills: rasterised inside vector files (curves, text and axes stay vector)
+        ax.fill_between(grid, times[i], y, color=colours[i], lw=0, zorder=2 + i, rasterized=True)
+        ax.plot(grid, y, color="white", lw=0.3, zorder=2 + i, rasterized=True)
     if label:
         ax.fill_between([], [], [], color=colours[times.size // 2], label=label)
     return scale

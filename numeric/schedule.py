@@ -1,7 +1,7 @@
 """Learning-rate schedules as numeric objects (shared by every simulator).
 
 A schedule drives the persistent-chain gradient flow (arXiv 2510.03137,
-learning dynamics)
+the persistent-chain learning dynamics)
 
     dθ/dt = −H(t, θ) ∇̃L(θ, t),   ∇̃L = β(⟨∂θE⟩_d − ⟨∂θE⟩_s),
 
@@ -23,7 +23,12 @@ import numpy as np
 from thermolearn.theory import ParameterError
 from thermolearn.numeric.results import ResultMixin
 
-__all__ = ["Kick", "Schedule"]
+__all__ = ["Kick", "Schedule", "SLOW_DRIVING_MIN_RATIO", "slow_driving_note", "SCHEDULE_NAMES", "build_schedule"]
+
+#: The slow-driving (linear-response) closure ⟨∂θE⟩_s ≈ ∂θF + ζθ̇ is an
+#: expansion in τ_R/τ; below τ = 10·τ_R its O(τ_R/τ) corrections exceed
+#: 10 % and the trainers emit a ``SlowDrivingWarning``.
+SLOW_DRIVING_MIN_RATIO = 10.0
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,18 @@ class Schedule(ResultMixin):
         initial state, at t = tau as the last update).
     description : str
         The formula, for reports.
+    feedback : bool
+        True when ``rate(t, theta, measured)`` also takes the measured
+        gradient ∇̃L of the chains (a closed-loop schedule); trainers pass
+        it, other callers may call ``rate(t, theta)``.  Trainers evaluate a
+        feedback schedule at the start of each parameter step (explicit
+        Euler in θ): a tracking term (target − θ)/(τ − t) then lands on
+        its target at the end of the step instead of overshooting it.
+    relaxation_time : float or None
+        Largest relaxation time τ_R = λmax(βI⁻¹ζ) of the sampler along the
+        intended path (None when the schedule does not know it); schedules
+        built on the slow-driving closure are trustworthy only for
+        τ ≫ τ_R (see :data:`SLOW_DRIVING_MIN_RATIO`).
     """
 
     name: str
@@ -70,6 +87,12 @@ class Schedule(ResultMixin):
     tau: float
     kicks: tuple[Kick, ...] = field(default=())
     description: str = ""
+    relaxation_time: float | None = None
+    feedback: bool = False
+
+    def rate_at(self, t, theta, measured):
+        """``rate(t, theta, measured)`` for feedback schedules, else ``rate(t, theta)``."""
+        return self.rate(t, theta, measured) if self.feedback else self.rate(t, theta)
 
     def __post_init__(self):
         if not (np.isfinite(self.tau) and self.tau > 0):
@@ -77,3 +100,74 @@ class Schedule(ResultMixin):
         for k in self.kicks:
             if not (0.0 <= k.time <= self.tau):
                 raise ParameterError(f"kick time {k.time} lies outside [0, tau={self.tau}]")
+        if self.relaxation_time is not None and not (np.isfinite(self.relaxation_time) and self.relaxation_time > 0):
+            raise ParameterError(f"relaxation_time must be positive and finite, got {self.relaxation_time!r}")
+
+    @property
+    def slow_driving_ratio(self) -> float | None:
+        """τ_R/τ, or None when the relaxation time is unknown.
+
+        >>> Schedule("s", lambda t, th: 1.0, 2.0, relaxation_time=0.5).slow_driving_ratio
+        0.25
+        """
+        return None if self.relaxation_time is None else float(self.relaxation_time / self.tau)
+
+
+def slow_driving_note(schedule: Schedule) -> str:
+    """The ``SlowDrivingWarning`` message when τ < SLOW_DRIVING_MIN_RATIO·τ_R, else "".
+
+    >>> slow_driving_note(Schedule("geodesic", lambda t, th: 1.0, 1.0, relaxation_time=0.5))[:30]
+    'tau = 1 is only 2 relaxation t'
+    """
+    ratio = schedule.slow_driving_ratio
+    if ratio is None or ratio * SLOW_DRIVING_MIN_RATIO <= 1.0:
+        return ""
+    return (f"tau = {schedule.tau:g} is only {1 / ratio:.3g} relaxation times (tau_R = {schedule.relaxation_time:.3g}); "
+            f"the slow-driving closure behind the {schedule.name!r} schedule needs tau >= "
+            f"{SLOW_DRIVING_MIN_RATIO:g} tau_R")
+
+
+#: The schedule names shared by ``simulate`` and ``reproduce`` (see :func:`build_schedule`).
+SCHEDULE_NAMES = ("constant", "continuous", "discontinuous", "slow-driving", "geodesic")
+
+
+def build_schedule(name, model, *, tau, theta0, target, eta=1.0, u0=None) -> Schedule:
+    """The schedule ``name`` of :data:`SCHEDULE_NAMES` for ``model`` (numeric β, μ, constants).
+
+    The quadratic trap ½(x−θ)ᵀK(x−θ) gets the closed forms of
+    ``numeric.langevin`` (its metric is flat, ζ = 1/μ, so ``geodesic`` is the
+    slow-driving schedule; ``discontinuous`` re-centres its first kick on the
+    chain mean ``u0`` when given); other energies get ``numeric.metric``'s
+    slow-driving and geodesic schedules, and ``continuous``/``discontinuous``
+    raise ``ParameterError`` (no closed form).
+
+    >>> from thermolearn.theory.models import harmonic_trap
+    >>> build_schedule("discontinuous", harmonic_trap(k=1, beta=1, mu=1), tau=1, theta0=-10, target=0).kicks[1].weight
+    0.5
+    """
+    from thermolearn.numeric import langevin as L
+
+    if name not in SCHEDULE_NAMES:
+        raise ParameterError(f"schedule must be one of {list(SCHEDULE_NAMES)}, got {name!r}")
+    if name == "constant":
+        return L.constant_schedule(eta, tau)
+    K = L.trap_stiffness(model)
+    if K is not None:
+        beta, mu = float(model.beta), float(model.mu)
+        if name == "continuous":
+            return L.continuous_schedule(beta=beta, mu=mu, k=K, tau=tau)
+        if name == "discontinuous":
+            return L.discontinuous_schedule(beta=beta, mu=mu, k=K, tau=tau, u0=u0, theta0=theta0, target=target)
+        s = L.slow_driving_schedule(beta=beta, mu=mu, k=K, tau=tau)
+        if name == "geodesic":
+            return Schedule("geodesic", s.rate, s.tau, (), s.description + " (flat metric: geodesic = straight line)")
+        return s
+    if name in ("continuous", "discontinuous"):
+        raise ParameterError(
+            f"schedule {name!r} has a closed form only for the quadratic trap 1/2 (x-theta)^T K (x-theta); "
+            f"energy {model.energy} is not of that form (use slow-driving, geodesic or constant)")
+    from thermolearn.numeric import metric
+
+    if name == "slow-driving":
+        return metric.slow_driving_schedule(model, tau=tau)
+    return metric.geodesic_schedule(model, theta0, target, tau)

@@ -12,7 +12,6 @@ import pkgutil
 
 import pytest
 
-import thermolearn
 
 
 LAYERS = ("thermolearn", "thermolearn.theory", "thermolearn.numeric", "thermolearn.infoflow")

@@ -25,7 +25,7 @@ from thermolearn.theory import EnergyModel, ModelError, ParameterError
 
 from ._csource import DEFAULT_PREFIX, CModule, generate_c
 from ._lambdify import _as_components, keyword_symbols
-from ._printers import CPrinter, MpmathExactPrinter, NumpyPrinter
+from ._printers import MpmathExactPrinter, NumpyPrinter
 from ._quantities import module_quantities
 from ._stable import NUMPY_HELPERS, stabilise
 

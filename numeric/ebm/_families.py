@@ -180,6 +180,12 @@ class RBMEnergy:
         d, h = self.dim_x, self.n_hidden
         return th[:d], th[d:d + h * d].reshape(h, d), th[d + h * d:]
 
+    def parameter_groups(self) -> tuple:
+        """Index groups for a block metric: (W_j·, b_j) per hidden unit j, and c."""
+        d, h = self.dim_x, self.n_hidden
+        units = tuple(np.r_[d + j * d + np.arange(d), d + h * d + j] for j in range(h))
+        return units + (np.arange(d),)
+
     def init(self, rng, data=None) -> np.ndarray:
         """c at the data mean (or 0), W ~ N(0, 0.01²), b = 0."""
         d, h = self.dim_x, self.n_hidden

@@ -39,6 +39,15 @@ once per block) with magnitudes re-estimated by the corrected estimator
 The diagonal remainder keeps diag(ζ̂) exact.  The preconditioner
 [aβζ + cI]⁻¹g is then a Woodbury solve, O(d_θ·rank) per step.
 
+``"block"`` keeps full matrices within parameter groups (``groups``, e.g.
+the weights and bias of one hidden unit; ``RBMEnergy.parameter_groups()``)
+and the diagonal elsewhere: per block, ζ̂_g from the chain sums (corrected
+estimator) and Î_g with the off-diagonal from the block's last snapshot and
+the block-averaged diagonal, then the generalised eigenproblem
+Vᵀ(βζ̂_g)V = diag(w), VᵀÎ_gV = 1 (scipy.linalg.eigh), after which
+[aβζ + cI]⁻¹ = V diag(1/(a·w + c)) Vᵀ on the group for *every* a, c: the
+slow-driving H(t) costs O(Σ|g|²) per step for all t.
+
 Between blocks the estimates of the preconditioner are smoothed by an
 exponential moving average (weight ``memory`` for the newest block), made
 positive definite by clipping at ``ridge`` times their mean eigenvalue.
@@ -66,9 +75,10 @@ class MetricEstimator:
     ----------
     block : int
         Chain steps per batch (even); block·dt should exceed ~10 τ_R.
-    mode : {"auto", "full", "diagonal", "lowrank"}
+    mode : {"auto", "full", "diagonal", "lowrank", "block"}
         ``auto``: full up to ``full_max`` parameters, diagonal above;
-        ``lowrank``: diagonal plus the ``rank`` leading directions (below).
+        ``lowrank``: diagonal plus the ``rank`` leading directions;
+        ``block``: full within ``groups``, diagonal elsewhere (module docstring).
     memory : float
         Weight of the newest block in the moving average used by schedules.
     ridge : float
@@ -81,8 +91,12 @@ class MetricEstimator:
     thin : int or None
         Feed every ``thin``-th chain step to the estimator (the sums then use
         the spacing thin·dt, which must stay ≪ τ_R).  None: 1 in full mode,
-        4 in diagonal mode (large d_θ: keeps the estimate's cost below the
-        cost of the PCD step itself).
+        4 otherwise (large d_θ: keeps the estimate's cost below the cost of
+        the PCD step itself).
+    rank : int
+        Directions kept by ``lowrank``.
+    groups : tuple of index sequences
+        Parameter groups of ``block`` mode (disjoint).
     """
 
     block: int = 20
@@ -94,12 +108,15 @@ class MetricEstimator:
     max_block: int = 4096
     thin: int | None = None
     rank: int = 8
+    groups: tuple = ()
 
     def __post_init__(self):
         if not (isinstance(self.block, (int, np.integer)) and self.block >= 2 and self.block % 2 == 0):
             raise ParameterError(f"block must be an even integer >= 2, got {self.block!r}")
-        if self.mode not in ("auto", "full", "diagonal", "lowrank"):
-            raise ParameterError(f"mode must be 'auto', 'full', 'diagonal' or 'lowrank', got {self.mode!r}")
+        if self.mode not in ("auto", "full", "diagonal", "lowrank", "block"):
+            raise ParameterError(f"mode must be 'auto', 'full', 'diagonal', 'lowrank' or 'block', got {self.mode!r}")
+        if self.mode == "block" and not self.groups:
+            raise ParameterError("mode 'block' needs groups (sequences of parameter indices)")
         if not (isinstance(self.rank, (int, np.integer)) and self.rank >= 1):
             raise ParameterError(f"rank must be a positive integer, got {self.rank!r}")
         if not (0 < self.memory <= 1):
@@ -160,7 +177,16 @@ class MetricState:
         self.config, self.d, self.n, self.beta = config, dim_theta, chains, float(beta)
         self.full = config.is_full(dim_theta)
         self.lowrank = config.mode == "lowrank"
+        self.grouped = config.mode == "block"
         self._factors = None
+        self._groups = None
+        if self.grouped:
+            gs = [np.asarray(g, dtype=int) for g in config.groups]
+            flat = np.concatenate(gs)
+            if flat.size != np.unique(flat).size or flat.min() < 0 or flat.max() >= dim_theta:
+                raise ParameterError(f"groups must be disjoint indices in 0..{dim_theta - 1}")
+            self._group_index = gs
+            self._group_avg = None
         self._last = None
         self.thin = config.thinning(dim_theta)
         self.dt = float(dt) * self.thin  # spacing of the updates
@@ -184,7 +210,7 @@ class MetricState:
         if self.full:
             self._Q += dX[:, :, None] * dX[:, None, :]
         else:
-            if self.lowrank and self._k + 1 == self.block:
+            if (self.lowrank or self.grouped) and self._k + 1 == self.block:
                 self._last = dX.copy()  # Fisher directions from the block's last snapshot
             dX *= dX
             self._Q += dX
@@ -226,7 +252,36 @@ class MetricState:
         self.friction, self.fisher = _psd(self._zeta_avg, r), _psd(self._fisher_avg, r)
         if self.lowrank:
             self._factors = self._low_rank(S, H, T)
+        if self.grouped:
+            self._groups = self._grouped(S, H, T, Q)
         return blk
+
+    def _grouped(self, S, H, T, Q):
+        """Per group (index, V, w, I_g) of the generalised eigenproblem (module docstring)."""
+        from scipy.linalg import eigh
+
+        n, b, w_new, r = self.n, self.beta, self.config.memory, self.config.ridge
+        new = []
+        for g in self._group_index:
+            Z = b * (S[:, g].T @ S[:, g] - H[:, g].T @ H[:, g]) / ((n - 1) * T)
+            L = self._last[:, g]
+            G = L.T @ L
+            s = np.sqrt(np.maximum(np.diag(G), 1e-300))
+            var = b * b * Q[:, g].mean(axis=0) * n / (n - 1)  # block-averaged diagonal
+            sd = np.sqrt(var)
+            I = G / np.outer(s, s) * np.outer(sd, sd)  # snapshot correlations, accurate variances: PSD
+            new.append((Z, I))
+        if self._group_avg is None:
+            self._group_avg = new
+        else:
+            self._group_avg = [((1 - w_new) * Za + w_new * Z, (1 - w_new) * Ia + w_new * I)
+                               for (Za, Ia), (Z, I) in zip(self._group_avg, new)]
+        out = []
+        for g, (Z, I) in zip(self._group_index, self._group_avg):
+            Ip = I + r * max(float(np.mean(np.diag(I))), 1e-300) * np.eye(len(g))  # positive definite
+            w, V = eigh(b * (Z + Z.T) / 2, Ip)  # ζ̂ may be indefinite: its negative modes are clipped below
+            out.append((g, V, np.maximum(w, 0.0), Ip))
+        return out
 
     def _low_rank(self, S, H, T):
         """(D_ζ, V_ζ, λ_ζ, D_I, V_I, λ_I): diagonal remainders and leading directions (module docstring)."""
@@ -248,6 +303,11 @@ class MetricState:
     def solve(self, weight_friction: float, weight_fisher: float, g) -> np.ndarray:
         """[a·βζ + c·I]⁻¹ g with the current estimates (full, diagonal or diagonal + low rank)."""
         a, c = weight_friction * self.beta, weight_fisher
+        if self._groups is not None:
+            y = g / (a * self.friction + c * self.fisher)
+            for idx, V, w, _ in self._groups:  # Vᵀ(βζ)V = diag(w), VᵀIV = 1
+                y[idx] = V @ ((V.T @ g[idx]) / (weight_friction * w + c))
+            return y
         if self._factors is not None:
             Dz, Vz, lz, Di, Vi, li = self._factors
             return woodbury_solve(a * Dz + c * Di, np.hstack([Vz * np.sqrt(a * lz), Vi * np.sqrt(c * li)]), g)
@@ -258,6 +318,14 @@ class MetricState:
 
     def quadratic(self, v) -> float:
         """vᵀ ζ v with the current estimate."""
+        if self._groups is not None:
+            rest = np.ones(v.size, dtype=bool)
+            q = 0.0
+            for idx, V, w, Ip in self._groups:
+                u = V.T @ (Ip @ v[idx])  # = V⁻¹v
+                q += float(np.sum(w * u * u)) / self.beta
+                rest[idx] = False
+            return q + float(np.sum(self.friction[rest] * v[rest] ** 2))
         if self._factors is not None:
             Dz, Vz, lz = self._factors[:3]
             return float(np.sum(Dz * v * v) + np.sum(lz * (v @ Vz) ** 2))

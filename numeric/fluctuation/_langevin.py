@@ -20,7 +20,7 @@ import numpy as np
 
 from thermolearn.theory import ModelError, NumericalError, ParameterError
 
-from thermolearn.numeric.fokker_planck import Protocol, auto_grid, numeric_energy
+from thermolearn.numeric.fokker_planck import Protocol, numeric_energy
 from thermolearn.numeric.fokker_planck._engine import time_nodes
 
 __all__ = ["WorkSample", "langevin_work", "sample_boltzmann"]
@@ -55,31 +55,23 @@ def _count(name, n):
     return int(n)
 
 
-def sample_boltzmann(model, theta, n, *, rng, points=40001):
-    """Draw ``n`` samples of p_m(x|θ) ∝ e^{−βE} (1-D) by inverse-CDF interpolation.
-
-    The CDF is tabulated on ``points`` nodes over the automatic domain
-    (mass outside < 1e-12) with the trapezoidal rule.
+def sample_boltzmann(model, theta, n, *, rng):
+    """Draw ``n`` samples of p_m(x|θ) ∝ e^{−βE} of a 1-D energy (``numeric.equilibrium.sample_equilibrium``).
 
     >>> from thermolearn.theory.models import harmonic_trap
     >>> x = sample_boltzmann(harmonic_trap(k=1, beta=1, mu=1), [0.0], 50000, rng=np.random.default_rng(1))
     >>> bool(abs(x.std() - 1) < 0.02)
     True
     """
+    from thermolearn.numeric.equilibrium import sample_equilibrium
+    from thermolearn.numeric.model import numeric_twin
+
     _check_rng(rng)
     n = _count("particles", n)
-    ne = numeric_energy(model)
-    if ne.dim != 1:
-        raise ModelError(f"equilibrium sampling is implemented for 1-D energies; this one has {ne.dim} coordinates")
-    th = np.atleast_1d(np.asarray(theta, float))
-    g = auto_grid(ne, [th], mass_tol=1e-12)
-    x = np.linspace(g.lower[0], g.upper[0], points)
-    e = np.asarray(ne.energy((x,), th), float)
-    if not np.all(np.isfinite(e)):
-        raise NumericalError(f"energy {ne.text} is not finite on [{x[0]:g}, {x[-1]:g}] at theta={th.tolist()}")
-    w = np.exp(-ne.beta * (e - e.min()))
-    cdf = np.concatenate([[0.0], np.cumsum(0.5 * (w[1:] + w[:-1]) * np.diff(x))])
-    return np.interp(rng.random(n) * cdf[-1], cdf, x)
+    tw = numeric_twin(model)
+    if tw.d != 1:
+        raise ModelError(f"equilibrium sampling here is for 1-D energies; this one has {tw.d} coordinates (give x0)")
+    return sample_equilibrium(tw, np.atleast_1d(np.asarray(theta, float)), n, rng)[:, 0]
 
 
 def langevin_work(model, protocol, *, particles, steps, rng, x0=None) -> WorkSample:

@@ -37,7 +37,7 @@ def initial_density(ne, grid, theta0, p0=None, u0=None):
 
     ``p0`` (array of cell probabilities or densities, normalised here) wins;
     else the Boltzmann density at θ₀, translated so that its mean is ``u0``
-    when given (the chains "start at u0", minimal-dissipation digest Sec. 5).
+    when given (the chains "start at u0", arXiv 2510.03137).
     """
     if p0 is not None:
         P = np.array(p0, dtype=float)
@@ -63,7 +63,7 @@ def propagate(model, protocol, *, steps=200, grid=None, p0=None, u0=None, method
               boundary="reflecting", mass_tol=1e-8) -> FokkerPlanckResult:
     """Solve the Fokker–Planck equation under θ(t) = ``protocol`` on [0, τ].
 
-    ∂p/∂t = μ∇·(p∇E(x, θ(t))) + (μ/β)Δp (minimal-dissipation digest, Sec. 3),
+    ∂p/∂t = μ∇·(p∇E(x, θ(t))) + (μ/β)Δp (arXiv 2510.03137, the sampler's Fokker–Planck equation),
     discretised with Scharfetter–Gummel fluxes (see ``_operator``) and
     stepped with TR-BDF2 or backward Euler; the density starts in the
     Boltzmann state at θ(0⁻) unless ``p0``/``u0`` are given.
@@ -114,5 +114,5 @@ def propagate(model, protocol, *, steps=200, grid=None, p0=None, u0=None, method
     if nodes[-1] in jumps:
         eng.jump(jumps[nodes[-1]][1])
     a = eng.arrays()
-    return FokkerPlanckResult(**a, bias=None, density=eng.P, grid=g, beta=ne.beta, method="fokker-planck",
-                              schedule=protocol.name, dt=float(protocol.tau / steps))
+    return FokkerPlanckResult(**a, bias=None, loss=None, approx_loss=None, density=eng.P, grid=g, beta=ne.beta,
+                              method="fokker-planck", schedule=protocol.name, dt=float(protocol.tau / steps))

@@ -2,7 +2,7 @@
 
 A protocol is a right-continuous θ(t) plus the times where it jumps; at a
 jump the left value is θ(t⁻).  Work done by a jump at frozen density is
-ΔW = ⟨E(θ⁺) − E(θ⁻)⟩_p (minimal-dissipation digest, Secs. 3 and 6).
+ΔW = ⟨E(θ⁺) − E(θ⁻)⟩_p (Sekimoto work; arXiv 2510.03137).
 Forward/backward pairs for the Crooks relation use θ_B(t) = θ(τ − t).
 """
 

@@ -22,7 +22,11 @@ def _series(a):
 
 @dataclass(frozen=True)
 class TrainingResult(ResultMixin):
-    """Trajectory and energetics of one run of :func:`numeric.langevin.train`.
+    """Trajectory and energetics of one persistent-chain training run.
+
+    The one result type of :func:`numeric.langevin.train` and (as its
+    subclass :class:`numeric.fokker_planck.FokkerPlanckResult`) of the
+    density trainer and propagator.
 
     Rows are recorded at t = 0, after every step, and before *and* after
     each kick (a kick repeats its time, so jumps are visible).
@@ -40,9 +44,17 @@ class TrainingResult(ResultMixin):
     loss, approx_loss : (K,) L(θ(t)) and L̃(t)
     method, schedule : str
     dt : float, Langevin step (after sub-stepping)
+    samples : final chains, (particles, d) (None for density runs)
     warnings : tuple of str (e.g. Euler time step close to instability)
-    samples : final chains, (particles, d)
     snapshot_times, snapshots : optional chain snapshots ((S,), (S, particles, d))
+    diverged : bool
+        True when the run was stopped by the divergence detector (non-finite
+        or exploding θ, explicit stepper past its stability limit); the
+        arrays end at the last recorded row and ``divergence`` says why.
+    divergence : str
+    slow_driving_ratio : float or None
+        τ_R/τ of the schedule (None when unknown); above
+        1/``SLOW_DRIVING_MIN_RATIO`` a ``SlowDrivingWarning`` was issued.
     """
 
     times: np.ndarray
@@ -58,10 +70,13 @@ class TrainingResult(ResultMixin):
     method: str
     schedule: str
     dt: float
-    samples: np.ndarray
+    samples: np.ndarray | None = None
     warnings: tuple = ()
     snapshot_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
     snapshots: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    diverged: bool = False
+    divergence: str = ""
+    slow_driving_ratio: float | None = None
 
     def plot(self, ax=None, **kw):
         """Ridge plot of the chains and cumulative work (:func:`numeric.plotting.plot_training`)."""
@@ -76,20 +91,22 @@ class TrainingResult(ResultMixin):
         >>> z = np.zeros((2, 1)); r = TrainingResult(np.array([0., 1.]), z, z, z + 1, np.zeros(2),
         ...     np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2), "exact", "constant", 1.0, z)
         >>> sorted(r.to_cli_dict())[:3]
-        ['bias', 'dt', 'excess_work']
+        ['bias', 'diverged', 'dt']
         """
         return {
             "theta_final": _scalar_or_list(self.theta[-1]),
             "sample_mean_final": _scalar_or_list(self.sample_mean[-1]),
-            "sample_variance_final": _scalar_or_list(self.sample_var[-1]),
+            "sample_variance_final": None if self.sample_var is None else _scalar_or_list(self.sample_var[-1]),
             "work": float(self.work[-1]),
             "free_energy_change": float(self.free_energy[-1] - self.free_energy[0]),
             "excess_work": float(self.excess_work[-1]),
-            "bias": float(self.bias[-1]),
+            "bias": None if self.bias is None else float(self.bias[-1]),
             "method": self.method,
             "schedule": self.schedule,
             "dt": float(self.dt),
             "warnings": list(self.warnings),
+            "diverged": bool(self.diverged),
+            "slow_driving_ratio": self.slow_driving_ratio,
             "trajectory": {
                 "times": np.asarray(self.times, dtype=float).tolist(),
                 "theta": _series(self.theta),

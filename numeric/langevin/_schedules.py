@@ -26,7 +26,52 @@ __all__ = [
     "slow_driving_schedule",
     "lagged_ramp_schedule",
     "stiffness_matrix",
+    "trap_stiffness",
+    "trap_minimal_excess_work",
+    "trap_constant_excess_work_infinity",
 ]
+
+
+def trap_stiffness(model):
+    """K (array) if E = ½(x−θ)ᵀK(x−θ) + const with constant K and dim x = dim θ, else None.
+
+    >>> from thermolearn.theory.models import harmonic_trap, quartic
+    >>> trap_stiffness(harmonic_trap(k=2)).tolist(), trap_stiffness(quartic())
+    ([[2.0]], None)
+    """
+    if len(model.x) != len(model.theta) or not model.is_quadratic():
+        return None
+    K = sp.hessian(model.energy, model.x)
+    if any(e.free_symbols for e in K):
+        return None
+    d = sp.Matrix(model.x) - sp.Matrix(model.theta)
+    if sp.expand(model.energy - (d.T * K * d)[0, 0] / 2).has(*model.x, *model.theta):
+        return None
+    return np.array(K.tolist(), dtype=float)
+
+
+def trap_minimal_excess_work(*, mu, k, tau, theta0, target) -> float:
+    """W_min = Δᵀ K (μτK + 2)⁻¹ Δ from an equilibrium start (``theory.harmonic.matrix_minimal_excess_work``).
+
+    >>> round(trap_minimal_excess_work(mu=1, k=1, tau=1, theta0=-10, target=0), 12)
+    33.333333333333
+    """
+    K = stiffness_matrix(k)
+    delta = np.atleast_1d(np.asarray(target, float)) - np.atleast_1d(np.asarray(theta0, float))
+    expr = H.matrix_minimal_excess_work(sp.Matrix(K.tolist()), sp.Matrix(delta.tolist()))
+    return float(expr.subs({H.mu: float(mu), H.tau: float(tau)}))
+
+
+def trap_constant_excess_work_infinity(*, beta, mu, k, eta, theta0, target) -> float:
+    """W_ex(t → ∞) = βηkΔ²/(2μ) of the constant schedule from equilibrium (``theory.harmonic``), scalar k.
+
+    >>> trap_constant_excess_work_infinity(beta=1, mu=100, k=1, eta=10, theta0=-10, target=0)
+    5.0
+    """
+    sub = {H.beta: beta, H.mu: mu, H.k: float(stiffness_matrix(k)[0, 0]), H.eta: eta, H.theta0: theta0,
+           H.target: target}
+    return float(H.constant_rate_excess_work_infinity().subs(sub))
+
 
 
 def stiffness_matrix(k) -> np.ndarray:

@@ -16,7 +16,6 @@ from ._metric_at import metric_at
 from ._quadrature import MomentsQuadrature, fisher_quadrature, friction_quadrature, moments_quadrature
 from ._sampler import AutocorrelationResult, friction_autocorrelation, langevin_stationary
 from ._schedules import geodesic_schedule, slow_driving_schedule
-from ._simulate import WorkResult, free_energy, simulate_protocol, train_persistent
 
 __all__ = [
     "data_mean_function",
@@ -41,8 +40,4 @@ __all__ = [
     "langevin_stationary",
     "geodesic_schedule",
     "slow_driving_schedule",
-    "WorkResult",
-    "free_energy",
-    "simulate_protocol",
-    "train_persistent",
 ]

@@ -2,31 +2,30 @@
 
 Both return :class:`numeric.schedule.Schedule` objects whose
 ``rate(t, theta)`` is a learning-rate matrix H for the persistent-chain flow
-θ̇ = −H∇̃L (minimal-dissipation digest Secs. 4 and 7).
+θ̇ = −H∇̃L (arXiv 2510.03137, persistent-chain learning and its
+slow-driving / thermodynamic-metric section).
 
 * ``slow_driving_schedule``: H(t, θ) = [βζ(θ) + (τ − t)I(θ)]⁻¹, which under the
   slow-driving closure ⟨∂θE⟩_s ≈ ∂θF + ζθ̇ gives the natural-gradient flow
   θ̇ = −I⁻¹∇L/(τ − t).  It needs no knowledge of the target.
-* ``geodesic_schedule``: makes the closure flow follow the constant-speed
-  ζ-geodesic γ(t) from θ0 to θ1 (= the target θ*).  With v = γ̇(t) and
-  g = ∇L(θ) − βζ(θ)v (the closure's ∇̃L along velocity v), the rank-one,
-  positive semi-definite H = −v vᵀ/(vᵀg) satisfies −H g = v; in one
-  parameter this is η = v/(βζv − ∇L).  It uses the target through
-  ∇L = β(⟨∂θE⟩_{p_m(θ*)} − ∂θF(θ)).
+* ``geodesic_schedule``: makes the closure flow track the constant-speed
+  ζ-geodesic γ(t) from θ0 to θ1 (= the target θ*) in closed loop; see its
+  docstring for the derivation and the guard of the pole of the open-loop
+  rate v/(βζv − ∇L).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from thermolearn.numeric.schedule import Schedule
+from thermolearn.numeric.schedule import SLOW_DRIVING_MIN_RATIO, Schedule
 from thermolearn.theory import ParameterError
 
 from ._data import data_mean_function
 from ._field import metric_field
 from ._geodesic import geodesic_protocol
 
-__all__ = ["slow_driving_schedule", "geodesic_schedule"]
+__all__ = ["slow_driving_schedule", "geodesic_schedule", "tracking_rate"]
 
 
 def _values(beta, mu, values):
@@ -41,7 +40,8 @@ def _values(beta, mu, values):
 def slow_driving_schedule(model, *, tau, beta=None, mu=None, values=None) -> Schedule:
     """H(t, θ) = [βζ(θ) + (τ − t)I(θ)]⁻¹ as a Schedule (natural-gradient flow).
 
-    For the trap (ζ = 1/μ, I = βk) this is η = 1/(β(1/μ + k(τ − t))), digest Sec. 6b:
+    For the trap (ζ = 1/μ, I = βk) this is η = 1/(β(1/μ + k(τ − t))), the
+    continuous optimal schedule of arXiv 2510.03137:
 
     >>> from thermolearn.theory.models import harmonic_trap
     >>> s = slow_driving_schedule(harmonic_trap(k=1), tau=1.0, beta=1, mu=5)
@@ -60,31 +60,118 @@ def slow_driving_schedule(model, *, tau, beta=None, mu=None, values=None) -> Sch
     return Schedule("slow-driving", rate, float(tau), (), "H(t) = [beta*zeta(theta) + (tau - t)*I(theta)]^-1")
 
 
+def _relaxation_time(field, points) -> float:
+    """τ_R = max over ``points`` of λmax(βI⁻¹ζ), the slowest integral relaxation time of the sampler."""
+    out = 0.0
+    for p in points:
+        pt = field(p)
+        lam = np.linalg.eigvals(np.linalg.solve(np.atleast_2d(pt.fisher), field.beta * np.atleast_2d(pt.friction)))
+        out = max(out, float(np.max(lam.real)))
+    return out
+
+
+def tracking_rate(w, grad, friction, beta, measured=None) -> np.ndarray:
+    """Rank-one H that moves θ with velocity w (see :func:`geodesic_schedule`), pole guarded.
+
+    Closure form (``measured`` None): −H(∇L − βζw) = w, H = wwᵀ/max(βwᵀζw − wᵀ∇L, βwᵀζw).
+    Measured form: −H∇̃L = w exactly, H = wwᵀ/(−wᵀ∇̃L), and H = 0 when wᵀ∇̃L ≥ 0.
+
+    >>> H = tracking_rate(np.array([1.0]), np.array([-9.0]), np.eye(1), 1.0)
+    >>> float(H[0, 0])            # η = v/(βζv − ∇L) = 1/10
+    0.1
+    >>> float(tracking_rate(np.array([1.0]), np.array([5.0]), np.eye(1), 1.0)[0, 0])   # past the pole: capped at 1/(βζ)
+    1.0
+    >>> float(tracking_rate(np.array([1.0]), np.array([-9.0]), np.eye(1), 1.0, measured=np.array([0.5]))[0, 0])
+    0.0
+    >>> float(tracking_rate(np.array([1.0]), np.array([-9.0]), np.eye(1), 1.0, measured=np.array([-20.0]))[0, 0])
+    0.05
+    """
+    zw = float(w @ friction @ w)
+    if measured is not None:
+        wg = -float(w @ measured)
+        return np.outer(w, w) / wg if wg > 0 else np.zeros((len(w), len(w)))
+    if not zw > 0:
+        return np.zeros((len(w), len(w)))
+    return np.outer(w, w) / max(beta * zw - float(w @ grad), beta * zw)
+
+
 def geodesic_schedule(model, theta0, theta1, tau, *, beta=None, mu=None, values=None) -> Schedule:
-    """Learning-rate matrix that drives the slow-driving flow along the ζ-geodesic θ0 → θ1.
+    """Learning-rate matrix that drives the slow-driving flow along the ζ-geodesic θ0 → θ1, in closed loop.
+
+    Derivation.  Under the slow-driving closure ⟨∂θE⟩_s ≈ ∂θF + ζθ̇ the
+    estimated gradient is ∇̃L ≈ ∇L − βζθ̇, with ∇L = β(⟨∂θE⟩_{p_m(θ*)} − ∂θF).
+    A rank-one rate H = wwᵀ/D with D = βwᵀζw − wᵀ∇L solves θ̇ = −H∇̃L
+    for θ̇ = w exactly: −wwᵀ(∇L − βζw)/D = w.  The requested velocity is
+    the closed-loop tracking velocity of the geodesic γ (θ(0) = θ0,
+    γ(τ) = θ1, constant metric speed 𝓛/τ):
+
+        w(t, θ) = γ̇(t) + (γ(t) − θ)/(τ − t).
+
+    On the path (θ = γ(t)) this is γ̇(t), the open-loop schedule; a
+    deviation δ = θ − γ obeys δ̇ = −δ/(τ − t), so δ(t) ∝ (τ − t) and the
+    closure flow ends at θ(τ) = θ1 whatever the chain noise did on the way.
+
+    The pole.  The open-loop rate (w = γ̇ always; η = v/(βζv − ∇L) in one
+    parameter) diverges where wᵀ∇L = βwᵀζw > 0: once noise carries θ past
+    θ*, ∇L changes sign, the requested motion climbs L, and the rate blows
+    up — the runaway seen on θx²/2.  Three guards remove it:
+
+    1. the tracking velocity points back towards γ (hence towards θ*) after
+       an overshoot;
+    2. D is replaced by max(D, βwᵀζw), which equals D whenever wᵀ∇L ≤ 0 and
+       bounds ‖H‖ ≤ 1/(β λmin(ζ)) for every t and θ: no pole;
+    3. beyond slow driving (τ < SLOW_DRIVING_MIN_RATIO·τ_R) the closure
+       misjudges the lag: the chains lag more than it predicts and their
+       measured gradient ∇̃L keeps pushing θ past θ* although w already
+       points back (the learning feedback is under-damped: with the
+       chains' statistics relaxing with τ_R = βζ/I,
+       ü + u̇/τ_R + (ηI/τ_R)(u − θ*) = 0 for the chains' effective
+       parameter u, critically damped only at η = 1/(4βζ)), or lag so much
+       that θ never arrives (double well).  There the schedule is the exact
+       closed-loop form in the measured gradient (``Schedule.feedback``):
+       H = wwᵀ/(−wᵀ∇̃L), so θ̇ = −H∇̃L = w exactly, and H = 0 whenever
+       wᵀ∇̃L ≥ 0 (θ waits for the chains instead of being carried away).
+       H is large where ∇̃L is small, but the velocity is bounded by w.  In
+       the slow-driving regime the closure form is kept: near θ* the
+       measured gradient is dominated by the chains' sampling noise, and
+       the measured form (non-linear in it) would bias θ(τ) towards θ0
+       (measured: −0.1 at τ = 100τ_R on θx²/2), while the closure form,
+       linear in ∇̃L, averages the noise out.
+
+    Without the measured gradient (``rate(t, θ)``), guards 1–2 apply.
+
+    ``Schedule.relaxation_time`` is the largest λmax(βI⁻¹ζ) along γ; the
+    closure (and the schedule's optimality) needs τ ≫ τ_R.
 
     >>> from thermolearn.theory.models import harmonic_trap
     >>> s = geodesic_schedule(harmonic_trap(k=1), -1.0, 0.0, 1.0, beta=1, mu=1)
     >>> H = s.rate(0.0, np.array([-1.0]))   # v = 1, ∇L = −1, ζ = 1: η = 1/(1 + 1)
     >>> round(float(H[0, 0]), 10)
     0.5
+    >>> round(float(s.rate(0.5, np.array([3.0]))[0, 0]), 10)   # far past θ*: w = 1 + (−0.5 − 3)/0.5 points back
+    0.6666666667
+    >>> s.relaxation_time
+    1.0
     """
     vals = _values(beta, mu, values)
     field = metric_field(model, vals)
     proto = geodesic_protocol(field, theta0, theta1, tau)
     target = np.atleast_1d(np.asarray(theta1, float))
     data_mean = data_mean_function(field.model, target)
-    b = field.beta
+    b, tau = field.beta, float(tau)
+    tau_r = _relaxation_time(field, proto.theta(np.linspace(0.0, tau, 9)))
 
-    def rate(t, theta):
+    closed_loop = tau < SLOW_DRIVING_MIN_RATIO * tau_r
+
+    def rate(t, theta, measured=None):
         th = np.atleast_1d(np.asarray(theta, float))
+        measured = measured if closed_loop else None
         pt = field(th)
-        v = proto.velocity(min(max(t, 0.0), tau))[0]
-        grad = b * (data_mean(th) - pt.mean_dE)
-        g = grad - b * pt.friction @ v
-        vg = float(v @ g)
-        if not vg < 0:
-            return np.zeros((len(v), len(v)))
-        return -np.outer(v, v) / vg
+        tc = min(max(t, 0.0), tau)
+        w = proto.velocity(tc)[0] + (proto.theta(tc)[0] - th) / max(tau - tc, 1e-12 * tau)
+        return tracking_rate(w, b * (data_mean(th) - pt.mean_dE), np.atleast_2d(pt.friction), b, measured)
 
-    return Schedule("geodesic", rate, float(tau), (), "H = -v v^T / (v^T (grad L - beta*zeta v)), v = geodesic velocity")
+    return Schedule("geodesic", rate, tau, (),
+                    "H = w w^T / max(beta w^T zeta w - w^T grad L, beta w^T zeta w) (0 if w^T grad~L >= 0), "
+                    "w = geodesic velocity + (geodesic - theta)/(tau - t)",
+                    relaxation_time=tau_r, feedback=True)

@@ -17,6 +17,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from thermolearn.numeric.progress import progress_reporter
 from thermolearn.theory import ParameterError
 
 from ._data import Dataset
@@ -50,7 +51,7 @@ def _groups(config, chunks):
 
 
 def run_ensemble(data: Dataset, config: SGDNoiseConfig, *, seed: int, executor=None,
-                 chunks: int | None = None) -> SGDNoiseResult:
+                 chunks: int | None = None, progress=None) -> SGDNoiseResult:
     """Train the ensemble of ``config.trials`` networks and measure the SGD noise.
 
     Parameters
@@ -63,6 +64,10 @@ def run_ensemble(data: Dataset, config: SGDNoiseConfig, *, seed: int, executor=N
         None runs all trials in-process as one vectorised block.
     chunks : int, optional
         Number of chunks of trials to submit (default: 2 with an executor).
+    progress : None, bool or callable
+        Report finished chunks: ``True`` draws a bar with percentage and ETA
+        on a terminal, a callable gets ``(done, total, desc)``; see
+        :func:`thermolearn.numeric.progress.progress_reporter`.
 
     Returns
     -------
@@ -78,18 +83,19 @@ def run_ensemble(data: Dataset, config: SGDNoiseConfig, *, seed: int, executor=N
     ((3, 4), False)
     """
     return run_batch_sizes(data, config, (config.batch_size,), seed=seed, executor=executor,
-                           chunks=chunks)[config.batch_size]
+                           chunks=chunks, progress=progress)[config.batch_size]
 
 
 def run_batch_sizes(data: Dataset, config: SGDNoiseConfig, batch_sizes=(1, 10, 100), *, seed: int,
-                    executor=None, chunks=None) -> dict[int, SGDNoiseResult]:
+                    executor=None, chunks=None, progress=None) -> dict[int, SGDNoiseResult]:
     """One ensemble per batch size (same seed: same initialisations), keyed by m.
 
     ``config`` is one :class:`SGDNoiseConfig` (its ``batch_size`` replaced by
     each m) or a mapping m -> config (then ``batch_sizes`` is its keys), for
     settings that differ between batch sizes such as ``measure_every``.
     With an executor, every (batch size, chunk of trials) task is submitted
-    before any result is awaited, so all workers stay busy.
+    before any result is awaited, so all workers stay busy.  ``progress`` as
+    in :func:`run_ensemble` (one unit per batch size, or per submitted chunk).
     """
     if isinstance(config, dict):
         batch_sizes = list(config)
@@ -107,7 +113,20 @@ def run_batch_sizes(data: Dataset, config: SGDNoiseConfig, batch_sizes=(1, 10, 1
         _validate(data, cfg)
     ex = _as_executor(executor)
     if ex is None:
-        return {m: run_trials(data, cfg, seed) for m, cfg in configs.items()}
+        results = {}
+        with progress_reporter(progress, total=len(configs), desc="sgd-noise") as bar:
+            for m, cfg in configs.items():
+                results[m] = run_trials(data, cfg, seed)
+                bar.update()
+        return results
     futures = {m: [ex.submit(run_trials, data, cfg, int(seed), g) for g in _groups(cfg, chunks)]
                for m, cfg in configs.items()}
-    return {m: merge_results([f.result() for f in fs]) for m, fs in futures.items()}
+    with progress_reporter(progress, total=sum(map(len, futures.values())), desc="sgd-noise") as bar:
+        results = {}
+        for m, fs in futures.items():
+            parts = []
+            for f in fs:
+                parts.append(f.result())
+                bar.update()
+            results[m] = merge_results(parts)
+    return results

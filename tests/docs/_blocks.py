@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import shlex
+import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-FENCE = re.compile(r"^```(\w+)[^\n]*\n(.*?)^```", re.S | re.M)
+FENCE = re.compile(r"^([ \t]*)```(\w+)[^\n]*\n(.*?)^\1```", re.S | re.M)  # also fences inside list items
 
 
 def pages() -> list[Path]:
@@ -17,7 +18,8 @@ def pages() -> list[Path]:
 
 def code_blocks(path: Path, language: str) -> list[str]:
     """The bodies of the ```language fences of ``path``, in order."""
-    return [body for lang, body in FENCE.findall(path.read_text(encoding="utf-8")) if lang == language]
+    return [textwrap.dedent(body) for _, lang, body in FENCE.findall(path.read_text(encoding="utf-8"))
+            if lang == language]
 
 
 def shell_commands(path: Path) -> list[list[str]]:

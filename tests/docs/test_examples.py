@@ -69,3 +69,4 @@ def test_extraction_sees_the_examples():
     assert code_blocks(readme, "python") and shell_commands(readme)
     tutorials = sorted((ROOT / "docs" / "tutorials").glob("*.md"))
     assert sum(bool(code_blocks(p, "python")) for p in tutorials) >= 3
+    assert code_blocks(ROOT / "docs" / "cli.md", "python")  # a fence indented inside a list item counts too

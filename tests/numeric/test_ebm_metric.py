@@ -107,3 +107,35 @@ def test_lowrank_preconditioner_is_its_dense_matrix():
     assert np.isclose(st.quadratic(g), g @ Z @ g, rtol=1e-12)
     assert np.allclose(np.diag(Z), st.friction, rtol=1e-12)  # the diagonal is kept exact
     assert not np.allclose(st.solve(1.0, 0.7, g), g / (1.3 * st.friction + 0.7 * st.fisher))  # ≠ diagonal mode
+
+
+def test_block_preconditioner_is_its_dense_matrix():
+    """``block`` mode: the generalised-eigen solve equals the dense block-diagonal βζ and I it stands for."""
+    from thermolearn.numeric.ebm import MetricState, RBMEnergy
+
+    r = RBMEnergy(4, 2)
+    st = MetricState(MetricEstimator(block=40, mode="block", groups=r.parameter_groups()), r.dim_theta, 50, 0.01, 1.3)
+    rng = np.random.default_rng(1)
+    A = rng.standard_normal((r.dim_theta, r.dim_theta))
+    for k in range(40):
+        st.update(rng.standard_normal((50, r.dim_theta)) @ A, 0.01 * k, np.zeros(r.dim_theta))
+    Z, Imat = np.diag(st.friction), np.diag(st.fisher)
+    for idx, V, w, Ip in st._groups:
+        Vi = np.linalg.inv(V)
+        Z[np.ix_(idx, idx)] = Vi.T @ np.diag(w) @ Vi / 1.3
+        Imat[np.ix_(idx, idx)] = Ip
+    g = rng.standard_normal(r.dim_theta)
+    for t in (0.0, 0.5):
+        assert np.allclose(st.solve(1.0, 1.0 - t, g), np.linalg.solve(1.3 * Z + (1.0 - t) * Imat, g), rtol=1e-9)
+    assert np.isclose(st.quadratic(g), g @ Z @ g, rtol=1e-10)
+    assert not np.allclose(st.solve(1.0, 0.7, g), g / (1.3 * st.friction + 0.7 * st.fisher))  # ≠ diagonal mode
+
+
+def test_block_mode_needs_valid_groups():
+    from thermolearn.numeric.ebm import MetricState
+    from thermolearn.theory import ParameterError
+
+    with pytest.raises(ParameterError, match="groups"):
+        MetricEstimator(mode="block")
+    with pytest.raises(ParameterError, match="disjoint"):
+        MetricState(MetricEstimator(mode="block", groups=([0, 1], [1, 2])), 3, 10, 0.01, 1.0)

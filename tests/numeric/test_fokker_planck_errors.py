@@ -69,7 +69,7 @@ def test_bad_protocol_and_schedule():
 
 
 def test_density_reaching_the_boundary_is_reported():
-    # digest Sec. 5, Fig. 1: θ overshoots from 10 to ≈ 12 while learning; a user grid that
+    # arXiv 2510.03137, Fig. 1: θ overshoots from 10 to ≈ 12 while learning; a user grid that
     # holds p_m(θ) for θ in [θ*, θ0] = [0, 10] (checked up front) cannot hold the overshoot
     m = harmonic_trap(k=1, beta=1, mu=10)
     with pytest.raises(NumericalError, match="boundary"):

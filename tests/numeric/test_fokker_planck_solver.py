@@ -3,7 +3,7 @@
 Independent references: the exact Ornstein–Uhlenbeck density of a moving
 harmonic trap (Gaussian, mean from the closed-form solution of
 u̇ = −μk(u − θ(t))), scipy ODE solves of the moment equations
-(minimal-dissipation digest Secs. 3 and 5) and quadrature.
+(arXiv 2510.03137) and quadrature.
 """
 
 import numpy as np
@@ -96,7 +96,7 @@ def test_ou_density_space_order_two():
         x = r.grid.centres[0]
         errs.append(np.max(np.abs(r.density / r.grid.spacing[0] - _ou_exact(x, TAU))))
     assert abs(_slope(16.0 / cells, errs) - 2.0) < ORDER_SLACK
-    # the exact work: W = V²/μ (τ − (1 − e^{−μkτ})/(μk)) (digest Sec. 3 with u(t) above)
+    # the exact work: W = V²/μ (τ − (1 − e^{−μkτ})/(μk)) (arXiv 2510.03137 with u(t) above)
     w_exact = V**2 / MU * (TAU - (1 - np.exp(-MU * K * TAU)) / (MU * K))
     assert abs(r.work[-1] - w_exact) < 5e-3 * w_exact  # O(h²) ≈ (0.05)² · O(1)
 
@@ -164,7 +164,7 @@ def _moment_ode(mu, eta, th0, u0, tau):
 
 @pytest.mark.parametrize("mu, th0, u0", [(10.0, 10.0, -10.0), (100.0, -10.0, -10.0)])
 def test_training_harmonic_matches_moment_odes(mu, th0, u0):
-    # digest Sec. 5 (Figs. 1, 2): θ̇ = βη(θ* − u), u̇ = μ(θ − u), Ẇ = θ̇(θ − u); Gaussian closure is exact
+    # arXiv 2510.03137 (Figs. 1, 2): θ̇ = βη(θ* − u), u̇ = μ(θ − u), Ẇ = θ̇(θ − u); Gaussian closure is exact
     m = harmonic_trap(k=1, beta=1, mu=mu)
     s = Schedule("constant", lambda t, th: 10.0, 1.0)
     r = train(m, s, theta0=[th0], target=[0.0], u0=[u0], steps=400)
@@ -179,7 +179,7 @@ def test_training_harmonic_matches_moment_odes(mu, th0, u0):
 
 def test_training_bias_equals_excess_work_double_well_with_kick():
     # E linear in θ: the trapezoidal line integral of ∇̃L and the work booking coincide exactly,
-    # so bias = βW_ex must hold to round-off, kicks included (digest Sec. 4)
+    # so bias = βW_ex must hold to round-off, kicks included (arXiv 2510.03137, bias equals excess work)
     m = double_well(beta=1, mu=1)
     s = Schedule("kicked", lambda t, th: 2.0, 1.0, kicks=(Kick(0.0, 0.3), Kick(1.0, 0.2)))
     r = train(m, s, theta0=[-0.5], target=[0.5], steps=50, grid=Grid((-3.5,), (3.5,), (280,)))

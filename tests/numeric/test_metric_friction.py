@@ -120,3 +120,20 @@ def test_bad_input_symbolic_constants_and_sizes(rng):
         friction_autocorrelation(quartic(), 0.0, values=V, chains=1, rng=rng)
     with pytest.raises(ParameterError, match="duration"):
         friction_autocorrelation(quartic(), 0.0, values=V, duration=-1.0, rng=rng)
+
+
+@pytest.mark.slow
+def test_metric_at_two_dimensional_translation_family_far_from_origin():
+    # E = V1(x1 − θ1) + V2(x2 − θ2): ζ = Id/μ exactly (translation family in each coordinate), and
+    # I = β diag(⟨V1''⟩, ⟨V2''⟩) (by parts), here from the 1-D quadrature of each factor.  The
+    # generator grid (161² points) errs at O(h²): 2e-3 relative.
+    from thermolearn.theory import energy_model
+
+    text = "cosh(x1 - theta1) + (x2 - theta2)**4/4 + (x2 - theta2)**2/2"
+    model = energy_model(text, x="x1,x2", theta="theta1,theta2", beta=1, mu=2)
+    r = metric_at(model, {"theta1": 300.0, "theta2": -200.0})
+    assert r["method"].startswith("generator")
+    np.testing.assert_allclose(r["friction_tensor"], np.eye(2) / 2, rtol=2e-3, atol=2e-3)
+    i1 = moments_quadrature(energy_model("cosh(x - theta)", beta=1, mu=2), 0.0).fisher[0, 0]
+    i2 = moments_quadrature(energy_model("(x - theta)**4/4 + (x - theta)**2/2", beta=1, mu=2), 0.0).fisher[0, 0]
+    np.testing.assert_allclose(r["fisher_information"], np.diag([i1, i2]), rtol=2e-3, atol=2e-3)

@@ -27,6 +27,7 @@ def test_twin_matches_sympy_at_random_points(text, x, theta, rng):
     D = tw.dE_dtheta(X, th)
     H = tw.hess_x(X, th)
     C = tw.dtheta_grad_x(X, th)
+    T = tw.hess_theta(X, th)
     assert E.shape == (3, 4) and G.shape == (3, 4, tw.d) and D.shape == (3, 4, tw.n)
     assert H.shape == (3, 4, tw.d, tw.d) and C.shape == (3, 4, tw.n, tw.d)
     np.testing.assert_allclose(tw.drift(X, th), -0.4 * G, rtol=1e-15)
@@ -42,6 +43,8 @@ def test_twin_matches_sympy_at_random_points(text, x, theta, rng):
                 assert C[idx][k, i] == pytest.approx(ev(sp.diff(model.energy, tk, xi)), rel=1e-13, abs=1e-14)
         for k, tk in enumerate(model.theta):
             assert D[idx][k] == pytest.approx(ev(sp.diff(model.energy, tk)), rel=1e-13, abs=1e-14)
+            for l, tl in enumerate(model.theta):
+                assert T[idx][k, l] == pytest.approx(ev(sp.diff(model.energy, tk, tl)), rel=1e-13, abs=1e-14)
 
 
 def test_twin_broadcasts_theta_batches():

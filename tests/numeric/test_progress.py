@@ -79,3 +79,32 @@ def test_reproduce_reports_percentage_and_eta_per_section(monkeypatch, tmp_path)
     lines = [l for l in err.getvalue().splitlines() if l.startswith("[thermolearn]")]
     assert lines[0].startswith("[thermolearn]   0%  0/2  ETA ?  minimal-dissipation: minimal_dissipation")
     assert "50%  1/2  ETA" in lines[1] and lines[1].endswith("general_potentials")
+
+
+@pytest.mark.parametrize("use_executor", [False, True])
+def test_sgd_ensemble_reports_finished_chunks(use_executor):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from thermolearn.numeric.sgd import SGDNoiseConfig, load_digits, run_batch_sizes
+
+    cfg = SGDNoiseConfig(batch_size=10, steps=4, trials=3, width=8, measure_every=2, t0=0, max_lag=1)
+    seen = []
+    kw = {"executor": ThreadPoolExecutor(2), "chunks": 2} if use_executor else {}
+    res = run_batch_sizes(load_digits(), cfg, (1, 10), seed=1, progress=lambda *a: seen.append(a), **kw)
+    total = 4 if use_executor else 2
+    assert [d for d, _, _ in seen] == list(range(1, total + 1)) and {t for _, t, _ in seen} == {total}
+    assert sorted(res) == [1, 10]
+
+
+def test_sgd_noise_command_shows_a_bar_on_a_terminal_only(monkeypatch, capsys):
+    from thermolearn.cli import main
+
+    argv = ["sgd-noise", "--batch-sizes", "1,10", "--trials", "2", "--steps", "4", "--width", "8",
+            "--measure-every", "2", "--max-lag", "1", "--format", "json"]
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    assert main(argv) == 0
+    assert "ETA" not in capsys.readouterr().err  # captured stderr is not a terminal
+    err = Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    assert main(argv) == 0
+    assert "sgd-noise  100%  2/2  ETA 0:00" in err.getvalue()

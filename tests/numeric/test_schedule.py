@@ -47,7 +47,7 @@ def test_matrix_schedule_equals_sympy_and_reduces_to_scalar():
 
 
 def test_lagged_ramp_family_kicks():
-    # s0 = 2/(mu k) is the Schmiedl–Seifert optimum: last kick 1/2 (digest Sec. 6a)
+    # s0 = 2/(mu k) is the Schmiedl–Seifert optimum: last kick 1/2 (arXiv 2510.03137, discontinuous optimum)
     s = lagged_ramp_schedule(beta=1, mu=2, k=1, tau=1, s0=1.0)
     assert float(s.kicks[1].weight) == pytest.approx(0.5, rel=MACHINE_RTOL)
     assert float(s.kicks[0].weight) == pytest.approx(1 / (2 * 2), rel=MACHINE_RTOL)

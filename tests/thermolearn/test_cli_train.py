@@ -61,6 +61,13 @@ def test_gaussian_model_exact_likelihood_any_dimension(capsys, tmp_path):
     assert abs(data["bias"] - data["excess_work"]) <= 4 * data["bias_se"]
 
 
+def test_block_metric_rbm(capsys, tmp_path):
+    np.save(tmp_path / "d.npy", np.random.default_rng(0).normal(size=(40, 3)))
+    code, data, _ = _json(capsys, ["--data", str(tmp_path / "d.npy"), "--model", "rbm", "--hidden", "2",
+                                   "--metric", "block", "--steps", "30", "--chains", "10", "--warmup", "20"])
+    assert code == 0 and data["theta_dim"] == 3 * 3 + 2
+
+
 def test_csv_file(capsys, tmp_path):
     p = tmp_path / "d.csv"
     np.savetxt(p, np.random.default_rng(1).normal(size=(30, 2)), delimiter=",")
@@ -92,7 +99,7 @@ def test_untrusted_data_files_fail_cleanly(capsys, tmp_path):
     ["--block", "3"], ["--warmup", "-1"], ["--grid", "2"], ["--heldout-fraction", "1.5"], ["--degree", "7"],
     ["--batch-size", "0"], ["--schedule", "slow-driving", "--warmup", "4", "--block", "10"], ["--hidden", "0"],
     ["--schedule", "bogus"], ["--model", "bogus"], ["--data", "no-such-dataset"], ["--ais", "1"],
-    ["--ais-particles", "1"],
+    ["--ais-particles", "1"], ["--metric", "block"],
 ])
 def test_bad_options_exit_2(capsys, argv):
     base = ["train", "--data", "iris-2d", "--model", "exponential"]

@@ -60,7 +60,7 @@ def test_sgd_noise_cli_on_mnist_folder(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv, message", [
     (["--batch-sizes", "1,100"], "batch size 100 must lie in 1..40"),
-    (["--group-size", "0"], "group_size must be a positive integer or None, got 0"),
+    (["--group-size", "0"], "argument --group-size: expected an integer in 1..1000000, got '0'"),
     (["--batch-sizes", "a,b"], "--batch-sizes expects comma-separated integers"),
 ])
 def test_sgd_noise_cli_bad_input_is_one_line_exit_2(tmp_path, capsys, argv, message):
@@ -81,7 +81,7 @@ def test_sgd_noise_cli_mismatched_labels_and_missing_folder(tmp_path, capsys):
 
 def test_sgd_noise_cli_divergence_is_reported_with_exit_1(capsys):
     code = main(["sgd-noise", "--batch-sizes", "10", "--trials", "2", "--steps", "20", "--width", "8",
-                 "--max-lag", "2", "--lr", "1e4"])
+                 "--max-lag", "2", "--lr", "100"])  # the largest accepted --lr diverges
     out = capsys.readouterr().out
     assert code == 1 and "diverged at step" in out
 

@@ -23,7 +23,7 @@ def test_discontinuous_keys_and_minimal_work(capsys):
                        "--steps", "100", "--schedule", "discontinuous"])
     for key in KEYS:
         assert key in d
-    wmin = 2 * 2.0**2 / (0.7 * 2 * 2.5 + 2)  # kΔ²/(μkτ+2), digest Sec. 6a
+    wmin = 2 * 2.0**2 / (0.7 * 2 * 2.5 + 2)  # kΔ²/(μkτ+2), arXiv 2510.03137, discontinuous optimum
     assert d["minimal_excess_work"] == pytest.approx(wmin, rel=1e-12)
     assert d["predicted_excess_work"] == pytest.approx(wmin, rel=1e-12)
     assert d["bias"] == pytest.approx(2 * d["excess_work"], rel=1e-12)
@@ -33,7 +33,7 @@ def test_discontinuous_keys_and_minimal_work(capsys):
 def test_constant_prediction_and_2d_trap(capsys):
     d = _json(capsys, ["simulate", "(x - theta)**2/2", "--schedule", "constant", "--eta", "10", "--mu", "100",
                        "--target", "0", "--theta0", "-10", "--particles", "200", "--steps", "200"])
-    # digest Sec. 9: Fig. 2 continuous-time work 5.000 = βηΔ²/(2μ)
+    # arXiv 2510.03137, Fig. 5 / Fig. 2 values: Fig. 2 continuous-time work 5.000 = βηΔ²/(2μ)
     assert d["predicted_excess_work"] == pytest.approx(5.0, abs=2e-3)
     assert d["predicted_excess_work_infinity"] == pytest.approx(5.0, rel=1e-12)
     d = _json(capsys, ["simulate", "(x1-a)**2 + (x1-a)*(x2-b)/2 + (x2-b)**2/2", "--x", "x1,x2", "--theta", "a,b",
@@ -58,14 +58,14 @@ def test_errors_are_one_line_exit_2(capsys, argv, match):
     assert code == 2 and match in err and err.count("\n") == 1
 
 
-def test_non_trap_metric_schedules_need_issue4(capsys):
+def test_non_trap_metric_schedules_run(capsys):
     import importlib.util
 
     code = main(["simulate", "x**4/4 - theta*x", "--target", "1", "--theta0", "0", "--schedule", "geodesic",
                  "--particles", "50", "--steps", "20"])
     if importlib.util.find_spec("thermolearn.numeric.metric") is None:
         assert code == 2 and "thermolearn.numeric.metric" in capsys.readouterr().err
-    else:  # issue 4 has landed: the schedule must now run
+    else:  # numeric.metric is part of the package: the schedule must run
         assert code == 0
 
 
@@ -76,7 +76,7 @@ def test_text_output(capsys):
     assert "excess work" in out and "minimal W_ex" in out
 
 
-def test_fokker_planck_method_needs_issue5(capsys):
+def test_fokker_planck_method_runs(capsys):
     import importlib.util
 
     code = main(["simulate", "(x-theta)**2/2", "--target", "0", "--theta0", "-1", "--method", "fokker-planck",
@@ -84,7 +84,7 @@ def test_fokker_planck_method_needs_issue5(capsys):
     captured = capsys.readouterr()
     if importlib.util.find_spec("thermolearn.numeric.fokker_planck") is None:
         assert code == 2 and "thermolearn.numeric.fokker_planck" in captured.err
-    else:  # issue 5 has landed: the density solver runs and fills the same keys
+    else:  # the density solver runs and fills the same keys
         assert code == 0
         d = json.loads(captured.out)
         for key in KEYS:
@@ -92,7 +92,7 @@ def test_fokker_planck_method_needs_issue5(capsys):
 
 
 def test_continuous_prelagged_uses_closed_form(capsys):
-    # Fig. 3 (digest Sec. 6b): theta0 = -5, u0 = -10, mu = 1, tau = 1 -> W = c^2 tau/mu = 25
+    # Fig. 3 (arXiv 2510.03137, continuous optimum): theta0 = -5, u0 = -10, mu = 1, tau = 1 -> W = c^2 tau/mu = 25
     d = _json(capsys, ["simulate", "(x-theta)**2/2", "--schedule", "continuous", "--target", "0", "--theta0", "-5",
                        "--u0", "-10", "--particles", "300", "--steps", "100"])
     assert d["predicted_excess_work"] == 25.0 and "closed form" in d["prediction_source"]
@@ -124,3 +124,46 @@ def test_plot_option_rejects_unknown_suffix_before_running(tmp_path, capsys):
     code = main(["simulate", "(x-theta)**2/2", "--target", "0", "--theta0", "-1", "--plot", str(tmp_path / "a.jpg")])
     err = capsys.readouterr().err
     assert code == 2 and "--plot FILE must end in .png, .pdf or .svg" in err and len(err.strip().splitlines()) == 1
+
+
+def _run(capsys, argv):
+    code = main(["simulate", *argv])
+    captured = capsys.readouterr()
+    return code, captured
+
+
+def test_divergence_exits_2_unless_allowed(capsys):
+    argv = ["(x-theta)**2/2", "--target", "0", "--theta0", "-10", "--schedule", "constant", "--eta", "1e6",
+            "--particles", "50", "--steps", "50", "--replicas", "2"]
+    code, cap = _run(capsys, argv)
+    assert code == 2 and "diverged" in cap.err and "--allow-divergence" in cap.err and cap.err.count("\n") == 1
+    code, cap = _run(capsys, [*argv, "--allow-divergence", "--format", "json"])
+    d = json.loads(cap.out)
+    assert code == 0 and d["diverged"] is True and d["minimal_excess_work"] is None
+    assert d["minimal_excess_work_reason"] == "the run diverged"
+
+
+def test_every_stochastic_number_has_a_standard_error(capsys):
+    d = _json(capsys, ["simulate", "(x-theta)**2/2", "--target", "0", "--theta0", "-3", "--mu", "1.7", "--beta", "0.8",
+                       "--particles", "200", "--steps", "50", "--replicas", "4"])
+    for key in ("theta_final", "sample_mean_final", "sample_variance_final", "work", "excess_work", "bias",
+                "free_energy_change"):
+        assert f"{key}_se" in d
+    assert d["replicas"] == 4 and d["work_se"] > 0
+    # the standard error is the spread of the replicas / sqrt(R): it matches a z-score of O(1) against the closed form
+    assert abs(d["z_scores"]["excess_work_vs_predicted_excess_work"]) < 4
+    assert d["minimal_excess_work"] is not None
+
+
+def test_fokker_planck_keys_are_noise_free(capsys):
+    d = _json(capsys, ["simulate", "(x-theta)**2/2", "--target", "0", "--theta0", "-1", "--method", "fokker-planck",
+                       "--steps", "50"])
+    assert not any(k.endswith("_se") for k in d) and "noise" in d["standard_errors"]
+
+
+def test_missed_target_warns_and_drops_the_bound(capsys):
+    # constant eta over a short tau leaves theta(tau) far from theta*: W_min does not apply
+    d = _json(capsys, ["simulate", "(x-theta)**2/2", "--target", "0", "--theta0", "-10", "--schedule", "constant",
+                       "--eta", "0.1", "--particles", "100", "--steps", "50", "--replicas", "2"])
+    assert any("misses the target" in w for w in d["warnings"])
+    assert d["minimal_excess_work"] is None and "misses" in d["minimal_excess_work_reason"]

@@ -153,7 +153,7 @@ def run(args) -> Output:
                          t0=min(t0, max(args.steps - args.max_lag - 1, 0)), max_lag=args.max_lag,
                          eval_every=max(1, args.steps // 20), dtype=args.dtype, group_size=args.group_size)
     with _executor(args.executor, args.workers) as ex:
-        results = run_batch_sizes(data, cfg, sizes, seed=args.seed, executor=ex)
+        results = run_batch_sizes(data, cfg, sizes, seed=args.seed, executor=ex, progress=True)  # bar on a terminal only
     first = next(iter(results.values()))
     per = {str(m): _summary(r) for m, r in results.items()}
     diverged = any(r.diverged for r in results.values())

@@ -1,12 +1,14 @@
-"""``thermolearn simulate``: persistent-chain training of an EBM (CLI.md).
+"""``thermolearn simulate``: persistent-chain training of an EBM (docs/cli.md).
 
 JSON keys (contract): ``theta_final``, ``sample_mean_final``, ``work``,
 ``free_energy_change``, ``excess_work``, ``bias``, ``predicted_excess_work``,
-``minimal_excess_work``, ``trajectory`` (plus extras: ``method``,
-``schedule``, ``warnings``, ``prediction_source``, ...).
-
-Closed forms (arXiv 2510.03137, Figs. 1–6; theory.harmonic) fill the predictions
-for the quadratic trap E = ½(x−θ)ᵀK(x−θ); other energies get ``null``.
+``minimal_excess_work``, ``trajectory``; for the stochastic methods every
+stochastic number ``K`` also gets ``K_se`` (independent replicas) and
+``z_scores`` compares the run with each closed form.  The physics lives in
+``thermolearn.numeric`` (schedules: ``numeric.schedule.build_schedule``;
+trainer: ``numeric.langevin.train_replicas``; predictions:
+``numeric.langevin.trap_prediction``); this module only parses, runs and
+renders.
 """
 
 from __future__ import annotations
@@ -15,19 +17,25 @@ from ._common import MAX_MAGNITUDE, Output, add_energy_arguments, integer, model
 
 HELP = "train an EBM with persistent chains under a learning-rate schedule; work, excess work, bias"
 
-SCHEDULES = ("constant", "continuous", "discontinuous", "slow-driving", "geodesic")
+#: θ(τ) "reaches" θ* within this fraction of |θ* − θ0| (grid and time-step error; Langevin runs
+#: add TARGET_N_SIGMA standard errors).
+TARGET_RTOL = 1e-3
 
-#: Size limits (each alone); the product particles x steps x substeps is bounded by
+#: Size limits (each alone); the product particles x replicas x steps x substeps is bounded by
 #: :data:`MAX_WORK` (about a minute of CPU at ~10 ns per particle-step) and the memory estimate.
 MAX_PARTICLES = 10**7
 MAX_STEPS = 10**7
 MAX_SUBSTEPS = 10**4
 MAX_WORK = 10**10
+MAX_REPLICAS = 1000
 
 
 def configure(parser) -> None:
+    from thermolearn.numeric.langevin import STEPPERS
+    from thermolearn.numeric.schedule import SCHEDULE_NAMES
+
     add_energy_arguments(parser)
-    parser.add_argument("--schedule", choices=SCHEDULES, default="discontinuous", help="learning-rate schedule")
+    parser.add_argument("--schedule", choices=SCHEDULE_NAMES, default="discontinuous", help="learning-rate schedule")
     parser.add_argument("--target", required=True, help="data parameters theta* (comma-separated)")
     parser.add_argument("--theta0", required=True, help="initial parameters (comma-separated)")
     parser.add_argument("--u0", default=None, help="initial chain mean (default: equilibrium at theta0)")
@@ -38,157 +46,20 @@ def configure(parser) -> None:
     parser.add_argument("--particles", type=integer(2, MAX_PARTICLES), default=1000, help="number of persistent chains (default 1000)")
     parser.add_argument("--steps", type=integer(1, MAX_STEPS), default=1000, help="parameter steps (default 1000)")
     parser.add_argument("--seed", type=seed(), default=0, help="random seed (default 0)")
-    parser.add_argument("--method", choices=("exact", "euler", "fokker-planck"), default=None,
-                        help="exact OU steps (quadratic energies; default there), euler, or fokker-planck")
-    parser.add_argument("--substeps", default="1", help="Euler sub-steps per parameter step, or 'auto'")
+    parser.add_argument("--method", choices=(*STEPPERS, "fokker-planck"), default=None,
+                        help="Langevin stepper (exact OU: quadratic energies, the default there; euler elsewhere; "
+                             "heun, mala) or fokker-planck (the density on a grid, noise free)")
+    parser.add_argument("--substeps", default="1", help="Langevin sub-steps per parameter step, or 'auto'")
+    parser.add_argument("--replicas", type=integer(2, MAX_REPLICAS), default=8,
+                        help="independent replicas for the standard errors (default 8, at least 2)")
+    parser.add_argument("--allow-divergence", action="store_true",
+                        help="report a diverged run (exit 0) instead of the one-line error (exit 2)")
     parser.add_argument("--plot", metavar="FILE", default=None,
                         help="draw the ridge plot of the chains and the cumulative work into FILE (.png, .pdf, .svg)")
 
 
 def _vector(text, name):
     return number_list(f"--{name}", text, limit=MAX_MAGNITUDE)
-
-
-def trap_stiffness(model):
-    """K if E = ½(x−θ)ᵀK(x−θ) + const with constant K and dim x = dim θ, else None."""
-    import sympy as sp
-
-    if len(model.x) != len(model.theta) or not model.is_quadratic():
-        return None
-    K = sp.hessian(model.energy, model.x)
-    if any(e.free_symbols for e in K):
-        return None
-    d = sp.Matrix(model.x) - sp.Matrix(model.theta)
-    rest = sp.expand(model.energy - (d.T * K * d)[0, 0] / 2)
-    if rest.has(*model.x, *model.theta):
-        return None
-    import numpy as np
-
-    return np.array(K.tolist(), dtype=float)
-
-
-def _schedule(name, model, K, args, beta, mu):
-    from thermolearn.numeric import langevin as L
-    from thermolearn.theory import ParameterError
-
-    if name == "constant":
-        return L.constant_schedule(args.eta, args.tau)
-    if K is not None:
-        if name == "continuous":
-            return L.continuous_schedule(beta=beta, mu=mu, k=K, tau=args.tau)
-        if name == "discontinuous":  # the first kick re-centres on the chain mean when u0 is given
-            u0 = None if args.u0 is None else _vector(args.u0, "u0")
-            return L.discontinuous_schedule(beta=beta, mu=mu, k=K, tau=args.tau, u0=u0,
-                                            theta0=_vector(args.theta0, "theta0"), target=_vector(args.target, "target"))
-        s = L.slow_driving_schedule(beta=beta, mu=mu, k=K, tau=args.tau)
-        if name == "geodesic":  # flat metric (zeta = 1/mu): the geodesic schedule is the slow-driving one
-            from thermolearn.numeric.schedule import Schedule
-
-            s = Schedule("geodesic", s.rate, s.tau, (), s.description + " (flat metric: geodesic = straight line)")
-        return s
-    if name in ("continuous", "discontinuous"):
-        raise ParameterError(
-            f"--schedule {name} has a closed form only for the quadratic trap 1/2 (x-theta)^T K (x-theta); "
-            f"energy {model.energy} is not of that form (use slow-driving, geodesic or constant)"
-        )
-    try:
-        from thermolearn.numeric import metric
-    except ImportError:
-        raise ParameterError(
-            f"--schedule {name} for the non-trap energy {model.energy} needs numeric.metric "
-            "(slow_driving_schedule / geodesic_schedule), which is not available in this build"
-        ) from None
-    theta0, target = _vector(args.theta0, "theta0"), _vector(args.target, "target")
-    if name == "slow-driving":
-        return metric.slow_driving_schedule(model, tau=args.tau)
-    return metric.geodesic_schedule(model, theta0, target, args.tau)
-
-
-def _predictions(name, sched, K, beta, mu, tau, theta0, target, u0):
-    """(predicted, minimal, source) from the closed forms / moment equations."""
-    import numpy as np
-
-    from thermolearn.numeric.langevin import trap_moments
-
-    if K is None:
-        return None, None, None
-    th0, tg = np.asarray(theta0), np.asarray(target)
-    uu = th0 if u0 is None else np.asarray(u0, dtype=float)
-    eq = np.allclose(uu, th0)
-    wmin = _minimal_work(K, mu, tau, th0, uu, tg)
-    if name == "discontinuous":
-        if eq:
-            return wmin, wmin, "closed form W_min = Delta^T K (mu tau K + 2)^-1 Delta"
-        return wmin, wmin, "closed form W_min = D^T K (mu tau K + 2)^-1 D - (theta0-u0)^T K (theta0-u0)/2, D = theta* - u0"
-    if name == "continuous" and len(th0) == 1 and u0 is not None:
-        import thermolearn.theory.harmonic as H
-
-        sub = {H.k: float(K[0, 0]), H.mu: mu, H.tau: tau, H.u0: float(u0[0]), H.target: float(tg[0])}
-        if abs(float(H.continuous_initial_lag().subs(sub)) - th0[0]) <= 1e-9 * max(1.0, abs(th0[0])):
-            return float(H.continuous_work().subs(sub)), wmin, "closed form W = c^2 tau / mu (pre-lagged start)"
-    ref = trap_moments(sched, beta=beta, mu=mu, k=K, theta0=th0, target=tg, u0=u0)
-    return float(ref.work[-1]), wmin, "exact moment equations of the trap (noise-free ODE solve)"
-
-
-def _minimal_work(K, mu, tau, th0, u0, tg):
-    """W_min of the Schmiedl–Seifert optimum from any chain mean u0 (theory.harmonic, lambdified)."""
-    import sympy as sp
-
-    import thermolearn.theory.harmonic as H
-
-    f = sp.lambdify((H.mu, H.tau), H.matrix_nonequilibrium_minimal_excess_work(
-        sp.Matrix(K.tolist()), th0.tolist(), u0.tolist(), tg.tolist()), "math")
-    return float(f(mu, tau))
-
-
-def run(args) -> Output:
-    import numpy as np
-
-    from thermolearn.numeric.langevin import train
-    from thermolearn.theory import ParameterError
-
-    check_cost(args.particles, args.steps, args.substeps if args.substeps == "auto" else _int(args.substeps))
-    from ._common import parse_assignments
-
-    sets = parse_assignments(args.set, "--set")
-    beta = args.beta if args.beta is not None else sets.get("beta", 1.0)
-    mu = args.mu if args.mu is not None else sets.get("mu", 1.0)
-    model = model_from_args(args, beta=beta, mu=mu)
-    theta0, target = _vector(args.theta0, "theta0"), _vector(args.target, "target")
-    u0 = None if args.u0 is None else _vector(args.u0, "u0")
-    method = args.method or ("exact" if model.is_quadratic() else "euler")
-    if args.plot and not str(args.plot).lower().endswith((".png", ".pdf", ".svg")):
-        raise ParameterError(f"--plot FILE must end in .png, .pdf or .svg, got {args.plot!r}")
-    trainer = train
-    if method == "fokker-planck":
-        try:  # same signature as numeric.langevin.train
-            from thermolearn.numeric.fokker_planck import train as trainer
-        except ImportError:
-            raise ParameterError(
-                "--method fokker-planck needs numeric.fokker_planck, which is not available in this build; "
-                "use --method exact or euler"
-            ) from None
-    substeps = args.substeps if args.substeps == "auto" else _int(args.substeps)
-    K = trap_stiffness(model)
-    sched = _schedule(args.schedule, model, K, args, float(beta), float(mu))
-    res = trainer(model, sched, theta0=theta0, target=target, u0=u0, particles=args.particles, steps=args.steps,
-                  method=method, rng=np.random.default_rng(args.seed), substeps=substeps,
-                  snapshots=min(101, args.steps + 1) if args.plot else 0)
-    pred, wmin, source = _predictions(args.schedule, sched, K, float(beta), float(mu), args.tau, theta0, target,
-                                      None if u0 is None else np.asarray(u0))
-    data = res.to_cli_dict()
-    data.update({"predicted_excess_work": pred, "minimal_excess_work": wmin, "prediction_source": source,
-                 "particles": args.particles, "steps": args.steps, "seed": args.seed,
-                 "beta": float(beta), "mu": float(mu), "tau": args.tau})
-    if args.schedule == "constant" and K is not None and len(theta0) == 1 and (u0 is None or u0 == theta0):
-        data["predicted_excess_work_infinity"] = float(beta) * args.eta * K[0, 0] * (target[0] - theta0[0]) ** 2 / (2 * float(mu))
-    if args.plot:  # one figure for any energy: ridges of the chains, theta(t), u(t), kicks, cumulative work
-        from thermolearn.numeric.plotting import model_density, save_training_figure
-
-        data["plot"] = str(save_training_figure(args.plot, res, target=target, theta0=theta0,
-                                                density=model_density(model),
-                                                title=f"{args.schedule} schedule, E = {model.energy}"))
-    return Output(data=data, text=_text(data))
 
 
 def _int(text):
@@ -222,6 +93,151 @@ def check_cost(particles: int, steps: int, substeps) -> None:
         )
 
 
+def _plain(v):
+    import numpy as np
+
+    a = np.asarray(v, dtype=float)
+    return float(a.reshape(())) if a.size == 1 else a.tolist()
+
+
+def _run(args, model, sched, theta0, target, u0, method):
+    """The runs (one density run, or independent Langevin replicas) and the warnings they raised."""
+    import warnings
+
+    import numpy as np
+
+    from thermolearn.numeric.langevin import train_replicas
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if method == "fokker-planck":
+            from thermolearn.numeric.fokker_planck import train as fp_train
+
+            runs = (fp_train(model, sched, theta0=theta0, target=target, u0=u0, steps=args.steps),)
+        else:
+            substeps = args.substeps if args.substeps == "auto" else _int(args.substeps)
+            runs = train_replicas(model, sched, replicas=args.replicas, rng=np.random.default_rng(args.seed),
+                                  theta0=theta0, target=target, u0=u0, particles=args.particles, steps=args.steps,
+                                  method=method, substeps=substeps,
+                                  snapshots=min(101, args.steps + 1) if args.plot else 0)
+    return runs, [str(w.message) for w in caught]
+
+
+def _stochastic_keys(data, runs):
+    """Replica means replace the single-run numbers; each gets ``K_se``; the trajectory is the replica mean."""
+    import numpy as np
+
+    from thermolearn.numeric.langevin import replica_summary
+
+    for key, (mean, se) in replica_summary(runs).items():
+        data[key], data[f"{key}_se"] = _plain(mean), _plain(se)
+    if len({len(r.times) for r in runs}) == 1:
+        for key, field in (("theta", "theta"), ("sample_mean", "sample_mean"), ("work", "work")):
+            avg = np.mean([getattr(r, field) for r in runs], axis=0)
+            data["trajectory"][key] = avg[:, 0].tolist() if avg.ndim == 2 and avg.shape[1] == 1 else avg.tolist()
+
+
+def _reached(data, target, theta0, noise_free):
+    """(reached, tolerance text): θ(τ) within N_SIGMA s.e. plus TARGET_RTOL·|θ* − θ0| of θ*."""
+    import numpy as np
+
+    from thermolearn.numeric.langevin import TARGET_N_SIGMA
+
+    th, tg = np.atleast_1d(data["theta_final"]), np.asarray(target)
+    floor = TARGET_RTOL * max(1.0, float(np.max(np.abs(tg - np.asarray(theta0)))))
+    if noise_free:
+        return bool(np.all(np.abs(th - tg) <= floor)), f"{floor:.3g} (grid and time-step error)"
+    se = np.atleast_1d(data["theta_final_se"])
+    return (bool(np.all(np.abs(th - tg) <= TARGET_N_SIGMA * se + floor)),
+            f"{TARGET_N_SIGMA:g} standard errors ({_fmt(_plain(se))}) + {floor:.3g} (time-step error)")
+
+
+def _closed_forms(data, args, model, sched, theta0, target, u0, beta, mu):
+    """Predictions, the W_min bound (null + reason where it does not apply) and z-scores."""
+    from thermolearn.numeric import langevin as L
+
+    K = L.trap_stiffness(model)
+    data.update(predicted_excess_work=None, minimal_excess_work=None, prediction_source=None,
+                minimal_excess_work_reason="no closed form for this energy (the bound is known for the quadratic trap)")
+    if K is not None:
+        p = L.trap_prediction(sched, beta=beta, mu=mu, k=K, theta0=theta0, target=target, u0=u0)
+        data.update(predicted_excess_work=p.excess_work, prediction_source=p.source,
+                    minimal_excess_work=p.minimal_excess_work, minimal_excess_work_reason=p.minimal_reason or None)
+        if args.schedule == "constant" and len(theta0) == 1 and (u0 is None or u0 == theta0):
+            data["predicted_excess_work_infinity"] = L.trap_constant_excess_work_infinity(
+                beta=beta, mu=mu, k=K, eta=args.eta, theta0=theta0[0], target=target[0])
+    reached, tol = _reached(data, target, theta0, "theta_final_se" not in data)
+    if data["diverged"]:
+        data.update(minimal_excess_work=None, minimal_excess_work_reason="the run diverged")
+    elif not reached:
+        data["warnings"].append(f"theta(tau) = {_fmt(data['theta_final'])} misses the target {_fmt(_plain(target))} "
+                                f"by more than {tol}")
+        if data["minimal_excess_work"] is not None:
+            data.update(minimal_excess_work=None,
+                        minimal_excess_work_reason="theta(tau) misses the target: W_min bounds runs that reach theta*")
+    if "excess_work_se" in data:
+        z = {"theta_final_vs_target": _z(data["theta_final"], target, data["theta_final_se"])}
+        for key in ("predicted_excess_work", "minimal_excess_work"):
+            if data[key] is not None:
+                z[f"excess_work_vs_{key}"] = _z(data["excess_work"], data[key], data["excess_work_se"])
+        data["z_scores"] = z
+
+
+def _z(value, reference, se):
+    """(value − reference)/se, None where se is 0 (deterministic) or undefined."""
+    import numpy as np
+
+    v, r, s = (np.atleast_1d(np.asarray(a, dtype=float)) for a in (value, reference, se))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (v - r) / s
+    out = [float(q) if np.isfinite(q) else None for q in z]
+    return out[0] if len(out) == 1 else out
+
+
+def run(args) -> Output:
+    import numpy as np
+
+    from thermolearn.numeric.schedule import build_schedule
+    from thermolearn.theory import NumericalError, ParameterError
+
+    from ._common import parse_assignments
+
+    replicas = 1 if args.method == "fokker-planck" else args.replicas
+    check_cost(args.particles * replicas, args.steps, args.substeps if args.substeps == "auto" else _int(args.substeps))
+    sets = parse_assignments(args.set, "--set")
+    beta = float(args.beta if args.beta is not None else sets.get("beta", 1.0))
+    mu = float(args.mu if args.mu is not None else sets.get("mu", 1.0))
+    model = model_from_args(args, beta=beta, mu=mu)
+    theta0, target = _vector(args.theta0, "theta0"), _vector(args.target, "target")
+    u0 = None if args.u0 is None else _vector(args.u0, "u0")
+    method = args.method or ("exact" if model.is_quadratic() else "euler")
+    if args.plot and not str(args.plot).lower().endswith((".png", ".pdf", ".svg")):
+        raise ParameterError(f"--plot FILE must end in .png, .pdf or .svg, got {args.plot!r}")
+    sched = build_schedule(args.schedule, model, tau=args.tau, theta0=theta0, target=target, eta=args.eta, u0=u0)
+    runs, caught = _run(args, model, sched, theta0, target, u0, method)
+    bad = next((r for r in runs if r.diverged), None)
+    if bad is not None and not args.allow_divergence:
+        raise NumericalError(f"the run diverged ({bad.divergence}); pass --allow-divergence to report it anyway")
+    data = runs[0].to_cli_dict()
+    data["warnings"] = list(dict.fromkeys(caught + [w for r in runs for w in r.warnings]))
+    data["diverged"] = bad is not None
+    if method != "fokker-planck":
+        _stochastic_keys(data, runs)
+        data["replicas"] = len(runs)
+    else:
+        data["standard_errors"] = "none: the Fokker-Planck density evolves without sampling noise"
+    _closed_forms(data, args, model, sched, theta0, target, None if u0 is None else np.asarray(u0), beta, mu)
+    data.update({"particles": args.particles, "steps": args.steps, "seed": args.seed, "beta": beta, "mu": mu,
+                 "tau": args.tau})
+    if args.plot:  # one figure for any energy (the first replica): ridges of the chains, theta(t), u(t), kicks, work
+        from thermolearn.numeric.plotting import model_density, save_training_figure
+
+        data["plot"] = str(save_training_figure(args.plot, runs[0], target=target, theta0=theta0,
+                                                density=model_density(model),
+                                                title=f"{args.schedule} schedule, E = {model.energy}"))
+    return Output(data=data, text=_text(data))
+
+
 def _fmt(v):
     if v is None:
         return "n/a"
@@ -230,17 +246,24 @@ def _fmt(v):
     return f"{v:.6g}"
 
 
+def _pm(d, key):
+    se = d.get(f"{key}_se")
+    return _fmt(d[key]) if se is None else f"{_fmt(d[key])} ± {_fmt(se)}"
+
+
 def _text(d) -> str:
     rows = [
-        ("schedule / method", f"{d['schedule']} / {d['method']}"),
-        ("theta(tau)", _fmt(d["theta_final"])),
-        ("sample mean(tau)", _fmt(d["sample_mean_final"])),
-        ("work W", _fmt(d["work"])),
-        ("free-energy change", _fmt(d["free_energy_change"])),
-        ("excess work W_ex", _fmt(d["excess_work"])),
-        ("bias L - L~", _fmt(d["bias"])),
+        ("schedule / method", f"{d['schedule']} / {d['method']}"
+         + (f" ({d['replicas']} replicas, ± one standard error)" if "replicas" in d else " (noise free)")),
+        ("theta(tau)", _pm(d, "theta_final")),
+        ("sample mean(tau)", _pm(d, "sample_mean_final")),
+        ("work W", _pm(d, "work")),
+        ("free-energy change", _pm(d, "free_energy_change")),
+        ("excess work W_ex", _pm(d, "excess_work")),
+        ("bias L - L~", _pm(d, "bias")),
         ("predicted W_ex", _fmt(d["predicted_excess_work"])),
-        ("minimal W_ex", _fmt(d["minimal_excess_work"])),
+        ("minimal W_ex", _fmt(d["minimal_excess_work"]) if d["minimal_excess_work"] is not None
+         else f"n/a ({d['minimal_excess_work_reason']})"),
     ]
     width = max(len(r[0]) for r in rows)
     lines = [f"{a:<{width}}  {b}" for a, b in rows]

@@ -43,7 +43,8 @@ def configure(parser) -> None:
     parser.add_argument("--batch-size", type=integer(1, 10**9), default=None, help="data minibatch per step (default: all)")
     parser.add_argument("--warmup", type=integer(0, 10**7), default=200, help="equilibration steps at theta0 (default 200)")
     parser.add_argument("--block", type=integer(2, 10**7), default=20, help="initial metric block in steps, even (default 20)")
-    parser.add_argument("--metric", choices=("auto", "full", "diagonal", "lowrank"), default="auto")
+    parser.add_argument("--metric", choices=("auto", "full", "diagonal", "lowrank", "block"), default="auto",
+                        help="metric estimate: block = full within the model's parameter groups (rbm: per hidden unit)")
     parser.add_argument("--rank", type=integer(1, 10**5), default=8, help="directions kept by --metric lowrank (default 8)")
     parser.add_argument("--heldout-fraction", type=real(0, 1, hi_open=True), default=0.2)
     parser.add_argument("--grid", type=integer(0, 4097), default=161,
@@ -155,9 +156,16 @@ def run(args) -> Output:
         partition = GaussianPartition(family, args.beta)  # closed form, any dimension
     elif data.dim <= 2 and args.grid:
         partition = grid_partition(family, args.beta, quadrature_box(np.vstack([data.train, data.heldout])), n=args.grid)
+    groups = ()
+    if args.metric == "block":
+        if not hasattr(family, "parameter_groups"):
+            from thermolearn.theory import ParameterError
+
+            raise ParameterError(f"--metric block needs parameter groups; --model {args.model} has none (use rbm)")
+        groups = family.parameter_groups()
     cfg = PCDConfig(steps=args.steps, dt=args.dt, chains=args.chains, beta=args.beta, mu=args.mu,
                     batch_size=args.batch_size, warmup=args.warmup, record_every=max(1, args.steps // 50),
-                    metric=MetricEstimator(block=args.block, mode=args.metric, rank=args.rank))
+                    metric=MetricEstimator(block=args.block, mode=args.metric, rank=args.rank, groups=groups))
     schedule = make_schedule(args.schedule, eta=args.eta, lr=args.lr)
     with warnings.catch_warnings(record=True) as caught:  # reported in the output, never printed
         warnings.simplefilter("always")

@@ -17,7 +17,7 @@ from thermolearn.theory import NumericalError, SingularMetricError
 
 from . import _oracles as orc
 
-__all__ = ["TheoremCheck", "N_SIGMA", "CHECKS"]
+__all__ = ["TheoremCheck", "N_SIGMA", "CHECKS_STATIC"]
 
 #: Statistical checks accept |estimate − truth| ≤ N_SIGMA standard errors.
 N_SIGMA = 4.0

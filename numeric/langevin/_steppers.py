@@ -1,0 +1,240 @@
+"""Langevin steppers at frozen θ: small frozen objects with declared orders, one registry.
+
+Every stepper advances the chains ``X`` (shape (N, d)) of the overdamped
+Langevin equation of the sampler (arXiv 2510.03137, the sampler's dynamics)
+
+    dx = −μ∇ₓE(x, θ) dt + sqrt(2μ/β) dW
+
+in place by ``nsub`` steps of ``dt`` at frozen θ.  The noise is additive,
+so Euler–Maruyama has strong order 1 (Kloeden & Platen, Sec. 10.2) and
+the stochastic Heun scheme weak order 2 (Kloeden & Platen, Sec. 15.1);
+the exact Ornstein–Uhlenbeck step has no time-step error for energies
+quadratic in x; MALA (Roberts & Tweedie 1996) is an Euler–Maruyama
+proposal with a Metropolis test that keeps p_m(θ) exactly invariant (weak
+order 1 in finite time; its pathwise order is lowered by rejections, 1/2
+is the bound stated here).  ``tests/numeric/test_langevin_steppers.py``
+fits each declared order against an exact OU solution.
+
+``STEPPERS`` maps the ``--method`` names to stepper instances;
+:func:`get_stepper` validates a name.
+
+Kernels.  For an energy quadratic in x, E = ½(x − m)ᵀA(x − m) + c(θ), the
+transition over dt at frozen θ is Gaussian and known exactly,
+x(t + dt) = m + e^{−μA dt}(x − m) + Σ_dt^{1/2} ξ, Σ_dt = (1 − e^{−2μA dt})A⁻¹/β
+(:func:`ou_step`); Euler–Maruyama is unstable for μ·λmax(A)·dt ≥ 2.  The
+kernels update the chains in place with one Gaussian draw into a reusable
+buffer and scalar-fused array passes (the 1-D exact step costs the same
+passes as the Euler step): see ``benchmarks/bench_langevin.py``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from thermolearn.theory import ParameterError
+
+__all__ = ["AbstractStepper", "ExactOU", "EulerMaruyama", "StochasticHeun", "MALA", "STEPPERS", "get_stepper",
+           "ou_step", "euler_step_quadratic", "euler_step"]
+
+
+def ou_step(X, mean, precision, *, mu, beta, dt, rng, noise):
+    """Exact OU transition of the chains ``X`` (shape (N, d)) in place.
+
+    Parameters
+    ----------
+    X : ndarray (N, d)
+        Chains, overwritten.
+    mean, precision : ndarray (d,), (d, d)
+        Minimum m(θ) and Hessian A(θ) (symmetric positive definite).
+    mu, beta, dt : float
+    rng : numpy.random.Generator
+    noise : ndarray like X
+        Work buffer for the Gaussian draw.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.zeros((200_000, 1)); buf = np.empty_like(X)
+    >>> ou_step(X, np.array([1.0]), np.array([[2.0]]), mu=1.0, beta=1.0, dt=10.0,
+    ...         rng=np.random.default_rng(0), noise=buf)
+    >>> bool(abs(X.mean() - 1) < 0.01), bool(abs(X.var() - 0.5) < 0.01)   # relaxed: N(m, 1/(βA))
+    (True, True)
+    """
+    rng.standard_normal(out=noise)
+    if X.shape[1] == 1:
+        a = float(precision[0, 0])
+        m = float(mean[0])
+        decay = math.exp(-mu * a * dt)
+        sd = math.sqrt(-math.expm1(-2.0 * mu * a * dt) / (beta * a))
+        X *= decay
+        X += (1.0 - decay) * m
+        noise *= sd
+        X += noise
+        return
+    lam, V = np.linalg.eigh(precision)
+    decay = np.exp(-mu * lam * dt)
+    sd = np.sqrt(-np.expm1(-2.0 * mu * lam * dt) / (beta * lam))
+    Y = (X - mean) @ V
+    Y *= decay
+    noise *= sd
+    Y += noise
+    np.matmul(Y, V.T, out=X)
+    X += mean
+
+
+def euler_step_quadratic(X, mean, precision, *, mu, beta, dt, rng, noise):
+    """Euler–Maruyama step for a quadratic energy, in place (same passes as :func:`ou_step`)."""
+    rng.standard_normal(out=noise)
+    s = math.sqrt(2.0 * mu * dt / beta)
+    if X.shape[1] == 1:
+        c = mu * float(precision[0, 0]) * dt
+        X *= 1.0 - c
+        X += c * float(mean[0])
+    else:
+        step = (X - mean) @ precision
+        step *= -mu * dt
+        X += step
+    noise *= s
+    X += noise
+
+
+def euler_step(X, drift, theta, *, mu, beta, dt, rng, noise):
+    """Euler–Maruyama step with a general drift callable ``drift(X, theta) -> (N, d)`` (= −μ∇ₓE)."""
+    rng.standard_normal(out=noise)
+    step = drift(X, theta)
+    step *= dt
+    X += step
+    noise *= math.sqrt(2.0 * mu * dt / beta)
+    X += noise
+
+
+@dataclass(frozen=True)
+class AbstractStepper:
+    """A stepper: ``advance(X, theta, th, dt, nsub, rng, noise)`` moves the chains in place.
+
+    ``th`` is the model's numeric callables (``drift``, ``energy``,
+    ``gaussian``, ``mu``, ``beta``); ``noise`` a work buffer shaped like X.
+    """
+
+    name: ClassVar[str] = ""
+    strong_order: ClassVar[float] = 0.0
+    weak_order: ClassVar[float] = 0.0
+    #: True when the stepper needs the Gaussian form of p_m (energies quadratic in x).
+    needs_quadratic: ClassVar[bool] = False
+    #: True when the stepper is explicit Euler-type, unstable for μ·λmax(∇²E)·dt ≥ 2.
+    explicit: ClassVar[bool] = True
+
+    def advance(self, X, theta, th, dt, nsub, rng, noise) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class ExactOU(AbstractStepper):
+    """Exact Ornstein–Uhlenbeck transition (energies quadratic in x): no time-step error.
+
+    >>> ExactOU().strong_order, ExactOU().needs_quadratic
+    (inf, True)
+    """
+
+    name: ClassVar[str] = "exact"
+    strong_order: ClassVar[float] = math.inf
+    weak_order: ClassVar[float] = math.inf
+    needs_quadratic: ClassVar[bool] = True
+    explicit: ClassVar[bool] = False
+
+    def advance(self, X, theta, th, dt, nsub, rng, noise):
+        m, A = th.gaussian(theta)
+        for _ in range(nsub):
+            ou_step(X, m, A, mu=th.mu, beta=th.beta, dt=dt, rng=rng, noise=noise)
+
+
+@dataclass(frozen=True)
+class EulerMaruyama(AbstractStepper):
+    """x ← x − μ∇ₓE dt + sqrt(2μdt/β) ξ (the minimal-dissipation authors' scheme)."""
+
+    name: ClassVar[str] = "euler"
+    strong_order: ClassVar[float] = 1.0
+    weak_order: ClassVar[float] = 1.0
+
+    def advance(self, X, theta, th, dt, nsub, rng, noise):
+        kw = dict(mu=th.mu, beta=th.beta, dt=dt, rng=rng, noise=noise)
+        if th.quadratic:
+            m, A = th.gaussian(theta)
+            for _ in range(nsub):
+                euler_step_quadratic(X, m, A, **kw)
+        else:
+            for _ in range(nsub):
+                euler_step(X, th.drift, theta, **kw)
+
+
+@dataclass(frozen=True)
+class StochasticHeun(AbstractStepper):
+    """x̄ = x + f(x)dt + σξ, x ← x + ½(f(x) + f(x̄))dt + σξ, σ = sqrt(2μdt/β).
+
+    The simplified order-2 weak scheme for additive noise (Kloeden & Platen, Sec. 15.1).
+    """
+
+    name: ClassVar[str] = "heun"
+    strong_order: ClassVar[float] = 1.0
+    weak_order: ClassVar[float] = 2.0
+
+    def advance(self, X, theta, th, dt, nsub, rng, noise):
+        s = math.sqrt(2.0 * th.mu * dt / th.beta)
+        for _ in range(nsub):
+            rng.standard_normal(out=noise)
+            noise *= s
+            f0 = th.drift(X, theta)
+            step = f0 + th.drift(X + f0 * dt + noise, theta)
+            step *= 0.5 * dt
+            X += step
+            X += noise
+
+
+@dataclass(frozen=True)
+class MALA(AbstractStepper):
+    """Metropolis-adjusted Langevin: Euler–Maruyama proposal y, accepted with
+    min(1, e^{−β[E(y) − E(x)]} q(x|y)/q(y|x)); p_m(θ) is exactly invariant."""
+
+    name: ClassVar[str] = "mala"
+    strong_order: ClassVar[float] = 0.5
+    weak_order: ClassVar[float] = 1.0
+
+    def advance(self, X, theta, th, dt, nsub, rng, noise):
+        s2 = 2.0 * th.mu * dt / th.beta
+        fx = np.array(th.drift(X, theta), dtype=float)
+        ex = np.array(th.energy(X, theta), dtype=float)
+        for _ in range(nsub):
+            rng.standard_normal(out=noise)
+            Y = X + fx * dt + math.sqrt(s2) * noise
+            fy = th.drift(Y, theta)
+            ey = th.energy(Y, theta)
+            fwd = np.einsum("ij,ij->i", noise, noise) * 0.5            # |y − x − f(x)dt|²/(2σ²)
+            back = Y - X + fy * dt
+            rev = np.einsum("ij,ij->i", back, back) / (2.0 * s2)         # |x − y − f(y)dt|²/(2σ²)
+            with np.errstate(over="ignore", invalid="ignore"):
+                log_a = -th.beta * (ey - ex) + fwd - rev
+            acc = np.log(rng.random(X.shape[0])) < log_a
+            X[acc] = Y[acc]
+            fx[acc] = fy[acc]
+            ex[acc] = ey[acc]
+
+
+STEPPERS = {s.name: s for s in (ExactOU(), EulerMaruyama(), StochasticHeun(), MALA())}
+
+
+def get_stepper(method) -> AbstractStepper:
+    """The stepper registered under ``method`` (a name of :data:`STEPPERS` or a stepper instance).
+
+    >>> get_stepper("heun").weak_order
+    2.0
+    """
+    if isinstance(method, AbstractStepper):
+        return method
+    try:
+        return STEPPERS[method]
+    except (KeyError, TypeError):
+        raise ParameterError(f"method must be one of {sorted(STEPPERS)}, got {method!r}") from None
