@@ -15,8 +15,12 @@ cancellation, so a thread with a timeout would leave the computation
 running (and holding the GIL) after we gave up on it.  On POSIX the call
 runs in a **forked child process**: the child inherits the parent's memory
 (copy-on-write, a few milliseconds), computes, and sends the pickled result
-through a pipe; the parent waits on the pipe with ``select`` and, at the
-deadline, kills the child with SIGKILL, which always works.  A budgeted
+through a pipe.  The budget is **CPU time** (so a loaded machine gives the
+same answers as an idle one): the child's ``RLIMIT_CPU`` ends it with
+SIGXCPU when the budget is spent (whole seconds, at least one).  The parent
+waits on the pipe with ``select`` and, past a wall-clock safety deadline
+(:data:`WALL_FACTOR` times the budget), kills the child with SIGKILL, which
+always works.  A budgeted
 call inside another budgeted call runs inline (the outer deadline already
 covers it).  The child's address space is capped at what the process
 already maps plus :data:`CHILD_MEMORY` (Linux), so a runaway attempt ends
@@ -124,8 +128,11 @@ _EXPECTED = (NotImplementedError, ValueError, TypeError, RecursionError, Arithme
              AttributeError, IndexError, KeyError)
 
 
-def attempt(func: Callable[..., Any], *args, what: str = "closed form", **kwargs) -> Attempt:
+def attempt(func: Callable[..., Any], *args, what: str = "closed form", quantities: int = 1, **kwargs) -> Attempt:
     """Run ``func(*args, **kwargs)`` under the symbolic budget.
+
+    ``quantities``: how many quantities the call derives at once; the budget
+    is that many times the per-quantity budget.
 
     Returns
     -------
@@ -145,6 +152,8 @@ def attempt(func: Callable[..., Any], *args, what: str = "closed form", **kwargs
     """
     global _in_child
     seconds = current_budget()
+    if seconds is not None:
+        seconds *= max(1, int(quantities))
     if seconds is None or _in_child or not hasattr(os, "fork"):
         try:
             return Attempt(True, func(*args, **kwargs))
@@ -158,6 +167,7 @@ def attempt(func: Callable[..., Any], *args, what: str = "closed form", **kwargs
             os.close(read_fd)
             _in_child = True
             _cap_child_memory()
+            _cap_child_cpu(seconds)
             try:
                 payload = pickle.dumps((True, func(*args, **kwargs)), protocol=pickle.HIGHEST_PROTOCOL)
             except _EXPECTED as exc:
@@ -176,7 +186,9 @@ def attempt(func: Callable[..., Any], *args, what: str = "closed form", **kwargs
             os._exit(status)
     os.close(write_fd)
     chunks: list[bytes] = []
-    deadline = time.monotonic() + seconds
+    # the budget is CPU time, enforced in the child (RLIMIT_CPU), so a loaded machine does not change
+    # results; the wall-clock deadline is only a safety net (the child may be waiting for a core)
+    deadline = time.monotonic() + WALL_FACTOR * seconds + 5.0
     timed_out = False
     finished = False
     try:
@@ -199,8 +211,8 @@ def attempt(func: Callable[..., Any], *args, what: str = "closed form", **kwargs
         if not finished:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        _reap(pid)
-    if timed_out:
+        status = _reap(pid)
+    if timed_out or (os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL)):
         return Attempt(False, reason=f"{what}: not found within the symbolic budget of {seconds:g} s")
     try:
         ok, value = pickle.loads(b"".join(chunks))
@@ -232,12 +244,30 @@ def _cap_child_memory() -> None:  # pragma: no cover - runs in the child process
         pass
 
 
-def _reap(pid: int) -> None:
+#: The wall-clock safety deadline is this many times the CPU budget (plus 5 s).
+WALL_FACTOR = 10
+
+
+def _cap_child_cpu(seconds: float) -> None:  # pragma: no cover - runs in the child process
+    """SIGXCPU ends the child after ``seconds`` of CPU (whole seconds, at least 1)."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        limit = max(1, math.ceil(seconds))
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_CPU, (limit, hard))
+    except (ImportError, OSError, ValueError):
+        pass
+
+
+def _reap(pid: int) -> int:
+    """Wait for the child; its wait status (0 if it was already reaped)."""
     while True:
         try:
-            os.waitpid(pid, 0)
-            return
+            return os.waitpid(pid, 0)[1]
         except ChildProcessError:
-            return
+            return 0
         except InterruptedError:  # pragma: no cover - retried
             continue

@@ -14,9 +14,12 @@ E = k(x − θ)²/2 also the learning-rate schedules of arXiv 2510.03137 (from
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
 from thermolearn.theory import EnergyModel
+from thermolearn.theory.derive._result import reduce_to_zero
 
 __all__ = ["closed_form_metric", "harmonic_schedules", "module_quantities", "T", "TAU"]
 
@@ -25,6 +28,14 @@ T = sp.Symbol("t", nonnegative=True)
 TAU = sp.Symbol("tau", positive=True)
 
 _METRIC_KEYS = ("fisher_information", "friction_tensor", "learning_rate_matrix")
+
+
+@functools.lru_cache(maxsize=64)
+def _budgeted(forms_fn, model, budget):
+    """One budgeted attempt per model and budget (the source and the function list both ask)."""
+    from thermolearn.theory._budget import attempt
+
+    return attempt(forms_fn, model, what="metric closed forms", quantities=len(_METRIC_KEYS))
 
 
 def closed_form_metric(model: EnergyModel) -> dict[str, sp.Matrix]:
@@ -41,7 +52,12 @@ def closed_form_metric(model: EnergyModel) -> dict[str, sp.Matrix]:
     forms_fn = getattr(metric, "metric_closed_forms", None)
     if forms_fn is None:
         return {}
-    forms = forms_fn(model)
+    from thermolearn.theory._budget import current_budget
+
+    found = _budgeted(forms_fn, model, current_budget())
+    if not found.ok:  # the symbolic budget ran out: omit the quantities rather than hang
+        return {}
+    forms = found.value
     if not isinstance(forms, dict):
         forms = {k: getattr(forms, k, None) for k in _METRIC_KEYS}
     out = {}
@@ -57,15 +73,17 @@ def closed_form_metric(model: EnergyModel) -> dict[str, sp.Matrix]:
     return out
 
 
+@functools.lru_cache(maxsize=64)
 def _trap_stiffness(model: EnergyModel):
     """k when E = k(x − θ)²/2 + c with k constant (1-D, one parameter), else None."""
     if len(model.x) != 1 or len(model.theta) != 1:
         return None
     x, th = model.x[0], model.theta[0]
     k = sp.diff(model.energy, x, 2)
-    if k.has(x, th) or sp.simplify(sp.diff(model.energy, x, th) + k) != 0:
+    # zero tests under the symbolic budget (reduce_to_zero): an undecided one means "not a trap"
+    if k.has(x, th) or reduce_to_zero(sp.diff(model.energy, x, th) + k) != 0:
         return None
-    if sp.simplify(sp.diff(model.energy, th, 2) - k) != 0 or k.is_positive is False:
+    if reduce_to_zero(sp.diff(model.energy, th, 2) - k) != 0 or k.is_positive is False:
         return None
     return k
 

@@ -86,12 +86,17 @@ def _metric_keys(model, at):
     """
     from thermolearn.theory.metric import metric_closed_forms, metric_general_forms
 
-    keys = dict(metric_closed_forms(model))
+    from thermolearn.theory._budget import attempt
+
+    found = attempt(metric_closed_forms, model, what="metric closed forms", quantities=len(_METRIC_KEYS))
+    keys = dict(found.value) if found.ok else {k: None for k in _METRIC_KEYS}
     missing = [k for k, v in keys.items() if v is None]
     if missing:
         general = metric_general_forms(model) or {}
         for k in missing:
             keys[k] = general.get(k)
+    if not found.ok:
+        keys["not_closed_form_reasons"] = {k: found.reason for k in missing}
     return keys, missing
 
 
@@ -241,6 +246,9 @@ def run(args) -> Output:
     not_closed: list[str] = []
     for section in SECTIONS:
         keys, missing = section(model, at)
+        reasons = keys.pop("not_closed_form_reasons", None)
+        if reasons:
+            data.setdefault("not_closed_form_reasons", {}).update(reasons)
         data.update(keys)
         not_closed.extend(missing)
     data["not_closed_form"] = not_closed
