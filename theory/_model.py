@@ -6,8 +6,7 @@ learnable parameters ``theta``, β and μ (symbols or numbers) and the named
 constants.  It is immutable; :meth:`EnergyModel.substitute` returns a new
 model.
 
-The model distribution is the Boltzmann density (minimal-dissipation digest,
-Sec. 3)
+The model distribution is the Boltzmann density (arXiv 2510.03137)
 
     p_m(x | θ) = exp(-β E(x, θ)) / Z(θ),
 
@@ -196,7 +195,7 @@ class EnergyModel:
 
     @property
     def drift(self) -> tuple[sp.Expr, ...]:
-        """Langevin drift −μ∇ₓE (digest Sec. 3)."""
+        """Langevin drift −μ∇ₓE (arXiv 2510.03137)."""
         return tuple(sp.expand(-self.mu * g) for g in self.grad_x)
 
     @property

@@ -1,4 +1,4 @@
-"""The learning DAG: d-separation facts of the digest and d-separation ⇒ CMI = 0."""
+"""The learning DAG: d-separation facts of the reference and d-separation ⇒ CMI = 0."""
 
 import itertools
 
@@ -21,9 +21,9 @@ from thermolearn.theory import GraphError, ParameterError
 
 VARIANTS = list(itertools.product([False, True], [False, True]))  # (feedback, x_memory)
 
-# Digest Result 3, d-separation table (N = 4): rows in the order of dpi_theorems
+# Entropy 26, 112 (2024), d-separation table (N = 4): rows in the order of dpi_theorems
 # (L1<=M, trajectory DPI, Y ⟂ Θ_N | B, ΔI^Θ <= 0); columns A/no mem, A/mem, B/no mem, B/mem.
-DIGEST_TABLE = {
+REFERENCE_TABLE = {
     (False, False): [True, True, True, True],
     (False, True): [False, True, True, True],
     (True, False): [True, False, True, False],
@@ -33,10 +33,10 @@ DIGEST_TABLE = {
 
 @pytest.mark.parametrize("feedback,x_memory", VARIANTS)
 @pytest.mark.parametrize("explicit", [False, True])
-def test_d_separation_table_of_the_digest(feedback, x_memory, explicit):
-    """dpi_theorems reproduces the four rows of the digest's d-separation table."""
+def test_d_separation_table_of_the_reference(feedback, x_memory, explicit):
+    """dpi_theorems reproduces the four rows of the reference d-separation table."""
     G = learning_dag(4, feedback=feedback, x_memory=x_memory, explicit_batches=explicit)
-    assert [s.holds for s in dpi_theorems(G)] == DIGEST_TABLE[(feedback, x_memory)]
+    assert [s.holds for s in dpi_theorems(G)] == REFERENCE_TABLE[(feedback, x_memory)]
 
 
 CANONICAL = [dict(feedback=f, x_memory=m, explicit_batches=e, task_node=True)

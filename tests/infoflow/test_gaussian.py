@@ -1,4 +1,4 @@
-"""Gaussian learner: digest W2 tables, closed forms vs covariance propagation, IFT, simulation."""
+"""Gaussian learner: reference tables, closed forms vs covariance propagation, IFT, simulation."""
 
 import math
 
@@ -11,7 +11,7 @@ from thermolearn.infoflow import GaussianLearner, gaussian_closed_forms, gaussia
 from tests.tolerances import MACHINE_RTOL, N_SIGMA
 from thermolearn.theory import ParameterError
 
-# Digest Sec. W2 table (N = 60, κ = 0.1, defaults), 4-digit rounding => tolerance 6e-4
+# Reference table (N = 60, κ = 0.1, defaults), 4-digit rounding => tolerance 6e-4
 # (half a unit in the last printed digit, plus slack for the printed rounding of 3-digit entries).
 W2 = {
     (0.0, 0.0): dict(M=1.5415, Ith=1.0103, L1=0.3568, L2=0.3116, L3=1.657, Mt=2.102, L4=0.9239,
@@ -26,7 +26,7 @@ W2 = {
 
 
 def _close(measured, printed):
-    """Equal to the digest's printed value to the printed number of significant digits."""
+    """Equal to the reference printed value to the printed number of significant digits."""
     text = f"{printed}"
     decimals = len(text.split(".")[1]) if "." in text else 0
     # + 1e-7: a value at a rounding tie (1.7312499…) may have been printed either way
@@ -42,7 +42,7 @@ def test_w2_table(c, rho):
                L4=r.L4[-1], L5=r.L5[-1], SB=r.sigma_given_B, Sapp=r.sigma_apparent)
     for key, val in ref.items():
         assert _close(got[key], val), (key, got[key], val)
-    # identities (digest: residuals ≤ 4e-14 with O(100) terms)
+    # identities (reference: residuals ≤ 4e-14 with O(100) terms)
     scale = max(1.0, abs(r.sigma_apparent))
     for res in (r.identity_residual, r.telescoping_residual, r.decomposition_residual, r.first_law_residual):
         assert abs(res) <= MACHINE_RTOL * scale * 10
@@ -81,8 +81,8 @@ def test_closed_forms_against_covariance_propagation(kappa):
 
 
 def test_quasi_static_limit():
-    """⟨σ_X|Θ⟩ at fixed T = Nκ = 6: digest W2 column, → 0 linearly with slope 3.525 (closed form)."""
-    table = {0.4: 1.7313, 0.2: 0.7772, 0.1: 0.3697, 0.05: 0.1804}  # digest W2 quasi-static table
+    """⟨σ_X|Θ⟩ at fixed T = Nκ = 6: reference column, → 0 linearly with slope 3.525 (closed form)."""
+    table = {0.4: 1.7313, 0.2: 0.7772, 0.1: 0.3697, 0.05: 0.1804}  # reference quasi-static table
     for kappa, ref in table.items():
         val = GaussianLearner(kappa=kappa).analyse(round(6 / kappa)).sigma_x_given_theta_path
         assert _close(val, ref), (kappa, val, ref)
@@ -147,7 +147,7 @@ def test_bad_parameters():
 def test_pointwise_sigma_monte_carlo(c, rho, rng):
     """σ evaluated on simulated paths (quadratic form): MC mean = exact Σ_|B within N_SIGMA standard errors.
 
-    (Naive MC of ⟨e^{−σ}⟩ is heavy-tailed, digest W2; the IFT is checked in closed form instead.)
+    (Naive MC of ⟨e^{−σ}⟩ is heavy-tailed, reference table; the IFT is checked in closed form instead.)
     """
     from thermolearn.infoflow import gaussian_sigma_form
 
@@ -162,12 +162,12 @@ def test_pointwise_sigma_monte_carlo(c, rho, rng):
 
 
 def test_langevin_scaled_noise_is_not_quasi_static():
-    """Digest W2 contrast: with q = 2κT_Θ (T_Θ = 0.05) ⟨σ_X|Θ⟩ tends to T·T_Θ/σ² = 0.30 ≠ 0 at T = 6.
+    """Reference contrast: with q = 2κT_Θ (T_Θ = 0.05) ⟨σ_X|Θ⟩ tends to T·T_Θ/σ² = 0.30 ≠ 0 at T = 6.
 
-    The digest prints 0.441, 0.367, 0.333, 0.316 for κ = 0.2 … 0.025; at κ = 0.1 the
+    The reference table prints 0.441, 0.367, 0.333, 0.316 for κ = 0.2 … 0.025; at κ = 0.1 the
     Langevin q = 2κT_Θ = 0.01 equals the SGD q = κ²s²/m, so the value must equal the SGD
-    column's 0.3697 (digest W2 quasi-static table) — it does here, the printed 0.367 does
-    not, so the digest's Langevin column is not used as a reference; the limit is.
+    column's 0.3697 (reference quasi-static table) — it does here, the printed 0.367 does
+    not, so the reference Langevin column is not used as a reference; the limit is.
     """
     vals = {}
     for kappa in (0.2, 0.1, 0.05, 0.025, 0.0125):

@@ -1,4 +1,4 @@
-"""Two-state learner: digest W4 tables, forward recursion vs enumeration vs network, exact FTs."""
+"""Two-state learner: reference tables, forward recursion vs enumeration vs network, exact FTs."""
 
 import math
 
@@ -21,7 +21,7 @@ from thermolearn.infoflow import (
 from tests.tolerances import MACHINE_RTOL, N_SIGMA
 from thermolearn.theory import ParameterError
 
-# Digest Sec. W4 table (N = 4), keyed by (c, λ); printed to 3–4 decimals.
+# Reference table (N = 4), keyed by (c, λ); printed to 3–4 decimals.
 W4 = {
     (0.0, 1.0): dict(S=1.046, minT=0.120, minX=0.041, maxdI=-0.115, L5=0.471, M=0.1923, MY=0.0948,
                      L1=0.0725, L2=0.0375, L3=0.139, Mt=0.259),
@@ -50,7 +50,7 @@ def test_w4_table(c, lam):
     for key, val in ref.items():
         places = len(f"{val:.4f}".rstrip("0").split(".")[1]) if key in ("M", "MY", "L1", "L2") else 3
         if key == "L5" and (c, lam) == (0.0, 0.4):
-            places = 2  # exact 0.155489…; the digest prints 0.156 (off by one in the last place)
+            places = 2  # exact 0.155489…; the reference table prints 0.156 (off by one in the last place)
         assert _close(got[key], val, places), (key, got[key], val)
     assert abs(r.identity_residual) <= MACHINE_RTOL * 10
     assert abs(r.telescoping_residual) <= MACHINE_RTOL * 10
@@ -61,7 +61,7 @@ def test_w4_table(c, lam):
 
 @pytest.mark.parametrize("c,lam", [(0.0, 0.6), (1.0, 0.6)])
 def test_interval_entropy_production_table(c, lam):
-    """Digest W4 interval EPs (λ = 0.6): [0,2], [1,3], [2,4]; IFT and DFT exact on every interval."""
+    """Reference interval EPs (λ = 0.6): [0,2], [1,3], [2,4]; IFT and DFT exact on every interval."""
     ref = {0.0: (0.656, 0.376, 0.279), 1.0: (1.080, 0.747, 0.639)}[c]
     L = TwoStateLearner(c=c, lam=lam)
     r = L.analyse(4)
@@ -91,7 +91,7 @@ def test_fresh_resampling_conditional_ep_recursion_equals_enumeration(c):
 
 
 def test_fresh_resampling_conditional_ep_is_kl_per_jump():
-    """λ = 1, variant A: ⟨σ_X|Θ⟩ = E[#jumps of Θ] · h·tanh(h/2) (digest W4 closed form for KL per jump);
+    """λ = 1, variant A: ⟨σ_X|Θ⟩ = E[#jumps of Θ] · h·tanh(h/2) (reference closed form for KL per jump);
     E[#jumps] from the forward marginals, ⟨σ_X|Θ⟩ by enumeration."""
     L = TwoStateLearner(lam=1.0, gamma=0.3)
     N = 5
@@ -203,7 +203,7 @@ def test_bad_parameters():
 @pytest.mark.parametrize("learner", [TwoStateLearner(), TwoStateLearner(c=1.0, gamma=0.8),
                                      "gaussian-A", "gaussian-B"])
 def test_two_conditional_x_eps_relation_fresh_resampling(learner):
-    """Digest Result 4: with fresh re-sampling the per-move bipartite EP of X and the heat differ by the
+    """Entropy 26, 112 (2024): with fresh re-sampling the per-move bipartite EP of X and the heat differ by the
     information lost in the Θ move, Σ^X_n = ⟨Q_n⟩ + ΔI^Θ_n (to 1e-12), hence Σ^X_n ≤ ⟨Q_n⟩ in variant A."""
     from thermolearn.infoflow import GaussianLearner
 

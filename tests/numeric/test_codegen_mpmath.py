@@ -1,7 +1,7 @@
 """The mpmath path never demotes to double: 45 correct digits at mp.dps = 50.
 
 Reference: sympy's exact evaluation ``evalf(60)`` at exact rational points
-(issue 8 acceptance check).  Energies deliberately contain Rationals
+(precision acceptance check).  Energies deliberately contain Rationals
 (1/3, 1/7), decimal literals (parsed to exact rationals), binary Floats
 and irrational constants: each is where a double would leak in.
 """
@@ -19,7 +19,7 @@ from thermolearn.numeric.codegen import generate_source, lambdify, load_python_m
 from thermolearn.theory import energy_model
 from thermolearn.theory.models import CATALOGUE
 
-DIGITS = 45  # required agreement (issue 8)
+DIGITS = 45  # required agreement
 
 ENERGIES = [
     "x**4/3 - theta*x/7",

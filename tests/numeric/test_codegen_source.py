@@ -233,11 +233,11 @@ def test_bad_target_and_reserved_names():
     assert set(TARGETS) == {"numpy", "mpmath", "c"}
 
 
-# --------------------------------------------------- closed-form metric (issue 4)
+# --------------------------------------------------- closed-form metric
 def _fake_metric(monkeypatch):
-    """Install the digest's closed forms as theory.metric unless issue 4's module is present.
+    """Install the reference closed forms as theory.metric unless thermolearn.theory.metric provides them.
 
-    Digest Sec. 7 for E = ½(x − θ)ᵀK(x − θ): I = βK, ζ = 1/μ·Id,
+    arXiv 2510.03137 for E = ½(x − θ)ᵀK(x − θ): I = βK, ζ = 1/μ·Id,
     H(t) = [βζ + (τ − t) I]⁻¹.
     """
     import importlib.util
@@ -272,14 +272,14 @@ def test_metric_matrices_generated_and_correct(target, monkeypatch, rng, tmp_pat
         check_c(model, points, tmp_path)
         return
     check_python(model, target, points)
-    if target == "numpy":  # independent value: I = βK (digest Sec. 7)
+    if target == "numpy":  # independent value: I = βK (arXiv 2510.03137)
         mod = load_python_module(generate_source(model, "numpy"))
         got = mod.fisher_information(np.zeros(3), 0.0, 0.0, 0.0, beta=0.5, mu=1.0)
         np.testing.assert_allclose(got, np.broadcast_to(0.5 * np.array([[2, 1], [1, 3]]), (3, 2, 2)))
 
 
-def test_generated_trap_schedules_match_digest_numbers():
-    # digest Sec. 6a (Fig. 4, k = β = μ = τ = 1): η(t) = 1/(3 − t), kicks 1/3 and 1/2;
+def test_generated_trap_schedules_match_reference_numbers():
+    # arXiv 2510.03137 (Fig. 4, k = β = μ = τ = 1): η(t) = 1/(3 − t), kicks 1/3 and 1/2;
     # Sec. 6b: continuous η(t) = 1/(β(k(τ − t) + 1/μ)) = 1/(2 − t)
     mod = load_python_module(generate_source(harmonic_trap(k=1, beta=1, mu=1), "numpy"))
     t = np.array([0.0, 0.25, 0.9])

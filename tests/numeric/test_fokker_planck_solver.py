@@ -12,7 +12,7 @@ import scipy.integrate as si
 
 from thermolearn.numeric.fokker_planck import Generator, Grid, Protocol, boltzmann, numeric_energy, propagate, train
 from thermolearn.numeric.schedule import Kick, Schedule
-from tests.tolerances import MACHINE_RTOL, ODE_RTOL, ORDER_SLACK, SOLVE_RTOL
+from tests.tolerances import MACHINE_RTOL, ORDER_SLACK, SOLVE_RTOL
 from functools import lru_cache
 
 from thermolearn.theory import energy_model

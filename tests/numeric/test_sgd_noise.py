@@ -1,4 +1,4 @@
-"""SGD-noise statistics against their predictions (digest Result 7, Sec. W5).
+"""SGD-noise statistics against their predictions (Entropy 26, 112 (2024), Sec. 4).
 
 Small networks on subsets of the bundled digits keep every run under a few
 seconds; every statistical criterion is N_SIGMA standard errors over the

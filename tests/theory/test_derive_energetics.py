@@ -1,8 +1,8 @@
 """Energetics and Theorem 1 (bias = β·excess work), symbolic and by ODE.
 
-Sources: minimal-dissipation digest Sec. 3 (bookkeeping), Sec. 4 (Theorem
-1), Sec. 5 (W_ex(∞) = βηkΔ²/(2μ) from an equilibrium start), Sec. 6 (work
-identity W = [k(θ−u)²/2] + μ⁻¹∫u̇²).
+Source: arXiv 2510.03137 — the work/heat bookkeeping, Theorem 1, the
+constant-rate excess work W_ex(∞) = βηkΔ²/(2μ) from an equilibrium start, and
+the harmonic work identity W = [k(θ−u)²/2] + μ⁻¹∫u̇².
 """
 
 import math
@@ -45,7 +45,7 @@ def test_bias_theorem_explicit_quadratic_proved(model):
 
 
 def test_bias_theorem_harmonic_trap_explicit_form():
-    """Digest Sec. 4: ∇L − ∇̃L = βk(θ − u), so the bias rate is βkθ̇(θ − u)."""
+    """arXiv 2510.03137: ∇L − ∇̃L = βk(θ − u), so the bias rate is βkθ̇(θ − u)."""
     model = models.harmonic_trap()
     proof = bias_theorem(model, "quadratic")
     k, th = model.constants[0], model.theta[0]
@@ -97,7 +97,7 @@ def test_first_law_exact_for_quadratic_energies():
         assert sp.simplify(dE_dt - (work - heat)) == 0, model.energy
 
 
-def test_harmonic_work_identity_digest_sec6():
+def test_harmonic_work_identity():
     """θ̇k(θ − u) = d/dt[k(θ − u)²/2] + u̇²/μ along the closure u̇ = μk(θ − u)."""
     model = models.harmonic_trap()
     g, en = gaussian_closure(model), energetics(model)
@@ -116,8 +116,8 @@ def _lambdify(expr, args):
 
 @pytest.mark.parametrize("k, beta, mu, eta, delta", [(1.0, 1.0, 100.0, 10.0, 20.0), (2.0, 0.5, 3.0, 1.5, -1.2),
                                                      (0.7, 2.0, 1.0, 4.0, 0.8)])
-def test_excess_work_from_equilibrium_start_digest_sec5(k, beta, mu, eta, delta):
-    """Constant η, u0 = θ0: W_ex(∞) = βηkΔ²/(2μ) for any damping (digest Sec. 5)."""
+def test_excess_work_from_equilibrium_start(k, beta, mu, eta, delta):
+    """Constant η, u0 = θ0: W_ex(∞) = βηkΔ²/(2μ) for any damping (arXiv 2510.03137)."""
     model = models.harmonic_trap(k=k, beta=beta, mu=mu)
     g, en = gaussian_closure(model), energetics(model)
     th, u = model.theta[0], g.mean[0]

@@ -84,7 +84,7 @@ def test_quartic_free_energy_is_flagged_and_the_integral_is_right():
     (energy_model("theta*x**4", positive_theta=True), dict(beta=1.1, theta=0.6)),
 ])
 def test_free_energy_gradient_is_model_average(model, values):
-    """∂θF = ⟨∂θE⟩_m (digest Sec. 2), the model average by quadrature."""
+    """∂θF = ⟨∂θE⟩_m (arXiv 2510.03137), the model average by quadrature."""
     point = _subs(model, **values)
     dF = energetics(model).free_energy_gradient
     Z = _quad_Z(model, point)

@@ -201,7 +201,7 @@ def test_constant_rate_total_excess_work_vs_ode(b, m, kk, e, d):
     assert W == pytest.approx(float(H.constant_rate_excess_work_infinity().subs(sub)), rel=ODE_RTOL)
 
 
-def test_digest_reference_numbers():
+def test_reference_numbers():
     # arXiv 2510.03137, figure values: W_min = 33.333 (Fig. 4), 14.2857 (mu = 5), 0.142857 (Fig. 6); Fig. 3 W = 25
     W = H.minimal_excess_work()
     assert W.subs({k: 1, mu: 1, tau: 1, H.Delta: 10}) == sp.Rational(100, 3)
@@ -210,7 +210,7 @@ def test_digest_reference_numbers():
     assert H.continuous_work().subs({k: 1, mu: 1, tau: 1, H.u0: -10, H.target: 0}) == 25
 
 
-def test_fig1_closed_form_matches_digest_table():
+def test_fig1_closed_form_matches_reference_table():
     # arXiv 2510.03137, Figs. 1–2: continuous-time θ(t) of Fig. 1 at t = 0, 0.1, ..., 1 (2 decimals quoted)
     quoted = [10, 11.93, 5.70, 0.09, -2.03, -1.63, -0.53, 0.18, 0.34, 0.20, 0.03]
     th, _ = H.constant_rate_solution(underdamped=True)

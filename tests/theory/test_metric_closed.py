@@ -1,4 +1,4 @@
-"""thermolearn.theory.metric: closed forms against independent derivations (digest Sec. 7)."""
+"""thermolearn.theory.metric: closed forms against independent derivations (arXiv 2510.03137)."""
 
 import numpy as np
 import pytest
@@ -65,7 +65,7 @@ def test_quadratic_2d_matches_ou_lyapunov_forms():
     Z_ind = m.beta * K * (m.mu * K).inv() * S * K
     assert sp.simplify(fisher_information(m) - I_ind) == sp.zeros(2, 2)
     assert sp.simplify(friction_tensor(m) - Z_ind) == sp.zeros(2, 2)
-    # digest Sec. 7 / 11: ζ = 1/μ (identity), I = βK
+    # arXiv 2510.03137: ζ = 1/μ (identity), I = βK
     assert sp.simplify(friction_tensor(m) - sp.eye(2) / m.mu) == sp.zeros(2, 2)
 
 
@@ -81,8 +81,8 @@ def test_stiffness_friction_from_autocorrelation_integral():
     assert sp.simplify(relaxation_time(m) - 1 / (2 * mu * th)) == 0
 
 
-def test_trap_metric_matches_digest():
-    # digest Sec. 7: ζ = 1/μ, I = βk, τ_R = 1/(μk)
+def test_trap_metric_matches_closed_forms():
+    # arXiv 2510.03137: ζ = 1/μ, I = βk, τ_R = 1/(μk)
     m = harmonic_trap()
     k = m.constants[0]
     assert friction_tensor(m) == sp.Matrix([[1 / m.mu]])
@@ -130,7 +130,7 @@ def test_natural_gradient_identity_numeric_random(rng):
 
 
 def test_learning_rate_matrix_trap_is_continuous_schedule():
-    # digest Sec. 6b/7: H = 1/(β(1/μ + k(τ − t)))
+    # arXiv 2510.03137: H = 1/(β(1/μ + k(τ − t)))
     m = harmonic_trap()
     k = m.constants[0]
     H = learning_rate_matrix(friction_tensor(m), fisher_information(m), m.beta)[0, 0]
@@ -138,7 +138,7 @@ def test_learning_rate_matrix_trap_is_continuous_schedule():
 
 
 def test_natural_gradient_flow_trap_solution_is_linear_path():
-    # digest Sec. 7: θ(t) = θ0 + (θ* − θ0) t/τ solves θ̇ = −I⁻¹∇L/(τ − t)
+    # arXiv 2510.03137: θ(t) = θ0 + (θ* − θ0) t/τ solves θ̇ = −I⁻¹∇L/(τ − t)
     m = harmonic_trap()
     flow = natural_gradient_flow(m, fisher_information(m), mean_dE_dtheta(m))[0]
     th0 = sp.Symbol("theta0")

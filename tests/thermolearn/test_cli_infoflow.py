@@ -15,16 +15,16 @@ def _json(capsys, *argv):
 
 
 def test_two_state_json_contract(capsys):
-    """CLI.md keys present; values equal the digest W4 table (variant B, λ = 0.4)."""
+    """CLI.md keys present; values equal the reference table (variant B, λ = 0.4)."""
     d = _json(capsys, "two-state", "--variant", "B", "--lam", "0.4")
     for key in ("memorized_information", "learned_information", "information_flows",
                 "entropy_production", "total_entropy_production", "fluctuation_theorems", "d_separation"):
         assert key in d
-    assert abs(d["memorized_information"]["values"][-1] - 0.1313) <= 5e-5  # digest W4
-    assert abs(d["total_entropy_production"] - 1.512) <= 5e-4  # digest W4
+    assert abs(d["memorized_information"]["values"][-1] - 0.1313) <= 5e-5  # reference table
+    assert abs(d["total_entropy_production"] - 1.512) <= 5e-4  # reference table
     assert d["fluctuation_theorems"]["ift_residual"] <= 1e-12
     assert d["fluctuation_theorems"]["dft_residual"] <= 1e-12
-    assert [s["holds"] for s in d["d_separation"]] == [False, False, True, False]  # digest Result 3
+    assert [s["holds"] for s in d["d_separation"]] == [False, False, True, False]  # Entropy 26, 112 (2024)
     assert set(d["learned_information"]) == {"L1", "L2", "L3", "L4", "L5"}
 
 

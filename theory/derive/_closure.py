@@ -2,7 +2,7 @@
 
 For E = ½xᵀKx − bᵀx + c (K = ∇ₓ²E independent of x, b = −∇ₓE|₀), the
 Fokker–Planck equation maps Gaussians to Gaussians and the chain mean m and
-covariance C obey the closed linear ODEs (minimal-dissipation digest Sec. 3,
+covariance C obey the closed linear ODEs (arXiv 2510.03137,
 "harmonic moments", here in any dimension):
 
     dm/dt = ⟨−μ∇ₓE⟩ = −μ(Km − b),
