@@ -30,10 +30,13 @@ def test_domain_cutting_mass_reports_how_much():
     assert abs(reported - exact) < 0.01 * exact  # 3 significant digits printed, probe grid h ≈ 0.014
 
 
-def test_nan_from_user_energy():
-    m = energy_model("x**2/2 - theta*x + sqrt(x + 3)", beta=1, mu=1)
+def test_non_finite_user_energy_on_the_grid():
+    # real and normalisable everywhere, but exp(x⁴/100) overflows float64 for |x| > 51.6:
+    # a grid reaching there is refused, naming the point (an energy that is not real
+    # somewhere, e.g. sqrt(x + 3), is refused earlier, when the model is built)
+    m = energy_model("x**2/2 - theta*x + exp(x**4/100)", beta=1, mu=1)
     with pytest.raises(NumericalError, match=r"not finite.*x=\(-"):
-        propagate(m, LIN, steps=10)
+        propagate(m, LIN, steps=10, grid=Grid((-30.0,), (5.0,), (700,)))
 
 
 def test_symbolic_temperature_rejected():
