@@ -120,11 +120,11 @@ class sigmoid(sp.Function):
 
 def _ratio(exponent):
     """exp(exponent) as sigmoid(a − b) when exponent = a − logsumexp(a, b)."""
-    lse = [t for t in sp.Add.make_args(exponent) if isinstance(-t, logsumexp)]
-    if len(lse) != 1 or len((-lse[0]).args) != 2:
+    lse = [-t for t in sp.Add.make_args(exponent) if isinstance(-t, logsumexp)]
+    if len(lse) != 1 or len(lse[0].args) != 2:
         return None
-    rest = exponent + (-lse[0]).func(*(-lse[0]).args)
-    a, b = (-lse[0]).args
+    rest = exponent + lse[0]
+    a, b = lse[0].args
     if sp.expand(rest - a) == 0:
         return sigmoid(a - b)
     if sp.expand(rest - b) == 0:
