@@ -6,8 +6,8 @@ F(θ) = −β⁻¹ ln Z(θ) are theory's expressions (:func:`theory.metric.gauss
 p_m and F), lambdified; expectations use Gauss–Hermite nodes, samples are
 exact.  Otherwise one coordinate: the adaptive Gauss–Legendre rule on the
 found support, samples by inverse CDF on that rule; two coordinates: a
-refined tensor grid, samples by MALA from the mode; more coordinates:
-samples by MALA only.
+refined tensor grid, samples drawn from its cells; more coordinates:
+samples by MALA from the mode only.
 """
 
 from __future__ import annotations
@@ -156,8 +156,12 @@ def sample_equilibrium(twin, theta, n: int, rng, *, warmup: int = 400) -> np.nda
 
     Exact for Gaussian p_m (quadratic energies) and, in one coordinate, by
     inverse CDF on the found support (interpolation error of the CDF ~1e-8);
-    otherwise ``n`` MALA chains started at the mode, ``warmup`` adapted
-    steps (see :func:`numeric.equilibrium.mala_warmup`).
+    in two coordinates a node of the grid rule drawn by its weight plus a
+    uniform offset within its cell (no Markov chain; the offset adds h²/12
+    to each variance, h ≈ 1/400 of the box, ~1e-4 relative); otherwise
+    ``n`` MALA chains started at the mode, ``warmup`` adapted steps (see
+    :func:`numeric.equilibrium.mala_warmup`; a Laplace start can leave
+    chains stuck in steep tails, which a grid draw cannot).
 
     >>> from thermolearn.numeric.model import numeric_twin
     >>> from thermolearn.theory import energy_model
@@ -173,5 +177,9 @@ def sample_equilibrium(twin, theta, n: int, rng, *, warmup: int = 400) -> np.nda
         return m + rng.standard_normal((n, twin.d)) @ np.linalg.cholesky(S).T
     if twin.d == 1:
         return _inverse_cdf(equilibrium_rule(twin, th), rng.random(n))[:, None]
+    if twin.d == 2:
+        r = equilibrium_rule(twin, th)
+        h = np.array([np.diff(np.unique(r.x[:, k])[:2])[0] for k in range(2)])
+        return r.x[rng.choice(r.w.size, size=n, p=r.w)] + (rng.random((n, 2)) - 0.5) * h
     m, _ = mode(twin, th)
     return mala_warmup(twin, th, m, n, rng, steps=warmup)[0]
