@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, ClassVar
 
 import numpy as np
@@ -202,16 +202,21 @@ def jarzynski(ctx):
 
 @dataclass(frozen=True)
 class _IngredientStepper(AbstractStepper):
-    """The ``sampler`` ingredient as a stepper of :func:`numeric.langevin.train`: ``stride`` steps per move."""
+    """The ``sampler`` ingredient as a stepper of :func:`numeric.langevin.train` (``stride`` steps per call).
+
+    ``log`` keeps (θ, chains) of every call: the chains the following parameter move sees frozen.
+    """
 
     name: ClassVar[str] = "sampler ingredient"
     explicit: ClassVar[bool] = False
     sampler: Callable = None
     num: object = None
     stride: int = 1
+    log: list = field(default_factory=list)
 
     def advance(self, X, theta, th, dt, nsub, rng, noise):
         X[...] = _finite(self.sampler(self.num, X, theta, dt / self.stride, self.stride, rng), "sampler")
+        self.log.append((np.array(theta, dtype=float), X.copy()))
 
 
 def bias_equals_excess_work(ctx):
@@ -235,7 +240,7 @@ def bias_equals_excess_work(ctx):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a divergence is reported below, as the reason of the check
         run = train(num.model, constant_schedule(eta, steps * h), theta0=th0, target=ctx.points[1], samples0=x0,
-                    particles=len(x0), steps=steps, method=stepper, rng=ctx.rng, snapshots=steps + 1)
+                    particles=len(x0), steps=steps, method=stepper, rng=ctx.rng, record_every=steps)
     if run.diverged:
         raise NumericalError(run.divergence)
     data = orc.equilibrium_rule(num, ctx.points[1], closed_form=False)  # the data distribution p_m(theta*)
@@ -246,8 +251,9 @@ def bias_equals_excess_work(ctx):
     def L(theta):
         return b * (float(data.expect(num.energy(data.x, theta))) - ctx.prov.free_energy(num, theta))
 
-    path, chains = run.theta, run.snapshots  # move i takes theta_i to theta_i+1 with chains[i + 1] frozen
-    est = sum(0.5 * float((grad(a, c) + grad(z, c)) @ (z - a)) for a, z, c in zip(path[:-1], path[1:], chains[1:]))
+    path = [t for t, _ in stepper.log] + [run.theta[-1]]  # move i: theta_i -> theta_i+1, chains of call i frozen
+    est = sum(0.5 * float((grad(a, c) + grad(z, c)) @ (z - a))
+              for a, z, c in zip(path[:-1], path[1:], (c for _, c in stepper.log)))
     bias = L(path[-1]) - (L(th0) + est)
     bw = b * (float(run.work[-1]) - (ctx.prov.free_energy(num, path[-1]) - ctx.prov.free_energy(num, th0)))
     tol = 1e-3
