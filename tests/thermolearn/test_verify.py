@@ -55,14 +55,14 @@ def test_zero_fisher_information_fails_by_name_not_traceback():
     checks = _by_name(run_theorem_checks("x**2/2 + theta"))
     assert checks["boltzmann_stationarity"].passed  # the density is still stationary
     assert not checks["fisher_information"].passed
-    assert "degenerate" in checks["fisher_information"].reason
+    assert "singular" in checks["fisher_information"].reason
     assert not checks["natural_gradient_identity"].passed and checks["natural_gradient_identity"].reason
 
 
 def test_cli_zero_fisher_exits_1_with_reasons(capsys):
     assert main(["verify", "x**2/2 + theta"]) == 1
     out = capsys.readouterr().out
-    assert "FAIL fisher_information" in out and "degenerate" in out and "Traceback" not in out
+    assert "FAIL fisher_information" in out and "singular" in out and "Traceback" not in out
 
 
 def test_a_raising_ingredient_fails_its_check_only():
@@ -181,7 +181,7 @@ def test_cli_exit_1_and_names_failing_check(monkeypatch, capsys):
     out = capsys.readouterr().out
     fails = [line.split()[1] for line in out.splitlines() if line.lstrip().startswith("FAIL")]
     assert fails == ["friction_tensor", "natural_gradient_identity"]
-    assert "not positive definite" in out
+    assert "indefinite" in out and "expected positive definite" in out
 
 
 @pytest.mark.parametrize("argv, message", [
