@@ -13,9 +13,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._grid import finite_on_grid
+from thermolearn.theory import NumericalError
 
-__all__ = ["energy_on_grid", "boltzmann", "free_energy", "kl_divergence", "log_boltzmann"]
+__all__ = ["finite_on_grid", "energy_on_grid", "boltzmann", "free_energy", "kl_divergence", "log_boltzmann"]
+
+
+def finite_on_grid(values, tw, theta, grid):
+    """``values`` of the twin ``tw`` on ``grid``; :class:`NumericalError` naming the first non-finite cell."""
+    if not np.all(np.isfinite(values)):
+        bad = tuple(np.argwhere(~np.isfinite(values))[0])
+        raise NumericalError(
+            f"energy {tw.text} is not finite (value {values[bad]}) at x={tuple(grid.points[bad[:grid.dim]].tolist())}, "
+            f"theta={np.ravel(theta).tolist()}; expected a finite energy on the whole domain"
+        )
+    return values
 
 
 def energy_on_grid(tw, grid, theta) -> np.ndarray:

@@ -17,9 +17,11 @@ from functools import cached_property
 
 import numpy as np
 
-from thermolearn.theory import NumericalError, ParameterError
+from thermolearn.theory import ParameterError
 
-__all__ = ["Grid", "auto_grid", "check_grid", "boltzmann_outside_mass", "finite_on_grid"]
+from ._energetics import boltzmann, finite_on_grid
+
+__all__ = ["Grid", "auto_grid", "check_grid", "boltzmann_outside_mass"]
 
 
 @dataclass(frozen=True)
@@ -94,24 +96,6 @@ class Grid:
         return np.stack(self.mesh, axis=-1)
 
 
-def finite_on_grid(values, tw, theta, grid):
-    """``values`` of the twin ``tw`` on ``grid``; :class:`NumericalError` naming the first non-finite cell."""
-    if not np.all(np.isfinite(values)):
-        bad = tuple(np.argwhere(~np.isfinite(values))[0])
-        raise NumericalError(
-            f"energy {tw.text} is not finite (value {values[bad]}) at x={tuple(grid.points[bad[:grid.dim]].tolist())}, "
-            f"theta={np.ravel(theta).tolist()}; expected a finite energy on the whole domain"
-        )
-    return values
-
-
-def _weights(tw, grid, th):
-    """Boltzmann weights normalised on ``grid`` at θ."""
-    e = finite_on_grid(tw.energy(grid.points, th), tw, th, grid)
-    w = np.exp(-tw.beta * (e - e.min()))
-    return w / w.sum()
-
-
 def _hess_diag(tw, grid, th):
     """Diagonal of ∇ₓ²E on ``grid``, shape ``grid.shape + (d,)``."""
     return finite_on_grid(np.diagonal(tw.hess_x(grid.points, th), axis1=-2, axis2=-1), tw, th, grid)
@@ -120,7 +104,7 @@ def _hess_diag(tw, grid, th):
 def _probe(tw, thetas, lower, upper, n):
     """Boltzmann weights normalised per θ on a probe grid (for mass estimates)."""
     g = Grid(lower, upper, (n,) * len(lower))
-    return g, [_weights(tw, g, th) for th in thetas]
+    return g, [boltzmann(tw, g, th) for th in thetas]
 
 
 def boltzmann_outside_mass(tw, thetas, lower, upper) -> float:
@@ -143,7 +127,7 @@ def _local_scale_violation(tw, thetas, grid, mass_tol):
     """Largest h·sqrt(β|E''|) over cells carrying non-negligible mass."""
     worst = (0.0, None, None)
     for th in thetas:
-        w = _weights(tw, grid, th)
+        w = boltzmann(tw, grid, th)
         r = np.asarray(grid.spacing) * np.sqrt(tw.beta * np.abs(_hess_diag(tw, grid, th)))
         r = np.where((w > mass_tol)[..., None], r, 0.0).max(axis=-1)
         k = np.unravel_index(np.argmax(r), r.shape)
@@ -230,7 +214,7 @@ def auto_grid(tw, thetas, *, mass_tol=1e-10, cells_per_scale=None, min_cells=100
     curv = np.zeros(d)  # max β|∂²E/∂x_ax²| where the density is non-negligible
     for th in thetas:
         hess = tw.beta * np.abs(_hess_diag(tw, coarse, th))
-        curv = np.maximum(curv, np.where((_weights(tw, coarse, th) > mass_tol)[..., None], hess, 0.0)
+        curv = np.maximum(curv, np.where((boltzmann(tw, coarse, th) > mass_tol)[..., None], hess, 0.0)
                           .reshape(-1, d).max(axis=0))
     need = np.ceil((up - lo) * np.sqrt(curv) * cells_per_scale)
     return Grid(tuple(lo), tuple(up), tuple(int(min(max(min_cells, k), max_cells)) for k in need))

@@ -53,10 +53,7 @@ def initial_density(tw, grid, theta0, p0=None, u0=None):
         raise ParameterError(f"u0 must be {tw.d} finite number(s), got {u0.tolist()}")
     P = boltzmann(tw, grid, theta0)
     shift = u0 - np.tensordot(P, grid.points, axes=P.ndim)
-    # translate by evaluating the Boltzmann density at x − shift
-    e = tw.energy(grid.points - shift, theta0)
-    w = np.exp(-tw.beta * (e - e.min()))
-    return w / w.sum()
+    return boltzmann(tw, grid, theta0, energy=tw.energy(grid.points - shift, theta0))  # the density at x − shift
 
 
 def propagate(model, protocol, *, steps=200, grid=None, p0=None, u0=None, method="trbdf2",
