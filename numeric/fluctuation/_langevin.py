@@ -18,8 +18,11 @@ import numpy as np
 
 from thermolearn.theory import ModelError, NumericalError, ParameterError
 
+from thermolearn.numeric.equilibrium import sample_equilibrium
 from thermolearn.numeric.fokker_planck import Protocol
 from thermolearn.numeric.fokker_planck._engine import time_nodes
+from thermolearn.numeric.langevin._ledger import check_int
+from thermolearn.numeric.langevin._steppers import get_stepper
 from thermolearn.numeric.model import numeric_twin
 
 __all__ = ["WorkSample", "langevin_work", "sample_boltzmann"]
@@ -48,12 +51,6 @@ def _check_rng(rng):
         raise ParameterError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
 
 
-def _count(name, n):
-    if isinstance(n, bool) or int(n) != n or n < 1:
-        raise ParameterError(f"{name} must be a positive integer, got {n!r}")
-    return int(n)
-
-
 def sample_boltzmann(model, theta, n, *, rng):
     """Draw ``n`` samples of p_m(x|θ) ∝ e^{−βE} of a 1-D energy (``numeric.equilibrium.sample_equilibrium``).
 
@@ -62,14 +59,12 @@ def sample_boltzmann(model, theta, n, *, rng):
     >>> bool(abs(x.std() - 1) < 0.02)
     True
     """
-    from thermolearn.numeric.equilibrium import sample_equilibrium
-
     _check_rng(rng)
-    n = _count("particles", n)
+    n = check_int("particles", n, 1)
     tw = numeric_twin(model)
     if tw.d != 1:
         raise ModelError(f"equilibrium sampling here is for 1-D energies; this one has {tw.d} coordinates (give x0)")
-    return sample_equilibrium(tw, np.atleast_1d(np.asarray(theta, float)), n, rng)[:, 0]
+    return sample_equilibrium(tw, tw.theta_vector(theta), n, rng)[:, 0]
 
 
 def langevin_work(model, protocol, *, particles, steps, rng, x0=None) -> WorkSample:
@@ -78,7 +73,7 @@ def langevin_work(model, protocol, *, particles, steps, rng, x0=None) -> WorkSam
     Parameters
     ----------
     model : theory.EnergyModel
-        1-D energy with numeric β, μ (or any dimension when ``x0`` is given).
+        With numeric β, μ and constants.
     protocol : numeric.fokker_planck.Protocol
     particles, steps : int
     rng : numpy.random.Generator
@@ -93,17 +88,15 @@ def langevin_work(model, protocol, *, particles, steps, rng, x0=None) -> WorkSam
     >>> bool(abs(ws.mean - np.exp(-1)) < 4 * ws.stderr)   # exact W = 1 − (1 − e⁻¹)
     True
     """
-    from thermolearn.numeric.langevin._steppers import get_stepper
-
     if not isinstance(protocol, Protocol):
         raise ParameterError(f"protocol must be a numeric.fokker_planck.Protocol, got {type(protocol).__name__}")
     _check_rng(rng)
-    particles, steps = _count("particles", particles), _count("steps", steps)
+    particles, steps = check_int("particles", particles, 1), check_int("steps", steps, 1)
     tw, heun = numeric_twin(model), get_stepper("heun")
     jumps = {t: (l, r) for t, l, r in protocol.jumps}
     theta = tw.theta_vector(jumps[0.0][0] if 0.0 in jumps else protocol(0.0))
     if x0 is None:
-        x = sample_boltzmann(model, theta, particles, rng=rng)[:, None]
+        x = sample_equilibrium(tw, theta, particles, rng)
     else:
         x = np.array(x0, float).reshape(particles, tw.d)
     noise, W, pending = np.empty_like(x), np.zeros(particles), 0.0
