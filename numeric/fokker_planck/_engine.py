@@ -165,8 +165,9 @@ class Engine:
         E = self.energy(self.theta)
         if sdot is None:
             sdot = self.generator(self.theta).entropy_production_rate(self.P)
-        mean = [float(np.sum(self.P * m)) for m in self.grid.mesh]
-        var = [float(np.sum(self.P * (m - mu) ** 2)) for m, mu in zip(self.grid.mesh, mean)]
+        x, nd = self.grid.points, self.P.ndim
+        mean = np.tensordot(self.P, x, axes=nd)
+        var = np.tensordot(self.P, (x - mean) ** 2, axes=nd)
         self.rows.append(
             (self.t, self.theta.copy(), mean, self.W, self.Q, float(np.sum(self.P * E)),
              free_energy(self.tw, self.grid, self.theta, E), self.S, sdot,
