@@ -135,12 +135,12 @@ def _twin(model: EnergyModel) -> NumericTwin:
     args = (*xs, *ths)
     E = model.energy
     fns = {
-        "energy": lambdify(E, args),
-        "grad_x": lambdify(tuple(model.grad_x), args),
-        "dE_dtheta": lambdify(tuple(model.dE_dtheta), args),
-        "hess_x": lambdify(sp.hessian(E, xs), args),
-        "dtheta_grad_x": lambdify(sp.Matrix([[sp.diff(E, t, xi) for xi in xs] for t in ths]), args),
-        "hess_theta": lambdify(sp.hessian(E, ths), args),
+        "energy": lambdify(E, args, hot=xs),  # hot: the coordinates are the arrays (fewest passes)
+        "grad_x": lambdify(tuple(model.grad_x), args, hot=xs),
+        "dE_dtheta": lambdify(tuple(model.dE_dtheta), args, hot=xs),
+        "hess_x": lambdify(sp.hessian(E, xs), args, hot=xs),
+        "dtheta_grad_x": lambdify(sp.Matrix([[sp.diff(E, t, xi) for xi in xs] for t in ths]), args, hot=xs),
+        "hess_theta": lambdify(sp.hessian(E, ths), args, hot=xs),
     }
     return NumericTwin(model, beta, mu, len(xs), len(ths), fns)
 
