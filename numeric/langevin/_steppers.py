@@ -71,7 +71,8 @@ def ou_step(X, mean, precision, *, mu, beta, dt, rng, noise):
         decay = math.exp(-mu * a * dt)
         sd = math.sqrt(-math.expm1(-2.0 * mu * a * dt) / (beta * a))
         X *= decay
-        X += (1.0 - decay) * m
+        if m != 0.0:
+            X += (1.0 - decay) * m
         noise *= sd
         X += noise
         return
@@ -93,7 +94,8 @@ def euler_step_quadratic(X, mean, precision, *, mu, beta, dt, rng, noise):
     if X.shape[1] == 1:
         c = mu * float(precision[0, 0]) * dt
         X *= 1.0 - c
-        X += c * float(mean[0])
+        if float(mean[0]) != 0.0:
+            X += c * float(mean[0])
     else:
         step = (X - mean) @ precision
         step *= -mu * dt
