@@ -81,7 +81,8 @@ class NumericTwin:
         if th.shape[-1] != self.n:
             raise ParameterError(f"theta must have shape (..., {self.n}) for energy {self.text}, got {th.shape}")
         with np.errstate(all="ignore"):  # non-finite values are judged by the callers
-            return self._fns[name](*np.moveaxis(x, -1, 0), *np.moveaxis(th, -1, 0))
+            # the coordinates and parameters as views x[..., i] (np.moveaxis costs ~8 us a call)
+            return self._fns[name](*(x[..., i] for i in range(self.d)), *(th[..., j] for j in range(self.n)))
 
     def energy(self, x, theta) -> np.ndarray:
         """E(x, θ), shape (...)."""

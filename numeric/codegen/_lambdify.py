@@ -172,6 +172,15 @@ def _collect(fargs, kwargs, args, keywords):
     return list(fargs) + [kwargs[n] for n in names]
 
 
+def _broadcast_shape(values) -> tuple:
+    """The arguments' broadcast shape (fast path: one array shape among scalars)."""
+    shapes = {v.shape for v in values}
+    shapes.discard(())
+    if len(shapes) <= 1:
+        return shapes.pop() if shapes else ()
+    return np.broadcast_shapes(*shapes)
+
+
 def _owned(c, bshape, values) -> bool:
     """True when ``c`` is a fresh float64 array of the broadcast shape (no copy needed)."""
     return (isinstance(c, np.ndarray) and c.dtype == np.float64 and c.shape == bshape and c.flags.writeable
@@ -181,8 +190,8 @@ def _owned(c, bshape, values) -> bool:
 def _numpy_wrapper(raw, args, keywords, shape):
     def f(*fargs, **kwargs):
         values = [np.asarray(v, dtype=float) for v in _collect(fargs, kwargs, args, keywords)]
-        bshape = np.broadcast_shapes(*(v.shape for v in values)) if values else ()
         comps = raw(*values)
+        bshape = _broadcast_shape(values)
         if len(comps) == 1 and _owned(comps[0], bshape, values):  # no copy, a view of the one result
             return comps[0].reshape(bshape + shape)
         out = np.empty(bshape + (len(comps),))
