@@ -20,6 +20,7 @@ from typing import Callable, ClassVar
 
 import numpy as np
 
+from thermolearn.numeric.equilibrium import equilibrium_rule
 from thermolearn.numeric.langevin import AbstractStepper, constant_schedule, train
 from thermolearn.theory import NumericalError
 
@@ -243,7 +244,7 @@ def bias_equals_excess_work(ctx):
                     particles=len(x0), steps=steps, method=stepper, rng=ctx.rng, record_every=steps)
     if run.diverged:
         raise NumericalError(run.divergence)
-    data = orc.equilibrium_rule(num, ctx.points[1], closed_form=False)  # the data distribution p_m(theta*)
+    data = equilibrium_rule(num, ctx.points[1], closed_form=False)  # the data distribution p_m(theta*), numeric
 
     def grad(theta, chains):
         return b * (data.expect(X(data.x, theta)) - X(chains, theta).mean(axis=0))
