@@ -145,8 +145,8 @@ def slow_driving_excess_work(ctx):
     weights = (1, 4, 1) if len(us) == 3 else (1, 4, 2, 4, 1)
     nodes = [th0 + s * d * u for u in us]
     zetas = [np.atleast_2d(ctx.prov.friction(num, th)) for th in nodes]
-    # the protocol's duration comes from the references, never from the ingredient under test
-    tau_rs = [num.beta * float(d @ orc.friction_reference(num, th) @ d) / float(d @ orc.fisher_quadrature(num, th) @ d)
+    # the protocol's duration comes from the references (coarse grid: a time scale), never from the ingredient
+    tau_rs = [num.beta * float(d @ orc.coarse_friction(num, th) @ d) / float(d @ orc.fisher_quadrature(num, th) @ d)
               for th in nodes[1:]]
     if not all(t > 0 and math.isfinite(t) for t in tau_rs):
         raise NumericalError(f"relaxation times along the ramp are not positive: {tau_rs}")
