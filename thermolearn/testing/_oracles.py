@@ -19,6 +19,7 @@ from functools import lru_cache
 
 import numpy as np
 import sympy as sp
+from scipy.special import logsumexp
 
 from thermolearn.numeric.equilibrium import equilibrium_rule, free_energy
 from thermolearn.numeric.metric import auto_box, friction_generator
@@ -115,11 +116,14 @@ def fisher_hessian(num: NumericTwin, theta, h: float = 0.02) -> np.ndarray:
 
     Differentiating ∂θF = ⟨∂θE⟩_m once more gives ∂²θF = ⟨∂²θE⟩_m −
     β Cov_m(∂θE).  ∂²θF by a Richardson-extrapolated central difference of
-    the quadrature free energy (error O(h⁴) plus quadrature error / h²).
+    the quadrature free energy (error O(h⁴) plus quadrature error / h²); F
+    near θ from the one numeric rule at θ by F(θ') − F(θ) = −β⁻¹ ln⟨e^{−β[E(θ') − E(θ)]}⟩_θ
+    (Zwanzig), so every difference sees the same nodes.
     """
     theta = num.theta_vector(theta)
-    n, F = theta.size, (lambda th: reference_free_energy(num, th))
-    f0 = F(theta)
+    r = equilibrium_rule(num, theta, closed_form=False)
+    e0, n, f0 = num.energy(r.x, theta), theta.size, 0.0
+    F = lambda th: -logsumexp(-num.beta * (num.energy(r.x, th) - e0), b=r.w) / num.beta  # noqa: E731
 
     def second(i, j, s):
         ei, ej = np.eye(n)[i] * s, np.eye(n)[j] * s
@@ -131,8 +135,7 @@ def fisher_hessian(num: NumericTwin, theta, h: float = 0.02) -> np.ndarray:
     for i in range(n):
         for j in range(i, n):
             hess[i, j] = hess[j, i] = (4 * second(i, j, h / 2) - second(i, j, h)) / 3
-    d2 = expect(num, theta, lambda x: num.hess_theta(x, theta))
-    return num.beta * (np.reshape(d2, (n, n)) - hess)
+    return num.beta * (np.reshape(r.expect(num.hess_theta(r.x, theta)), (n, n)) - hess)
 
 
 def friction_reference(num: NumericTwin, theta) -> np.ndarray:
