@@ -21,7 +21,7 @@ from typing import Iterable, Mapping
 import sympy as sp
 
 from ._errors import ModelError, NotNormalisableError, ParameterError, check_positive
-from ._parse import SPECIAL_NAMES, parse_expression
+from ._parse import SPECIAL_NAMES, as_expression, parse_expression
 
 __all__ = ["EnergyModel", "energy_model", "BETA", "MU"]
 
@@ -50,25 +50,6 @@ def _as_names(value: str | Iterable[str], what: str) -> tuple[str, ...]:
     if len(set(names)) != len(names):
         raise ModelError(f"{what} has repeated names: {', '.join(names)}")
     return names
-
-
-def _number(name: str, value) -> sp.Expr:
-    """Turn a user-supplied numeric value into an exact sympy number."""
-    if isinstance(value, sp.Basic):
-        if value.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
-            raise ParameterError(f"{name} must be finite, got {value}")
-        return value
-    if isinstance(value, bool):
-        raise ParameterError(f"{name} must be a number, got {value!r}")
-    if isinstance(value, int):
-        return sp.Integer(value)
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ParameterError(f"{name} must be finite, got {value!r}")
-        return sp.Rational(repr(value))
-    if isinstance(value, str):
-        return parse_expression(value)
-    raise ParameterError(f"{name} must be a number, got {type(value).__name__} {value!r}")
 
 
 @dataclass(frozen=True)
@@ -234,7 +215,7 @@ class EnergyModel:
             fixed = {"beta": self.beta, "mu": self.mu}.get(name)
             if name not in syms and fixed is not None and fixed.is_number:
                 # β or μ already a number (--set beta=1 then --at ...): the same value is a no-op
-                num = _number(name, value)
+                num = as_expression(value, name, finite=True)
                 if not (num.is_number and sp.simplify(num - fixed) == 0):
                     raise ModelError(f"cannot set {name!r} to {value!r}: it is already fixed to {fixed} in this model")
                 continue
@@ -242,7 +223,7 @@ class EnergyModel:
                 raise ModelError(f"cannot set {name!r}: the model has no symbol of that name")
             if syms[name] in self.x or syms[name] in self.theta:
                 raise ModelError(f"cannot set {name!r}: it is a coordinate or parameter, not a constant")
-            num = _number(name, value)
+            num = as_expression(value, name, finite=True)
             if not num.is_number:
                 raise ParameterError(f"{name} must be set to a number, got {value!r}")
             if name in ("beta", "mu") or syms[name] in self.constants:
@@ -324,7 +305,7 @@ def energy_model(
         raise ModelError(f"energy must be a string or sympy expression, got {type(energy).__name__}")
     # beta/mu written inside the energy take the numeric value when one is given
     given = {BETA: beta, MU: mu}
-    expr = expr.xreplace({s: _number(s.name, v) for s, v in given.items() if v is not None})
+    expr = expr.xreplace({s: as_expression(v, s.name, finite=True) for s, v in given.items() if v is not None})
     reserved = sorted(s.name for s in expr.free_symbols if s.name in _RESERVED - {"beta", "mu"})
     if reserved:
         raise ModelError(
@@ -341,8 +322,8 @@ def energy_model(
         energy=expr,
         x=tuple(table[n] for n in xs),
         theta=tuple(table[n] for n in ths),
-        beta=BETA if beta is None else _number("beta", beta),
-        mu=MU if mu is None else _number("mu", mu),
+        beta=BETA if beta is None else as_expression(beta, "beta", finite=True),
+        mu=MU if mu is None else as_expression(mu, "mu", finite=True),
         constants=constants,
     )
     if values:

@@ -20,7 +20,7 @@ from typing import Callable, Mapping
 
 import sympy as sp
 
-from ._errors import ParseError
+from ._errors import ParameterError, ParseError
 
 __all__ = ["parse_expression", "as_expression", "check_size", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES"]
 
@@ -381,12 +381,20 @@ def check_size(expr: sp.Expr, text: str | None = None) -> None:
     size(expr)
 
 
-def as_expression(value, what: str = "expression", symbols: Mapping[str, sp.Symbol] | None = None) -> sp.Expr:
+def as_expression(
+    value,
+    what: str = "expression",
+    symbols: Mapping[str, sp.Symbol] | None = None,
+    *,
+    finite: bool = False,
+) -> sp.Expr:
     """Turn a public argument into a sympy object without evaluating text.
 
-    Strings go through :func:`parse_expression` (the AST whitelist), never
-    ``sympify``; sympy objects pass unchanged; Python ``int``/``float``
-    become exact sympy numbers.  Anything else is refused.
+    The one home of "user value -> exact sympy value": strings go through
+    :func:`parse_expression` (the AST whitelist), never ``sympify``; sympy
+    objects pass unchanged; Python/numpy integers become ``Integer`` and
+    floats the exact ``Rational`` of their shortest repr (``0.1`` -> ``1/10``).
+    Anything else is refused.
 
     Parameters
     ----------
@@ -396,11 +404,16 @@ def as_expression(value, what: str = "expression", symbols: Mapping[str, sp.Symb
     symbols : mapping, optional
         Symbols to use for names in a string (so that assumptions match
         the caller's symbols).
+    finite : bool
+        Also refuse sympy values containing ``oo``, ``zoo`` or ``nan``
+        (for numeric parameters such as β, μ and constants).
 
     Raises
     ------
     ParseError
-        A string outside the grammar, or a value of another type.
+        A string outside the grammar.
+    ParameterError
+        A value of another type, or a non-finite number.
 
     Examples
     --------
@@ -408,29 +421,30 @@ def as_expression(value, what: str = "expression", symbols: Mapping[str, sp.Symb
     2*x + 1
     >>> as_expression(0.5)
     1/2
+    >>> as_expression(sp.oo, "beta", finite=True)
+    Traceback (most recent call last):
+    ...
+    thermolearn.theory._errors.ParameterError: beta must be finite, got oo
     >>> as_expression("__import__('os')")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     thermolearn.theory._errors.ParseError: expression "__import__('os')": function '__import__' is not whitelisted ...
     """
+    import numbers
+
     if isinstance(value, sp.Basic):
+        if finite and value.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+            raise ParameterError(f"{what} must be finite, got {value}")
         return value
     if isinstance(value, str):
         return parse_expression(value, symbols)
-    if isinstance(value, bool):
-        raise ParseError(f"{what} must be a number, a sympy expression or an expression string, got {value!r}")
-    if isinstance(value, int):
-        return sp.Integer(value)
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ParseError(f"{what} must be finite, got {value!r}")
-        return sp.Rational(repr(value))
-    import numbers
-
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ParameterError(
+            f"{what} must be a number, a sympy expression or an expression string, got {type(value).__name__} {value!r}"
+        )
     if isinstance(value, numbers.Integral):
         return sp.Integer(int(value))
-    if isinstance(value, numbers.Real):
-        return as_expression(float(value), what)
-    raise ParseError(
-        f"{what} must be a number, a sympy expression or an expression string, got {type(value).__name__}"
-    )
+    value = float(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ParameterError(f"{what} must be finite, got {value!r}")
+    return sp.Rational(repr(value))

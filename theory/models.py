@@ -25,7 +25,8 @@ from typing import Callable
 import sympy as sp
 
 from ._errors import ModelError
-from ._model import BETA, MU, EnergyModel, _number
+from ._model import BETA, MU, EnergyModel
+from ._parse import as_expression
 
 __all__ = [
     "harmonic_trap",
@@ -39,7 +40,8 @@ __all__ = [
 
 
 def _bm(beta, mu):
-    return (BETA if beta is None else _number("beta", beta), MU if mu is None else _number("mu", mu))
+    return (BETA if beta is None else as_expression(beta, "beta", finite=True),
+            MU if mu is None else as_expression(mu, "mu", finite=True))
 
 
 def harmonic_trap(k=None, *, beta=None, mu=None) -> EnergyModel:
@@ -49,7 +51,7 @@ def harmonic_trap(k=None, *, beta=None, mu=None) -> EnergyModel:
     (-theta + x)**2/2
     """
     x, th = sp.Symbol("x", real=True), sp.Symbol("theta", real=True)
-    ksym = sp.Symbol("k", positive=True) if k is None else _number("k", k)
+    ksym = sp.Symbol("k", positive=True) if k is None else as_expression(k, "k", finite=True)
     b, m = _bm(beta, mu)
     return EnergyModel(ksym * (x - th) ** 2 / 2, (x,), (th,), b, m, (ksym,) if k is None else ())
 
@@ -101,7 +103,7 @@ def quadratic_2d(K=None, *, beta=None, mu=None) -> EnergyModel:
         Km = sp.Matrix([[k11, k12], [k12, k22]])
         constants = (k11, k12, k22)
     else:
-        Km = sp.Matrix([[_number("K", v) for v in row] for row in K])
+        Km = sp.Matrix([[as_expression(v, "K", finite=True) for v in row] for row in K])
         if Km.shape != (2, 2) or Km != Km.T:
             raise ModelError(f"K must be a symmetric 2x2 matrix, got {K!r}")
     d = x - th

@@ -56,7 +56,7 @@ CASES = [
       "--steps", "10000"], 2, "particle-steps"),
     (["infoflow", "gaussian", "--kappa", "1e308"], 2, "--kappa"),
     (["infoflow", "two-state", "--h", "1e6"], 2, "--h"),
-    (["infoflow", "gaussian", "--steps", "1000"], 2, "--steps"),
+    (["infoflow", "gaussian", "--steps", "2001"], 2, "--steps"),
     (["infoflow", "two-state", "--steps", "1000000"], 2, "--steps"),
     (["sgd-noise", "--lr", "1e3"], 2, "--lr"),
     # no subcommand: the one-line error comes first (help follows; checked separately)
@@ -77,6 +77,19 @@ def test_reported_input(argv, status, fragment):
     assert code == status, f"{argv}: exit {code}, stderr {err!r}"
     if status == 2:
         assert fragment in err, f"{argv}: {err!r}"
+
+
+@pytest.mark.slow
+def test_gaussian_infoflow_thousand_steps_answers():
+    """Reported as never finishing; the recursions are linear in N (about 9 CPU-s here)."""
+    argv = ["infoflow", "gaussian", "--steps", "1000", "--variant", "B", "--rho", "0.5", "--format", "json"]
+    code, out, err, _ = run_cli(argv)
+    check_contract(argv, code, out, err)
+    assert code == 0
+    import json
+
+    ft = json.loads(out)["fluctuation_theorems"]
+    assert ft["ift_residual"] < 1e-9 and ft["dft_residual"] < 1e-8
 
 
 def test_no_subcommand_one_line_error_first():
