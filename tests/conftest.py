@@ -8,6 +8,11 @@
   the 20 dearest tests and the totals.  Wall time on a shared 2-core machine
   says little (the load average is often > 4), CPU time is what the budget
   counts.
+* Assertion rewriting is kept to the test modules: pytest would also rewrite
+  every module of the packages that ship a pytest plugin (thermolearn itself
+  and hypothesis), ~190 modules parsed and recompiled in every worker
+  (≈ 2 CPU-s each, measured with ``pytest --collect-only``); their asserts are
+  not the tests' and gain nothing from it.
 """
 
 import json
@@ -34,6 +39,20 @@ def _cpu() -> float:
 def _worker(config) -> str:
     return os.environ.get("PYTEST_XDIST_WORKER") or ("controller" if config.pluginmanager.has_plugin("dsession")
                                                       else "main")
+
+
+#: Packages pytest marks for assertion rewriting because they ship a pytest11 plugin.
+_NOT_REWRITTEN = ("thermolearn", "hypothesis")
+
+
+def pytest_configure(config):
+    # Before collection imports anything: unmark the plugin packages (the plugin modules
+    # themselves import nothing heavy at load).  Private pytest state, read defensively:
+    # if it moves, everything is rewritten as before (slower, same results).
+    hook = getattr(config.pluginmanager, "rewrite_hook", None)
+    marked = getattr(hook, "_must_rewrite", None)
+    if isinstance(marked, set):
+        marked.difference_update(_NOT_REWRITTEN)
 
 
 @pytest.fixture
