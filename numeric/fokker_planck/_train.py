@@ -21,6 +21,7 @@ import numpy as np
 
 from thermolearn.theory import AccuracyWarning, DivergenceWarning, ParameterError
 
+from ..progress import progress_reporter
 from ._callables import numeric_energy
 from ._energetics import boltzmann, energy_on_grid, free_energy
 from ._engine import Engine, time_nodes
@@ -57,7 +58,7 @@ def _apply_rate(rate, grad):
 
 
 def train(model, schedule, *, theta0, target, samples0=None, u0=None, steps=200, grid=None,
-          time_method="trbdf2", mass_tol=1e-8, kick_substeps=16) -> FokkerPlanckResult:
+          time_method="trbdf2", mass_tol=1e-8, kick_substeps=16, progress=None) -> FokkerPlanckResult:
     """Train θ by the persistent-chain gradient flow with the density on a grid.
 
     The arguments shared with ``numeric.langevin.train`` mean the same;
@@ -67,7 +68,8 @@ def train(model, schedule, *, theta0, target, samples0=None, u0=None, steps=200,
     density advanced by ``time_method`` along θ linear in the step:
     second order in Δt.  A :class:`numeric.schedule.Kick` of weight w
     integrates dθ/ds = −w∇̃L(θ, p) over s ∈ [0, 1] at frozen p (RK4,
-    ``kick_substeps``), booking its work ⟨E(θ⁺) − E(θ⁻)⟩_p.
+    ``kick_substeps``), booking its work ⟨E(θ⁺) − E(θ⁻)⟩_p.  ``progress``: one unit
+    per time step (:func:`numeric.progress.progress_reporter`).
 
     Examples
     --------
@@ -131,7 +133,9 @@ def train(model, schedule, *, theta0, target, samples0=None, u0=None, steps=200,
         Ltilde.append(Ltilde[-1] + acc)
         Ltrue.append(loss(th))
 
+    bar = progress_reporter(progress, total=len(nodes) - 1, desc="fokker-planck")
     for n in range(len(nodes) - 1):
+        bar.update()
         t0, t1 = nodes[n], nodes[n + 1]
         for w in kicks.get(t0, ()):
             kick(w)
@@ -153,6 +157,7 @@ def train(model, schedule, *, theta0, target, samples0=None, u0=None, steps=200,
         eng.commit(P1, b, dt, stages)
         Ltilde.append(Ltilde[-1] + float((b - a) @ (0.5 * (g0 + grad(b, P1)))))
         Ltrue.append(loss(b))
+    bar.close()
     if not reason:
         for w in kicks.get(float(nodes[-1]), ()):
             kick(w)

@@ -33,6 +33,7 @@ import sympy as sp
 
 from thermolearn.theory import DivergenceWarning, EnergyModel, NumericalError, ParameterError, SlowDrivingWarning
 
+from ..progress import progress_reporter
 from ..schedule import Schedule, slow_driving_note
 from ._ledger import Ledger, as_vec, check_int, initial_chains, model_callables
 from ._result import TrainingResult
@@ -143,6 +144,7 @@ def train(
     substeps: int | str = 1,
     snapshots: int = 0,
     record_every: int = 1,
+    progress=None,
 ) -> TrainingResult:
     """Train ``model`` with persistent chains against data from p_m(θ* = ``target``).
 
@@ -174,6 +176,8 @@ def train(
         Record a trajectory row every this many steps (always at t = 0, at
         kicks and at τ); each row costs one F(θ), a quadrature for energies
         without a closed form.
+    progress : None, bool, callable or Reporter
+        One unit per parameter step (:func:`numeric.progress.progress_reporter`).
 
     Returns
     -------
@@ -240,6 +244,7 @@ def train(
 
     led.record(0.0, X)
     kicks(0, 0.0)
+    bar = progress_reporter(progress, total=steps, desc="langevin")
     for i in range(steps + 1):
         t = i * dt_p
         if i in snap_steps:
@@ -261,9 +266,11 @@ def train(
             if (i + 1) % record_every == 0 or i + 1 == steps or i + 1 in kick_at:
                 led.record(t + dt_p, X)
             kicks(i + 1, t + dt_p)
+            bar.update()
         except NumericalError as err:  # e.g. θ left the region where p_m is normalisable
             reason = str(err)
             break
+    bar.close()
     if reason:
         reason = f"run stopped at t = {t:.4g}: {reason}"
         warnings.warn(reason, DivergenceWarning, stacklevel=2)
