@@ -113,29 +113,48 @@ def _eigen(cells):
 
 
 def run(size: str) -> list[dict]:
+    import sys
+
     cells = SIZES[size]
+    repeats = 1 if size == "tiny" else 5
+    warm = 0 if size == "tiny" else 1
     x_tl = _thermolearn(cells, 10)[0]
     ref = _reference(x_tl, 500 if size == "tiny" else 4000)
     try:
         import fplanck  # noqa: F401
     except ImportError as exc:
-        xt, pt = _thermolearn(cells, 40)
-        return [skipped("fokker_planck_static_double_well_vs_fplanck", 3.0,
-                        f"fplanck not installed ({exc}); pip install -e '.[bench]'",
-                        thermolearn_error=float(np.max(np.abs(pt - ref))))]
-    xf, pf = _fplanck(cells)
-    if not np.allclose(xf, x_tl, atol=1e-9):
-        raise RuntimeError("fplanck and thermolearn grids differ")
-    err_fp = float(np.max(np.abs(pf - ref)))
+        fplanck_missing = (f"fplanck not installed ({exc}); "
+                           + ("fplanck >= 1.0 needs Python >= 3.12, this is "
+                              f"{sys.version_info.major}.{sys.version_info.minor}" if sys.version_info < (3, 12)
+                              else "pip install -e '.[bench]'"))
+    else:
+        fplanck_missing = ""
+        xf, pf = _fplanck(cells)
+        if not np.allclose(xf, x_tl, atol=1e-9):
+            raise RuntimeError("fplanck and thermolearn grids differ")
+        err_fp = float(np.max(np.abs(pf - ref)))
+    xe, pe = _eigen(cells)
+    err_eig = float(np.max(np.abs(pe - ref)))
+    # thermolearn's steps: doubled until its error is no larger than the peer's (fplanck, else scipy's eigh)
+    goal = err_eig if fplanck_missing else err_fp
     steps = 5
     while True:
         err_tl = float(np.max(np.abs(_thermolearn(cells, steps)[1] - ref)))
-        if err_tl <= err_fp or steps >= 5000:
+        if err_tl <= goal or steps >= 5000:
             break
         steps *= 2
-    repeats = 1 if size == "tiny" else 5
-    t_tl = measure(lambda: _thermolearn(cells, steps), repeats=repeats, warmup=0 if size == "tiny" else 1)
-    t_fp = measure(lambda: _fplanck(cells), repeats=repeats, warmup=0 if size == "tiny" else 1)
+    t_tl = measure(lambda: _thermolearn(cells, steps), repeats=repeats, warmup=warm)
+    t_eig = measure(lambda: _eigen(cells), repeats=repeats, warmup=warm, memory=False)
+    rows = [row("fokker_planck_static_double_well_vs_scipy_eigh", t_eig.median_s / t_tl.median_s, 1.0,
+                cells=cells, thermolearn_steps=steps, thermolearn_error=err_tl, eigh_error=err_eig,
+                thermolearn_s=t_tl.median_s, eigh_s=t_eig.median_s,
+                note=("scipy eigh_tridiagonal of the symmetrised Scharfetter-Gummel master equation: exact "
+                      "in time, static 1-D potentials only; thermolearn steps a general (time-dependent) "
+                      "protocol until its error matches " + ("scipy's" if fplanck_missing else "fplanck's")))]
+    if fplanck_missing:
+        return rows + [skipped("fokker_planck_static_double_well_vs_fplanck", 3.0, fplanck_missing,
+                               thermolearn_error=err_tl)]
+    t_fp = measure(lambda: _fplanck(cells), repeats=repeats, warmup=warm)
     t_fp_build = measure(lambda: _fplanck_build(cells), repeats=repeats, warmup=0, memory=False)
     from thermolearn.numeric.model import numeric_twin
 
@@ -144,16 +163,7 @@ def run(size: str) -> list[dict]:
         _thermolearn(cells, steps)
 
     t_cold = measure(cold, repeats=repeats, warmup=0, memory=False)
-    xe, pe = _eigen(cells)
-    err_eig = float(np.max(np.abs(pe - ref)))
-    t_eig = measure(lambda: _eigen(cells), repeats=repeats, warmup=0 if size == "tiny" else 1, memory=False)
-    eig_row = row("fokker_planck_static_double_well_vs_scipy_eigh", t_eig.median_s / t_tl.median_s, 1.0,
-                  cells=cells, thermolearn_steps=steps, thermolearn_error=err_tl, eigh_error=err_eig,
-                  thermolearn_s=t_tl.median_s, eigh_s=t_eig.median_s,
-                  note=("scipy eigh_tridiagonal of the symmetrised Scharfetter-Gummel master equation: exact "
-                        "in time, static 1-D potentials only; thermolearn steps a general (time-dependent) "
-                        "protocol until its error matches fplanck's"))
-    return [eig_row, row(
+    return rows + [row(
         "fokker_planck_static_double_well_vs_fplanck", t_fp.median_s / t_tl.median_s, 3.0,
         cells=cells, thermolearn_steps=steps, thermolearn_error=err_tl, fplanck_error=err_fp,
         thermolearn_s=t_tl.median_s, thermolearn_cold_s=t_cold.median_s, fplanck_s=t_fp.median_s,

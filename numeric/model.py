@@ -81,7 +81,8 @@ class NumericTwin:
         if th.shape[-1] != self.n:
             raise ParameterError(f"theta must have shape (..., {self.n}) for energy {self.text}, got {th.shape}")
         with np.errstate(all="ignore"):  # non-finite values are judged by the callers
-            return self._fns[name](*np.moveaxis(x, -1, 0), *np.moveaxis(th, -1, 0))
+            # the coordinates and parameters as views x[..., i] (np.moveaxis costs ~8 us a call)
+            return self._fns[name](*(x[..., i] for i in range(self.d)), *(th[..., j] for j in range(self.n)))
 
     def energy(self, x, theta) -> np.ndarray:
         """E(x, θ), shape (...)."""
@@ -135,12 +136,12 @@ def _twin(model: EnergyModel) -> NumericTwin:
     args = (*xs, *ths)
     E = model.energy
     fns = {
-        "energy": lambdify(E, args),
-        "grad_x": lambdify(tuple(model.grad_x), args),
-        "dE_dtheta": lambdify(tuple(model.dE_dtheta), args),
-        "hess_x": lambdify(sp.hessian(E, xs), args),
-        "dtheta_grad_x": lambdify(sp.Matrix([[sp.diff(E, t, xi) for xi in xs] for t in ths]), args),
-        "hess_theta": lambdify(sp.hessian(E, ths), args),
+        "energy": lambdify(E, args, hot=xs),  # hot: the coordinates are the arrays (fewest passes)
+        "grad_x": lambdify(tuple(model.grad_x), args, hot=xs),
+        "dE_dtheta": lambdify(tuple(model.dE_dtheta), args, hot=xs),
+        "hess_x": lambdify(sp.hessian(E, xs), args, hot=xs),
+        "dtheta_grad_x": lambdify(sp.Matrix([[sp.diff(E, t, xi) for xi in xs] for t in ths]), args, hot=xs),
+        "hess_theta": lambdify(sp.hessian(E, ths), args, hot=xs),
     }
     return NumericTwin(model, beta, mu, len(xs), len(ths), fns)
 

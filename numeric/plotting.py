@@ -314,14 +314,14 @@ def model_density(model):
     """
     if len(model.x) != 1:
         return None
-    from thermolearn.numeric.fokker_planck import numeric_energy
+    from thermolearn.numeric.model import numeric_twin
 
-    ne = numeric_energy(model)
-    beta = float(model.beta)
+    tw = numeric_twin(model)
+    beta = tw.beta
 
     def density(grid, theta):
         g = np.asarray(grid, float)
-        e = np.asarray(ne.energy((g,), np.atleast_1d(np.asarray(theta, float))), float) * np.ones_like(g)
+        e = tw.energy(g[..., None], np.atleast_1d(np.asarray(theta, float))) * np.ones_like(g)
         w = np.exp(-beta * (e - np.nanmin(e)))
         return w / np.trapezoid(w, g)
 

@@ -75,6 +75,10 @@ class Schedule(ResultMixin):
         feedback schedule at the start of each parameter step (explicit
         Euler in θ): a tracking term (target − θ)/(τ − t) then lands on
         its target at the end of the step instead of overshooting it.
+    notes : tuple of str
+        Accuracy notes the schedule knows when it is built (e.g. a geodesic
+        end-game the requested steps do not resolve); the trainers report
+        them in the result with :func:`slow_driving_note`.
     relaxation_time : float or None
         Largest relaxation time τ_R = λmax(βI⁻¹ζ) of the sampler along the
         intended path (None when the schedule does not know it); schedules
@@ -89,6 +93,7 @@ class Schedule(ResultMixin):
     description: str = ""
     relaxation_time: float | None = None
     feedback: bool = False
+    notes: tuple[str, ...] = ()
 
     def rate_at(self, t, theta, measured):
         """``rate(t, theta, measured)`` for feedback schedules, else ``rate(t, theta)``."""
@@ -114,24 +119,28 @@ class Schedule(ResultMixin):
 
 
 def slow_driving_note(schedule: Schedule) -> str:
-    """The ``SlowDrivingWarning`` message when τ < SLOW_DRIVING_MIN_RATIO·τ_R, else "".
+    """The schedule's accuracy note for the trainers' warning and result, or "".
+
+    The slow-driving message when τ < SLOW_DRIVING_MIN_RATIO·τ_R, followed by
+    the schedule's own ``notes``.
 
     >>> slow_driving_note(Schedule("geodesic", lambda t, th: 1.0, 1.0, relaxation_time=0.5))[:30]
     'tau = 1 is only 2 relaxation t'
     """
     ratio = schedule.slow_driving_ratio
-    if ratio is None or ratio * SLOW_DRIVING_MIN_RATIO <= 1.0:
-        return ""
-    return (f"tau = {schedule.tau:g} is only {1 / ratio:.3g} relaxation times (tau_R = {schedule.relaxation_time:.3g}); "
-            f"the slow-driving closure behind the {schedule.name!r} schedule needs tau >= "
-            f"{SLOW_DRIVING_MIN_RATIO:g} tau_R")
+    msgs = list(schedule.notes)
+    if ratio is not None and ratio * SLOW_DRIVING_MIN_RATIO > 1.0:
+        msgs.insert(0, f"tau = {schedule.tau:g} is only {1 / ratio:.3g} relaxation times (tau_R = "
+                       f"{schedule.relaxation_time:.3g}); the slow-driving closure behind the {schedule.name!r} "
+                       f"schedule needs tau >= {SLOW_DRIVING_MIN_RATIO:g} tau_R")
+    return "; ".join(msgs)
 
 
 #: The schedule names shared by ``simulate`` and ``reproduce`` (see :func:`build_schedule`).
 SCHEDULE_NAMES = ("constant", "continuous", "discontinuous", "slow-driving", "geodesic")
 
 
-def build_schedule(name, model, *, tau, theta0, target, eta=1.0, u0=None) -> Schedule:
+def build_schedule(name, model, *, tau, theta0, target, eta=1.0, u0=None, steps=None) -> Schedule:
     """The schedule ``name`` of :data:`SCHEDULE_NAMES` for ``model`` (numeric β, μ, constants).
 
     The quadratic trap ½(x−θ)ᵀK(x−θ) gets the closed forms of
@@ -139,7 +148,8 @@ def build_schedule(name, model, *, tau, theta0, target, eta=1.0, u0=None) -> Sch
     slow-driving schedule; ``discontinuous`` re-centres its first kick on the
     chain mean ``u0`` when given); other energies get ``numeric.metric``'s
     slow-driving and geodesic schedules, and ``continuous``/``discontinuous``
-    raise ``ParameterError`` (no closed form).
+    raise ``ParameterError`` (no closed form).  ``steps`` (the parameter steps
+    the run will take) lets the closed-loop geodesic check its end-game.
 
     >>> from thermolearn.theory.models import harmonic_trap
     >>> build_schedule("discontinuous", harmonic_trap(k=1, beta=1, mu=1), tau=1, theta0=-10, target=0).kicks[1].weight
@@ -170,4 +180,4 @@ def build_schedule(name, model, *, tau, theta0, target, eta=1.0, u0=None) -> Sch
 
     if name == "slow-driving":
         return metric.slow_driving_schedule(model, tau=tau)
-    return metric.geodesic_schedule(model, theta0, target, tau)
+    return metric.geodesic_schedule(model, theta0, target, tau, steps=steps)

@@ -30,6 +30,7 @@ from thermolearn.theory import EnergyModel, ModelError, ParameterError
 
 from thermolearn.theory._parse import as_expression
 
+from ._arrange import arrange_cse
 from ._printers import MpmathExactPrinter, NumpyPrinter, ScipyPrinter
 from ._stable import numpy_namespace, stabilise
 
@@ -82,6 +83,7 @@ def lambdify(
     keywords: Iterable[sp.Symbol] = (),
     backend: str = "numpy",
     cse: bool = True,
+    hot: Iterable[sp.Symbol] = (),
 ) -> Callable:
     """Compile a sympy expression, tuple or matrix into a vectorised callable.
 
@@ -99,6 +101,13 @@ def lambdify(
         double.
     cse : bool
         Share common subexpressions.
+    hot : iterable of sympy.Symbol
+        Arguments that are usually arrays while the others are scalars
+        (the coordinates of an ensemble): the float64 code is then grouped
+        for the fewest passes over them (Horner form in the hot symbols,
+        scalar parts hoisted into temporaries; see
+        :mod:`~thermolearn.numeric.codegen._arrange`).  Any argument may
+        still be an array.
 
     Returns
     -------
@@ -142,7 +151,9 @@ def lambdify(
     else:
         modules = [helpers, "scipy", "numpy"]
         printer = ScipyPrinter
-    raw = sp.lambdify(names, comps, modules=modules, printer=printer, cse=cse)
+    hot = tuple(hot)
+    raw = sp.lambdify(names, comps, modules=modules, printer=printer,
+                      cse=arrange_cse(hot) if (cse and hot) else cse)
     return _numpy_wrapper(raw, args, keywords, shape)
 
 
@@ -161,14 +172,31 @@ def _collect(fargs, kwargs, args, keywords):
     return list(fargs) + [kwargs[n] for n in names]
 
 
+def _broadcast_shape(values) -> tuple:
+    """The arguments' broadcast shape (fast path: one array shape among scalars)."""
+    shapes = {v.shape for v in values}
+    shapes.discard(())
+    if len(shapes) <= 1:
+        return shapes.pop() if shapes else ()
+    return np.broadcast_shapes(*shapes)
+
+
+def _owned(c, bshape, values) -> bool:
+    """True when ``c`` is a fresh float64 array of the broadcast shape (no copy needed)."""
+    return (isinstance(c, np.ndarray) and c.dtype == np.float64 and c.shape == bshape and c.flags.writeable
+            and not any(np.may_share_memory(c, v) for v in values))
+
+
 def _numpy_wrapper(raw, args, keywords, shape):
     def f(*fargs, **kwargs):
         values = [np.asarray(v, dtype=float) for v in _collect(fargs, kwargs, args, keywords)]
-        bshape = np.broadcast_shapes(*(v.shape for v in values)) if values else ()
-        comps = [np.broadcast_to(np.asarray(c, dtype=float), bshape) for c in raw(*values)]
-        if not shape:
-            return np.array(comps[0])
-        out = np.stack(comps, axis=-1)
+        comps = raw(*values)
+        bshape = _broadcast_shape(values)
+        if len(comps) == 1 and _owned(comps[0], bshape, values):  # no copy, a view of the one result
+            return comps[0].reshape(bshape + shape)
+        out = np.empty(bshape + (len(comps),))
+        for j, c in enumerate(comps):
+            out[..., j] = c
         return out.reshape(bshape + shape)
 
     f.__doc__ = f"Vectorised callable of {[s.name for s in args]}; keywords {[s.name for s in keywords]}."
@@ -251,4 +279,5 @@ def model_callable(model: EnergyModel, name: str = "energy", *, backend: str = "
     if not isinstance(model, EnergyModel):
         raise ModelError(f"model must be a theory.EnergyModel, got {type(model).__name__}")
     obj = model_quantity(model, name)
-    return lambdify(obj, (*model.x, *model.theta), keywords=keyword_symbols(model, obj), backend=backend, cse=cse)
+    return lambdify(obj, (*model.x, *model.theta), keywords=keyword_symbols(model, obj), backend=backend, cse=cse,
+                    hot=model.x)

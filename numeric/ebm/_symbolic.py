@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
-from thermolearn.theory import ModelError
-
+from ..model import NumericTwin, numeric_twin
 from ._families import check_batch
 
 __all__ = ["SymbolicFamily"]
@@ -16,10 +14,10 @@ __all__ = ["SymbolicFamily"]
 
 @dataclass(frozen=True)
 class SymbolicFamily:
-    """A ``theory.EnergyModel`` as a batched family (through ``numeric.codegen.lambdify``).
+    """A ``theory.EnergyModel`` as a batched family: a view of its :func:`numeric.model.numeric_twin`.
 
-    β, μ and named constants must have numbers (``values``); E, ∇ₓE and ∂θE
-    are lambdified once with common-subexpression elimination.
+    β, μ and named constants must have numbers (``values``); the twin
+    compiles E, ∇ₓE and ∂θE once (cached per model).
 
     >>> from thermolearn.theory.models import quadratic_2d
     >>> fam = SymbolicFamily.from_model(quadratic_2d([[2, 0], [0, 1]]), {"beta": 1, "mu": 1})
@@ -27,45 +25,29 @@ class SymbolicFamily:
     [[-2.0, -1.0]]
     """
 
-    model: object
-    dim_x: int
-    dim_theta: int
-    names: tuple
-    _E: Callable = field(repr=False)
-    _gx: Callable = field(repr=False)
-    _gt: Callable = field(repr=False)
+    twin: NumericTwin
+
+    model = property(lambda self: self.twin.model)
+    dim_x = property(lambda self: self.twin.d)
+    dim_theta = property(lambda self: self.twin.n)
+    names = property(lambda self: tuple(s.name for s in self.twin.model.theta))
 
     @classmethod
     def from_model(cls, model, values=None) -> "SymbolicFamily":
-        from thermolearn.numeric.codegen import lambdify
-
-        vals = dict(values or {})
-        if vals:
-            model = model.substitute(vals)
-        free = sorted(c.name for c in model.constants)
-        if free:
-            raise ModelError(f"symbolic family needs numbers for the constant(s) {free}; pass values=")
-        args = (*model.x, *model.theta)
-        try:
-            E = lambdify(model.energy, args)
-            gx = lambdify(tuple(model.grad_x), args)
-            gt = lambdify(tuple(model.dE_dtheta), args)
-        except ModelError as exc:
-            raise ModelError(f"symbolic family: {exc} (give beta/mu numbers if the energy uses them)") from None
-        return cls(model, len(model.x), len(model.theta), tuple(s.name for s in model.theta), E, gx, gt)
+        return cls(numeric_twin(model, values))
 
     def __reduce__(self):  # lambdified code does not pickle: rebuild from the model
         return (SymbolicFamily.from_model, (self.model,))
 
-    def _call(self, f, x, theta):
+    def _call(self, name, x, theta, *shape):
         x, th = check_batch(self, x, theta)
-        return np.asarray(f(*x.T, *th), dtype=float)
+        return np.broadcast_to(getattr(self.twin, name)(x, th), (x.shape[0], *shape)).copy()
 
     def energy(self, x, theta):
-        return np.broadcast_to(self._call(self._E, x, theta), (np.shape(x)[0],)).copy()
+        return self._call("energy", x, theta)
 
     def grad_x(self, x, theta):
-        return np.broadcast_to(self._call(self._gx, x, theta), (np.shape(x)[0], self.dim_x)).copy()
+        return self._call("grad_x", x, theta, self.dim_x)
 
     def grad_theta(self, x, theta):
-        return np.broadcast_to(self._call(self._gt, x, theta), (np.shape(x)[0], self.dim_theta)).copy()
+        return self._call("dE_dtheta", x, theta, self.dim_theta)

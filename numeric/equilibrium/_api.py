@@ -6,8 +6,8 @@ F(θ) = −β⁻¹ ln Z(θ) are theory's expressions (:func:`theory.metric.gauss
 p_m and F), lambdified; expectations use Gauss–Hermite nodes, samples are
 exact.  Otherwise one coordinate: the adaptive Gauss–Legendre rule on the
 found support, samples by inverse CDF on that rule; two coordinates: a
-refined tensor grid, samples by MALA from the mode; more coordinates:
-samples by MALA only.
+refined tensor grid, samples drawn from its cells; more coordinates:
+samples by MALA from the mode only.
 """
 
 from __future__ import annotations
@@ -90,8 +90,12 @@ def mode(twin, theta) -> tuple[np.ndarray, float]:
     return find_mode(lambda x: twin.beta_energy(x, th), lambda x: twin.beta * twin.grad_x(x, th), _starts(twin, th))
 
 
-def equilibrium_rule(twin, theta) -> Rule:
+def equilibrium_rule(twin, theta, *, closed_form: bool = True) -> Rule:
     """A quadrature :class:`Rule` for expectations under p_m(·|θ), with ln Z.
+
+    ``closed_form=False`` skips the Gaussian closed form: the numeric route
+    alone (found-support quadrature in 1-D, grid in 2-D), for checks that
+    compare theory's closed forms against an independent computation.
 
     >>> from thermolearn.numeric.model import numeric_twin
     >>> from thermolearn.theory import energy_model
@@ -101,7 +105,7 @@ def equilibrium_rule(twin, theta) -> Rule:
     (True, 0.6759782401)
     """
     th = twin.theta_vector(theta)
-    g = gaussian_moments(twin, th)
+    g = gaussian_moments(twin, th) if closed_form else None
     if g is not None and twin.d <= _HERMITE_MAX_D:
         r = hermite_rule(*g)
         F = _gaussian(twin)[2]
@@ -119,21 +123,26 @@ def equilibrium_rule(twin, theta) -> Rule:
     )
 
 
-def free_energy(twin, theta) -> float:
-    """F(θ) = −β⁻¹ ln ∫ exp(−βE(x, θ)) dx (Entropy 26, 112 (2024)).
+def free_energy(twin, theta, *, closed_form: bool = True) -> float:
+    """F(θ) = −β⁻¹ ln ∫ exp(−βE(x, θ)) dx (Entropy 26, 112 (2024)); ``closed_form`` as :func:`equilibrium_rule`.
 
     >>> from thermolearn.numeric.model import numeric_twin
     >>> from thermolearn.theory.models import harmonic_trap
     >>> round(free_energy(numeric_twin(harmonic_trap(k=1), {"beta": 1, "mu": 1}), 3.0), 12)
     -0.918938533205
     """
-    r = equilibrium_rule(twin, theta)
+    g = _gaussian(twin) if closed_form else None
+    if g is not None and g[2] is not None:  # closed form: no quadrature rule to build
+        th = twin.theta_vector(theta)
+        gaussian_moments(twin, th)  # NumericalError where p_m is not normalisable
+        return float(np.asarray(g[2](*th)))
+    r = equilibrium_rule(twin, theta, closed_form=closed_form)
     return -r.log_z / twin.beta
 
 
-def expectation(twin, theta, fn) -> np.ndarray:
-    """⟨fn(x)⟩ under p_m(·|θ); ``fn`` maps x of shape (m, d) to shape (m, ...)."""
-    r = equilibrium_rule(twin, theta)
+def expectation(twin, theta, fn, *, closed_form: bool = True) -> np.ndarray:
+    """⟨fn(x)⟩ under p_m(·|θ); ``fn`` maps x of shape (m, d) to shape (m, ...); ``closed_form`` as above."""
+    r = equilibrium_rule(twin, theta, closed_form=closed_form)
     return r.expect(fn(r.x))
 
 
@@ -152,8 +161,12 @@ def sample_equilibrium(twin, theta, n: int, rng, *, warmup: int = 400) -> np.nda
 
     Exact for Gaussian p_m (quadratic energies) and, in one coordinate, by
     inverse CDF on the found support (interpolation error of the CDF ~1e-8);
-    otherwise ``n`` MALA chains started at the mode, ``warmup`` adapted
-    steps (see :func:`numeric.equilibrium.mala_warmup`).
+    in two coordinates a node of the grid rule drawn by its weight plus a
+    uniform offset within its cell (no Markov chain; the offset adds h²/12
+    to each variance, h ≈ 1/400 of the box, ~1e-4 relative); otherwise
+    ``n`` MALA chains started at the mode, ``warmup`` adapted steps (see
+    :func:`numeric.equilibrium.mala_warmup`; a Laplace start can leave
+    chains stuck in steep tails, which a grid draw cannot).
 
     >>> from thermolearn.numeric.model import numeric_twin
     >>> from thermolearn.theory import energy_model
@@ -169,5 +182,9 @@ def sample_equilibrium(twin, theta, n: int, rng, *, warmup: int = 400) -> np.nda
         return m + rng.standard_normal((n, twin.d)) @ np.linalg.cholesky(S).T
     if twin.d == 1:
         return _inverse_cdf(equilibrium_rule(twin, th), rng.random(n))[:, None]
+    if twin.d == 2:
+        r = equilibrium_rule(twin, th)
+        h = np.array([np.diff(np.unique(r.x[:, k])[:2])[0] for k in range(2)])
+        return r.x[rng.choice(r.w.size, size=n, p=r.w)] + (rng.random((n, 2)) - 0.5) * h
     m, _ = mode(twin, th)
     return mala_warmup(twin, th, m, n, rng, steps=warmup)[0]

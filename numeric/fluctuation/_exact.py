@@ -1,41 +1,25 @@
-"""Exact free-energy differences by adaptive quadrature, and protocol pairs from schedules."""
+"""Exact free-energy differences (``numeric.equilibrium``) and protocol pairs from schedules."""
 
 from __future__ import annotations
 
-import numpy as np
-import scipy.integrate as si
-
-from thermolearn.theory import ModelError
-
-from thermolearn.numeric.fokker_planck import Protocol, auto_grid, numeric_energy
+from thermolearn.numeric.equilibrium import free_energy
+from thermolearn.numeric.fokker_planck import Protocol
+from thermolearn.numeric.model import numeric_twin
 
 __all__ = ["free_energy_difference", "protocol_pair", "protocol_from_schedule"]
 
 
-def _log_z(ne, theta):
-    g = auto_grid(ne, [theta], mass_tol=1e-14)
-    x = np.linspace(g.lower[0], g.upper[0], 4001)
-    e = np.asarray(ne.energy((x,), theta), float)
-    emin = e.min()
-    f = lambda s: np.exp(-ne.beta * (float(ne.energy((np.array(s),), theta)) - emin))
-    xm = float(x[np.argmin(e)])
-    val = sum(si.quad(f, a, b, epsabs=0, epsrel=1e-13, limit=200)[0]
-              for a, b in ((-np.inf, xm), (xm, np.inf)))
-    return -ne.beta * emin + np.log(val)
-
-
 def free_energy_difference(model, theta0, theta1) -> float:
-    """ΔF = F(θ₁) − F(θ₀) = −β⁻¹ ln[Z(θ₁)/Z(θ₀)], Z by adaptive quadrature (1-D).
+    """ΔF = F(θ₁) − F(θ₀) = −β⁻¹ ln[Z(θ₁)/Z(θ₀)] by :func:`numeric.equilibrium.free_energy`.
+
+    Closed form for energies quadratic in x, else quadrature on the found support.
 
     >>> from thermolearn.theory.models import learnable_stiffness
     >>> round(free_energy_difference(learnable_stiffness(beta=1, mu=1), [1.0], [4.0]), 10)  # ln(4)/2
     0.6931471806
     """
-    ne = numeric_energy(model)
-    if ne.dim != 1:
-        raise ModelError(f"quadrature ΔF is implemented for 1-D energies; this one has {ne.dim} coordinates")
-    t0, t1 = np.atleast_1d(np.asarray(theta0, float)), np.atleast_1d(np.asarray(theta1, float))
-    return float(-(_log_z(ne, t1) - _log_z(ne, t0)) / ne.beta)
+    tw = numeric_twin(model)
+    return float(free_energy(tw, theta1) - free_energy(tw, theta0))
 
 
 def protocol_pair(protocol: Protocol) -> tuple[Protocol, Protocol]:

@@ -4,10 +4,10 @@ Public API: :class:`Grid`, :func:`auto_grid`, :func:`check_grid`,
 :class:`Protocol`, :func:`propagate` (prescribed θ(t)), :func:`train`
 (θ coupled to the persistent-chain gradient flow, same signature as
 ``numeric.langevin.train``), :class:`FokkerPlanckResult`, the generator
-:class:`Generator` and the grid observables.
+:class:`Generator` and the grid observables (each taking the model's
+:class:`numeric.model.NumericTwin`).
 """
 
-from ._callables import NumericEnergy, numeric_energy
 from ._energetics import boltzmann, energy_on_grid, free_energy, kl_divergence, log_boltzmann
 from ._grid import Grid, auto_grid, boltzmann_outside_mass, check_grid
 from ._operator import Generator, bernoulli
@@ -17,7 +17,7 @@ from ._result import FokkerPlanckResult
 from ._train import train
 
 __all__ = [
-    "NumericEnergy", "numeric_energy", "boltzmann", "energy_on_grid", "free_energy", "kl_divergence", "log_boltzmann",
+    "boltzmann", "energy_on_grid", "free_energy", "kl_divergence", "log_boltzmann",
     "Grid", "auto_grid", "boltzmann_outside_mass", "check_grid", "Generator", "bernoulli",
     "initial_density", "propagate", "train", "Protocol", "FokkerPlanckResult",
 ]

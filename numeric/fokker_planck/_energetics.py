@@ -15,39 +15,42 @@ import numpy as np
 
 from thermolearn.theory import NumericalError
 
-__all__ = ["energy_on_grid", "boltzmann", "free_energy", "kl_divergence", "log_boltzmann"]
+__all__ = ["finite_on_grid", "energy_on_grid", "boltzmann", "free_energy", "kl_divergence", "log_boltzmann"]
 
 
-def energy_on_grid(ne, grid, theta) -> np.ndarray:
-    """E(x_i, θ) at the cell centres; NumericalError if not finite."""
-    e = np.array(ne.energy(grid.mesh, theta), dtype=float)
-    if not np.all(np.isfinite(e)):
-        k = tuple(np.argwhere(~np.isfinite(e))[0])
-        x = tuple(float(m[k]) for m in grid.mesh)
+def finite_on_grid(values, tw, theta, grid):
+    """``values`` of the twin ``tw`` on ``grid``; :class:`NumericalError` naming the first non-finite cell."""
+    if not np.all(np.isfinite(values)):
+        bad = tuple(np.argwhere(~np.isfinite(values))[0])
         raise NumericalError(
-            f"energy {ne.text} is not finite (value {e[k]}) at x={x}, theta={np.ravel(theta).tolist()}; "
-            "expected a finite energy on the whole domain"
+            f"energy {tw.text} is not finite (value {values[bad]}) at x={tuple(grid.points[bad[:grid.dim]].tolist())}, "
+            f"theta={np.ravel(theta).tolist()}; expected a finite energy on the whole domain"
         )
-    return e
+    return values
 
 
-def boltzmann(ne, grid, theta, energy=None) -> np.ndarray:
+def energy_on_grid(tw, grid, theta) -> np.ndarray:
+    """E(x_i, θ) at the cell centres (numeric twin ``tw``); NumericalError if not finite."""
+    return finite_on_grid(tw.energy(grid.points, theta), tw, theta, grid)
+
+
+def boltzmann(tw, grid, theta, energy=None) -> np.ndarray:
     """Cell probabilities Π_i(θ) of the discrete Boltzmann density (sum 1)."""
-    e = energy_on_grid(ne, grid, theta) if energy is None else energy
-    w = np.exp(-ne.beta * (e - e.min()))
+    e = energy_on_grid(tw, grid, theta) if energy is None else energy
+    w = np.exp(-tw.beta * (e - e.min()))
     return w / w.sum()
 
 
-def free_energy(ne, grid, theta, energy=None) -> float:
+def free_energy(tw, grid, theta, energy=None) -> float:
     """F(θ) = −β⁻¹ ln Σ_i h^d e^{−βE_i(θ)} (log-sum-exp, no overflow)."""
-    e = energy_on_grid(ne, grid, theta) if energy is None else energy
+    e = energy_on_grid(tw, grid, theta) if energy is None else energy
     m = e.min()
-    return float(m - np.log(grid.cell_volume * np.exp(-ne.beta * (e - m)).sum()) / ne.beta)
+    return float(m - np.log(grid.cell_volume * np.exp(-tw.beta * (e - m)).sum()) / tw.beta)
 
 
-def log_boltzmann(ne, energy) -> np.ndarray:
+def log_boltzmann(tw, energy) -> np.ndarray:
     """ln Π_i(θ) computed in log space (no underflow far in the tails)."""
-    a = -ne.beta * energy
+    a = -tw.beta * energy
     m = a.max()
     return a - (m + np.log(np.exp(a - m).sum()))
 

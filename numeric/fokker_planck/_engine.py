@@ -43,11 +43,11 @@ EDGE_MASS_MAX = 1e-6
 class Engine:
     """Holds the grid state and the cumulative energetics of one run."""
 
-    def __init__(self, ne, grid, P0, theta0, t0=0.0, method="trbdf2"):
+    def __init__(self, tw, grid, P0, theta0, t0=0.0, method="trbdf2"):
         if method not in ("trbdf2", "euler"):
             raise ParameterError(f"method must be 'trbdf2' or 'euler', got {method!r}")
-        self.ne, self.grid, self.method = ne, grid, method
-        self.D = ne.mu / ne.beta
+        self.tw, self.grid, self.method = tw, grid, method
+        self.D = tw.mu / tw.beta
         self._cache = {}
         self._energy = {}
         self.fallbacks = 0
@@ -57,7 +57,6 @@ class Engine:
         self.t = float(t0)
         self.W = self.Q = self.S = 0.0
         self.rows = []
-        self._E0_mean = None
         self._record()
 
     # ------------------------------------------------------------ helpers
@@ -67,7 +66,7 @@ class Engine:
         if e is None:
             if len(self._energy) > 8:
                 self._energy.clear()
-            e = self._energy[key] = energy_on_grid(self.ne, self.grid, theta)
+            e = self._energy[key] = energy_on_grid(self.tw, self.grid, theta)
         return e
 
     def generator(self, theta):
@@ -76,7 +75,7 @@ class Engine:
         if g is None:
             if len(self._cache) > 8:
                 self._cache.clear()
-            g = Generator(self.ne.beta * self.energy(theta), self.grid, self.D)
+            g = Generator(self.tw.beta * self.energy(theta), self.grid, self.D)
             self._cache[key] = g
         return g
 
@@ -84,10 +83,6 @@ class Engine:
         """(Q̇, Σ̇) at (P, θ)."""
         g = self.generator(theta)
         return g.heat_rate(P, self.energy(theta)), g.entropy_production_rate(P)
-
-    def mean_dE_dtheta(self, P, theta):
-        d = self.ne.dE_dtheta(self.grid.mesh, theta)
-        return np.array([float(np.sum(P * di)) for di in d])
 
     # --------------------------------------------------------------- step
     def advance(self, P, theta0, theta1, dt):
@@ -170,12 +165,13 @@ class Engine:
         E = self.energy(self.theta)
         if sdot is None:
             sdot = self.generator(self.theta).entropy_production_rate(self.P)
-        mean = [float(np.sum(self.P * m)) for m in self.grid.mesh]
-        var = [float(np.sum(self.P * (m - mu) ** 2)) for m, mu in zip(self.grid.mesh, mean)]
+        x, nd = self.grid.points, self.P.ndim
+        mean = np.tensordot(self.P, x, axes=nd)
+        var = np.tensordot(self.P, (x - mean) ** 2, axes=nd)
         self.rows.append(
             (self.t, self.theta.copy(), mean, self.W, self.Q, float(np.sum(self.P * E)),
-             free_energy(self.ne, self.grid, self.theta, E), self.S, sdot,
-             kl_divergence(self.P, log_boltzmann(self.ne, E)), float(self.P.sum()), float(self.P.min()), var)
+             free_energy(self.tw, self.grid, self.theta, E), self.S, sdot,
+             kl_divergence(self.P, log_boltzmann(self.tw, E)), float(self.P.sum()), float(self.P.min()), var)
         )
 
     def arrays(self):
@@ -190,7 +186,7 @@ class Engine:
         out["sample_var"] = np.array(cols[12])
         out["excess_work"] = out["work"] - (out["free_energy"] - out["free_energy"][0])
         out["first_law_residual"] = out["mean_energy"] - out["mean_energy"][0] - (out["work"] - out["heat"])
-        out["identity_residual"] = self.ne.beta * out["excess_work"] - (
+        out["identity_residual"] = self.tw.beta * out["excess_work"] - (
             out["entropy_production"] + out["kl"] - out["kl"][0]
         )
         scale = np.max(np.abs(out["work"])) + np.max(np.abs(out["heat"])) + 1e-300

@@ -5,7 +5,9 @@ which the Boltzmann mass exp(−βE)/Z is below ``mass_tol`` for every θ the
 run visits, and the cell size resolves the local length scale
 ℓ(x) = sqrt(1/(β|∂²E/∂x²|)) with ``cells_per_scale`` cells wherever the
 density is non-negligible.  ``check_grid`` applies the same two criteria
-to a user grid and says what is wrong and by how much.
+to a user grid and says what is wrong and by how much.  The energy is the
+model's :class:`numeric.model.NumericTwin`, evaluated at ``Grid.points``
+(shape (*cells, d), the twin's (..., d) convention).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from functools import cached_property
 
 import numpy as np
 
-from thermolearn.theory import NumericalError, ParameterError
+from thermolearn.theory import ParameterError
+
+from ._energetics import boltzmann, finite_on_grid
 
 __all__ = ["Grid", "auto_grid", "check_grid", "boltzmann_outside_mass"]
 
@@ -86,30 +90,24 @@ class Grid:
         """Cell-centre coordinate arrays of shape ``shape`` (ij indexing)."""
         return tuple(np.meshgrid(*self.centres, indexing="ij"))
 
-
-def _finite(values, ne, theta, where):
-    if not np.all(np.isfinite(values)):
-        bad = np.argwhere(~np.isfinite(values))[0]
-        pt = tuple(float(c[tuple(bad)]) for c in where)
-        raise NumericalError(
-            f"energy {ne.text} is not finite (value {values[tuple(bad)]}) at x={pt}, theta={list(map(float, theta))}; "
-            "expected a finite energy on the whole domain"
-        )
-    return values
+    @cached_property
+    def points(self) -> np.ndarray:
+        """Cell centres as one array of shape ``shape + (dim,)`` (the numeric twin's (..., d) layout)."""
+        return np.stack(self.mesh, axis=-1)
 
 
-def _probe(ne, thetas, lower, upper, n):
+def _hess_diag(tw, grid, th):
+    """Diagonal of ∇ₓ²E on ``grid``, shape ``grid.shape + (d,)``."""
+    return finite_on_grid(np.diagonal(tw.hess_x(grid.points, th), axis1=-2, axis2=-1), tw, th, grid)
+
+
+def _probe(tw, thetas, lower, upper, n):
     """Boltzmann weights normalised per θ on a probe grid (for mass estimates)."""
     g = Grid(lower, upper, (n,) * len(lower))
-    out = []
-    for th in thetas:
-        e = _finite(np.array(ne.energy(g.mesh, th)), ne, th, g.mesh)
-        w = np.exp(-ne.beta * (e - e.min()))
-        out.append(w / w.sum())
-    return g, out
+    return g, [boltzmann(tw, g, th) for th in thetas]
 
 
-def boltzmann_outside_mass(ne, thetas, lower, upper) -> float:
+def boltzmann_outside_mass(tw, thetas, lower, upper) -> float:
     """Largest Boltzmann mass outside the box over ``thetas``.
 
     Estimated on a probe grid three times wider than the box (fine enough
@@ -118,31 +116,27 @@ def boltzmann_outside_mass(ne, thetas, lower, upper) -> float:
     lower, upper = np.asarray(lower, float), np.asarray(upper, float)
     c, half = (lower + upper) / 2, (upper - lower) / 2
     n = 2000 if len(lower) == 1 else 300
-    g, ws = _probe(ne, thetas, tuple(c - 3 * half), tuple(c + 3 * half), n)
+    g, ws = _probe(tw, thetas, tuple(c - 3 * half), tuple(c + 3 * half), n)
     inside = np.ones(g.shape, bool)
     for ax, m in enumerate(g.mesh):
         inside &= (m >= lower[ax]) & (m <= upper[ax])
     return float(max(w[~inside].sum() for w in ws))
 
 
-def _local_scale_violation(ne, thetas, grid, mass_tol):
+def _local_scale_violation(tw, thetas, grid, mass_tol):
     """Largest h·sqrt(β|E''|) over cells carrying non-negligible mass."""
     worst = (0.0, None, None)
     for th in thetas:
-        e = _finite(np.array(ne.energy(grid.mesh, th)), ne, th, grid.mesh)
-        w = np.exp(-ne.beta * (e - e.min()))
-        w /= w.sum()
-        hess = _finite(ne.hess_diag(grid.mesh, th), ne, th, grid.mesh)
-        for ax, h in enumerate(grid.spacing):
-            r = h * np.sqrt(ne.beta * np.abs(hess[ax]))
-            r = np.where(w > mass_tol, r, 0.0)
-            k = np.unravel_index(np.argmax(r), r.shape)
-            if r[k] > worst[0]:
-                worst = (float(r[k]), tuple(float(m[k]) for m in grid.mesh), th)
+        w = boltzmann(tw, grid, th)
+        r = np.asarray(grid.spacing) * np.sqrt(tw.beta * np.abs(_hess_diag(tw, grid, th)))
+        r = np.where((w > mass_tol)[..., None], r, 0.0).max(axis=-1)
+        k = np.unravel_index(np.argmax(r), r.shape)
+        if r[k] > worst[0]:
+            worst = (float(r[k]), tuple(grid.points[k].tolist()), th)
     return worst
 
 
-def check_grid(ne, grid: Grid, thetas, *, mass_tol=1e-8, min_cells_per_scale=1.0):
+def check_grid(tw, grid: Grid, thetas, *, mass_tol=1e-8, min_cells_per_scale=1.0):
     """Reject a grid that cuts off Boltzmann mass or is too coarse.
 
     Raises
@@ -154,13 +148,13 @@ def check_grid(ne, grid: Grid, thetas, *, mass_tol=1e-8, min_cells_per_scale=1.0
         ℓ = sqrt(1/(β|E''|)) where the density is non-negligible.
     """
     if grid.boundary == "reflecting":
-        out = boltzmann_outside_mass(ne, thetas, grid.lower, grid.upper)
+        out = boltzmann_outside_mass(tw, thetas, grid.lower, grid.upper)
         if out > mass_tol:
             raise ParameterError(
                 f"domain {list(zip(grid.lower, grid.upper))} cuts off {out:.3g} of the Boltzmann mass "
                 f"(expected < {mass_tol:g}); widen the domain or use the automatic grid"
             )
-    ratio, where, th = _local_scale_violation(ne, thetas, grid, mass_tol)
+    ratio, where, th = _local_scale_violation(tw, thetas, grid, mass_tol)
     if ratio * min_cells_per_scale > 1.0:
         raise ParameterError(
             f"grid too coarse: cell size {max(grid.spacing):.3g} exceeds the local length scale "
@@ -169,7 +163,7 @@ def check_grid(ne, grid: Grid, thetas, *, mass_tol=1e-8, min_cells_per_scale=1.0
         )
 
 
-def auto_grid(ne, thetas, *, mass_tol=1e-10, cells_per_scale=None, min_cells=100, max_cells=None):
+def auto_grid(tw, thetas, *, mass_tol=1e-10, cells_per_scale=None, min_cells=100, max_cells=None):
     """Choose a reflecting grid for the Boltzmann densities at ``thetas``.
 
     The box grows until the probe-grid boundary carries < mass_tol, is then
@@ -181,20 +175,20 @@ def auto_grid(ne, thetas, *, mass_tol=1e-10, cells_per_scale=None, min_cells=100
     Examples
     --------
     >>> from thermolearn.theory.models import harmonic_trap
-    >>> from thermolearn.numeric.fokker_planck import numeric_energy
-    >>> g = auto_grid(numeric_energy(harmonic_trap(k=1, beta=1, mu=1)), [np.array([0.0])])
+    >>> from thermolearn.numeric.model import numeric_twin
+    >>> g = auto_grid(numeric_twin(harmonic_trap(k=1, beta=1, mu=1)), [np.array([0.0])])
     >>> g.lower[0] < -6 and g.upper[0] > 6
     True
     """
     thetas = [np.atleast_1d(np.asarray(t, float)) for t in thetas]
-    d = ne.dim
+    d = tw.d
     max_cells = max_cells or (4000 if d == 1 else 400)
     cells_per_scale = cells_per_scale or (10.0 if d == 1 else 5.0)
     half = 2.0
     centre = np.zeros(d)
     for _ in range(40):
         n = 2000 if d == 1 else 200
-        g, ws = _probe(ne, thetas, tuple(centre - half), tuple(centre + half), n)
+        g, ws = _probe(tw, thetas, tuple(centre - half), tuple(centre + half), n)
         edge = 0.0
         for w in ws:
             for ax in range(d):
@@ -204,7 +198,7 @@ def auto_grid(ne, thetas, *, mass_tol=1e-10, cells_per_scale=None, min_cells=100
             break
         half *= 2.0
     else:
-        raise ParameterError(f"could not find a finite domain holding the Boltzmann mass of {ne.text}")
+        raise ParameterError(f"could not find a finite domain holding the Boltzmann mass of {tw.text}")
     lo, up = np.empty(d), np.empty(d)
     for ax in range(d):
         lo[ax], up[ax] = np.inf, -np.inf
@@ -217,15 +211,10 @@ def auto_grid(ne, thetas, *, mass_tol=1e-10, cells_per_scale=None, min_cells=100
     pad = 0.1 * (up - lo)
     lo, up = lo - pad, up + pad
     coarse = Grid(tuple(lo), tuple(up), (min_cells,) * d)
-    cells = []
-    for ax in range(d):
-        curv = 0.0  # max β|∂²E/∂x_ax²| where the density is non-negligible
-        for th in thetas:
-            e = np.array(ne.energy(coarse.mesh, th))
-            w = np.exp(-ne.beta * (e - e.min()))
-            w /= w.sum()
-            hess = _finite(ne.hess_diag(coarse.mesh, th), ne, th, coarse.mesh)[ax]
-            curv = max(curv, float(np.max(np.where(w > mass_tol, ne.beta * np.abs(hess), 0.0))))
-        need = int(np.ceil((up[ax] - lo[ax]) * np.sqrt(curv) * cells_per_scale))
-        cells.append(int(min(max(min_cells, need), max_cells)))
-    return Grid(tuple(lo), tuple(up), tuple(cells))
+    curv = np.zeros(d)  # max β|∂²E/∂x_ax²| where the density is non-negligible
+    for th in thetas:
+        hess = tw.beta * np.abs(_hess_diag(tw, coarse, th))
+        curv = np.maximum(curv, np.where((boltzmann(tw, coarse, th) > mass_tol)[..., None], hess, 0.0)
+                          .reshape(-1, d).max(axis=0))
+    need = np.ceil((up - lo) * np.sqrt(curv) * cells_per_scale)
+    return Grid(tuple(lo), tuple(up), tuple(int(min(max(min_cells, k), max_cells)) for k in need))

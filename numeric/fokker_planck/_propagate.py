@@ -6,7 +6,8 @@ import numpy as np
 
 from thermolearn.theory import ParameterError
 
-from ._callables import numeric_energy
+from ..model import numeric_twin
+
 from ._energetics import boltzmann
 from ._engine import Engine, time_nodes
 from ._grid import Grid, auto_grid, check_grid
@@ -15,24 +16,23 @@ from ._result import FokkerPlanckResult
 __all__ = ["propagate", "prepare_grid", "initial_density"]
 
 
-def prepare_grid(ne, thetas, grid, *, mass_tol, boundary="reflecting"):
+def prepare_grid(tw, thetas, grid, *, mass_tol, boundary="reflecting"):
     """The automatic grid, or the user's grid after :func:`check_grid`."""
     thetas = [np.atleast_1d(np.asarray(t, float)) for t in thetas]
     for t in thetas:
-        if t.shape != (ne.n_theta,) or not np.all(np.isfinite(t)):
-            raise ParameterError(f"theta must be {ne.n_theta} finite number(s), got {t.tolist()}")
+        tw.theta_vector(t)
     if grid is None:
-        g = auto_grid(ne, thetas, mass_tol=mass_tol)
+        g = auto_grid(tw, thetas, mass_tol=mass_tol)
         return g if boundary == "reflecting" else Grid(g.lower, g.upper, g.cells, boundary)
     if not isinstance(grid, Grid):
         raise ParameterError(f"grid must be a numeric.fokker_planck.Grid or None, got {type(grid).__name__}")
-    if grid.dim != ne.dim:
-        raise ParameterError(f"grid is {grid.dim}-D but the energy has {ne.dim} coordinate(s)")
-    check_grid(ne, grid, thetas, mass_tol=mass_tol)
+    if grid.dim != tw.d:
+        raise ParameterError(f"grid is {grid.dim}-D but the energy has {tw.d} coordinate(s)")
+    check_grid(tw, grid, thetas, mass_tol=mass_tol)
     return grid
 
 
-def initial_density(ne, grid, theta0, p0=None, u0=None):
+def initial_density(tw, grid, theta0, p0=None, u0=None):
     """Cell probabilities at t = 0.
 
     ``p0`` (array of cell probabilities or densities, normalised here) wins;
@@ -47,16 +47,13 @@ def initial_density(ne, grid, theta0, p0=None, u0=None):
             raise ParameterError("p0 must be finite, non-negative and not all zero")
         return P / P.sum()
     if u0 is None:
-        return boltzmann(ne, grid, theta0)
+        return boltzmann(tw, grid, theta0)
     u0 = np.atleast_1d(np.asarray(u0, float))
-    if u0.shape != (ne.dim,) or not np.all(np.isfinite(u0)):
-        raise ParameterError(f"u0 must be {ne.dim} finite number(s), got {u0.tolist()}")
-    P = boltzmann(ne, grid, theta0)
-    shift = [u0[a] - float(np.sum(P * m)) for a, m in enumerate(grid.mesh)]
-    # translate by evaluating the Boltzmann density at x − shift
-    e = np.array(ne.energy(tuple(m - s for m, s in zip(grid.mesh, shift)), theta0), dtype=float)
-    w = np.exp(-ne.beta * (e - e.min()))
-    return w / w.sum()
+    if u0.shape != (tw.d,) or not np.all(np.isfinite(u0)):
+        raise ParameterError(f"u0 must be {tw.d} finite number(s), got {u0.tolist()}")
+    P = boltzmann(tw, grid, theta0)
+    shift = u0 - np.tensordot(P, grid.points, axes=P.ndim)
+    return boltzmann(tw, grid, theta0, energy=tw.energy(grid.points - shift, theta0))  # the density at x − shift
 
 
 def propagate(model, protocol, *, steps=200, grid=None, p0=None, u0=None, method="trbdf2",
@@ -96,13 +93,13 @@ def propagate(model, protocol, *, steps=200, grid=None, p0=None, u0=None, method
 
     if not isinstance(protocol, Protocol):
         raise ParameterError(f"protocol must be a numeric.fokker_planck.Protocol, got {type(protocol).__name__}")
-    ne = numeric_energy(model)
+    tw = numeric_twin(model)
     nodes = time_nodes(protocol.tau, steps, [t for t, _, _ in protocol.jumps])
     jumps = {t: (l, r) for t, l, r in protocol.jumps}
     start = jumps[0.0][0] if 0.0 in jumps else protocol(0.0)
     probe = [start] + [protocol(t) for t in np.linspace(0, protocol.tau, 11)] + [l for l, _ in jumps.values()]
-    g = prepare_grid(ne, probe, grid, mass_tol=mass_tol, boundary=boundary)
-    eng = Engine(ne, g, initial_density(ne, g, start, p0, u0), start, method=method)
+    g = prepare_grid(tw, probe, grid, mass_tol=mass_tol, boundary=boundary)
+    eng = Engine(tw, g, initial_density(tw, g, start, p0, u0), start, method=method)
     for k in range(len(nodes) - 1):
         t0, t1 = nodes[k], nodes[k + 1]
         if t0 in jumps:
@@ -114,5 +111,5 @@ def propagate(model, protocol, *, steps=200, grid=None, p0=None, u0=None, method
     if nodes[-1] in jumps:
         eng.jump(jumps[nodes[-1]][1])
     a = eng.arrays()
-    return FokkerPlanckResult(**a, bias=None, loss=None, approx_loss=None, density=eng.P, grid=g, beta=ne.beta,
+    return FokkerPlanckResult(**a, bias=None, loss=None, approx_loss=None, density=eng.P, grid=g, beta=tw.beta,
                               method="fokker-planck", schedule=protocol.name, dt=float(protocol.tau / steps))

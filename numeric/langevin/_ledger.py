@@ -15,6 +15,12 @@ with L̃(0) = L(θ₀) and L(θ) = β(⟨E⟩_d(θ) − F(θ)); hence the bias
 L − L̃ = β(W − ΔF) = βW_ex holds move by move, kicks included, up to
 rounding (arXiv 2510.03137, bias equals excess work).
 
+The "chains" may carry weights (``Ledger.weights``): the Fokker–Planck
+trainer books a density on grid points this way.  Its continuous moves
+integrate L̃ instead along the path with the trapezoid rule in the measured
+gradient, L̃ ← L̃ + (θ' − θ)·½(∇̃L + ∇̃L'), independently of the work, so that
+L − L̃ = βW_ex becomes a check of the time step.
+
 The model's numeric callables come from :func:`model_callables` and the
 initial chains from :func:`initial_chains`: one call site each, so the
 adapter and the equilibrium sampler can be swapped in one line.
@@ -85,11 +91,14 @@ class Ledger:
     """Running totals and recorded rows of one training run (private, mutable).
 
     ``move(X, new)`` books a parameter move at frozen chains; ``record(t, X)``
-    appends a row; :meth:`arrays` returns the recorded columns.
+    appends a row; :meth:`arrays` returns the recorded columns.  Averages
+    over the chains are plain means, or ``weights``-weighted sums (weights
+    of the rows of X summing to 1) when ``weights`` is set.
     """
 
-    def __init__(self, th: Thermo, theta):
+    def __init__(self, th: Thermo, theta, weights=None):
         self.th = th
+        self.weights = weights
         self.theta = np.array(theta, dtype=float)
         self.W = 0.0
         self.Ed = th.data_energy(self.theta)
@@ -99,28 +108,38 @@ class Ledger:
     def grad_tilde(self, X, theta=None):
         """∇̃L = β(⟨∂θE⟩_d − ⟨∂θE⟩_s) at ``theta`` (default: the current θ)."""
         theta = self.theta if theta is None else theta
-        return self.th.beta * (self.th.data_gradient(theta) - self.th.dE_dtheta(X, theta).mean(axis=0))
+        return self.th.beta * (self.th.data_gradient(theta) - self.mean(self.th.dE_dtheta(X, theta)))
 
-    def move(self, X, new):
-        """θ ← ``new`` at frozen chains: Sekimoto work and L̃ (module docstring)."""
+    def mean(self, values):
+        """Average over the chains (axis 0): plain, or with ``self.weights``."""
+        return values.mean(axis=0) if self.weights is None else np.tensordot(self.weights, values, axes=1)
+
+    def move(self, X, new, line=None):
+        """θ ← ``new`` at frozen chains: Sekimoto work and L̃ (module docstring).
+
+        ``line`` = (∇̃L at θ, ∇̃L at ``new``) books L̃ by the trapezoidal line
+        integral instead (the density trainer's independent route).
+        """
         th = self.th
         with np.errstate(over="ignore", invalid="ignore"):
-            dW = float(np.mean(th.energy(X, new) - th.energy(X, self.theta)))
+            dW = float(self.mean(th.energy(X, new) - th.energy(X, self.theta)))
         Ed_new = th.data_energy(new)
         self.W += dW
-        self.Lt += th.beta * (Ed_new - self.Ed) - th.beta * dW
+        if line is None:
+            self.Lt += th.beta * (Ed_new - self.Ed) - th.beta * dW
+        else:
+            self.Lt += float((np.asarray(new) - self.theta) @ (0.5 * (line[0] + line[1])))
         self.Ed = Ed_new
         self.theta = np.array(new, dtype=float)
 
     def record(self, t, X):
         th, r = self.th, self.rows
         F = th.free_energy(self.theta)
-        m = X.mean(axis=0)
-        dev = X - m
+        m = self.mean(X)
         r["t"].append(t)
         r["theta"].append(self.theta.copy())
         r["mean"].append(m)
-        r["var"].append(np.einsum("ij,ij->j", dev, dev) / X.shape[0])
+        r["var"].append(self.mean((X - m) ** 2))
         r["W"].append(self.W)
         r["F"].append(F)
         r["L"].append(th.beta * (self.Ed - F))

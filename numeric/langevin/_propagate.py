@@ -94,25 +94,24 @@ def propagate(model: EnergyModel, theta, X, *, steps: int, dt: float, method: st
 
 def _propagate_f32(model, theta, X, stepper, steps, dt, rng, mean_every):
     """float32 chains: the 1-D trap steps of ``numeric.langevin32`` (selected by dtype)."""
-    from ..langevin32 import Float32Buffers, step_function
+    from ._steppers import float32_advance
 
-    step = step_function(stepper.name, np.float32)
-    if step is None or len(model.x) != 1 or X.ndim != 2 or X.shape[1] != 1 or not X.flags.c_contiguous:
-        raise ParameterError("float32 chains need method 'exact' or 'euler', a 1-D energy and a C-contiguous "
-                             f"(N, 1) array; got method={stepper.name!r}, X of shape {X.shape}")
+    if X.ndim != 2 or X.shape[1] != 1 or not X.flags.c_contiguous:
+        raise ParameterError(f"float32 chains must be a C-contiguous (N, 1) array; got shape {X.shape}")
     th_vec = as_vec("theta", theta, len(model.theta))
     th = model_callables(model, th_vec)
-    if not th.quadratic:
-        raise ParameterError(f"float32 chains need an energy quadratic in x; {model.energy} is not")
-    m, A = th.gaussian(th_vec)
-    mean, k = float(np.asarray(m).reshape(-1)[0]), float(np.asarray(A).reshape(-1)[0])
-    if stepper.explicit and th.mu * k * dt >= 2.0:
-        raise NumericalError(f"{stepper.name} is unstable: mu*k*dt = {th.mu * k * dt:.3g} >= 2; "
-                             "use method='exact' or smaller dt")
-    buffers = Float32Buffers(X.shape[0])
+    advance = float32_advance(stepper, th)
+    if stepper.explicit:
+        c = th.mu * th.curvature(X, th_vec) * dt
+        if c >= 2.0:
+            raise NumericalError(f"{stepper.name} is unstable: mu*k*dt = {c:.3g} >= 2; "
+                                 "use method='exact' or smaller dt")
+    if not mean_every:
+        advance(X, th_vec, dt, steps, rng)
+        return None
     means = []
-    for i in range(steps):
-        step(X, mean, k, mu=th.mu, beta=th.beta, dt=dt, rng=rng, buffers=buffers)
-        if mean_every and (i + 1) % mean_every == 0:
-            means.append(X.mean(axis=0, dtype=np.float64))
-    return np.asarray(means) if mean_every else None
+    for _ in range(steps // mean_every):
+        advance(X, th_vec, dt, mean_every, rng)
+        means.append(X.mean(axis=0, dtype=np.float64))
+    advance(X, th_vec, dt, steps % mean_every, rng)
+    return np.asarray(means)

@@ -38,7 +38,7 @@ import numpy as np
 from thermolearn.theory import ParameterError
 
 __all__ = ["AbstractStepper", "ExactOU", "EulerMaruyama", "StochasticHeun", "MALA", "STEPPERS", "get_stepper",
-           "ou_step", "euler_step_quadratic", "euler_step"]
+           "ou_step", "euler_step_quadratic", "euler_step", "float32_advance", "chain_dtype"]
 
 
 def ou_step(X, mean, precision, *, mu, beta, dt, rng, noise):
@@ -71,7 +71,8 @@ def ou_step(X, mean, precision, *, mu, beta, dt, rng, noise):
         decay = math.exp(-mu * a * dt)
         sd = math.sqrt(-math.expm1(-2.0 * mu * a * dt) / (beta * a))
         X *= decay
-        X += (1.0 - decay) * m
+        if m != 0.0:
+            X += (1.0 - decay) * m
         noise *= sd
         X += noise
         return
@@ -93,7 +94,8 @@ def euler_step_quadratic(X, mean, precision, *, mu, beta, dt, rng, noise):
     if X.shape[1] == 1:
         c = mu * float(precision[0, 0]) * dt
         X *= 1.0 - c
-        X += c * float(mean[0])
+        if float(mean[0]) != 0.0:
+            X += c * float(mean[0])
     else:
         step = (X - mean) @ precision
         step *= -mu * dt
@@ -238,3 +240,53 @@ def get_stepper(method) -> AbstractStepper:
         return STEPPERS[method]
     except (KeyError, TypeError):
         raise ParameterError(f"method must be one of {sorted(STEPPERS)}, got {method!r}") from None
+
+
+def chain_dtype(dtype) -> np.dtype:
+    """``dtype`` as numpy's float64 or float32 (the chain precisions); ParameterError otherwise.
+
+    >>> chain_dtype("float32")
+    dtype('float32')
+    """
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise ParameterError(f"dtype must be float64 or float32, got {dtype!r}")
+    return dt
+
+
+def float32_advance(stepper: AbstractStepper, th):
+    """``advance(X, theta, dt, nsub, rng)`` for float32 chains (N, 1): the steps of ``numeric.langevin32``.
+
+    Exact OU or Euler–Maruyama in the 1-D quadratic energy
+    E = A(θ)(x − m(θ))²/2 + c(θ) of ``th`` (the trap law of
+    :func:`ou_step`), chains and noise float32, the Gaussian draw from the
+    fast Box–Muller generator of :mod:`thermolearn.numeric.random` (tails cut
+    at |ξ| ≤ 5.77); m, A and the step coefficients are float64, rounded once.
+
+    Raises
+    ------
+    ParameterError
+        Another method, more than one coordinate or an energy not quadratic in x.
+    """
+    from ..langevin32 import Float32Buffers, step_function
+
+    step = step_function(stepper.name, np.float32)
+    if step is None or th.d != 1 or not th.quadratic:
+        raise ParameterError("float32 chains need method 'exact' or 'euler' and a 1-D energy quadratic in x; "
+                             f"got method={stepper.name!r}, {th.d} coordinate(s), "
+                             f"{'quadratic' if th.quadratic else 'not quadratic'} in x")
+    buffers: dict = {}
+
+    def advance(X, theta, dt, nsub, rng):
+        m, A = th.gaussian(theta)
+        mean, k = float(np.ravel(m)[0]), float(np.ravel(A)[0])
+        buf = buffers.get(X.shape[0])
+        if buf is None:
+            buf = buffers[X.shape[0]] = Float32Buffers(X.shape[0])
+        for _ in range(nsub):
+            step(X, mean, k, mu=th.mu, beta=th.beta, dt=dt, rng=rng, buffers=buf)
+
+    return advance

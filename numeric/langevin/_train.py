@@ -24,6 +24,7 @@ schedule whose relaxation time is not ≪ τ gets a ``SlowDrivingWarning``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import warnings
@@ -37,7 +38,7 @@ from ..progress import progress_reporter
 from ..schedule import Schedule, slow_driving_note
 from ._ledger import Ledger, as_vec, check_int, initial_chains, model_callables
 from ._result import TrainingResult
-from ._steppers import get_stepper
+from ._steppers import chain_dtype, float32_advance, get_stepper
 
 __all__ = ["train", "EULER_WARN", "EULER_AUTO", "EXPLOSION_FACTOR"]
 
@@ -100,6 +101,22 @@ def _kick(led, X, weight, linear_grad):
         led.move(X, a + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4))
 
 
+def _remember_gaussian(th):
+    """``th`` whose ``gaussian(θ)`` is remembered for the last θ (the two half-steps of a step share it)."""
+    if th.gaussian is None:
+        return th
+    last: dict = {}
+
+    def gaussian(theta):
+        key = np.asarray(theta, dtype=float).tobytes()
+        if key not in last:
+            last.clear()
+            last[key] = th.gaussian(theta)
+        return last[key]
+
+    return dataclasses.replace(th, gaussian=gaussian)
+
+
 def divergence_reason(theta, X, theta0, target, stiffness=None) -> str:
     """Why a run must stop, or "" (non-finite, exploding θ, explicit stepper past μ·λmax·Δt = 2).
 
@@ -144,6 +161,7 @@ def train(
     substeps: int | str = 1,
     snapshots: int = 0,
     record_every: int = 1,
+    dtype="float64",
     progress=None,
 ) -> TrainingResult:
     """Train ``model`` with persistent chains against data from p_m(θ* = ``target``).
@@ -178,6 +196,16 @@ def train(
         without a closed form.
     progress : None, bool, callable or Reporter
         One unit per parameter step (:func:`numeric.progress.progress_reporter`).
+    dtype : {"float64", "float32"}
+        Precision of the chains.  ``"float32"`` (methods ``"exact"`` and
+        ``"euler"``, 1-D energies quadratic in x) moves float32 chains with
+        the float32 steps of :mod:`thermolearn.numeric.langevin32` and the
+        fast Box–Muller normals of :mod:`thermolearn.numeric.random` (tails
+        cut at |ξ| ≤ 5.77: not for rare events beyond ~5.7σ).  What stays
+        float64: θ, the step coefficients, and all the bookkeeping — the
+        work, F, L, L̃ and the recorded means and variances are computed on
+        a float64 copy of the chains (exact: float32 → float64 is lossless),
+        one conversion pass per chain move.  ``samples`` is float32.
 
     Returns
     -------
@@ -210,6 +238,7 @@ def train(
     if not isinstance(schedule, Schedule):
         raise ParameterError(f"schedule must be a numeric.schedule.Schedule, got {type(schedule).__name__}")
     stepper = get_stepper(method)
+    f32 = chain_dtype(dtype) == np.float32
     particles = check_int("particles", particles, 2)
     steps = check_int("steps", steps, 1)
     snapshots = check_int("snapshots", snapshots, 0)
@@ -218,11 +247,14 @@ def train(
     theta = as_vec("theta0", theta0, n)
     tgt = as_vec("target", target, n)
     u0v = None if u0 is None else as_vec("u0", u0, d)
-    th = model_callables(model, tgt)
+    th = _remember_gaussian(model_callables(model, tgt))
     if stepper.needs_quadratic and not th.quadratic:
         raise ParameterError(f"method={stepper.name!r} needs an energy quadratic in x (exact OU step); "
                              f"{model.energy} is not: use 'euler', 'heun' or 'mala'")
+    advance32 = float32_advance(stepper, th) if f32 else None
     X = initial_chains(th, theta, u0v, samples0, particles, rng)
+    if f32:
+        X = np.ascontiguousarray(X, dtype=np.float32)
     dt_p = float(schedule.tau) / steps
     notes: list[str] = []
     ratio = slow_driving(schedule, notes)
@@ -234,15 +266,26 @@ def train(
     snap_steps = set(np.linspace(0, steps, snapshots).round().astype(int).tolist()) if snapshots else set()
     snap_t, snap_x = [], []
     split = stepper.name == "exact"  # Strang splitting for the exact step
-    noise = np.empty_like(X)
+    noise = None if f32 else np.empty_like(X)
     reason = ""
+
+    def advance(step_dt):
+        if f32:
+            advance32(X, led.theta, step_dt, nsub, rng)
+        else:
+            stepper.advance(X, led.theta, th, step_dt, nsub, rng, noise)
+
+    def books():
+        """The chains the bookkeeping reads: X itself, or its exact float64 copy."""
+        return X.astype(np.float64) if f32 else X
 
     def kicks(i, t):
         for kk in kick_at.get(i, ()):
-            _kick(led, X, kk.weight, linear_grad)
-            led.record(t, X)
+            Xb = books()
+            _kick(led, Xb, kk.weight, linear_grad)
+            led.record(t, Xb)
 
-    led.record(0.0, X)
+    led.record(0.0, books())
     kicks(0, 0.0)
     bar = progress_reporter(progress, total=steps, desc="langevin")
     for i in range(steps + 1):
@@ -256,15 +299,17 @@ def train(
         if reason or i == steps:
             break
         try:
-            stepper.advance(X, led.theta, th, dt / 2 if split else dt, nsub, rng, noise)
+            advance(dt / 2 if split else dt)
+            Xb = books()
             with np.errstate(over="ignore", invalid="ignore"):
-                g = led.grad_tilde(X)
-                led.move(X, led.theta - dt_p * _apply(schedule.rate_at(t if schedule.feedback else t + dt_p / 2,
-                                                                       led.theta, g), g))
+                g = led.grad_tilde(Xb)
+                led.move(Xb, led.theta - dt_p * _apply(schedule.rate_at(t if schedule.feedback else t + dt_p / 2,
+                                                                        led.theta, g), g))
             if split:
-                stepper.advance(X, led.theta, th, dt / 2, nsub, rng, noise)
+                advance(dt / 2)
+                Xb = None
             if (i + 1) % record_every == 0 or i + 1 == steps or i + 1 in kick_at:
-                led.record(t + dt_p, X)
+                led.record(t + dt_p, books() if Xb is None else Xb)
             kicks(i + 1, t + dt_p)
             bar.update()
         except NumericalError as err:  # e.g. θ left the region where p_m is normalisable

@@ -15,7 +15,7 @@ from ._geodesic import GeodesicProtocol, geodesic_protocol, linear_protocol, pro
 from ._metric_at import metric_at
 from ._quadrature import MomentsQuadrature, fisher_quadrature, friction_quadrature, moments_quadrature
 from ._sampler import AutocorrelationResult, friction_autocorrelation, langevin_stationary
-from ._schedules import geodesic_schedule, slow_driving_schedule
+from ._schedules import ENDGAME_STEP_FRACTION, geodesic_schedule, slow_driving_schedule
 
 __all__ = [
     "data_mean_function",
@@ -39,5 +39,6 @@ __all__ = [
     "friction_autocorrelation",
     "langevin_stationary",
     "geodesic_schedule",
+    "ENDGAME_STEP_FRACTION",
     "slow_driving_schedule",
 ]

@@ -75,7 +75,7 @@ class MetricField:
             q = moments_quadrature(self.model, th)
             pt = MetricPoint(th, q.friction, q.fisher, q.mean_dE, "quadrature")
         else:
-            g = friction_generator(self.model, th, n=self.grid)
+            g = friction_generator(self.model, th, n=self.grid, relaxation=False)
             pt = MetricPoint(th, g.friction, g.fisher, g.mean_dE, f"generator ({self.grid} per axis)")
         if len(self._cache) < 100000:
             self._cache[key] = pt

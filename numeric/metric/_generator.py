@@ -53,7 +53,8 @@ def auto_box(twin, th, *, cut=40.0):
     return support_box(lambda x: twin.beta_energy(x, th), m, e0, cut=cut)
 
 
-def friction_generator(model, theta, *, values=None, n: int = 801, box=None) -> GeneratorResult:
+def friction_generator(model, theta, *, values=None, n: int = 801, box=None,
+                       relaxation: bool = True) -> GeneratorResult:
     """ζ(θ) by a sparse generator solve on an n^d grid.
 
     Parameters
@@ -63,6 +64,9 @@ def friction_generator(model, theta, *, values=None, n: int = 801, box=None) -> 
     box : sequence of (lo, hi), optional
         Grid extent per axis; default :func:`auto_box` (βΔE ≥ 40 on the faces
         along the axes through the mode).
+    relaxation : bool
+        Also compute the spectral-gap relaxation time (one more sparse
+        factorisation); ``False`` leaves it NaN.
 
     >>> from thermolearn.theory.models import harmonic_trap
     >>> r = friction_generator(harmonic_trap(k=1), 0.0, values={"beta": 1, "mu": 2}, n=801)
@@ -108,6 +112,8 @@ def friction_generator(model, theta, *, values=None, n: int = 801, box=None) -> 
     zeta = nm.beta * (dX * pi[:, None]).T @ f
     fisher = nm.beta**2 * (dX * pi[:, None]).T @ dX
     # slowest relaxation rate: second eigenvalue of the symmetrised generator
+    if not relaxation:
+        return GeneratorResult((zeta + zeta.T) / 2, (fisher + fisher.T) / 2, mean, float("nan"), N)
     s = np.sqrt(pi)
     Ssym = sps.diags(s) @ L @ sps.diags(1 / s)
     Ssym = (Ssym + Ssym.T) / 2

@@ -9,7 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from thermolearn.numeric.fokker_planck import Grid, auto_grid, numeric_energy
+from thermolearn.numeric.fokker_planck import Grid, auto_grid
+from thermolearn.numeric.model import numeric_twin
 from thermolearn.theory import ParameterError
 from thermolearn.theory.models import double_well, harmonic_trap, quadratic_2d
 
@@ -21,7 +22,7 @@ def _tail(a, b, mean, var):
 
 @pytest.mark.parametrize("k, beta", [(1.0, 1.0), (25.0, 4.0), (0.2, 0.5)])
 def test_auto_grid_1d_gaussian(k, beta):
-    ne = numeric_energy(harmonic_trap(k=k, beta=beta, mu=1))
+    ne = numeric_twin(harmonic_trap(k=k, beta=beta, mu=1))
     thetas = [np.array([-1.0]), np.array([2.0])]
     g = auto_grid(ne, thetas, mass_tol=1e-10)
     for th in thetas:
@@ -31,7 +32,7 @@ def test_auto_grid_1d_gaussian(k, beta):
 
 def test_auto_grid_2d_gaussian_union_bound():
     K = np.array([[2.0, 1.0], [1.0, 3.0]])
-    ne = numeric_energy(quadratic_2d(K.tolist(), beta=1, mu=1))
+    ne = numeric_twin(quadratic_2d(K.tolist(), beta=1, mu=1))
     thetas = [np.array([0.0, 0.0]), np.array([1.0, -1.0])]
     g = auto_grid(ne, thetas, mass_tol=1e-10)
     cov = np.linalg.inv(K)
@@ -43,7 +44,7 @@ def test_auto_grid_2d_gaussian_union_bound():
 
 
 def test_auto_grid_double_well_resolves_barrier_and_walls():
-    ne = numeric_energy(double_well(beta=5, mu=1))
+    ne = numeric_twin(double_well(beta=5, mu=1))
     g = auto_grid(ne, [np.array([0.0])])
     x = g.centres[0]
     w = np.exp(-5 * (x**4 / 4 - x**2 / 2))

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import scipy.integrate as si
 
-from thermolearn.numeric.fokker_planck import Generator, Grid, Protocol, boltzmann, numeric_energy, propagate, train
+from thermolearn.numeric.fokker_planck import Generator, Grid, Protocol, boltzmann, propagate, train
+from thermolearn.numeric.model import numeric_twin
 from thermolearn.numeric.schedule import Kick, Schedule
 from tests.tolerances import MACHINE_RTOL, ORDER_SLACK, SOLVE_RTOL
 from functools import lru_cache
@@ -35,7 +36,7 @@ def _slope(h, err):
 def test_boltzmann_is_fixed_point(model, theta, grid, method):
     # frozen θ: the discrete Boltzmann density must stay put to round-off over many steps
     r = propagate(model, Protocol.linear(theta, theta, 10.0), steps=200, grid=grid, method=method)
-    pi = boltzmann(numeric_energy(model), grid, np.array(theta))
+    pi = boltzmann(numeric_twin(model), grid, np.array(theta))
     assert np.max(np.abs(r.density - pi)) <= MACHINE_RTOL * pi.max()
     assert abs(r.work[-1]) == 0.0
     assert np.max(np.abs(r.entropy_production)) < 1e-20

@@ -1,5 +1,7 @@
 """thermolearn.numeric.metric: geodesics, constant-speed protocols, schedules, work simulation."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -140,3 +142,32 @@ def test_slow_driving_schedule_reproduces_fig5():
     # steps give an O(Δt) ≈ 1% bias
     assert abs(r.theta[-1, 0] - (-0.0674)) < 0.1
     assert abs(r.work[-1] - 15.923) <= N_SIGMA * 0.13 + 0.01 * 15.923
+
+
+@pytest.mark.parametrize("method", ["exact", "fokker-planck"])
+def test_geodesic_endgame_resolution_is_reported(method):
+    # θx²/2 from 0.3 to 4.5: τ_R(θ*) = βζ/I at θ* is 1/9 (τ_R = 5/3 at θ0).  At τ = 100 with 1000 steps
+    # Δt = 0.1 > ENDGAME_STEP_FRACTION·τ_R(θ*): AccuracyWarning, and the result says so; 4000 steps do not warn
+    from thermolearn.numeric.fokker_planck import train as fp_train
+    from thermolearn.numeric.langevin import train
+    from thermolearn.numeric.metric import ENDGAME_STEP_FRACTION
+    from thermolearn.numeric.schedule import build_schedule
+    from thermolearn.theory import AccuracyWarning, energy_model
+
+    m = energy_model("theta*x**2/2", beta=1, mu=1)
+    with pytest.warns(AccuracyWarning, match="end-game under-resolved"):
+        s = build_schedule("geodesic", m, tau=100.0, theta0=[0.3], target=[4.5], steps=1000)
+    assert ENDGAME_STEP_FRACTION * (1 / 9) < 0.1 and "steps >= 1800" in s.notes[0]
+    with pytest.warns(AccuracyWarning, match="end-game"):
+        if method == "exact":  # the note reaches the result (a short run: only the report is tested here)
+            r = train(m, s, theta0=[0.3], target=[4.5], particles=20, steps=1000, rng=np.random.default_rng(0),
+                      record_every=1000)
+        else:
+            r = fp_train(m, s, theta0=[0.3], target=[4.5], steps=100)
+    assert any("end-game under-resolved" in w for w in r.warnings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AccuracyWarning)
+        assert build_schedule("geodesic", m, tau=100.0, theta0=[0.3], target=[4.5], steps=4000).notes == ()
+        assert build_schedule("geodesic", m, tau=10.0, theta0=[0.3], target=[4.5], steps=1000).notes == ()
+    with pytest.raises(ParameterError, match="steps"):
+        build_schedule("geodesic", m, tau=1.0, theta0=[0.3], target=[4.5], steps=0)

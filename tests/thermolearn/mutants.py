@@ -14,10 +14,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import sympy as sp
 
+from thermolearn.numeric.equilibrium import free_energy, sample_equilibrium
 from thermolearn.testing import Providers
-from thermolearn.testing._ingredients import fisher_auto, friction_auto
-from thermolearn.testing._oracles import _free_energy
-from thermolearn.testing._sampling import exact_equilibrium, mala
+from thermolearn.testing._ingredients import fisher_auto, friction_auto, mala_sampler
 
 QUARTIC = "x**4/4 - theta*x"
 HARMONIC = "(x - theta)**2/2"
@@ -45,8 +44,7 @@ def _ula_wrong_drift(num, x, theta, dt, steps, rng):
     """Euler-Maruyama with the drift sign flipped: x += +mu grad E dt + noise."""
     x = np.array(x, float)
     for _ in range(steps):
-        x = x + num.mu * dt * num.grad(*x.T, *theta).reshape(x.shape) \
-            + math.sqrt(2 * num.mu * dt / num.beta) * rng.standard_normal(x.shape)
+        x = x + num.mu * dt * num.grad_x(x, theta) + math.sqrt(2 * num.mu * dt / num.beta) * rng.standard_normal(x.shape)
     return x
 
 
@@ -80,20 +78,21 @@ MUTANTS = [
     Mutant("Fokker-Planck drift sign", HARMONIC, replace(P, fokker_planck=_fp_wrong_sign),
            ("boltzmann_stationarity",)),
     Mutant("sampler noise beta power", QUARTIC,
-           replace(P, sampler=lambda n, x, t, dt, k, rng: mala(replace(n, beta=1 / n.beta), x, t, dt, k, rng)),
+           replace(P, sampler=lambda n, x, t, dt, k, rng: mala_sampler(replace(n, beta=1 / n.beta), x, t, dt, k, rng)),
            ("sampler_stationarity",)),
     Mutant("sampler mobility power", QUARTIC,
-           replace(P, sampler=lambda n, x, t, dt, k, rng: mala(replace(n, mu=n.mu**2), x, t, dt, k, rng)),
+           replace(P, sampler=lambda n, x, t, dt, k, rng: mala_sampler(replace(n, mu=n.mu**2), x, t, dt, k, rng)),
            ("friction_autocorrelation", "slow_driving_excess_work")),
-    Mutant("equilibrium beta power", HARMONIC,
-           replace(P, equilibrium=lambda n, t, k, rng: exact_equilibrium(replace(n, beta=n.beta**2), t, k, rng)),
+    # quartic: the Gaussian draws of a quadratic energy use theory's closed form, not the twin's beta
+    Mutant("equilibrium beta power", QUARTIC,
+           replace(P, equilibrium=lambda n, t, k, rng: sample_equilibrium(replace(n, beta=n.beta**2), t, k, rng)),
            ("sampler_stationarity",)),
     Mutant("fisher beta power", QUARTIC, replace(P, fisher=lambda n, t: fisher_auto(n, t) / n.beta),
            ("fisher_information",)),
     Mutant("friction mobility power", QUARTIC, replace(P, friction=lambda n, t: friction_auto(n, t) / n.mu),
            ("friction_tensor",)),
     Mutant("F shifted by 0.3 theta^2", QUARTIC,
-           replace(P, free_energy=lambda n, t: _free_energy(n, t) + 0.3 * float(np.sum(np.square(t)))),
+           replace(P, free_energy=lambda n, t: free_energy(n, t) + 0.3 * float(np.sum(np.square(t)))),
            ("free_energy_gradient", "jarzynski")),
     Mutant("density exp(-E) (no beta)", QUARTIC, replace(P, density=_hot_density), ("boltzmann_stationarity",)),
     Mutant("density exp(-beta E + x)", HARMONIC, replace(P, density=_tilted_density), ("boltzmann_stationarity",)),
@@ -108,7 +107,7 @@ MUTANTS = [
     Mutant("swapped theta in fisher (2 parameters)", TWO_PARAM,
            replace(P, fisher=lambda n, t: _swap(fisher_auto(n, t))), ("fisher_information",), theta="theta1,theta2"),
     Mutant("swapped theta in dE/dtheta (2 parameters)", TWO_PARAM,
-           replace(P, dE_dtheta=lambda n: (lambda *a: n.X(*a)[..., ::-1])),
+           replace(P, dE_dtheta=lambda n: (lambda x, t: n.dE_dtheta(x, t)[..., ::-1])),
            ("free_energy_gradient", "bias_equals_excess_work"), theta="theta1,theta2"),
     Mutant("friction x2 (2 coordinates)", TWO_COORD_1P, replace(P, friction=lambda n, t: 2 * friction_auto(n, t)),
            ("friction_tensor", "friction_autocorrelation"), x="x1,x2"),

@@ -233,7 +233,8 @@ def run(args) -> Output:
     method = args.method or ("exact" if model.is_quadratic() else "euler")
     if args.plot and not str(args.plot).lower().endswith((".png", ".pdf", ".svg")):
         raise ParameterError(f"--plot FILE must end in .png, .pdf or .svg, got {args.plot!r}")
-    sched = build_schedule(args.schedule, model, tau=args.tau, theta0=theta0, target=target, eta=args.eta, u0=u0)
+    sched = build_schedule(args.schedule, model, tau=args.tau, theta0=theta0, target=target, eta=args.eta, u0=u0,
+                           steps=args.steps)
     runs, caught = _run(args, model, sched, theta0, target, u0, method)
     bad = next((r for r in runs if r.diverged), None)
     if bad is not None and not args.allow_divergence:

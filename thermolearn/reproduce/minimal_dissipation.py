@@ -23,15 +23,8 @@ import numpy as np
 import sympy as sp
 
 import thermolearn.theory.harmonic as H
-from thermolearn.numeric.langevin import (
-    constant_schedule,
-    continuous_schedule,
-    discontinuous_schedule,
-    slow_driving_schedule,
-    train,
-    trap_moments,
-)
-from thermolearn.numeric.schedule import Kick, Schedule
+from thermolearn.numeric.langevin import train, trap_moments
+from thermolearn.numeric.schedule import Kick, Schedule, build_schedule
 from thermolearn.theory.models import harmonic_trap
 
 from thermolearn._report import bound_check, close_check
@@ -82,14 +75,9 @@ def _label(p, keys=("mu", "eta", "tau", "beta", "k")):
 
 
 def _schedule(kind, p):
-    b, m, kk, T = p["beta"], p["mu"], p["k"], p["tau"]
-    if kind == "constant":
-        return constant_schedule(p["eta"], T)
-    if kind == "continuous":
-        return continuous_schedule(beta=b, mu=m, k=kk, tau=T)
-    if kind == "discontinuous":
-        return discontinuous_schedule(beta=b, mu=m, k=kk, tau=T, theta0=p["theta0"], u0=p["u0"], target=p["target"])
-    return slow_driving_schedule(beta=b, mu=m, k=kk, tau=T)
+    """The figure's schedule from the registry shared with ``simulate`` (:func:`numeric.schedule.build_schedule`)."""
+    return build_schedule(kind, harmonic_trap(k=p["k"], beta=p["beta"], mu=p["mu"]), tau=p["tau"],
+                          theta0=p["theta0"], target=p["target"], eta=p["eta"], u0=p["u0"])
 
 
 def _replicas(model, sched, *, p, R, N, steps, seed, snapshots=0):
@@ -251,13 +239,14 @@ def _figure6(out, *, R, N, steps, seed, why, overrides=None, dpi=200, formats=("
     b, mu, kk, tau, th0, tg, eta = (p[n] for n in ("beta", "mu", "k", "tau", "theta0", "target", "eta"))
     delta = tg - th0
     c = delta / tau  # pre-lag of the continuous schedule: u0 = theta0 - c/(mu k), theta runs linearly to theta*
-    protos = [
-        ("discontinuous (optimal)", "-", discontinuous_schedule(beta=b, mu=mu, k=kk, tau=tau), None),
-        ("slow driving (equilibrium start)", ":", slow_driving_schedule(beta=b, mu=mu, k=kk, tau=tau), None),
-        ("continuous (pre-lagged)", "--", continuous_schedule(beta=b, mu=mu, k=kk, tau=tau), th0 - c / (mu * kk)),
-        (f"constant $\\eta={eta:g}$", "-.", constant_schedule(eta, tau), None),
-    ]
     model = harmonic_trap(k=kk, beta=b, mu=mu)
+    sched = lambda kind: build_schedule(kind, model, tau=tau, theta0=th0, target=tg, eta=eta)  # noqa: E731
+    protos = [
+        ("discontinuous (optimal)", "-", sched("discontinuous"), None),
+        ("slow driving (equilibrium start)", ":", sched("slow-driving"), None),
+        ("continuous (pre-lagged)", "--", sched("continuous"), th0 - c / (mu * kk)),
+        (f"constant $\\eta={eta:g}$", "-.", sched("constant"), None),
+    ]
     n_steps = max(steps, int(np.ceil(10 * mu * kk * tau)))
     checks, curves, finals, ends, data = [], [], [], [], {}
     for label, style, sched, u0 in protos:

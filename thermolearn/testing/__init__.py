@@ -12,8 +12,8 @@ equilibrium draws, each replaceable) with a route that does not use it
 ``fisher_information``  I against β(⟨∂²θE⟩_m − ∂²θF), the Hessian of the
     quadrature F; finite, symmetric positive definite (a degenerate metric
     fails here with the reason).
-``friction_tensor``  ζ against the generator solve (Φ²/p quadrature in one
-    coordinate, a sparse solve in two, closed form for Ornstein–Uhlenbeck).
+``friction_tensor``  ζ against the sparse generator (Poisson) solve of
+    :func:`numeric.metric.friction_generator`, Richardson-extrapolated.
 ``natural_gradient_identity``  H(t) built from the ingredient (ζ, I) makes
     (1 − βHζ)⁻¹H = I⁻¹/(τ − t) with the *reference* metric.
 ``sampler_stationarity``  exact equilibrium draws and the sampler keep
@@ -22,8 +22,15 @@ equilibrium draws, each replaceable) with a route that does not use it
 ``slow_driving_excess_work``  ⟨W⟩ − ΔF of a slow ramp against ∫θ̇ᵀζθ̇ dt.
 ``jarzynski``  ΔF from ⟨e^{−βW}⟩ of a driving protocol (chains from exact
     draws) against ΔF of the free energy.
-``bias_equals_excess_work``  persistent-chain training: L − L̃ (L from F and
-    the data) against β(W − ΔF) with W the Sekimoto work of the chains.
+``bias_equals_excess_work``  persistent-chain training
+    (:func:`numeric.langevin.train`): L − L̃ (L from F and the data) against
+    β(W − ΔF) with W the Sekimoto work of the chains.
+
+References never use a closed form: averages and F come from
+:mod:`numeric.equilibrium` with ``closed_form=False`` (quadrature on the
+found support, a grid in two coordinates), the metric from the generator
+solve, so theory's closed forms (the default ingredients where they exist)
+meet an independent route.
 
 Symbolic β, μ and positive constants are evaluated at 7/10, 19/10 and 13/10
 (values ≠ 1, so a wrong power shows; fix them with ``--set``/``beta=``),

@@ -77,8 +77,7 @@ class _Context:
     def x_time(self):
         """βVar(x)/μ: the relaxation time of the coordinates (exact for a harmonic well)."""
         def compute():
-            (x1, x2), _ = orc._expect(self.num, self.points[0], [lambda *xs: np.stack(xs, -1),
-                                                               lambda *xs: np.stack(xs, -1) ** 2])
+            x1, x2 = orc.expect(self.num, self.points[0], lambda x: np.stack([x, x * x], axis=1))
             t_x = self.num.beta * float(np.min(x2 - x1**2)) / self.num.mu
             if not (t_x > 0 and math.isfinite(t_x)):
                 raise NumericalError(f"the coordinates have no finite relaxation time ({t_x:.3g})")
@@ -88,14 +87,19 @@ class _Context:
     def timescales(self):
         """(τ_R, dt): the slowest parameter relaxation time max eig(βI⁻¹ζ) and a Langevin step."""
         def compute():
-            zeta = self.friction_ref(0)
-            fisher = orc.fisher_quadrature(self.num, self.points[0])
-            _require_spd(fisher, "reference Fisher information")
-            tau_r = float(np.max(np.linalg.eigvals(np.linalg.solve(fisher, self.num.beta * zeta)).real))
-            if not (tau_r > 0 and math.isfinite(tau_r)):
-                raise NumericalError(f"no finite parameter relaxation time (tau_R = {tau_r:.3g})")
+            tau_r = relaxation_time(self.num, self.points[0])
             return tau_r, min(tau_r, self.x_time()) / 50
         return self.ref("timescales", compute)
+
+
+def relaxation_time(num, theta) -> float:
+    """max eig(βI⁻¹ζ) with the reference metric (generator grid: β² Cov_m(∂θE) and the Poisson solve)."""
+    fisher = _require_spd(orc.fisher_quadrature(num, theta), "reference Fisher information")
+    zeta = orc.friction_reference(num, theta)
+    tau_r = float(np.max(np.linalg.eigvals(np.linalg.solve(fisher, num.beta * zeta)).real))
+    if not (tau_r > 0 and math.isfinite(tau_r)):
+        raise NumericalError(f"no finite parameter relaxation time (tau_R = {tau_r:.3g})")
+    return tau_r
 
 
 def _require_spd(A, name):
@@ -141,12 +145,10 @@ def boltzmann_stationarity(ctx):
 
 
 def free_energy_gradient(ctx):
-    """∂θF (Richardson difference of the ingredient F) = ⟨∂θE⟩_m (quadrature of the ingredient X)."""
+    """∂θF (Richardson difference of the ingredient F) = ⟨∂θE⟩_m (numeric quadrature of the ingredient X)."""
     num, theta = ctx.num, ctx.points[0]
-    X = ctx.X()
-    h = 2e-3
-    n = len(theta)
-    (mean,), _ = orc._expect(num, theta, [lambda *xs: X(*xs, *theta)])
+    X, h, n = ctx.X(), 2e-3, len(theta)
+    mean = orc.expect(num, theta, lambda x: X(x, theta))
     grad = np.empty(n)
     for j in range(n):
         def D(step):
@@ -156,8 +158,8 @@ def free_energy_gradient(ctx):
     err = float(np.max(np.abs(grad - mean) / (1 + np.abs(mean))))
     tol = 1e-7
     return TheoremCheck("free_energy_gradient", err <= tol, err, tol,
-                        "Richardson difference of F vs <dE/dtheta>_m by quadrature "
-                        "(relative; quadrature rtol 1e-11 / step 1e-3)",
+                        "Richardson difference of F vs <dE/dtheta>_m by quadrature without closed forms "
+                        "(numeric.equilibrium; relative; step 1e-3)",
                         "" if err <= tol else "dF/dtheta differs from <dE/dtheta>_m", mean.tolist(), grad.tolist())
 
 
@@ -177,20 +179,20 @@ def _metric_check(ctx, name, provided, reference, tol, method):
 
 
 def fisher_information(ctx):
-    """I (ingredient) vs β(⟨∂²θE⟩_m − ∂²θF) (Hessian of the quadrature F) at both θ points."""
-    tol = 1e-5 if len(ctx.num.model.x) == 1 else 1e-4
+    """I (ingredient) vs β(⟨∂²θE⟩_m − ∂²θF) (Hessian of the quadrature F, no closed form) at both θ points."""
+    tol = 1e-5 if ctx.num.d == 1 else 1e-4
     return _metric_check(ctx, "fisher_information", ctx.prov.fisher, ctx.fisher_ref, tol,
                          "ingredient I vs beta*(<d2E/dtheta2>_m - Hessian of F) (Richardson difference of "
                          "quadrature F; relative Frobenius error; difference error ~ rtol/h^2)")
 
 
 def friction_tensor(ctx):
-    """ζ (ingredient) vs the generator solve (Φ²/p quadrature in 1-D, sparse solve in 2-D, OU closed form)."""
-    quad = ctx.num.model.is_quadratic()
-    tol = 1e-6 if (len(ctx.num.model.x) == 1 or quad) else 2e-2
+    """ζ (ingredient) vs the generator (Poisson) solve of numeric.metric, Richardson-extrapolated."""
+    tol = 1e-6 if ctx.num.d == 1 else (1e-4 if ctx.num.model.is_quadratic() else 2e-2)
     return _metric_check(ctx, "friction_tensor", ctx.prov.friction, ctx.friction_ref, tol,
-                         "ingredient zeta vs generator solve (1-D: (beta^2/mu) int Phi Phi^T/p dx on 2e5 points; "
-                         "2-D: sparse solve on 241^2, O(h^2); Ornstein-Uhlenbeck: C A^-2 C^T/mu)")
+                         "ingredient zeta vs the sparse generator solve (numeric.metric.friction_generator, "
+                         "1-D: 2001/4001 points, 2-D: 101^2/201^2, Richardson O(h^4)); relative Frobenius error; "
+                         "2-D non-quadratic: the ingredient's own grid error")
 
 
 def natural_gradient_identity(ctx):
@@ -206,7 +208,7 @@ def natural_gradient_identity(ctx):
             lhs = np.linalg.solve(np.eye(len(H)) - b * H @ Zr, H)
             rhs = np.linalg.inv(Ir) / (tau - t)
             worst = max(worst, _rel(lhs, rhs))
-    tol = 1e-4 if (len(ctx.num.model.x) == 1 or ctx.num.model.is_quadratic()) else 5e-2
+    tol = 1e-4 if (ctx.num.d == 1 or ctx.num.model.is_quadratic()) else 5e-2
     ok = worst <= tol
     return TheoremCheck("natural_gradient_identity", ok, worst, tol,
                         "H(t) from the ingredient (zeta, I) vs I_ref^-1/(tau - t) through (1 - beta H zeta_ref)^-1 H, "

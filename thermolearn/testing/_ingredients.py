@@ -3,12 +3,14 @@
 :class:`Providers` names where every checked quantity comes from.  The
 defaults are the project's own implementations: the Fokker–Planck operator
 of :mod:`theory.derive`, the Boltzmann density of the model, the metric of
-:mod:`numeric.metric` (closed forms where they exist), H(t) of
-:mod:`theory.metric`, the quadrature free energy, exact equilibrium draws
-and a MALA sampler.  Each check compares an ingredient against a reference
-computed by a *different* route (see :mod:`thermolearn.testing`), so a
-wrong ingredient — a friction tensor ×2, a sampler that never moves, a drift
-with the wrong sign — fails a check by name.
+:func:`numeric.metric.metric_field` (closed forms where they exist), H(t)
+of :mod:`theory.metric`, the free energy and exact equilibrium draws of
+:mod:`numeric.equilibrium` (closed form first) and the MALA stepper of
+:data:`numeric.langevin.STEPPERS`.  Each check compares an ingredient
+against a reference computed by a *different* route (see
+:mod:`thermolearn.testing`), so a wrong ingredient — a friction tensor ×2,
+a sampler that never moves, a drift with the wrong sign — fails a check by
+name.  ``num`` below is the model's :class:`numeric.model.NumericTwin`.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from typing import Callable
 
 import numpy as np
 
-from ._oracles import _free_energy, fokker_planck_rhs, learning_rate_matrix
-from ._sampling import exact_equilibrium, mala
+from thermolearn.numeric.equilibrium import free_energy, sample_equilibrium
+from thermolearn.numeric.langevin import get_stepper
 
-__all__ = ["Providers", "fisher_auto", "friction_auto"]
+from ._oracles import fokker_planck_rhs, learning_rate_matrix
+
+__all__ = ["Providers", "fisher_auto", "friction_auto", "mala_sampler"]
 
 
 @lru_cache(maxsize=8)
@@ -32,18 +36,21 @@ def _field(model):
     return metric_field(model)
 
 
-def _metric_point(num, theta):
-    return _field(num.model)(np.asarray(theta, dtype=float))
-
-
 def fisher_auto(num, theta) -> np.ndarray:
     """Fisher information from :func:`numeric.metric.metric_field`."""
-    return np.atleast_2d(_metric_point(num, theta).fisher)
+    return np.atleast_2d(_field(num.model)(np.asarray(theta, dtype=float)).fisher)
 
 
 def friction_auto(num, theta) -> np.ndarray:
     """Friction tensor from :func:`numeric.metric.metric_field`."""
-    return np.atleast_2d(_metric_point(num, theta).friction)
+    return np.atleast_2d(_field(num.model)(np.asarray(theta, dtype=float)).friction)
+
+
+def mala_sampler(num, x, theta, dt: float, steps: int, rng) -> np.ndarray:
+    """``steps`` steps of the registry's MALA stepper at fixed θ (p_m(θ) exactly invariant); new positions."""
+    x = np.array(x, dtype=float)
+    get_stepper("mala").advance(x, np.asarray(theta, dtype=float), num, dt, steps, rng, np.empty_like(x))
+    return x
 
 
 def _boltzmann(model):
@@ -51,7 +58,7 @@ def _boltzmann(model):
 
 
 def _statistics(num):
-    return num.X
+    return num.dE_dtheta
 
 
 @dataclass(frozen=True)
@@ -66,24 +73,24 @@ class Providers:
         The claimed stationary density (unnormalised).
     free_energy : (num, theta) -> float
         F(θ) = −β⁻¹ ln Z(θ).
-    dE_dtheta : num -> callable(*x, *theta)
-        The sufficient statistics X = ∂θE (last axis: parameters).
+    dE_dtheta : num -> callable(x, theta)
+        The sufficient statistics X = ∂θE, x of shape (..., d) → (..., n).
     fisher, friction : (num, theta) -> ndarray (n, n)
         Fisher information I and friction tensor ζ at θ.
     learning_rate_matrix : (zeta, fisher, beta, t, tau) -> ndarray
         H(t).
     sampler : (num, x, theta, dt, steps, rng) -> ndarray
-        Overdamped Langevin dynamics at fixed θ (positions (n, d)).
+        Overdamped Langevin dynamics at fixed θ (positions (N, d)).
     equilibrium : (num, theta, n, rng) -> ndarray
-        Independent draws from p_m(θ).
+        Independent draws from p_m(θ), shape (n, d).
     """
 
     fokker_planck: Callable = fokker_planck_rhs
     density: Callable = _boltzmann
-    free_energy: Callable = _free_energy
+    free_energy: Callable = free_energy
     dE_dtheta: Callable = _statistics
     fisher: Callable = fisher_auto
     friction: Callable = friction_auto
     learning_rate_matrix: Callable = learning_rate_matrix
-    sampler: Callable = mala
-    equilibrium: Callable = exact_equilibrium
+    sampler: Callable = mala_sampler
+    equilibrium: Callable = sample_equilibrium
