@@ -163,6 +163,7 @@ def train(
     record_every: int = 1,
     dtype="float64",
     progress=None,
+    max_work: int | None = None,
 ) -> TrainingResult:
     """Train ``model`` with persistent chains against data from p_m(θ* = ``target``).
 
@@ -196,6 +197,9 @@ def train(
         without a closed form.
     progress : None, bool, callable or Reporter
         One unit per parameter step (:func:`numeric.progress.progress_reporter`).
+    max_work : int, optional
+        Refuse (ParameterError) before stepping when particles × steps × sub-steps
+        exceeds it (bounds ``substeps="auto"``, whose count is known only here).
     dtype : {"float64", "float32"}
         Precision of the chains.  ``"float32"`` (methods ``"exact"`` and
         ``"euler"``, 1-D energies quadratic in x) moves float32 chains with
@@ -259,6 +263,9 @@ def train(
     notes: list[str] = []
     ratio = slow_driving(schedule, notes)
     nsub = _substeps(stepper, th, X, theta, tgt, dt_p, substeps, notes)
+    if max_work is not None and particles * steps * nsub > max_work:
+        raise ParameterError(f"substeps={substeps!r} means {nsub} sub-steps per parameter step: {particles} particles x "
+                             f"{steps} steps x {nsub} = {particles * steps * nsub:.3g} particle-steps exceed {max_work:.3g}")
     dt = dt_p / nsub
     kick_at = _kick_table(schedule, dt_p, notes)
     linear_grad = _gradient_is_theta_free(model)

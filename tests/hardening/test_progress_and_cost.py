@@ -53,6 +53,10 @@ TOO_BIG = [
      "fokker-planck in 1-D exceeds"),
     (["simulate", "(x-theta)**2/2 + (y-theta2)**2/2", "--x", "x,y", "--theta", "theta,theta2", "--target", "1,1",
       "--theta0", "0,0", "--method", "fokker-planck"], "fokker-planck in 2-D exceeds"),
+    # --substeps auto: the count is known once the chains exist; the trainer refuses before stepping
+    (["simulate", "cosh(x-theta)", "--schedule", "constant", "--theta0", "0", "--target", "1", "--tau", "1e5",
+      "--mu", "1e6", "--steps", "1", "--substeps", "auto", "--particles", "100", "--replicas", "2"],
+     "substeps='auto'"),
     (["train", "--data", "iris-2d", "--steps", "10000000", "--chains", "1000"], "exceeds"),
     (["train", "--data", "iris-2d", "--model", "rbm", "--hidden", "100000", "--metric", "full", "--steps", "2",
       "--warmup", "2", "--block", "2", "--chains", "2", "--schedule", "constant"], "GiB of memory"),

@@ -134,7 +134,8 @@ def _run(args, model, sched, theta0, target, u0, method):
             runs = train_replicas(model, sched, replicas=args.replicas, rng=np.random.default_rng(args.seed),
                                   theta0=theta0, target=target, u0=u0, particles=args.particles, steps=args.steps,
                                   method=method, substeps=substeps,
-                                  snapshots=min(101, args.steps + 1) if args.plot else 0, progress=bar)
+                                  snapshots=min(101, args.steps + 1) if args.plot else 0, progress=bar,
+                                  max_work=MAX_WORK // args.replicas)  # bounds --substeps auto too
     return runs, [str(w.message) for w in caught]
 
 
