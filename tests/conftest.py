@@ -1,10 +1,98 @@
-"""Shared fixtures: a seeded numpy Generator for every stochastic test."""
+"""Shared fixtures, and the suite's CPU-time ledger.
+
+* ``rng``: a seeded numpy Generator for every stochastic test.
+* ``THERMOLEARN_TEST_CPU=DIR``: every pytest process (each xdist worker and
+  the controller) writes ``DIR/<worker>.json`` with the CPU seconds of its
+  imports and collection, of each test (setup + call + teardown, including
+  waited-for child processes) and of its whole life; the controller prints
+  the 20 dearest tests and the totals.  Wall time on a shared 2-core machine
+  says little (the load average is often > 4), CPU time is what the budget
+  counts.
+* Assertion rewriting is kept to the test modules: pytest would also rewrite
+  every module of the packages that ship a pytest plugin (thermolearn itself
+  and hypothesis), ~190 modules parsed and recompiled in every worker
+  (≈ 2 CPU-s each, measured with ``pytest --collect-only``); their asserts are
+  not the tests' and gain nothing from it.
+"""
+
+import json
+import os
+import resource
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
+
+_LEDGER = os.environ.get("THERMOLEARN_TEST_CPU")
+_TESTS: dict = {}
+_PHASES: dict = {}
+
+
+def _cpu() -> float:
+    """CPU seconds (user + system) of this process and its waited-for children."""
+    own = time.process_time()
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own + kids.ru_utime + kids.ru_stime
+
+
+def _worker(config) -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER") or ("controller" if config.pluginmanager.has_plugin("dsession")
+                                                      else "main")
+
+
+#: Packages pytest marks for assertion rewriting because they ship a pytest11 plugin.
+_NOT_REWRITTEN = ("thermolearn", "hypothesis")
+
+
+def pytest_configure(config):
+    # Before collection imports anything: unmark the plugin packages (the plugin modules
+    # themselves import nothing heavy at load).  Private pytest state, read defensively:
+    # if it moves, everything is rewritten as before (slower, same results).
+    hook = getattr(config.pluginmanager, "rewrite_hook", None)
+    marked = getattr(hook, "_must_rewrite", None)
+    if isinstance(marked, set):
+        marked.difference_update(_NOT_REWRITTEN)
 
 
 @pytest.fixture
 def rng():
     """Fresh, fixed-seed Generator (same numbers in every run)."""
     return np.random.default_rng(20251003)
+
+
+if _LEDGER:
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(item, nextitem):
+        start = _cpu()
+        yield
+        _TESTS[item.nodeid] = _TESTS.get(item.nodeid, 0.0) + _cpu() - start
+
+    def pytest_collection_finish(session):
+        _PHASES["startup_and_collection"] = _cpu()
+
+    def pytest_sessionfinish(session):
+        _PHASES["total"] = _cpu()
+        folder = Path(_LEDGER)
+        folder.mkdir(parents=True, exist_ok=True)
+        name = _worker(session.config)
+        (folder / f"{name}.json").write_text(json.dumps({"phases": _PHASES, "tests": _TESTS}, indent=0))
+
+    def pytest_terminal_summary(terminalreporter, config):
+        if os.environ.get("PYTEST_XDIST_WORKER"):
+            return
+        folder = Path(_LEDGER)
+        tests, phases = {}, {}
+        for path in sorted(folder.glob("*.json")):
+            data = json.loads(path.read_text())
+            tests.update(data["tests"])
+            phases[path.stem] = data["phases"]
+        tr = terminalreporter
+        tr.write_sep("=", "CPU seconds (THERMOLEARN_TEST_CPU)")
+        for name, p in phases.items():
+            tr.write_line(f"{name:>12}: startup+collection {p.get('startup_and_collection', 0):7.1f}  "
+                          f"total {p.get('total', 0):7.1f}")
+        tr.write_line(f"tests: {len(tests)}, their CPU sum {sum(tests.values()):.1f} s; dearest 20:")
+        for nodeid, cpu in sorted(tests.items(), key=lambda kv: -kv[1])[:20]:
+            tr.write_line(f"{cpu:7.2f}  {nodeid}")

@@ -173,3 +173,20 @@ def test_every_subpackage_is_in_the_wheel():
     listed = _listed_packages()
     assert on_disk - listed == set(), f"add to pyproject [tool.setuptools] packages: {sorted(on_disk - listed)}"
     assert listed - on_disk == set(), f"listed but not on disk: {sorted(listed - on_disk)}"
+
+
+def test_pytest_plugin_loads_without_heavy_imports():
+    """The pytest11 plugin is imported by every pytest process of any suite (ours: the xdist controller
+    and each worker); it and the thermolearn.testing facade import nothing heavy until a name is used."""
+    code = ("import sys, thermolearn.testing.plugin, thermolearn.testing as t; "
+            "print([m for m in ('sympy', 'numpy', 'scipy', 'matplotlib') if m in sys.modules])")
+    proc = _run(["-c", code], ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+    import thermolearn.testing as t
+
+    assert set(t.__all__) == set(t._LAZY) and set(t.__all__) <= set(dir(t))
+    for name in t.__all__:
+        assert getattr(t, name) is not None, name
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        t.nope

@@ -40,17 +40,45 @@ The module is also a pytest plugin (entry point ``pytest11``): the fixtures
 ``assert_theorems`` and ``assert_metric`` hand these helpers to tests.
 """
 
-from ._checks import N_SIGMA, TheoremCheck
-from ._ingredients import Providers
-from ._oracles import (
-    evaluation_point,
-    fisher_hessian,
-    fisher_quadrature,
-    fokker_planck_rhs,
-    friction_reference,
-    learning_rate_matrix,
-)
-from ._runner import CHECK_NAMES, assert_metric, assert_theorems, format_failures, run_theorem_checks
+from __future__ import annotations
+
+import importlib
+
+# public name -> private module holding it; imported on first use (PEP 562), so
+# loading the pytest plugin (``thermolearn.testing.plugin``, in every pytest
+# process of any suite) imports neither sympy nor numpy.
+_LAZY = {
+    "N_SIGMA": "._checks",
+    "TheoremCheck": "._checks",
+    "Providers": "._ingredients",
+    "evaluation_point": "._oracles",
+    "fisher_hessian": "._oracles",
+    "fisher_quadrature": "._oracles",
+    "fokker_planck_rhs": "._oracles",
+    "friction_reference": "._oracles",
+    "learning_rate_matrix": "._oracles",
+    "CHECK_NAMES": "._runner",
+    "assert_metric": "._runner",
+    "assert_theorems": "._runner",
+    "format_failures": "._runner",
+    "run_theorem_checks": "._runner",
+}
+
+
+def __getattr__(name: str):
+    """Import a public name on first use (PEP 562)."""
+    try:
+        module = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'thermolearn.testing' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "TheoremCheck",
