@@ -98,6 +98,8 @@ def test_sgd_noise_cli_process_executor_matches_inline(capsys):
 
 def test_reproduce_passes_the_mnist_folder_to_the_sgd_section_only(tmp_path, monkeypatch, capsys):
     """``reproduce --mnist DIR`` reaches the SGD section's run(mnist=DIR); other sections never see it."""
+    import thermolearn.reproduce.infoflow_learning as other
+    from thermolearn.reproduce import _pool
     import thermolearn.reproduce.sgd_thermodynamics as sec
 
     _mnist(tmp_path)
@@ -107,10 +109,17 @@ def test_reproduce_passes_the_mnist_folder_to_the_sgd_section_only(tmp_path, mon
         seen["mnist"] = mnist
         return []
 
+    def fake_other(out, *, quick, seed, **kwargs):  # the real section runs in the shared quick run
+        seen["other"] = kwargs
+        return []
+
     monkeypatch.setattr(sec, "run", fake_run)
+    monkeypatch.setattr(other, "run", fake_other)
+    monkeypatch.setattr(_pool, "workers", lambda max_workers=None: 1)  # in-process, so the fakes are the ones run
     code = main(["reproduce", "--paper", "sgd-thermodynamics", "--quick", "--mnist", str(tmp_path),
                  "--out", str(tmp_path / "out"), "--format", "json"])
     assert code == 0 and seen["mnist"] == str(tmp_path)
+    assert "other" in seen and "mnist" not in seen["other"]
     assert json.loads(capsys.readouterr().out)["meta"]["mnist"] == str(tmp_path)
 
 
