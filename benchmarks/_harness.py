@@ -20,7 +20,7 @@ import tracemalloc
 from dataclasses import dataclass
 from typing import Callable
 
-__all__ = ["Timing", "measure", "row", "skipped", "steady_allocator"]
+__all__ = ["Timing", "measure", "measure_interleaved", "row", "skipped", "steady_allocator"]
 
 
 def steady_allocator() -> bool:
@@ -87,6 +87,26 @@ def measure(fn: Callable[[], object], *, repeats: int = 5, warmup: int = 1, memo
         finally:
             tracemalloc.stop()
     return Timing(statistics.median(times), min(times), len(times), peak)
+
+
+def measure_interleaved(fns: dict, *, repeats: int = 5, warmup: int = 1,
+                        clock: Callable[[], float] = time.process_time) -> dict:
+    """Median time of each ``fns[name]()``, the calls taken in turn (a, b, c, a, b, c, ...).
+
+    For ratios of contenders close to each other: a change of the machine's
+    load during the measurement hits all of them alike instead of whichever
+    was timed at that moment.
+    """
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    times: dict = {k: [] for k in fns}
+    for _ in range(max(1, repeats)):
+        for k, fn in fns.items():
+            t0 = clock()
+            fn()
+            times[k].append(clock() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def skipped(name: str, target: float, reason: str, **details) -> dict:

@@ -10,6 +10,12 @@ Rows (see benchmarks/_harness.py):
   the same N, the largest N enumeration does in memory (target ≥ 1).
 * ``infoflow/N_in_1s`` — the largest N (doubling search) whose exact check
   takes under 1 s, divided by 1000 (target ≥ 1).
+* ``infoflow/gaussian_4N_over_N`` — CPU time of the Gaussian learner's exact
+  analysis + IFT + DFT (4 α) at 4N steps over that at N (Markov-chain
+  recursions; linear cost gives 4, the dense joint ~64; target ≤ 5).
+* ``infoflow/gaussian_dense_over_chain`` — the dense route (covariance of all
+  2N + 4 nodes, tests/infoflow/_dense_gaussian.py) over the chain recursions,
+  same quantities, same N (target ≥ 1).
 """
 
 from __future__ import annotations
@@ -18,9 +24,33 @@ from benchmarks._harness import measure, row
 
 __all__ = ["run"]
 
-_SIZES = {"tiny": dict(N=50, enum_N=4, search=False, repeats=1),
-          "quick": dict(N=1000, enum_N=7, search=True, repeats=3),
-          "full": dict(N=1000, enum_N=9, search=True, repeats=5)}
+_SIZES = {"tiny": dict(N=50, enum_N=4, search=False, repeats=1, gauss_N=10),
+          "quick": dict(N=1000, enum_N=7, search=True, repeats=3, gauss_N=100),
+          "full": dict(N=1000, enum_N=9, search=True, repeats=5, gauss_N=250)}
+
+_ALPHAS = (0.25, 0.5, 0.75, 1.0)
+
+
+def _gaussian_rows(n: int, repeats: int) -> list[dict]:
+    """Linear scaling of the Gaussian learner's exact computations, and the dense route at the same N."""
+    from thermolearn.infoflow import GaussianLearner, gaussian_dft, gaussian_ift
+    from tests.infoflow import _dense_gaussian as dense
+
+    L = GaussianLearner(c=1.0, rho=0.5)
+
+    def chain(N):
+        return L.analyse(N), gaussian_ift(L, N), gaussian_dft(L, N, _ALPHAS)
+
+    def by_dense(N):
+        return dense.analyse(L, N), dense.ift(L, N), dense.dft(L, N, _ALPHAS)
+
+    t1 = measure(lambda: chain(n), repeats=repeats, memory=False).median_s
+    t4 = measure(lambda: chain(4 * n), repeats=repeats, memory=False).median_s
+    td = measure(lambda: by_dense(n), repeats=1, memory=False).median_s
+    return [row("infoflow/gaussian_4N_over_N", t4 / t1, 5.0, higher_is_better=False, N=n, seconds_N=t1,
+                seconds_4N=t4, note="ratio = CPU time at 4N / at N (linear: 4)"),
+            row("infoflow/gaussian_dense_over_chain", td / t1, 1.0, N=n, dense_s=td, chain_s=t1,
+                note="ratio = dense joint time / chain recursion time, same quantities")]
 
 
 def _figure(L, enum_max, figures):
@@ -95,6 +125,7 @@ def run(size: str, figures=None) -> list[dict]:
         rows.append(row("infoflow/N_in_1s", lo / 1000, 1.0, N_reached=lo,
                         note="largest N (doubling from 1000, then 5 bisection steps) with the exact "
                              "IFT+DFT check under 1 s"))
+    rows += _gaussian_rows(cfg["gauss_N"], cfg["repeats"])
     if figures is not None:
         _figure(L, cfg["enum_N"], figures)
     return rows

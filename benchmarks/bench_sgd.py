@@ -22,6 +22,13 @@ Rows
   two steps the window needs, ``measure`` every ``measure_every`` steps
   (the full-batch gradients are the same arithmetic in both, so the ratio
   falls towards 1 as they dominate).
+* ``reproduce/sgd_floor``: the arithmetic of the SGD-noise section at its
+  own settings (training steps, full-batch passes, extra noise draws,
+  test evaluations; FLOPs counted as for ``sgd/step``) divided by the
+  peak single-core GEMM rate measured in the same run: the CPU seconds
+  no implementation of that experiment can undercut.  ratio = floor /
+  the main job's CPU budget; a ratio near 1 says the budget leaves no room
+  for the other sections at the paper's sizes.
 * ``reproduce/cpu`` and ``reproduce/wall``: the main job ``thermolearn
   reproduce`` (every paper; ``--quick`` at size "quick", the full default at
   size "full"), CPU seconds of this process and its pool's workers
@@ -162,6 +169,45 @@ def _run_row(data, name, cfg, repeats):
                full_gradients=int(cfg.measured_steps().size), dim_theta=vec.dim_theta, identical_results=same)
 
 
+def sgd_section_flops(quick: bool) -> dict:
+    """FLOPs of the SGD-noise section of the main job, by part (its own configs and data).
+
+    Training: ``steps`` minibatch steps of every trial; ``full``: one
+    full-batch pass per measured step; ``draws``: the J − 1 extra
+    minibatch gradients per measured step; ``eval``: forward passes over
+    the test set; ``epoch``: the frozen-θ epoch-shuffling run.
+    """
+    from thermolearn.numeric.sgd import load_digits
+    from thermolearn.reproduce.sgd_thermodynamics import _epoch_config, settings
+
+    data = load_digits(seed=20251003)
+    parts = dict(train=0.0, full=0.0, draws=0.0, eval=0.0, epoch=0.0)
+    for m, cfg in settings(quick).items():
+        spec, T, K = cfg.spec(data), cfg.measured_steps().size, cfg.trials
+        s = spec.sizes
+        fwd = 2.0 * sum(s[i] * s[i + 1] for i in range(len(s) - 1))
+        parts["train"] += cfg.steps * K * _step_flops(spec, m)
+        parts["full"] += T * K * _step_flops(spec, data.n_train)
+        parts["draws"] += (cfg.draws - 1) * T * K * _step_flops(spec, m)
+        parts["eval"] += (cfg.steps // cfg.eval_every + 1) * K * fwd * data.x_test.shape[0]
+    ep = _epoch_config(quick)
+    n_small = 200  # the epoch run's training subset (250 examples, 20 % held out)
+    spec = ep.spec(data)
+    parts["epoch"] = ep.trials * (ep.steps * _step_flops(spec, ep.batch_size)
+                                  + ep.measured_steps().size * _step_flops(spec, n_small))
+    return parts
+
+
+def _floor_row(quick: bool, peak: float) -> dict:
+    parts = sgd_section_flops(quick)
+    total = sum(parts.values())
+    floor = total / (peak * 1e9)
+    budget = 30.0 if quick else 150.0
+    return row("reproduce/sgd_floor", floor / budget, 1.0, higher_is_better=False, floor_cpu_s=round(floor, 1),
+               budget_cpu_s=budget, peak_gemm_gflops=peak, tflop=round(total / 1e12, 3),
+               **{f"{k}_tflop": round(v / 1e12, 3) for k, v in parts.items()})
+
+
 def run(size: str = "quick") -> list[dict]:
     from thermolearn.numeric.sgd import load_digits
 
@@ -175,6 +221,7 @@ def run(size: str = "quick") -> list[dict]:
         for name, cfg in _run_cases(size).items():
             rows.append(_run_row(data, name, cfg, _RUN_SIZES[size][4]))
     if size != "tiny":
+        rows.append(_floor_row(size == "quick", peak))
         rows += main_job(quick=size == "quick")
     return rows
 

@@ -118,8 +118,8 @@ class DiscreteLearner:
         """Ancestral samples of :meth:`network`."""
         return sample_network(self.network(N), n, rng)
 
-    def analyse(self, N: int):
-        """Exact forward-recursion analysis (as for the two-state learner)."""
+    def analyse(self, N: int, progress=None):
+        """Exact forward-recursion analysis (as for the two-state learner; ``progress`` per move)."""
         from ._twostate_analysis import analyse_two_state
 
-        return analyse_two_state(self, N)
+        return analyse_two_state(self, N, progress)

@@ -147,11 +147,11 @@ class GaussianLearner:
         """Ancestral samples of every node of :meth:`network` (the simulator)."""
         return sample_network(self.network(N), n, rng)
 
-    def analyse(self, N: int) -> InfoflowAnalysis:
-        """Exact information and entropy-production bookkeeping for N steps."""
+    def analyse(self, N: int, progress=None) -> InfoflowAnalysis:
+        """Exact information and entropy-production bookkeeping for N steps (``progress``: one unit per step)."""
         from ._gaussian_analysis import analyse_gaussian
 
-        return analyse_gaussian(self, N)
+        return analyse_gaussian(self, N, progress)
 
 
 def gaussian_closed_forms(learner: GaussianLearner, N: int) -> dict:

@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from thermolearn.numeric.progress import progress_reporter
 from thermolearn.theory._errors import ParameterError
 
 from ._bayesnet import check_network
@@ -50,12 +51,13 @@ def _check_steps(N) -> int:
     return int(N)
 
 
-def analyse_gaussian(L, N: int) -> InfoflowAnalysis:
+def analyse_gaussian(L, N: int, progress=None) -> InfoflowAnalysis:
     """Exact information flows and entropy productions of the Gaussian learner, in O(N).
 
     Per-step quantities come from the moments of the window (Y, B, θ_n, x_n, θ_{n+1}, x_{n+1}),
     trajectory informations (L3, trajectory M-info, ⟨σ_{X|Θ}⟩) from Kalman-filter path entropies
-    (``infoflow._gaussian_chain``).
+    (``infoflow._gaussian_chain``).  ``progress``: one unit per step
+    (:func:`numeric.progress.progress_reporter`).
     """
     N = _check_steps(N)
     ch = gaussian_chain(L)
@@ -75,7 +77,9 @@ def analyse_gaussian(L, N: int) -> InfoflowAnalysis:
     e0 = win[0].esq({"Y": 1.0, "th0": -1.0})
     L4 = np.array([(e0 - at(n).esq({"Y": 1.0, t: -1.0})) / (2 * s2x) if n else 0.0 for n, t in enumerate(ths)])
     dIt, dIx, sgt, sgx, heat, med, work = (np.empty(N) for _ in range(7))
+    bar = progress_reporter(progress, total=N, desc="gaussian analysis")
     for n in range(N):
+        bar.update()
         f, J = _move_terms(L, n), win[n]
         th, th1, x, x1 = ths[n], ths[n + 1], xs[n], xs[n + 1]
         med[n] = (J.esq(f["s_back"]) - J.esq(f["s_fwd"])) / (2 * q)
@@ -85,6 +89,7 @@ def analyse_gaussian(L, N: int) -> InfoflowAnalysis:
         dIx[n] = J.I(x1, th1, "B") - J.I(x, th1, "B")
         sgt[n] = J.H(th1, "B") - J.H(th, "B") + med[n] - dIt[n]
         sgx[n] = J.H(x1, "B") - J.H(x, "B") + heat[n] - dIx[n]
+    bar.close()
     medium = float(heat.sum() + med.sum())
     first, last = win[0], win[-1]
     end, start = [ths[N], xs[N]], ["th0", "x0"]
@@ -172,7 +177,7 @@ def _exp(log_value: float) -> float:
     return math.exp(log_value) if log_value < 709.0 else math.inf
 
 
-def gaussian_ift(L, N: int, lam: float = 1.0) -> tuple[float, float]:
+def gaussian_ift(L, N: int, lam: float = 1.0, progress=None) -> tuple[float, float]:
     """Closed-form ⟨e^{−λσ}⟩ and ⟨σ⟩ of the total EP given B (Gaussian integrals), in O(N).
 
     σ = ln P_0(θ_0,x_0|B) − ln P_N(θ_N,x_N|B) + Σ_n (Q_n + s^Θ_n) is a sum of
@@ -180,6 +185,7 @@ def gaussian_ift(L, N: int, lam: float = 1.0) -> tuple[float, float]:
     ln⟨e^{−λσ}⟩ = ln ∫ exp(−[−ln p(v) + λσ(v)]) dv is computed by eliminating the
     slices in time order, and ⟨σ⟩ as the sum of the factors' expectations over their
     windows.  The integral fluctuation theorem is the statement ⟨e^{−σ}⟩ = 1.
+    ``progress``: one unit per time slice (:func:`numeric.progress.progress_reporter`).
 
     Returns
     -------
@@ -194,5 +200,6 @@ def gaussian_ift(L, N: int, lam: float = 1.0) -> tuple[float, float]:
     win = windows(gaussian_chain(L), N)
     sig = sigma_factors(L, N, win)
     mean_sigma = sum(window_of(win, f.names).expect(f) for f in sig)
-    log_g = log_integral(density_factors(L, N) + [f.scaled(lam) for f in sig], N)
+    with progress_reporter(progress, total=N + 2, desc="integral fluctuation theorem") as bar:
+        log_g = log_integral(density_factors(L, N) + [f.scaled(lam) for f in sig], N, bar)
     return _exp(log_g), float(mean_sigma)

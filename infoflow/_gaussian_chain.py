@@ -265,11 +265,12 @@ class _Form:
         return True
 
 
-def log_integral(factors, N: int) -> float:
+def log_integral(factors, N: int, bar=None) -> float:
     """ln ∫ exp(−Σ_f [vᵀA_f v + b_fᵀv + c_f]) dv over every node, slice by slice; +inf if it diverges.
 
     Factors are added just before their earliest slice is integrated out, so the running
-    form never holds more than two slices and (Y, B): O(N) work.
+    form never holds more than two slices and (Y, B): O(N) work.  ``bar`` (a progress
+    reporter) gets one unit per slice.
 
     >>> f = square(0.5, {"th0": 1.0})  # ∫ exp(−θ²/2) dθ = √(2π)
     >>> abs(log_integral([f], 0) - 0.5 * math.log(2 * math.pi)) < 1e-15
@@ -284,4 +285,6 @@ def log_integral(factors, N: int) -> float:
             form.add(f)
         if not form.integrate(set(form.names) if k == N + 1 else {f"th{k}", f"x{k}"}):
             return math.inf
+        if bar is not None:
+            bar.update()
     return -float(form.c)

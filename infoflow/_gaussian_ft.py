@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from thermolearn.numeric.progress import progress_reporter
+
 from ._gaussian_analysis import _check_steps, density_factors, sigma_factors
 from ._gaussian_chain import gaussian_chain, log_integral, neg_log_density, neg_log_kernel, windows
 
@@ -41,12 +43,13 @@ def _reversed_density(L, N, win):
     return out
 
 
-def gaussian_dft(L, N: int, alphas=(0.25, 0.5, 0.75)) -> tuple[np.ndarray, np.ndarray]:
+def gaussian_dft(L, N: int, alphas=(0.25, 0.5, 0.75), progress=None) -> tuple[np.ndarray, np.ndarray]:
     """ln G_F(α) and ln G_R(1 − α) of the total EP given B, both in closed form (O(N) each).
 
     Returns two arrays over ``alphas``; the detailed FT says they are equal
     (and ln G_F(1) = 0 is the integral FT).  Each is a Gaussian integral of a sum of
-    quadratic factors of adjacent time slices, done slice by slice.
+    quadratic factors of adjacent time slices, done slice by slice.  ``progress``: one
+    unit per time slice of each integral (:func:`numeric.progress.progress_reporter`).
 
     >>> from thermolearn.infoflow import GaussianLearner
     >>> f, r = gaussian_dft(GaussianLearner(c=1.0, rho=0.5, kappa=0.3), 5)
@@ -58,8 +61,10 @@ def gaussian_dft(L, N: int, alphas=(0.25, 0.5, 0.75)) -> tuple[np.ndarray, np.nd
     sig = sigma_factors(L, N, win)
     dens, rev_dens = density_factors(L, N), _reversed_density(L, N, win)
     fwd, rev = [], []
-    for al in np.atleast_1d(np.asarray(alphas, dtype=float)):
-        fwd.append(log_integral(dens + [f.scaled(al) for f in sig], N))
-        mu = 1.0 - al  # reversed exponent: −ln P̃ − μσ̃ = −ln P̃ + μσ
-        rev.append(log_integral(rev_dens + [f.scaled(-mu) for f in sig], N))
+    alphas = np.atleast_1d(np.asarray(alphas, dtype=float))
+    with progress_reporter(progress, total=2 * alphas.size * (N + 2), desc="detailed fluctuation theorem") as bar:
+        for al in alphas:
+            fwd.append(log_integral(dens + [f.scaled(al) for f in sig], N, bar))
+            mu = 1.0 - al  # reversed exponent: −ln P̃ − μσ̃ = −ln P̃ + μσ
+            rev.append(log_integral(rev_dens + [f.scaled(-mu) for f in sig], N, bar))
     return np.array(fwd), np.array(rev)

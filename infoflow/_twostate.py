@@ -162,8 +162,8 @@ class TwoStateLearner:
         """Ancestral samples of every node of :meth:`network` (the simulator)."""
         return sample_network(self.network(N), n, rng)
 
-    def analyse(self, N: int):
-        """Exact information flows and entropy productions (forward recursion, O(N))."""
+    def analyse(self, N: int, progress=None):
+        """Exact information flows and entropy productions (forward recursion, O(N); ``progress`` per move)."""
         from ._twostate_analysis import analyse_two_state
 
-        return analyse_two_state(self, N)
+        return analyse_two_state(self, N, progress)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from thermolearn.numeric.progress import progress_reporter
 from thermolearn.theory._errors import ParameterError
 
 from ._measures import entropy as H
@@ -49,7 +50,7 @@ def two_state_marginals(learner, N: int) -> np.ndarray:
     return out
 
 
-def analyse_two_state(learner, N: int) -> InfoflowAnalysis:
+def analyse_two_state(learner, N: int, progress=None) -> InfoflowAnalysis:
     """Exact M-info, L-info candidates, flows and EPs of a discrete learner (two-state or general).
 
     Per move n (Entropy 26, 112 (2024), β = 1):
@@ -58,6 +59,7 @@ def analyse_two_state(learner, N: int) -> InfoflowAnalysis:
     Q_n = E(x_n;θ_{n+1}) − E(x_{n+1};θ_{n+1});  Σ^X_n = ΔH(X|B) + ⟨Q_n⟩ − ΔI^X_n.
     L3 and σ_{X|Θ} need path marginals and are computed by enumeration only
     while (S_θ·S_x)^{N+1}·|B| ≤ 2^20 (NaN otherwise): see :func:`infoflow.enumerate_paths`.
+    ``progress``: one unit per move (:func:`numeric.progress.progress_reporter`).
     """
     if isinstance(N, bool) or not isinstance(N, int) or N < 1:
         raise ParameterError(f"N must be an integer >= 1, got {N!r}")
@@ -78,7 +80,9 @@ def analyse_two_state(learner, N: int) -> InfoflowAnalysis:
     record(p)
     start = p
     dIt, dIx, sgt, sgx, heat, med, work = (np.empty(N) for _ in range(7))
+    bar = progress_reporter(progress, total=N, desc="two-state analysis")
     for n in range(N):
+        bar.update()
         q = _theta_move(k, p)
         med[n] = float(np.einsum("yBtxs,Btxs->", q, s_theta))
         work[n] = float(np.einsum("yBtxs,sx->", q, E) - np.einsum("yBtxs,tx->", q, E))
@@ -90,6 +94,7 @@ def analyse_two_state(learner, N: int) -> InfoflowAnalysis:
         sgx[n] = H(r, 4, _B) - H(r, 3, _B) + heat[n] - dIx[n]
         p = r.sum(axis=3)
         record(p)
+    bar.close()
     medium = float(heat.sum() + med.sum())
     sig_B = H(p, (2, 3), _B) - H(start, (2, 3), _B) + medium
     sig_app = H(p, (2, 3)) - H(start, (2, 3)) + medium

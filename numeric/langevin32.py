@@ -4,9 +4,10 @@ The same updates as ``numeric.langevin``'s float64 kernels (overdamped
 Langevin dynamics dx = −μ∂ₓE dt + √(2μ/β) dW, arXiv 2510.03137, Sec. 2),
 with the chains and the noise in float32 and the Gaussian draw from
 :func:`thermolearn.numeric.random.standard_normal_f32` (Box–Muller; tails
-cut at |ξ| ≤ 5.77, see that module).  Each step is one draw into a
-reused buffer (the noise amplitude folded into the draw) and two fused
-passes over the chains, at half the memory traffic of float64.
+cut at |ξ| ≤ 5.77, see that module).  Each step draws the noise block by
+block into a reused cache-sized buffer (the noise amplitude folded into the
+draw) and applies it while it is in cache: the chains are read and written
+once per step, at half the memory traffic of float64.
 
 What stays float64: every coefficient (decay e^{−μk dt}, noise amplitude,
 drift factors) is computed in float64 and rounded once to float32; the
@@ -32,10 +33,14 @@ __all__ = ["Float32Buffers", "ou_step_f32", "euler_step_f32", "step_function"]
 
 
 class Float32Buffers:
-    """Noise and work buffers of one ensemble, reused at every step (mutable by design)."""
+    """Noise and work buffers of one ensemble, reused at every step (mutable by design).
+
+    The noise buffer holds one block of ``BLOCK`` values (or ``n`` if fewer):
+    the step draws and applies the noise block by block while it is in cache.
+    """
 
     def __init__(self, n: int):
-        self.noise = np.empty(n, np.float32)
+        self.noise = np.empty(min(n, BLOCK), np.float32)
         self.work = np.empty(BLOCK // 2, np.float32)
 
 
@@ -78,14 +83,21 @@ def euler_step_f32(X, mean: float, stiffness: float, *, mu: float, beta: float, 
 
 
 def _affine_plus_noise(X, a, b, sd, rng, buffers):
-    """X ← a·X + b + sd·ξ with the draw scaled inside the generator."""
+    """X ← a·X + b + sd·ξ with the draw scaled inside the generator, one cache-sized block at a time.
+
+    Each block's noise is drawn and added while it is in cache, so the chains
+    are read and written once per step (not the noise array through memory too).
+    """
     flat = X.reshape(-1)
-    noise = buffers.noise[:flat.size]
-    standard_normal_f32(rng, noise, scale=sd, work=buffers.work)
-    if b != 0.0:
-        noise += np.float32(b)
-    flat *= np.float32(a)
-    flat += noise
+    a32, b32 = np.float32(a), np.float32(b)
+    for lo in range(0, flat.size, BLOCK):
+        blk = flat[lo:lo + BLOCK]
+        noise = buffers.noise[:blk.size]
+        standard_normal_f32(rng, noise, scale=sd, work=buffers.work)
+        if b != 0.0:
+            noise += b32
+        blk *= a32
+        blk += noise
 
 
 def step_function(method: str, dtype="float64"):

@@ -16,6 +16,10 @@ What the user passes:
   bar); silent otherwise, so logs and pipes stay clean.
 * a callable ``f(done, total, desc)``: called after every update (e.g. to
   feed a notebook widget or a log).
+* a :class:`Reporter` (the one a longer computation is drawing): the inner
+  call's units are counted into it, so one bar covers several calls (e.g.
+  the replicas of a run); the inner ``total`` is ignored and closing the
+  inner reporter leaves the outer one open.
 
 >>> seen = []
 >>> with progress_reporter(lambda d, t, s: seen.append((d, t, s)), total=3, desc="demo") as bar:
@@ -23,6 +27,13 @@ What the user passes:
 ...         bar.update()
 >>> seen
 [(1, 3, 'demo'), (2, 3, 'demo'), (3, 3, 'demo')]
+>>> seen.clear()
+>>> with progress_reporter(lambda d, t, s: seen.append(d), total=4) as outer:
+...     for _ in range(2):  # two inner calls of two units each
+...         with progress_reporter(outer, total=2) as inner:
+...             inner.update(); inner.update()
+>>> seen
+[1, 2, 3, 4]
 """
 
 from __future__ import annotations
@@ -66,6 +77,7 @@ class Reporter:
         self.done = 0
         self._stream, self._clock = stream, clock
         self._start = clock()
+        self._drawn = -float("inf")
         self._bar = None
         if stream is not None:
             try:
@@ -82,19 +94,29 @@ class Reporter:
             self._bar.set_description(desc)
 
     def update(self, n: int = 1) -> None:
-        """Record ``n`` more units of work."""
+        """Record ``n`` more units of work.
+
+        The built-in bar redraws at most every :attr:`REDRAW` seconds (and at the
+        end), so a loop of millions of cheap steps does not flood the terminal.
+        """
         self.done += n
         if self.callback is not None:
             self.callback(self.done, self.total, self.desc)
         if self._bar is not None:
             self._bar.update(n)
         elif self._stream is not None:
-            self._stream.write("\r" + self.line())
-            self._stream.flush()
+            now = self._clock()
+            if now - self._drawn >= self.REDRAW or (self.total and self.done >= self.total):
+                self._drawn = now
+                self._stream.write("\r" + self.line(now))
+                self._stream.flush()
 
-    def line(self) -> str:
+    #: Seconds between two redraws of the built-in bar.
+    REDRAW = 0.2
+
+    def line(self, now: float | None = None) -> str:
         """``desc  42%  21/50  ETA 0:13`` (the built-in bar's text)."""
-        elapsed = self._clock() - self._start
+        elapsed = (self._clock() if now is None else now) - self._start
         if not self.total:
             return f"{self.desc}  {self.done}  {format_eta(elapsed)}"
         return f"{self.desc}  {status(self.done, self.total, elapsed)}"
@@ -115,6 +137,28 @@ class Reporter:
         return False
 
 
+class _Nested:
+    """Forwards the units of an inner call to the caller's :class:`Reporter`."""
+
+    def __init__(self, outer: Reporter):
+        self.outer = outer
+
+    def update(self, n: int = 1) -> None:
+        self.outer.update(n)
+
+    def set_description(self, desc: str) -> None:
+        self.outer.set_description(desc)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
 def progress_reporter(progress, total: int | None = None, desc: str = "", *, stream=None) -> Reporter:
     """A :class:`Reporter` for the ``progress=`` value a user passed.
 
@@ -123,10 +167,13 @@ def progress_reporter(progress, total: int | None = None, desc: str = "", *, str
     """
     if progress is None or progress is False:
         return Reporter(None, total, desc)
+    if isinstance(progress, Reporter):
+        return _Nested(progress)
     if progress is True:
         stream = sys.stderr if stream is None else stream
         isatty = getattr(stream, "isatty", None)
         return Reporter(None, total, desc, stream=stream if isatty is not None and isatty() else None)
     if callable(progress):
         return Reporter(progress, total, desc)
-    raise ParameterError(f"progress must be None, True, False or a callable f(done, total, desc), got {progress!r}")
+    raise ParameterError("progress must be None, True, False, a callable f(done, total, desc) or a Reporter, "
+                         f"got {progress!r}")

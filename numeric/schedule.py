@@ -96,8 +96,20 @@ class Schedule(ResultMixin):
     notes: tuple[str, ...] = ()
 
     def rate_at(self, t, theta, measured):
-        """``rate(t, theta, measured)`` for feedback schedules, else ``rate(t, theta)``."""
-        return self.rate(t, theta, measured) if self.feedback else self.rate(t, theta)
+        """``rate(t, theta, measured)`` for feedback schedules, else ``rate(t, theta)``, as an array.
+
+        Raises :class:`ParameterError` unless it is a scalar or an (n, n) matrix (n = θ's size).
+
+        >>> Schedule("bad", lambda t, th: np.ones(2), 1.0).rate_at(0.0, np.zeros(2), None)
+        Traceback (most recent call last):
+        ...
+        thermolearn.theory._errors.ParameterError: schedule 'bad' rate must be a scalar or a 2x2 matrix, got shape (2,)
+        """
+        H = np.asarray(self.rate(t, theta, measured) if self.feedback else self.rate(t, theta), dtype=float)
+        n = np.size(theta)
+        if H.ndim and H.shape != (n, n):
+            raise ParameterError(f"schedule {self.name!r} rate must be a scalar or a {n}x{n} matrix, got shape {H.shape}")
+        return H
 
     def __post_init__(self):
         if not (np.isfinite(self.tau) and self.tau > 0):

@@ -136,8 +136,8 @@ def arrange(exprs, hot, *, new_symbol=None):
     --------
     >>> x, t = sp.symbols("x theta")
     >>> temps, (e,) = arrange([x**4 / 4 - x**2 / 2 - t * x], [x])
-    >>> e
-    x*(-theta + x*(x**2/4 - 1/2))
+    >>> temps[0][1], e
+    (-theta, x*(_h + x*(x**2/4 - 1/2)))
     >>> temps, (e,) = arrange([t / 2 - x / 2 + 3 * t**2], [x])
     >>> [str(v) for _, v in temps], sp.simplify(e.subs(temps[0][0], temps[0][1]) - (t / 2 - x / 2 + 3 * t**2))
     (['3*theta**2 + theta/2'], 0)

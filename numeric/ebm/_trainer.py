@@ -38,6 +38,7 @@ import numpy as np
 
 from thermolearn.theory import AccuracyWarning, DivergenceWarning, ParameterError
 
+from ..progress import progress_reporter
 from ._metric import MetricEstimator, MetricState
 from ._result import TrainingResult
 
@@ -124,7 +125,7 @@ def _langevin(family, x, th, cfg, rng):
 
 
 def train(family, data, theta0, schedule, config: PCDConfig, *, rng, partition=None, heldout=None,
-          x0=None) -> TrainingResult:
+          x0=None, progress=None) -> TrainingResult:
     """Train ``family`` on ``data`` by PCD with ``schedule``; account for the dissipation.
 
     Parameters
@@ -141,6 +142,8 @@ def train(family, data, theta0, schedule, config: PCDConfig, *, rng, partition=N
         Exact Z(θ) (1-D/2-D): enables L, ΔF, W_ex, bias, log-likelihoods.
     heldout : array (M, dim_x), optional
         Held-out data for the log-likelihood (needs ``partition``).
+    progress : None, bool, callable or Reporter
+        One unit per chain step, warmup included (:func:`numeric.progress.progress_reporter`).
 
     Returns
     -------
@@ -173,7 +176,9 @@ def train(family, data, theta0, schedule, config: PCDConfig, *, rng, partition=N
     x = data[rng.integers(0, data.shape[0], n)].copy() if x0 is None else np.array(x0, float).reshape(n, family.dim_x)
     metric = (MetricState(cfg.metric, family.dim_theta, n, cfg.dt, cfg.beta) if cfg.metric is not None else None)
     t_start = time.perf_counter()
+    bar = progress_reporter(progress, total=cfg.warmup + cfg.steps, desc="pcd")
     for k in range(cfg.warmup):
+        bar.update()
         x = _langevin(family, x, th, cfg, rng)
         if metric is not None and (k + 1) % metric.thin == 0:
             metric.update(family.grad_theta(x, th), (k + 1 - cfg.warmup) * cfg.dt, th)
@@ -185,6 +190,7 @@ def train(family, data, theta0, schedule, config: PCDConfig, *, rng, partition=N
     state: dict = {}
     tau, diverged, message = cfg.tau, False, "completed"
     for k in range(cfg.steps):
+        bar.update()
         t = k * cfg.dt
         x = _langevin(family, x, th, cfg, rng)
         if metric is not None and (cfg.warmup + k + 1) % metric.thin == 0:
@@ -205,6 +211,7 @@ def train(family, data, theta0, schedule, config: PCDConfig, *, rng, partition=N
         th = new
         if (k + 1) % cfg.record_every == 0 or k + 1 == cfg.steps:
             ledger.record((k + 1) * cfg.dt, th)
+    bar.close()
     if metric is not None and metric.blocks and not metric.blocks[-1].resolved:
         b = metric.blocks[-1]
         warnings.warn(f"metric blocks of {b.steps} steps do not resolve the chains' relaxation time "

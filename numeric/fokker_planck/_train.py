@@ -25,6 +25,7 @@ import numpy as np
 from thermolearn.theory import AccuracyWarning, DivergenceWarning, ParameterError
 
 from ..model import numeric_twin
+from ..progress import progress_reporter
 from ._energetics import boltzmann, energy_on_grid, free_energy
 from ._engine import Engine, time_nodes
 from ._grid import Grid
@@ -60,7 +61,7 @@ def _grid_thermo(tw, g, target):
 
 
 def train(model, schedule, *, theta0, target, samples0=None, u0=None, steps=200, grid=None,
-          time_method="trbdf2", mass_tol=1e-8) -> FokkerPlanckResult:
+          time_method="trbdf2", mass_tol=1e-8, progress=None) -> FokkerPlanckResult:
     """Train θ by the persistent-chain gradient flow with the density on a grid.
 
     The arguments shared with ``numeric.langevin.train`` mean the same;
@@ -69,7 +70,8 @@ def train(model, schedule, *, theta0, target, samples0=None, u0=None, steps=200,
     :class:`FokkerPlanckResult`).  Each step is Heun (predictor–corrector) for θ with the
     density advanced by ``time_method`` along θ linear in the step:
     second order in Δt.  A :class:`numeric.schedule.Kick` is the Langevin
-    trainer's kick at frozen density (its work ⟨E(θ⁺) − E(θ⁻)⟩_p).
+    trainer's kick at frozen density (its work ⟨E(θ⁺) − E(θ⁻)⟩_p).  ``progress``: one
+    unit per time step (:func:`numeric.progress.progress_reporter`).
 
     Examples
     --------
@@ -119,7 +121,9 @@ def train(model, schedule, *, theta0, target, samples0=None, u0=None, steps=200,
         return led.grad_tilde(X, theta)
 
     led.record(0.0, X)
+    bar = progress_reporter(progress, total=len(nodes) - 1, desc="fokker-planck")
     for n in range(len(nodes) - 1):
+        bar.update()
         t0, t1 = nodes[n], nodes[n + 1]
         for w in kicks.get(t0, ()):
             kick(w)
@@ -144,6 +148,7 @@ def train(model, schedule, *, theta0, target, samples0=None, u0=None, steps=200,
         led.move(X, b, line=line)
         led.weights = P1.ravel()
         led.record(t1, X)
+    bar.close()
     if not reason:
         for w in kicks.get(float(nodes[-1]), ()):
             kick(w)

@@ -34,6 +34,7 @@ import sympy as sp
 
 from thermolearn.theory import DivergenceWarning, EnergyModel, NumericalError, ParameterError, SlowDrivingWarning
 
+from ..progress import progress_reporter
 from ..schedule import Schedule, slow_driving_note
 from ._ledger import Ledger, as_vec, check_int, initial_chains, model_callables
 from ._result import TrainingResult
@@ -161,6 +162,8 @@ def train(
     snapshots: int = 0,
     record_every: int = 1,
     dtype="float64",
+    progress=None,
+    max_work: int | None = None,
 ) -> TrainingResult:
     """Train ``model`` with persistent chains against data from p_m(θ* = ``target``).
 
@@ -192,6 +195,11 @@ def train(
         Record a trajectory row every this many steps (always at t = 0, at
         kicks and at τ); each row costs one F(θ), a quadrature for energies
         without a closed form.
+    progress : None, bool, callable or Reporter
+        One unit per parameter step (:func:`numeric.progress.progress_reporter`).
+    max_work : int, optional
+        Refuse (ParameterError) before stepping when particles × steps × sub-steps
+        exceeds it (bounds ``substeps="auto"``, whose count is known only here).
     dtype : {"float64", "float32"}
         Precision of the chains.  ``"float32"`` (methods ``"exact"`` and
         ``"euler"``, 1-D energies quadratic in x) moves float32 chains with
@@ -255,6 +263,9 @@ def train(
     notes: list[str] = []
     ratio = slow_driving(schedule, notes)
     nsub = _substeps(stepper, th, X, theta, tgt, dt_p, substeps, notes)
+    if max_work is not None and particles * steps * nsub > max_work:
+        raise ParameterError(f"substeps={substeps!r} means {nsub} sub-steps per parameter step: {particles} particles x "
+                             f"{steps} steps x {nsub} = {particles * steps * nsub:.3g} particle-steps exceed {max_work:.3g}")
     dt = dt_p / nsub
     kick_at = _kick_table(schedule, dt_p, notes)
     linear_grad = _gradient_is_theta_free(model)
@@ -283,6 +294,7 @@ def train(
 
     led.record(0.0, books())
     kicks(0, 0.0)
+    bar = progress_reporter(progress, total=steps, desc="langevin")
     for i in range(steps + 1):
         t = i * dt_p
         if i in snap_steps:
@@ -306,9 +318,11 @@ def train(
             if (i + 1) % record_every == 0 or i + 1 == steps or i + 1 in kick_at:
                 led.record(t + dt_p, books() if Xb is None else Xb)
             kicks(i + 1, t + dt_p)
+            bar.update()
         except NumericalError as err:  # e.g. θ left the region where p_m is normalisable
             reason = str(err)
             break
+    bar.close()
     if reason:
         reason = f"run stopped at t = {t:.4g}: {reason}"
         warnings.warn(reason, DivergenceWarning, stacklevel=2)

@@ -113,3 +113,16 @@ def test_ipow_matches_pow_and_leaves_its_base_alone(n, v):
     assert np.array_equal(base, keep)
     assert _ipow(float(v[0]), n) == pytest.approx(float(v[0]) ** n, rel=1e-14)
     assert float(_ipow(np.array(v[0]), n)) == pytest.approx(float(v[0]) ** n, rel=1e-14)
+
+
+@pytest.mark.parametrize("n", [k for k in range(-16, 17) if abs(k) >= 2])
+def test_c_printer_writes_integer_powers_as_products(n):
+    """No libm pow for |n| <= 16; the printed product (valid Python too) equals x**n to a few ulp."""
+    from thermolearn.numeric.codegen import CPrinter
+
+    x, t = sp.symbols("x theta")
+    text = CPrinter().doprint((x + t) ** n)
+    assert "pow" not in text
+    for xv, tv in ((1.37, 0.25), (-0.8, 0.05), (3.1, -1.0)):
+        got = eval(text, {"x": xv, "theta": tv})  # noqa: S307 - our own printer's output, numbers only
+        assert got == pytest.approx((xv + tv) ** n, rel=20 * 2.0**-52)

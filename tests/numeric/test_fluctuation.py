@@ -110,3 +110,20 @@ def test_bad_inputs():
     with pytest.raises(ParameterError, match="particles"):
         langevin_work(quartic(beta=1, mu=1), Protocol.linear([0.0], [1.0], 1.0), particles=0, steps=10,
                       rng=np.random.default_rng(0))
+
+
+def test_two_coordinates_free_energy_and_jarzynski(rng):
+    # 2-D and not quadratic in x (β, μ ≠ 1): ΔF from numeric.equilibrium against scipy's dblquad on a box
+    # holding all but e^{-300} of the mass, and Jarzynski from langevin_work with chains started in p_m
+    # (MALA from the mode) within N_SIGMA standard errors
+    from thermolearn.theory import energy_model
+
+    m = energy_model("x1**4/4 + x2**4/4 + theta*x1*x2", x="x1,x2", beta=1.5, mu=0.7)
+    z = lambda th: si.dblquad(lambda y, x: np.exp(-1.5 * (x**4 / 4 + y**4 / 4 + th * x * y)), -6, 6, -6, 6,
+                              epsabs=0, epsrel=1e-11)[0]
+    exact = -np.log(z(0.5) / z(0.0)) / 1.5
+    assert abs(free_energy_difference(m, [0.0], [0.5]) - exact) < QUADRATURE_RTOL
+    ws = langevin_work(m, Protocol.linear([0.0], [0.5], 1.0), particles=5000, steps=50, rng=rng)
+    est = jarzynski(ws.work, 1.5)
+    assert ws.x_final.shape == (5000, 2)
+    assert abs(est.corrected - exact) < N_SIGMA * est.stderr

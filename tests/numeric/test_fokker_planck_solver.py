@@ -9,6 +9,8 @@ u̇ = −μk(u − θ(t))), scipy ODE solves of the moment equations
 import numpy as np
 import pytest
 import scipy.integrate as si
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from thermolearn.numeric.fokker_planck import Generator, Grid, Protocol, boltzmann, propagate, train
 from thermolearn.numeric.model import numeric_twin
@@ -17,7 +19,7 @@ from tests.tolerances import MACHINE_RTOL, ORDER_SLACK, SOLVE_RTOL
 from functools import lru_cache
 
 from thermolearn.theory import energy_model
-from thermolearn.theory.models import double_well, harmonic_trap, quadratic_2d, quartic
+from thermolearn.theory.models import double_well, harmonic_trap, learnable_stiffness, quadratic_2d, quartic
 
 
 def _slope(h, err):
@@ -219,3 +221,26 @@ def test_under_resolved_energetics_are_flagged():
     fine = train(m, s, theta0=[-10.0], target=[0.0], steps=400)
     assert any("first-law residual" in w for w in coarse.warnings)
     assert fine.warnings == ()
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), most=st.integers(1, 5))
+def test_weighted_ledger_books_like_repeated_chains(seed, most):
+    # the density trainer's ledger (chains = grid points weighted by the cell probabilities) must book
+    # exactly what the plain ledger books for chains repeated in proportion to the weights: ∇̃L, the
+    # Sekimoto work, L, L̃, chain mean and variance (θx²/2, β, μ ≠ 1, moves nonlinear in θ)
+    from thermolearn.numeric.langevin._ledger import Ledger, model_callables
+
+    rng = np.random.default_rng(seed)
+    th = model_callables(learnable_stiffness(beta=1.3, mu=0.7), [2.0])
+    X, k = rng.normal(size=(5, 1)), rng.integers(1, most + 1, 5)
+    Xr = np.repeat(X, k, axis=0)
+    a, b = Ledger(th, [1.0], weights=k / k.sum()), Ledger(th, [1.0])
+    for new in 0.5 + 3 * rng.random(3):
+        np.testing.assert_allclose(a.grad_tilde(X), b.grad_tilde(Xr), rtol=1e-12)
+        a.move(X, [new])
+        b.move(Xr, [new])
+        a.record(0.0, X)
+        b.record(0.0, Xr)
+    for key, v in b.arrays().items():
+        np.testing.assert_allclose(a.arrays()[key], v, rtol=1e-12, atol=1e-12, err_msg=key)

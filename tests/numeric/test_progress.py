@@ -108,3 +108,28 @@ def test_sgd_noise_command_shows_a_bar_on_a_terminal_only(monkeypatch, capsys):
     monkeypatch.setattr(sys, "stderr", err)
     assert main(argv) == 0
     assert "sgd-noise  100%  2/2  ETA 0:00" in err.getvalue()
+
+
+def test_inner_calls_count_into_the_outer_bar():
+    """A Reporter passed as progress= (replicas, several integrals): one bar, units add up."""
+    seen = []
+    with progress_reporter(lambda d, t, s: seen.append((d, t)), total=5, desc="outer") as outer:
+        for _ in range(2):
+            with progress_reporter(outer, total=99, desc="inner") as inner:  # inner total ignored
+                inner.update()
+                inner.update()
+        outer.update()
+    assert seen == [(1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
+
+
+def test_built_in_bar_is_throttled(monkeypatch):
+    """Millions of cheap steps redraw a few times a second at most, and always at the end."""
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    stream = Terminal()
+    clock = iter([0.0] + [0.001 * i for i in range(1, 1001)])
+    bar = Reporter(None, 1000, "run", stream=stream, clock=lambda: next(clock))
+    for _ in range(1000):
+        bar.update()
+    draws = stream.getvalue().count("\r")
+    assert 1 + 1000 * 0.001 / Reporter.REDRAW <= draws <= 2 + 1000 * 0.001 / Reporter.REDRAW
+    assert stream.getvalue().endswith("100%  1000/1000  ETA 0:00")

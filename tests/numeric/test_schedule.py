@@ -67,3 +67,19 @@ def test_lagged_ramp_family_kicks():
 def test_bad_schedule_input(make, match):
     with pytest.raises(ParameterError, match=match):
         make()
+
+
+@pytest.mark.parametrize("trainer", ["langevin", "fokker-planck"])
+def test_rate_of_the_wrong_shape_is_refused_by_both_trainers(trainer):
+    # a user rate returning a vector for two parameters: H @ grad would silently be a scalar product
+    from thermolearn.numeric.fokker_planck import train as fp_train
+    from thermolearn.numeric.langevin import train
+    from thermolearn.theory.models import quadratic_2d
+
+    m = quadratic_2d([[1, 0], [0, 2]], beta=1, mu=1)
+    bad = Schedule("vector", lambda t, th: np.ones(2), 1.0)
+    with pytest.raises(ParameterError, match="2x2 matrix, got shape \\(2,\\)"):
+        if trainer == "langevin":
+            train(m, bad, theta0=[0.0, 0.0], target=[1.0, 1.0], particles=10, steps=5, rng=np.random.default_rng(0))
+        else:
+            fp_train(m, bad, theta0=[0.0, 0.0], target=[1.0, 1.0], steps=5)

@@ -55,14 +55,14 @@ def test_zero_fisher_information_fails_by_name_not_traceback():
     checks = _by_name(run_theorem_checks("x**2/2 + theta"))
     assert checks["boltzmann_stationarity"].passed  # the density is still stationary
     assert not checks["fisher_information"].passed
-    assert "degenerate" in checks["fisher_information"].reason
+    assert "singular" in checks["fisher_information"].reason
     assert not checks["natural_gradient_identity"].passed and checks["natural_gradient_identity"].reason
 
 
 def test_cli_zero_fisher_exits_1_with_reasons(capsys):
     assert main(["verify", "x**2/2 + theta"]) == 1
     out = capsys.readouterr().out
-    assert "FAIL fisher_information" in out and "degenerate" in out and "Traceback" not in out
+    assert "FAIL fisher_information" in out and "singular" in out and "Traceback" not in out
 
 
 def test_a_raising_ingredient_fails_its_check_only():
@@ -181,7 +181,7 @@ def test_cli_exit_1_and_names_failing_check(monkeypatch, capsys):
     out = capsys.readouterr().out
     fails = [line.split()[1] for line in out.splitlines() if line.lstrip().startswith("FAIL")]
     assert fails == ["friction_tensor", "natural_gradient_identity"]
-    assert "not positive definite" in out
+    assert "indefinite" in out and "expected positive definite" in out
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -199,3 +199,20 @@ def test_cli_bad_input_exit_2(argv, message, capsys):
 def test_library_bad_input():
     with pytest.raises(ParameterError, match="1 or 2 coordinates"):
         run_theorem_checks(energy_model("x1**2 + x2**2 + x3**2 - theta*x1", x="x1,x2,x3"))
+
+
+def test_references_never_take_a_closed_form(monkeypatch):
+    # The checks compare theory's closed forms (the default ingredients of quadratic energies) with the
+    # references: those must not reach the Gaussian closed form of numeric.equilibrium themselves.
+    import thermolearn.numeric.equilibrium._api as api
+
+    def refuse(twin):
+        raise AssertionError("a reference used the closed form")
+
+    monkeypatch.setattr(api, "_gaussian", refuse)
+    num = tt.twin(harmonic_trap(k=2, beta=sp.Rational(7, 10), mu=sp.Rational(19, 10)))
+    th = np.array([0.3])
+    assert tt.fisher_hessian(num, th)[0, 0] == pytest.approx(1.4, rel=1e-6)
+    assert tt.friction_reference(num, th)[0, 0] == pytest.approx(1 / 1.9, rel=1e-8)
+    assert tt.reference_free_energy(num, th) == pytest.approx(-np.log(np.sqrt(2 * np.pi / 1.4)) / 0.7, rel=1e-10)
+    assert float(tt.expect(num, th, lambda x: x[:, 0])) == pytest.approx(0.3, rel=1e-10)

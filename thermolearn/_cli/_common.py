@@ -16,7 +16,7 @@ from typing import Any
 
 __all__ = [
     "Output", "add_energy_arguments", "model_from_args", "parse_assignments", "to_jsonable",
-    "integer", "real", "seed", "number_list", "read_energy", "available_memory", "MAX_MAGNITUDE",
+    "integer", "real", "seed", "number_list", "read_energy", "available_memory", "check_memory", "MAX_MAGNITUDE",
 ]
 
 #: Largest |value| accepted for a physical number on the command line (--at, --set, --target,
@@ -128,6 +128,17 @@ def available_memory() -> int | None:
         return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (AttributeError, ValueError, OSError):
         return None
+
+
+def check_memory(need: int, sizes: str) -> None:
+    """Refuse before any work, in one line naming the sizes, a run estimated to need more than
+    half the available memory (:func:`available_memory`); ``need`` in bytes."""
+    from thermolearn.theory import ParameterError
+
+    have = available_memory()
+    if have is not None and need > have // 2:
+        raise ParameterError(f"{sizes} would need ~{need / 2**30:.3g} GiB of memory; at most half of the "
+                             f"~{have / 2**30:.3g} GiB available may be used: reduce them")
 
 
 def read_energy(text: str) -> str:

@@ -22,11 +22,17 @@ HELP = "train an EBM with persistent chains under a learning-rate schedule; work
 TARGET_RTOL = 1e-3
 
 #: Size limits (each alone); the product particles x replicas x steps x substeps is bounded by
-#: :data:`MAX_WORK` (about a minute of CPU at ~10 ns per particle-step) and the memory estimate.
+#: :data:`MAX_WORK` and the memory estimate (:func:`check_cost`).
 MAX_PARTICLES = 10**7
 MAX_STEPS = 10**7
 MAX_SUBSTEPS = 10**4
-MAX_WORK = 10**10
+#: Measured on the shared 2-core machine: 90 ns (exact OU step, quadratic trap) to 210 ns (Euler,
+#: cosh energy) of CPU per particle-step, so the largest accepted run takes about 1.5-3.5 minutes
+#: (progress bar with ETA on a terminal).
+MAX_WORK = 10**9
+#: Largest --steps with --method fokker-planck, by the dimension of x (measured CPU per step on the
+#: automatic grid: 1-D 3.6 ms, 2-D ~190 ms), i.e. about a minute at most.
+MAX_FOKKER_PLANCK_STEPS = {1: 20000, 2: 300}
 MAX_REPLICAS = 1000
 
 
@@ -71,26 +77,31 @@ def _int(text):
         raise ParameterError(f"--substeps expects an integer in 1..{MAX_SUBSTEPS} or 'auto', got {text!r}") from None
 
 
-def check_cost(particles: int, steps: int, substeps) -> None:
-    """Refuse, before any work, runs that would not finish or not fit in memory."""
+def check_cost(*, particles: int, replicas: int, steps: int, substeps, dim: int, method: str, plot: bool) -> None:
+    """Refuse, before any work and in one line, runs that would not finish or not fit in memory."""
     from thermolearn.theory import ParameterError
 
-    from ._common import available_memory
+    from ._common import check_memory
 
+    if method == "fokker-planck":
+        limit = MAX_FOKKER_PLANCK_STEPS.get(dim, min(MAX_FOKKER_PLANCK_STEPS.values()))
+        if steps > limit:
+            raise ParameterError(f"--steps {steps} with --method fokker-planck in {dim}-D exceeds {limit} "
+                                 "(about a minute of CPU on the density grid); reduce --steps")
+        return
     subs = 1 if substeps == "auto" else int(substeps)
-    work = particles * steps * subs
+    work = particles * replicas * steps * subs
     if work > MAX_WORK:
         raise ParameterError(
-            f"--particles x --steps x --substeps = {work:.3g} particle-steps exceeds {MAX_WORK:.0e} "
-            "(about a minute of CPU); reduce one of them"
+            f"--particles x --replicas x --steps x --substeps = {work:.3g} particle-steps exceeds {MAX_WORK:.0e} "
+            "(a few minutes of CPU); reduce one of them"
         )
-    need = 8 * particles * 8 + 8 * 16 * steps  # chain state and work buffers + trajectory
-    have = available_memory()
-    if have is not None and need > have // 2:
-        raise ParameterError(
-            f"--particles {particles} with --steps {steps} needs ~{need / 2**30:.1f} GiB; "
-            f"this machine has ~{have / 2**30:.1f} GiB available"
-        )
+    # per replica: chains, noise and the kept final chains (8 bytes per coordinate), plus the per-step
+    # ledger rows; with --plot up to 101 stored copies of the chains per replica
+    chains = 8 * particles * dim
+    need = replicas * (3 * chains + 8 * 16 * (dim + 1) * (steps + 1) + (101 * chains if plot else 0))
+    check_memory(need, f"--particles {particles} x --replicas {replicas} with --steps {steps}"
+                       + (" and --plot" if plot else ""))
 
 
 def _plain(v):
@@ -107,19 +118,24 @@ def _run(args, model, sched, theta0, target, u0, method):
     import numpy as np
 
     from thermolearn.numeric.langevin import train_replicas
+    from thermolearn.numeric.progress import progress_reporter
 
-    with warnings.catch_warnings(record=True) as caught:
+    replicas = 1 if method == "fokker-planck" else args.replicas
+    # percentage and ETA on a terminal only (nothing in a pipe); one bar over all replicas
+    with warnings.catch_warnings(record=True) as caught, \
+            progress_reporter(True, total=replicas * args.steps, desc=f"simulate ({method})") as bar:
         warnings.simplefilter("always")
         if method == "fokker-planck":
             from thermolearn.numeric.fokker_planck import train as fp_train
 
-            runs = (fp_train(model, sched, theta0=theta0, target=target, u0=u0, steps=args.steps),)
+            runs = (fp_train(model, sched, theta0=theta0, target=target, u0=u0, steps=args.steps, progress=bar),)
         else:
             substeps = args.substeps if args.substeps == "auto" else _int(args.substeps)
             runs = train_replicas(model, sched, replicas=args.replicas, rng=np.random.default_rng(args.seed),
                                   theta0=theta0, target=target, u0=u0, particles=args.particles, steps=args.steps,
                                   method=method, substeps=substeps,
-                                  snapshots=min(101, args.steps + 1) if args.plot else 0)
+                                  snapshots=min(101, args.steps + 1) if args.plot else 0, progress=bar,
+                                  max_work=MAX_WORK // args.replicas)  # bounds --substeps auto too
     return runs, [str(w.message) for w in caught]
 
 
@@ -203,11 +219,16 @@ def run(args) -> Output:
     from ._common import parse_assignments
 
     replicas = 1 if args.method == "fokker-planck" else args.replicas
-    check_cost(args.particles * replicas, args.steps, args.substeps if args.substeps == "auto" else _int(args.substeps))
+    substeps = args.substeps if args.substeps == "auto" else _int(args.substeps)
+    if args.method != "fokker-planck":  # the product bound needs no model: refuse before building it
+        check_cost(particles=args.particles, replicas=replicas, steps=args.steps, substeps=substeps, dim=1,
+                   method="langevin", plot=False)
     sets = parse_assignments(args.set, "--set")
     beta = float(args.beta if args.beta is not None else sets.get("beta", 1.0))
     mu = float(args.mu if args.mu is not None else sets.get("mu", 1.0))
     model = model_from_args(args, beta=beta, mu=mu)
+    check_cost(particles=args.particles, replicas=replicas, steps=args.steps, substeps=substeps, dim=len(model.x),
+               method="fokker-planck" if args.method == "fokker-planck" else "langevin", plot=bool(args.plot))
     theta0, target = _vector(args.theta0, "theta0"), _vector(args.target, "target")
     u0 = None if args.u0 is None else _vector(args.u0, "u0")
     method = args.method or ("exact" if model.is_quadratic() else "euler")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
+from thermolearn.numeric.metric import check_positive_definite
 from thermolearn.theory import NumericalError, SingularMetricError
 
 from . import _oracles as orc
@@ -94,7 +95,7 @@ class _Context:
 
 def relaxation_time(num, theta) -> float:
     """max eig(βI⁻¹ζ) with the reference metric (generator grid: β² Cov_m(∂θE) and the Poisson solve)."""
-    fisher = _require_spd(orc.fisher_quadrature(num, theta), "reference Fisher information")
+    fisher = _require_spd(orc.fisher_quadrature(num, theta), "reference Fisher information", theta)
     zeta = orc.friction_reference(num, theta)
     tau_r = float(np.max(np.linalg.eigvals(np.linalg.solve(fisher, num.beta * zeta)).real))
     if not (tau_r > 0 and math.isfinite(tau_r)):
@@ -102,18 +103,11 @@ def relaxation_time(num, theta) -> float:
     return tau_r
 
 
-def _require_spd(A, name):
-    A = np.asarray(A, dtype=float)
-    if not np.all(np.isfinite(A)):
-        raise SingularMetricError(f"{name} is not finite: {A.tolist()}")
-    scale = np.linalg.norm(A)
-    if scale == 0:
-        raise SingularMetricError(f"{name} is zero (degenerate metric)")
-    if np.linalg.norm(A - A.T) > 1e-10 * scale:
-        raise SingularMetricError(f"{name} is not symmetric: {A.tolist()}")
-    lam = np.linalg.eigvalsh(A).min()
-    if lam <= 1e-12 * scale:
-        raise SingularMetricError(f"{name} is not positive definite (min eigenvalue {lam:.3g})")
+def _require_spd(A, name, theta):
+    """:func:`numeric.metric.check_positive_definite` (finite, positive definite), and symmetric."""
+    A = check_positive_definite(A, name, theta)
+    if np.linalg.norm(A - A.T) > 1e-10 * np.linalg.norm(A):
+        raise SingularMetricError(f"{name} at theta = {np.asarray(theta).tolist()} is not symmetric: {A.tolist()}")
     return A
 
 
@@ -166,7 +160,7 @@ def free_energy_gradient(ctx):
 def _metric_check(ctx, name, provided, reference, tol, method):
     worst, exp_, meas = 0.0, None, None
     for i, th in enumerate(ctx.points):
-        A = _require_spd(np.atleast_2d(provided(ctx.num, th)), f"{name} at theta = {th.tolist()}")
+        A = _require_spd(np.atleast_2d(provided(ctx.num, th)), name, th)
         R = reference(i)
         if A.shape != R.shape:
             raise SingularMetricError(f"{name} has shape {A.shape}, expected {R.shape}")

@@ -20,6 +20,7 @@ from typing import Callable, ClassVar
 
 import numpy as np
 
+from thermolearn.numeric.equilibrium import equilibrium_rule
 from thermolearn.numeric.langevin import AbstractStepper, constant_schedule, train
 from thermolearn.theory import NumericalError
 
@@ -144,8 +145,8 @@ def slow_driving_excess_work(ctx):
     weights = (1, 4, 1) if len(us) == 3 else (1, 4, 2, 4, 1)
     nodes = [th0 + s * d * u for u in us]
     zetas = [np.atleast_2d(ctx.prov.friction(num, th)) for th in nodes]
-    # the protocol's duration comes from the references, never from the ingredient under test
-    tau_rs = [num.beta * float(d @ orc.friction_reference(num, th) @ d) / float(d @ orc.fisher_quadrature(num, th) @ d)
+    # the protocol's duration comes from the references (coarse grid: a time scale), never from the ingredient
+    tau_rs = [num.beta * float(d @ orc.coarse_friction(num, th) @ d) / float(d @ orc.fisher_quadrature(num, th) @ d)
               for th in nodes[1:]]
     if not all(t > 0 and math.isfinite(t) for t in tau_rs):
         raise NumericalError(f"relaxation times along the ramp are not positive: {tau_rs}")
@@ -243,7 +244,7 @@ def bias_equals_excess_work(ctx):
                     particles=len(x0), steps=steps, method=stepper, rng=ctx.rng, record_every=steps)
     if run.diverged:
         raise NumericalError(run.divergence)
-    data = orc.equilibrium_rule(num, ctx.points[1], closed_form=False)  # the data distribution p_m(theta*)
+    data = equilibrium_rule(num, ctx.points[1], closed_form=False)  # the data distribution p_m(theta*), numeric
 
     def grad(theta, chains):
         return b * (data.expect(X(data.x, theta)) - X(chains, theta).mean(axis=0))

@@ -89,20 +89,25 @@ def reference_free_energy(num: NumericTwin, theta) -> float:
 
 
 @lru_cache(maxsize=64)
-def _generator(num: NumericTwin, theta: tuple):
-    """Generator solves on n and 2n − 1 points per axis over one box (Richardson needs shared nodes)."""
-    box = auto_box(num, np.array(theta))
+def _generator(num: NumericTwin, theta: tuple, fine: bool):
+    """Generator solve on n (coarse) or 2n − 1 (fine) points per axis over the found box (shared nodes)."""
     n = _GENERATOR_N[num.d]
-    return [friction_generator(num.model, theta, n=k, box=box, relaxation=False) for k in (n, 2 * n - 1)]
+    return friction_generator(num.model, theta, n=2 * n - 1 if fine else n, box=auto_box(num, np.array(theta)),
+                              relaxation=False)
 
 
 def fisher_quadrature(num: NumericTwin, theta) -> np.ndarray:
-    """I = β² Cov_m(∂θE) on the fine generator grid (Entropy 26, 112 (2024); arXiv 2510.03137).
+    """I = β² Cov_m(∂θE) on the coarse generator grid (Entropy 26, 112 (2024); arXiv 2510.03137).
 
     A uniform grid over the found box is the trapezoid rule: spectrally
     accurate for smooth, rapidly decaying densities.
     """
-    return _generator(num, tuple(num.theta_vector(theta)))[1].fisher
+    return _generator(num, tuple(num.theta_vector(theta)), False).fisher
+
+
+def coarse_friction(num: NumericTwin, theta) -> np.ndarray:
+    """ζ on the coarse generator grid alone (error O(h²), ~1e-3 in 2-D): enough for a time scale."""
+    return _generator(num, tuple(num.theta_vector(theta)), False).friction
 
 
 def fisher_hessian(num: NumericTwin, theta, h: float = 0.02) -> np.ndarray:
@@ -137,8 +142,8 @@ def friction_reference(num: NumericTwin, theta) -> np.ndarray:
     generator, error O(h²)) on 2001 and 4001 points in one coordinate, 101²
     and 201² in two, over one box; Richardson-extrapolated to O(h⁴).
     """
-    coarse, fine = _generator(num, tuple(num.theta_vector(theta)))
-    return (4 * fine.friction - coarse.friction) / 3
+    th = tuple(num.theta_vector(theta))
+    return (4 * _generator(num, th, True).friction - _generator(num, th, False).friction) / 3
 
 
 def learning_rate_matrix(zeta, fisher, beta, t, tau) -> np.ndarray:

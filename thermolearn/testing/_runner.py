@@ -132,20 +132,20 @@ def assert_metric(energy, *, at, reference=None, fisher=None, friction=None, rto
     got = {"fisher": cov, "friction": orc.friction_reference(num, th)}
     wanted = dict(reference or {})
     wanted.update({k: v for k, v in (("fisher", fisher), ("friction", friction)) if v is not None})
+    rel = lambda a, e: float(np.linalg.norm(a - e) / max(np.linalg.norm(e), 1e-300)) if a.shape == e.shape else None  # noqa: E731
     problems = []
-    if np.linalg.norm(cov - hess) > 1e-5 * max(np.linalg.norm(hess), 1e-300):
-        problems.append(("fisher (two routes)", hess, cov, 1e-5,
-                         "beta^2 Cov(dE/dtheta) and the Hessian of F disagree: the energy's numbers are unreliable"))
+    if rel(cov, hess) > 1e-5:
+        problems.append(TheoremCheck("fisher (two routes)", False, rel(cov, hess), 1e-5, "relative Frobenius",
+                                     "beta^2 Cov(dE/dtheta) and the Hessian of F disagree: the energy's numbers "
+                                     "are unreliable", hess.tolist(), cov.tolist()))
     for key, value in wanted.items():
         if key not in got:
             raise ParameterError(f"reference keys must be 'fisher' or 'friction', got {key!r}")
         exp_ = np.atleast_2d(np.asarray(value, dtype=float))
-        if exp_.shape != got[key].shape or np.linalg.norm(got[key] - exp_) > rtol * max(np.linalg.norm(exp_), 1e-300):
-            problems.append((key, exp_, got[key], rtol, f"{key} at theta = {th.tolist()} differs from the reference"))
+        if rel(got[key], exp_) is None or rel(got[key], exp_) > rtol:
+            problems.append(TheoremCheck(key, False, rel(got[key], exp_), rtol, "relative Frobenius", f"{key} at "
+                                         f"theta = {th.tolist()} differs from the reference", exp_.tolist(),
+                                         got[key].tolist()))
     if problems:
-        lines = [f"metric check(s) failed for E = {model.energy}:"]
-        for name, e, m, tol, why in problems:
-            lines += [f"{name}: {why}", f"    expected  {np.asarray(e).tolist()}",
-                      f"    measured  {np.asarray(m).tolist()}", f"    tolerance {tol:g} (relative Frobenius)"]
-        raise AssertionError("\n".join(lines))
+        raise AssertionError(f"metric check(s) failed for E = {model.energy}:\n" + format_failures(problems))
     return {k: v.tolist() for k, v in got.items()}
