@@ -149,7 +149,8 @@ def test_figure_and_checks_survive_a_diverged_batch_size(tmp_path):
     assert results[1].diverged and results[1].lag_products.shape[1] == 0 and not results[10].diverged
     small = make_dataset(data.x_train[:125], data.y_train[:125], test_fraction=0.2, seed=0, n_classes=10)
     epoch = run_ensemble(small, replace(sec._epoch_config(True), trials=4, width=8), seed=2)
-    draw(tmp_path / "a.png", tmp_path / "b.png", results)
+    # every panel is laid out and drawn; raster only, at low resolution (the shared quick run writes the pdf)
+    draw(tmp_path / "a.png", tmp_path / "b.png", results, dpi=40, formats=("png",))
     assert (tmp_path / "a.png").read_bytes()[:4] == b"\x89PNG"
     checks = {c.name: c for c in sec._checks(results, epoch, "digits", quick=True)}
     bad = checks["fig4.1/m=1/no_divergence"]
