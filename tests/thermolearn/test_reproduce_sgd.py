@@ -98,6 +98,8 @@ def test_sgd_noise_cli_process_executor_matches_inline(capsys):
 
 def test_reproduce_passes_the_mnist_folder_to_the_sgd_section_only(tmp_path, monkeypatch, capsys):
     """``reproduce --mnist DIR`` reaches the SGD section's run(mnist=DIR); other sections never see it."""
+    import thermolearn.reproduce.infoflow_learning as other
+    from thermolearn.reproduce import _pool
     import thermolearn.reproduce.sgd_thermodynamics as sec
 
     _mnist(tmp_path)
@@ -107,10 +109,17 @@ def test_reproduce_passes_the_mnist_folder_to_the_sgd_section_only(tmp_path, mon
         seen["mnist"] = mnist
         return []
 
+    def fake_other(out, *, quick, seed, **kwargs):  # the real section runs in the shared quick run
+        seen["other"] = kwargs
+        return []
+
     monkeypatch.setattr(sec, "run", fake_run)
+    monkeypatch.setattr(other, "run", fake_other)
+    monkeypatch.setattr(_pool, "workers", lambda max_workers=None: 1)  # in-process, so the fakes are the ones run
     code = main(["reproduce", "--paper", "sgd-thermodynamics", "--quick", "--mnist", str(tmp_path),
                  "--out", str(tmp_path / "out"), "--format", "json"])
     assert code == 0 and seen["mnist"] == str(tmp_path)
+    assert "other" in seen and "mnist" not in seen["other"]
     assert json.loads(capsys.readouterr().out)["meta"]["mnist"] == str(tmp_path)
 
 
@@ -140,7 +149,8 @@ def test_figure_and_checks_survive_a_diverged_batch_size(tmp_path):
     assert results[1].diverged and results[1].lag_products.shape[1] == 0 and not results[10].diverged
     small = make_dataset(data.x_train[:125], data.y_train[:125], test_fraction=0.2, seed=0, n_classes=10)
     epoch = run_ensemble(small, replace(sec._epoch_config(True), trials=4, width=8), seed=2)
-    draw(tmp_path / "a.png", tmp_path / "b.png", results)
+    # every panel is laid out and drawn; raster only, at low resolution (the shared quick run writes the pdf)
+    draw(tmp_path / "a.png", tmp_path / "b.png", results, dpi=40, formats=("png",))
     assert (tmp_path / "a.png").read_bytes()[:4] == b"\x89PNG"
     checks = {c.name: c for c in sec._checks(results, epoch, "digits", quick=True)}
     bad = checks["fig4.1/m=1/no_divergence"]
