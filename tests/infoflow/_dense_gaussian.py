@@ -4,7 +4,8 @@ This is the straightforward route the library used before the linear-time chain 
 every quantity from the mean and covariance of the *whole* network
 (:func:`thermolearn.infoflow.gaussian_joint`), the fluctuation theorems from dense Gaussian
 integrals over all 2N + 4 nodes.  It shares no code with ``infoflow._gaussian_chain`` beyond
-the learner's network and the log-det measures, so agreement at small N checks the recursions.
+the learner's network and ``Window`` (the named-node container of the log-det measures, used
+here on the whole joint), so agreement at small N checks the recursions.
 """
 
 from __future__ import annotations
@@ -14,33 +15,20 @@ import math
 import numpy as np
 
 from thermolearn.infoflow import gaussian_joint
-from thermolearn.infoflow._measures import _gaussian_entropy, _gaussian_mi
+from thermolearn.infoflow._gaussian_chain import Window
 
 
-class Joint:
+class Joint(Window):
+    """The whole network as one window: the log-det measures on the dense joint covariance."""
+
     def __init__(self, learner, N):
-        self.names, self.mean, self.cov = gaussian_joint(learner.network(N))
-        self.idx = {v: i for i, v in enumerate(self.names)}
-        self.second = self.cov + np.outer(self.mean, self.mean)
-
-    def ix(self, nodes):
-        return [self.idx[v] for v in ([nodes] if isinstance(nodes, str) else nodes)]
-
-    def H(self, a, given=()):
-        return _gaussian_entropy(self.cov, self.ix(a), self.ix(given))
-
-    def I(self, a, b, given=()):
-        return _gaussian_mi(self.cov, self.ix(a), self.ix(b), self.ix(given))
+        super().__init__(*gaussian_joint(learner.network(N)))
 
     def vec(self, terms):
         w = np.zeros(len(self.names))
         for k, v in terms.items():
             w[self.idx[k]] += v
         return w
-
-    def esq(self, terms):
-        w = self.vec(terms)
-        return float(w @ self.second @ w)
 
 
 def move_terms(L, n):
