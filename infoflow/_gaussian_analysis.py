@@ -45,6 +45,24 @@ def _move_terms(L, n):
     }
 
 
+def move_quantities(L, n: int, J) -> tuple:
+    """Medium, heat, work, ΔI_Θ, ΔI_X, Σ^Θ_n, Σ^X_n of move n, read off a window ``J``.
+
+    ``J`` holds B, θ_n, x_n, θ_{n+1}, x_{n+1} (a :class:`Window` of the chain or of the dense
+    joint); the per-move terms of Entropy 26, 112 (2024) (entropy production of each
+    sub-system as conditional-entropy change plus medium entropy minus information flow).
+    """
+    f, q, s2x = _move_terms(L, n), L.q, L.sigma ** 2
+    th, th1, x, x1 = f"th{n}", f"th{n + 1}", f"x{n}", f"x{n + 1}"
+    med = (J.esq(f["s_back"]) - J.esq(f["s_fwd"])) / (2 * q)
+    heat = (J.esq(f["q_before"]) - J.esq(f["q_after"])) / (2 * s2x)
+    work = (J.esq(f["w_new"]) - J.esq(f["w_old"])) / (2 * s2x)
+    dIt = J.I(x, th1, "B") - J.I(x, th, "B")
+    dIx = J.I(x1, th1, "B") - J.I(x, th1, "B")
+    return (med, heat, work, dIt, dIx, J.H(th1, "B") - J.H(th, "B") + med - dIt,
+            J.H(x1, "B") - J.H(x, "B") + heat - dIx)
+
+
 def _check_steps(N) -> int:
     if isinstance(N, bool) or not isinstance(N, (int, np.integer)) or N < 1:
         raise ParameterError(f"N must be an integer >= 1, got {N!r}")
@@ -62,7 +80,7 @@ def analyse_gaussian(L, N: int, progress=None) -> InfoflowAnalysis:
     N = _check_steps(N)
     ch = gaussian_chain(L)
     win = windows(ch, N)
-    s2x, q = L.sigma ** 2, L.q
+    s2x = L.sigma ** 2
 
     def at(n):  # the window holding θ_n and x_n
         return win[min(n, N - 1)]
@@ -80,15 +98,7 @@ def analyse_gaussian(L, N: int, progress=None) -> InfoflowAnalysis:
     bar = progress_reporter(progress, total=N, desc="gaussian analysis")
     for n in range(N):
         bar.update()
-        f, J = _move_terms(L, n), win[n]
-        th, th1, x, x1 = ths[n], ths[n + 1], xs[n], xs[n + 1]
-        med[n] = (J.esq(f["s_back"]) - J.esq(f["s_fwd"])) / (2 * q)
-        heat[n] = (J.esq(f["q_before"]) - J.esq(f["q_after"])) / (2 * s2x)
-        work[n] = (J.esq(f["w_new"]) - J.esq(f["w_old"])) / (2 * s2x)
-        dIt[n] = J.I(x, th1, "B") - J.I(x, th, "B")
-        dIx[n] = J.I(x1, th1, "B") - J.I(x, th1, "B")
-        sgt[n] = J.H(th1, "B") - J.H(th, "B") + med[n] - dIt[n]
-        sgx[n] = J.H(x1, "B") - J.H(x, "B") + heat[n] - dIx[n]
+        med[n], heat[n], work[n], dIt[n], dIx[n], sgt[n], sgx[n] = move_quantities(L, n, win[n])
     bar.close()
     medium = float(heat.sum() + med.sum())
     first, last = win[0], win[-1]

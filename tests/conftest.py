@@ -1,6 +1,10 @@
 """Shared fixtures, and the suite's CPU-time ledger.
 
 * ``rng``: a seeded numpy Generator for every stochastic test.
+* hypothesis runs derandomized (profile ``thermolearn``, no example
+  database): the property tests draw the same examples in every run, so the
+  suite is deterministic; ``HYPOTHESIS_PROFILE=explore`` draws fresh random
+  examples for a bug hunt.
 * ``THERMOLEARN_TEST_CPU=DIR``: every pytest process (each xdist worker and
   the controller) writes ``DIR/<worker>.json`` with the CPU seconds of its
   imports and collection, of each test (setup + call + teardown, including
@@ -23,6 +27,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import settings
+
+settings.register_profile("thermolearn", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "thermolearn"))
 
 _LEDGER = os.environ.get("THERMOLEARN_TEST_CPU")
 _TESTS: dict = {}

@@ -4,8 +4,9 @@ This is the straightforward route the library used before the linear-time chain 
 every quantity from the mean and covariance of the *whole* network
 (:func:`thermolearn.infoflow.gaussian_joint`), the fluctuation theorems from dense Gaussian
 integrals over all 2N + 4 nodes.  It shares no code with ``infoflow._gaussian_chain`` beyond
-the learner's network and ``Window`` (the named-node container of the log-det measures, used
-here on the whole joint), so agreement at small N checks the recursions.
+the learner's network, ``Window`` (the named-node container of the log-det measures, used
+here on the whole joint) and the per-move formulas (``move_quantities``, checked by the
+second-law and identity tests), so agreement at small N checks the recursions.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import math
 import numpy as np
 
 from thermolearn.infoflow import gaussian_joint
+from thermolearn.infoflow._gaussian_analysis import _move_terms, move_quantities
 from thermolearn.infoflow._gaussian_chain import Window
 
 
@@ -31,22 +33,10 @@ class Joint(Window):
         return w
 
 
-def move_terms(L, n):
-    k, a, c = L.kappa, L.a, L.c
-    th, th1, x, x1 = f"th{n}", f"th{n + 1}", f"x{n}", f"x{n + 1}"
-    back = {th: 1.0, th1: -a, "B": -k}
-    fwd = {th1: 1.0, th: -a, "B": -k}
-    if c != 0:
-        back[x] = k * c
-        fwd[x] = k * c
-    return {"s_back": back, "s_fwd": fwd, "q_before": {x: 1.0, th1: -1.0}, "q_after": {x1: 1.0, th1: -1.0},
-            "w_new": {x: 1.0, th1: -1.0}, "w_old": {x: 1.0, th: -1.0}}
-
-
 def analyse(L, N):
     """The fields of ``InfoflowAnalysis`` as a dict, from the dense joint."""
     J = Joint(L, N)
-    s2x, q = L.sigma ** 2, L.q
+    s2x = L.sigma ** 2
     ths = [f"th{n}" for n in range(N + 1)]
     xs = [f"x{n}" for n in range(N + 1)]
     out = dict(M=np.array([J.I(t, "B") for t in ths]), I_theta_task=np.array([J.I(t, "Y") for t in ths]),
@@ -55,15 +45,7 @@ def analyse(L, N):
                             if t != "th0" else 0.0 for t in ths]))
     dIt, dIx, sgt, sgx, heat, med, work = (np.empty(N) for _ in range(7))
     for n in range(N):
-        f = move_terms(L, n)
-        th, th1, x, x1 = ths[n], ths[n + 1], xs[n], xs[n + 1]
-        med[n] = (J.esq(f["s_back"]) - J.esq(f["s_fwd"])) / (2 * q)
-        heat[n] = (J.esq(f["q_before"]) - J.esq(f["q_after"])) / (2 * s2x)
-        work[n] = (J.esq(f["w_new"]) - J.esq(f["w_old"])) / (2 * s2x)
-        dIt[n] = J.I(x, th1, "B") - J.I(x, th, "B")
-        dIx[n] = J.I(x1, th1, "B") - J.I(x, th1, "B")
-        sgt[n] = J.H(th1, "B") - J.H(th, "B") + med[n] - dIt[n]
-        sgx[n] = J.H(x1, "B") - J.H(x, "B") + heat[n] - dIx[n]
+        med[n], heat[n], work[n], dIt[n], dIx[n], sgt[n], sgx[n] = move_quantities(L, n, J)
     medium = float(heat.sum() + med.sum())
     end, start = [ths[N], xs[N]], ["th0", "x0"]
     out.update(dI_theta=dIt, dI_x=dIx, sigma_theta=sgt, sigma_x=sgx, heat=heat, medium_theta=med, work=work,
@@ -102,7 +84,7 @@ def sigma_form(J, L, N):
     add_logdens(+1.0, ["th0", "x0"], ["B"])
     add_logdens(-1.0, [f"th{N}", f"x{N}"], ["B"])
     for k in range(N):
-        f = move_terms(L, k)
+        f = _move_terms(L, k)
         add_sq(1 / (2 * L.q), J.vec(f["s_back"]))
         add_sq(-1 / (2 * L.q), J.vec(f["s_fwd"]))
         add_sq(1 / (2 * L.sigma ** 2), J.vec(f["q_before"]))

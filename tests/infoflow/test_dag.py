@@ -56,20 +56,25 @@ def _triples(G, rng, count):
 @given(st.integers(0, 2 ** 32 - 1), st.sampled_from(range(len(CANONICAL))))
 def test_d_separated_implies_zero_conditional_information(seed, which):
     """On random binary tables of every canonical graph, A ⟂_d B | Z ⇒ I(A;B|Z) = 0 (1e-12),
-    and the test is not vacuous: some d-connected triple has I > 1e-6."""
+    and the test is not vacuous: some d-connected triple (θ_1, θ_2 or a sampled one) has I > 1e-6."""
     rng = np.random.default_rng(seed)
     G = random_tables(learning_dag(2, **CANONICAL[which]), rng)
     names, p = discrete_joint(G)
     ax = {v: i for i, v in enumerate(names)}
     seen_separated = 0
+    # a d-connected pair in every variant: θ_1 and θ_2 given nothing
+    connected = [mutual_information(p, ax["th1"], ax["th2"])]
     for a, b, z in _triples(G, rng, 40):
         cmi = mutual_information(p, ax[a], ax[b], [ax[v] for v in z])
         if is_d_separated(G, a, b, z):
             seen_separated += 1
             assert abs(cmi) <= 1e-12, (a, b, z, cmi)
+        else:
+            connected.append(cmi)
     assert seen_separated > 0
-    # a d-connected pair in every variant: θ_1 and θ_2 given nothing
-    assert mutual_information(p, ax["th1"], ax["th2"]) > 1e-6
+    # not vacuous: d-connection shows as information (a single pair can be nearly independent
+    # for an unlucky random table, e.g. 4e-7 for θ_1, θ_2 at seed 7065915)
+    assert max(connected) > 1e-6
 
 
 def test_cycle_is_rejected_naming_it():
