@@ -24,7 +24,6 @@ schedule whose relaxation time is not ≪ τ gets a ``SlowDrivingWarning``.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 import warnings
@@ -99,22 +98,6 @@ def _kick(led, X, weight, linear_grad):
         k3 = f(a + h / 2 * k2)
         k4 = f(a + h * k3)
         led.move(X, a + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4))
-
-
-def _remember_gaussian(th):
-    """``th`` whose ``gaussian(θ)`` is remembered for the last θ (the two half-steps of a step share it)."""
-    if th.gaussian is None:
-        return th
-    last: dict = {}
-
-    def gaussian(theta):
-        key = np.asarray(theta, dtype=float).tobytes()
-        if key not in last:
-            last.clear()
-            last[key] = th.gaussian(theta)
-        return last[key]
-
-    return dataclasses.replace(th, gaussian=gaussian)
 
 
 def divergence_reason(theta, X, theta0, target, stiffness=None) -> str:
@@ -251,7 +234,7 @@ def train(
     theta = as_vec("theta0", theta0, n)
     tgt = as_vec("target", target, n)
     u0v = None if u0 is None else as_vec("u0", u0, d)
-    th = _remember_gaussian(model_callables(model, tgt))
+    th = model_callables(model, tgt).for_run()
     if stepper.needs_quadratic and not th.quadratic:
         raise ParameterError(f"method={stepper.name!r} needs an energy quadratic in x (exact OU step); "
                              f"{model.energy} is not: use 'euler', 'heun' or 'mala'")
