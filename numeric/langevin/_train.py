@@ -106,12 +106,12 @@ def divergence_reason(theta, X, theta0, target, stiffness=None) -> str:
     >>> divergence_reason(np.array([-7e40]), np.zeros((2, 1)), np.array([-10.0]), np.array([0.0]))
     'theta exploded to [-7e+40] (|theta - target| > 1e+02*(|theta0 - target| + |target| + 1))'
     """
-    if not np.all(np.isfinite(theta)):
+    if not np.isfinite(theta).all():
         return f"theta became non-finite ({np.asarray(theta).tolist()})"
-    if X is not None and not np.all(np.isfinite(X)):
+    if X is not None and not np.isfinite(X).all():
         return "the chains became non-finite"
-    bound = EXPLOSION_FACTOR * (np.max(np.abs(theta0 - target)) + np.max(np.abs(target)) + 1.0)
-    if np.max(np.abs(theta - target)) > bound:
+    bound = EXPLOSION_FACTOR * (np.abs(theta0 - target).max() + np.abs(target).max() + 1.0)
+    if np.abs(theta - target).max() > bound:
         return (f"theta exploded to {np.asarray(theta).round(6).tolist()} "
                 f"(|theta - target| > {EXPLOSION_FACTOR:.0e}*(|theta0 - target| + |target| + 1))")
     if stiffness is not None and stiffness >= 2.0:
