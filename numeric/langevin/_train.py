@@ -121,11 +121,15 @@ def divergence_reason(theta, X, theta0, target, stiffness=None) -> str:
 
 
 def slow_driving(schedule, notes):
-    """Warn (``SlowDrivingWarning``) and note when τ is too short for the schedule's closure; return τ_R/τ."""
+    """Warn (``SlowDrivingWarning``) and note when τ is too short for the schedule's closure; return τ_R/τ.
+
+    The schedule's own notes (warned once where it was built) join ``notes`` without a second warning.
+    """
     msg = slow_driving_note(schedule)
     if msg:
         warnings.warn(msg, SlowDrivingWarning, stacklevel=3)
         notes.append(msg)
+    notes.extend(schedule.notes)
     return schedule.slow_driving_ratio
 
 
