@@ -34,6 +34,7 @@ import sympy as sp
 from thermolearn.theory import DivergenceWarning, EnergyModel, NumericalError, ParameterError, SlowDrivingWarning
 
 from ..progress import progress_reporter
+from ..random import check_rng
 from ..schedule import Schedule, slow_driving_note
 from ._ledger import Ledger, as_vec, check_int, initial_chains, model_callables
 from ._result import TrainingResult
@@ -224,8 +225,7 @@ def train(
     """
     if not isinstance(model, EnergyModel):
         raise ParameterError(f"model must be a theory.EnergyModel, got {type(model).__name__}")
-    if not isinstance(rng, np.random.Generator):
-        raise ParameterError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    check_rng(rng)
     if not isinstance(schedule, Schedule):
         raise ParameterError(f"schedule must be a numeric.schedule.Schedule, got {type(schedule).__name__}")
     stepper = get_stepper(method)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from thermolearn.numeric.schedule import SLOW_DRIVING_MIN_RATIO, Schedule
-from thermolearn.theory import AccuracyWarning, ParameterError
+from thermolearn.theory import ParameterError
 
 from ._data import data_mean_function
 from ._field import metric_field
