@@ -32,7 +32,7 @@ _HERMITE_MAX_D = 4
 
 @lru_cache(maxsize=128)
 def _gaussian(twin):
-    """Lambdified (m(θ), Σ(θ), F(θ)) of a quadratic energy, or None."""
+    """Lambdified (m(θ) and Σ(θ) as one flat vector (d + d² entries: one call), F(θ)) of a quadratic energy, or None."""
     model = twin.model
     if not model.is_quadratic():
         return None
@@ -43,7 +43,7 @@ def _gaussian(twin):
     fe = symbolic_free_energy(model)
     ths = tuple(model.theta)
     F = lambdify(fe.free_energy, ths) if fe.closed_form else None
-    return lambdify(m, ths), lambdify(S, ths), F
+    return lambdify((*m, *S), ths), F
 
 
 def gaussian_moments(twin, theta):
@@ -56,8 +56,8 @@ def gaussian_moments(twin, theta):
     if g is None:
         return None
     th = twin.theta_vector(theta)
-    m = np.asarray(g[0](*th), dtype=float).reshape(twin.d)
-    S = np.asarray(g[1](*th), dtype=float).reshape(twin.d, twin.d)
+    v = np.asarray(g[0](*th), dtype=float).reshape(-1)
+    m, S = v[:twin.d], v[twin.d:].reshape(twin.d, twin.d)
     if twin.d == 1:  # a scalar test (eigvalsh costs ~25 us a call, and the trainer asks every step)
         ok = math.isfinite(m[0]) and math.isfinite(S[0, 0]) and S[0, 0] > 0
     else:
@@ -113,7 +113,7 @@ def equilibrium_rule(twin, theta, *, closed_form: bool = True, near=None) -> Rul
     g = gaussian_moments(twin, th) if closed_form else None
     if g is not None and twin.d <= _HERMITE_MAX_D:
         r = hermite_rule(*g)
-        F = _gaussian(twin)[2]
+        F = _gaussian(twin)[1]
         log_z = -twin.beta * float(F(*th)) if F is not None else float("nan")
         return Rule(r.x, r.w, log_z, "closed form (Gauss-Hermite nodes)")
     f = lambda x: twin.beta_energy(np.asarray(x)[..., None] if twin.d == 1 else x, th)  # noqa: E731
@@ -135,7 +135,7 @@ def closed_free_energy(twin):
     :func:`gaussian_moments`), as the persistent-chain trainer does.
     """
     g = _gaussian(twin)
-    return None if g is None else g[2]
+    return None if g is None else g[1]
 
 
 def free_energy(twin, theta, *, closed_form: bool = True) -> float:
@@ -147,10 +147,10 @@ def free_energy(twin, theta, *, closed_form: bool = True) -> float:
     -0.918938533205
     """
     g = _gaussian(twin) if closed_form else None
-    if g is not None and g[2] is not None:  # closed form: no quadrature rule to build
+    if g is not None and g[1] is not None:  # closed form: no quadrature rule to build
         th = twin.theta_vector(theta)
         gaussian_moments(twin, th)  # NumericalError where p_m is not normalisable
-        return float(np.asarray(g[2](*th)))
+        return float(np.asarray(g[1](*th)))
     r = equilibrium_rule(twin, theta, closed_form=closed_form)
     return -r.log_z / twin.beta
 
