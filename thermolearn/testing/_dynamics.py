@@ -22,6 +22,7 @@ import numpy as np
 
 from thermolearn.numeric.equilibrium import equilibrium_rule
 from thermolearn.numeric.langevin import AbstractStepper, constant_schedule, train
+from thermolearn.numeric.metric import friction_autocorrelation as autocorrelation
 from thermolearn.theory import NumericalError
 
 from . import _oracles as orc
@@ -77,33 +78,21 @@ def sampler_stationarity(ctx):
 def friction_autocorrelation(ctx):
     """ζ (ingredient) vs β∫⟨δX(t)δX(0)⟩dt from equilibrium chains moved by the sampler.
 
-    With S_T = ∫₀^T δX dt, β[Cov(S_T) − (Cov(A) + Cov(B))/2]/T (A, B the
-    two halves) removes the O(τ_R/T) truncation bias of β Cov(S_T)/(2T).
+    :func:`numeric.metric.friction_autocorrelation` over T = 10 τ_R with the
+    ``equilibrium``, ``sampler`` and ``dE_dtheta`` ingredients and the
+    quadrature ⟨X⟩_m: β[Cov(S_T) − (Cov(A) + Cov(B))/2]/T (A, B the two
+    halves) removes the O(τ_R/T) truncation bias of β Cov(S_T)/(2T).
     """
     num, th = ctx.num, ctx.points[0]
     tau_r, dt = ctx.timescales()
     T = 10 * tau_r
     stride = max(1, int(round(tau_r / 20 / dt)))
     blocks = 2 * max(20, min(_MAX_STEPS // (2 * stride), int(math.ceil(T / (2 * stride * dt)))))
-    h, half = T / blocks, blocks // 2  # time per block (sampler step h / stride)
-    wA = np.where(np.arange(blocks + 1) <= half, h, 0.0)
-    wA[[0, half]] = h / 2
-    wB = np.where(np.arange(blocks + 1) >= half, h, 0.0)
-    wB[[half, blocks]] = h / 2
-    m1 = orc.expect(num, th, lambda y: num.dE_dtheta(y, th))
-    x = np.asarray(ctx.prov.equilibrium(num, th, ctx.particles, ctx.rng), float)
-    X = ctx.X()
-    A = B = 0.0
-    for k in range(blocks + 1):
-        if k:
-            x = _finite(ctx.prov.sampler(num, x, th, h / stride, stride, ctx.rng), "sampler")
-        dX = X(x, th) - m1
-        A, B = A + wA[k] * dX, B + wB[k] * dX
-    S = A + B
-    y = num.beta * (S[:, :, None] * S[:, None, :]
-                    - 0.5 * (A[:, :, None] * A[:, None, :] + B[:, :, None] * B[:, None, :])) / T
-    est = y.mean(axis=0)
-    se = y.std(axis=0, ddof=1) / math.sqrt(len(y))
+    x0 = np.asarray(ctx.prov.equilibrium(num, th, ctx.particles, ctx.rng), float)
+    r = autocorrelation(num.model, th, duration=T, dt=T / (blocks * stride), stride=stride, rng=ctx.rng, x0=x0,
+                        sampler=ctx.prov.sampler, statistic=ctx.X(),
+                        mean=orc.expect(num, th, lambda y: num.dE_dtheta(y, th)))
+    est, se = r.friction, r.stderr
     zeta = np.atleast_2d(ctx.prov.friction(num, th))
     z = float(np.max(np.abs(zeta - est) / (N_SIGMA * se + 0.05 * np.abs(est).max())))
     ok = z <= 1.0
