@@ -21,6 +21,8 @@ from typing import Callable, ClassVar
 import numpy as np
 
 from thermolearn.numeric.equilibrium import equilibrium_rule
+from thermolearn.numeric.fluctuation import jarzynski as estimate, langevin_work
+from thermolearn.numeric.fokker_planck import Protocol
 from thermolearn.numeric.langevin import AbstractStepper, constant_schedule, train
 from thermolearn.numeric.metric import friction_autocorrelation as autocorrelation
 from thermolearn.theory import NumericalError
@@ -108,13 +110,11 @@ def _direction(ctx):
     return d / np.linalg.norm(d)
 
 
-def _drive(ctx, x, path, hold, stride):
-    """Sekimoto work along a piecewise-constant protocol: jump θ, then ``stride`` sampler steps of ``hold``."""
-    W = np.zeros(len(x))
-    for a, b in zip(path[:-1], path[1:]):
-        W += ctx.num.energy(x, b) - ctx.num.energy(x, a)
-        x = _finite(ctx.prov.sampler(ctx.num, x, b, hold / stride, stride, ctx.rng), "sampler")
-    return _finite(W, "work"), x
+def _drive(ctx, x, start, end, tau, updates, stride):
+    """Sekimoto work of the chains x along the linear ramp start → end over τ
+    (:func:`numeric.fluctuation.langevin_work`, ``updates`` θ moves, ``stride`` sampler steps each)."""
+    return langevin_work(ctx.num.model, Protocol.linear(start, end, tau), particles=len(x), steps=updates,
+                         rng=ctx.rng, x0=x, sampler=ctx.prov.sampler, substeps=stride).work
 
 
 def slow_driving_excess_work(ctx):
@@ -142,11 +142,10 @@ def slow_driving_excess_work(ctx):
     tau = 20 * max([tau_r] + tau_rs)
     stride = max(1, int(round(tau_r / 20 / dt)))
     updates = max(100, min(_MAX_STEPS // stride, int(math.ceil(tau / (stride * dt)))))
-    path = [th0 + s * d * k / updates for k in range(updates + 1)]
     n = 2 * ctx.particles
     x = np.asarray(ctx.prov.equilibrium(num, th0, n, ctx.rng), float)
-    W, _ = _drive(ctx, x, path, tau / updates, stride)
-    dF = ctx.prov.free_energy(num, path[-1]) - ctx.prov.free_energy(num, th0)
+    W = _drive(ctx, x, th0, th0 + s * d, tau, updates, stride)
+    dF = ctx.prov.free_energy(num, th0 + s * d) - ctx.prov.free_energy(num, th0)
     wex, se = float(W.mean() - dF), float(W.std(ddof=1) / math.sqrt(len(W)))
     quad = [float(d @ z @ d) for z in zetas]
     pred = s * s / tau * float(np.dot(weights, quad) / sum(weights))  # Simpson over the ramp
@@ -166,18 +165,16 @@ def jarzynski(ctx):
     relaxation time; the check also fails when the measured dissipation
     β⟨W⟩ − βΔF (reference F) is below 0.05 kT: such a protocol tests nothing.
     """
-    from thermolearn.numeric.fluctuation import jarzynski as estimate
-
     num, th0, d = ctx.num, ctx.points[0], _direction(ctx)
     tau_r, dt = ctx.timescales()
     s = math.sqrt(2.0 / float(d @ ctx.fisher_ref(0) @ d))  # quench dissipation beta*W_diss ~ 1
     stride = max(1, int(round(tau_r / 20 / dt)))
-    path = [th0 + s * d * k / 20 for k in range(21)]
+    th1 = th0 + s * d
     x = np.asarray(ctx.prov.equilibrium(num, th0, ctx.particles, ctx.rng), float)
-    W, _ = _drive(ctx, x, path, tau_r / 20, stride)
-    dF = ctx.prov.free_energy(num, path[-1]) - ctx.prov.free_energy(num, th0)
+    W = _drive(ctx, x, th0, th1, tau_r, 20, stride)
+    dF = ctx.prov.free_energy(num, th1) - ctx.prov.free_energy(num, th0)
     est = estimate(W, num.beta)
-    diss = num.beta * (float(W.mean()) - (orc.reference_free_energy(num, path[-1]) - orc.reference_free_energy(num, th0)))
+    diss = num.beta * (float(W.mean()) - (orc.reference_free_energy(num, th1) - orc.reference_free_energy(num, th0)))
     value, tol = abs(est.corrected - dF), N_SIGMA * est.stderr
     drives = diss >= 0.05  # designed for ~0.7 kT; a protocol that does not dissipate tests nothing
     ok = value <= tol and drives
