@@ -232,15 +232,13 @@ def bias_equals_excess_work(ctx):
         raise NumericalError(run.divergence)
     data = equilibrium_rule(num, ctx.points[1], closed_form=False)  # the data distribution p_m(theta*), numeric
 
-    def grad(theta, chains):
-        return b * (data.expect(X(data.x, theta)) - X(chains, theta).mean(axis=0))
-
     def L(theta):
         return b * (float(data.expect(num.energy(data.x, theta))) - ctx.prov.free_energy(num, theta))
 
     path = [t for t, _ in stepper.log] + [run.theta[-1]]  # move i: theta_i -> theta_i+1, chains of call i frozen
-    est = sum(0.5 * float((grad(a, c) + grad(z, c)) @ (z - a))
-              for a, z, c in zip(path[:-1], path[1:], (c for _, c in stepper.log)))
+    dm = [data.expect(X(data.x, t)) for t in path]  # <X>_data along the path, once per point
+    est = sum(0.5 * b * float((dm[i] + dm[i + 1] - X(c, a).mean(axis=0) - X(c, z).mean(axis=0)) @ (z - a))
+              for i, (a, z, c) in enumerate(zip(path[:-1], path[1:], (c for _, c in stepper.log))))
     bias = L(path[-1]) - (L(th0) + est)
     bw = b * (float(run.work[-1]) - (ctx.prov.free_energy(num, path[-1]) - ctx.prov.free_energy(num, th0)))
     tol = 1e-3
