@@ -1,10 +1,9 @@
-"""Stationary Langevin sampling at fixed θ and the autocorrelation friction.
+"""The friction tensor as the integrated autocorrelation of ∂θE along stationary chains.
 
-The sampler is a vectorised Metropolis-adjusted Langevin (MALA) step of the
-overdamped dynamics dx = −μ∇ₓE dt + sqrt(2μ/β) dW: an Euler–Maruyama
-proposal followed by a Metropolis–Hastings accept/reject, so p_m(θ) is
-preserved exactly and the dynamics agree with the diffusion to O(dt) (the
-rejection rate is reported).  ``method="euler"`` skips the correction.
+The default dynamics is :func:`numeric.equilibrium.mala`, a vectorised
+Metropolis-adjusted Langevin step of dx = −μ∇ₓE dt + sqrt(2μ/β) dW (p_m(θ)
+exactly invariant, the diffusion to O(dt); the acceptance is reported);
+``method="euler"`` skips the correction; any sampler can be passed.
 
 Friction from the integrated autocorrelation (the definition of arXiv 2510.03137):
 for chains in equilibrium, S = ∫₀^T X dt has
@@ -31,7 +30,7 @@ from ..equilibrium import mala, sample_equilibrium
 from ..model import numeric_twin
 from thermolearn.numeric.results import ResultMixin
 
-__all__ = ["AutocorrelationResult", "langevin_stationary", "friction_autocorrelation"]
+__all__ = ["AutocorrelationResult", "friction_autocorrelation"]
 
 
 @dataclass(frozen=True)
@@ -48,23 +47,10 @@ class AutocorrelationResult(ResultMixin):
     acceptance: float
 
 
-def langevin_stationary(model, theta, *, values=None, chains: int, duration: float, dt: float, rng,
-                        x0=None, method: str = "mala") -> np.ndarray:
-    """Run ``chains`` independent chains at fixed θ for ``duration``; return x (chains, d)."""
-    nm = numeric_twin(model, values)
-    th = nm.theta_vector(theta)
-    _check(chains, duration, dt, method)
-    if x0 is None:
-        x = sample_equilibrium(nm, th, chains, rng)
-    else:
-        x = np.array(x0, float).reshape(chains, nm.d)
-    x, _ = mala(nm, th, x, dt, int(round(duration / dt)), rng, metropolis=method == "mala")
-    return x
-
-
-def _check(chains, duration, dt, method):
-    if not (isinstance(chains, (int, np.integer)) and chains >= 2):
-        raise ParameterError(f"chains must be an integer >= 2, got {chains!r}")
+def _check(chains, duration, dt, method, stride):
+    for name, v, least in (("chains", chains, 2), ("stride", stride, 1)):
+        if not (isinstance(v, (int, np.integer)) and v >= least):
+            raise ParameterError(f"{name} must be an integer >= {least}, got {v!r}")
     for name, v in (("duration", duration), ("dt", dt)):
         if not (np.isfinite(v) and v > 0):
             raise ParameterError(f"{name} must be positive, got {v!r}")
@@ -105,9 +91,8 @@ def friction_autocorrelation(model, theta, *, values=None, chains: int = 2000, d
     """
     nm = numeric_twin(model, values)
     th = nm.theta_vector(theta)
-    stride = int(stride)
     chains = chains if x0 is None else len(x0)
-    _check(chains, duration, dt, method)
+    _check(chains, duration, dt, method, stride)
     accepted = [0, 0]
     if sampler is None:
         def sampler(tw, x, t, h, k, rng):

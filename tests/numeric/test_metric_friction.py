@@ -120,6 +120,8 @@ def test_bad_input_symbolic_constants_and_sizes(rng):
         friction_autocorrelation(quartic(), 0.0, values=V, chains=1, rng=rng)
     with pytest.raises(ParameterError, match="duration"):
         friction_autocorrelation(quartic(), 0.0, values=V, duration=-1.0, rng=rng)
+    with pytest.raises(ParameterError, match="stride"):
+        friction_autocorrelation(quartic(), 0.0, values=V, stride=0, rng=rng)
 
 
 @pytest.mark.slow
