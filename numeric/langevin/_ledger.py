@@ -31,6 +31,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+import sympy as sp
 
 from thermolearn.theory import EnergyModel, ParameterError
 
@@ -87,6 +88,15 @@ def initial_chains(th: Thermo, theta0, u0, samples0, particles, rng):
     return X
 
 
+@functools.lru_cache(maxsize=32)
+def _constant_theta_hessian(model: EnergyModel):
+    """∇θ²E as a float array when it involves neither x nor θ (E at most quadratic in θ), else None."""
+    H = sp.hessian(model.energy, model.theta)
+    if any(h.free_symbols for h in H):
+        return None
+    return np.array(H.tolist(), dtype=float)
+
+
 class Ledger:
     """Running totals and recorded rows of one training run (private, mutable).
 
@@ -106,9 +116,10 @@ class Ledger:
         self.rows = {k: [] for k in ("t", "theta", "mean", "var", "W", "F", "L", "Lt")}
 
     def grad_tilde(self, X, theta=None):
-        """∇̃L = β(⟨∂θE⟩_d − ⟨∂θE⟩_s) at ``theta`` (default: the current θ)."""
+        """∇̃L = β(⟨∂θE⟩_d − ⟨∂θE⟩_s) at ``theta`` (default: the current θ); keeps ⟨∂θE⟩_s in ``sample_dE``."""
         theta = self.theta if theta is None else theta
-        return self.th.beta * (self.th.data_gradient(theta) - self.mean(self.th.dE_dtheta(X, theta)))
+        self.sample_dE = self.mean(self.th.dE_dtheta(X, theta))
+        return self.th.beta * (self.th.data_gradient(theta) - self.sample_dE)
 
     def mean(self, values):
         """Average over the chains (axis 0): plain, or with ``self.weights``."""
@@ -116,15 +127,23 @@ class Ledger:
             return np.add.reduce(values, axis=0) / values.shape[0]
         return np.tensordot(self.weights, values, axes=1)
 
-    def move(self, X, new, line=None):
+    def move(self, X, new, line=None, sample_dE=None):
         """θ ← ``new`` at frozen chains: Sekimoto work and L̃ (module docstring).
 
         ``line`` = (∇̃L at θ, ∇̃L at ``new``) books L̃ by the trapezoidal line
         integral instead (the density trainer's independent route).
+        ``sample_dE`` = ⟨∂θE(X, θ)⟩_s at the current θ over these X: for an
+        energy at most quadratic in θ with a constant θ-Hessian H the work is
+        then exactly Δθ·⟨∂θE⟩_s + ½ΔθᵀHΔθ (no energy evaluation over the chains).
         """
         th = self.th
-        with np.errstate(over="ignore", invalid="ignore"):
-            dW = float(self.mean(th.energy(X, new) - th.energy(X, self.theta)))
+        H = _constant_theta_hessian(th.twin.model) if sample_dE is not None else None
+        if H is not None:
+            step = np.asarray(new, dtype=float) - self.theta
+            dW = float(step @ sample_dE + 0.5 * step @ H @ step)
+        else:
+            with np.errstate(over="ignore", invalid="ignore"):
+                dW = float(self.mean(th.energy(X, new) - th.energy(X, self.theta)))
         Ed_new = th.data_energy(new)
         self.W += dW
         if line is None:

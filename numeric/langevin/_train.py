@@ -298,7 +298,7 @@ def train(
             with np.errstate(over="ignore", invalid="ignore"):
                 g = led.grad_tilde(Xb)
                 led.move(Xb, led.theta - dt_p * _apply(schedule.rate_at(t if schedule.feedback else t + dt_p / 2,
-                                                                        led.theta, g), g))
+                                                                        led.theta, g), g), sample_dE=led.sample_dE)
             if split:
                 advance(dt / 2)
                 Xb = None

@@ -309,3 +309,22 @@ def test_free_energy_along_a_long_path_reuses_supports_correctly(text):
     th = model_callables(model, [0.0]).for_run()
     path = np.array([th.free_energy(np.array([t])) for t in np.linspace(-40.0, 40.0, 161)])
     np.testing.assert_allclose(path, free_energy(numeric_twin(model), [0.0]), rtol=QUADRATURE_RTOL, atol=QUADRATURE_RTOL)
+
+
+@pytest.mark.parametrize("text,theta", [("k*(x - theta)**2/2", [0.4]), ("theta*x**2/2 - theta**2 + 3*theta", [1.3]),
+                                        ("(x - theta)**4/4 + x**2", [0.2])])
+def test_ledger_work_from_the_theta_taylor_form_equals_the_energy_difference(text, theta):
+    # For E at most quadratic in θ (constant θ-Hessian) the ledger books W from ⟨∂θE⟩_s (exact Taylor form);
+    # otherwise it falls back to E(x, θ') − E(x, θ).  Both routes must agree to rounding (MACHINE_RTOL).
+    from thermolearn.numeric.langevin._ledger import Ledger, model_callables
+    from thermolearn.theory import energy_model
+
+    model = energy_model(text.replace("k*", "2.5*"), beta=1.7, mu=0.6)
+    th = model_callables(model, theta).for_run()
+    X = np.random.default_rng(1).normal(0.5, 1.3, size=(500, 1))
+    fast, slow = Ledger(th, theta), Ledger(th, theta)
+    fast.grad_tilde(X)
+    new = np.asarray(theta) + 0.37
+    fast.move(X, new, sample_dE=fast.sample_dE)
+    slow.move(X, new)
+    assert fast.W == pytest.approx(slow.W, rel=MACHINE_RTOL, abs=MACHINE_RTOL)
