@@ -128,7 +128,9 @@ def slow_driving_excess_work(ctx):
     ramp spans a Fisher distance of at most 2.5 (βW_ex ≈ 0.3: the signal
     grows with the distance, but so does the change of the metric along
     the ramp), over τ = 20 max τ_R along it; the prediction integrates ζ by
-    Simpson's rule (5 nodes, 3 with two coordinates).
+    Simpson's rule (5 nodes, 3 with two coordinates).  The tolerance's
+    systematic part 2τ_R/τ = 10 % covers the O(τ_R/τ) linear-response
+    correction (measured −12…0 %) and the sampler step's bias of ζ (+1…+4 %).
     """
     num, th0, d = ctx.num, ctx.points[0], _direction(ctx)
     tau_r, dt = ctx.timescales()
@@ -144,6 +146,7 @@ def slow_driving_excess_work(ctx):
     if not all(t > 0 and math.isfinite(t) for t in tau_rs):
         raise NumericalError(f"relaxation times along the ramp are not positive: {tau_rs}")
     tau = 20 * max([tau_r] + tau_rs)
+    dt = 2 * dt  # sampler step min(τ_R, τ_x)/25: ζ off by O(dt/2τ_x) ≈ 2 % (measured +1…+4 %), inside the tolerance
     stride = max(1, int(round(tau_r / 10 / dt)))  # θ moves every τ_R/10: the midpoint staircase errs at O(h²)
     updates = max(50, min(_MAX_STEPS // stride, int(math.ceil(tau / (stride * dt)))))
     n = 2 * ctx.particles
@@ -158,7 +161,7 @@ def slow_driving_excess_work(ctx):
     return TheoremCheck("slow_driving_excess_work", ok, abs(wex - pred), tol,
                         f"<W> - dF of a linear ramp over tau = 20 tau_R ({n} sampler chains from exact draws, "
                         f"Sekimoto work) vs int thetadot^T zeta thetadot dt with the ingredient zeta; tolerance "
-                        f"{N_SIGMA:g} standard errors + 2 tau_R/tau linear-response correction",
+                        f"{N_SIGMA:g} standard errors + 2 tau_R/tau linear-response and sampler-step correction",
                         "" if ok else "excess work of a slow protocol disagrees with the friction tensor", pred, wex)
 
 
