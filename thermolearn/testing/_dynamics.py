@@ -146,7 +146,7 @@ def slow_driving_excess_work(ctx):
     if not all(t > 0 and math.isfinite(t) for t in tau_rs):
         raise NumericalError(f"relaxation times along the ramp are not positive: {tau_rs}")
     tau = 20 * max([tau_r] + tau_rs)
-    dt = 2 * dt  # sampler step min(τ_R, τ_x)/25: ζ off by O(dt/2τ_x) ≈ 2 % (measured +1…+4 %), inside the tolerance
+    dt = 2 * dt  # sampler step min(τ_R, τ_x)/25: ζ off by ~dt/2τ_x (see the docstring)
     stride = max(1, int(round(tau_r / 10 / dt)))  # θ moves every τ_R/10: the midpoint staircase errs at O(h²)
     updates = max(50, min(_MAX_STEPS // stride, int(math.ceil(tau / (stride * dt)))))
     n = 2 * ctx.particles
