@@ -4,11 +4,14 @@ Chains start from equilibrium draws (the ``equilibrium`` ingredient, by
 default exact or inverse-CDF draws of :func:`numeric.equilibrium.sample_equilibrium`,
 MALA from the mode for non-Gaussian 2-D energies; itself tested against
 quadrature in :func:`sampler_stationarity`) and move with the ``sampler``
-ingredient.  Persistent-chain training runs through the project's one
-trainer, :func:`numeric.langevin.train`, with the ``sampler`` ingredient as
-its stepper.  Time steps are a fiftieth of the shorter of the parameter
-relaxation time τ_R = max eig(βI⁻¹ζ) and the coordinate relaxation time
-βVar(x)/μ (both from the references).
+ingredient.  The autocorrelation runs through
+:func:`numeric.metric.friction_autocorrelation`, driven protocols through
+:func:`numeric.fluctuation.langevin_work`, persistent-chain training through
+the project's one trainer, :func:`numeric.langevin.train`, each with the
+``sampler`` ingredient as its dynamics.  Time steps are a fiftieth (the
+slow-driving check: a 25th) of the shorter of the parameter relaxation time
+τ_R = max eig(βI⁻¹ζ) and the coordinate relaxation time βVar(x)/μ (both
+from the references).
 """
 
 from __future__ import annotations
