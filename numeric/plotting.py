@@ -65,10 +65,9 @@ STYLE = {
 
 
 def _mpl():
-    try:
-        import matplotlib
-    except ImportError:  # pragma: no cover - matplotlib is a dependency
-        raise ParameterError("plotting needs matplotlib (pip install matplotlib)") from None
+    """matplotlib, imported on first use (``import thermolearn.numeric`` stays light)."""
+    import matplotlib
+
     return matplotlib
 
 
