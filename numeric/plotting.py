@@ -200,12 +200,25 @@ def ridge(ax, times, grid, densities, *, height=None, cmap="cividis", label=None
     peak = float(np.max(dens)) if np.max(dens) > 0 else 1.0
     span = times[-1] - times[0] if times.size > 1 else 1.0
     scale = (max(0.1 * span, 3.0 * spacing) if height is None else height) / peak
+    from matplotlib.collections import PolyCollection
+
     colours = mpl.colormaps[cmap](np.linspace(0.15, 0.95, times.size))
+    g = np.asarray(grid, float)
+    verts, faces, edges, widths = [], [], [], []
     for i in range(times.size):  # a later ridge rises in front of the earlier ones (joy-plot order)
         y = times[i] - dens[i] * scale
-        # ~100 overlapping fills: rasterised inside vector files (curves, text and axes stay vector)
-        ax.fill_between(grid, times[i], y, color=colours[i], lw=0, zorder=2 + i, rasterized=True)
-        ax.plot(grid, y, color="white", lw=0.3, zorder=2 + i, rasterized=True)
+        # the fill between baseline and curve, then the curve's white outline: one collection drawn in
+        # this order (one artist instead of ~200: the same picture at a fraction of the CPU)
+        verts += [np.column_stack([np.r_[g, g[::-1]], np.r_[np.full(g.size, times[i]), y[::-1]]]),
+                  np.column_stack([g, y])]
+        faces += [colours[i], "none"]
+        edges += ["none", "white"]
+        widths += [0.0, 0.3]
+    # ~100 overlapping fills: rasterised inside vector files (curves, text and axes stay vector)
+    coll = PolyCollection(verts, closed=False, facecolors=faces, edgecolors=edges, linewidths=widths,
+                          zorder=2, rasterized=True)
+    ax.add_collection(coll, autolim=True)
+    ax.autoscale_view()
     if label:
         ax.fill_between([], [], [], color=colours[times.size // 2], label=label)
     return scale
