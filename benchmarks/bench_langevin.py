@@ -54,6 +54,7 @@ and wall time vs steps, log-log).
 
 from __future__ import annotations
 
+import importlib
 import math
 
 import numpy as np
@@ -334,7 +335,7 @@ def _peer_rows(cfg, reps):
                 float32_ratio=naive / ours32, **common)]
     Ns, Ss = cfg["sde"]
     try:
-        import sdeint  # noqa: F401
+        importlib.import_module("sdeint")  # presence only: the peer's rows import it themselves
     except ImportError as exc:
         rows.append(skipped("peer: sdeint best case / thermolearn float64", 1.0, f"{exc}; pip install -e '.[bench]'"))
     else:

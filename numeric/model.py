@@ -72,8 +72,9 @@ class NumericTwin:
         return th
 
     def _call(self, name, x, theta):
-        x = np.asarray(x, dtype=float)
-        th = np.asarray(theta, dtype=float)
+        if type(x) is not np.ndarray or x.dtype != np.float64:  # (asarray costs ~1 us; the trainers call this often)
+            x = np.asarray(x, dtype=float)
+        th = theta if type(theta) is np.ndarray and theta.dtype == np.float64 else np.asarray(theta, dtype=float)
         if x.ndim == 0 or x.shape[-1] != self.d:
             raise ParameterError(f"x must have shape (..., {self.d}) for energy {self.text}, got {x.shape}")
         if th.ndim == 0:

@@ -36,7 +36,9 @@ import math
 
 import numpy as np
 
-__all__ = ["BLOCK", "RADIUS_MAX", "standard_normal_f32"]
+from thermolearn.theory import ParameterError
+
+__all__ = ["BLOCK", "RADIUS_MAX", "standard_normal_f32", "check_rng"]
 
 #: Largest |z| the generator can return: √(−2 ln 2⁻²⁴).
 RADIUS_MAX = math.sqrt(48.0 * math.log(2.0))
@@ -114,3 +116,18 @@ def standard_normal_f32(rng: np.random.Generator, out: np.ndarray, *, scale: flo
         phi *= rho
         rho *= s
     return out
+
+
+def check_rng(rng) -> np.random.Generator:
+    """``rng`` itself if it is a ``numpy.random.Generator``, else :class:`ParameterError` (randomness only through one).
+
+    >>> check_rng(np.random.default_rng(0)).__class__.__name__
+    'Generator'
+    >>> check_rng(0)
+    Traceback (most recent call last):
+    ...
+    thermolearn.theory._errors.ParameterError: rng must be a numpy.random.Generator, got int
+    """
+    if not isinstance(rng, np.random.Generator):
+        raise ParameterError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    return rng

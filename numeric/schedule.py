@@ -77,8 +77,8 @@ class Schedule(ResultMixin):
         its target at the end of the step instead of overshooting it.
     notes : tuple of str
         Accuracy notes the schedule knows when it is built (e.g. a geodesic
-        end-game the requested steps do not resolve); the trainers report
-        them in the result with :func:`slow_driving_note`.
+        end-game the requested steps do not resolve), warned once where it
+        is built; the trainers copy them into the result without warning again.
     relaxation_time : float or None
         Largest relaxation time τ_R = λmax(βI⁻¹ζ) of the sampler along the
         intended path (None when the schedule does not know it); schedules
@@ -131,21 +131,20 @@ class Schedule(ResultMixin):
 
 
 def slow_driving_note(schedule: Schedule) -> str:
-    """The schedule's accuracy note for the trainers' warning and result, or "".
+    """The slow-driving message when τ < SLOW_DRIVING_MIN_RATIO·τ_R, or "" (the trainers' ``SlowDrivingWarning``).
 
-    The slow-driving message when τ < SLOW_DRIVING_MIN_RATIO·τ_R, followed by
-    the schedule's own ``notes``.
+    The schedule's own ``notes`` have other causes and were warned where
+    the schedule was built: not repeated here (one warning per cause).
 
     >>> slow_driving_note(Schedule("geodesic", lambda t, th: 1.0, 1.0, relaxation_time=0.5))[:30]
     'tau = 1 is only 2 relaxation t'
     """
     ratio = schedule.slow_driving_ratio
-    msgs = list(schedule.notes)
-    if ratio is not None and ratio * SLOW_DRIVING_MIN_RATIO > 1.0:
-        msgs.insert(0, f"tau = {schedule.tau:g} is only {1 / ratio:.3g} relaxation times (tau_R = "
-                       f"{schedule.relaxation_time:.3g}); the slow-driving closure behind the {schedule.name!r} "
-                       f"schedule needs tau >= {SLOW_DRIVING_MIN_RATIO:g} tau_R")
-    return "; ".join(msgs)
+    if ratio is None or ratio * SLOW_DRIVING_MIN_RATIO <= 1.0:
+        return ""
+    return (f"tau = {schedule.tau:g} is only {1 / ratio:.3g} relaxation times (tau_R = "
+            f"{schedule.relaxation_time:.3g}); the slow-driving closure behind the {schedule.name!r} "
+            f"schedule needs tau >= {SLOW_DRIVING_MIN_RATIO:g} tau_R")
 
 
 #: The schedule names shared by ``simulate`` and ``reproduce`` (see :func:`build_schedule`).

@@ -1,4 +1,4 @@
-"""The installed packages are pyflakes-clean: no unused imports, undefined names or dead assignments."""
+"""The installed packages and the benchmarks are pyflakes-clean: no unused imports, undefined names or dead assignments."""
 
 from pathlib import Path
 
@@ -8,7 +8,7 @@ pyflakes_api = pytest.importorskip("pyflakes.api")
 from pyflakes.reporter import Reporter  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("theory", "numeric", "infoflow", "thermolearn")
+PACKAGES = ("theory", "numeric", "infoflow", "thermolearn", "benchmarks")
 
 
 class _Collect(Reporter):

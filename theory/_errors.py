@@ -106,10 +106,8 @@ def check_positive(name: str, value, *, allow_symbolic: bool = True):
         if not value > 0 or value != value or value == float("inf"):
             raise ParameterError(f"{name} must be positive, got {value!r}")
         return value
-    try:
-        import sympy as sp
-    except ImportError:  # pragma: no cover - sympy is a hard dependency
-        raise
+    import sympy as sp
+
     if not isinstance(value, sp.Basic):
         raise ParameterError(
             f"{name} must be a positive number or sympy expression, got {type(value).__name__} {value!r}"

@@ -39,27 +39,19 @@ def _budgeted(forms_fn, model, budget):
 
 
 def closed_form_metric(model: EnergyModel) -> dict[str, sp.Matrix]:
-    """Closed-form metric quantities from :mod:`theory.metric`, if available.
+    """Closed-form metric quantities from :mod:`thermolearn.theory.metric`.
 
-    Returns an empty dict while :mod:`theory.metric` is not installed or
-    has no closed form for ``model`` (the quantities are then omitted from
-    generated modules rather than approximated).
+    Returns an empty dict when the model has no closed form within the
+    symbolic budget (the quantities are then omitted from generated modules
+    rather than approximated).
     """
-    try:
-        from thermolearn.theory import metric  # theory.metric
-    except ImportError:
-        return {}
-    forms_fn = getattr(metric, "metric_closed_forms", None)
-    if forms_fn is None:
-        return {}
     from thermolearn.theory._budget import current_budget
+    from thermolearn.theory.metric import metric_closed_forms
 
-    found = _budgeted(forms_fn, model, current_budget())
+    found = _budgeted(metric_closed_forms, model, current_budget())
     if not found.ok:  # the symbolic budget ran out: omit the quantities rather than hang
         return {}
     forms = found.value
-    if not isinstance(forms, dict):
-        forms = {k: getattr(forms, k, None) for k in _METRIC_KEYS}
     out = {}
     for key in _METRIC_KEYS:
         value = forms.get(key)

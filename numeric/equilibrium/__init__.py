@@ -6,7 +6,8 @@ quadrature on a *found* support, then 2-D grids or MALA from the mode.
 Whatever cannot be resolved raises :class:`theory.NumericalError`.
 """
 
-from ._api import equilibrium_rule, expectation, free_energy, gaussian_moments, mode, sample_equilibrium
+from ._api import (closed_free_energy, equilibrium_rule, expectation, free_energy, gaussian_moments, mode,
+                   sample_equilibrium)
 from ._mala import mala, mala_warmup
 from ._rules import LegendreRule1D, Rule
 from ._support import CUT, Support1D, support_1d
@@ -15,6 +16,7 @@ __all__ = [
     "equilibrium_rule",
     "expectation",
     "free_energy",
+    "closed_free_energy",
     "gaussian_moments",
     "mode",
     "sample_equilibrium",

@@ -12,6 +12,7 @@ samples by MALA from the mode only.
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
@@ -23,14 +24,15 @@ from ._mala import mala_warmup
 from ._rules import LegendreRule1D, Rule, found_rule_1d, grid_rule, hermite_rule
 from ._support import find_mode, support_1d, support_box
 
-__all__ = ["equilibrium_rule", "free_energy", "expectation", "sample_equilibrium", "mode", "gaussian_moments"]
+__all__ = ["equilibrium_rule", "free_energy", "closed_free_energy", "expectation", "sample_equilibrium", "mode",
+           "gaussian_moments"]
 
 _HERMITE_MAX_D = 4
 
 
 @lru_cache(maxsize=128)
 def _gaussian(twin):
-    """Lambdified (m(θ), Σ(θ), F(θ)) of a quadratic energy, or None."""
+    """Lambdified (m(θ) and Σ(θ) as one flat vector (d + d² entries: one call), F(θ)) of a quadratic energy, or None."""
     model = twin.model
     if not model.is_quadratic():
         return None
@@ -41,7 +43,7 @@ def _gaussian(twin):
     fe = symbolic_free_energy(model)
     ths = tuple(model.theta)
     F = lambdify(fe.free_energy, ths) if fe.closed_form else None
-    return lambdify(m, ths), lambdify(S, ths), F
+    return lambdify((*m, *S), ths), F
 
 
 def gaussian_moments(twin, theta):
@@ -54,11 +56,12 @@ def gaussian_moments(twin, theta):
     if g is None:
         return None
     th = twin.theta_vector(theta)
-    m = np.asarray(g[0](*th), dtype=float).reshape(twin.d)
-    S = np.asarray(g[1](*th), dtype=float).reshape(twin.d, twin.d)
-    ok = np.all(np.isfinite(S)) and np.all(np.isfinite(m))
-    if ok:
-        ok = bool(np.all(np.linalg.eigvalsh((S + S.T) / 2) > 0))
+    v = np.asarray(g[0](*th), dtype=float).reshape(-1)
+    m, S = v[:twin.d], v[twin.d:].reshape(twin.d, twin.d)
+    if twin.d == 1:  # a scalar test (eigvalsh costs ~25 us a call, and the trainer asks every step)
+        ok = math.isfinite(m[0]) and math.isfinite(S[0, 0]) and S[0, 0] > 0
+    else:
+        ok = np.all(np.isfinite(S)) and np.all(np.isfinite(m)) and bool(np.all(np.linalg.eigvalsh((S + S.T) / 2) > 0))
     if not ok:
         raise NumericalError(
             f"exp(-beta*E) of {twin.text} is not normalisable at theta = {th.tolist()}: "
@@ -90,12 +93,14 @@ def mode(twin, theta) -> tuple[np.ndarray, float]:
     return find_mode(lambda x: twin.beta_energy(x, th), lambda x: twin.beta * twin.grad_x(x, th), _starts(twin, th))
 
 
-def equilibrium_rule(twin, theta, *, closed_form: bool = True) -> Rule:
+def equilibrium_rule(twin, theta, *, closed_form: bool = True, near=None) -> Rule:
     """A quadrature :class:`Rule` for expectations under p_m(·|θ), with ln Z.
 
     ``closed_form=False`` skips the Gaussian closed form: the numeric route
     alone (found-support quadrature in 1-D, grid in 2-D), for checks that
     compare theory's closed forms against an independent computation.
+    ``near``: the ``support`` of a 1-D rule at a nearby θ, reused where it
+    still holds (a trainer's path of θ; see :func:`found_rule_1d`).
 
     >>> from thermolearn.numeric.model import numeric_twin
     >>> from thermolearn.theory import energy_model
@@ -108,12 +113,12 @@ def equilibrium_rule(twin, theta, *, closed_form: bool = True) -> Rule:
     g = gaussian_moments(twin, th) if closed_form else None
     if g is not None and twin.d <= _HERMITE_MAX_D:
         r = hermite_rule(*g)
-        F = _gaussian(twin)[2]
+        F = _gaussian(twin)[1]
         log_z = -twin.beta * float(F(*th)) if F is not None else float("nan")
         return Rule(r.x, r.w, log_z, "closed form (Gauss-Hermite nodes)")
     f = lambda x: twin.beta_energy(np.asarray(x)[..., None] if twin.d == 1 else x, th)  # noqa: E731
     if twin.d == 1:
-        return found_rule_1d(f, th, text=twin.text)
+        return found_rule_1d(f, th, text=twin.text, near=near)
     if twin.d == 2:
         m, e0 = find_mode(f, lambda x: twin.beta * twin.grad_x(x, th), _starts(twin, th))
         return grid_rule(f, support_box(f, m, e0), text=twin.text)
@@ -121,6 +126,16 @@ def equilibrium_rule(twin, theta, *, closed_form: bool = True) -> Rule:
         f"no quadrature for p_m of {twin.text} in {twin.d} coordinates (not quadratic in x); "
         "use sample_equilibrium (MCMC)"
     )
+
+
+def closed_free_energy(twin):
+    """The lambdified closed form F(θ) of a quadratic energy (no normalisability test), or None.
+
+    For callers that test normalisability once per θ themselves (through
+    :func:`gaussian_moments`), as the persistent-chain trainer does.
+    """
+    g = _gaussian(twin)
+    return None if g is None else g[1]
 
 
 def free_energy(twin, theta, *, closed_form: bool = True) -> float:
@@ -132,10 +147,10 @@ def free_energy(twin, theta, *, closed_form: bool = True) -> float:
     -0.918938533205
     """
     g = _gaussian(twin) if closed_form else None
-    if g is not None and g[2] is not None:  # closed form: no quadrature rule to build
+    if g is not None and g[1] is not None:  # closed form: no quadrature rule to build
         th = twin.theta_vector(theta)
         gaussian_moments(twin, th)  # NumericalError where p_m is not normalisable
-        return float(np.asarray(g[2](*th)))
+        return float(np.asarray(g[1](*th)))
     r = equilibrium_rule(twin, theta, closed_form=closed_form)
     return -r.log_z / twin.beta
 

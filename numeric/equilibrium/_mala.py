@@ -1,4 +1,4 @@
-"""Metropolis-adjusted Langevin (MALA) steps of the overdamped dynamics at fixed θ.
+"""MALA chains at fixed θ: the registry's kernel (:class:`numeric.langevin.MALA`), warmed up from the mode.
 
 Proposal: the Euler–Maruyama step of dx = −μ∇ₓE dt + sqrt(2μ/β) dW
 (arXiv 2510.03137); a Metropolis–Hastings accept/reject makes
@@ -21,36 +21,22 @@ TARGET_ACCEPTANCE = 0.574
 
 
 def mala(twin, theta, x, dt: float, steps: int, rng, *, on_step=None, metropolis: bool = True):
-    """``steps`` MALA (or, ``metropolis=False``, Euler–Maruyama) steps of chains x (N, d).
+    """``steps`` steps of chains x (N, d) at fixed θ: the registry's MALA kernel, or (``metropolis=False``) Euler–Maruyama.
 
-    Returns the chains and the number of accepted moves.
+    Returns the chains (a new array) and the number of accepted moves.
     """
-    beta, mu = twin.beta, twin.mu
-    s = np.sqrt(2 * mu * dt / beta)
+    from ..langevin._steppers import STEPPERS, euler_step  # the one kernel (lazy: langevin imports this package)
+
     x = np.array(x, dtype=float)
-    E = twin.energy(x, theta)
-    G = twin.grad_x(x, theta)
-    acc = 0
-    for _ in range(int(steps)):
-        y = x - mu * dt * G + s * rng.standard_normal(x.shape)
-        Gy = twin.grad_x(y, theta)
-        if metropolis:
-            Ey = twin.energy(y, theta)
-            fwd = np.sum((y - x + mu * dt * G) ** 2, axis=-1)
-            bwd = np.sum((x - y + mu * dt * Gy) ** 2, axis=-1)
-            with np.errstate(invalid="ignore", over="ignore"):
-                log_a = -beta * (Ey - E) - (bwd - fwd) / (2 * s * s)
-            ok = np.log(rng.random(x.shape[0])) < np.where(np.isnan(log_a), -np.inf, log_a)
-            x = np.where(ok[:, None], y, x)
-            E = np.where(ok, Ey, E)
-            G = np.where(ok[:, None], Gy, G)
-            acc += int(ok.sum())
-        else:
-            x, G = y, Gy
-            acc += x.shape[0]
+    noise = np.empty_like(x)
+    steps = int(steps)
+    if metropolis:
+        return x, STEPPERS["mala"].advance(x, theta, twin, dt, steps, rng, noise, on_step=on_step)
+    for _ in range(steps):
+        euler_step(x, twin.drift, theta, mu=twin.mu, beta=twin.beta, dt=dt, rng=rng, noise=noise)
         if on_step is not None:
             on_step(x)
-    return x, acc
+    return x, x.shape[0] * steps
 
 
 def mala_warmup(twin, theta, mode, n: int, rng, *, steps: int = 400, block: int = 25):

@@ -25,7 +25,7 @@ from scipy import optimize
 
 from thermolearn.theory import NumericalError
 
-from ._support import CUT, Support1D, support_1d
+from ._support import CUT, Support1D, reuse_support, support_1d
 
 __all__ = ["Rule", "LegendreRule1D", "legendre_rule_1d", "found_rule_1d", "grid_rule", "hermite_rule"]
 
@@ -41,7 +41,10 @@ class Rule:
 
     def expect(self, values) -> np.ndarray:
         """Σ_k w_k values[k, ...] for values of shape (m, ...)."""
-        return np.tensordot(self.w, np.asarray(values, dtype=float), axes=(0, 0))
+        values = np.asarray(values, dtype=float)
+        if values.ndim <= 2:  # a matrix-vector product (tensordot costs ~40 us of Python a call)
+            return self.w @ values
+        return np.tensordot(self.w, values, axes=(0, 0))
 
 
 @dataclass(frozen=True)
@@ -170,25 +173,28 @@ def legendre_rule_1d(f, s: Support1D, *, panels: int = 24, rtol: float = 1e-11, 
 
 def _tail_mass(f, s: Support1D) -> float:
     """Mass beyond the ends relative to the peak weight, ≈ p(end)/|d ln p/dx| (exponential tail)."""
-    out = 0.0
-    for end, sgn in ((s.a, -1.0), (s.b, 1.0)):
-        h = 1e-3 * abs(end - s.mode)
-        fe, fh = (float(np.asarray(f(np.array([u]))).reshape(-1)[0]) for u in (end, end + sgn * h))
-        slope = (fh - fe) / h
-        out += np.exp(-(fe - s.e0)) / slope if slope > 0 else np.inf
-    return out
+    h = 1e-3 * np.abs(np.array([s.a, s.b]) - s.mode)
+    ends = np.array([s.a, s.b])
+    fe, fh = np.asarray(f(np.concatenate([ends, ends + np.array([-1.0, 1.0]) * h])), dtype=float).reshape(2, 2)
+    slope = (fh - fe) / h
+    return float(np.sum(np.where(slope > 0, np.exp(-(fe - s.e0)) / np.where(slope > 0, slope, 1.0), np.inf)))
 
 
-def found_rule_1d(f, theta=(), *, text: str = "the energy", rtol: float = 1e-13) -> LegendreRule1D:
+def found_rule_1d(f, theta=(), *, text: str = "the energy", rtol: float = 1e-13,
+                  near: Support1D | None = None) -> LegendreRule1D:
     """:func:`legendre_rule_1d` on the found support, the cut raised until the tails are negligible.
 
     The mass beyond the ends (estimated from the slope of βE there) must be
     below ``rtol`` of Z; the cut βΔE is raised (50 → 700) until it is, else
     :class:`NumericalError` (heavy tails: the mass is not resolved).
+    ``near``: the support found at a nearby θ, reused where it still holds
+    (:func:`._support.reuse_support`; a path of θ then costs no search).
     """
     cut = CUT
+    s = None if near is None else reuse_support(f, near, theta)
     while True:
-        s = support_1d(f, theta, cut=cut, text=text)
+        if s is None:
+            s = support_1d(f, theta, cut=cut, text=text)
         rule = legendre_rule_1d(f, s, text=text)
         with np.errstate(all="ignore"):
             tail = _tail_mass(f, s)
@@ -200,6 +206,7 @@ def found_rule_1d(f, theta=(), *, text: str = "the energy", rtol: float = 1e-13)
                 f"exp(-beta*E) of {text} has tails too heavy to resolve (mass beyond beta*dE = {cut:g} "
                 f"is ~{tail / z:.1e} of the total)"
             )
+        s = None
         cut = min(700.0, cut + max(10.0, float(np.log(tail / (rtol * z)))) if np.isfinite(tail) else 2 * cut)
 
 

@@ -67,7 +67,7 @@ def sample_boltzmann(model, theta, n, *, rng):
     return sample_equilibrium(tw, tw.theta_vector(theta), n, rng)[:, 0]
 
 
-def langevin_work(model, protocol, *, particles, steps, rng, x0=None) -> WorkSample:
+def langevin_work(model, protocol, *, particles, steps, rng, x0=None, sampler=None, substeps: int = 1) -> WorkSample:
     """Run ``particles`` independent Langevin trajectories under ``protocol`` and return their work.
 
     Parameters
@@ -79,6 +79,11 @@ def langevin_work(model, protocol, *, particles, steps, rng, x0=None) -> WorkSam
     rng : numpy.random.Generator
     x0 : ndarray, optional
         Initial positions (particles, d); default: equilibrium at θ(0⁻).
+    sampler : callable (twin, x, theta, dt, steps, rng) -> x, optional
+        The dynamics at fixed θ in place of the Heun stepper (e.g. MALA, which
+        keeps p_m(θ) exactly invariant, so Jarzynski's equality holds at any Δt).
+    substeps : int
+        Sampler steps per protocol step (Heun: one step per half step).
 
     Examples
     --------
@@ -93,6 +98,7 @@ def langevin_work(model, protocol, *, particles, steps, rng, x0=None) -> WorkSam
     _check_rng(rng)
     particles, steps = check_int("particles", particles, 1), check_int("steps", steps, 1)
     tw, heun = numeric_twin(model), get_stepper("heun")
+    substeps, h = check_int("substeps", substeps, 1), protocol.tau / steps
     jumps = {t: (l, r) for t, l, r in protocol.jumps}
     theta = tw.theta_vector(jumps[0.0][0] if 0.0 in jumps else protocol(0.0))
     if x0 is None:
@@ -103,7 +109,10 @@ def langevin_work(model, protocol, *, particles, steps, rng, x0=None) -> WorkSam
 
     def move(new):  # the chains first catch up at the old θ, then θ moves at frozen chains
         nonlocal theta, pending
-        if pending > 0:
+        if pending > 0 and sampler is not None:
+            k = max(1, round(substeps * pending / h))
+            x[:] = sampler(tw, x, theta, pending / k, k, rng)
+        elif pending > 0:
             heun.advance(x, theta, tw, pending, 1, rng, noise)
         pending = 0.0
         W[:] += tw.energy(x, new) - tw.energy(x, theta)

@@ -112,7 +112,9 @@ class Ledger:
 
     def mean(self, values):
         """Average over the chains (axis 0): plain, or with ``self.weights``."""
-        return values.mean(axis=0) if self.weights is None else np.tensordot(self.weights, values, axes=1)
+        if self.weights is None:  # the ufunc reduction itself (ndarray.mean adds ~10 us of Python a call)
+            return np.add.reduce(values, axis=0) / values.shape[0]
+        return np.tensordot(self.weights, values, axes=1)
 
     def move(self, X, new, line=None):
         """θ ← ``new`` at frozen chains: Sekimoto work and L̃ (module docstring).

@@ -6,6 +6,7 @@ import numpy as np
 
 from thermolearn.theory import EnergyModel, NumericalError, ParameterError
 
+from ..random import check_rng
 from ._ledger import as_vec, check_int, model_callables
 from ._steppers import get_stepper
 
@@ -58,8 +59,7 @@ def propagate(model: EnergyModel, theta, X, *, steps: int, dt: float, method: st
     """
     if not isinstance(model, EnergyModel):
         raise ParameterError(f"model must be a theory.EnergyModel, got {type(model).__name__}")
-    if not isinstance(rng, np.random.Generator):
-        raise ParameterError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    check_rng(rng)
     stepper = get_stepper(method)
     steps = check_int("steps", steps, 0)
     mean_every = check_int("mean_every", mean_every, 0)

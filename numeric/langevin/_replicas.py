@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from thermolearn.theory import ParameterError
-
+from ..random import check_rng
 from ._ledger import check_int
 from ._train import train
 
@@ -41,8 +40,7 @@ def train_replicas(model, schedule, *, replicas: int, rng: np.random.Generator, 
     (3, True)
     """
     replicas = check_int("replicas", replicas, 1)
-    if not isinstance(rng, np.random.Generator):
-        raise ParameterError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    check_rng(rng)
     return tuple(train(model, schedule, rng=r, **kwargs) for r in rng.spawn(replicas))
 
 

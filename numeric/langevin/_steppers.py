@@ -199,30 +199,41 @@ class StochasticHeun(AbstractStepper):
 @dataclass(frozen=True)
 class MALA(AbstractStepper):
     """Metropolis-adjusted Langevin: Euler–Maruyama proposal y, accepted with
-    min(1, e^{−β[E(y) − E(x)]} q(x|y)/q(y|x)); p_m(θ) is exactly invariant."""
+    min(1, e^{−β[E(y) − E(x)]} q(x|y)/q(y|x)); p_m(θ) is exactly invariant.
+
+    The one MALA kernel of the package: the equilibrium sampler's warm-up
+    (:func:`numeric.equilibrium.mala_warmup`) and the stationary chains of
+    :mod:`numeric.metric` run it too.  ``th`` needs only ``drift``,
+    ``energy``, ``mu`` and ``beta`` (a numeric twin will do).
+    """
 
     name: ClassVar[str] = "mala"
     strong_order: ClassVar[float] = 0.5
     weak_order: ClassVar[float] = 1.0
 
-    def advance(self, X, theta, th, dt, nsub, rng, noise):
-        s2 = 2.0 * th.mu * dt / th.beta
+    def advance(self, X, theta, th, dt, nsub, rng, noise, on_step=None) -> int:
+        """``nsub`` MALA steps in place; ``on_step(X)`` after each; returns the number of accepted moves."""
+        s = math.sqrt(2.0 * th.mu * dt / th.beta)
         fx = np.array(th.drift(X, theta), dtype=float)
         ex = np.array(th.energy(X, theta), dtype=float)
+        accepted = 0
         for _ in range(nsub):
             rng.standard_normal(out=noise)
-            Y = X + fx * dt + math.sqrt(s2) * noise
+            Y = X + fx * dt + s * noise
             fy = th.drift(Y, theta)
             ey = th.energy(Y, theta)
-            fwd = np.einsum("ij,ij->i", noise, noise) * 0.5            # |y − x − f(x)dt|²/(2σ²)
-            back = Y - X + fy * dt
-            rev = np.einsum("ij,ij->i", back, back) / (2.0 * s2)         # |x − y − f(y)dt|²/(2σ²)
-            with np.errstate(over="ignore", invalid="ignore"):
-                log_a = -th.beta * (ey - ex) + fwd - rev
-            acc = np.log(rng.random(X.shape[0])) < log_a
+            back = Y - X + fy * dt                                      # −(x − y − f(y)dt)
+            with np.errstate(over="ignore", invalid="ignore"):           # log q(x|y) − log q(y|x), NaN rejects
+                log_a = -th.beta * (ey - ex) + 0.5 * (np.einsum("ij,ij->i", noise, noise)
+                                                      - np.einsum("ij,ij->i", back, back) / (s * s))
+                acc = np.log(rng.random(X.shape[0])) < log_a
             X[acc] = Y[acc]
             fx[acc] = fy[acc]
             ex[acc] = ey[acc]
+            accepted += int(np.count_nonzero(acc))
+            if on_step is not None:
+                on_step(X)
+        return accepted
 
 
 STEPPERS = {s.name: s for s in (ExactOU(), EulerMaruyama(), StochasticHeun(), MALA())}

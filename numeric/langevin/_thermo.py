@@ -10,6 +10,7 @@ then quadrature on the found support); nothing is re-derived here.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable
 
@@ -17,10 +18,27 @@ import numpy as np
 
 from thermolearn.theory import EnergyModel
 
-from ..equilibrium import equilibrium_rule, free_energy, gaussian_moments, sample_equilibrium
+from ..equilibrium import (closed_free_energy, equilibrium_rule, free_energy, gaussian_moments,
+                           sample_equilibrium)
 from ..model import NumericTwin, numeric_twin
 
 __all__ = ["Thermo", "thermo_for"]
+
+
+def _last_two(fn):
+    """``fn(theta)`` remembered for the last two θ (a step reads θ_n and θ_{n+1}); values are read-only."""
+    memo: dict = {}
+
+    def at(theta):
+        key = np.asarray(theta, dtype=float).tobytes()
+        v = memo.get(key)
+        if v is None:
+            if len(memo) >= 2:
+                del memo[next(iter(memo))]
+            v = memo[key] = fn(theta)
+        return v
+
+    return at
 
 
 @dataclass(frozen=True)
@@ -57,6 +75,36 @@ class Thermo:
     curvature: Callable
     sample: Callable
     twin: NumericTwin
+
+    def for_run(self) -> "Thermo":
+        """A copy for one run along a path of θ: each θ-dependent quantity evaluated once per θ.
+
+        The Gaussian form, F, ⟨E⟩_d and ⟨∂θE⟩_d are remembered for the last
+        two θ, the closed-form F reuses the normalisability test of the
+        Gaussian form, and a 1-D quadrature reuses the support found at the
+        previous θ where it still holds (:func:`numeric.equilibrium.equilibrium_rule`,
+        ``near``).  Fresh state per run: results do not depend on earlier runs.
+        """
+        tw, gaussian = self.twin, self.gaussian
+        F = closed_free_energy(tw) if self.quadratic else None
+        if gaussian is not None:
+            gaussian = _last_two(gaussian)
+        if F is not None:
+            def fe(th):
+                gaussian(th)  # NumericalError where p_m is not normalisable
+                return float(F(*th))
+        elif tw.d == 1 and not self.quadratic:
+            near: list = [None]
+
+            def fe(th):
+                r = equilibrium_rule(tw, th, near=near[0])
+                near[0] = r.support
+                return -r.log_z / tw.beta
+        else:
+            fe = self.free_energy
+        return dataclasses.replace(self, gaussian=gaussian, free_energy=_last_two(fe),
+                                   data_energy=_last_two(self.data_energy),
+                                   data_gradient=_last_two(self.data_gradient))
 
 
 def thermo_for(model: EnergyModel, target: np.ndarray) -> Thermo:

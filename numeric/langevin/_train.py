@@ -24,7 +24,6 @@ schedule whose relaxation time is not ≪ τ gets a ``SlowDrivingWarning``.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 import warnings
@@ -35,6 +34,7 @@ import sympy as sp
 from thermolearn.theory import DivergenceWarning, EnergyModel, NumericalError, ParameterError, SlowDrivingWarning
 
 from ..progress import progress_reporter
+from ..random import check_rng
 from ..schedule import Schedule, slow_driving_note
 from ._ledger import Ledger, as_vec, check_int, initial_chains, model_callables
 from ._result import TrainingResult
@@ -101,34 +101,18 @@ def _kick(led, X, weight, linear_grad):
         led.move(X, a + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4))
 
 
-def _remember_gaussian(th):
-    """``th`` whose ``gaussian(θ)`` is remembered for the last θ (the two half-steps of a step share it)."""
-    if th.gaussian is None:
-        return th
-    last: dict = {}
-
-    def gaussian(theta):
-        key = np.asarray(theta, dtype=float).tobytes()
-        if key not in last:
-            last.clear()
-            last[key] = th.gaussian(theta)
-        return last[key]
-
-    return dataclasses.replace(th, gaussian=gaussian)
-
-
 def divergence_reason(theta, X, theta0, target, stiffness=None) -> str:
     """Why a run must stop, or "" (non-finite, exploding θ, explicit stepper past μ·λmax·Δt = 2).
 
     >>> divergence_reason(np.array([-7e40]), np.zeros((2, 1)), np.array([-10.0]), np.array([0.0]))
     'theta exploded to [-7e+40] (|theta - target| > 1e+02*(|theta0 - target| + |target| + 1))'
     """
-    if not np.all(np.isfinite(theta)):
+    if not np.isfinite(theta).all():
         return f"theta became non-finite ({np.asarray(theta).tolist()})"
-    if X is not None and not np.all(np.isfinite(X)):
+    if X is not None and not np.isfinite(X).all():
         return "the chains became non-finite"
-    bound = EXPLOSION_FACTOR * (np.max(np.abs(theta0 - target)) + np.max(np.abs(target)) + 1.0)
-    if np.max(np.abs(theta - target)) > bound:
+    bound = EXPLOSION_FACTOR * (np.abs(theta0 - target).max() + np.abs(target).max() + 1.0)
+    if np.abs(theta - target).max() > bound:
         return (f"theta exploded to {np.asarray(theta).round(6).tolist()} "
                 f"(|theta - target| > {EXPLOSION_FACTOR:.0e}*(|theta0 - target| + |target| + 1))")
     if stiffness is not None and stiffness >= 2.0:
@@ -138,11 +122,15 @@ def divergence_reason(theta, X, theta0, target, stiffness=None) -> str:
 
 
 def slow_driving(schedule, notes):
-    """Warn (``SlowDrivingWarning``) and note when τ is too short for the schedule's closure; return τ_R/τ."""
+    """Warn (``SlowDrivingWarning``) and note when τ is too short for the schedule's closure; return τ_R/τ.
+
+    The schedule's own notes (warned once where it was built) join ``notes`` without a second warning.
+    """
     msg = slow_driving_note(schedule)
     if msg:
         warnings.warn(msg, SlowDrivingWarning, stacklevel=3)
         notes.append(msg)
+    notes.extend(schedule.notes)
     return schedule.slow_driving_ratio
 
 
@@ -237,8 +225,7 @@ def train(
     """
     if not isinstance(model, EnergyModel):
         raise ParameterError(f"model must be a theory.EnergyModel, got {type(model).__name__}")
-    if not isinstance(rng, np.random.Generator):
-        raise ParameterError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    check_rng(rng)
     if not isinstance(schedule, Schedule):
         raise ParameterError(f"schedule must be a numeric.schedule.Schedule, got {type(schedule).__name__}")
     stepper = get_stepper(method)
@@ -251,7 +238,7 @@ def train(
     theta = as_vec("theta0", theta0, n)
     tgt = as_vec("target", target, n)
     u0v = None if u0 is None else as_vec("u0", u0, d)
-    th = _remember_gaussian(model_callables(model, tgt))
+    th = model_callables(model, tgt).for_run()
     if stepper.needs_quadratic and not th.quadratic:
         raise ParameterError(f"method={stepper.name!r} needs an energy quadratic in x (exact OU step); "
                              f"{model.energy} is not: use 'euler', 'heun' or 'mala'")

@@ -14,7 +14,7 @@ from ._generator import GeneratorResult, auto_box, friction_generator
 from ._geodesic import GeodesicProtocol, geodesic_protocol, linear_protocol, protocol_length
 from ._metric_at import metric_at
 from ._quadrature import MomentsQuadrature, fisher_quadrature, friction_quadrature, moments_quadrature
-from ._sampler import AutocorrelationResult, friction_autocorrelation, langevin_stationary
+from ._sampler import AutocorrelationResult, friction_autocorrelation
 from ._schedules import ENDGAME_STEP_FRACTION, geodesic_schedule, slow_driving_schedule
 
 __all__ = [
@@ -37,7 +37,6 @@ __all__ = [
     "moments_quadrature",
     "AutocorrelationResult",
     "friction_autocorrelation",
-    "langevin_stationary",
     "geodesic_schedule",
     "ENDGAME_STEP_FRACTION",
     "slow_driving_schedule",

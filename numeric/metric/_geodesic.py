@@ -12,17 +12,28 @@ scipy.integrate.solve_bvp (Christoffel symbols by central differences of
 
 from __future__ import annotations
 
+import dataclasses
+import math
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 from scipy import integrate, interpolate
 
-from thermolearn.theory import NumericalError, ParameterError, SingularMetricError
+from thermolearn.theory import AccuracyWarning, NumericalError, ParameterError, SingularMetricError
 
 from ._field import MetricField, check_positive_definite, metric_field
 
-__all__ = ["GeodesicProtocol", "geodesic_protocol", "linear_protocol", "protocol_length"]
+__all__ = ["GeodesicProtocol", "geodesic_protocol", "linear_protocol", "protocol_length", "relaxation_time",
+           "ENDGAME_STEP_FRACTION"]
+
+#: Largest time step Δt = τ/steps, as a fraction of the relaxation time τ_R(θ1) at the end
+#: point, that resolves the end-game of a geodesic (its fastest stretch where ζ is small):
+#: near θ1 the explicit θ step must follow the chains' relaxation.  Measured on θx²/2,
+#: 0.3 → 4.5 (τ_R(θ*) = 0.11): Δt ≥ 0.9 τ_R(θ*) ends θ(τ) up to 3.5 s.e. from θ*,
+#: Δt = 0.38 τ_R(θ*) within 1 s.e.
+ENDGAME_STEP_FRACTION = 0.5
 
 
 @dataclass(frozen=True)
@@ -34,6 +45,33 @@ class GeodesicProtocol:
     theta: Callable[[np.ndarray], np.ndarray]
     velocity: Callable[[np.ndarray], np.ndarray]
     kind: str
+    notes: tuple[str, ...] = ()
+
+
+def relaxation_time(field, points) -> float:
+    """τ_R = max over ``points`` of λmax(βI⁻¹ζ), the slowest integral relaxation time of the sampler."""
+    out = 0.0
+    for p in points:
+        pt = field(p)
+        lam = np.linalg.eigvals(np.linalg.solve(np.atleast_2d(pt.fisher), field.beta * np.atleast_2d(pt.friction)))
+        out = max(out, float(np.max(lam.real)))
+    return out
+
+
+def _endgame_note(field, end, tau, steps) -> tuple[str, ...]:
+    """The note (and one ``AccuracyWarning``) when Δt = τ/steps > ENDGAME_STEP_FRACTION·τ_R(θ1)."""
+    if steps is None:
+        return ()
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ParameterError(f"steps must be a positive integer, got {steps!r}")
+    dt, tau_end = tau / steps, relaxation_time(field, [end])
+    if dt <= ENDGAME_STEP_FRACTION * tau_end:
+        return ()
+    msg = (f"geodesic end-game under-resolved: dt = tau/steps = {dt:.3g} exceeds {ENDGAME_STEP_FRACTION:g}*tau_R("
+           f"theta*) = {ENDGAME_STEP_FRACTION * tau_end:.3g}; theta(tau) may miss theta* beyond its statistical "
+           f"error (use steps >= {math.ceil(tau / (ENDGAME_STEP_FRACTION * tau_end))})")
+    warnings.warn(msg, AccuracyWarning, stacklevel=4)
+    return (msg,)
 
 
 def _endpoints(field, theta0, theta1, tau):
@@ -90,12 +128,15 @@ def protocol_length(field, path, vel, nodes: int = 32) -> float:
     return float(sum(wk * np.sqrt(v @ field(p).friction @ v) for wk, p, v in zip(w, P, V)))
 
 
-def geodesic_protocol(model, theta0, theta1, tau, *, values=None, nodes: int = 65) -> GeodesicProtocol:
+def geodesic_protocol(model, theta0, theta1, tau, *, values=None, nodes: int = 65, steps=None) -> GeodesicProtocol:
     """Constant-speed geodesic protocol of the friction metric from θ0 to θ1 in time τ.
 
     Raises :class:`theory.SingularMetricError` if an endpoint (or the path)
     is where ζ is singular or indefinite — e.g. s ≤ 0 for the learnable
-    variance — and :class:`theory.ParameterError` for τ ≤ 0.
+    variance — and :class:`theory.ParameterError` for τ ≤ 0.  ``steps``
+    (the time steps a run will take over τ) checks the end-game: a step
+    Δt = τ/steps above :data:`ENDGAME_STEP_FRACTION`·τ_R(θ1) gives one
+    ``AccuracyWarning`` and a note in ``notes``.
 
     >>> from thermolearn.theory.models import harmonic_trap
     >>> g = geodesic_protocol(harmonic_trap(k=1), -1.0, 1.0, 2.0, values={"beta": 1, "mu": 4})
@@ -104,9 +145,10 @@ def geodesic_protocol(model, theta0, theta1, tau, *, values=None, nodes: int = 6
     """
     field = _as_field(model, values)
     a, b = _endpoints(field, theta0, theta1, tau)
-    if len(a) == 1:
-        return _geodesic_1d(field, a[0], b[0], float(tau), nodes)
-    return _geodesic_bvp(field, a, b, float(tau), nodes)
+    tau = float(tau)
+    proto = _geodesic_1d(field, a[0], b[0], tau, nodes) if len(a) == 1 else _geodesic_bvp(field, a, b, tau, nodes)
+    notes = _endgame_note(field, b, tau, steps)
+    return dataclasses.replace(proto, notes=notes) if notes else proto
 
 
 def _geodesic_1d(field, a, b, tau, nodes):

@@ -1,19 +1,19 @@
-"""Stationary Langevin sampling at fixed θ and the autocorrelation friction.
+"""The friction tensor as the integrated autocorrelation of ∂θE along stationary chains.
 
-The sampler is a vectorised Metropolis-adjusted Langevin (MALA) step of the
-overdamped dynamics dx = −μ∇ₓE dt + sqrt(2μ/β) dW: an Euler–Maruyama
-proposal followed by a Metropolis–Hastings accept/reject, so p_m(θ) is
-preserved exactly and the dynamics agree with the diffusion to O(dt) (the
-rejection rate is reported).  ``method="euler"`` skips the correction.
+The default dynamics is :func:`numeric.equilibrium.mala`, a vectorised
+Metropolis-adjusted Langevin step of dx = −μ∇ₓE dt + sqrt(2μ/β) dW (p_m(θ)
+exactly invariant, the diffusion to O(dt); the acceptance is reported);
+``method="euler"`` skips the correction; any sampler can be passed.
 
 Friction from the integrated autocorrelation (the definition of arXiv 2510.03137):
 for chains in equilibrium, S = ∫₀^T X dt has
 
     Cov(S) = 2T ∫₀^∞ C(s) ds − 2∫₀^∞ s C(s) ds + o(1),
 
-so β Cov(S_T)/(2T) is biased low by O(τ_R/T).  The difference of the first
-half and the whole, Cov(S_T) − Cov(S_{T/2}) = T ∫₀^∞ C ds + (exponentially
-small), removes that bias: ζ = β[Cov(S_T) − Cov(S_{T/2})]/T (reported as
+so β Cov(S_T)/(2T) is biased low by O(τ_R/T).  With A, B the integrals over
+the two halves (S_T = A + B; in equilibrium Cov(A) = Cov(B) = Cov(S_{T/2})),
+Cov(S_T) − [Cov(A) + Cov(B)]/2 = T ∫₀^∞ C ds + (exponentially small) removes
+that bias: ζ = β[Cov(S_T) − (Cov(A) + Cov(B))/2]/T (reported as
 ``friction``; the plain estimate is ``friction_uncorrected``).  Independent
 chains give the covariances and a per-chain standard error.
 """
@@ -24,13 +24,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from thermolearn.theory import ParameterError
+from thermolearn.theory import NumericalError, ParameterError
 
 from ..equilibrium import mala, sample_equilibrium
 from ..model import numeric_twin
 from thermolearn.numeric.results import ResultMixin
 
-__all__ = ["AutocorrelationResult", "langevin_stationary", "friction_autocorrelation"]
+__all__ = ["AutocorrelationResult", "friction_autocorrelation"]
 
 
 @dataclass(frozen=True)
@@ -47,23 +47,10 @@ class AutocorrelationResult(ResultMixin):
     acceptance: float
 
 
-def langevin_stationary(model, theta, *, values=None, chains: int, duration: float, dt: float, rng,
-                        x0=None, method: str = "mala") -> np.ndarray:
-    """Run ``chains`` independent chains at fixed θ for ``duration``; return x (chains, d)."""
-    nm = numeric_twin(model, values)
-    th = nm.theta_vector(theta)
-    _check(chains, duration, dt, method)
-    if x0 is None:
-        x = sample_equilibrium(nm, th, chains, rng)
-    else:
-        x = np.array(x0, float).reshape(chains, nm.d)
-    x, _ = mala(nm, th, x, dt, int(round(duration / dt)), rng, metropolis=method == "mala")
-    return x
-
-
-def _check(chains, duration, dt, method):
-    if not (isinstance(chains, (int, np.integer)) and chains >= 2):
-        raise ParameterError(f"chains must be an integer >= 2, got {chains!r}")
+def _check(chains, duration, dt, method, stride):
+    for name, v, least in (("chains", chains, 2), ("stride", stride, 1)):
+        if not (isinstance(v, (int, np.integer)) and v >= least):
+            raise ParameterError(f"{name} must be an integer >= {least}, got {v!r}")
     for name, v in (("duration", duration), ("dt", dt)):
         if not (np.isfinite(v) and v > 0):
             raise ParameterError(f"{name} must be positive, got {v!r}")
@@ -72,11 +59,29 @@ def _check(chains, duration, dt, method):
 
 
 def friction_autocorrelation(model, theta, *, values=None, chains: int = 2000, duration: float = 50.0,
-                             dt: float = 0.01, burn_in: float = 10.0, rng, method: str = "mala") -> AutocorrelationResult:
-    """ζ = β[Cov(S_T) − Cov(S_{T/2})]/T over independent equilibrated chains.
+                             dt: float = 0.01, burn_in: float = 10.0, rng, method: str = "mala", x0=None,
+                             sampler=None, stride: int = 1, statistic=None, mean=None) -> AutocorrelationResult:
+    """ζ = β[Cov(S_T) − (Cov(A) + Cov(B))/2]/T over independent equilibrated chains.
 
-    S_T = ∫₀^T ∂θE dt along each chain (trapezoid rule); the standard error
-    is that of the per-chain products entering the covariance difference.
+    S_T = A + B = ∫₀^T δX dt (A, B the two halves; trapezoid rule over the
+    samples of X = ∂θE taken every ``stride`` steps).  In equilibrium
+    Cov(A) = Cov(B) = Cov(S_{T/2}), so this is the half-vs-whole difference
+    of the module docstring with both halves used; the standard error is that
+    of the per-chain products.
+
+    Parameters
+    ----------
+    x0 : ndarray (chains, d), optional
+        Initial chains (default: equilibrium draws, then ``burn_in`` of sampling).
+    sampler : callable (twin, x, theta, dt, steps, rng) -> x, optional
+        The dynamics at fixed θ (default: MALA, or Euler–Maruyama for ``method="euler"``).
+    stride : int
+        Sampler steps between samples of X.
+    statistic : callable (x, theta) -> (chains, n), optional
+        X (default: the twin's ∂θE).
+    mean : ndarray (n,), optional
+        Known ⟨X⟩_m subtracted instead of the chains' mean (a sampler that
+        drifts from p_m then inflates the estimate by O(T)).
 
     >>> from thermolearn.theory.models import harmonic_trap
     >>> r = friction_autocorrelation(harmonic_trap(k=1), 0.0, values={"beta": 1, "mu": 1},
@@ -86,34 +91,43 @@ def friction_autocorrelation(model, theta, *, values=None, chains: int = 2000, d
     """
     nm = numeric_twin(model, values)
     th = nm.theta_vector(theta)
-    _check(chains, duration, dt, method)
-    x = sample_equilibrium(nm, th, chains, rng)
-    x, _ = mala(nm, th, x, dt, int(round(burn_in / dt)), rng, metropolis=method == "mala")
-    steps = int(round(duration / dt))
-    S = np.zeros((chains, nm.n))
-    Xs = [nm.dE_dtheta(x, th)]
-
-    half = steps // 2
-    Sh = np.zeros((chains, nm.n))
-    count = [0]
-
-    def on_step(xx):
-        X = nm.dE_dtheta(xx, th)
-        S[:] += Xs[0] * (dt / 2) + X * (dt / 2)  # trapezoid in time
-        Xs[0] = X
-        count[0] += 1
-        if count[0] == half:
-            Sh[:] = S
-
-    x, acc = mala(nm, th, x, dt, steps, rng, on_step=on_step, metropolis=method == "mala")
-    T = steps * dt
-    Th = half * dt
-    C = np.cov(S, rowvar=False, ddof=1).reshape(nm.n, nm.n)
-    raw = nm.beta * C / (2 * T)
-    dS, dH = S - S.mean(axis=0), Sh - Sh.mean(axis=0)
-    u = dS[:, :, None] * dS[:, None, :] - dH[:, :, None] * dH[:, None, :]  # per-chain (n, n)
-    zeta = nm.beta * u.mean(axis=0) * chains / (chains - 1) / (2 * (T - Th))
-    se = nm.beta * u.std(axis=0, ddof=1) / np.sqrt(chains) / (2 * (T - Th))
-    Xf = nm.dE_dtheta(x, th)
-    fisher = nm.beta**2 * np.cov(Xf, rowvar=False, ddof=1).reshape(nm.n, nm.n)
-    return AutocorrelationResult((zeta + zeta.T) / 2, se, fisher, raw, chains, T, dt, acc / (chains * steps))
+    chains = chains if x0 is None else len(x0)
+    _check(chains, duration, dt, method, stride)
+    accepted = [0, 0]
+    if sampler is None:
+        def sampler(tw, x, t, h, k, rng):
+            x, acc = mala(tw, t, x, h, k, rng, metropolis=method == "mala")
+            accepted[:] = accepted[0] + acc, accepted[1] + k * len(x)
+            return x
+    if x0 is None:
+        x = sampler(nm, sample_equilibrium(nm, th, chains, rng), th, dt, int(round(burn_in / dt)), rng)
+        accepted[:] = 0, 0
+    else:
+        x = np.array(x0, float).reshape(chains, nm.d)
+    X = statistic or nm.dE_dtheta
+    blocks = 2 * max(1, int(round(duration / dt)) // (2 * stride))
+    T, half, k = blocks * stride * dt, blocks // 2, np.arange(blocks + 1)
+    wA = np.where(k <= half, T / blocks, 0.0)  # trapezoid weights of the two halves
+    wB = np.where(k >= half, T / blocks, 0.0)
+    wA[[0, half]] = wB[[half, blocks]] = T / blocks / 2
+    A = B = 0.0
+    for i in k:
+        if i:
+            x = sampler(nm, x, th, dt, stride, rng)
+        dX = X(x, th)
+        A, B = A + wA[i] * dX, B + wB[i] * dX
+    if not (np.all(np.isfinite(A)) and np.all(np.isfinite(B))):
+        raise NumericalError("autocorrelation friction: non-finite chains or statistics (the dynamics diverged)")
+    A, B = np.reshape(A, (chains, -1)), np.reshape(B, (chains, -1))
+    if mean is None:
+        A, B, ddof = A - A.mean(axis=0), B - B.mean(axis=0), chains / (chains - 1)
+    else:
+        A, B, ddof = A - np.asarray(mean) * T / 2, B - np.asarray(mean) * T / 2, 1.0
+    S = A + B
+    u = S[:, :, None] * S[:, None, :] - (A[:, :, None] * A[:, None, :] + B[:, :, None] * B[:, None, :]) / 2
+    zeta = nm.beta * u.mean(axis=0) * ddof / T
+    se = nm.beta * u.std(axis=0, ddof=1) / np.sqrt(chains) / T
+    raw = nm.beta * (S.T @ S) * ddof / chains / (2 * T)
+    fisher = nm.beta**2 * np.cov(np.reshape(X(x, th), (chains, -1)), rowvar=False, ddof=1).reshape(raw.shape)
+    acceptance = accepted[0] / accepted[1] if accepted[1] else float("nan")
+    return AutocorrelationResult((zeta + zeta.T) / 2, se, fisher, raw, chains, T, dt, acceptance)

@@ -16,26 +16,16 @@ slow-driving / thermodynamic-metric section).
 
 from __future__ import annotations
 
-import math
-import warnings
-
 import numpy as np
 
 from thermolearn.numeric.schedule import SLOW_DRIVING_MIN_RATIO, Schedule
-from thermolearn.theory import AccuracyWarning, ParameterError
+from thermolearn.theory import ParameterError
 
 from ._data import data_mean_function
 from ._field import metric_field
-from ._geodesic import geodesic_protocol
+from ._geodesic import ENDGAME_STEP_FRACTION, geodesic_protocol, relaxation_time
 
 __all__ = ["slow_driving_schedule", "geodesic_schedule", "tracking_rate", "ENDGAME_STEP_FRACTION"]
-
-#: Largest parameter step Δt = τ/steps, as a fraction of the relaxation time τ_R(θ*) at the
-#: target, with which the closed-loop geodesic resolves its end-game: near θ* the
-#: explicit θ step must follow the chains' relaxation.  Measured on θx²/2, 0.3 → 4.5
-#: (τ_R(θ*) = 0.11): Δt ≥ 0.9 τ_R(θ*) ends θ(τ) up to 3.5 s.e. from θ*, Δt = 0.38 τ_R(θ*) within 1 s.e.
-ENDGAME_STEP_FRACTION = 0.5
-
 
 def _values(beta, mu, values):
     v = dict(values or {})
@@ -69,16 +59,6 @@ def slow_driving_schedule(model, *, tau, beta=None, mu=None, values=None) -> Sch
     return Schedule("slow-driving", rate, float(tau), (), "H(t) = [beta*zeta(theta) + (tau - t)*I(theta)]^-1")
 
 
-def _relaxation_time(field, points) -> float:
-    """τ_R = max over ``points`` of λmax(βI⁻¹ζ), the slowest integral relaxation time of the sampler."""
-    out = 0.0
-    for p in points:
-        pt = field(p)
-        lam = np.linalg.eigvals(np.linalg.solve(np.atleast_2d(pt.fisher), field.beta * np.atleast_2d(pt.friction)))
-        out = max(out, float(np.max(lam.real)))
-    return out
-
-
 def tracking_rate(w, grad, friction, beta, measured=None) -> np.ndarray:
     """Rank-one H that moves θ with velocity w (see :func:`geodesic_schedule`), pole guarded.
 
@@ -102,22 +82,6 @@ def tracking_rate(w, grad, friction, beta, measured=None) -> np.ndarray:
     if not zw > 0:
         return np.zeros((len(w), len(w)))
     return np.outer(w, w) / max(beta * zw - float(w @ grad), beta * zw)
-
-
-def _endgame_note(field, target, tau, steps) -> tuple[str, ...]:
-    """The note (and ``AccuracyWarning``) when Δt = τ/steps > ENDGAME_STEP_FRACTION·τ_R(θ*)."""
-    if steps is None:
-        return ()
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ParameterError(f"steps must be a positive integer, got {steps!r}")
-    dt, tau_star = tau / steps, _relaxation_time(field, [target])
-    if dt <= ENDGAME_STEP_FRACTION * tau_star:
-        return ()
-    msg = (f"geodesic end-game under-resolved: dt = tau/steps = {dt:.3g} exceeds {ENDGAME_STEP_FRACTION:g}*tau_R("
-           f"theta*) = {ENDGAME_STEP_FRACTION * tau_star:.3g}; theta(tau) may miss theta* beyond its statistical "
-           f"error (use steps >= {math.ceil(tau / (ENDGAME_STEP_FRACTION * tau_star))})")
-    warnings.warn(msg, AccuracyWarning, stacklevel=3)
-    return (msg,)
 
 
 def geodesic_schedule(model, theta0, theta1, tau, *, beta=None, mu=None, values=None, steps=None) -> Schedule:
@@ -169,8 +133,8 @@ def geodesic_schedule(model, theta0, theta1, tau, *, beta=None, mu=None, values=
     closure (and the schedule's optimality) needs τ ≫ τ_R.  Given ``steps``
     (the parameter steps of the run), a step Δt = τ/steps larger than
     :data:`ENDGAME_STEP_FRACTION`·τ_R(θ*) does not resolve the end-game near
-    θ*: an ``AccuracyWarning``, and the note travels in ``Schedule.notes``
-    into the trainers' result.
+    θ*: one ``AccuracyWarning`` (from :func:`geodesic_protocol`), and the
+    note travels in ``Schedule.notes`` into the trainers' result.
 
     >>> from thermolearn.theory.models import harmonic_trap
     >>> s = geodesic_schedule(harmonic_trap(k=1), -1.0, 0.0, 1.0, beta=1, mu=1)
@@ -184,11 +148,11 @@ def geodesic_schedule(model, theta0, theta1, tau, *, beta=None, mu=None, values=
     """
     vals = _values(beta, mu, values)
     field = metric_field(model, vals)
-    proto = geodesic_protocol(field, theta0, theta1, tau)
+    proto = geodesic_protocol(field, theta0, theta1, tau, steps=steps)  # the end-game note, given steps
     target = np.atleast_1d(np.asarray(theta1, float))
     data_mean = data_mean_function(field.model, target)
     b, tau = field.beta, float(tau)
-    tau_r = _relaxation_time(field, proto.theta(np.linspace(0.0, tau, 9)))
+    tau_r = relaxation_time(field, proto.theta(np.linspace(0.0, tau, 9)))
 
     closed_loop = tau < SLOW_DRIVING_MIN_RATIO * tau_r
 
@@ -203,4 +167,4 @@ def geodesic_schedule(model, theta0, theta1, tau, *, beta=None, mu=None, values=
     return Schedule("geodesic", rate, tau, (),
                     "H = w w^T / max(beta w^T zeta w - w^T grad L, beta w^T zeta w) (0 if w^T grad~L >= 0), "
                     "w = geodesic velocity + (geodesic - theta)/(tau - t)",
-                    relaxation_time=tau_r, feedback=True, notes=_endgame_note(field, target, tau, steps))
+                    relaxation_time=tau_r, feedback=True, notes=proto.notes)

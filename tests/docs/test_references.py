@@ -15,14 +15,11 @@ import pytest
 
 from ._blocks import ROOT
 
-PATTERN = re.compile(r"\bdigest\b|\bissues? \d+\b", re.I)
+PATTERN = re.compile(r"\bdigest\b|\bissues? \d+\b|\bthe issue\b|\bissue's\b|\bissue:", re.I)
 SOURCES = ("theory", "numeric", "infoflow", "thermolearn", "benchmarks")
 
 #: file -> references still allowed (owned by work in progress elsewhere; lower it when you fix one).
-ALLOWED = {
-    "theory/_model.py": 2,
-    "theory/derive/_closure.py": 1,
-}
+ALLOWED: dict[str, int] = {}
 
 
 def _files():
@@ -50,9 +47,11 @@ def test_no_new_references_to_private_notes():
 
 
 def test_pattern_sees_the_forms_in_use():
-    for text in ("digest Sec. 5", "(minimal-dissipation digest, Sec. 3)", "issue 4", "issues 3 and 4"):
+    for text in ("digest Sec. 5", "(minimal-dissipation digest, Sec. 3)", "issue 4", "issues 3 and 4",
+                 "the issue's 5 %", "issue: the ensemble learns"):
         assert PATTERN.search(text), text
-    for text in ("arXiv 2510.03137, Theorem 1", "Entropy 26, 112 (2024)", "digested", "tissue 4"):
+    for text in ("arXiv 2510.03137, Theorem 1", "Entropy 26, 112 (2024)", "digested", "tissue 4",
+                 "a known issue with the grid"):
         assert not PATTERN.search(text), text
 
 

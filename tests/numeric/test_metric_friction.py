@@ -120,6 +120,8 @@ def test_bad_input_symbolic_constants_and_sizes(rng):
         friction_autocorrelation(quartic(), 0.0, values=V, chains=1, rng=rng)
     with pytest.raises(ParameterError, match="duration"):
         friction_autocorrelation(quartic(), 0.0, values=V, duration=-1.0, rng=rng)
+    with pytest.raises(ParameterError, match="stride"):
+        friction_autocorrelation(quartic(), 0.0, values=V, stride=0, rng=rng)
 
 
 @pytest.mark.slow
@@ -137,3 +139,18 @@ def test_metric_at_two_dimensional_translation_family_far_from_origin():
     i1 = moments_quadrature(energy_model("cosh(x - theta)", beta=1, mu=2), 0.0).fisher[0, 0]
     i2 = moments_quadrature(energy_model("(x - theta)**4/4 + (x - theta)**2/2", beta=1, mu=2), 0.0).fisher[0, 0]
     np.testing.assert_allclose(r["fisher_information"], np.diag([i1, i2]), rtol=2e-3, atol=2e-3)
+
+
+def test_autocorrelation_hooks_chains_sampler_stride_and_mean(rng):
+    # (x - θ)²/2 at β = 1.3, μ = 0.8: ζ = 1/μ exactly.  Exact initial draws, X sampled every 5 MALA steps
+    # (trapezoid over 0.05 = τ_x/25: O(h²) ≈ 0.3 %), the known mean ⟨X⟩ = 0.  A sampler that does not move
+    # inflates the estimate by O(T) (checked below).
+    m = harmonic_trap(k=1)
+    x0 = rng.normal(0.0, 1 / np.sqrt(1.3), (600, 1))
+    r = friction_autocorrelation(m, 0.0, values=V, duration=12.0, dt=0.01, stride=5, x0=x0, mean=[0.0], rng=rng)
+    disc = 4 * (1 / 0.8) * 0.01 / (2 * 1 / 0.8)  # MALA step bias as in the test above, τ = 1/μ
+    assert abs(r.friction[0, 0] - 1 / 0.8) <= N_SIGMA * r.stderr[0, 0] + disc + 0.01
+    assert r.chains == 600 and r.acceptance > 0.99
+    frozen = friction_autocorrelation(m, 0.0, values=V, duration=12.0, dt=0.01, stride=5, x0=x0, mean=[0.0], rng=rng,
+                                      sampler=lambda tw, x, t, h, k, g: x)
+    assert frozen.friction[0, 0] > 3 / 0.8

@@ -158,13 +158,17 @@ def test_geodesic_endgame_resolution_is_reported(method):
     with pytest.warns(AccuracyWarning, match="end-game under-resolved"):
         s = build_schedule("geodesic", m, tau=100.0, theta0=[0.3], target=[4.5], steps=1000)
     assert ENDGAME_STEP_FRACTION * (1 / 9) < 0.1 and "steps >= 1800" in s.notes[0]
-    with pytest.warns(AccuracyWarning, match="end-game"):
+    with warnings.catch_warnings(record=True) as caught:  # one warning per cause: the trainer does not repeat it
+        warnings.simplefilter("always")
         if method == "exact":  # the note reaches the result (a short run: only the report is tested here)
             r = train(m, s, theta0=[0.3], target=[4.5], particles=20, steps=1000, rng=np.random.default_rng(0),
                       record_every=1000)
         else:
             r = fp_train(m, s, theta0=[0.3], target=[4.5], steps=100)
+    assert not [w for w in caught if "end-game" in str(w.message)]
     assert any("end-game under-resolved" in w for w in r.warnings)
+    with pytest.warns(AccuracyWarning, match="end-game under-resolved"):  # the protocol alone, given its steps
+        assert "steps >= 1800" in geodesic_protocol(m, 0.3, 4.5, 100.0, values={}, steps=1000).notes[0]
     with warnings.catch_warnings():
         warnings.simplefilter("error", AccuracyWarning)
         assert build_schedule("geodesic", m, tau=100.0, theta0=[0.3], target=[4.5], steps=4000).notes == ()

@@ -83,3 +83,22 @@ def test_pdf_output_is_silent(tmp_path, caplog):
             (p,) = P.save(fig, tmp_path / "f", formats=("pdf",), dpi=50)
     assert p.read_bytes()[:4] == b"%PDF"
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+
+
+@pytest.mark.parametrize("n,loc,scale,lo,hi,points", [
+    (500, 0.0, 1.0, -15.0, 5.0, 500),       # ridge-figure sizes: a wide grid, the kernel window inside it
+    (20000, -7.0, 0.3, -9.0, -5.0, 401),    # many samples, narrow grid: windows run off both ends
+    (3, 2.0, 4.0, -30.0, 30.0, 1001),       # three samples: a wide bandwidth
+    (2000, 50.0, 1.0, -5.0, 5.0, 300),      # samples far outside the grid: every window off the grid
+])
+def test_kde_on_a_uniform_grid_equals_the_full_kernel_sum(n, loc, scale, lo, hi, points):
+    # the cut-off window (KDE_CUTOFF bandwidths) drops terms below 2.6e-18 of a kernel's peak: the result must
+    # equal the full double sum up to rounding (summation order), absolute 1e-13 of the peak density
+    x = np.random.default_rng(5).normal(loc, scale, n)
+    g = np.linspace(lo, hi, points)
+    h = 0.9 * min(x.std(ddof=1), np.subtract(*np.percentile(x, [75, 25])) / 1.349) * n ** -0.2
+    ref = np.exp(-0.5 * ((g[:, None] - x[None]) / h) ** 2).sum(axis=1) / (n * h * np.sqrt(2 * np.pi))
+    peak = 1.0 / (h * np.sqrt(2 * np.pi))
+    np.testing.assert_allclose(P.kde(x, g), ref, rtol=0, atol=1e-13 * peak)
+    np.testing.assert_allclose(P.kde(x, g, bandwidth=2 * h), P.kde(x, g[::-1], bandwidth=2 * h)[::-1],
+                               rtol=0, atol=1e-13 * peak)  # a decreasing grid (full sum) agrees with the window

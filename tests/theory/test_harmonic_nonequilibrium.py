@@ -81,7 +81,7 @@ def _brute_force_work(K, mu, tau, th0, u0, tg, n):
     return r.fun, r.x.reshape(n, d)
 
 
-# (beta, mu, k, tau, theta0, u0, target): includes the issue's case and mu, k, beta != 1
+# (beta, mu, k, tau, theta0, u0, target): includes the worked case (theta0 = -10, u0 = -12) and mu, k, beta != 1
 CASES = [
     (1.0, 1.0, 1.0, 1.0, -10.0, -12.0, 0.0),
     (1.0, 5.0, 1.0, 1.0, -10.0, -12.0, 0.0),
@@ -111,7 +111,7 @@ def test_equilibrium_start_recovers_the_known_optimum():
     assert sp.simplify(u.subs(H.u0, H.theta0) - u_eq.subs(sub)) == 0
 
 
-def test_issue_case_value_and_first_kick():
+def test_worked_case_value_and_first_kick():
     sub = _sub(*(sp.Integer(int(v)) for v in CASES[0]))
     assert H.nonequilibrium_minimal_excess_work().subs(sub) == 46
     assert (H.beta * H.k * H.nonequilibrium_kick_start()).subs(sub) == sp.Rational(1, 6)
@@ -176,7 +176,7 @@ def test_matrix_schedule_realises_the_optimum_in_the_moment_equations():
 
 
 def test_simulation_reaches_target_with_minimal_work_any_covariance():
-    """The issue's case θ₀ = −10, u₀ = −12, μ = τ = 1: W = 46 within N_SIGMA s.e. of replicas;
+    """The worked case θ₀ = −10, u₀ = −12, μ = τ = 1: W = 46 within N_SIGMA s.e. of replicas;
     a second set starts the chains with variance 4/β (not the model's 1/(βk)): W_min is unchanged."""
     b, m, kk, T, th0, u0, tg = CASES[0]
     model = harmonic_trap(k=kk, beta=b, mu=m)

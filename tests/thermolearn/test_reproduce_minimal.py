@@ -25,7 +25,7 @@ def test_quick_reproduction_passes_and_writes_figures(quick_reproduction):
     names = {p.name for p in out.iterdir()}
     for stem in ("fig1_constant", "fig2_quasi_static", "fig3_continuous", "fig4_discontinuous",
                  "fig5_slow_driving", "fig6_excess_work"):
-        assert {f"{stem}.png", f"{stem}.pdf", f"{stem}.npz"} <= names, stem
+        assert {f"{stem}.png", f"{stem}.npz"} <= names and f"{stem}.pdf" not in names, stem  # --quick: PNG only
     md = (out / "report.md").read_text()
     assert "![fig4](fig4_discontinuous.png)" in md  # each figure shown beside its checks
 
@@ -52,8 +52,11 @@ def test_only_fig4_at_mu5_reaches_the_true_optimum(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_displaced_chains_override_uses_the_nonequilibrium_optimum(tmp_path, capsys):
-    code, checks = _report(tmp_path, capsys, "--only", "fig4", "--set", "u0=-12", "--dpi", "40")
+    code, checks = _report(tmp_path, capsys, "--only", "fig4", "--set", "u0=-12", "--dpi", "40",
+                           "--figure-format", "png,pdf")
     assert code == 0 and checks["fig4/work"]["expected"] == pytest.approx(46.0, rel=1e-12)
+    # an explicit --figure-format overrides the PNG-only default of --quick
+    assert (tmp_path / "fig4_discontinuous.pdf").read_bytes()[:5] == b"%PDF-"
 
 
 @pytest.mark.slow

@@ -111,7 +111,7 @@ def run(out: Path, *, quick: bool, seed: int, dpi=200, formats=("png", "pdf")) -
         def sim(proto, k):
             return _prescribed(model, proto, particles=particles, per_unit=per_unit, seed=seed + k)
 
-        geo = geodesic_protocol(field, a, b, tau_mid)
+        geo = geodesic_protocol(field, a, b, tau_mid, steps=int(tau_mid * per_unit))
         lin = linear_protocol(field, a, b, tau_mid)
         rg, rl = sim(geo, 1), sim(lin, 1)
         diff = rl.work_per_particle - rg.work_per_particle

@@ -42,7 +42,7 @@ from thermolearn._report import bound_check, close_check
 __all__ = ["run", "settings"]
 
 N_SIGMA = 4.0  # statistical checks: |estimate − truth| ≤ 4 standard errors
-RATIO_TOL = 0.05  # the issue's 5 % agreement of measured and predicted variance
+RATIO_TOL = 0.05  # measured and predicted noise variance agree within 5 %
 
 
 def settings(quick: bool) -> dict:
@@ -128,7 +128,7 @@ def _checks(results, epoch, dataset, quick=False) -> list:
         acc = float(res.accuracy()[0][-1])
         checks.append(bound_check(
             f"fig4.1/m={m}/final_test_accuracy", 0.9, acc, upper=False,
-            reason=f"issue: the ensemble learns ({dataset}, {res.completed_steps} steps, r={res.config.learning_rate})",
+            reason=f"the ensemble learns ({dataset}, {res.completed_steps} steps, r={res.config.learning_rate})",
             figure=fig))
         rc = reservoir_comparison(res)
         checks.append(bound_check(

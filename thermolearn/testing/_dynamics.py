@@ -21,7 +21,10 @@ from typing import Callable, ClassVar
 import numpy as np
 
 from thermolearn.numeric.equilibrium import equilibrium_rule
+from thermolearn.numeric.fluctuation import jarzynski as estimate, langevin_work
+from thermolearn.numeric.fokker_planck import Protocol
 from thermolearn.numeric.langevin import AbstractStepper, constant_schedule, train
+from thermolearn.numeric.metric import friction_autocorrelation as autocorrelation
 from thermolearn.theory import NumericalError
 
 from . import _oracles as orc
@@ -77,33 +80,21 @@ def sampler_stationarity(ctx):
 def friction_autocorrelation(ctx):
     """ζ (ingredient) vs β∫⟨δX(t)δX(0)⟩dt from equilibrium chains moved by the sampler.
 
-    With S_T = ∫₀^T δX dt, β[Cov(S_T) − (Cov(A) + Cov(B))/2]/T (A, B the
-    two halves) removes the O(τ_R/T) truncation bias of β Cov(S_T)/(2T).
+    :func:`numeric.metric.friction_autocorrelation` over T = 10 τ_R with the
+    ``equilibrium``, ``sampler`` and ``dE_dtheta`` ingredients and the
+    quadrature ⟨X⟩_m: β[Cov(S_T) − (Cov(A) + Cov(B))/2]/T (A, B the two
+    halves) removes the O(τ_R/T) truncation bias of β Cov(S_T)/(2T).
     """
     num, th = ctx.num, ctx.points[0]
     tau_r, dt = ctx.timescales()
     T = 10 * tau_r
     stride = max(1, int(round(tau_r / 20 / dt)))
     blocks = 2 * max(20, min(_MAX_STEPS // (2 * stride), int(math.ceil(T / (2 * stride * dt)))))
-    h, half = T / blocks, blocks // 2  # time per block (sampler step h / stride)
-    wA = np.where(np.arange(blocks + 1) <= half, h, 0.0)
-    wA[[0, half]] = h / 2
-    wB = np.where(np.arange(blocks + 1) >= half, h, 0.0)
-    wB[[half, blocks]] = h / 2
-    m1 = orc.expect(num, th, lambda y: num.dE_dtheta(y, th))
-    x = np.asarray(ctx.prov.equilibrium(num, th, ctx.particles, ctx.rng), float)
-    X = ctx.X()
-    A = B = 0.0
-    for k in range(blocks + 1):
-        if k:
-            x = _finite(ctx.prov.sampler(num, x, th, h / stride, stride, ctx.rng), "sampler")
-        dX = X(x, th) - m1
-        A, B = A + wA[k] * dX, B + wB[k] * dX
-    S = A + B
-    y = num.beta * (S[:, :, None] * S[:, None, :]
-                    - 0.5 * (A[:, :, None] * A[:, None, :] + B[:, :, None] * B[:, None, :])) / T
-    est = y.mean(axis=0)
-    se = y.std(axis=0, ddof=1) / math.sqrt(len(y))
+    x0 = np.asarray(ctx.prov.equilibrium(num, th, ctx.particles, ctx.rng), float)
+    r = autocorrelation(num.model, th, duration=T, dt=T / (blocks * stride), stride=stride, rng=ctx.rng, x0=x0,
+                        sampler=ctx.prov.sampler, statistic=ctx.X(),
+                        mean=orc.expect(num, th, lambda y: num.dE_dtheta(y, th)))
+    est, se = r.friction, r.stderr
     zeta = np.atleast_2d(ctx.prov.friction(num, th))
     z = float(np.max(np.abs(zeta - est) / (N_SIGMA * se + 0.05 * np.abs(est).max())))
     ok = z <= 1.0
@@ -119,13 +110,11 @@ def _direction(ctx):
     return d / np.linalg.norm(d)
 
 
-def _drive(ctx, x, path, hold, stride):
-    """Sekimoto work along a piecewise-constant protocol: jump θ, then ``stride`` sampler steps of ``hold``."""
-    W = np.zeros(len(x))
-    for a, b in zip(path[:-1], path[1:]):
-        W += ctx.num.energy(x, b) - ctx.num.energy(x, a)
-        x = _finite(ctx.prov.sampler(ctx.num, x, b, hold / stride, stride, ctx.rng), "sampler")
-    return _finite(W, "work"), x
+def _drive(ctx, x, start, end, tau, updates, stride):
+    """Sekimoto work of the chains x along the linear ramp start → end over τ
+    (:func:`numeric.fluctuation.langevin_work`, ``updates`` θ moves, ``stride`` sampler steps each)."""
+    return langevin_work(ctx.num.model, Protocol.linear(start, end, tau), particles=len(x), steps=updates,
+                         rng=ctx.rng, x0=x, sampler=ctx.prov.sampler, substeps=stride).work
 
 
 def slow_driving_excess_work(ctx):
@@ -151,13 +140,12 @@ def slow_driving_excess_work(ctx):
     if not all(t > 0 and math.isfinite(t) for t in tau_rs):
         raise NumericalError(f"relaxation times along the ramp are not positive: {tau_rs}")
     tau = 20 * max([tau_r] + tau_rs)
-    stride = max(1, int(round(tau_r / 20 / dt)))
-    updates = max(100, min(_MAX_STEPS // stride, int(math.ceil(tau / (stride * dt)))))
-    path = [th0 + s * d * k / updates for k in range(updates + 1)]
+    stride = max(1, int(round(tau_r / 10 / dt)))  # θ moves every τ_R/10: the midpoint staircase errs at O(h²)
+    updates = max(50, min(_MAX_STEPS // stride, int(math.ceil(tau / (stride * dt)))))
     n = 2 * ctx.particles
     x = np.asarray(ctx.prov.equilibrium(num, th0, n, ctx.rng), float)
-    W, _ = _drive(ctx, x, path, tau / updates, stride)
-    dF = ctx.prov.free_energy(num, path[-1]) - ctx.prov.free_energy(num, th0)
+    W = _drive(ctx, x, th0, th0 + s * d, tau, updates, stride)
+    dF = ctx.prov.free_energy(num, th0 + s * d) - ctx.prov.free_energy(num, th0)
     wex, se = float(W.mean() - dF), float(W.std(ddof=1) / math.sqrt(len(W)))
     quad = [float(d @ z @ d) for z in zetas]
     pred = s * s / tau * float(np.dot(weights, quad) / sum(weights))  # Simpson over the ramp
@@ -177,18 +165,16 @@ def jarzynski(ctx):
     relaxation time; the check also fails when the measured dissipation
     β⟨W⟩ − βΔF (reference F) is below 0.05 kT: such a protocol tests nothing.
     """
-    from thermolearn.numeric.fluctuation import jarzynski as estimate
-
     num, th0, d = ctx.num, ctx.points[0], _direction(ctx)
     tau_r, dt = ctx.timescales()
     s = math.sqrt(2.0 / float(d @ ctx.fisher_ref(0) @ d))  # quench dissipation beta*W_diss ~ 1
     stride = max(1, int(round(tau_r / 20 / dt)))
-    path = [th0 + s * d * k / 20 for k in range(21)]
+    th1 = th0 + s * d
     x = np.asarray(ctx.prov.equilibrium(num, th0, ctx.particles, ctx.rng), float)
-    W, _ = _drive(ctx, x, path, tau_r / 20, stride)
-    dF = ctx.prov.free_energy(num, path[-1]) - ctx.prov.free_energy(num, th0)
+    W = _drive(ctx, x, th0, th1, tau_r, 20, stride)
+    dF = ctx.prov.free_energy(num, th1) - ctx.prov.free_energy(num, th0)
     est = estimate(W, num.beta)
-    diss = num.beta * (float(W.mean()) - (orc.reference_free_energy(num, path[-1]) - orc.reference_free_energy(num, th0)))
+    diss = num.beta * (float(W.mean()) - (orc.reference_free_energy(num, th1) - orc.reference_free_energy(num, th0)))
     value, tol = abs(est.corrected - dF), N_SIGMA * est.stderr
     drives = diss >= 0.05  # designed for ~0.7 kT; a protocol that does not dissipate tests nothing
     ok = value <= tol and drives
@@ -246,15 +232,13 @@ def bias_equals_excess_work(ctx):
         raise NumericalError(run.divergence)
     data = equilibrium_rule(num, ctx.points[1], closed_form=False)  # the data distribution p_m(theta*), numeric
 
-    def grad(theta, chains):
-        return b * (data.expect(X(data.x, theta)) - X(chains, theta).mean(axis=0))
-
     def L(theta):
         return b * (float(data.expect(num.energy(data.x, theta))) - ctx.prov.free_energy(num, theta))
 
     path = [t for t, _ in stepper.log] + [run.theta[-1]]  # move i: theta_i -> theta_i+1, chains of call i frozen
-    est = sum(0.5 * float((grad(a, c) + grad(z, c)) @ (z - a))
-              for a, z, c in zip(path[:-1], path[1:], (c for _, c in stepper.log)))
+    dm = [data.expect(X(data.x, t)) for t in path]  # <X>_data along the path, once per point
+    est = sum(0.5 * b * float((dm[i] + dm[i + 1] - X(c, a).mean(axis=0) - X(c, z).mean(axis=0)) @ (z - a))
+              for i, (a, z, c) in enumerate(zip(path[:-1], path[1:], (c for _, c in stepper.log))))
     bias = L(path[-1]) - (L(th0) + est)
     bw = b * (float(run.work[-1]) - (ctx.prov.free_energy(num, path[-1]) - ctx.prov.free_energy(num, th0)))
     tol = 1e-3

@@ -68,8 +68,9 @@ def evaluation_point(model: EnergyModel) -> dict:
     return {"values": values, "theta_points": [p.tolist() for p in _theta_points(model)]}
 
 
+@lru_cache(maxsize=32)
 def twin(model: EnergyModel) -> NumericTwin:
-    """The model's numeric twin at :func:`evaluation_point`."""
+    """The model's numeric twin at :func:`evaluation_point` (substituting costs a normalisability check: once)."""
     return numeric_twin(model, evaluation_point(model)["values"])
 
 
