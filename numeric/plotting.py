@@ -55,9 +55,13 @@ SYMBOLS = {
 STYLE = {
     "font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8,
     "xtick.labelsize": 8, "ytick.labelsize": 8, "axes.spines.top": False, "axes.spines.right": False,
-    "axes.grid": False, "lines.linewidth": 1.6, "legend.frameon": False, "savefig.bbox": "tight",
+    "axes.grid": False, "lines.linewidth": 1.6, "legend.frameon": False, "savefig.bbox": "standard",
     "mathtext.fontset": "cm", "pdf.fonttype": 42, "svg.fonttype": "none",
 }
+# savefig.bbox "standard": the figures use constrained layout, which already fits titles, labels and the legends
+# placed outside the axes; "tight" drew every figure a second time to find the same box (a ridge figure:
+# 1.8 -> 1.3 CPU-s as PNG at 100 dpi).  pdf.fonttype 42 (TrueType embedding) stays: Type 3 would save
+# about 1 CPU-s per PDF, but some publishers reject Type 3 fonts.
 
 
 def _mpl():
@@ -196,12 +200,25 @@ def ridge(ax, times, grid, densities, *, height=None, cmap="cividis", label=None
     peak = float(np.max(dens)) if np.max(dens) > 0 else 1.0
     span = times[-1] - times[0] if times.size > 1 else 1.0
     scale = (max(0.1 * span, 3.0 * spacing) if height is None else height) / peak
+    from matplotlib.collections import PolyCollection
+
     colours = mpl.colormaps[cmap](np.linspace(0.15, 0.95, times.size))
+    g = np.asarray(grid, float)
+    verts, faces, edges, widths = [], [], [], []
     for i in range(times.size):  # a later ridge rises in front of the earlier ones (joy-plot order)
         y = times[i] - dens[i] * scale
-        # ~100 overlapping fills: rasterised inside vector files (curves, text and axes stay vector)
-        ax.fill_between(grid, times[i], y, color=colours[i], lw=0, zorder=2 + i, rasterized=True)
-        ax.plot(grid, y, color="white", lw=0.3, zorder=2 + i, rasterized=True)
+        # the fill between baseline and curve, then the curve's white outline: one collection drawn in
+        # this order (one artist instead of ~200: the same picture at a fraction of the CPU)
+        verts += [np.column_stack([np.r_[g, g[::-1]], np.r_[np.full(g.size, times[i]), y[::-1]]]),
+                  np.column_stack([g, y])]
+        faces += [colours[i], "none"]
+        edges += ["none", "white"]
+        widths += [0.0, 0.3]
+    # ~100 overlapping fills: rasterised inside vector files (curves, text and axes stay vector)
+    coll = PolyCollection(verts, closed=False, facecolors=faces, edgecolors=edges, linewidths=widths,
+                          zorder=2, rasterized=True)
+    ax.add_collection(coll, autolim=True)
+    ax.autoscale_view()
     if label:
         ax.fill_between([], [], [], color=colours[times.size // 2], label=label)
     return scale

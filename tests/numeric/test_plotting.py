@@ -102,3 +102,22 @@ def test_kde_on_a_uniform_grid_equals_the_full_kernel_sum(n, loc, scale, lo, hi,
     np.testing.assert_allclose(P.kde(x, g), ref, rtol=0, atol=1e-13 * peak)
     np.testing.assert_allclose(P.kde(x, g, bandwidth=2 * h), P.kde(x, g[::-1], bandwidth=2 * h)[::-1],
                                rtol=0, atol=1e-13 * peak)  # a decreasing grid (full sum) agrees with the window
+
+
+def test_ridge_draws_each_fill_then_its_outline_in_joy_plot_order():
+    # one collection: ridge i's fill, then its white outline, then ridge i+1 (drawn in front); the outline is
+    # the density curve t_i - scale * f_i(x), the fill reaches down to the baseline t_i
+    times, grid = np.array([0.0, 1.0, 2.0]), np.linspace(-1, 1, 5)
+    dens = np.array([[0, 1, 2, 1, 0], [0, 2, 4, 2, 0], [1, 1, 1, 1, 1]], float)
+    with P.figure() as (_, ax):
+        scale = P.ridge(ax, times, grid, dens, height=0.5)
+        (coll,) = ax.collections
+    assert scale == pytest.approx(0.5 / 4)
+    paths = coll.get_paths()
+    assert len(paths) == 6
+    faces, edges = coll.get_facecolors(), coll.get_edgecolors()
+    assert [f[3] > 0 for f in faces] == [True, False] * 3 and [e[3] > 0 for e in edges] == [False, True] * 3
+    for i in range(3):
+        np.testing.assert_allclose(paths[2 * i + 1].vertices, np.column_stack([grid, times[i] - dens[i] * scale]))
+        fill = paths[2 * i].vertices
+        assert fill[:5, 1].tolist() == [times[i]] * 5 and np.allclose(fill[5:, 1], (times[i] - dens[i] * scale)[::-1])

@@ -38,3 +38,25 @@ def test_sections_run_in_order_with_their_options(fake, monkeypatch, max_workers
     assert names == [f"whole/pid_differs={pooled}", "whole/mnist=DIR", f"split/executor={pooled}",
                      "split2/executor=False", f"split2/pid_differs={pooled}"]
     assert all(c.passed for c in checks)
+
+
+class _figs:  # a section that takes the figure options
+    @staticmethod
+    def run(out, *, quick, seed, dpi=200, formats=("png", "pdf")):
+        from thermolearn._report import close_check
+
+        return [close_check(f"figs/dpi={dpi}/formats={','.join(formats)}", 0, 0, 0)]
+
+
+@pytest.mark.parametrize("quick,options,expected", [
+    (True, None, "figs/dpi=100/formats=png"),            # a quick run writes one raster at 100 dpi
+    (False, None, "figs/dpi=200/formats=png,pdf"),       # the full run keeps the vector files
+    (True, {"formats": ("png", "svg")}, "figs/dpi=100/formats=png,svg"),  # the caller's options win
+])
+def test_figure_options_default_by_run_size(monkeypatch, tmp_path, quick, options, expected):
+    import thermolearn.reproduce as R
+
+    monkeypatch.setitem(sys.modules, "fake_figs", _figs)
+    monkeypatch.setitem(R.PAPERS, "fake", ("fake_figs",))
+    checks = R.run_papers(["fake"], tmp_path, quick=quick, seed=0, options=options, max_workers=1)
+    assert [c.name for c in checks] == [expected]

@@ -22,9 +22,6 @@ from ._common import Output, seed
 HELP = "regenerate every figure of the papers with a report of checks (the main job)"
 
 FIGURE_FORMATS = ("png", "pdf", "svg")
-#: (dpi, figure formats) when not given: the full run writes vector files; ``--quick`` one raster at half the
-#: dpi (writing a figure's PDF costs about as much CPU as drawing its PNG).
-DEFAULT_FIGURES = {False: (200, "png,pdf"), True: (100, "png")}
 
 
 def configure(parser) -> None:
@@ -90,17 +87,17 @@ def _formats(text):
 
 def run(args) -> Output:
     from thermolearn._report import staged_output
-    from thermolearn.reproduce import PAPERS, run_papers
+    from thermolearn.reproduce import FIGURE_DEFAULTS, PAPERS, run_papers
     from thermolearn.theory import ParameterError
 
     from ._common import parse_assignments
 
     papers = list(PAPERS) if args.paper == "all" else [args.paper]
-    dpi, fmt_text = DEFAULT_FIGURES[bool(args.quick)]
-    dpi = dpi if args.dpi is None else args.dpi
+    default = FIGURE_DEFAULTS[bool(args.quick)]
+    dpi = default["dpi"] if args.dpi is None else args.dpi
     if not 20 <= dpi <= 2000:
         raise ParameterError(f"--dpi must be between 20 and 2000, got {dpi}")
-    formats = _formats(fmt_text if args.figure_format is None else args.figure_format)
+    formats = default["formats"] if args.figure_format is None else _formats(args.figure_format)
     overrides = parse_assignments(args.set, "--set")
     sections, figures = _select(args, papers)
     if sections is not None:

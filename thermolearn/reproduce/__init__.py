@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ._pool import run_sections, workers
 
-__all__ = ["PAPERS", "run_paper", "run_papers", "workers", "section_name"]
+__all__ = ["PAPERS", "FIGURE_DEFAULTS", "run_paper", "run_papers", "workers", "section_name"]
 
 #: --paper name -> section modules (imported lazily).
 PAPERS: dict[str, tuple[str, ...]] = {
@@ -31,6 +31,11 @@ PAPERS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Figure options of a run when the caller gives none: the full run writes PNG + PDF at 200 dpi; a quick run
+#: one PNG at 100 dpi (writing a figure's PDF costs about as much CPU as drawing its PNG).
+FIGURE_DEFAULTS = {False: {"dpi": 200, "formats": ("png", "pdf")}, True: {"dpi": 100, "formats": ("png",)}}
+
+
 def section_name(modname: str) -> str:
     """The ``--only`` name of a section module: ``thermolearn.reproduce.general_potentials`` → ``general-potentials``."""
     return modname.rsplit(".", 1)[-1].replace("_", "-")
@@ -41,13 +46,15 @@ def run_papers(names, out: Path, *, quick: bool, seed: int, progress=None, optio
     """Run every section of the papers ``names`` (or those named in ``sections``); return the concatenated checks.
 
     ``options`` (e.g. ``{"mnist": DIR}``) are passed to the sections whose
-    ``run`` takes a keyword of that name, and to no other.  Sections run in
+    ``run`` takes a keyword of that name, and to no other; ``dpi`` and
+    ``formats`` default to :data:`FIGURE_DEFAULTS` of ``quick``.  Sections run in
     a process pool of :func:`workers` processes (serially where a pool must
     not start, e.g. inside a pytest-xdist worker); the checks are the same.
     """
     modules = [m for name in names for m in PAPERS[name] if sections is None or section_name(m) in sections]
     labels = {m: f"{name}: {m.rsplit('.', 1)[-1]}" for name in names for m in PAPERS[name]}
-    return run_sections(modules, Path(out), quick=quick, seed=seed, options=options or {},
+    options = FIGURE_DEFAULTS[bool(quick)] | dict(options or {})
+    return run_sections(modules, Path(out), quick=quick, seed=seed, options=options,
                         progress=(lambda m: progress(labels[m])) if progress is not None else None,
                         max_workers=max_workers)
 

@@ -42,6 +42,17 @@ def _one_blas_thread():
     _LIMITS.append(threadpool_limits(limits=1, user_api="blas"))
 
 
+def _shared_imports() -> None:
+    """Import the figure stack before the workers fork, so they inherit it instead of each importing it.
+
+    Every section draws with matplotlib through :mod:`thermolearn.numeric.plotting` (about 1.6 CPU-s of
+    imports per process); a forked worker starts with the parent's modules.  Under another start
+    method this costs nothing extra: the parent draws figures itself.
+    """
+    for name in ("matplotlib.backends.backend_agg", "matplotlib.figure", "thermolearn.numeric.plotting"):
+        importlib.import_module(name)
+
+
 def _keywords(mod, options: dict) -> dict:
     accepted = inspect.signature(mod.run).parameters
     return {k: v for k, v in options.items() if k in accepted}
@@ -66,8 +77,9 @@ def run_sections(modules, out: Path, *, quick: bool, seed: int, options: dict, p
     from concurrent.futures import ProcessPoolExecutor
 
     results = {}
+    mods = {m: importlib.import_module(m) for m in modules}
+    _shared_imports()
     with ProcessPoolExecutor(max_workers=n, initializer=_one_blas_thread) as pool:
-        mods = {m: importlib.import_module(m) for m in modules}
         splits = [m for m in modules if "executor" in inspect.signature(mods[m].run).parameters][:1]
         whole = {m: pool.submit(_run_whole, m, out, quick, seed, options) for m in modules if m not in splits}
         for m in splits:  # these submit their own tasks behind the whole sections and wait here
