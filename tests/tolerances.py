@@ -15,10 +15,12 @@ ODE_RTOL = 1e-8
 #: times the number of operations.
 MACHINE_RTOL = 1e-12
 
-#: Statistical checks: accept |estimate − truth| ≤ N_SIGMA · standard error.
-#: With a fixed seed the outcome is deterministic; 4σ makes a false alarm
-#: on a seed change a 6e-5 event while a real error of a few σ is caught.
-N_SIGMA = 4.0
+#: Statistical checks: accept |estimate − truth| ≤ N_SIGMA · standard error, the
+#: same criterion as the reproductions and ``thermolearn verify`` (one home:
+#: ``thermolearn/_report.py``).
+from thermolearn import _report  # noqa: E402
+
+N_SIGMA = _report.N_SIGMA
 
 #: Mass after implicit solves with huge steps (dt ≫ relaxation time): each
 #: sparse LU solve has a backward error ≈ cond(I − dt·L)·eps on the ~1e2-cell

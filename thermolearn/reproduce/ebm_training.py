@@ -37,11 +37,10 @@ from pathlib import Path
 
 import numpy as np
 
-from thermolearn._report import bound_check, close_check
+from thermolearn._report import N_SIGMA, bound_check, close_check
 
 __all__ = ["run", "settings"]
 
-N_SIGMA = 4.0
 FIG = "EBM training"
 
 

@@ -33,11 +33,10 @@ from pathlib import Path
 
 import numpy as np
 
-from thermolearn._report import bound_check, close_check
+from thermolearn._report import N_SIGMA, bound_check, close_check
 
 __all__ = ["run"]
 
-N_SIGMA = 4.0
 REPLICAS = 8  # independent persistent-chain runs for the constant-eta standard error
 _CASES = (("quartic", 0.0, 8.0), ("double_well", -1.5, 1.5))
 

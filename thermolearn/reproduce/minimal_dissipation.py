@@ -27,11 +27,10 @@ from thermolearn.numeric.langevin import train, trap_moments
 from thermolearn.numeric.schedule import Kick, Schedule, build_schedule
 from thermolearn.theory.models import harmonic_trap
 
-from thermolearn._report import bound_check, close_check
+from thermolearn._report import N_SIGMA, bound_check, close_check
 
 __all__ = ["run", "FIGURES"]
 
-N_SIGMA = 4.0
 DISC_REL = 2e-3
 
 #: name -> (title, kind, parameters); every figure at beta = k = 1, tau = 1, theta* = 0 unless listed.

@@ -37,11 +37,10 @@ from dataclasses import replace
 from pathlib import Path
 
 
-from thermolearn._report import bound_check, close_check
+from thermolearn._report import N_SIGMA, bound_check, close_check
 
 __all__ = ["run", "settings"]
 
-N_SIGMA = 4.0  # statistical checks: |estimate − truth| ≤ 4 standard errors
 RATIO_TOL = 0.05  # measured and predicted noise variance agree within 5 %
 
 

@@ -15,13 +15,12 @@ import sympy as sp
 
 from thermolearn.numeric.metric import check_positive_definite
 from thermolearn.theory import NumericalError, SingularMetricError
+from thermolearn._report import N_SIGMA
 
 from . import _oracles as orc
 
 __all__ = ["TheoremCheck", "N_SIGMA", "CHECKS_STATIC"]
 
-#: Statistical checks accept |estimate − truth| ≤ N_SIGMA standard errors.
-N_SIGMA = 4.0
 _EXACT = "exact (sympy simplify == 0)"
 
 
