@@ -85,6 +85,24 @@ class NumericTwin:
             # the coordinates and parameters as views x[..., i] (np.moveaxis costs ~8 us a call)
             return self._fns[name](*(x[..., i] for i in range(self.d)), *(th[..., j] for j in range(self.n)))
 
+    def frozen(self, name, theta):
+        """``x -> name(x, θ)`` at one θ validated once (a stepper's inner loop: no per-call checks).
+
+        ``name`` is one of the compiled callables (``"energy"``, ``"grad_x"``, ...); x a float64 array (..., d).
+
+        >>> from thermolearn.theory.models import harmonic_trap
+        >>> numeric_twin(harmonic_trap(k=2), {"beta": 1, "mu": 1}).frozen("grad_x", [1.0])(np.array([[2.0]])).tolist()
+        [[2.0]]
+        """
+        fn, d = self._fns[name], self.d
+        ths = tuple(float(t) for t in self.theta_vector(theta))
+
+        def call(x):
+            with np.errstate(all="ignore"):
+                return fn(*(x[..., i] for i in range(d)), *ths)
+
+        return call
+
     def energy(self, x, theta) -> np.ndarray:
         """E(x, θ), shape (...)."""
         return self._call("energy", x, theta)

@@ -24,6 +24,7 @@ from thermolearn.numeric.fokker_planck._engine import time_nodes
 from thermolearn.numeric.langevin._ledger import check_int
 from thermolearn.numeric.langevin._steppers import get_stepper
 from thermolearn.numeric.model import numeric_twin
+from thermolearn.numeric.random import check_rng
 
 __all__ = ["WorkSample", "langevin_work", "sample_boltzmann"]
 
@@ -46,11 +47,6 @@ class WorkSample:
         return float(np.std(self.work, ddof=1) / np.sqrt(self.work.size))
 
 
-def _check_rng(rng):
-    if not isinstance(rng, np.random.Generator):
-        raise ParameterError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-
-
 def sample_boltzmann(model, theta, n, *, rng):
     """Draw ``n`` samples of p_m(x|θ) ∝ e^{−βE} of a 1-D energy (``numeric.equilibrium.sample_equilibrium``).
 
@@ -59,7 +55,7 @@ def sample_boltzmann(model, theta, n, *, rng):
     >>> bool(abs(x.std() - 1) < 0.02)
     True
     """
-    _check_rng(rng)
+    check_rng(rng)
     n = check_int("particles", n, 1)
     tw = numeric_twin(model)
     if tw.d != 1:
@@ -95,7 +91,7 @@ def langevin_work(model, protocol, *, particles, steps, rng, x0=None, sampler=No
     """
     if not isinstance(protocol, Protocol):
         raise ParameterError(f"protocol must be a numeric.fokker_planck.Protocol, got {type(protocol).__name__}")
-    _check_rng(rng)
+    check_rng(rng)
     particles, steps = check_int("particles", particles, 1), check_int("steps", steps, 1)
     tw, heun = numeric_twin(model), get_stepper("heun")
     substeps, h = check_int("substeps", substeps, 1), protocol.tau / steps

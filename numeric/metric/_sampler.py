@@ -27,6 +27,7 @@ import numpy as np
 from thermolearn.theory import NumericalError, ParameterError
 
 from ..equilibrium import mala, sample_equilibrium
+from ..langevin._ledger import check_int
 from ..model import numeric_twin
 from thermolearn.numeric.results import ResultMixin
 
@@ -48,9 +49,7 @@ class AutocorrelationResult(ResultMixin):
 
 
 def _check(chains, duration, dt, method, stride):
-    for name, v, least in (("chains", chains, 2), ("stride", stride, 1)):
-        if not (isinstance(v, (int, np.integer)) and v >= least):
-            raise ParameterError(f"{name} must be an integer >= {least}, got {v!r}")
+    check_int("chains", chains, 2), check_int("stride", stride, 1)
     for name, v in (("duration", duration), ("dt", dt)):
         if not (np.isfinite(v) and v > 0):
             raise ParameterError(f"{name} must be positive, got {v!r}")

@@ -47,9 +47,19 @@ def random_point(model, rng, extra=()):
     return point
 
 
+_REFERENCES: dict = {}
+
+
 def reference(f, point):
-    """Exact sympy value of every component, rounded to a double."""
-    return np.array([float(sp.N(c.subs(point), 30)) for c in f.components])
+    """Exact sympy value of every component, rounded to a double.
+
+    Memoised per (components, point): the numpy, mpmath and C checks of one model draw the same
+    points from the seeded ``rng``, and sympy's 30-digit evaluation is the dearest part of a check.
+    """
+    key = (tuple(f.components), frozenset(point.items()))
+    if key not in _REFERENCES:
+        _REFERENCES[key] = np.array([float(sp.N(c.subs(point), 30)) for c in f.components])
+    return _REFERENCES[key].copy()
 
 
 def close(measured, ref, rtol=MACHINE_RTOL):

@@ -92,10 +92,12 @@ def _ou_run(cells, steps, method="trbdf2"):
 
 
 def test_ou_density_space_order_two():
+    # 200 TR-BDF2 steps: the time error (~1e-6, the change from 200 to 400 steps) is < 1 % of the
+    # finest spatial error 1.55e-4, so the fitted slope moves by < 0.01 (measured 1.972 vs 1.976)
     cells = np.array([40, 80, 160, 320])
     errs = []
     for n in cells:
-        r = _ou_run(n, 400)
+        r = _ou_run(n, 200)
         x = r.grid.centres[0]
         errs.append(np.max(np.abs(r.density / r.grid.spacing[0] - _ou_exact(x, TAU))))
     assert abs(_slope(16.0 / cells, errs) - 2.0) < ORDER_SLACK

@@ -291,3 +291,21 @@ def test_fig5_moment_reference_matches_paper_numbers():
     assert ref.theta[-1, 0] == pytest.approx(-0.0674, abs=5e-5)
     assert ref.u[-1, 0] == pytest.approx(-2.1519, abs=5e-5)
     assert ref.work[-1] == pytest.approx(15.923, abs=5e-4)
+
+
+@pytest.mark.parametrize("text", ["(x - theta)**4/4 + (x - theta)**2/2", "log(cosh(x - theta)) + (x - theta)**2/8"])
+def test_free_energy_along_a_long_path_reuses_supports_correctly(text):
+    # The trainer's F(θ) (Thermo.for_run) re-uses the quadrature support of the previous θ where it still holds.
+    # A translation family V(x − θ) has F(θ) = F(0) exactly; θ travels from −40 to 40 in steps of 0.5, far
+    # beyond any one support, so a support kept after the mode left it gives O(1) errors.  Reference: the
+    # found-support quadrature at θ = 0 (no reuse); tolerance QUADRATURE_RTOL (both are quadratures to ~1e-12).
+    from thermolearn.numeric.equilibrium import free_energy
+    from thermolearn.numeric.langevin._ledger import model_callables
+    from thermolearn.numeric.model import numeric_twin
+    from thermolearn.theory import energy_model
+    from tests.tolerances import QUADRATURE_RTOL
+
+    model = energy_model(text, beta=1.3, mu=0.7)
+    th = model_callables(model, [0.0]).for_run()
+    path = np.array([th.free_energy(np.array([t])) for t in np.linspace(-40.0, 40.0, 161)])
+    np.testing.assert_allclose(path, free_energy(numeric_twin(model), [0.0]), rtol=QUADRATURE_RTOL, atol=QUADRATURE_RTOL)

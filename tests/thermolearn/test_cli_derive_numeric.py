@@ -27,7 +27,10 @@ def _numeric(capsys, energy, *at):
 
 
 @pytest.mark.parametrize("theta", [0.3, 1e3])
-def test_log_cosh_translation_family_at_any_theta(capsys, theta):
+def test_log_cosh_translation_family_at_any_theta(capsys, monkeypatch, theta):
+    # the symbolic integrate attempts find nothing for symbolic β (only their reason changes with the
+    # budget); half a second each leaves the numeric path, the subject here, exactly as at 3 s
+    monkeypatch.setenv("THERMOLEARN_SYMBOLIC_BUDGET", "0.5")
     n = _numeric(capsys, "log(cosh(x - theta))", f"theta={theta}", "beta=1", "mu=2")
     assert n["partition_function"] == pytest.approx(math.pi, rel=QUADRATURE_RTOL)
     assert n["free_energy"] == pytest.approx(-math.log(math.pi), rel=QUADRATURE_RTOL)

@@ -49,10 +49,8 @@ def _shared_imports() -> None:
     imports per process); a forked worker starts with the parent's modules.  Under another start
     method this costs nothing extra: the parent draws figures itself.
     """
-    import matplotlib.backends.backend_agg  # noqa: F401
-    import matplotlib.figure  # noqa: F401
-
-    import thermolearn.numeric.plotting  # noqa: F401
+    for name in ("matplotlib.backends.backend_agg", "matplotlib.figure", "thermolearn.numeric.plotting"):
+        importlib.import_module(name)
 
 
 def _keywords(mod, options: dict) -> dict:

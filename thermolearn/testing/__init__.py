@@ -80,19 +80,4 @@ def __dir__():
     return sorted(set(globals()) | set(_LAZY))
 
 
-__all__ = [
-    "TheoremCheck",
-    "Providers",
-    "CHECK_NAMES",
-    "evaluation_point",
-    "run_theorem_checks",
-    "assert_theorems",
-    "assert_metric",
-    "format_failures",
-    "N_SIGMA",
-    "fisher_quadrature",
-    "fisher_hessian",
-    "friction_reference",
-    "fokker_planck_rhs",
-    "learning_rate_matrix",
-]
+__all__ = list(_LAZY)

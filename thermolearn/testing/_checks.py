@@ -120,7 +120,8 @@ def boltzmann_stationarity(ctx):
     """∂p/∂t = 0 for the claimed density under the Fokker–Planck operator (symbolic)."""
     model = ctx.model
     p = ctx.prov.density(model)
-    residual = sp.simplify(ctx.prov.fokker_planck(model, p) / p)
+    residual = sp.cancel(sp.powsimp(sp.expand(ctx.prov.fokker_planck(model, p) / p)))  # exact rewrites: 0 is a proof
+    residual = residual if residual == 0 else sp.simplify(residual)
     method = "Fokker-Planck right-hand side (ingredient) applied to the claimed density, divided by it"
     if residual == 0:
         return TheoremCheck("boltzmann_stationarity", True, 0, _EXACT, method)

@@ -4,11 +4,14 @@ Chains start from equilibrium draws (the ``equilibrium`` ingredient, by
 default exact or inverse-CDF draws of :func:`numeric.equilibrium.sample_equilibrium`,
 MALA from the mode for non-Gaussian 2-D energies; itself tested against
 quadrature in :func:`sampler_stationarity`) and move with the ``sampler``
-ingredient.  Persistent-chain training runs through the project's one
-trainer, :func:`numeric.langevin.train`, with the ``sampler`` ingredient as
-its stepper.  Time steps are a fiftieth of the shorter of the parameter
-relaxation time τ_R = max eig(βI⁻¹ζ) and the coordinate relaxation time
-βVar(x)/μ (both from the references).
+ingredient.  The autocorrelation runs through
+:func:`numeric.metric.friction_autocorrelation`, driven protocols through
+:func:`numeric.fluctuation.langevin_work`, persistent-chain training through
+the project's one trainer, :func:`numeric.langevin.train`, each with the
+``sampler`` ingredient as its dynamics.  Time steps are a fiftieth (the
+slow-driving check: a 25th) of the shorter of the parameter relaxation time
+τ_R = max eig(βI⁻¹ζ) and the coordinate relaxation time βVar(x)/μ (both
+from the references).
 """
 
 from __future__ import annotations
@@ -83,14 +86,18 @@ def friction_autocorrelation(ctx):
     :func:`numeric.metric.friction_autocorrelation` over T = 10 τ_R with the
     ``equilibrium``, ``sampler`` and ``dE_dtheta`` ingredients and the
     quadrature ⟨X⟩_m: β[Cov(S_T) − (Cov(A) + Cov(B))/2]/T (A, B the two
-    halves) removes the O(τ_R/T) truncation bias of β Cov(S_T)/(2T).
+    halves) removes the O(τ_R/T) truncation bias of β Cov(S_T)/(2T).  Half
+    the particles of the other checks: 4 s.e. is then ~25 % of ζ for the
+    quartic at 1000 chains (~18 % at 2000), while a wrong ζ, a frozen sampler
+    or a wrong mobility power moves the estimate by ≥ 50 % (those mutants
+    score ≥ 2.8 tolerances at 1000 chains, ≥ 4.5 at 2000; measured, seed 3).
     """
     num, th = ctx.num, ctx.points[0]
     tau_r, dt = ctx.timescales()
     T = 10 * tau_r
     stride = max(1, int(round(tau_r / 20 / dt)))
     blocks = 2 * max(20, min(_MAX_STEPS // (2 * stride), int(math.ceil(T / (2 * stride * dt)))))
-    x0 = np.asarray(ctx.prov.equilibrium(num, th, ctx.particles, ctx.rng), float)
+    x0 = np.asarray(ctx.prov.equilibrium(num, th, ctx.particles // 2, ctx.rng), float)  # see the docstring
     r = autocorrelation(num.model, th, duration=T, dt=T / (blocks * stride), stride=stride, rng=ctx.rng, x0=x0,
                         sampler=ctx.prov.sampler, statistic=ctx.X(),
                         mean=orc.expect(num, th, lambda y: num.dE_dtheta(y, th)))
@@ -99,7 +106,7 @@ def friction_autocorrelation(ctx):
     z = float(np.max(np.abs(zeta - est) / (N_SIGMA * se + 0.05 * np.abs(est).max())))
     ok = z <= 1.0
     return TheoremCheck("friction_autocorrelation", ok, z, 1.0,
-                        f"ingredient zeta vs beta*int <dX(t)dX(0)> dt over T = 10 tau_R from {ctx.particles} "
+                        f"ingredient zeta vs beta*int <dX(t)dX(0)> dt over T = 10 tau_R from {len(x0)} "
                         f"sampler chains; |diff| / ({N_SIGMA:g} standard errors + 5% step/truncation bias)",
                         "" if ok else "friction tensor disagrees with the autocorrelation of dE/dtheta",
                         est.tolist(), zeta.tolist())
@@ -124,7 +131,9 @@ def slow_driving_excess_work(ctx):
     ramp spans a Fisher distance of at most 2.5 (βW_ex ≈ 0.3: the signal
     grows with the distance, but so does the change of the metric along
     the ramp), over τ = 20 max τ_R along it; the prediction integrates ζ by
-    Simpson's rule (5 nodes, 3 with two coordinates).
+    Simpson's rule (5 nodes, 3 with two coordinates).  The tolerance's
+    systematic part 2τ_R/τ = 10 % covers the O(τ_R/τ) linear-response
+    correction (measured −12…0 %) and the sampler step's bias of ζ (+1…+4 %).
     """
     num, th0, d = ctx.num, ctx.points[0], _direction(ctx)
     tau_r, dt = ctx.timescales()
@@ -140,6 +149,7 @@ def slow_driving_excess_work(ctx):
     if not all(t > 0 and math.isfinite(t) for t in tau_rs):
         raise NumericalError(f"relaxation times along the ramp are not positive: {tau_rs}")
     tau = 20 * max([tau_r] + tau_rs)
+    dt = 2 * dt  # sampler step min(τ_R, τ_x)/25: ζ off by ~dt/2τ_x (see the docstring)
     stride = max(1, int(round(tau_r / 10 / dt)))  # θ moves every τ_R/10: the midpoint staircase errs at O(h²)
     updates = max(50, min(_MAX_STEPS // stride, int(math.ceil(tau / (stride * dt)))))
     n = 2 * ctx.particles
@@ -154,7 +164,7 @@ def slow_driving_excess_work(ctx):
     return TheoremCheck("slow_driving_excess_work", ok, abs(wex - pred), tol,
                         f"<W> - dF of a linear ramp over tau = 20 tau_R ({n} sampler chains from exact draws, "
                         f"Sekimoto work) vs int thetadot^T zeta thetadot dt with the ingredient zeta; tolerance "
-                        f"{N_SIGMA:g} standard errors + 2 tau_R/tau linear-response correction",
+                        f"{N_SIGMA:g} standard errors + 2 tau_R/tau linear-response and sampler-step correction",
                         "" if ok else "excess work of a slow protocol disagrees with the friction tensor", pred, wex)
 
 

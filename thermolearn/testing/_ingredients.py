@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
 from typing import Callable
 
 import numpy as np
@@ -53,14 +54,6 @@ def mala_sampler(num, x, theta, dt: float, steps: int, rng) -> np.ndarray:
     return x
 
 
-def _boltzmann(model):
-    return model.boltzmann_weight
-
-
-def _statistics(num):
-    return num.dE_dtheta
-
-
 @dataclass(frozen=True)
 class Providers:
     """Where each checked quantity comes from (replace one to inject a bug).
@@ -86,9 +79,9 @@ class Providers:
     """
 
     fokker_planck: Callable = fokker_planck_rhs
-    density: Callable = _boltzmann
+    density: Callable = attrgetter("boltzmann_weight")
     free_energy: Callable = free_energy
-    dE_dtheta: Callable = _statistics
+    dE_dtheta: Callable = attrgetter("dE_dtheta")
     fisher: Callable = fisher_auto
     friction: Callable = friction_auto
     learning_rate_matrix: Callable = learning_rate_matrix

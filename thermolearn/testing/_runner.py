@@ -20,20 +20,15 @@ CHECK_NAMES = tuple(f.__name__ for f in CHECKS_STATIC + CHECKS_DYNAMIC)
 
 
 @lru_cache(maxsize=32)
-def _parsed(energy, x, theta, model_kw):
-    """The model of a string energy, built once per arguments (parsing and the normalisability check cost
-    ~1 CPU-s for transcendental energies; models are immutable)."""
+def _parsed(energy, x, theta, model_kw):  # parsing + normalisability check: ~1 CPU-s, once per arguments
     return energy_model(energy, x=x, theta=theta, **dict(model_kw))
 
 
 def _model(energy, x, theta, model_kw) -> EnergyModel:
-    if isinstance(energy, EnergyModel):
-        model = energy
-    else:
-        try:
-            model = _parsed(energy, x, theta, tuple(sorted(model_kw.items())))
-        except TypeError:  # unhashable keywords (a dict of values): build it afresh
-            model = energy_model(energy, x=x, theta=theta, **model_kw)
+    try:
+        model = energy if isinstance(energy, EnergyModel) else _parsed(energy, x, theta, tuple(sorted(model_kw.items())))
+    except TypeError:  # unhashable keywords (a dict of values): built afresh
+        model = energy_model(energy, x=x, theta=theta, **model_kw)
     if not isinstance(model, EnergyModel):
         raise ModelError(f"energy must be a string or theory.EnergyModel, got {type(energy).__name__}")
     if len(model.x) > 2:
