@@ -21,6 +21,8 @@ import numpy as np
 
 from thermolearn.theory._errors import GraphError, ParameterError
 
+from thermolearn.numeric.random import check_rng
+
 from ._dag import check_dag
 
 __all__ = ["check_network", "discrete_joint", "gaussian_joint", "sample_network", "kernel_kind"]
@@ -172,8 +174,7 @@ def sample_network(G: nx.DiGraph, n: int, rng: np.random.Generator) -> dict:
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ParameterError(f"n must be a positive integer, got {n!r}")
-    if not isinstance(rng, np.random.Generator):
-        raise ParameterError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    check_rng(rng)
     out: dict = {}
     for v in check_network(G):
         d = G.nodes[v]

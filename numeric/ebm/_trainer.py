@@ -39,6 +39,7 @@ import numpy as np
 from thermolearn.theory import AccuracyWarning, DivergenceWarning, ParameterError
 
 from ..progress import progress_reporter
+from ..random import check_rng
 from ._metric import MetricEstimator, MetricState
 from ._result import TrainingResult
 
@@ -160,8 +161,7 @@ def train(family, data, theta0, schedule, config: PCDConfig, *, rng, partition=N
     >>> bool(abs(r.theta_final[0] - data.mean()) < 0.3), r.steps
     (True, 300)
     """
-    if not isinstance(rng, np.random.Generator):
-        raise ParameterError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    check_rng(rng)
     data = np.asarray(data, dtype=float)
     if data.ndim != 2 or data.shape[1] != family.dim_x or data.shape[0] < 1 or not np.all(np.isfinite(data)):
         raise ParameterError(f"data must be a finite array of shape (N, {family.dim_x}), got {data.shape}")

@@ -240,9 +240,10 @@ class MALA(AbstractStepper):
                 log_a = -th.beta * (ey - ex) + 0.5 * (np.einsum("ij,ij->i", noise, noise)
                                                       - np.einsum("ij,ij->i", back, back) / (s * s))
                 acc = np.log(rng.random(X.shape[0])) < log_a
-            X[acc] = Y[acc]
-            fx[acc] = fy[acc]
-            ex[acc] = ey[acc]
+            rows = acc[:, None]                                           # masked copies: one pass, no gather
+            np.copyto(X, Y, where=rows)
+            np.copyto(fx, fy, where=rows)
+            np.copyto(ex, ey, where=acc)
             accepted += int(np.count_nonzero(acc))
             if on_step is not None:
                 on_step(X)
