@@ -107,7 +107,10 @@ def langevin_work(model, protocol, *, particles, steps, rng, x0=None, sampler=No
         nonlocal theta, pending
         if pending > 0 and sampler is not None:
             k = max(1, round(substeps * pending / h))
-            x[:] = sampler(tw, x, theta, pending / k, k, rng)
+            y = np.asarray(sampler(tw, x, theta, pending / k, k, rng), dtype=float)
+            if y.shape != x.shape:
+                raise ParameterError(f"sampler must return chains of shape {x.shape}, got {y.shape}")
+            x[:] = y
         elif pending > 0:
             heun.advance(x, theta, tw, pending, 1, rng, noise)
         pending = 0.0
@@ -124,5 +127,7 @@ def langevin_work(model, protocol, *, particles, steps, rng, x0=None, sampler=No
         pending += (t1 - t0) / 2
     move(jumps[nodes[-1]][1] if nodes[-1] in jumps else theta)
     if not np.all(np.isfinite(W)):
-        raise NumericalError("Langevin work is not finite; the step is too large for this energy")
+        raise NumericalError("Langevin work is not finite; " + ("the sampler's chains diverged or left the energy's domain"
+                                                                if sampler is not None else
+                                                                "the step is too large for this energy"))
     return WorkSample(W, x.copy(), tw.beta, protocol.name)

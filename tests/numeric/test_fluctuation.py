@@ -146,3 +146,16 @@ def test_langevin_work_with_a_sampler_meets_the_exact_mean_work(rng):
     ws = langevin_work(harmonic_trap(k=1, beta=1, mu=1), Protocol.linear(0, 1, 1.0), particles=20000, steps=50,
                        rng=rng, sampler=_mala, substeps=4)
     assert abs(ws.mean - np.exp(-1)) < N_SIGMA * ws.stderr + 0.005 * np.exp(-1)
+
+
+def test_langevin_work_names_a_bad_sampler(rng):
+    # a sampler returning the wrong shape is a ParameterError, one returning NaN a NumericalError naming the
+    # sampler (mutants: without the shape test numpy's broadcast error escapes; with the old message the match fails)
+    from thermolearn.theory import NumericalError, energy_model
+
+    model = energy_model("(x - theta)**2/2").substitute({"beta": 1, "mu": 1})
+    ramp = Protocol.linear(0.0, 1.0, 1.0)
+    with pytest.raises(ParameterError, match="sampler must return chains of shape"):
+        langevin_work(model, ramp, particles=8, steps=4, rng=rng, sampler=lambda tw, x, th, dt, k, r: x[:4])
+    with pytest.raises(NumericalError, match="sampler's chains diverged"):
+        langevin_work(model, ramp, particles=8, steps=4, rng=rng, sampler=lambda tw, x, th, dt, k, r: x * np.nan)
