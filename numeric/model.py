@@ -89,6 +89,9 @@ class NumericTwin:
         """``x -> name(x, θ)`` at one θ validated once (a stepper's inner loop: no per-call checks).
 
         ``name`` is one of the compiled callables (``"energy"``, ``"grad_x"``, ...); x a float64 array (..., d).
+        Like every twin callable it returns non-finite values silently (θ itself is checked here):
+        the MALA kernel must see +inf/NaN energies to reject those proposals, and the explicit
+        steppers' non-finite chains stop the trainer (``divergence_reason``) with a ``DivergenceWarning``.
 
         >>> from thermolearn.theory.models import harmonic_trap
         >>> numeric_twin(harmonic_trap(k=2), {"beta": 1, "mu": 1}).frozen("grad_x", [1.0])(np.array([[2.0]])).tolist()
