@@ -61,7 +61,7 @@ def _grid_thermo(tw, g, target):
 
 
 def train(model, schedule, *, theta0, target, samples0=None, u0=None, steps=200, grid=None,
-          time_method="trbdf2", mass_tol=1e-8, progress=None) -> FokkerPlanckResult:
+          time_method="auto", mass_tol=1e-8, progress=None) -> FokkerPlanckResult:
     """Train θ by the persistent-chain gradient flow with the density on a grid.
 
     The arguments shared with ``numeric.langevin.train`` mean the same;
