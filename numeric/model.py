@@ -33,7 +33,29 @@ from thermolearn.theory import EnergyModel, ModelError, ParameterError
 
 from .codegen import lambdify
 
-__all__ = ["NumericTwin", "numeric_twin"]
+__all__ = ["NumericTwin", "numeric_twin", "theta_memo"]
+
+
+def theta_memo(fn, size: int):
+    """``fn(theta)`` remembered for the last ``size`` values of θ (keyed by its float64 bytes; values read-only).
+
+    >>> calls = []
+    >>> f = theta_memo(lambda th: calls.append(th) or len(calls), 2)
+    >>> [f([0.0]), f([0.0]), f([1.0]), f([2.0]), f([0.0])], len(calls)
+    ([1, 1, 2, 3, 4], 4)
+    """
+    memo: dict = {}
+
+    def at(theta):
+        key = np.asarray(theta, dtype=float).tobytes()
+        v = memo.get(key)
+        if v is None:
+            if len(memo) >= size:
+                del memo[next(iter(memo))]
+            v = memo[key] = fn(theta)
+        return v
+
+    return at
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from thermolearn.theory import NumericalError, ParameterError
 
 from ._energetics import energy_on_grid, free_energy, kl_divergence, log_boltzmann
 from ._operator import Generator
+from ..model import theta_memo
 
 __all__ = ["Engine", "GAMMA"]
 
@@ -54,8 +55,9 @@ class Engine:
             raise ParameterError(f"method must be 'auto', 'trbdf2' or 'euler', got {method!r}")
         self.tw, self.grid, self.method = tw, grid, method
         self.D = tw.mu / tw.beta
-        self._cache = {}
-        self._energy = {}
+        # E and the generator at the last few θ (a TR-BDF2 step reads three, halvings more)
+        self.energy = theta_memo(lambda th: energy_on_grid(tw, grid, th), 9)
+        self.generator = theta_memo(lambda th: Generator(tw.beta * self.energy(th), grid, self.D), 9)
         self.fallbacks = 0
         self.halvings = 0
         self.P = np.array(P0, dtype=float)
@@ -66,25 +68,6 @@ class Engine:
         self._record()
 
     # ------------------------------------------------------------ helpers
-    def energy(self, theta):
-        key = np.asarray(theta, float).tobytes()
-        e = self._energy.get(key)
-        if e is None:
-            if len(self._energy) > 8:
-                self._energy.clear()
-            e = self._energy[key] = energy_on_grid(self.tw, self.grid, theta)
-        return e
-
-    def generator(self, theta):
-        key = np.asarray(theta, float).tobytes()
-        g = self._cache.get(key)
-        if g is None:
-            if len(self._cache) > 8:
-                self._cache.clear()
-            g = Generator(self.tw.beta * self.energy(theta), self.grid, self.D)
-            self._cache[key] = g
-        return g
-
     def rates(self, P, theta):
         """(Q̇, Σ̇) at (P, θ)."""
         g = self.generator(theta)

@@ -21,28 +21,12 @@ from thermolearn.theory import EnergyModel
 
 from ..equilibrium import (closed_free_energy, equilibrium_rule, free_energy, gaussian_moments,
                            sample_equilibrium)
-from ..model import NumericTwin, numeric_twin
+from ..model import NumericTwin, numeric_twin, theta_memo
 
 __all__ = ["Thermo", "thermo_for"]
 
 #: The twin's attributes a Thermo reads through (a typo elsewhere stays an AttributeError).
 _TWIN = frozenset({"beta", "mu", "d", "n", "energy", "dE_dtheta", "drift", "grad_x", "hess_x", "frozen"})
-
-
-def _last_two(fn):
-    """``fn(theta)`` remembered for the last two θ (a step reads θ_n and θ_{n+1}); values are read-only."""
-    memo: dict = {}
-
-    def at(theta):
-        key = np.asarray(theta, dtype=float).tobytes()
-        v = memo.get(key)
-        if v is None:
-            if len(memo) >= 2:
-                del memo[next(iter(memo))]
-            v = memo[key] = fn(theta)
-        return v
-
-    return at
 
 
 @dataclass(frozen=True)
@@ -59,8 +43,8 @@ class Thermo:
     free_energy, data_energy : callable ``theta -> float``
     data_gradient : callable ``theta -> (n,)``, ⟨∂θE⟩_d
 
-    θ-dependent values are remembered for the last two θ (fresh state per
-    run: results do not depend on earlier runs).
+    θ-dependent values are remembered for the last two θ (a step reads θ_n
+    and θ_{n+1}; fresh state per run: results do not depend on earlier runs).
     """
 
     twin: NumericTwin
@@ -114,7 +98,7 @@ def thermo_for(model: EnergyModel, target) -> Thermo:
     key = tuple(np.asarray(target, dtype=float).reshape(-1).tolist())
     quadratic = model.is_quadratic()
     F = closed_free_energy(tw) if quadratic else None
-    gaussian = _last_two(functools.partial(_gaussian_form, tw)) if quadratic else None
+    gaussian = theta_memo(functools.partial(_gaussian_form, tw), 2) if quadratic else None
     if F is not None:
         def fe(th):
             gaussian(th)
@@ -143,4 +127,4 @@ def thermo_for(model: EnergyModel, target) -> Thermo:
     def data_gradient(th):
         return np.asarray(data(tw.dE_dtheta, th), dtype=float).reshape(tw.n)
 
-    return Thermo(tw, quadratic, gaussian, _last_two(fe), _last_two(data_energy), _last_two(data_gradient))
+    return Thermo(tw, quadratic, gaussian, theta_memo(fe, 2), theta_memo(data_energy, 2), theta_memo(data_gradient, 2))
