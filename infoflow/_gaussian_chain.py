@@ -25,6 +25,7 @@ gives the same numbers at O(N³) cost; the tests compare both.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -33,7 +34,7 @@ import numpy as np
 from thermolearn.theory._errors import GraphError, SingularMetricError
 
 from ._bayesnet import gaussian_joint
-from ._measures import _gaussian_entropy, _gaussian_mi
+from ._measures import _block, _gaussian_entropy, _gaussian_mi
 
 __all__ = ["GaussianChain", "gaussian_chain", "windows", "Window", "path_entropy", "Factor", "log_integral",
            "square", "neg_log_kernel", "neg_log_density", "window_of", "STATE"]
@@ -86,7 +87,7 @@ def gaussian_chain(learner) -> GaussianChain:
     M = np.array([rows[v] for v in nxt])
     F, Gn = M[:, :4], M[:, 4:]
     return GaussianChain(F=F, c=np.array([offset[v] for v in nxt]), Q=Gn @ Gn.T,
-                         m0=mean[now], S0=cov[np.ix_(now, now)])
+                         m0=mean[now], S0=_block(cov, now))
 
 
 class Window:
@@ -118,7 +119,7 @@ class Window:
     def expect(self, f: "Factor") -> float:
         """E[vᵀAv + bᵀv + c] of a factor over nodes of this window."""
         i = self.ix(f.names)
-        m, C = self.mean[i], self.cov[np.ix_(i, i)]
+        m, C = self.mean[i], _block(self.cov, i)
         return float(np.sum(f.A * C) + m @ f.A @ m + f.b @ m + f.c)
 
 
@@ -159,7 +160,7 @@ def path_entropy(chain: GaussianChain, N: int, observe) -> float:
     for n in range(N + 1):
         o = list(observe(n))
         if o:
-            Soo = S[np.ix_(o, o)]
+            Soo = _block(S, o)
             sign, logdet = np.linalg.slogdet(Soo)
             if sign <= 0:
                 raise SingularMetricError(f"step {n}: the observed components {[STATE[i] for i in o]} are "
@@ -205,8 +206,8 @@ def neg_log_density(window: Window, nodes, cond=()) -> Factor:
     """
     u, g = window.ix(nodes), window.ix(cond)
     C, mean = window.cov, window.mean
-    K = C[np.ix_(u, g)] @ np.linalg.inv(C[np.ix_(g, g)]) if g else np.zeros((len(u), 0))
-    S = C[np.ix_(u, u)] - K @ C[np.ix_(g, u)]
+    K = _block(C, u, g) @ np.linalg.inv(_block(C, g)) if g else np.zeros((len(u), 0))
+    S = _block(C, u) - K @ _block(C, g, u)
     Sinv = np.linalg.inv(S)
     R = np.hstack([np.eye(len(u)), -K])  # residual r = R (u, g) + r0
     r0 = -(mean[u] - K @ mean[g])
@@ -215,6 +216,7 @@ def neg_log_density(window: Window, nodes, cond=()) -> Factor:
                   float(0.5 * r0 @ Sinv @ r0 + 0.5 * np.linalg.slogdet(2 * math.pi * S)[1]))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _slice(name: str, N: int) -> int:
     """Time slice of a node (``th{n}``, ``x{n}`` -> n; the static Y, B -> N + 1, eliminated last)."""
     for prefix in ("th", "x"):
@@ -224,44 +226,58 @@ def _slice(name: str, N: int) -> int:
 
 
 class _Form:
-    """vᵀAv + bᵀv + c over the nodes still to integrate (at most two slices and Y, B)."""
+    """vᵀAv + bᵀv + c over the nodes still to integrate (at most two slices and Y, B).
+
+    The blocks are addressed with integer index arrays (``A[i[:, None], i]``), not
+    ``np.ix_``: the matrices have at most ~8 rows, so the per-call overhead of the
+    indexing helpers, not the arithmetic, was the cost of the whole recursion.
+    """
 
     def __init__(self):
         self.names: list = []
+        self.pos: dict = {}
         self.A = np.zeros((0, 0))
         self.b = np.zeros(0)
         self.c = 0.0
 
     def add(self, f: Factor) -> None:
-        new = [v for v in f.names if v not in self.names]
+        new = [v for v in dict.fromkeys(f.names) if v not in self.pos]
         if new:
             k, n = len(self.names), len(self.names) + len(new)
             A = np.zeros((n, n))
             A[:k, :k] = self.A
             self.A, self.b = A, np.concatenate([self.b, np.zeros(len(new))])
+            for j, v in enumerate(new, start=k):
+                self.pos[v] = j
             self.names += new
-        i = [self.names.index(v) for v in f.names]
-        self.A[np.ix_(i, i)] += f.A
-        self.b[i] += f.b
+        i = np.array([self.pos[v] for v in f.names], dtype=np.intp)
+        if len(set(f.names)) == len(f.names):
+            self.A[i[:, None], i] += f.A
+            self.b[i] += f.b
+        else:  # a node named twice: accumulate every entry
+            np.add.at(self.A, (i[:, None], i), f.A)
+            np.add.at(self.b, i, f.b)
         self.c += f.c
 
     def integrate(self, nodes) -> bool:
         """Integrate out ``nodes``; False if the integral over them diverges (block not positive definite)."""
-        u = [i for i, v in enumerate(self.names) if v in nodes]
-        if not u:
+        u = np.array([i for i, v in enumerate(self.names) if v in nodes], dtype=np.intp)
+        if not u.size:
             return True
-        w = [i for i in range(len(self.names)) if i not in u]
-        Auu = 0.5 * (self.A[np.ix_(u, u)] + self.A[np.ix_(u, u)].T)
+        w = np.array([i for i, v in enumerate(self.names) if v not in nodes], dtype=np.intp)
+        Auu = self.A[u[:, None], u]
+        Auu = 0.5 * (Auu + Auu.T)
         try:
             chol = np.linalg.cholesky(Auu)
         except np.linalg.LinAlgError:
             return False
-        Awu, bu = self.A[np.ix_(w, u)], self.b[u]
+        Awu, bu = self.A[w[:, None], u], self.b[u]
         Z = np.linalg.solve(Auu, np.column_stack([Awu.T, bu]))
-        self.c += -0.5 * len(u) * math.log(math.pi) + float(np.log(np.diag(chol)).sum()) - 0.25 * float(bu @ Z[:, -1])
-        self.A = self.A[np.ix_(w, w)] - Awu @ Z[:, :-1]
+        self.c += -0.5 * u.size * math.log(math.pi) + float(np.log(np.diag(chol)).sum()) - 0.25 * float(bu @ Z[:, -1])
+        self.A = self.A[w[:, None], w] - Awu @ Z[:, :-1]
         self.b = self.b[w] - Awu @ Z[:, -1]
         self.names = [self.names[i] for i in w]
+        self.pos = {v: j for j, v in enumerate(self.names)}
         return True
 
 

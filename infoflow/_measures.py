@@ -165,10 +165,23 @@ def check_covariance(cov, name: str = "cov") -> np.ndarray:
     return c
 
 
+def _block(m: np.ndarray, rows, cols=None) -> np.ndarray:
+    """``m[np.ix_(rows, cols)]`` (``cols`` defaults to ``rows``) without ``np.ix_``'s per-call dtype checks.
+
+    The Gaussian recursions index blocks of matrices with a handful of rows
+    thousands of times; ``np.ix_`` cost ~6× the indexing itself there.
+
+    >>> _block(np.arange(9.0).reshape(3, 3), [0, 2]).tolist()
+    [[0.0, 2.0], [6.0, 8.0]]
+    """
+    r = np.asarray(rows, dtype=np.intp)
+    return m[r[:, None], r if cols is None else np.asarray(cols, dtype=np.intp)]
+
+
 def _logdet(c: np.ndarray, idx: tuple[int, ...]) -> float:
     if not idx:
         return 0.0
-    sub = c[np.ix_(idx, idx)]
+    sub = _block(c, idx)
     sign, val = np.linalg.slogdet(sub)
     if sign <= 0:
         raise SingularMetricError(

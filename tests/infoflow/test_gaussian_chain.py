@@ -111,3 +111,10 @@ def test_work_is_linear_in_the_number_of_steps(monkeypatch, N):
     assert seen["eliminations"] == 3 * (N + 2)
     assert seen["largest"] <= 6
     assert seen["dense_nodes"] <= 6  # only network(1), to read the kernels
+
+
+def test_log_integral_factor_naming_a_node_twice():
+    # vᵀAv with v = (θ0, θ0) and A = ¼·ones is θ0²: ∫ exp(−θ0² − θ0) dθ0 = √π e^{1/4};
+    # every entry of a repeated node's block must be accumulated (plain fancy-index += keeps one)
+    f = chain.Factor(("th0", "th0"), np.full((2, 2), 0.25), np.array([0.5, 0.5]), 0.0)
+    np.testing.assert_allclose(chain.log_integral([f], 0), 0.5 * np.log(np.pi) + 0.25, rtol=CHAIN_VS_DENSE_RTOL)
