@@ -10,12 +10,17 @@ A row that needs a peer library that is not installed is *skipped*: ``ratio``
 and ``met`` are ``null`` and ``details.skipped`` gives the reason (install the
 ``bench`` extra); it is neither met nor missed, and is never dropped silently.  The process keeps
 freed memory (:func:`benchmarks._harness.steady_allocator`), so repeated
-calls time arithmetic, not the page faults of fresh temporaries.
+calls time arithmetic, not the page faults of fresh temporaries.  Warnings a
+module raises (e.g. the reproduction's ``SlowDrivingWarning``) are counted
+by category into each of its rows' ``details.module_warnings`` instead of
+being printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import warnings
+from collections import Counter
 import importlib
 import json
 import pkgutil
@@ -49,9 +54,14 @@ def run_all(size: str, only: list[str] | None = None, figures: Path | None = Non
         kwargs = {}
         if figures is not None and "figures" in mod.run.__code__.co_varnames:
             kwargs["figures"] = figures
-        result = mod.run(size, **kwargs)
+        with warnings.catch_warnings(record=True) as caught:  # counted into the rows, not printed to stderr
+            warnings.simplefilter("always")
+            result = mod.run(size, **kwargs)
+        counts = dict(Counter(w.category.__name__ for w in caught))
         for r in result:
             r.setdefault("details", {})["module"] = name
+            if counts:
+                r["details"]["module_warnings"] = counts
         rows.extend(result)
         if log:
             log(f"{name}: {len(result)} rows in {time.perf_counter() - t0:.1f} s")

@@ -82,3 +82,24 @@ def test_steady_allocator_keeps_freed_memory():
         assert ok is True
     else:
         assert ok in (True, False)
+
+
+def test_warnings_of_a_module_are_counted_into_its_rows(monkeypatch, capsys):
+    import sys
+    import types
+    import warnings
+
+    from benchmarks import __main__ as bm
+    from benchmarks._harness import row
+    from thermolearn.theory import SlowDrivingWarning
+
+    def run(size):
+        for _ in range(3):
+            warnings.warn("tau_R is not << tau", SlowDrivingWarning)
+        return [row("warns", 2.0, 1.0)]
+
+    monkeypatch.setitem(sys.modules, "benchmarks.bench_warns", types.SimpleNamespace(run=run))
+    monkeypatch.setattr(bm, "discover", lambda: ["bench_warns"])
+    (r,) = bm.run_all("tiny")
+    assert r["details"]["module_warnings"] == {"SlowDrivingWarning": 3}
+    assert capsys.readouterr().err == ""
