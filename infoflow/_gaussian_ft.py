@@ -19,7 +19,7 @@ import numpy as np
 from thermolearn.numeric.progress import progress_reporter
 
 from ._gaussian_analysis import _check_steps, density_factors, sigma_factors
-from ._gaussian_chain import gaussian_chain, log_integral, neg_log_density, neg_log_kernel, windows
+from ._gaussian_chain import gaussian_chain, log_integral, merge_by_slice, neg_log_density, neg_log_kernel, windows
 
 __all__ = ["gaussian_dft"]
 
@@ -58,8 +58,9 @@ def gaussian_dft(L, N: int, alphas=(0.25, 0.5, 0.75), progress=None) -> tuple[np
     """
     N = _check_steps(N)
     win = windows(gaussian_chain(L), N)
-    sig = sigma_factors(L, N, win)
-    dens, rev_dens = density_factors(L, N), _reversed_density(L, N, win)
+    # each group summed once per slice: every integral below then adds two factors per slice
+    sig = merge_by_slice(sigma_factors(L, N, win), N)
+    dens, rev_dens = merge_by_slice(density_factors(L, N), N), merge_by_slice(_reversed_density(L, N, win), N)
     fwd, rev = [], []
     alphas = np.atleast_1d(np.asarray(alphas, dtype=float))
     with progress_reporter(progress, total=2 * alphas.size * (N + 2), desc="detailed fluctuation theorem") as bar:
