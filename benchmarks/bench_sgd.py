@@ -27,7 +27,8 @@ Rows
   one trial each; identical numbers, checked.  ``train`` measures η at the
   two steps the window needs, ``measure`` every ``measure_every`` steps
   (the full-batch gradients are the same arithmetic in both, so the ratio
-  falls towards 1 as they dominate).
+  falls towards 1 as they dominate; ``amdahl_ceiling_ratio`` in the
+  ``measure`` row is the largest ratio those shared passes allow).
 * ``reproduce/sgd_floor``: the arithmetic of the SGD-noise section at its
   own settings (training steps, full-batch passes, extra noise draws,
   test evaluations; FLOPs counted as for ``sgd/step``) divided by the
@@ -183,6 +184,23 @@ def _run_row(data, name, cfg, repeats):
                full_gradients=int(cfg.measured_steps().size), dim_theta=vec.dim_theta, identical_results=same)
 
 
+def _amdahl_ceiling(runs: dict) -> None:
+    """Add to the ``measure`` row the best ratio its full-batch passes allow (details only).
+
+    ``measure`` and ``train`` differ only in their full-batch measurements, which are the same
+    per-trial arithmetic in the vectorised run and in the loop; their cost F is the difference of
+    the two rows' times (the cheaper of the vectorised and loop estimates).  No vectorisation of
+    the training makes ``measure`` faster than ``train``'s vectorised time + F, so its ratio is at
+    most loop / (train vectorised + F).
+    """
+    if "train" not in runs or "measure" not in runs:
+        return
+    tr, me = runs["train"]["details"], runs["measure"]["details"]
+    full = max(0.0, min(me["vectorised_s"] - tr["vectorised_s"], me["loop_s"] - tr["loop_s"]))
+    me["full_batch_s"] = full
+    me["amdahl_ceiling_ratio"] = me["loop_s"] / (tr["vectorised_s"] + full)
+
+
 def sgd_section_flops(quick: bool) -> dict:
     """FLOPs of the SGD-noise section of the main job, by part (its own configs and data).
 
@@ -232,8 +250,9 @@ def run(size: str = "quick") -> list[dict]:
         bandwidth = _bandwidth_gbs()
         for K, width, m, steps in _STEP_CASES[size]:
             rows.append(_step_row(data, K, width, m, steps, peak, bandwidth))
-        for name, cfg in _run_cases(size).items():
-            rows.append(_run_row(data, name, cfg, _RUN_SIZES[size][4]))
+        runs = {name: _run_row(data, name, cfg, _RUN_SIZES[size][4]) for name, cfg in _run_cases(size).items()}
+        _amdahl_ceiling(runs)
+        rows += list(runs.values())
     if size != "tiny":
         rows.append(_floor_row(size == "quick", peak))
         rows += main_job(quick=size == "quick")
