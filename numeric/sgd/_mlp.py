@@ -297,13 +297,13 @@ def _rank1_ready(params, x) -> bool:
     """True when the in-place rank-1 update applies: one example per trial, BLAS-typed weights.
 
     BLAS ``?ger`` updates ``W_k`` in place only when ``W_k`` is C-contiguous
-    (its transpose then is Fortran-ordered) and writeable; otherwise the
-    general path is taken.
+    (its transpose then is Fortran-ordered), aligned and writeable (f2py
+    would otherwise update a copy); otherwise the general path is taken.
     """
     if x.ndim != 3 or x.shape[-2] != 1:
         return False
     W0 = params[0]
-    return all(W.dtype == W0.dtype and W.dtype in _GER and W.flags.writeable and W.ndim == 3
+    return all(W.dtype == W0.dtype and W.dtype in _GER and W.flags.writeable and W.flags.aligned and W.ndim == 3
                and W.strides[2] == W.itemsize and W.strides[1] == W.shape[2] * W.itemsize
                for W in params[::2])
 
