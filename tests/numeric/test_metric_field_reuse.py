@@ -1,0 +1,46 @@
+"""The metric field's quadrature along a path reuses the support found at the nearest cached θ.
+
+Reusing a support only skips the search for it (the tail-mass test and the
+panel refinement of the rule decide as for a fresh search), so every point
+must equal a fresh :func:`moments_quadrature` at the same θ to the rule's
+accuracy (QUADRATURE_RTOL), for a family of energies and paths that move
+the mode far from the reused interval.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.tolerances import QUADRATURE_RTOL
+from thermolearn.numeric.metric import metric_field, moments_quadrature
+from thermolearn.theory import EnergyModel
+
+# (energy, beta, mu, path of theta): shifted, scaled, steep, flat, exp/cosh/softplus, a double well
+_FAMILIES = [
+    ("x**4/4 - theta*x", 1, 1, np.linspace(0.0, 8.0, 9)),
+    ("x**4/4 - x**2/2 - theta*x", 2.5, 0.5, np.linspace(-1.5, 1.5, 9)),
+    ("(x - theta)**4/4 + x**2/2", 1, 3, np.linspace(-40.0, 40.0, 7)),  # the mode moves far: reuse must fail
+    ("x**6/6 - theta*x", 0.7, 1, np.linspace(-3.0, 3.0, 7)),
+    ("1000*x**4 - theta*x", 1, 1, np.linspace(-2.0, 2.0, 5)),  # steep
+    ("x**4/400 - theta*x", 1, 1, np.linspace(0.1, 1.0, 5)),  # flat
+    ("cosh(x) - theta*x", 1.3, 1, np.linspace(-0.9, 0.9, 5)),
+    ("exp(x) - theta*x + x**2/8", 1, 2, np.linspace(0.5, 3.0, 5)),
+    ("log(1 + exp(x - theta)) + x**2/2", 2, 1, np.linspace(-5.0, 5.0, 6)),
+]
+
+
+@pytest.mark.parametrize("energy, beta, mu, path", _FAMILIES, ids=[f[0] for f in _FAMILIES])
+def test_field_along_a_path_equals_fresh_quadrature(energy, beta, mu, path):
+    model = EnergyModel.from_string(energy, beta=beta, mu=mu)
+    field = metric_field(model)
+    assert not field.closed_form
+    for th in (*path, *path[::-1] + 0.013):  # out and back, off the cached points
+        got = field(np.array([th]))
+        ref = moments_quadrature(model, th)
+        np.testing.assert_allclose(got.friction, ref.friction, rtol=QUADRATURE_RTOL, err_msg=f"theta={th}")
+        np.testing.assert_allclose(got.fisher, ref.fisher, rtol=QUADRATURE_RTOL, err_msg=f"theta={th}")
+        # <dE/dtheta> may vanish: its absolute scale is the spread of dE/dtheta, sqrt(I)/beta
+        spread = float(np.sqrt(ref.fisher[0, 0])) / beta
+        np.testing.assert_allclose(got.mean_dE, ref.mean_dE, rtol=QUADRATURE_RTOL, atol=QUADRATURE_RTOL * spread,
+                                   err_msg=f"theta={th}")
