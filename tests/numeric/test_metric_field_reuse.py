@@ -44,3 +44,19 @@ def test_field_along_a_path_equals_fresh_quadrature(energy, beta, mu, path):
         spread = float(np.sqrt(ref.fisher[0, 0])) / beta
         np.testing.assert_allclose(got.mean_dE, ref.mean_dE, rtol=QUADRATURE_RTOL, atol=QUADRATURE_RTOL * spread,
                                    err_msg=f"theta={th}")
+
+
+def test_schedules_on_a_shared_field_equal_their_own_and_fill_its_cache():
+    from thermolearn.numeric.metric import geodesic_schedule, slow_driving_schedule
+    from thermolearn.theory import ParameterError
+
+    model = EnergyModel.from_string("x**4/4 - x**2/2 - theta*x", beta=2, mu=0.5)
+    field = metric_field(model)
+    shared = (slow_driving_schedule(field, tau=3.0), geodesic_schedule(field, -1.0, 1.2, 3.0))
+    assert len(field._cache) > 0  # the geodesic's nodes went into the shared cache
+    own = (slow_driving_schedule(model, tau=3.0), geodesic_schedule(model, -1.0, 1.2, 3.0))
+    for s, o in zip(shared, own):
+        for t, th in ((0.0, -1.0), (1.1, 0.3), (2.9, 1.3)):
+            np.testing.assert_allclose(s.rate(t, np.array([th])), o.rate(t, np.array([th])), rtol=QUADRATURE_RTOL)
+    with pytest.raises(ParameterError, match="MetricField"):
+        slow_driving_schedule(field, tau=1.0, beta=3)
