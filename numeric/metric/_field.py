@@ -66,6 +66,7 @@ class MetricField:
     grid: int = 161
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
     _supports: dict = field(default_factory=dict, compare=False, repr=False)
+    _splines: dict = field(default_factory=dict, compare=False, repr=False)  # 1-D geodesics: sqrt(ζ) on intervals
 
     def __call__(self, theta) -> MetricPoint:
         th = np.atleast_1d(np.asarray(theta, float))
