@@ -13,7 +13,7 @@ from thermolearn.theory.metric import fisher_information, friction_tensor, mean_
 from ..codegen import lambdify
 from ..model import numeric_twin
 from ._generator import friction_generator
-from ._quadrature import moments_quadrature
+from ._quadrature import _moments
 from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["MetricPoint", "MetricField", "metric_field", "check_positive_definite"]
@@ -52,7 +52,10 @@ class MetricField:
 
     Quadratic energies use the lambdified closed forms of :mod:`theory.metric`;
     other 1-D energies the spectral quadrature; other energies a generator
-    solve (``grid`` points per axis).  Results are cached per θ.
+    solve (``grid`` points per axis).  Results are cached per θ; a
+    quadrature at a new θ starts from the support found at the nearest
+    cached θ (reused where it still holds, else searched afresh: the same
+    numbers to the rule's tolerance, without the search along a path).
     """
 
     model: object
@@ -62,6 +65,8 @@ class MetricField:
     _closed: Callable | None = None
     grid: int = 161
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
+    _supports: dict = field(default_factory=dict, compare=False, repr=False)
+    _splines: dict = field(default_factory=dict, compare=False, repr=False)  # 1-D geodesics: sqrt(ζ) on intervals
 
     def __call__(self, theta) -> MetricPoint:
         th = np.atleast_1d(np.asarray(theta, float))
@@ -72,14 +77,23 @@ class MetricField:
             z, i, m = self._closed(*th)
             pt = MetricPoint(th, np.array(z, float), np.array(i, float), np.array(m, float).ravel(), "closed form")
         elif len(self.model.x) == 1:
-            q = moments_quadrature(self.model, th)
+            q, support = _moments(self.model, th, near=self._nearest_support(key))
             pt = MetricPoint(th, q.friction, q.fisher, q.mean_dE, "quadrature")
+            if len(self._supports) < 100000:
+                self._supports[key] = support
         else:
             g = friction_generator(self.model, th, n=self.grid, relaxation=False)
             pt = MetricPoint(th, g.friction, g.fisher, g.mean_dE, f"generator ({self.grid} per axis)")
         if len(self._cache) < 100000:
             self._cache[key] = pt
         return pt
+
+    def _nearest_support(self, key):
+        """The support found at the cached θ nearest to ``key`` (Euclidean), or None."""
+        if not self._supports:
+            return None
+        near = min(self._supports, key=lambda k: sum((u - v) ** 2 for u, v in zip(k, key)))
+        return self._supports[near]
 
 
 @dataclass(frozen=True)

@@ -42,27 +42,35 @@ class MomentsQuadrature(ResultMixin):
     free_energy: float
 
 
-def moments_quadrature(model, theta, *, values=None, friction: bool = True) -> MomentsQuadrature:
+def moments_quadrature(model, theta, *, values=None, friction: bool = True, near=None) -> MomentsQuadrature:
     """All 1-D metric quantities at ``theta`` by composite Gauss–Legendre quadrature.
 
     The rule is :func:`numeric.equilibrium.equilibrium_rule`'s 1-D rule
     (support found around the mode, βΔE = 50 at the ends, panels doubled
     until converged); Φ is integrated spectrally inside each panel, from
     the left tail on the left of the mode and from the right tail on its
-    right.  I = β² Cov_m(∂θE) (arXiv 2510.03137).
+    right.  I = β² Cov_m(∂θE) (arXiv 2510.03137).  ``near``: the support
+    (:class:`numeric.equilibrium.Support1D`) found at a nearby θ, reused
+    where it still holds (``found_rule_1d``; the tail-mass test and the
+    panel refinement decide as for a fresh search).
 
     >>> from thermolearn.theory.models import harmonic_trap
     >>> r = moments_quadrature(harmonic_trap(k=2), 0.3, values={"beta": 1, "mu": 1})
     >>> round(float(r.fisher[0, 0]), 10), round(float(r.friction[0, 0]), 10)
     (2.0, 1.0)
     """
+    return _moments(model, theta, values=values, friction=friction, near=near)[0]
+
+
+def _moments(model, theta, *, values=None, friction: bool = True, near=None):
+    """:func:`moments_quadrature` and the support its rule used (for the next θ's ``near``)."""
     tw = numeric_twin(model, values)
     if tw.d != 1:
         raise ModelError(f"quadrature needs one sample coordinate, the model has {tw.d}; use friction_generator")
     th = tw.theta_vector(theta)
     beta, mu, n = tw.beta, tw.mu, tw.n
     f = lambda x: tw.beta_energy(np.asarray(x)[..., None], th)  # noqa: E731
-    rule = found_rule_1d(f, th, text=tw.text)
+    rule = found_rule_1d(f, th, text=tw.text, near=near)
     X = tw.dE_dtheta(rule.panels[..., None], th)  # (2P, q, n)
     mean = np.einsum("pq,pqi->i", rule.qw * rule.p, X) / np.sum(rule.qw * rule.p)
     dX = X - mean
@@ -75,7 +83,7 @@ def moments_quadrature(model, theta, *, values=None, friction: bool = True) -> M
     if not (np.all(np.isfinite(fisher)) and np.all(np.isfinite(mean))):
         raise NumericalError(f"quadrature produced non-finite moments at theta = {th.tolist()} for {tw.text}")
     fisher, zeta = (fisher + fisher.T) / 2, (zeta + zeta.T) / 2
-    return MomentsQuadrature(th, mean, fisher, zeta, -rule.log_z / beta)
+    return MomentsQuadrature(th, mean, fisher, zeta, -rule.log_z / beta), rule.support
 
 
 def fisher_quadrature(model, theta, *, values=None) -> np.ndarray:

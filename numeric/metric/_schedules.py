@@ -22,7 +22,7 @@ from thermolearn.numeric.schedule import SLOW_DRIVING_MIN_RATIO, Schedule
 from thermolearn.theory import ParameterError
 
 from ._data import data_mean_function
-from ._field import metric_field
+from ._field import MetricField, metric_field
 from ._geodesic import ENDGAME_STEP_FRACTION, geodesic_protocol, relaxation_time
 
 __all__ = ["slow_driving_schedule", "geodesic_schedule", "tracking_rate", "ENDGAME_STEP_FRACTION"]
@@ -36,8 +36,21 @@ def _values(beta, mu, values):
     return v
 
 
+def _field(model, beta, mu, values) -> MetricField:
+    """``model``'s metric field, or ``model`` itself when it is one (its cache is then shared)."""
+    if isinstance(model, MetricField):
+        if beta is not None or mu is not None or values:
+            raise ParameterError("beta, mu and values belong to the MetricField given as the model; "
+                                 "give them to metric_field instead")
+        return model
+    return metric_field(model, _values(beta, mu, values))
+
+
 def slow_driving_schedule(model, *, tau, beta=None, mu=None, values=None) -> Schedule:
     """H(t, θ) = [βζ(θ) + (τ − t)I(θ)]⁻¹ as a Schedule (natural-gradient flow).
+
+    ``model`` may be a :class:`MetricField` (β, μ given to it): the schedule
+    then shares its cache of metric points (so does :func:`geodesic_schedule`).
 
     For the trap (ζ = 1/μ, I = βk) this is η = 1/(β(1/μ + k(τ − t))), the
     continuous optimal schedule of arXiv 2510.03137:
@@ -49,7 +62,7 @@ def slow_driving_schedule(model, *, tau, beta=None, mu=None, values=None) -> Sch
     """
     if not (isinstance(tau, (int, float)) and np.isfinite(tau) and tau > 0):
         raise ParameterError(f"tau must be positive and finite, got {tau!r}")
-    field = metric_field(model, _values(beta, mu, values))
+    field = _field(model, beta, mu, values)
     b = field.beta
 
     def rate(t, theta):
@@ -146,8 +159,7 @@ def geodesic_schedule(model, theta0, theta1, tau, *, beta=None, mu=None, values=
     >>> s.relaxation_time
     1.0
     """
-    vals = _values(beta, mu, values)
-    field = metric_field(model, vals)
+    field = _field(model, beta, mu, values)
     proto = geodesic_protocol(field, theta0, theta1, tau, steps=steps)  # the end-game note, given steps
     target = np.atleast_1d(np.asarray(theta1, float))
     data_mean = data_mean_function(field.model, target)

@@ -204,28 +204,25 @@ def _table(path, res2, res64, ais64, tuned, cfg2, cfg64, ais):
 
 
 def _figure(path, res2):
-    import matplotlib
+    """The house-style figure (:mod:`thermolearn.numeric.plotting`: no pyplot, constrained layout), PNG at 110 dpi."""
+    from thermolearn.numeric.plotting import CYCLE, figure, save
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
-    for i, (name, runs) in enumerate(res2.items()):
-        t = runs[0].times
-        ll = np.mean([r.heldout_log_likelihood for r in runs], axis=0)
-        bias = np.mean([r.objective - r.approx_objective for r in runs], axis=0)
-        axes[0].plot(t, ll, color=f"C{i}", label=name)
-        axes[1].plot(t, bias, color=f"C{i}", label=name)
-        wex = [r.excess_work for r in runs]
-        bnd = [r.length_bound for r in runs]
-        axes[2].errorbar([i - 0.1], [np.mean(wex)], yerr=[np.std(wex) / np.sqrt(len(wex))], fmt="o", color=f"C{i}")
-        axes[2].plot([i + 0.1], [np.mean(bnd)], "v", color=f"C{i}")
-    axes[0].set(xlabel="training time t", ylabel="held-out log-likelihood per sample", title="digits-2d")
-    axes[1].set(xlabel="training time t", ylabel="bias L - L~ (= beta W_ex)", yscale="symlog")
-    axes[2].set_xticks(range(len(res2)), list(res2), rotation=20)
-    axes[2].set(ylabel="W_ex (o) and bound L^2/tau (v)", yscale="log")
-    axes[0].legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    with figure(1, 3, figsize=(14, 4)) as (fig, axes):
+        for i, (name, runs) in enumerate(res2.items()):
+            t = runs[0].times
+            ll = np.mean([r.heldout_log_likelihood for r in runs], axis=0)
+            bias = np.mean([r.objective - r.approx_objective for r in runs], axis=0)
+            axes[0].plot(t, ll, color=CYCLE[i], label=name)
+            axes[1].plot(t, bias, color=CYCLE[i], label=name)
+            wex = [r.excess_work for r in runs]
+            bnd = [r.length_bound for r in runs]
+            axes[2].errorbar([i - 0.1], [np.mean(wex)], yerr=[np.std(wex) / np.sqrt(len(wex))], fmt="o",
+                             color=CYCLE[i])
+            axes[2].plot([i + 0.1], [np.mean(bnd)], "v", color=CYCLE[i])
+        axes[0].set(xlabel="training time t", ylabel="held-out log-likelihood per sample", title="digits-2d")
+        axes[1].set(xlabel="training time t", ylabel="bias L - L~ (= beta W_ex)", yscale="symlog")
+        axes[2].set_xticks(range(len(res2)), list(res2), rotation=20)
+        axes[2].set(ylabel="W_ex (o) and bound L^2/tau (v)", yscale="log")
+        axes[0].legend(fontsize=8)
+        save(fig, Path(path), formats=("png",), dpi=110)
     return path

@@ -196,8 +196,9 @@ def _noise_free(model, field, a, b, tau_mid, eta, *, quick):
     g = geodesic_protocol(field, a, b, tau_mid)
     res["geodesic_Wtau_over_L2"] = res.pop("geodesic_Wtau")
     res["linear_Wtau_over_L2"] = res.pop("linear_Wtau") / g.length**2
-    # one object per schedule: its metric cache (filled by the run) serves the learning rates H(t) drawn below
-    sd, gs = slow_driving_schedule(model, tau=tau_mid), geodesic_schedule(model, a, b, tau_mid)
+    # one object per schedule, both on the section's metric field: its cache (filled by the runs) serves the
+    # geodesic a -> b, the learning rates H(t) drawn below and the geodesics to the points the runs reached
+    sd, gs = slow_driving_schedule(field, tau=tau_mid), geodesic_schedule(field, a, b, tau_mid)
     runs = {
         "constant rate": fp.train(model, build_schedule("constant", model, tau=tau_mid, theta0=[a], target=[b], eta=eta),
                                   theta0=a, target=b, steps=steps),
