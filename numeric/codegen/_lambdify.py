@@ -158,6 +158,8 @@ def lambdify(
 
 
 def _collect(fargs, kwargs, args, keywords):
+    if not keywords and not kwargs and len(fargs) == len(args):  # fast path: positional arguments only
+        return fargs
     if len(fargs) != len(args):
         raise ParameterError(
             f"expected {len(args)} positional argument(s) {[s.name for s in args]}, got {len(fargs)}"
@@ -183,8 +185,10 @@ def _broadcast_shape(values) -> tuple:
 
 def _owned(c, bshape, values) -> bool:
     """True when ``c`` is a fresh float64 array of the broadcast shape (no copy needed)."""
+    # a 0-d argument cannot hold the memory of a result with n > 0 elements (a broadcast view of it is
+    # read-only, caught above): only array arguments are checked (np.may_share_memory costs ~1 us a call)
     return (isinstance(c, np.ndarray) and c.dtype == np.float64 and c.shape == bshape and c.flags.writeable
-            and not any(np.may_share_memory(c, v) for v in values))
+            and not any(np.may_share_memory(c, v) for v in values if v.ndim or not bshape))
 
 
 def _numpy_wrapper(raw, args, keywords, shape):

@@ -75,3 +75,18 @@ def test_bad_input_is_named():
         model_callable(harmonic_trap(), "entropy")
     with pytest.raises(ModelError, match="must be a theory.EnergyModel"):
         model_callable("x**2", "energy")
+
+
+@pytest.mark.parametrize("theta", [0.7, np.array(0.7), np.full(4, 0.7)])
+def test_result_never_aliases_an_argument(theta):
+    # ∂θE of E = θx is x itself: the lambdified function returns its argument, which the wrapper must copy
+    # (scalar, 0-d and array θ alike); a result the caller owns may be written to
+    from thermolearn.numeric.codegen import model_callable
+    from thermolearn.theory import energy_model
+
+    f = model_callable(energy_model("theta*x + x**2", beta=2, mu=0.5), "dE_dtheta")
+    x = np.linspace(-1.0, 1.0, 4)
+    out = f(x, theta)
+    assert out.shape == (4, 1) and not np.may_share_memory(out, x)
+    out[:] = 99.0
+    assert x.tolist() == np.linspace(-1.0, 1.0, 4).tolist()
