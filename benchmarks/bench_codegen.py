@@ -25,7 +25,7 @@ import tempfile
 
 import numpy as np
 
-from benchmarks._harness import measure, row
+from benchmarks._harness import measure, measure_interleaved, row
 
 __all__ = ["run", "FORMULAS"]
 
@@ -184,10 +184,11 @@ def catalogue_rows(size: str) -> list[dict]:
             got = np.asarray(gen(*xs, *thetas)).reshape(ref.shape)
             err = float(np.max(np.abs(got - ref) / np.maximum(np.abs(ref), 1.0)))
             k = _BATCH[size]
-            t_hand = measure(_batch(lambda: hand(*xs, *thetas), k), repeats=repeats, memory=False)
-            t_gen = measure(_batch(lambda: gen(*xs, *thetas), k), repeats=repeats, memory=False)
-            rows.append(row(f"codegen/catalogue/{name}/{q}", t_hand.median_s / t_gen.median_s, 1 / 1.3,
-                            hand_s=t_hand.median_s / k, generated_s=t_gen.median_s / k, points=n,
-                            ns_per_point_generated=1e9 * t_gen.median_s / (k * n), max_rel_diff=err,
-                            agree=bool(err < 1e-12)))
+            # within ~1.3x of each other: timed in turn, so that a change of load hits both alike
+            t = measure_interleaved({"hand": _batch(lambda: hand(*xs, *thetas), k),
+                                     "gen": _batch(lambda: gen(*xs, *thetas), k)}, repeats=repeats)
+            rows.append(row(f"codegen/catalogue/{name}/{q}", t["hand"] / t["gen"], 1 / 1.3,
+                            hand_s=t["hand"] / k, generated_s=t["gen"] / k, points=n,
+                            ns_per_point_generated=1e9 * t["gen"] / (k * n), max_rel_diff=err,
+                            agree=bool(err < 1e-12), timing="interleaved"))
     return rows
