@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks._harness import row
+from benchmarks._harness import measure_interleaved, row
 
 SIZES = {"tiny": dict(hidden=3, steps=10, chains=10, repeats=1),
          "quick": dict(hidden=15, steps=200, chains=100, repeats=3),
@@ -56,22 +56,6 @@ def _runner(size, schedule, metric, mode="auto", grouped=False):
     return call, fam.dim_theta, s
 
 
-def _cpu_medians(fns, repeats):
-    """Median CPU seconds (``time.process_time``) of each callable, interleaved round by round."""
-    import statistics
-    import time
-
-    for f in fns:  # warm-up
-        f()
-    times = [[] for _ in fns]
-    for _ in range(repeats):
-        for i, f in enumerate(fns):
-            t0 = time.process_time()
-            f()
-            times[i].append(time.process_time() - t0)
-    return [statistics.median(t) for t in times]
-
-
 def run(size: str) -> list[dict]:
     from thermolearn.numeric.ebm import Constant, NaturalGradient, SlowDriving
 
@@ -83,8 +67,8 @@ def run(size: str) -> list[dict]:
         ng, _, _ = _runner(size, NaturalGradient(), metric=True)
         lr, _, _ = _runner(size, SlowDriving(), metric=True, mode="lowrank")
         bl, _, _ = _runner(size, SlowDriving(), metric=True, mode="block", grouped=True)
-        t_base, t_acct, t_sd, t_ng, t_lr, t_bl = (t / s["steps"] for t in
-                                                  _cpu_medians([base, acct, sd, ng, lr, bl], s["repeats"]))
+        t = measure_interleaved(dict(base=base, acct=acct, sd=sd, ng=ng, lr=lr, bl=bl), repeats=s["repeats"])
+        t_base, t_acct, t_sd, t_ng, t_lr, t_bl = (t[k] / s["steps"] for k in ("base", "acct", "sd", "ng", "lr", "bl"))
         for name, t in (("slow-driving", t_sd), ("natural-gradient", t_ng), ("slow-driving lowrank-8", t_lr),
                         ("slow-driving block", t_bl)):
             rows.append(row(f"ebm {name} / constant-rate PCD step (d_theta={dim})", t / t_base, 2.0,
