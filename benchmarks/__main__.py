@@ -5,16 +5,22 @@ Discovers every ``benchmarks/bench_<topic>.py`` module, runs its
 prints one line per comparison: the ratio, its target, whether the target is
 met, plus the medians and peak memory in the details.  With
 ``--format json`` the output is ``{"benchmarks": [{"name", "ratio",
-"target", "met", "details"}...]}``.  A module that needs a peer library that
-is not installed reports a row with ``met: false`` and the reason (install
-the ``bench`` extra) instead of being dropped silently.  The process keeps
+"target", "met", "details"}...], "summary": {"met", "missed", "skipped"}}``.
+A row that needs a peer library that is not installed is *skipped*: ``ratio``
+and ``met`` are ``null`` and ``details.skipped`` gives the reason (install the
+``bench`` extra); it is neither met nor missed, and is never dropped silently.  The process keeps
 freed memory (:func:`benchmarks._harness.steady_allocator`), so repeated
-calls time arithmetic, not the page faults of fresh temporaries.
+calls time arithmetic, not the page faults of fresh temporaries.  Warnings a
+module raises (e.g. the reproduction's ``SlowDrivingWarning``) are counted
+by category into each of its rows' ``details.module_warnings`` instead of
+being printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import warnings
+from collections import Counter
 import importlib
 import json
 import pkgutil
@@ -23,7 +29,7 @@ import time
 from pathlib import Path
 
 import benchmarks
-from benchmarks._harness import steady_allocator
+from benchmarks._harness import skipped, steady_allocator, summary
 
 
 def discover() -> list[str]:
@@ -43,15 +49,19 @@ def run_all(size: str, only: list[str] | None = None, figures: Path | None = Non
         try:
             mod = importlib.import_module(f"benchmarks.{name}")
         except ImportError as exc:  # a peer library is missing
-            rows.append({"name": name, "ratio": float("nan"), "target": float("nan"), "met": False,
-                         "details": {"error": f"cannot import: {exc}; pip install -e '.[bench]'"}})
+            rows.append(skipped(name, None, f"cannot import: {exc}; pip install -e '.[bench]'", module=name))
             continue
         kwargs = {}
         if figures is not None and "figures" in mod.run.__code__.co_varnames:
             kwargs["figures"] = figures
-        result = mod.run(size, **kwargs)
+        with warnings.catch_warnings(record=True) as caught:  # counted into the rows, not printed to stderr
+            warnings.simplefilter("always")
+            result = mod.run(size, **kwargs)
+        counts = dict(Counter(w.category.__name__ for w in caught))
         for r in result:
             r.setdefault("details", {})["module"] = name
+            if counts:
+                r["details"]["module_warnings"] = counts
         rows.extend(result)
         if log:
             log(f"{name}: {len(result)} rows in {time.perf_counter() - t0:.1f} s")
@@ -63,8 +73,10 @@ def _fmt(r: dict) -> str:
     cmp_ = ">=" if d.get("target_is", "minimum") == "minimum" else "<="
     keep = {k: v for k, v in d.items() if k not in ("target_is", "module")}
     extra = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in keep.items())
-    tag = "SKIP" if "skipped" in d else ("MET " if r["met"] else "MISS")
-    return f"{tag} {r['name']:<44} ratio {r['ratio']:>9.3g} (target {cmp_} {r['target']:.3g})  {extra}"
+    tag = {True: "MET ", False: "MISS", None: "SKIP"}[r["met"]]
+    ratio = "skipped" if r["ratio"] is None else f"{r['ratio']:.3g}"
+    target = "?" if r["target"] is None else f"{r['target']:.3g}"
+    return f"{tag} {r['name']:<44} ratio {ratio:>9} (target {cmp_} {target})  {extra}"
 
 
 def main(argv=None) -> int:
@@ -81,14 +93,14 @@ def main(argv=None) -> int:
     rows = run_all("quick" if args.quick else "full", args.only, args.figures, log)
     for r in rows:
         r["details"]["steady_allocator"] = steady
+    counts = summary(rows)
     if args.format == "json":
-        print(json.dumps({"benchmarks": rows}, indent=2, default=float))
+        print(json.dumps({"benchmarks": rows, "summary": counts}, indent=2, default=float))
     else:
         for r in rows:
             print(_fmt(r))
-        skips = sum("skipped" in r.get("details", {}) for r in rows)
-        print(f"{sum(r['met'] for r in rows)} of {len(rows) - skips} targets met"
-              + (f" ({skips} rows skipped: a peer is not installed)" if skips else ""))
+        print(f"{counts['met']} met, {counts['missed']} missed, {counts['skipped']} skipped"
+              + (" (a peer is not installed or not timed at this size)" if counts["skipped"] else ""))
     return 0
 
 

@@ -5,7 +5,8 @@ A benchmark module ``benchmarks/bench_<topic>.py`` exposes
 ``run(size: str) -> list[dict]``  with ``size`` in ``{"tiny", "quick", "full"}``
 
 returning rows ``{"name", "ratio", "target", "met", "details"}`` (the JSON
-schema of ``python -m benchmarks --format json``).  ``ratio`` is always
+schema of ``python -m benchmarks --format json``).  ``met`` is True or
+False, or None for a row that could not be measured here (:func:`skipped`).  ``ratio`` is always
 "peer cost / thermolearn cost" (or "thermolearn / floor" where the target is
 an upper bound, said in ``details``), so that the target reads as a
 threshold.  ``"tiny"`` is what the test suite runs: correctness only, no
@@ -20,7 +21,7 @@ import tracemalloc
 from dataclasses import dataclass
 from typing import Callable
 
-__all__ = ["Timing", "measure", "measure_interleaved", "row", "skipped", "steady_allocator"]
+__all__ = ["Timing", "measure", "measure_interleaved", "row", "skipped", "steady_allocator", "summary"]
 
 
 def steady_allocator() -> bool:
@@ -109,10 +110,24 @@ def measure_interleaved(fns: dict, *, repeats: int = 5, warmup: int = 1,
     return {k: statistics.median(v) for k, v in times.items()}
 
 
-def skipped(name: str, target: float, reason: str, **details) -> dict:
-    """A row that could not be measured here (a peer is not installed): ``met`` False, ``skipped`` the reason."""
-    return {"name": name, "ratio": float("nan"), "target": float(target), "met": False,
+def skipped(name: str, target: float | None, reason: str, **details) -> dict:
+    """A row that could not be measured here (a peer is not installed): neither met nor missed.
+
+    ``ratio`` and ``met`` are ``None`` (JSON ``null``; ``target`` too when the
+    module could not even be imported) and ``details["skipped"]`` says why; the summary counts it as skipped, not as a missed target.
+    """
+    return {"name": name, "ratio": None, "target": None if target is None else float(target), "met": None,
             "details": {"skipped": reason, **details}}
+
+
+def summary(rows: list[dict]) -> dict:
+    """Counts of met, missed and skipped rows (``met`` True, False, None).
+
+    >>> summary([{"met": True}, {"met": False}, {"met": None}, {"met": True}])
+    {'met': 2, 'missed': 1, 'skipped': 1}
+    """
+    return {"met": sum(r["met"] is True for r in rows), "missed": sum(r["met"] is False for r in rows),
+            "skipped": sum(r["met"] is None for r in rows)}
 
 
 def row(name: str, ratio: float, target: float, *, higher_is_better: bool = True, **details) -> dict:

@@ -6,14 +6,17 @@ both, initial Gaussian N(1, 0.3²), propagate to t = 1.  fplanck builds a
 master matrix and propagates with scipy's ``expm_multiply`` (exact in
 time); its cost is that ``expm_multiply`` on a stiff generator (norm
 ~ D/h²), not the matrix build — the details split the two
-(``fplanck_build_s``, ``fplanck_propagate_s``).  thermolearn uses Scharfetter–Gummel fluxes with TR-BDF2
-steps, and the number of steps is doubled until its error against the
-fine reference is no larger than fplanck's — same grid, same accuracy.
+(``fplanck_build_s``, ``fplanck_propagate_s``).  thermolearn uses Scharfetter–Gummel fluxes; ``propagate``'s
+default steps a frozen θ on a 1-D reflecting grid exactly in time (the spectral propagator
+of the symmetrised generator, only the modes with e^{λΔt} ≥ 1e-17), other steps with TR-BDF2;
+the number of steps is doubled until its error against the
+fine reference is no larger than the peer's (to 1e-6 relative: the exact routes agree to
+round-off) — same grid, same accuracy.
 The ratio uses warm calls (the lambdified model is cached per model);
 ``thermolearn_cold_s`` also reports a call that lambdifies afresh.
 
 Fine reference: thermolearn on 9× the cells with 4000 TR-BDF2 steps (500 at
-"tiny").  The refinement factor is odd, so the centre of the middle fine cell
+"tiny"; ``method="trbdf2"``, independent of the spectral route).  The refinement factor is odd, so the centre of the middle fine cell
 of every coarse cell is that coarse cell's centre: the reference is read
 there, without interpolation (an even factor needs interpolation, whose
 error was ~25 % of the errors compared); its own error is ~81× below
@@ -47,11 +50,12 @@ def _initial(x):
     return np.exp(-((x - X0) ** 2) / (2 * S0**2))
 
 
-def _thermolearn(cells, steps):
+def _thermolearn(cells, steps, method="auto"):
     from thermolearn.numeric.fokker_planck import Grid, Protocol, propagate
 
     grid = Grid((-L,), (L,), (cells,))
-    r = propagate(_model(), Protocol.linear([0.0], [0.0], T), steps=steps, grid=grid, p0=_initial(grid.centres[0]))
+    r = propagate(_model(), Protocol.linear([0.0], [0.0], T), steps=steps, grid=grid, p0=_initial(grid.centres[0]),
+                  method=method)
     return grid.centres[0], r.density / grid.spacing[0]
 
 
@@ -78,7 +82,7 @@ REFINE = 9  # odd: coarse centres are fine centres
 
 
 def _reference(x, steps):
-    xf, pf = _thermolearn(REFINE * len(x), steps)
+    xf, pf = _thermolearn(REFINE * len(x), steps, method="trbdf2")
     xr, pr = xf[REFINE // 2::REFINE], pf[REFINE // 2::REFINE]
     if not np.allclose(xr, x, rtol=0, atol=1e-12):
         raise RuntimeError("reference centres do not coincide with the grid's")
@@ -141,7 +145,7 @@ def run(size: str) -> list[dict]:
     steps = 5
     while True:
         err_tl = float(np.max(np.abs(_thermolearn(cells, steps)[1] - ref)))
-        if err_tl <= goal or steps >= 5000:
+        if err_tl <= goal * (1 + 1e-6) or steps >= 5000:
             break
         steps *= 2
     t_tl = measure(lambda: _thermolearn(cells, steps), repeats=repeats, warmup=warm)
@@ -149,9 +153,10 @@ def run(size: str) -> list[dict]:
     rows = [row("fokker_planck_static_double_well_vs_scipy_eigh", t_eig.median_s / t_tl.median_s, 1.0,
                 cells=cells, thermolearn_steps=steps, thermolearn_error=err_tl, eigh_error=err_eig,
                 thermolearn_s=t_tl.median_s, eigh_s=t_eig.median_s,
-                note=("scipy eigh_tridiagonal of the symmetrised Scharfetter-Gummel master equation: exact "
-                      "in time, static 1-D potentials only; thermolearn steps a general (time-dependent) "
-                      "protocol until its error matches " + ("scipy's" if fplanck_missing else "fplanck's")))]
+                note=("scipy eigh_tridiagonal (all modes) of the symmetrised Scharfetter-Gummel master equation: "
+                      "exact in time, static 1-D potentials only; thermolearn's propagate takes the same route for "
+                      "frozen-theta steps on a 1-D grid, computing only the modes with exp(lambda*dt) >= 1e-17, "
+                      "with as many steps as its error needs to match " + ("scipy's" if fplanck_missing else "fplanck's")))]
     if fplanck_missing:
         return rows + [skipped("fokker_planck_static_double_well_vs_fplanck", 3.0, fplanck_missing,
                                thermolearn_error=err_tl)]

@@ -25,6 +25,7 @@ gives the same numbers at O(N³) cost; the tests compare both.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -33,10 +34,10 @@ import numpy as np
 from thermolearn.theory._errors import GraphError, SingularMetricError
 
 from ._bayesnet import gaussian_joint
-from ._measures import _gaussian_entropy, _gaussian_mi
+from ._measures import _block, _gaussian_entropy, _gaussian_mi, _logdet_small
 
 __all__ = ["GaussianChain", "gaussian_chain", "windows", "Window", "path_entropy", "Factor", "log_integral",
-           "square", "neg_log_kernel", "neg_log_density", "window_of", "STATE"]
+           "square", "neg_log_kernel", "neg_log_density", "window_of", "STATE", "log_integrals"]
 
 #: Components of the Markov state s_n, in order (``th``/``x`` stand for θ_n, x_n).
 STATE = ("Y", "B", "th", "x")
@@ -86,7 +87,7 @@ def gaussian_chain(learner) -> GaussianChain:
     M = np.array([rows[v] for v in nxt])
     F, Gn = M[:, :4], M[:, 4:]
     return GaussianChain(F=F, c=np.array([offset[v] for v in nxt]), Q=Gn @ Gn.T,
-                         m0=mean[now], S0=cov[np.ix_(now, now)])
+                         m0=mean[now], S0=_block(cov, now))
 
 
 class Window:
@@ -118,7 +119,7 @@ class Window:
     def expect(self, f: "Factor") -> float:
         """E[vᵀAv + bᵀv + c] of a factor over nodes of this window."""
         i = self.ix(f.names)
-        m, C = self.mean[i], self.cov[np.ix_(i, i)]
+        m, C = self.mean[i], _block(self.cov, i)
         return float(np.sum(f.A * C) + m @ f.A @ m + f.b @ m + f.c)
 
 
@@ -159,13 +160,18 @@ def path_entropy(chain: GaussianChain, N: int, observe) -> float:
     for n in range(N + 1):
         o = list(observe(n))
         if o:
-            Soo = S[np.ix_(o, o)]
-            sign, logdet = np.linalg.slogdet(Soo)
-            if sign <= 0:
-                raise SingularMetricError(f"step {n}: the observed components {[STATE[i] for i in o]} are "
-                                          "determined by the earlier ones; the path entropy is -inf")
+            logdet = _logdet_small(S, o) if len(o) <= 3 else None
+            if logdet is None:  # more components, or a pivot not positive: LU decides
+                sign, logdet = np.linalg.slogdet(_block(S, o))
+                if sign <= 0:
+                    raise SingularMetricError(f"step {n}: the observed components {[STATE[i] for i in o]} are "
+                                              "determined by the earlier ones; the path entropy is -inf")
             h += 0.5 * (len(o) * _LOG_2PIE + float(logdet))
-            S = S - S[:, o] @ np.linalg.solve(Soo, S[o, :])
+            if len(o) == 1:  # rank-one conditioning: S − S_{·o} S_{o·} / S_oo
+                col = S[:, o[0]]
+                S = S - np.multiply.outer(col, col / col[o[0]])
+            else:
+                S = S - S[:, o] @ np.linalg.solve(_block(S, o), S[o, :])
             S = 0.5 * (S + S.T)
         if n < N:
             S = chain.F @ S @ chain.F.T + chain.Q
@@ -205,8 +211,8 @@ def neg_log_density(window: Window, nodes, cond=()) -> Factor:
     """
     u, g = window.ix(nodes), window.ix(cond)
     C, mean = window.cov, window.mean
-    K = C[np.ix_(u, g)] @ np.linalg.inv(C[np.ix_(g, g)]) if g else np.zeros((len(u), 0))
-    S = C[np.ix_(u, u)] - K @ C[np.ix_(g, u)]
+    K = _block(C, u, g) @ np.linalg.inv(_block(C, g)) if g else np.zeros((len(u), 0))
+    S = _block(C, u) - K @ _block(C, g, u)
     Sinv = np.linalg.inv(S)
     R = np.hstack([np.eye(len(u)), -K])  # residual r = R (u, g) + r0
     r0 = -(mean[u] - K @ mean[g])
@@ -215,6 +221,7 @@ def neg_log_density(window: Window, nodes, cond=()) -> Factor:
                   float(0.5 * r0 @ Sinv @ r0 + 0.5 * np.linalg.slogdet(2 * math.pi * S)[1]))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _slice(name: str, N: int) -> int:
     """Time slice of a node (``th{n}``, ``x{n}`` -> n; the static Y, B -> N + 1, eliminated last)."""
     for prefix in ("th", "x"):
@@ -224,45 +231,80 @@ def _slice(name: str, N: int) -> int:
 
 
 class _Form:
-    """vᵀAv + bᵀv + c over the nodes still to integrate (at most two slices and Y, B)."""
+    """A batch of B quadratics v_βᵀA_βv + b_βᵀv + c_β over the nodes still to integrate.
 
-    def __init__(self):
+    All B members share the nodes (at most two slices and Y, B); they differ in the
+    weights their factors were added with, so the integrals at several α of a
+    fluctuation theorem run as one recursion on stacked (B, n, n) blocks.  The blocks
+    are addressed with integer index arrays (``A[:, i[:, None], i]``), not ``np.ix_``:
+    the matrices have at most ~8 rows, so the per-call overhead of the indexing
+    helpers, not the arithmetic, was the cost of the whole recursion.
+    """
+
+    def __init__(self, batch: int = 1):
         self.names: list = []
-        self.A = np.zeros((0, 0))
-        self.b = np.zeros(0)
-        self.c = 0.0
+        self.pos: dict = {}
+        self.A = np.zeros((batch, 0, 0))
+        self.b = np.zeros((batch, 0))
+        self.c = np.zeros(batch)
+        self.diverged = np.zeros(batch, dtype=bool)
 
-    def add(self, f: Factor) -> None:
-        new = [v for v in f.names if v not in self.names]
+    def add(self, f: Factor, weight=None) -> None:
+        """Add ``weight`` × ``f`` (``weight``: None for 1, or an array with one number per batch member)."""
+        new = [v for v in dict.fromkeys(f.names) if v not in self.pos]
         if new:
-            k, n = len(self.names), len(self.names) + len(new)
-            A = np.zeros((n, n))
-            A[:k, :k] = self.A
-            self.A, self.b = A, np.concatenate([self.b, np.zeros(len(new))])
+            B, k = self.A.shape[0], len(self.names)
+            n = k + len(new)
+            A = np.zeros((B, n, n))
+            A[:, :k, :k] = self.A
+            self.A, self.b = A, np.concatenate([self.b, np.zeros((B, len(new)))], axis=1)
+            for j, v in enumerate(new, start=k):
+                self.pos[v] = j
             self.names += new
-        i = [self.names.index(v) for v in f.names]
-        self.A[np.ix_(i, i)] += f.A
-        self.b[i] += f.b
-        self.c += f.c
+        i = np.array([self.pos[v] for v in f.names], dtype=np.intp)
+        if weight is None:  # broadcast over the batch
+            fA, fb, fc = f.A, f.b, f.c
+        else:
+            fA, fb, fc = weight[:, None, None] * f.A, weight[:, None] * f.b, weight * f.c
+        if len(set(f.names)) == len(f.names):
+            self.A[:, i[:, None], i] += fA
+            self.b[:, i] += fb
+        else:  # a node named twice: accumulate every entry
+            B = self.A.shape[0]
+            np.add.at(self.A, (slice(None), i[:, None], i), np.broadcast_to(fA, (B,) + f.A.shape))
+            np.add.at(self.b, (slice(None), i), np.broadcast_to(fb, (B,) + f.b.shape))
+        self.c += fc
 
-    def integrate(self, nodes) -> bool:
-        """Integrate out ``nodes``; False if the integral over them diverges (block not positive definite)."""
-        u = [i for i, v in enumerate(self.names) if v in nodes]
-        if not u:
-            return True
-        w = [i for i in range(len(self.names)) if i not in u]
-        Auu = 0.5 * (self.A[np.ix_(u, u)] + self.A[np.ix_(u, u)].T)
+    def integrate(self, nodes) -> None:
+        """Integrate out ``nodes``; members whose block is not positive definite are marked ``diverged``."""
+        u = np.array([i for i, v in enumerate(self.names) if v in nodes], dtype=np.intp)
+        if not u.size:
+            return
+        w = np.array([i for i, v in enumerate(self.names) if v not in nodes], dtype=np.intp)
+        Auu = self.A[:, u[:, None], u]
+        Auu = 0.5 * (Auu + Auu.transpose(0, 2, 1))
         try:
             chol = np.linalg.cholesky(Auu)
-        except np.linalg.LinAlgError:
-            return False
-        Awu, bu = self.A[np.ix_(w, u)], self.b[u]
-        Z = np.linalg.solve(Auu, np.column_stack([Awu.T, bu]))
-        self.c += -0.5 * len(u) * math.log(math.pi) + float(np.log(np.diag(chol)).sum()) - 0.25 * float(bu @ Z[:, -1])
-        self.A = self.A[np.ix_(w, w)] - Awu @ Z[:, :-1]
-        self.b = self.b[w] - Awu @ Z[:, -1]
+        except np.linalg.LinAlgError:  # find the members that diverge; carry an identity block for them
+            for j in range(Auu.shape[0]):
+                try:
+                    np.linalg.cholesky(Auu[j])
+                except np.linalg.LinAlgError:
+                    self.diverged[j] = True
+                    Auu[j] = np.eye(u.size)
+            chol = np.linalg.cholesky(Auu)
+        Awu, bu = self.A[:, w[:, None], u], self.b[:, u]
+        Z = np.linalg.solve(Auu, np.concatenate([Awu.transpose(0, 2, 1), bu[:, :, None]], axis=2))
+        logdet_half = np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+        self.c += -0.5 * u.size * math.log(math.pi) + logdet_half - 0.25 * np.einsum("bi,bi->b", bu, Z[:, :, -1])
+        self.A = self.A[:, w[:, None], w] - Awu @ Z[:, :, :-1]
+        self.b = self.b[:, w] - np.einsum("bij,bj->bi", Awu, Z[:, :, -1])
         self.names = [self.names[i] for i in w]
-        return True
+        self.pos = {v: j for j, v in enumerate(self.names)}
+
+
+def _first_slice(f: Factor, N: int) -> int:
+    return min(_slice(v, N) for v in f.names)
 
 
 def log_integral(factors, N: int, bar=None) -> float:
@@ -276,15 +318,34 @@ def log_integral(factors, N: int, bar=None) -> float:
     >>> abs(log_integral([f], 0) - 0.5 * math.log(2 * math.pi)) < 1e-15
     True
     """
-    stages: list[list[Factor]] = [[] for _ in range(N + 2)]
-    for f in factors:
-        stages[min(_slice(v, N) for v in f.names)].append(f)
-    form = _Form()
+    return float(log_integrals([(factors, 1.0)], N, bar)[0])
+
+
+def log_integrals(groups, N: int, bar=None) -> np.ndarray:
+    """ln ∫ exp(−Σ_g w_g,β Σ_{f ∈ g} [vᵀA_f v + b_fᵀv + c_f]) dv for each batch member β, in one recursion.
+
+    ``groups``: pairs (factors, weights), ``weights`` a number or an array over the
+    batch (all arrays of one length B).  Equal to :func:`log_integral` of the weighted
+    factors member by member (+inf where one diverges), at the cost of one recursion on
+    stacked blocks.  ``bar`` gets B units per slice.
+
+    >>> fs = [square(0.5, {"th0": 1.0})]  # ∫ exp(−w θ²/2) dθ = √(2π/w)
+    >>> got = log_integrals([(fs, np.array([1.0, 4.0, -1.0]))], 0)
+    >>> bool(np.allclose(got[:2], 0.5 * np.log(2 * np.pi / np.array([1.0, 4.0])))), float(got[2])
+    (True, inf)
+    """
+    weights = [np.asarray(w, dtype=float).reshape(-1) for _, w in groups]
+    B = max([w.size for w in weights] + [1])
+    stages: list[list] = [[] for _ in range(N + 2)]
+    for (factors, _), w in zip(groups, weights):
+        wb = None if w.size == 1 and w[0] == 1.0 else np.broadcast_to(w, (B,))  # weight 1: no product
+        for f in factors:
+            stages[_first_slice(f, N)].append((f, wb))
+    form = _Form(B)
     for k, batch in enumerate(stages):
-        for f in batch:
-            form.add(f)
-        if not form.integrate(set(form.names) if k == N + 1 else {f"th{k}", f"x{k}"}):
-            return math.inf
+        for f, w in batch:
+            form.add(f, w)
+        form.integrate(set(form.names) if k == N + 1 else {f"th{k}", f"x{k}"})
         if bar is not None:
-            bar.update()
-    return -float(form.c)
+            bar.update(B)
+    return np.where(form.diverged, math.inf, -form.c)

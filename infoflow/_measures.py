@@ -165,10 +165,59 @@ def check_covariance(cov, name: str = "cov") -> np.ndarray:
     return c
 
 
+def _block(m: np.ndarray, rows, cols=None) -> np.ndarray:
+    """``m[np.ix_(rows, cols)]`` (``cols`` defaults to ``rows``) without ``np.ix_``'s per-call dtype checks.
+
+    The Gaussian recursions index blocks of matrices with a handful of rows
+    thousands of times; ``np.ix_`` cost ~6× the indexing itself there.
+
+    >>> _block(np.arange(9.0).reshape(3, 3), [0, 2]).tolist()
+    [[0.0, 2.0], [6.0, 8.0]]
+    """
+    r = np.asarray(rows, dtype=np.intp)
+    return m[r[:, None], r if cols is None else np.asarray(cols, dtype=np.intp)]
+
+
+def _logdet_small(c: np.ndarray, idx) -> float | None:
+    """ln det of the block ``idx`` (1 to 3 variables) by an LDLᵀ factorisation in Python floats.
+
+    The Gaussian recursions take thousands of determinants of such blocks; this costs
+    a tenth of ``np.linalg.slogdet``'s call overhead.  Pivots are those of Cholesky
+    (stable for a covariance); None when a pivot is not positive, for the caller's
+    general path to decide.
+    """
+    i = idx[0]
+    d1 = float(c[i, i])
+    if not d1 > 0.0:
+        return None
+    if len(idx) == 1:
+        return math.log(d1)
+    j = idx[1]
+    a21 = float(c[j, i])
+    l21 = a21 / d1
+    d2 = float(c[j, j]) - l21 * a21
+    if not d2 > 0.0:
+        return None
+    if len(idx) == 2:
+        return math.log(d1 * d2)
+    k = idx[2]
+    a31, a32 = float(c[k, i]), float(c[k, j])
+    l31 = a31 / d1
+    l32 = (a32 - l31 * a21) / d2
+    d3 = float(c[k, k]) - l31 * a31 - l32 * l32 * d2
+    if not d3 > 0.0:
+        return None
+    return math.log(d1 * d2 * d3)
+
+
 def _logdet(c: np.ndarray, idx: tuple[int, ...]) -> float:
     if not idx:
         return 0.0
-    sub = c[np.ix_(idx, idx)]
+    if len(idx) <= 3:
+        small = _logdet_small(c, idx)
+        if small is not None:
+            return small
+    sub = _block(c, idx)
     sign, val = np.linalg.slogdet(sub)
     if sign <= 0:
         raise SingularMetricError(

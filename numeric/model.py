@@ -33,7 +33,29 @@ from thermolearn.theory import EnergyModel, ModelError, ParameterError
 
 from .codegen import lambdify
 
-__all__ = ["NumericTwin", "numeric_twin"]
+__all__ = ["NumericTwin", "numeric_twin", "theta_memo"]
+
+
+def theta_memo(fn, size: int):
+    """``fn(theta)`` remembered for the last ``size`` values of θ (keyed by its float64 bytes; values read-only).
+
+    >>> calls = []
+    >>> f = theta_memo(lambda th: calls.append(th) or len(calls), 2)
+    >>> [f([0.0]), f([0.0]), f([1.0]), f([2.0]), f([0.0])], len(calls)
+    ([1, 1, 2, 3, 4], 4)
+    """
+    memo: dict = {}
+
+    def at(theta):
+        key = np.asarray(theta, dtype=float).tobytes()
+        v = memo.get(key)
+        if v is None:
+            if len(memo) >= size:
+                del memo[next(iter(memo))]
+            v = memo[key] = fn(theta)
+        return v
+
+    return at
 
 
 @dataclass(frozen=True)
@@ -89,6 +111,9 @@ class NumericTwin:
         """``x -> name(x, θ)`` at one θ validated once (a stepper's inner loop: no per-call checks).
 
         ``name`` is one of the compiled callables (``"energy"``, ``"grad_x"``, ...); x a float64 array (..., d).
+        Like every twin callable it returns non-finite values silently (θ itself is checked here):
+        the MALA kernel must see +inf/NaN energies to reject those proposals, and the explicit
+        steppers' non-finite chains stop the trainer (``divergence_reason``) with a ``DivergenceWarning``.
 
         >>> from thermolearn.theory.models import harmonic_trap
         >>> numeric_twin(harmonic_trap(k=2), {"beta": 1, "mu": 1}).frozen("grad_x", [1.0])(np.array([[2.0]])).tolist()

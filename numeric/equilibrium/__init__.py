@@ -8,7 +8,7 @@ Whatever cannot be resolved raises :class:`theory.NumericalError`.
 
 from ._api import (closed_free_energy, equilibrium_rule, expectation, free_energy, gaussian_moments, mode,
                    sample_equilibrium)
-from ._mala import mala, mala_warmup
+from ._mala import mala, mala_warmup, run_sampler
 from ._rules import LegendreRule1D, Rule
 from ._support import CUT, Support1D, support_1d
 
@@ -22,6 +22,7 @@ __all__ = [
     "sample_equilibrium",
     "mala",
     "mala_warmup",
+    "run_sampler",
     "Rule",
     "LegendreRule1D",
     "Support1D",

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from thermolearn.theory import NumericalError
+from thermolearn.theory import NumericalError, ParameterError
 
-__all__ = ["mala", "mala_warmup"]
+__all__ = ["mala", "mala_warmup", "run_sampler"]
 
 #: Target acceptance rate of the adapted step (asymptotically optimal MALA).
 TARGET_ACCEPTANCE = 0.574
@@ -37,6 +37,23 @@ def mala(twin, theta, x, dt: float, steps: int, rng, *, on_step=None, metropolis
         if on_step is not None:
             on_step(x)
     return x, x.shape[0] * steps
+
+
+def run_sampler(sampler, twin, x, theta, dt, steps, rng):
+    """``sampler(twin, x, theta, dt, steps, rng)`` (a user's dynamics at fixed θ) as float chains of x's shape.
+
+    The one check of a user-supplied sampler (:func:`numeric.metric.friction_autocorrelation`,
+    :func:`numeric.fluctuation.langevin_work`): a wrong-shaped return is a :class:`ParameterError`.
+
+    >>> run_sampler(lambda tw, x, t, h, k, rng: x[:1], None, np.zeros((3, 1)), [0.0], 0.1, 1, None)
+    Traceback (most recent call last):
+    ...
+    thermolearn.theory._errors.ParameterError: sampler must return chains of shape (3, 1), got (1, 1)
+    """
+    y = np.asarray(sampler(twin, x, theta, dt, steps, rng), dtype=float)
+    if y.shape != np.shape(x):
+        raise ParameterError(f"sampler must return chains of shape {np.shape(x)}, got {y.shape}")
+    return y
 
 
 def mala_warmup(twin, theta, mode, n: int, rng, *, steps: int = 400, block: int = 25):

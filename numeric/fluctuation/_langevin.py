@@ -18,7 +18,7 @@ import numpy as np
 
 from thermolearn.theory import ModelError, NumericalError, ParameterError
 
-from thermolearn.numeric.equilibrium import sample_equilibrium
+from thermolearn.numeric.equilibrium import run_sampler, sample_equilibrium
 from thermolearn.numeric.fokker_planck import Protocol
 from thermolearn.numeric.fokker_planck._engine import time_nodes
 from thermolearn.numeric.langevin._ledger import check_int
@@ -107,10 +107,7 @@ def langevin_work(model, protocol, *, particles, steps, rng, x0=None, sampler=No
         nonlocal theta, pending
         if pending > 0 and sampler is not None:
             k = max(1, round(substeps * pending / h))
-            y = np.asarray(sampler(tw, x, theta, pending / k, k, rng), dtype=float)
-            if y.shape != x.shape:
-                raise ParameterError(f"sampler must return chains of shape {x.shape}, got {y.shape}")
-            x[:] = y
+            x[:] = run_sampler(sampler, tw, x, theta, pending / k, k, rng)
         elif pending > 0:
             heun.advance(x, theta, tw, pending, 1, rng, noise)
         pending = 0.0

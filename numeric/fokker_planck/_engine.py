@@ -9,12 +9,18 @@ each stage):
   (typically right after a quench or kick) is halved recursively (up to 6
   times, order kept), then redone with backward Euler and reported.
 * ``"euler"``: backward Euler, first order, P ≥ 0 for every Δt (M-matrix).
+* ``"auto"``: TR-BDF2, except that a step at frozen θ on a 1-D reflecting
+  grid is exact in time (:meth:`Generator.evolve`, the spectral propagator
+  of the symmetrised generator) where its round-off is small.
 
 Energetics per step n → n+1 (second order):
 ΔW = ½(P⁽ⁿ⁾ + P⁽ⁿ⁺¹⁾)·(E(θⁿ⁺¹) − E(θⁿ)); ΔQ and ΔΣ integrate the face-flux
 rates Q̇ = −Σ J ΔE and Σ̇ = Σ J ln(w₊P_i / w₋P_j) with the stepper's own
 stage weights.  A jump of θ at
-frozen P adds ΔW = P·(E(θ⁺) − E(θ⁻)) and no heat.
+frozen P adds ΔW = P·(E(θ⁺) − E(θ⁻)) and no heat.  An exact step at frozen θ
+books ΔW = 0, ΔQ = −E·ΔP and ΔΣ = D(P‖Π) − D(P'‖Π), both exact for a
+detailed-balance master equation (so the first-law and identity residuals of
+such a step vanish by construction).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from thermolearn.theory import NumericalError, ParameterError
 
 from ._energetics import energy_on_grid, free_energy, kl_divergence, log_boltzmann
 from ._operator import Generator
+from ..model import theta_memo
 
 __all__ = ["Engine", "GAMMA"]
 
@@ -43,13 +50,14 @@ EDGE_MASS_MAX = 1e-6
 class Engine:
     """Holds the grid state and the cumulative energetics of one run."""
 
-    def __init__(self, tw, grid, P0, theta0, t0=0.0, method="trbdf2"):
-        if method not in ("trbdf2", "euler"):
-            raise ParameterError(f"method must be 'trbdf2' or 'euler', got {method!r}")
+    def __init__(self, tw, grid, P0, theta0, t0=0.0, method="auto"):
+        if method not in ("auto", "trbdf2", "euler"):
+            raise ParameterError(f"method must be 'auto', 'trbdf2' or 'euler', got {method!r}")
         self.tw, self.grid, self.method = tw, grid, method
         self.D = tw.mu / tw.beta
-        self._cache = {}
-        self._energy = {}
+        # E and the generator at the last few θ (a TR-BDF2 step reads three, halvings more)
+        self.energy = theta_memo(lambda th: energy_on_grid(tw, grid, th), 9)
+        self.generator = theta_memo(lambda th: Generator(tw.beta * self.energy(th), grid, self.D), 9)
         self.fallbacks = 0
         self.halvings = 0
         self.P = np.array(P0, dtype=float)
@@ -60,25 +68,6 @@ class Engine:
         self._record()
 
     # ------------------------------------------------------------ helpers
-    def energy(self, theta):
-        key = np.asarray(theta, float).tobytes()
-        e = self._energy.get(key)
-        if e is None:
-            if len(self._energy) > 8:
-                self._energy.clear()
-            e = self._energy[key] = energy_on_grid(self.tw, self.grid, theta)
-        return e
-
-    def generator(self, theta):
-        key = np.asarray(theta, float).tobytes()
-        g = self._cache.get(key)
-        if g is None:
-            if len(self._cache) > 8:
-                self._cache.clear()
-            g = Generator(self.tw.beta * self.energy(theta), self.grid, self.D)
-            self._cache[key] = g
-        return g
-
     def rates(self, P, theta):
         """(Q̇, Σ̇) at (P, θ)."""
         g = self.generator(theta)
@@ -90,8 +79,13 @@ class Engine:
 
         Returns ``(P1, stages)``, ``stages`` = [(b_s, P_s, θ_s)] such that
         P1 − P = dt Σ_s b_s A(θ_s) P_s exactly (TR-BDF2 as an ESDIRK with
-        b = (√2/4, √2/4, 1 − √2/2); backward Euler b = (1,) at the end).
+        b = (√2/4, √2/4, 1 − √2/2); backward Euler b = (1,) at the end);
+        ``stages`` is None for an exact step at frozen θ (method ``"auto"``).
         """
+        if self.method == "auto" and np.array_equal(theta0, theta1):
+            P1 = self.generator(theta1).evolve(P, dt)
+            if P1 is not None:
+                return P1, None
         if self.method == "euler":
             P1 = self.generator(theta1).solve(dt, P)
             return P1, [(1.0, P1, theta1)]
@@ -131,8 +125,14 @@ class Engine:
             raise NumericalError(f"density became non-finite at t={self.t + dt:g}; expected finite values")
         theta1 = np.atleast_1d(np.asarray(theta1, float))
         E0, E1 = self.energy(self.theta), self.energy(theta1)
-        self.W += float(np.sum(0.5 * (self.P + P1) * (E1 - E0)))
-        s1 = 0.0
+        s1 = None
+        if stages is None:  # exact step at frozen θ (module docstring)
+            lp = log_boltzmann(self.tw, E1)
+            self.Q -= float(np.sum(E1 * (P1 - self.P)))
+            self.S += kl_divergence(self.P, lp) - kl_divergence(P1, lp)
+            stages = ()
+        else:
+            self.W += float(np.sum(0.5 * (self.P + P1) * (E1 - E0)))
         for b, Ps, ths in stages:
             q, s1 = self.rates(Ps, ths)
             self.Q += dt * b * q

@@ -56,13 +56,15 @@ def initial_density(tw, grid, theta0, p0=None, u0=None):
     return boltzmann(tw, grid, theta0, energy=tw.energy(grid.points - shift, theta0))  # the density at x − shift
 
 
-def propagate(model, protocol, *, steps=200, grid=None, p0=None, u0=None, method="trbdf2",
+def propagate(model, protocol, *, steps=200, grid=None, p0=None, u0=None, method="auto",
               boundary="reflecting", mass_tol=1e-8) -> FokkerPlanckResult:
     """Solve the Fokker–Planck equation under θ(t) = ``protocol`` on [0, τ].
 
     ∂p/∂t = μ∇·(p∇E(x, θ(t))) + (μ/β)Δp (arXiv 2510.03137, the sampler's Fokker–Planck equation),
     discretised with Scharfetter–Gummel fluxes (see ``_operator``) and
-    stepped with TR-BDF2 or backward Euler; the density starts in the
+    stepped with TR-BDF2 or backward Euler (``method``; the default ``"auto"``
+    is TR-BDF2 with the steps at frozen θ of a 1-D reflecting grid exact in
+    time, by the spectral propagator of ``_operator``); the density starts in the
     Boltzmann state at θ(0⁻) unless ``p0``/``u0`` are given.
 
     Parameters

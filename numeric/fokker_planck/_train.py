@@ -18,8 +18,6 @@ those of the Langevin trainer.
 from __future__ import annotations
 
 import warnings
-from types import SimpleNamespace
-
 import numpy as np
 
 from thermolearn.theory import AccuracyWarning, DivergenceWarning, ParameterError
@@ -51,17 +49,17 @@ def _cover_shift(tw, g, th0, u0):
 
 
 def _grid_thermo(tw, g, target):
-    """What the ledger needs, on the grid: data from the discrete Boltzmann density at θ*, F on the grid."""
+    """The ledger's view on the grid: data from the discrete Boltzmann density at θ*, F on the grid."""
+    from thermolearn.numeric.langevin._thermo import Thermo
+
     data = boltzmann(tw, g, target).ravel()
     X = g.points.reshape(-1, tw.d)
-    return SimpleNamespace(beta=tw.beta, energy=tw.energy, dE_dtheta=tw.dE_dtheta,
-                           data_energy=lambda th: float(data @ energy_on_grid(tw, g, th).ravel()),
-                           data_gradient=lambda th: data @ tw.dE_dtheta(X, th),
-                           free_energy=lambda th: free_energy(tw, g, th))
+    return Thermo(tw, False, None, lambda th: free_energy(tw, g, th),
+                  lambda th: float(data @ energy_on_grid(tw, g, th).ravel()), lambda th: data @ tw.dE_dtheta(X, th))
 
 
 def train(model, schedule, *, theta0, target, samples0=None, u0=None, steps=200, grid=None,
-          time_method="trbdf2", mass_tol=1e-8, progress=None) -> FokkerPlanckResult:
+          time_method="auto", mass_tol=1e-8, progress=None) -> FokkerPlanckResult:
     """Train θ by the persistent-chain gradient flow with the density on a grid.
 
     The arguments shared with ``numeric.langevin.train`` mean the same;

@@ -61,13 +61,8 @@ def check_int(name, value, low):
 
 
 def model_callables(model: EnergyModel, target) -> Thermo:
-    """Numeric callables of ``model`` with data from p_m(θ* = ``target``) (cached: models are immutable)."""
-    return _cached(model, tuple(np.asarray(target, dtype=float).tolist()))
-
-
-@functools.lru_cache(maxsize=32)
-def _cached(model: EnergyModel, target: tuple) -> Thermo:
-    return thermo_for(model, np.asarray(target, dtype=float))
+    """One run's view of ``model`` with data from p_m(θ* = ``target``) (:func:`._thermo.thermo_for`)."""
+    return thermo_for(model, target)
 
 
 def initial_chains(th: Thermo, theta0, u0, samples0, particles, rng):

@@ -169,7 +169,7 @@ class EulerMaruyama(AbstractStepper):
             for _ in range(nsub):
                 euler_step_quadratic(X, m, A, **kw)
         else:  # −μ∇E·dt in one scaling pass, the gradient compiled for this θ once
-            grad = getattr(th, "twin", th).frozen("grad_x", theta)
+            grad = th.frozen("grad_x", theta)
             c, s = -th.mu * dt, math.sqrt(2.0 * th.mu * dt / th.beta)
             for _ in range(nsub):
                 rng.standard_normal(out=noise)
@@ -221,9 +221,8 @@ class MALA(AbstractStepper):
     def advance(self, X, theta, th, dt, nsub, rng, noise, on_step=None) -> int:
         """``nsub`` MALA steps in place; ``on_step(X)`` after each; returns the number of accepted moves."""
         s, c = math.sqrt(2.0 * th.mu * dt / th.beta), -th.mu * dt
-        tw = getattr(th, "twin", th)
-        if hasattr(tw, "frozen"):  # a numeric twin: ∇E and E compiled for this θ once
-            grad, energy = tw.frozen("grad_x", theta), tw.frozen("energy", theta)
+        if hasattr(th, "frozen"):  # a numeric twin (or a view of one): ∇E and E compiled for this θ once
+            grad, energy = th.frozen("grad_x", theta), th.frozen("energy", theta)
         else:
             grad, energy = (lambda x: th.drift(x, theta) / -th.mu), (lambda x: th.energy(x, theta))  # noqa: E731
         fx = np.array(grad(X), dtype=float) * c                           # the drift step f(x)dt = −μ∇E dt

@@ -26,7 +26,7 @@ import numpy as np
 
 from thermolearn.theory import NumericalError, ParameterError
 
-from ..equilibrium import mala, sample_equilibrium
+from ..equilibrium import mala, run_sampler, sample_equilibrium
 from ..langevin._ledger import check_int
 from ..model import numeric_twin
 from thermolearn.numeric.results import ResultMixin
@@ -99,7 +99,7 @@ def friction_autocorrelation(model, theta, *, values=None, chains: int = 2000, d
             accepted[:] = accepted[0] + acc, accepted[1] + k * len(x)
             return x
     if x0 is None:
-        x = sampler(nm, sample_equilibrium(nm, th, chains, rng), th, dt, int(round(burn_in / dt)), rng)
+        x = run_sampler(sampler, nm, sample_equilibrium(nm, th, chains, rng), th, dt, int(round(burn_in / dt)), rng)
         accepted[:] = 0, 0
     else:
         x = np.array(x0, float).reshape(chains, nm.d)
@@ -112,7 +112,7 @@ def friction_autocorrelation(model, theta, *, values=None, chains: int = 2000, d
     A = B = 0.0
     for i in k:
         if i:
-            x = sampler(nm, x, th, dt, stride, rng)
+            x = run_sampler(sampler, nm, x, th, dt, stride, rng)
         dX = X(x, th)
         A, B = A + wA[i] * dX, B + wB[i] * dX
     if not (np.all(np.isfinite(A)) and np.all(np.isfinite(B))):

@@ -12,7 +12,6 @@ the data in C order.
 
 from __future__ import annotations
 
-import functools
 import gzip
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from thermolearn.theory import ParameterError
+
+from .._sklearn_tables import sklearn_table
 
 __all__ = ["Dataset", "load_digits", "load_mnist", "read_idx", "write_idx", "make_dataset", "DataError", "MAX_IDX_BYTES"]
 
@@ -111,19 +112,10 @@ def load_digits(*, test_fraction=0.2, seed=0) -> Dataset:
     >>> d.n_train + d.x_test.shape[0], d.n_features, d.n_classes
     (1797, 64, 10)
     """
-    x, y = _digits_arrays()
-    return make_dataset(x, y, test_fraction=test_fraction, seed=seed, n_classes=10, name="digits")
-
-
-@functools.lru_cache(maxsize=1)
-def _digits_arrays():
-    from sklearn.datasets import load_digits as _sk_digits
-
-    bunch = _sk_digits()
-    x, y = bunch.data / 16.0, bunch.target.astype(np.int64)
+    x, y = sklearn_table("load_digits")
+    x = x / 16.0
     x.setflags(write=False)
-    y.setflags(write=False)
-    return x, y
+    return make_dataset(x, y, test_fraction=test_fraction, seed=seed, n_classes=10, name="digits")
 
 
 def _open(path: Path):

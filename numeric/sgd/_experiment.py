@@ -437,7 +437,8 @@ def _train(data, config, spec, params, batch_rngs, ids, stop, draw_rngs=None):
         xb = np.take(x_train, idx, axis=0, out=ws.get("x", idx.shape + x_train.shape[1:], x_train.dtype))
         grads, loss, bound, to_grad = sgd_step(params, xb, y_train[idx], kind, r, ws, apply=apply)
         if not (np.all(np.isfinite(loss)) and np.all(bound < config.max_grad)):
-            gmax = _max_abs(grads) * to_grad  # exact, only when the cheap bound is exceeded
+            # exact, only when the cheap bound is exceeded (the rank-1 step's bound is exact)
+            gmax = bound if grads is None else _max_abs(grads) * to_grad
             bad = ~np.isfinite(loss) | ~(gmax < config.max_grad)
             if np.any(bad):
                 k = int(np.argmax(bad))

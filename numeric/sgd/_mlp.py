@@ -28,6 +28,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+# imported with the module, before any thread limit is set: scipy's BLAS must be loaded
+# when threadpoolctl looks, or it would run multi-threaded inside a one-thread chunk
+from scipy.linalg.blas import dger, sger
 
 from thermolearn.theory import ParameterError
 
@@ -287,6 +290,53 @@ def _outer(a, delta, out, ws, layer):
     return np.matmul(ap.transpose(0, 2, 1), dp, out=out)
 
 
+_GER = {np.dtype(np.float32): sger, np.dtype(np.float64): dger}
+
+
+def _rank1_ready(params, x) -> bool:
+    """True when the in-place rank-1 update applies: one example per trial, BLAS-typed weights.
+
+    BLAS ``?ger`` updates ``W_k`` in place only when ``W_k`` is C-contiguous
+    (its transpose then is Fortran-ordered), aligned and writeable (f2py
+    would otherwise update a copy); otherwise the general path is taken.
+    """
+    if x.ndim != 3 or x.shape[-2] != 1:
+        return False
+    W0 = params[0]
+    return all(W.dtype == W0.dtype and W.dtype in _GER and W.flags.writeable and W.flags.aligned and W.ndim == 3
+               and W.strides[2] == W.itemsize and W.strides[1] == W.shape[2] * W.itemsize
+               for W in params[::2])
+
+
+def _backward_rank1(params, acts, masks, delta, kind, ws):
+    """Back-propagate one example per trial and apply θ ← θ − δ-scaled outer products in place.
+
+    With one example the weight step of layer l is the rank-1 matrix
+    a_{l−1} δ_lᵀ (the learning rate folded into δ), applied by BLAS
+    ``?ger`` directly onto W_l: no gradient array is formed, each weight is
+    read and written once.  Returns the exact largest gradient component
+    per trial (in units of δ), max_l max(max|a_{l−1}|, 1)·max|δ_l|, since
+    |a_i δ_j| ≤ max|a|·max|δ| with equality at the arg-maxima (the ``1`` is
+    the bias, whose gradient is δ).
+    """
+    L = len(params) // 2
+    K = delta.shape[0]
+    gmax = np.zeros(K)
+    ger = _GER[params[0].dtype]
+    for i in range(L - 1, -1, -1):
+        W, b = params[2 * i], params[2 * i + 1]
+        d, a = delta[:, 0], acts[i][:, 0]  # (K, n_out), (K, n_in)
+        amax = np.abs(a).max(axis=1)
+        np.maximum(gmax, np.abs(d).max(axis=1) * np.maximum(amax, 1.0), out=gmax)
+        if i > 0:  # δ of the layer below, with W_l before its update
+            delta = np.matmul(delta, W.transpose(0, 2, 1), out=ws.get(("delta", i - 1), acts[i].shape, delta.dtype))
+            _dact_(delta, acts[i], masks[i - 1], kind)
+        for k in range(K):  # Fortran view: W_kᵀ ← W_kᵀ − δ_k a_kᵀ
+            ger(-1.0, d[k], a[k], a=W[k].T, overwrite_a=1)
+        b -= d
+    return gmax
+
+
 def ensemble_gradient(params, x, y, kind="relu", *, per_sample=False, block=None) -> GradientStats:
     """∇U(θ) = (1/n) Σ_n ∇ℓ_n for every trial, optionally Σ_n ||∇ℓ_n||².
 
@@ -352,6 +402,11 @@ def sgd_step(params, x, y, kind, learning_rate, ws, *, apply=True):
     pass over the weights).  The caller checks divergence with the bound
     and computes the exact maximum only when the bound is exceeded.
 
+    One example per trial (m = 1) with ``apply``: the step is a rank-1
+    update a δᵀ per layer, applied in place by BLAS ``?ger`` with no
+    gradient array (two fewer passes over the weights); ``grads`` is then
+    None and ``bound`` is the exact largest component max|a|·max|δ|.
+
     Examples
     --------
     >>> import numpy as np
@@ -369,6 +424,9 @@ def sgd_step(params, x, y, kind, learning_rate, ws, *, apply=True):
     scale = (learning_rate if apply else 1.0) / m
     acts, masks = _forward(params, x, kind, ws)
     delta, loss = _output_delta(acts[-1], y, scale, ws)
+    if apply and _rank1_ready(params, x):
+        gmax = _backward_rank1(params, acts, masks, delta, kind, ws)
+        return None, loss.mean(axis=1), gmax / scale, 1.0 / scale
     grads, sq = _backward(params, acts, masks, delta, kind, per_sample=True, ws=ws, update=apply)
     bound = np.sqrt(sq).sum(axis=1) / (m * scale)
     return grads, loss.mean(axis=1), bound, 1.0 / (scale * m)

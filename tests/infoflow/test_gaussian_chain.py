@@ -84,7 +84,8 @@ def _counted(monkeypatch):
 
     def eliminate(self, nodes):
         seen["eliminations"] += 1
-        seen["largest"] = max(seen["largest"], self.A.shape[0])
+        seen["largest"] = max(seen["largest"], self.A.shape[-1])  # A is (batch, n, n)
+        seen["batch"] = max(seen.get("batch", 0), self.A.shape[0])
         return integrate(self, nodes)
 
     def dense_joint(G):
@@ -106,8 +107,33 @@ def test_work_is_linear_in_the_number_of_steps(monkeypatch, N):
     L.analyse(N)
     gaussian_ift(L, N)
     gaussian_dft(L, N, (0.5,))
-    # analyse, ift and dft build the N windows once each; ift: 1 integral, dft: 2 integrals of N + 2 stages
+    # analyse, ift and dft build the N windows once each; ift: 1 integral of N + 2 stages, dft: its 2 integrals
+    # (forward and reversed, one α) as one recursion on stacked blocks
     assert seen["windows"] == 3 * N
-    assert seen["eliminations"] == 3 * (N + 2)
+    assert seen["eliminations"] == 2 * (N + 2)
+    assert seen["batch"] == 2
     assert seen["largest"] <= 6
     assert seen["dense_nodes"] <= 6  # only network(1), to read the kernels
+
+
+def test_log_integral_factor_naming_a_node_twice():
+    # vᵀAv with v = (θ0, θ0) and A = ¼·ones is θ0²: ∫ exp(−θ0² − θ0) dθ0 = √π e^{1/4};
+    # every entry of a repeated node's block must be accumulated (plain fancy-index += keeps one)
+    f = chain.Factor(("th0", "th0"), np.full((2, 2), 0.25), np.array([0.5, 0.5]), 0.0)
+    np.testing.assert_allclose(chain.log_integral([f], 0), 0.5 * np.log(np.pi) + 0.25, rtol=CHAIN_VS_DENSE_RTOL)
+
+
+def test_batched_integrals_equal_one_at_a_time():
+    # members with different weights (one diverging) in one recursion = log_integral of each weighted sum
+    L = LEARNERS[2]
+    N = 6
+    win = chain.windows(chain.gaussian_chain(L), N)
+    from thermolearn.infoflow._gaussian_analysis import density_factors, sigma_factors
+
+    dens, sig = density_factors(L, N), sigma_factors(L, N, win)
+    alphas = np.array([0.0, 0.3, 1.0, 1.7, -40.0])
+    got = chain.log_integrals([(dens, 1.0), (sig, alphas)], N)
+    for a, g in zip(alphas, got):
+        ref = chain.log_integral(dens + [f.scaled(a) for f in sig], N)
+        assert (g == ref == np.inf) or abs(g - ref) <= CHAIN_VS_DENSE_RTOL * max(1.0, abs(ref)), (a, g, ref)
+    assert abs(got[0]) < 1e-12 and np.isinf(got[-1]) and np.all(np.isfinite(got[:3]))  # ∫P = 1; −40σ diverges

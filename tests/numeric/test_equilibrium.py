@@ -5,6 +5,8 @@ closed form) for Z and moments; translation invariance of V(x − θ) (Z and
 ζ = 1/μ do not depend on θ); the Gaussian closed form against the grid rule.
 """
 
+import functools
+
 import mpmath
 import numpy as np
 import pytest
@@ -30,14 +32,30 @@ from tests.tolerances import N_SIGMA, QUADRATURE_RTOL
 BETA, MU = 1.7, 0.6
 
 
+@functools.cache
+def _model(text, x="x"):
+    """``energy_model(text)`` at β = 17/10, μ = 3/5, built once per energy and shared by the tests.
+
+    Building decides normalisability with sympy limits in a child process (≈ 1.2 CPU-s for the
+    log-cosh family, 0.4 for log cosh(θx)); the frozen model is immutable, so sharing it changes no
+    result.  Each test still builds its own numeric twin.
+    """
+    return energy_model(text, x=x, beta=sp.Rational(17, 10), mu=sp.Rational(3, 5))
+
+
 def _twin(text, x="x"):
-    return numeric_twin(energy_model(text, x=x, beta=sp.Rational(17, 10), mu=sp.Rational(3, 5)))
+    return numeric_twin(_model(text, x))
+
+
+def _mpmath_energy(text):
+    """E(x, θ) of the energy as an mpmath function (β and μ do not enter E)."""
+    x, th = sp.symbols("x theta", real=True)
+    return sp.lambdify((x, th), _model(text).energy.subs({"x": x}), "mpmath")
 
 
 def _mp_log_z(text, theta, center, width):
     """ln ∫ exp(−βE) dx by mpmath at 20 digits on [center − width, center + width] (split at the center)."""
-    x, th = sp.symbols("x theta", real=True)
-    E = sp.lambdify((x, th), energy_model(text).energy.subs({"x": x}), "mpmath")
+    E = _mpmath_energy(text)
     with mpmath.workdps(20):
         c = mpmath.mpf(center)
         e0 = E(c, mpmath.mpf(theta))
@@ -63,14 +81,18 @@ def test_translation_family_free_energy_and_friction_independent_of_theta(text):
         assert abs(q.mean_dE[0]) <= 1e-9
 
 
-SCALED_COSH = numeric_twin(energy_model("cosh(s*(x - theta))", theta="theta,s", beta=sp.Rational(17, 10), mu=1))
+@functools.cache
+def _scaled_cosh():
+    """Twin of cosh(s(x − θ)), built on first use rather than at collection (every xdist worker
+    collects every module; building costs ≈ 0.4 CPU-s)."""
+    return numeric_twin(energy_model("cosh(s*(x - theta))", theta="theta,s", beta=sp.Rational(17, 10), mu=1))
 
 
 @settings(max_examples=25, deadline=None)
 @given(shift=st.floats(-1e3, 1e3), scale=st.floats(0.1, 10.0))
 def test_property_shifted_scaled_cosh_matches_bessel_closed_form(shift, scale):
     # ∫ exp(−β cosh(s(x − θ))) dx = 2 K₀(β)/s for every shift θ and scale s.
-    F = free_energy(SCALED_COSH, [shift, scale])
+    F = free_energy(_scaled_cosh(), [shift, scale])
     ref = -float(mpmath.log(2 * mpmath.besselk(0, BETA) / scale)) / BETA
     assert abs(F - ref) <= QUADRATURE_RTOL * max(1.0, abs(ref))
 
@@ -80,8 +102,7 @@ def test_property_shifted_scaled_cosh_matches_bessel_closed_form(shift, scale):
 def test_overflowing_energies_with_large_theta_x_against_mpmath(text, theta):
     # |θx| up to 1e3·20 on the support: cosh and exp overflow float64 there; the twin must not.
     tw = _twin(text)
-    x, th = sp.symbols("x theta", real=True)
-    E = sp.lambdify((x, th), energy_model(text).energy.subs({"x": x}), "mpmath")
+    E = _mpmath_energy(text)
     with mpmath.workdps(20):
         f = lambda u: mpmath.exp(-mpmath.mpf(BETA) * E(u, mpmath.mpf(theta)))  # noqa: E731
         ref = float(mpmath.log(mpmath.quad(f, [-40, -1, -0.01, 0, 0.01, 1, 40])))

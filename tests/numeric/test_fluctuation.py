@@ -159,3 +159,15 @@ def test_langevin_work_names_a_bad_sampler(rng):
         langevin_work(model, ramp, particles=8, steps=4, rng=rng, sampler=lambda tw, x, th, dt, k, r: x[:4])
     with pytest.raises(NumericalError, match="sampler's chains diverged"):
         langevin_work(model, ramp, particles=8, steps=4, rng=rng, sampler=lambda tw, x, th, dt, k, r: x * np.nan)
+
+
+def test_friction_autocorrelation_names_a_bad_sampler(rng):
+    # the same shape check (numeric.equilibrium.run_sampler) guards the friction estimator's sampler hook
+    # (mutant: without it numpy's reshape error escapes as a plain ValueError)
+    from thermolearn.numeric.metric import friction_autocorrelation
+    from thermolearn.theory import energy_model
+
+    model = energy_model("(x - theta)**2/2").substitute({"beta": 1, "mu": 1})
+    with pytest.raises(ParameterError, match="sampler must return chains of shape"):
+        friction_autocorrelation(model, 0.0, chains=8, duration=0.1, dt=0.05, burn_in=0.1, rng=rng,
+                                 sampler=lambda tw, x, th, dt, k, r: x[:4])

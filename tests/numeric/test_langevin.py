@@ -295,7 +295,7 @@ def test_fig5_moment_reference_matches_paper_numbers():
 
 @pytest.mark.parametrize("text", ["(x - theta)**4/4 + (x - theta)**2/2", "log(cosh(x - theta)) + (x - theta)**2/8"])
 def test_free_energy_along_a_long_path_reuses_supports_correctly(text):
-    # The trainer's F(θ) (Thermo.for_run) re-uses the quadrature support of the previous θ where it still holds.
+    # The trainer's F(θ) (thermo_for) re-uses the quadrature support of the previous θ where it still holds.
     # A translation family V(x − θ) has F(θ) = F(0) exactly; θ travels from −40 to 40 in steps of 0.5, far
     # beyond any one support, so a support kept after the mode left it gives O(1) errors.  Reference: the
     # found-support quadrature at θ = 0 (no reuse); tolerance QUADRATURE_RTOL (both are quadratures to ~1e-12).
@@ -306,7 +306,7 @@ def test_free_energy_along_a_long_path_reuses_supports_correctly(text):
     from tests.tolerances import QUADRATURE_RTOL
 
     model = energy_model(text, beta=1.3, mu=0.7)
-    th = model_callables(model, [0.0]).for_run()
+    th = model_callables(model, [0.0])
     path = np.array([th.free_energy(np.array([t])) for t in np.linspace(-40.0, 40.0, 161)])
     np.testing.assert_allclose(path, free_energy(numeric_twin(model), [0.0]), rtol=QUADRATURE_RTOL, atol=QUADRATURE_RTOL)
 
@@ -320,7 +320,7 @@ def test_ledger_work_from_the_theta_taylor_form_equals_the_energy_difference(tex
     from thermolearn.theory import energy_model
 
     model = energy_model(text.replace("k*", "2.5*"), beta=1.7, mu=0.6)
-    th = model_callables(model, theta).for_run()
+    th = model_callables(model, theta)
     X = np.random.default_rng(1).normal(0.5, 1.3, size=(500, 1))
     fast, slow = Ledger(th, theta), Ledger(th, theta)
     fast.grad_tilde(X)

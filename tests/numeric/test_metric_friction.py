@@ -47,14 +47,15 @@ def test_fisher_quadrature_against_mpmath(model, theta):
     # independent: mpmath.quad on the whole line, I = β²Var(∂θE), ∂θE = −x for both energies
     b = V["beta"]
     E = sp.lambdify((model.x[0], model.theta[0]), model.energy, "mpmath")
-    mpmath.mp.dps = 30
     w = lambda x: mpmath.exp(-b * E(x, theta))  # noqa: E731
-    Z = mpmath.quad(w, [-mpmath.inf, 0, mpmath.inf])
-    m1 = mpmath.quad(lambda x: x * w(x), [-mpmath.inf, 0, mpmath.inf]) / Z
-    m2 = mpmath.quad(lambda x: x**2 * w(x), [-mpmath.inf, 0, mpmath.inf]) / Z
+    with mpmath.workdps(30):  # scoped: a bare mp.dps = 30 stayed set for every later test of the worker
+        Z = mpmath.quad(w, [-mpmath.inf, 0, mpmath.inf])
+        m1 = mpmath.quad(lambda x: x * w(x), [-mpmath.inf, 0, mpmath.inf]) / Z
+        m2 = mpmath.quad(lambda x: x**2 * w(x), [-mpmath.inf, 0, mpmath.inf]) / Z
+        fisher, mean_dE = float(b**2 * (m2 - m1**2)), float(-m1)
     q = moments_quadrature(model, theta, values=V)
-    assert q.fisher[0, 0] == pytest.approx(float(b**2 * (m2 - m1**2)), rel=QUADRATURE_RTOL)
-    assert q.mean_dE[0] == pytest.approx(float(-m1), rel=QUADRATURE_RTOL, abs=1e-14)
+    assert q.fisher[0, 0] == pytest.approx(fisher, rel=QUADRATURE_RTOL)
+    assert q.mean_dE[0] == pytest.approx(mean_dE, rel=QUADRATURE_RTOL, abs=1e-14)
 
 
 @pytest.mark.parametrize("model", [quartic(), double_well()])

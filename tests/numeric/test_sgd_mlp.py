@@ -163,3 +163,53 @@ def test_blocked_gradient_in_a_poisoned_workspace_equals_the_plain_one(kind):
         np.testing.assert_allclose(u, v, rtol=MACHINE_RTOL, atol=1e-15)
     np.testing.assert_allclose(again.sq_norm_sum, plain.sq_norm_sum, rtol=MACHINE_RTOL)
     np.testing.assert_allclose(again.loss, plain.loss, rtol=MACHINE_RTOL)
+
+
+def _general_steps(params, xs, ys, kind, r):
+    """Reference trajectory: the materialised gradient (apply=False), then θ ← θ − r∇U_b."""
+    bounds = []
+    for x, y in zip(xs, ys):
+        grads, _, _, to_grad = sgd_step(params, x, y, kind, r, Workspace(), apply=False)
+        bounds.append(np.max([np.abs(g.reshape(g.shape[0], -1)).max(axis=1) for g in grads], axis=0) * to_grad)
+        for p, g in zip(params, grads):
+            p -= r * to_grad * g
+    return bounds
+
+
+@pytest.mark.parametrize("dtype, rtol", [("float64", 1e-10), ("float32", 2e-5)])
+@pytest.mark.parametrize("kind", ["relu", "tanh"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_rank1_step_follows_the_general_trajectory(dtype, rtol, kind, seed):
+    """m = 1 with apply: the in-place BLAS rank-1 update gives the general path's weights to rounding.
+
+    30 steps, several seeds; the tolerance is rounding grown over the
+    trajectory (float64: 1e-10; float32: 2e-5, about 100 float32 ulps).  The
+    returned bound is the exact largest gradient component.
+    """
+    _, params, _, _ = _setup(kind, K=4, seed=seed)
+    params = [p.astype(dtype) for p in params]
+    ref = [p.copy() for p in params]
+    g = np.random.default_rng(seed + 7)
+    xs = g.standard_normal((30, 4, 1, 4)).astype(dtype)
+    ys = g.integers(0, 3, (30, 4, 1))
+    expected_bounds = _general_steps(ref, xs, ys, kind, 0.2)
+    ws = Workspace()
+    for x, y, eb in zip(xs, ys, expected_bounds):
+        grads, _, bound, _ = sgd_step(params, x, y, kind, 0.2, ws)
+        assert grads is None  # nothing materialised
+        np.testing.assert_allclose(bound, eb, rtol=rtol)
+    for u, v in zip(params, ref):
+        np.testing.assert_allclose(u, v, rtol=rtol, atol=rtol * 1e-2)
+
+
+def test_rank1_step_falls_back_on_non_contiguous_weights():
+    """Weights BLAS cannot update in place (here Fortran-ordered per trial) take the general path."""
+    _, params, _, _ = _setup("relu")
+    ref = [p.copy() for p in params]
+    params = [np.asfortranarray(p.transpose(0, 2, 1)).transpose(0, 2, 1) if p.ndim == 3 else p for p in params]
+    x, y = _minibatches(3, 1, seed=3)
+    grads, *_ = sgd_step(params, x, y, "relu", 0.2, Workspace())
+    assert grads is not None
+    _general_steps(ref, [x], [y], "relu", 0.2)
+    for u, v in zip(params, ref):
+        np.testing.assert_allclose(u, v, rtol=MACHINE_RTOL, atol=1e-15)

@@ -194,3 +194,30 @@ def test_divergence_bound_falls_back_to_the_exact_maximum(digits):
     assert res.completed_steps >= 1, res.message  # step 0 passed the exact check
     tight = run_ensemble(digits, replace(cfg, max_grad=0.9 * exact.min()), seed=12)
     assert tight.diverged and tight.completed_steps == 0
+
+
+def test_rank1_steps_detect_divergence_with_the_exact_maximum(digits):
+    """m = 1: the in-place step reports the exact largest component, and the run stops on it.
+
+    Step 1 is an applied (rank-1) step (measured: 0, 2, 3); its exact maximum is taken from the
+    materialised gradient at the same θ.  A threshold 1e-9 below it (rounding: 1e-16) stops the
+    run at step 1, one just above lets step 1 pass.
+    """
+    from thermolearn.numeric.sgd import Workspace, sgd_step
+    from thermolearn.numeric.sgd._experiment import _batches, _max_abs
+
+    cfg = _cfg(batch_size=1, learning_rate=0.05, steps=4, t0=2, max_lag=1, trials=3, measure_every=10)
+    params, rngs = initial_state(digits, cfg, seed=5)
+    batches = _batches(rngs, digits.n_train, 1, 2, True)
+    i0, i1 = next(batches), next(batches)
+    sgd_step(params, digits.x_train[i0], digits.y_train[i0], "relu", 0.05, Workspace(), apply=False)
+    grads, *_ = sgd_step(params, digits.x_train[i0], digits.y_train[i0], "relu", 0.05, Workspace(), apply=False)
+    for p, g in zip(params, grads):  # step 0 is measured (not applied): θ_1 = θ_0 − r∇U
+        p -= 0.05 * g
+    grads, _, _, to_grad = sgd_step(params, digits.x_train[i1], digits.y_train[i1], "relu", 0.05, Workspace(),
+                                    apply=False)
+    exact = _max_abs(grads) * to_grad
+    stop = run_ensemble(digits, replace(cfg, max_grad=(1 - 1e-9) * exact.max()), seed=5)
+    assert stop.diverged and stop.completed_steps == 1, stop.message
+    go = run_ensemble(digits, replace(cfg, max_grad=(1 + 1e-9) * exact.max()), seed=5)
+    assert go.completed_steps >= 2, go.message

@@ -194,3 +194,75 @@ def test_check_metric_rejects_singular_and_indefinite():
     with pytest.raises(SingularMetricError):
         check_metric(sp.Matrix([[1 / s]]))
     assert check_metric(sp.Matrix([[sp.Symbol("a", positive=True)]])) is not None
+
+
+# --- the rational short-cut of simplify, the cached Gaussian structure -------------------------------
+
+_b, _m, _k, _t = sp.symbols("beta mu k t", positive=True)
+_a = sp.Symbol("a", real=True)
+RATIONAL = [
+    (_k**2 - 1) / (_b * (_k - 1)),
+    1 / (_b * (1 - _k * _t)) + 1 / _b,
+    _m * _k / (_b * _k * _m * (_t - 3) + _b) - _a / (2 * _m),
+    (_a - 2 * _k) ** 2 / (4 * _b * _k) - _a**2 / (4 * _b * _k) + _a / _b,
+    sp.Integer(3) / 7,
+]
+NOT_RATIONAL = [sp.exp(_a) * sp.exp(-_a) + sp.sqrt(_k) ** 2 / _k, sp.sin(_a) ** 2 + sp.cos(_a) ** 2 - _b / _b]
+
+
+@pytest.mark.parametrize("form", ["cancel", "factor", "terms"])
+@pytest.mark.parametrize("expr", RATIONAL + NOT_RATIONAL)
+def test_simplify_rational_is_the_same_function_as_simplify(expr, form):
+    from thermolearn.theory.metric import simplify_rational
+
+    got = simplify_rational(expr, form)
+    assert sp.simplify(got - expr) == 0  # an independent proof of equality
+    if form == "factor":  # the canonical factorisation, exactly what factor(simplify(.)) prints
+        assert got == sp.factor(sp.simplify(expr))
+    values = {_b: sp.Rational(3, 2), _m: sp.Rational(1, 3), _k: sp.Rational(5, 7), _t: sp.Rational(1, 9), _a: -2}
+    assert abs(sp.N(got.subs(values) - expr.subs(values), 30)) < 1e-25  # at a point with beta, mu != 1
+    assert simplify_rational(sp.Matrix([[expr, 0]]), form)[0, 0] == got
+
+
+def test_simplify_rational_rejects_unknown_form():
+    from thermolearn.theory.metric import simplify_rational
+
+    with pytest.raises(ValueError, match="form"):
+        simplify_rational(_k, "expand")
+
+
+def test_gaussian_structure_is_cached_and_returns_copies():
+    from thermolearn.theory.metric import gaussian_structure
+
+    model = quadratic_2d()
+    gaussian_structure.cache_clear()
+    A, m, S, X0, g, M = gaussian_structure(model)
+    A[0, 0] = 99
+    S[0, 1] = 99
+    g[0][0] = 99
+    A2, m2, S2, X02, g2, M2 = gaussian_structure(model)
+    assert A2[0, 0] != 99 and S2[0, 1] != 99 and g2[0][0] != 99  # a caller's edit does not reach the cache
+    from thermolearn.theory.metric._gaussian import _structure
+
+    assert _structure.cache_info().hits == 1
+
+
+def test_relaxation_time_with_given_metric_equals_recomputed():
+    model = quadratic_2d()
+    I, Z = fisher_information(model), friction_tensor(model)
+    assert relaxation_time(model, fisher=I, friction=Z) == relaxation_time(model)
+
+
+def test_metric_closed_forms_of_quadratic_models_do_not_need_simplify():
+    """The closed forms of the catalogue's quadratic models are rational: no ``sympy.simplify`` call, hence
+    no import of ``sympy.physics.units`` (≈0.4 s of ``thermolearn derive``'s latency)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; from thermolearn.theory.metric import metric_closed_forms;"
+             "from thermolearn.theory.models import harmonic_trap, quadratic_2d, gaussian_mean_variance;"
+             "[metric_closed_forms(f()) for f in (harmonic_trap, quadratic_2d, gaussian_mean_variance)];"
+             "print('UNITS', 'sympy.physics.units' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "UNITS False" in proc.stdout

@@ -37,3 +37,26 @@ def test_plugin_fixtures_pass_and_fail_readably(pytester):
 def test_plugin_options_registered(pytester):
     result = pytester.runpytest("--help")
     result.stdout.fnmatch_lines(["*--thermolearn-seed*", "*--thermolearn-full*"])
+
+
+def test_model_parse_errors_are_not_retried(monkeypatch):
+    # a TypeError raised while parsing is a real error: raised once, not swallowed by a cache-miss retry
+    # (mutant: the old ``except TypeError`` retry calls the parser twice); unhashable values bypass the cache
+    import pytest
+
+    from thermolearn.testing import _runner
+
+    calls = []
+
+    def broken(*args, **kw):
+        calls.append(args)
+        raise TypeError("bug inside the parser")
+
+    monkeypatch.setattr(_runner, "energy_model", broken)
+    _runner._parsed.cache_clear()
+    with pytest.raises(TypeError, match="bug inside the parser"):
+        _runner._model("x**2*theta/2 + 0.125", "x", "theta", {"beta": 1})
+    assert len(calls) == 1
+    with pytest.raises(TypeError, match="bug inside the parser"):
+        _runner._model("x**2*theta/2 + 0.25", "x", "theta", {"values": {"beta": 1}})
+    assert len(calls) == 2

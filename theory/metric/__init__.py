@@ -19,7 +19,7 @@ from ._flow import (
     target_symbols,
     thermodynamic_length_element,
 )
-from ._gaussian import gaussian_structure, lyapunov_solve
+from ._gaussian import gaussian_structure, lyapunov_solve, simplify_rational
 from ._geometry import christoffel_symbols, geodesic_equations, thermodynamic_divergence, thermodynamic_length
 from ._metric import check_metric, fisher_information, friction_tensor, mean_dE_dtheta, relaxation_time
 
@@ -36,6 +36,7 @@ __all__ = [
     "target_symbols",
     "thermodynamic_length_element",
     "gaussian_structure",
+    "simplify_rational",
     "lyapunov_solve",
     "christoffel_symbols",
     "geodesic_equations",

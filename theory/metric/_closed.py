@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._flow import learning_rate_matrix, natural_gradient_flow, thermodynamic_length_element
+from ._gaussian import simplify_rational
 from ._metric import fisher_information, friction_tensor, mean_dE_dtheta, relaxation_time
 
 __all__ = ["metric_closed_forms", "METRIC_KEYS"]
@@ -37,8 +38,8 @@ def metric_closed_forms(model) -> dict:
         return out
     out["fisher_information"] = I
     out["friction_tensor"] = Z
-    out["relaxation_time"] = relaxation_time(model)
-    out["learning_rate_matrix"] = learning_rate_matrix(Z, I, model.beta).applyfunc(lambda e: e.simplify())
+    out["relaxation_time"] = relaxation_time(model, fisher=I, friction=Z)
+    out["learning_rate_matrix"] = simplify_rational(learning_rate_matrix(Z, I, model.beta), "terms")
     out["natural_gradient_flow"] = natural_gradient_flow(model, I, mean_dE_dtheta(model))
     out["thermodynamic_length_element"] = thermodynamic_length_element(model, Z)
     return out

@@ -105,7 +105,7 @@ def natural_gradient_flow(model, fisher: sp.Matrix, mean_dE: sp.Matrix, *, t=T_S
     >>> natural_gradient_flow(m, fisher_information(m), mean_dE_dtheta(m))
     Matrix([[(theta - theta_target)/(t - tau)]])
     """
-    from ._gaussian import gaussian_structure
+    from ._gaussian import gaussian_structure, simplify_rational
 
     star = dict(zip(model.theta, target_symbols(model)))
     _, m_star, S_star, _, _, _ = gaussian_structure(model)
@@ -115,7 +115,7 @@ def natural_gradient_flow(model, fisher: sp.Matrix, mean_dE: sp.Matrix, *, t=T_S
         [Xi.subs(at) + sp.Rational(1, 2) * (sp.hessian(Xi, model.x) * S_star).trace() for Xi in model.dE_dtheta]
     )
     grad = model.beta * (data - mean_dE)
-    return (-fisher.inv() * grad / (tau - t)).applyfunc(lambda e: sp.factor(sp.simplify(e)))
+    return simplify_rational(-fisher.inv() * grad / (tau - t), "factor")
 
 
 def thermodynamic_length_element(model, friction: sp.Matrix) -> sp.Expr:
@@ -127,5 +127,7 @@ def thermodynamic_length_element(model, friction: sp.Matrix) -> sp.Expr:
     >>> thermodynamic_length_element(m, friction_tensor(m))
     Abs(dtheta)/sqrt(mu)
     """
+    from ._gaussian import simplify_rational
+
     d = sp.Matrix(differential_symbols(model))
-    return sp.sqrt(sp.simplify((d.T * friction * d)[0, 0]))
+    return sp.sqrt(simplify_rational((d.T * friction * d)[0, 0], "terms"))

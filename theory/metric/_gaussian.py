@@ -20,11 +20,51 @@ mobility is the scalar μ.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import sympy as sp
 
 from .._errors import ModelError
 
-__all__ = ["gaussian_structure", "lyapunov_solve"]
+__all__ = ["gaussian_structure", "lyapunov_solve", "simplify_rational"]
+
+
+def simplify_rational(expr, form: str = "cancel"):
+    """``sp.simplify``, short-cut for rational functions; elementwise on matrices.
+
+    The Gaussian algebra of quadratic energies gives rational functions of
+    θ, β, μ, t, τ and the constants.  For those ``cancel`` (numerator and
+    denominator coprime polynomials) is already a normal form, zero exactly
+    when the expression is, at a fraction of ``simplify``'s cost
+    (``simplify`` also imports ``sympy.physics.units``, ≈0.4 s, on its
+    first call in a process).  ``form`` shapes the result of a rational
+    function: ``"cancel"`` as is, ``"factor"`` factorised into irreducible
+    polynomials (the canonical form ``factor(simplify(·))`` gives),
+    ``"terms"`` with common factors pulled out and signs normalised (what
+    ``simplify`` returns for most rational functions).  Anything else (exp,
+    sqrt, ... of the parameters) goes through ``simplify`` (then ``factor``
+    for ``"factor"``) as before.
+
+    >>> b, k, t = sp.symbols("beta k t", positive=True)
+    >>> simplify_rational((k**2 - 1) / (b * (k - 1)), "factor")
+    (k + 1)/beta
+    >>> simplify_rational(1 / (b * (1 - k * t)) + 1 / b, "terms")
+    (k*t - 2)/(beta*(k*t - 1))
+    >>> simplify_rational(sp.Matrix([[sp.exp(k) * sp.exp(-k)]]))
+    Matrix([[1]])
+    """
+    if form not in ("cancel", "factor", "terms"):
+        raise ValueError(f"form must be 'cancel', 'factor' or 'terms', got {form!r}")
+    if isinstance(expr, sp.MatrixBase):
+        return expr.applyfunc(lambda e: simplify_rational(e, form))
+    expr = sp.sympify(expr)
+    if not expr.is_rational_function():
+        out = sp.simplify(expr)
+        return sp.factor(out) if form == "factor" else out
+    out = sp.cancel(expr)
+    if form == "factor":
+        return sp.factor(out)
+    return sp.signsimp(sp.factor_terms(out)) if form == "terms" else out
 
 
 def gaussian_structure(model):
@@ -32,12 +72,21 @@ def gaussian_structure(model):
 
     ``g`` and ``M`` are lists over the parameters of an (d, 1) column and a
     (d, d) matrix.  Raises :class:`ModelError` if the energy is not quadratic.
+    Computed once per model (the metric closed forms need it several times);
+    every call returns fresh copies of the matrices.
 
     >>> from thermolearn.theory.models import harmonic_trap
     >>> A, m, S, X0, g, M = gaussian_structure(harmonic_trap(k=2))
     >>> A, m, S
     (Matrix([[2]]), Matrix([[theta]]), Matrix([[1/(2*beta)]]))
     """
+    A, m, Sigma, X0, g, M = _structure(model)
+    return A.copy(), m.copy(), Sigma.copy(), list(X0), [v.copy() for v in g], [v.copy() for v in M]
+
+
+@lru_cache(maxsize=128)
+def _structure(model):
+    """:func:`gaussian_structure`, cached per model."""
     if not model.is_quadratic():
         raise ModelError(f"energy {model.energy} is not quadratic in x; no Gaussian closed form")
     E = model.energy
@@ -45,15 +94,18 @@ def gaussian_structure(model):
     zero = {xi: 0 for xi in model.x}
     grad0 = sp.Matrix([sp.diff(E, xi).subs(zero) for xi in model.x])
     Ainv = A.inv()
-    m = sp.simplify(-Ainv * grad0)
-    Sigma = sp.simplify(Ainv / model.beta)
+    m = simplify_rational(-Ainv * grad0)
+    Sigma = simplify_rational(Ainv / model.beta, "factor")
     at_m = dict(zip(model.x, m))
     X0, g, M = [], [], []
     for Xi in model.dE_dtheta:
-        X0.append(sp.simplify(Xi.subs(at_m)))
+        X0.append(simplify_rational(Xi.subs(at_m)))
         g.append(sp.Matrix([sp.diff(Xi, xj) for xj in model.x]).subs(at_m))
         M.append(sp.hessian(Xi, model.x))
     return A, m, Sigma, X0, g, M
+
+
+gaussian_structure.cache_clear = _structure.cache_clear  # type: ignore[attr-defined]
 
 
 def lyapunov_solve(A: sp.Matrix, C: sp.Matrix) -> sp.Matrix:
@@ -75,4 +127,4 @@ def lyapunov_solve(A: sp.Matrix, C: sp.Matrix) -> sp.Matrix:
     sol = sp.solve(eqs, syms, dict=True)
     if not sol:
         raise ModelError("Lyapunov equation A P + P A = C has no solution; A is not positive definite")
-    return sp.simplify(P.subs(sol[0]))
+    return simplify_rational(P.subs(sol[0]))

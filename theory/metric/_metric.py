@@ -19,7 +19,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .._errors import ModelError, SingularMetricError
-from ._gaussian import gaussian_structure, lyapunov_solve
+from ._gaussian import gaussian_structure, lyapunov_solve, simplify_rational
 
 __all__ = [
     "fisher_information",
@@ -31,7 +31,7 @@ __all__ = [
 
 
 def _simp(M):
-    return M.applyfunc(lambda e: sp.factor(sp.simplify(e)))
+    return simplify_rational(M, "factor")
 
 
 def fisher_information(model) -> sp.Matrix | None:
@@ -82,21 +82,25 @@ def friction_tensor(model) -> sp.Matrix | None:
     return _simp(out)
 
 
-def relaxation_time(model):
+def relaxation_time(model, *, fisher=None, friction=None):
     """T = β I⁻¹ ζ (a scalar τ_R when T ∝ identity); None without closed forms.
+
+    ``fisher`` and ``friction``: I and ζ of this model when the caller has
+    them already (:func:`fisher_information`, :func:`friction_tensor`).
 
     >>> from thermolearn.theory.models import harmonic_trap
     >>> relaxation_time(harmonic_trap())
     1/(k*mu)
     """
-    I, Z = fisher_information(model), friction_tensor(model)
+    I = fisher_information(model) if fisher is None else fisher
+    Z = friction_tensor(model) if friction is None else friction
     if I is None or Z is None:
         return None
     check_metric(I, "Fisher information")
     T = _simp(model.beta * I.inv() * Z)
     n = T.shape[0]
-    if all(sp.simplify(T[i, j]) == 0 for i in range(n) for j in range(n) if i != j) and all(
-        sp.simplify(T[i, i] - T[0, 0]) == 0 for i in range(n)
+    if all(simplify_rational(T[i, j]) == 0 for i in range(n) for j in range(n) if i != j) and all(
+        simplify_rational(T[i, i] - T[0, 0]) == 0 for i in range(n)
     ):
         return T[0, 0]
     return T
@@ -112,7 +116,7 @@ def mean_dE_dtheta(model) -> sp.Matrix | None:
     if not model.is_quadratic():
         return None
     A, m, S, X0, g, M = gaussian_structure(model)
-    return sp.Matrix([sp.simplify(X0[i] + sp.Rational(1, 2) * (M[i] * S).trace()) for i in range(len(X0))])
+    return sp.Matrix([simplify_rational(X0[i] + sp.Rational(1, 2) * (M[i] * S).trace()) for i in range(len(X0))])
 
 
 def check_metric(g: sp.Matrix, name: str = "metric") -> sp.Matrix:
@@ -127,13 +131,13 @@ def check_metric(g: sp.Matrix, name: str = "metric") -> sp.Matrix:
     """
     if not isinstance(g, sp.MatrixBase) or g.shape[0] != g.shape[1]:
         raise ModelError(f"{name} must be a square sympy Matrix, got {g!r}")
-    if sp.simplify(g - g.T) != sp.zeros(*g.shape):
+    if simplify_rational(g - g.T) != sp.zeros(*g.shape):
         raise SingularMetricError(f"{name} {g} is not symmetric")
-    det = sp.simplify(g.det())
+    det = simplify_rational(g.det())
     if det == 0:
         raise SingularMetricError(f"{name} {g} is singular (determinant 0)")
     for k in range(1, g.shape[0] + 1):
-        minor = sp.simplify(g[:k, :k].det())
+        minor = simplify_rational(g[:k, :k].det())
         if minor.is_positive is False or (minor.is_number and minor <= 0):
             raise SingularMetricError(
                 f"{name} {g} is not positive definite (leading minor {k} = {minor})"

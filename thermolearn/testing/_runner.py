@@ -25,10 +25,15 @@ def _parsed(energy, x, theta, model_kw):  # parsing + normalisability check: ~1 
 
 
 def _model(energy, x, theta, model_kw) -> EnergyModel:
+    key = tuple(sorted(model_kw.items()))
     try:
-        model = energy if isinstance(energy, EnergyModel) else _parsed(energy, x, theta, tuple(sorted(model_kw.items())))
-    except TypeError:  # unhashable keywords (a dict of values): built afresh
-        model = energy_model(energy, x=x, theta=theta, **model_kw)
+        hash((energy, x, theta, key))
+    except TypeError:  # unhashable arguments (a dict of values, a list of names): built afresh, not cached
+        key = None
+    if isinstance(energy, EnergyModel):
+        model = energy
+    else:
+        model = _parsed(energy, x, theta, key) if key is not None else energy_model(energy, x=x, theta=theta, **model_kw)
     if not isinstance(model, EnergyModel):
         raise ModelError(f"energy must be a string or theory.EnergyModel, got {type(energy).__name__}")
     if len(model.x) > 2:
