@@ -16,6 +16,8 @@ import numpy as np
 
 from thermolearn.theory import ParameterError
 
+from .._sklearn_tables import sklearn_table
+
 __all__ = ["EBMData", "load_ebm_data", "read_array", "BUNDLED"]
 
 #: Bundled dataset name -> (sklearn loader name, PCA components or None).
@@ -106,45 +108,9 @@ def read_array(path) -> np.ndarray:
     return arr
 
 
-#: scikit-learn loader -> (its data file in ``sklearn/datasets/data``, header rows): features, then the class.
-_FILES = {"load_digits": ("digits.csv.gz", 0), "load_iris": ("iris.csv", 1), "load_wine": ("wine_data.csv", 1)}
-
-
-def _sklearn_features(loader: str) -> np.ndarray:
-    """The feature matrix of one of scikit-learn's bundled tables, read from its data file.
-
-    Importing ``sklearn.datasets`` costs about 1 CPU-s (it imports most of
-    scikit-learn and scipy.stats); the table is one CSV file of scikit-learn's
-    package: rows of features followed by the class, with a header row
-    ``n_samples,n_features,...`` for iris and wine.  Where the file is not
-    there or not of that shape (another scikit-learn layout), the loader
-    itself is used: the same numbers either way.
-    """
-    import importlib.util
-
-    fname, header = _FILES[loader]
-    spec = importlib.util.find_spec("sklearn")  # finds the package without importing it
-    if spec is not None and spec.submodule_search_locations:
-        path = Path(list(spec.submodule_search_locations)[0]) / "datasets" / "data" / fname
-        try:
-            table = np.loadtxt(path, delimiter=",", skiprows=header, ndmin=2)
-            shape = None
-            if header:
-                with open(path) as fh:
-                    n, f = (int(v) for v in fh.readline().split(",")[:2])
-                shape = (n, f + 1)
-        except (OSError, ValueError):
-            table = None
-        if table is not None and table.shape == (shape or (table.shape[0], 65)):
-            return table[:, :-1]
-    import sklearn.datasets as skd
-
-    return getattr(skd, loader)().data
-
-
 def _bundled(name: str) -> np.ndarray:
     loader, comps = BUNDLED[name]
-    x = _sklearn_features(loader).astype(float)
+    x = np.array(sklearn_table(loader)[0])
     if comps is not None:
         x = x - x.mean(axis=0)
         _, _, vt = np.linalg.svd(x, full_matrices=False)

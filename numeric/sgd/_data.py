@@ -12,7 +12,6 @@ the data in C order.
 
 from __future__ import annotations
 
-import functools
 import gzip
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from thermolearn.theory import ParameterError
+
+from .._sklearn_tables import sklearn_table
 
 __all__ = ["Dataset", "load_digits", "load_mnist", "read_idx", "write_idx", "make_dataset", "DataError", "MAX_IDX_BYTES"]
 
@@ -111,43 +112,10 @@ def load_digits(*, test_fraction=0.2, seed=0) -> Dataset:
     >>> d.n_train + d.x_test.shape[0], d.n_features, d.n_classes
     (1797, 64, 10)
     """
-    x, y = _digits_arrays()
-    return make_dataset(x, y, test_fraction=test_fraction, seed=seed, n_classes=10, name="digits")
-
-
-def _digits_file():
-    """scikit-learn's ``datasets/data/digits.csv.gz``, located without importing scikit-learn (None if absent)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("sklearn")
-    for root in (spec.submodule_search_locations or []) if spec else []:
-        path = Path(root) / "datasets" / "data" / "digits.csv.gz"
-        if path.is_file():
-            return path
-    return None
-
-
-@functools.lru_cache(maxsize=1)
-def _digits_arrays():
-    """Pixels (1797, 64) and labels of the digits.
-
-    Read from scikit-learn's bundled file as its ``load_digits`` does (64
-    pixel columns and the label, comma-separated), without importing
-    scikit-learn (about 2 CPU-s); its loader is the fallback.
-    """
-    path = _digits_file()
-    if path is not None:
-        table = np.loadtxt(path, delimiter=",")
-        pixels, labels = table[:, :-1], table[:, -1]
-    else:
-        from sklearn.datasets import load_digits as _sk_digits
-
-        bunch = _sk_digits()
-        pixels, labels = bunch.data, bunch.target
-    x, y = pixels / 16.0, labels.astype(np.int64)
+    x, y = sklearn_table("load_digits")
+    x = x / 16.0
     x.setflags(write=False)
-    y.setflags(write=False)
-    return x, y
+    return make_dataset(x, y, test_fraction=test_fraction, seed=seed, n_classes=10, name="digits")
 
 
 def _open(path: Path):

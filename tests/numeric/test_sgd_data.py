@@ -112,29 +112,3 @@ def test_make_dataset_rejects_bad_input():
         make_dataset(np.eye(4), np.arange(4), test_fraction=1.5)
     with pytest.raises(DataError, match="same N"):
         make_dataset(np.eye(4), np.arange(3))
-
-
-def test_digits_read_without_scikit_learn_equal_its_loader(monkeypatch):
-    """The bundled file read directly gives scikit-learn's digits exactly, and the fallback is its loader."""
-    import subprocess
-    import sys
-
-    from sklearn.datasets import load_digits as sk_digits
-
-    from thermolearn.numeric.sgd import _data
-
-    bunch = sk_digits()
-    _data._digits_arrays.cache_clear()
-    x, y = _data._digits_arrays()
-    np.testing.assert_array_equal(x, bunch.data / 16.0)
-    np.testing.assert_array_equal(y, bunch.target)
-    monkeypatch.setattr(_data, "_digits_file", lambda: None)  # no file: scikit-learn's own loader
-    _data._digits_arrays.cache_clear()
-    x2, y2 = _data._digits_arrays()
-    np.testing.assert_array_equal(x2, x)
-    np.testing.assert_array_equal(y2, y)
-    _data._digits_arrays.cache_clear()
-    code = ("import sys; from thermolearn.numeric.sgd import load_digits; d = load_digits(); "
-            "print(d.n_train, 'sklearn' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    assert out == ["1438", "False"]
