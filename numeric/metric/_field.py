@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -66,6 +67,7 @@ class MetricField:
     grid: int = 161
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
     _supports: dict = field(default_factory=dict, compare=False, repr=False)
+    _support_keys: list = field(default_factory=list, compare=False, repr=False)  # sorted, one-parameter θ
     _splines: dict = field(default_factory=dict, compare=False, repr=False)  # 1-D geodesics: sqrt(ζ) on intervals
 
     def __call__(self, theta) -> MetricPoint:
@@ -81,6 +83,8 @@ class MetricField:
             pt = MetricPoint(th, q.friction, q.fisher, q.mean_dE, "quadrature")
             if len(self._supports) < 100000:
                 self._supports[key] = support
+                if len(key) == 1:
+                    bisect.insort(self._support_keys, key)
         else:
             g = friction_generator(self.model, th, n=self.grid, relaxation=False)
             pt = MetricPoint(th, g.friction, g.fisher, g.mean_dE, f"generator ({self.grid} per axis)")
@@ -89,11 +93,18 @@ class MetricField:
         return pt
 
     def _nearest_support(self, key):
-        """The support found at the cached θ nearest to ``key`` (Euclidean), or None."""
+        """The support found at the cached θ nearest to ``key`` (one parameter), else at the last new θ; or None.
+
+        One parameter: a bisection in the sorted keys (a long path costs O(log n) per point, not O(n)).
+        Several: the last θ quadrated, the neighbour along a path.
+        """
         if not self._supports:
             return None
-        near = min(self._supports, key=lambda k: sum((u - v) ** 2 for u, v in zip(k, key)))
-        return self._supports[near]
+        if len(key) != 1:
+            return self._supports[next(reversed(self._supports))]
+        ks = self._support_keys
+        i = bisect.bisect_left(ks, key)
+        return self._supports[min(ks[max(i - 1, 0):i + 1], key=lambda k: abs(k[0] - key[0]))]
 
 
 @dataclass(frozen=True)

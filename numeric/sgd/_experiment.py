@@ -30,7 +30,8 @@ import numpy as np
 from thermolearn.theory import ParameterError
 
 from ._data import Dataset
-from ._mlp import MLPSpec, Workspace, _gradient, ensemble_predict, init_ensemble, sgd_step
+from ._mlp import (MLPSpec, Workspace, _backward, _forward, _gradient, _output_delta, ensemble_predict,
+                   init_ensemble, sgd_step)
 from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["SGDNoiseConfig", "SGDNoiseResult", "run_trials", "merge_results", "initial_state", "group_size"]
@@ -397,12 +398,16 @@ def _noise_draws(params, full, data, config, x_train, rngs, ws):
     the m examples of each draw are forwarded and back-propagated.
     """
     idx = _extra_batches(rngs, data.n_train, config.batch_size, config.draws - 1, config.replacement)
-    total = 0.0
+    kind, total = config.activation, 0.0
     for b in idx:
         xb = np.take(x_train, b, axis=0, out=ws.get("x", b.shape + x_train.shape[1:], x_train.dtype))
-        g = _gradient(params, xb, data.y_train[b], config.activation, ws=ws)
-        eta = [u - v for u, v in zip(g.grads, full.grads)]
-        total = total + _dot(eta, eta)
+        # the arithmetic of _gradient on one block, left in the workspace's buffers (no copies)
+        acts, masks = _forward(params, xb, kind, ws)
+        delta, _ = _output_delta(acts[-1], data.y_train[b], 1.0 / config.batch_size, ws)
+        grads, _ = _backward(params, acts, masks, delta, kind, ws=ws)
+        for u, v in zip(grads, full.grads):
+            np.subtract(u, v, out=u)  # η = ∇U_b − ∇U_B in place
+        total = total + _dot(grads, grads)
     return total
 
 

@@ -86,3 +86,23 @@ def test_geodesic_to_a_nearer_point_reuses_the_enclosing_spline(energy, a, b, su
         before = len(field._cache)
         geodesic_protocol(field, a, bp, 4.0)
         assert len(field._cache) - before >= 60
+
+
+def test_two_parameter_path_equals_fresh_quadrature():
+    # several parameters: the support of the last new theta is the one offered for reuse
+    model = EnergyModel.from_string("x**4/4 + b*x**2/2 - a*x", theta=("a", "b"), beta=1.5, mu=1)
+    field = metric_field(model)
+    assert not field.closed_form
+    for a, b in ((0.0, 1.0), (0.5, 1.2), (1.0, 0.3), (6.0, 0.3), (-2.0, 2.0)):
+        got, ref = field(np.array([a, b])), moments_quadrature(model, [a, b])
+        np.testing.assert_allclose(got.friction, ref.friction, rtol=QUADRATURE_RTOL)
+        np.testing.assert_allclose(got.fisher, ref.fisher, rtol=QUADRATURE_RTOL)
+
+
+def test_nearest_support_is_the_nearest_cached_theta():
+    model = EnergyModel.from_string("x**4/4 - theta*x", beta=1, mu=1)
+    field = metric_field(model)
+    for th in (3.0, -1.0, 7.0, 0.5):
+        field(np.array([th]))
+    for probe, nearest in ((2.0, 3.0), (-5.0, -1.0), (0.0, 0.5), (9.0, 7.0), (5.1, 7.0), (4.9, 3.0)):
+        assert field._nearest_support((probe,)) is field._supports[(nearest,)]

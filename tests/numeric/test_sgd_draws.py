@@ -74,3 +74,28 @@ def test_draws_are_unbiased_and_divide_the_variance_by_J(data, replacement):
 def test_draws_must_be_a_positive_integer():
     with pytest.raises(ParameterError, match="draws must be a positive integer"):
         SGDNoiseConfig(draws=0)
+
+
+@pytest.mark.parametrize("m", [1, 4])
+def test_extra_draws_equal_the_explicit_noise_of_each_minibatch(data, m):
+    """Σ_j ||∇U_{b_j} − ∇U_B||² from the in-place workspace path equals the explicit sum.
+
+    Reference: each extra minibatch's gradient by ``ensemble_gradient`` (fresh arrays), minus
+    the full-batch gradient, squared norm accumulated in float64; same indices (same seeds).
+    """
+    from thermolearn.numeric.sgd import Workspace, ensemble_gradient, initial_state
+    from thermolearn.numeric.sgd._experiment import _draw_rngs, _extra_batches, _noise_draws
+
+    from tests.tolerances import MACHINE_RTOL
+
+    cfg = _cfg(batch_size=m, draws=4)
+    params, _ = initial_state(data, cfg, seed=3)
+    full = ensemble_gradient(params, data.x_train, data.y_train, per_sample=True)
+    got = _noise_draws(params, full, data, cfg, data.x_train, _draw_rngs(cfg, 3, np.arange(cfg.trials)), Workspace())
+    idx = _extra_batches(_draw_rngs(cfg, 3, np.arange(cfg.trials)), data.n_train, m, 3, cfg.replacement)
+    want = 0.0
+    for b in idx:
+        g = ensemble_gradient(params, data.x_train[b], data.y_train[b])
+        want = want + sum(((u - v).reshape(len(u), -1).astype(np.float64) ** 2).sum(axis=1)
+                          for u, v in zip(g.grads, full.grads))
+    np.testing.assert_allclose(got, want, rtol=MACHINE_RTOL)
