@@ -298,3 +298,19 @@ def test_spectral_step_refuses_ill_conditioned_starts():
     assert gen.evolve(boltzmann(numeric_twin(m), grid, np.array([0.0])), 0.1) is not None
     r = propagate(m, Protocol.linear([0.0], [0.0], 1.0), steps=50, grid=grid, p0=p0)
     assert abs(r.mass[-1] - 1) <= MACHINE_RTOL and r.min_density >= -1e-12
+
+
+def test_face_rates_keep_relative_accuracy_on_steep_faces():
+    # both face rates come from one Bernoulli evaluation at |Δu| (B(−z) = z + B(z)); on faces with Δu up to
+    # ±60 the tiny rate must keep full relative accuracy (detailed balance w₊/w₋ = e^{−Δu} to MACHINE_RTOL,
+    # reference: bernoulli at ±Δu).  Mutant: B(−z) = z + B(z) taken at z itself (cancellation) -> fails.
+    from thermolearn.numeric.fokker_planck import bernoulli
+
+    grid = Grid((0.0,), (1.0,), (41,))
+    x = grid.centres[0]
+    u = 60.0 / (2 * np.pi * grid.spacing[0]) * np.sin(2 * np.pi * x)  # |Δu| from ~0 to ~60 across faces
+    _, _, wp, wm = Generator(u, grid, 0.7).faces[0]
+    du, c = np.diff(u), 0.7 / grid.spacing[0] ** 2
+    np.testing.assert_allclose(wp, c * bernoulli(du), rtol=MACHINE_RTOL)
+    np.testing.assert_allclose(wm, c * bernoulli(-du), rtol=MACHINE_RTOL)
+    np.testing.assert_allclose(wp / wm, np.exp(-du), rtol=MACHINE_RTOL)
