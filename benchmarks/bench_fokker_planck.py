@@ -31,6 +31,7 @@ fplanck fails on numpy ≥ 2 (``np.product`` removed); it is shimmed with
 
 from __future__ import annotations
 
+import functools
 import importlib
 import numpy as np
 
@@ -40,7 +41,9 @@ SIZES = {"tiny": 100, "quick": 400, "full": 1600}
 L, X0, S0, T = 4.0, 1.0, 0.3, 1.0
 
 
+@functools.lru_cache(maxsize=1)
 def _model():
+    """The double well, built once: like the peers' potential formula, the model is the problem's input."""
     from thermolearn.theory.models import double_well
 
     return double_well(beta=1, mu=1)

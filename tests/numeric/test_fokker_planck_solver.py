@@ -285,6 +285,22 @@ def test_static_steps_are_exact_in_time(model, theta, half_width):
     assert np.max(np.abs(stepped.density - exact)) > 1e3 * SOLVE_RTOL * exact.max()
 
 
+def test_static_steps_solve_the_eigenproblem_once(monkeypatch):
+    # equal steps along a protocol have Δt = t1 - t0 equal only up to the last bits; the eigenpairs of the
+    # frozen-θ generator must be computed once, not again for a Δt an ulp smaller (which doubled the cost).
+    # Mutant: the selection range exactly at the cut (no 1e-6 margin) -> 2 solves here.
+    from thermolearn.numeric.fokker_planck import _operator
+
+    calls = []
+    real = _operator.sla.eigh_tridiagonal
+    monkeypatch.setattr(_operator.sla, "eigh_tridiagonal", lambda *a, **k: calls.append(1) or real(*a, **k))
+    grid = Grid((-4.0,), (4.0,), (400,))
+    x = grid.centres[0]
+    r = propagate(double_well(beta=1, mu=1), Protocol.linear([0.0], [0.0], 1.0), steps=5, grid=grid,
+                  p0=np.exp(-((x - 1.0) ** 2) / 0.18))
+    assert len(calls) == 1 and abs(r.mass[-1] - 1) <= MACHINE_RTOL
+
+
 def test_spectral_step_refuses_ill_conditioned_starts():
     # mass where the Boltzmann weight is ~e^{-60}: the symmetrising transform would amplify round-off, so the
     # exact step declines (None) and propagate falls back to TR-BDF2 (mass kept, density non-negative)
