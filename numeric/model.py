@@ -37,7 +37,9 @@ __all__ = ["NumericTwin", "numeric_twin", "theta_memo"]
 
 
 def theta_memo(fn, size: int):
-    """``fn(theta)`` remembered for the last ``size`` values of θ (keyed by its float64 bytes; values read-only).
+    """``fn(theta)`` remembered for the last ``size`` values of θ (keyed by its float64 bytes).
+
+    The remembered values are returned as they are, not copied: callers must not modify them.
 
     >>> calls = []
     >>> f = theta_memo(lambda th: calls.append(th) or len(calls), 2)

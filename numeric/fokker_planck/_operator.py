@@ -105,6 +105,7 @@ class Generator:
         self._lu = {}
         self._modes = (np.inf, None, None)  # (lowest λ kept, λ, V) of the symmetrised generator
         self._u = u
+        self._half = None  # Π^{1/2} (max 1), formed on the first exact step
         self._tridiag = len(self.shape) == 1 and grid.boundary == "reflecting"
         if self._tridiag:
             _, _, wp, wm = self.faces[0]
@@ -169,7 +170,9 @@ class Generator:
         """
         if not self._tridiag or self.n > SPECTRAL_MAX_CELLS:
             return None
-        half = np.exp(-0.5 * (self._u - self._u.min()))  # Π^{1/2}, max 1
+        if self._half is None:
+            self._half = np.exp(-0.5 * (self._u - self._u.min()))
+        half = self._half
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             q = P / half
         norm = np.linalg.norm(q)
