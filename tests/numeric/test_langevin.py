@@ -358,3 +358,25 @@ def test_unrecorded_steps_fuse_their_half_steps_exactly(beta, mu, k, tau, theta0
     for a, b in ((every.theta[-1], sparse.theta[-1]), (every.sample_mean[-1], sparse.sample_mean[-1]),
                  (every.work[-1], sparse.work[-1])):
         np.testing.assert_allclose(b, a, rtol=MACHINE_RTOL, atol=MACHINE_RTOL * (1 + abs(theta0 - target)) ** 2)
+
+
+@pytest.mark.parametrize("model,theta0,target", [
+    (harmonic_trap(k=2.5, beta=1.7, mu=0.6), [-3.0], [1.0]),
+    (quadratic_2d([[2.0, 0.6], [0.6, 1.2]], beta=0.8, mu=1.5), [2.0, -1.0], [0.0, 0.5]),
+])
+def test_carried_data_averages_equal_fresh_quadratures_along_a_run(model, theta0, target):
+    """The ledger carries ⟨E⟩_d and ⟨∂θE⟩_d by their exact Taylor form (constant θ-Hessian): after 2,000 moves
+    and two kicks the recorded loss L = β(⟨E⟩_d − F) still equals a fresh quadrature at each row's θ to
+    MACHINE_RTOL × (number of moves) (rounding accumulates by about an ulp a move).
+
+    Mutants tried: the carried ⟨E⟩_d without its ½ΔθᵀHΔθ term, and ⟨∂θE⟩_d carried with −HΔθ: both fail here.
+    """
+    from thermolearn.numeric.langevin._ledger import model_callables
+
+    sched = Schedule("ramp", lambda t, th=None: 2.0 + t, 1.0, (Kick(0.0, 0.3), Kick(1.0, 0.2)))
+    res = train(model, sched, theta0=theta0, target=target, particles=200, steps=2000, record_every=50,
+                rng=np.random.default_rng(3))
+    th = model_callables(model, target)
+    fresh = np.array([th.beta * (th.data_energy(t) - th.free_energy(t)) for t in res.theta])
+    np.testing.assert_allclose(res.loss, fresh, rtol=2000 * MACHINE_RTOL, atol=2000 * MACHINE_RTOL)
+    np.testing.assert_allclose(res.bias, res.excess_work * th.beta, atol=1e-9)
