@@ -86,12 +86,12 @@ class Generator:
         self.shape = grid.shape
         self.n = int(np.prod(self.shape))
         self.faces = []  # (i_flat, j_flat, w_plus, w_minus)
-        idx = np.arange(self.n).reshape(self.shape)
+        self._tridiag = len(self.shape) == 1 and grid.boundary == "reflecting"
         for ax, h in enumerate(grid.spacing):
-            if len(self.shape) == 1 and grid.boundary == "reflecting":  # the common case: slices, no index arrays
+            if self._tridiag:  # the common case: slices, no index arrays
                 i, j, du = slice(0, self.n - 1), slice(1, self.n), np.diff(u)
             else:
-                i = idx
+                i = idx = np.arange(self.n).reshape(self.shape)
                 j = np.roll(idx, -1, axis=ax)
                 du = np.roll(u, -1, axis=ax) - u
                 if grid.boundary == "reflecting":
@@ -112,11 +112,12 @@ class Generator:
         self._modes = (np.inf, None, None)  # (lowest λ kept, λ, V) of the symmetrised generator
         self._u = u
         self._half = None  # Π^{1/2} (max 1), formed on the first exact step
-        self._tridiag = len(self.shape) == 1 and grid.boundary == "reflecting"
         if self._tridiag:
             _, _, wp, wm = self.faces[0]
             self.lower, self.upper = wp, wm  # A[i+1, i] = w+, A[i, i+1] = w-
-            self.diag = -np.concatenate([wp, [0.0]]) - np.concatenate([[0.0], wm])
+            self.diag = np.zeros(self.n)
+            self.diag[:-1] -= wp
+            self.diag[1:] -= wm
         else:
             rows, cols, vals = [], [], []
             diag = np.zeros(self.n)
