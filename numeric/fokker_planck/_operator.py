@@ -212,10 +212,10 @@ class Generator:
         for i, j, wp, wm in self.faces:
             a, b = wp * p[i], wm * p[j]
             ok = (a > 0) & (b > 0)
-            if ok.all():  # the common case: no masking
-                total += float(np.dot(a - b, np.log(a / b)))
+            if ok.all():  # the common case: no masking (two logs: a/b can overflow where P is subnormal)
+                total += float(np.dot(a - b, np.log(a) - np.log(b)))
             else:
-                total += float(np.sum(np.where(ok, (a - b) * np.log(np.where(ok, a, 1.0) / np.where(ok, b, 1.0)), 0.0)))
+                total += float(np.sum(np.where(ok, (a - b) * (np.log(np.where(ok, a, 1.0)) - np.log(np.where(ok, b, 1.0))), 0.0)))
         return total
 
     def heat_rate(self, P, E):
