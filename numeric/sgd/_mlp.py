@@ -34,6 +34,8 @@ from scipy.linalg.blas import dger, sger
 
 from thermolearn.theory import ParameterError
 
+from ._kernel import step_rank1
+
 __all__ = ["MLPSpec", "init_ensemble", "ensemble_gradient", "ensemble_predict", "GradientStats", "Workspace", "sgd_step"]
 
 _ACTIVATIONS = ("relu", "tanh")
@@ -403,9 +405,11 @@ def sgd_step(params, x, y, kind, learning_rate, ws, *, apply=True):
     and computes the exact maximum only when the bound is exceeded.
 
     One example per trial (m = 1) with ``apply``: the step is a rank-1
-    update a δᵀ per layer, applied in place by BLAS ``?ger`` with no
-    gradient array (two fewer passes over the weights); ``grads`` is then
-    None and ``bound`` is the exact largest component max|a|·max|δ|.
+    update a δᵀ per layer, applied in place with no gradient array (two
+    fewer passes over the weights) by the compiled kernel of
+    :mod:`._kernel` where a C compiler is present, else by BLAS ``?ger``;
+    ``grads`` is then None and ``bound`` is the exact largest component
+    max|a|·max|δ|.
 
     Examples
     --------
@@ -422,6 +426,11 @@ def sgd_step(params, x, y, kind, learning_rate, ws, *, apply=True):
     if apply and not learning_rate > 0:
         raise ParameterError(f"sgd_step: apply=True needs learning_rate > 0, got {learning_rate!r}")
     scale = (learning_rate if apply else 1.0) / m
+    if apply and m == 1:
+        done = step_rank1(params, x, y, kind, scale, ws)  # compiled, where a C compiler is present
+        if done is not None:
+            loss, gmax = done
+            return None, loss, gmax / scale, 1.0 / scale
     acts, masks = _forward(params, x, kind, ws)
     delta, loss = _output_delta(acts[-1], y, scale, ws)
     if apply and _rank1_ready(params, x):
