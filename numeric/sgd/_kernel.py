@@ -219,21 +219,42 @@ def step_rank1(params, x, y, kind, scale, ws):
 
     Returns ``(loss, gmax)`` per trial as :func:`._mlp._backward_rank1` does
     (``gmax`` in units of δ), or None when the kernel or the array layout is
-    unavailable (the caller then takes the numpy path).
+    unavailable (the caller then takes the numpy path).  The argument
+    pointers of ``params`` are prepared once per workspace and parameter list.
     """
-    fn = rank1_kernel(params[0].dtype)
-    if fn is None or not _ready(params, x, y):
-        return None
-    K, L = x.shape[0], len(params) // 2
     dt = params[0].dtype
-    sizes = np.array([params[0].shape[1]] + [params[2 * i].shape[2] for i in range(L)], dtype=np.int64)
-    yk = np.ascontiguousarray(y, dtype=np.int64).reshape(-1)
-    work = ws.get("kernel_work", (int(sizes[1:].sum() + 2 * sizes.max()),), dt)
-    loss, gmax = ws.get("kernel_loss", (K,), dt), ws.get("kernel_gmax", (K,), dt)
-    W = np.array([params[2 * i].ctypes.data for i in range(L)], dtype=np.uintp)
-    b = np.array([params[2 * i + 1].ctypes.data for i in range(L)], dtype=np.uintp)
-    rc = fn(K, L, sizes.ctypes.data, W.ctypes.data, b.ctypes.data, x.ctypes.data, yk.ctypes.data,
-            int(kind == "relu"), scale, work.ctypes.data, loss.ctypes.data, gmax.ctypes.data)
-    if rc != 0:
+    fn = rank1_kernel(dt)
+    if fn is None:
+        return None
+    plan = ws.plans.get("rank1")
+    if plan is None or len(plan[0]) != len(params) or any(a is not b for a, b in zip(plan[0], params)):
+        if not _ready(params):
+            return None
+        plan = ws.plans["rank1"] = _plan(params, x.shape[0], ws)
+    if not (x.dtype == dt and x.flags.c_contiguous and x.shape == plan[1]):
+        return None
+    _, _, args, loss, gmax, _ = plan
+    yk = np.ascontiguousarray(y, dtype=np.int64)
+    if fn(*args[:5], x.ctypes.data, yk.ctypes.data, int(kind == "relu"), scale, *args[5:]) != 0:
         return None
     return loss.copy(), gmax.astype(np.float64)
+
+
+def _ready(params) -> bool:
+    """Parameters in the layout the kernel updates in place: C-contiguous, one dtype, writeable."""
+    dt = params[0].dtype
+    return all(p.dtype == dt and p.flags.c_contiguous and p.flags.writeable for p in params)
+
+
+def _plan(params, K, ws):
+    """(params, x shape, pointer arguments, loss and gmax buffers, the arrays the pointers point into)."""
+    L, dt = len(params) // 2, params[0].dtype
+    sizes = np.array([params[0].shape[1]] + [params[2 * i].shape[2] for i in range(L)], dtype=np.int64)
+    W = np.array([params[2 * i].ctypes.data for i in range(L)], dtype=np.uintp)
+    b = np.array([params[2 * i + 1].ctypes.data for i in range(L)], dtype=np.uintp)
+    work = np.empty(int(sizes[1:].sum() + 2 * sizes.max()), dt)
+    loss, gmax = np.empty(K, dt), np.empty(K, dt)
+    args = (K, L, sizes.ctypes.data, W.ctypes.data, b.ctypes.data, work.ctypes.data, loss.ctypes.data,
+            gmax.ctypes.data)
+    # the plan holds every array its pointers point into (and params), so the pointers stay valid
+    return list(params), (K, 1, int(sizes[0])), args, loss, gmax, (sizes, W, b, work)

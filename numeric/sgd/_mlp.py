@@ -151,6 +151,7 @@ class Workspace:
 
     def __init__(self):
         self._a = {}
+        self.plans = {}  # non-array state keyed by name (e.g. the compiled step's argument pointers)
 
     def get(self, key, shape, dtype):
         """An uninitialised array of this shape and dtype, the same one on every call."""

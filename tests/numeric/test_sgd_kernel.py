@@ -86,5 +86,5 @@ def test_integer_or_strided_inputs_are_declined():
     p = [a.astype(np.float32) for a in init_ensemble(spec, [np.random.default_rng(k) for k in range(2)])]
     x = np.ones((2, 1, 8), np.float64)  # dtype differs from the weights
     assert _kernel.step_rank1(p, x, np.zeros((2, 1), int), "relu", 0.1, Workspace()) is None
-    xs = np.ones((2, 1, 16), np.float32)[:, :, ::2]
+    xs = np.ones((2, 1, 16), np.float32)[:, :, ::2]  # strided
     assert _kernel.step_rank1(p, xs, np.zeros((2, 1), int), "relu", 0.1, Workspace()) is None
