@@ -28,9 +28,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-# imported with the module, before any thread limit is set: scipy's BLAS must be loaded
-# when threadpoolctl looks, or it would run multi-threaded inside a one-thread chunk
-from scipy.linalg.blas import dger, sger
 
 from thermolearn.theory import ParameterError
 
@@ -293,7 +290,19 @@ def _outer(a, delta, out, ws, layer):
     return np.matmul(ap.transpose(0, 2, 1), dp, out=out)
 
 
-_GER = {np.dtype(np.float32): sger, np.dtype(np.float64): dger}
+_GER_TYPES = ("float32", "float64")
+
+
+def scipy_ger():
+    """scipy's BLAS ``?ger`` by dtype (imports scipy.linalg, ~0.7 CPU-s: only the fallback m = 1 path needs it).
+
+    Call it before a BLAS thread limit is taken (:func:`._experiment.run_trials`
+    does): a BLAS library loaded after threadpoolctl looked runs
+    multi-threaded inside a one-thread chunk (measured 10x slower on 2 cores).
+    """
+    from scipy.linalg.blas import dger, sger
+
+    return {np.dtype(np.float32): sger, np.dtype(np.float64): dger}
 
 
 def _rank1_ready(params, x) -> bool:
@@ -306,7 +315,7 @@ def _rank1_ready(params, x) -> bool:
     if x.ndim != 3 or x.shape[-2] != 1:
         return False
     W0 = params[0]
-    return all(W.dtype == W0.dtype and W.dtype in _GER and W.flags.writeable and W.flags.aligned and W.ndim == 3
+    return all(W.dtype == W0.dtype and W.dtype in _GER_TYPES and W.flags.writeable and W.flags.aligned and W.ndim == 3
                and W.strides[2] == W.itemsize and W.strides[1] == W.shape[2] * W.itemsize
                for W in params[::2])
 
@@ -325,7 +334,7 @@ def _backward_rank1(params, acts, masks, delta, kind, ws):
     L = len(params) // 2
     K = delta.shape[0]
     gmax = np.zeros(K)
-    ger = _GER[params[0].dtype]
+    ger = scipy_ger()[params[0].dtype]
     for i in range(L - 1, -1, -1):
         W, b = params[2 * i], params[2 * i + 1]
         d, a = delta[:, 0], acts[i][:, 0]  # (K, n_out), (K, n_in)
