@@ -83,6 +83,10 @@ _WITHIN_BOUND = 1.5  # a step row is met when the vectorised step is within this
 def _blas_one_thread():
     from threadpoolctl import threadpool_limits
 
+    from thermolearn.numeric.sgd._mlp import scipy_ger
+
+    scipy_ger()  # the numpy loops' m = 1 step uses scipy's BLAS: loaded before the limit, or it stays threaded
+
     return threadpool_limits(limits=1, user_api="blas")
 
 
