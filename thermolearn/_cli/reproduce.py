@@ -60,7 +60,8 @@ def _select(args, papers):
         return None, None
     table = _sections(papers)
     figures = {}
-    for sec, (_, modname) in table.items():
+    # figure names live in the section modules: import them (seconds of imports) only when a name is no section
+    for sec, (_, modname) in table.items() if any(n not in table for n in names) else ():
         for fig in getattr(importlib.import_module(modname), "FIGURE_NAMES", ()):
             figures.setdefault(fig, sec)
     chosen, figs = set(), set()
