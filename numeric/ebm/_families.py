@@ -197,6 +197,17 @@ class RBMEnergy:
         c, W, b = self.unpack(th)
         return np.sum((x - c) ** 2, axis=1) / (2 * self.sigma**2) - np.logaddexp(0.0, x @ W.T + b).sum(axis=1)
 
+    def energy_change(self, x, theta, new):
+        """E(x, new) − E(x, θ), shape (n,): the quadratic term as (c − c′)·(2x − c − c′)/(2σ²), both
+        hidden layers' softplus from one stacked product."""
+        x, th = check_batch(self, x, theta)
+        c0, W0, b0 = self.unpack(th)
+        c1, W1, b1 = self.unpack(check_batch(self, x[:0], new)[1])
+        h = self.n_hidden
+        sp = np.logaddexp(0.0, x @ np.vstack([W1, W0]).T + np.concatenate([b1, b0]))
+        quad = (2 * x - c0 - c1) @ (c0 - c1) / (2 * self.sigma**2)
+        return quad - sp[:, :h].sum(axis=1) + sp[:, h:].sum(axis=1)
+
     def grad_x(self, x, theta):
         x, th = check_batch(self, x, theta)
         c, W, b = self.unpack(th)
