@@ -46,7 +46,7 @@ def check_batch(family, x, theta) -> tuple[np.ndarray, np.ndarray]:
     th = np.asarray(theta, dtype=float)
     if x.ndim != 2 or x.shape[1] != family.dim_x:
         raise ParameterError(f"x must have shape (n, {family.dim_x}), got {x.shape}")
-    if th.shape != (family.dim_theta,) or not np.all(np.isfinite(th)):
+    if th.shape != (family.dim_theta,) or not np.isfinite(th).all():
         raise ParameterError(f"theta must be {family.dim_theta} finite numbers, got shape {th.shape}")
     return x, th
 

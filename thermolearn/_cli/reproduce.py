@@ -59,6 +59,8 @@ def _select(args, papers):
     if not names:
         return None, None
     table = _sections(papers)
+    if all(n in table for n in names):  # sections only: their modules are imported when they run, not here
+        return set(names), None
     figures = {}
     for sec, (_, modname) in table.items():
         for fig in getattr(importlib.import_module(modname), "FIGURE_NAMES", ()):
