@@ -141,3 +141,17 @@ def test_monomial_features_and_gradient_are_the_powers(dim, degree):
                     for j in range(dim)], axis=-1)
     assert np.allclose(fam.feature_grad(x), ref, rtol=MACHINE_RTOL, atol=1e-14)
     assert np.allclose(fam.feature_grad.contract(x, th), np.einsum("nkd,k->nd", ref, th), rtol=1e-11, atol=1e-12)
+
+
+def test_monomial_memo_follows_chains_moved_in_place():
+    """The trainer moves its chains in place (x -= ...): the kept features must follow the values, not the
+    array object; the kept array is read-only, so a caller centring it in place cannot corrupt it."""
+    fam = polynomial_family(2, 3)
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((8, 2))
+    first = fam.features(x).copy()
+    x += 0.25
+    assert np.allclose(fam.features(x), np.prod(x[:, None, :] ** fam.features.powers, axis=-1), rtol=MACHINE_RTOL)
+    assert not np.allclose(fam.features(x), first)
+    with pytest.raises(ValueError):
+        fam.grad_theta(x, np.zeros(fam.dim_theta))[0, 0] = 1.0
