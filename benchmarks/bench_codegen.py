@@ -8,7 +8,10 @@ Rows (``ratio`` = peer cost / thermolearn cost):
 * ``codegen/numpy-vs-hand/<formula>-drift`` — the same for the drift
   (the generated one returns shape (n, 1), so it pays one stacking copy);
 * ``codegen/c-vs-numpy/<formula>`` — generated numpy / generated C
-  (``energy_n`` through ctypes, compiled ``-O2``), target ≥ 1 (C faster).
+  (``energy_n`` through ctypes, compiled ``-O2``; where glibc's libmvec is
+  installed its loop calls the vector ``sin``/``exp``, ≤ 4 ulp, see
+  ``build_c_library``; ``details.vector_math`` says which), target ≥ 1
+  (C faster).
 
 * ``codegen/catalogue/<model>/<quantity>`` — every catalogue model's
   energy, drift and ∂θE from ``model_callable`` against the best
@@ -84,7 +87,7 @@ def run(size: str = "quick") -> list[dict]:
             t_gen = measure(_batch(lambda: gen.energy(x, th), k), repeats=repeats, memory=False)
             t_c = measure(_batch(c_energy, k), repeats=repeats, memory=False)
             common = dict(points=n, calls_per_timing=_BATCH[size], formula=text, max_rel_diff_numpy=err_np, max_rel_diff_c=err_c,
-                          agree=bool(err_np < 1e-12 and err_c < 1e-12))
+                          agree=bool(err_np < 1e-12 and err_c < 1e-12), vector_math=bool(lib.vector_math))
             rows.append(row(f"codegen/numpy-vs-hand/{name}", t_hand.median_s / t_gen.median_s, 1 / 1.5,
                             hand_s=t_hand.median_s, generated_s=t_gen.median_s, **common))
             rows.append(row(f"codegen/c-vs-numpy/{name}", t_gen.median_s / t_c.median_s, 1.0,

@@ -26,6 +26,7 @@ from thermolearn.numeric.codegen import (
     load_python_module,
     module_functions,
 )
+from thermolearn.numeric.codegen._build import vector_math_available
 from thermolearn.theory import ParameterError, energy_model
 from tests.tolerances import MACHINE_RTOL
 
@@ -132,7 +133,7 @@ def test_array_loop_calls_the_file_local_kernel():
     model = energy_model("x**4/4 - x**2/2 - theta*x")
     src = generate_c_module(model).source
     for f in module_functions(model):
-        assert f"static {'void' if f.shape else 'double'} tl_{f.name}_kernel(" in src
+        assert f"static inline {'void' if f.shape else 'double'} tl_{f.name}_kernel(" in src
         loop = _function_text(src, f"void tl_{f.name}_n(")
         assert f"tl_{f.name}_kernel(x[i], theta[i]" in loop, loop
         assert f"tl_{f.name}(" not in loop.replace(f"void tl_{f.name}_n(", "")
@@ -167,3 +168,67 @@ def test_array_loop_matches_numpy_at_distinct_points(energy, names, beta, mu, tm
                                        out.ctypes.data_as(ptr))
         ref = np.asarray(getattr(py, f.name)(*arrays, **kws)).reshape(n, -1)
         np.testing.assert_allclose(out.reshape(n, -1), ref, rtol=MACHINE_RTOL, atol=0)
+
+
+# --- vector math: the `_n` loops over glibc's libmvec (x86-64 Linux) ------------------------------------
+#
+# libmvec documents ≤ 4 ulp per call (the scalar libm: < 1).  VECTOR_ULP_MAX allows one such call
+# squared or multiplied by another rounded factor (2·4 ulp) plus the roundings of the surrounding
+# arithmetic; measured here: ≤ 1.8 over these energies (the scalar entry points: ≤ 1.3).
+VECTOR_ULP_MAX = 10.0
+VECTOR_ENERGIES = [
+    "cos(theta*x) + x**2/2",
+    "log(1 + x**2) + theta*exp(x/4)",
+    "x**2/2 + sin(x - theta)**2",
+    "x**2/2 + atan(theta*x)",
+]
+needs_mvec = pytest.mark.skipif(not vector_math_available(), reason="no glibc libmvec (x86-64 Linux only)")
+
+
+@needs_cc
+@needs_mvec
+@pytest.mark.parametrize("energy", VECTOR_ENERGIES)
+def test_vector_math_loops_agree_with_mpmath(energy):
+    r = check_generated(energy_model(energy), rng=np.random.default_rng(3), n_random=10, langs=("c_n",))
+    assert set(r.errors) == {"c_n"}
+    assert r.max_error <= VECTOR_ULP_MAX, (r.errors, r.worst_points)
+
+
+@needs_cc
+@needs_mvec
+def test_vector_math_check_catches_a_single_precision_loop(monkeypatch):
+    # mutant: the vector build evaluates sin in single precision -> ~1e8 ulp-scale
+    block = csource._vector_math_block
+    monkeypatch.setattr(csource, "_vector_math_block", lambda prefix, code: block(prefix, code).replace(
+        "#else", "#define sin(u) ((double)sinf((float)(u)))\n#else", 1))
+    r = check_generated(energy_model("x**2/2 + sin(x - theta)**2"), rng=np.random.default_rng(3), n_random=4,
+                        langs=("c_n",))
+    assert r.max_error > 1e3
+
+
+@needs_cc
+@needs_mvec
+def test_vector_build_calls_libmvec_and_plain_build_does_not(tmp_path):
+    # the accuracy test above means something only if the loops really call libmvec's vector functions
+    model = energy_model("x**4/4 + exp(-theta*x)*sin(x)")
+    src, funcs = generate_source(model, "c"), module_functions(model)
+    vec = build_c_library(src, tmp_path / "v", funcs)
+    plain = build_c_library(src, tmp_path / "p", funcs, vector_math=False)
+    assert vec.vector_math and not plain.vector_math
+    assert b"_ZGV" in (tmp_path / "v" / "libthermolearn_generated_vec.so").read_bytes()
+    assert b"_ZGV" not in (tmp_path / "p" / "libthermolearn_generated.so").read_bytes()
+
+
+@needs_cc
+def test_vector_math_falls_back_to_the_plain_build(tmp_path, monkeypatch):
+    # a compiler without -fopenmp-simd (or an older libmvec) -> the plain build, unless asked for explicitly
+    import thermolearn.numeric.codegen._build as build
+
+    monkeypatch.setattr(build, "VECTOR_FLAGS", ("-fno-such-flag-thermolearn",))
+    monkeypatch.setattr(build, "vector_math_available", lambda: True)
+    model = energy_model("(x - theta)**2/2 + sin(x)")
+    lib = build_c_library(generate_source(model, "c"), tmp_path, module_functions(model))
+    assert not lib.vector_math
+    assert lib.tl_energy(1.0, 0.5, 1.0, 1.0) == pytest.approx(0.125 + np.sin(1.0), rel=1e-15)
+    with pytest.raises(OSError, match="no-such-flag"):
+        build_c_library(generate_source(model, "c"), tmp_path, module_functions(model), vector_math=True)
