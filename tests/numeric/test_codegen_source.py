@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ctypes
 import shutil
-from unittest import mock
 
 import mpmath
 import numpy as np
@@ -27,8 +26,8 @@ from thermolearn.numeric.codegen import (
     load_python_module,
     module_functions,
 )
+from tests.numeric._codegen_models import codegen_model
 from tests.tolerances import MACHINE_RTOL
-import thermolearn.theory._normalisable as normalisable
 from thermolearn.theory import ModelError, ParameterError, energy_model
 from thermolearn.theory.models import CATALOGUE, harmonic_trap, quadratic_2d
 
@@ -158,13 +157,8 @@ energies = st.recursive(_LEAVES, _extend, max_leaves=6).map(lambda s: f"x**4/4 -
 
 
 def _model_or_reject(text):
-    # the limits of E at +-oo that the model's normalisability check takes (sympy.limit in a forked,
-    # budgeted child: ~0.6 CPU-s an energy, 2/3 of these tests' cost) are not what is tested here; the
-    # domain check (real and finite for every real x) still runs and rejects
-    undecided = (None, "limits not taken in the codegen tests")
     try:
-        with mock.patch.object(normalisable, "_limits", lambda model: undecided):
-            model = energy_model(text, beta=1)
+        model = codegen_model(text, beta=1)  # without the normalisability limits (2/3 of the cost)
     except ModelError:
         assume(False)
     return model
@@ -206,7 +200,7 @@ def test_generated_python_passes_pyflakes(target, name):
 def test_generated_python_compiles_without_unused_names(target):
     import ast
 
-    src = generate_source(energy_model("exp(-theta*x)*sin(x) + x**4 + erf(x)"), target)
+    src = generate_source(codegen_model("exp(-theta*x)*sin(x) + x**4 + erf(x)"), target)
     tree = ast.parse(compile(src, "generated.py", "exec", ast.PyCF_ONLY_AST))
     imported = {a.name for node in ast.walk(tree) if isinstance(node, ast.Import) for a in node.names}
     used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
@@ -221,7 +215,7 @@ def test_generated_python_compiles_without_unused_names(target):
 
 
 def test_cse_shares_subexpressions():
-    src = generate_source(energy_model("exp(-theta*x)*sin(x) + x**4"), "numpy")
+    src = generate_source(codegen_model("exp(-theta*x)*sin(x) + x**4"), "numpy")
     drift = src[src.index("def drift"):src.index("def dE_dtheta")]
     assert "_s0 = numpy.exp(-theta*x)" in drift
     assert drift.count("numpy.exp(-theta*x)") == 1
