@@ -19,7 +19,7 @@ from thermolearn.theory import energy_model
 _UNDECIDED = (None, "limits not taken in the codegen tests")
 
 
-def codegen_model(energy, **kwargs):
-    """``energy_model(energy, **kwargs)`` without the limits of E at ±∞."""
+def codegen_model(energy, *args, **kwargs):
+    """``energy_model(energy, *args, **kwargs)`` without the limits of E at ±∞."""
     with mock.patch.object(normalisable, "_limits", lambda model: _UNDECIDED):
-        return energy_model(energy, **kwargs)
+        return energy_model(energy, *args, **kwargs)
