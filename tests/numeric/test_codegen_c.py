@@ -25,8 +25,8 @@ from thermolearn.numeric.codegen import (
     generate_source,
     load_python_module,
     module_functions,
+    vector_math_available,
 )
-from thermolearn.numeric.codegen._build import vector_math_available
 from thermolearn.theory import ParameterError
 from tests.numeric._codegen_models import codegen_model
 from tests.tolerances import MACHINE_RTOL
