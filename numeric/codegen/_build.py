@@ -18,9 +18,13 @@ __all__ = ["load_python_module", "build_c_library", "C_FLAGS", "VECTOR_FLAGS", "
 #: Flags the generated C must compile cleanly with (warnings are errors).
 C_FLAGS = ("-std=c99", "-Wall", "-Werror", "-O2")
 #: Added for the vector-math build: ``omp simd`` loops (no OpenMP runtime), the host's vector ISA,
-#: and no fusing of sin and cos into sincos (which has no vector declaration here).  No
-#: ``-ffast-math``: arithmetic keeps IEEE semantics (and ``-std=c99`` keeps ``-ffp-contract=off``).
-VECTOR_FLAGS = ("-fopenmp-simd", "-march=native", "-fno-builtin-sin", "-fno-builtin-cos", f"-D{VECTOR_MATH_MACRO}")
+#: no fusing of sin and cos into sincos (which has no vector declaration here), and no errno
+#: bookkeeping around math calls (libmvec's functions do not set errno anyway; with it gcc may
+#: guard a call by a domain test, a branch, which kept e.g. a blend of log1p and exp unvectorised).
+#: No ``-ffast-math``:
+#: arithmetic keeps IEEE semantics (and ``-std=c99`` keeps ``-ffp-contract=off``).
+VECTOR_FLAGS = ("-fopenmp-simd", "-march=native", "-fno-builtin-sin", "-fno-builtin-cos", "-fno-math-errno",
+                f"-D{VECTOR_MATH_MACRO}")
 
 
 @functools.lru_cache(maxsize=None)
