@@ -145,6 +145,12 @@ def test_kernel_name_of_a_symbol_is_renamed():
     assert "tl_energy_kernel -> tl_energy_kernel_" in mod.header
 
 
+def test_vector_math_macro_names_of_symbols_are_renamed():
+    # a symbol spelled like the loop-pragma macro or the build macro would be replaced by the preprocessor
+    mod = generate_c_module(codegen_model("TL_SIMD_LOOP*THERMOLEARN_VECTOR_MATH*(x - theta)**2/2"))
+    assert dict(mod.renamed) == {"TL_SIMD_LOOP": "TL_SIMD_LOOP_", "THERMOLEARN_VECTOR_MATH": "THERMOLEARN_VECTOR_MATH_"}
+
+
 @needs_cc
 @pytest.mark.parametrize("energy, names, beta, mu", [
     ("x**4/4 - x**2/2 - theta*x", {}, 2.0, 0.5),
