@@ -47,8 +47,12 @@ def ridge_figure(stem, res, *, title, target, theta0, density, reference=None, e
     if canvas is not None:
         fig, (ax, aw) = canvas
         ax.clear(), aw.clear()
-        return _draw(fig, ax, aw, Path(stem), res, title=title, target=target, theta0=theta0, density=density,
-                     reference=reference, exact_var=exact_var, dpi=dpi, formats=formats)
+        paths = _draw(fig, ax, aw, Path(stem), res, title=title, target=target, theta0=theta0, density=density,
+                      reference=reference, exact_var=exact_var, dpi=dpi, formats=formats)
+        # the first figure's constrained layout is kept for the next ones (same labels, legends, ticks on the
+        # time axis): no layout pass and no dry-run draw per file
+        fig.set_layout_engine("none")
+        return paths
     with ridge_canvas() as (fig, (ax, aw)):
         return _draw(fig, ax, aw, Path(stem), res, title=title, target=target, theta0=theta0, density=density,
                      reference=reference, exact_var=exact_var, dpi=dpi, formats=formats)
