@@ -380,3 +380,14 @@ def test_carried_data_averages_equal_fresh_quadratures_along_a_run(model, theta0
     fresh = np.array([th.beta * (th.data_energy(t) - th.free_energy(t)) for t in res.theta])
     np.testing.assert_allclose(res.loss, fresh, rtol=2000 * MACHINE_RTOL, atol=2000 * MACHINE_RTOL)
     np.testing.assert_allclose(res.bias, res.excess_work * th.beta, atol=1e-9)
+
+
+def test_exact_step_run_stops_when_theta_explodes():
+    """η k Δt = 100 makes the parameter update unstable: the run stops at the explosion bound (DivergenceWarning),
+    before θ or the chains overflow.  Mutant tried: the trainer's per-step bound set to +inf (only non-finite values
+    caught) fails here (the run then stops later, on non-finite θ)."""
+    model = harmonic_trap(k=1.0, beta=1.0, mu=1.0)
+    with pytest.warns(DivergenceWarning):
+        r = train(model, constant_schedule(1000.0, 1.0), theta0=-1.0, target=0.0, particles=50, steps=10,
+                  rng=np.random.default_rng(0))
+    assert r.diverged and "exploded" in r.divergence and np.all(np.isfinite(r.theta))
