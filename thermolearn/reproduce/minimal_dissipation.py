@@ -59,6 +59,11 @@ FIG6 = {"mu": 1.0, "tau": 5.0, "theta0": -1.0, "eta": 0.5}
 #: O(1/N) finite-particle bias (added to each tolerance exactly) shrinks.  R - 1 degrees of freedom remain
 #: for each estimated standard error (two-sided P(|t| > 4): 0.4 % at R = 9, 0.13 % at R = 15).
 FIG6_REPLICAS = {True: (9, 8000), False: (15, 16000)}
+#: Figs. 1–5: (R replicas, N chains, at least this many steps) of the quick and the full run.
+QUICK, FULL = (6, 500, 100), (10, 1000, 200)
+#: Ridges (chain snapshots) drawn per figure, full and quick (a quick run is a smoke run: half the kernel
+#: densities and polygons).
+RIDGES = {False: 101, True: 51}
 #: Names accepted by ``--set`` (and ``overrides``).
 OVERRIDABLE = ("beta", "k", "mu", "tau", "eta", "theta0", "u0", "target")
 #: Figure names accepted by ``--only``.
@@ -137,7 +142,7 @@ def run(out: Path, *, quick: bool, seed: int, overrides=None, only=None, dpi=200
     only = set(FIGURE_NAMES if only is None else only)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    R, N, steps = (6, 500, 100) if quick else (10, 1000, 200)
+    R, N, steps = QUICK if quick else FULL
     why = (f"{N_SIGMA:g} x standard error of the mean of R={R} runs of N={N} chains "
            f"(exact OU step, max({steps}, 10 mu k tau) steps) + {DISC_REL:.1%} for the O(dt^2) discretisation "
            f"(+ for work: the exact O(1/N) finite-particle bias from trap_moments(particles=N))")
@@ -151,7 +156,7 @@ def run(out: Path, *, quick: bool, seed: int, overrides=None, only=None, dpi=200
             if canvas is None:
                 canvas = stack.enter_context(ridge_canvas())
             dev = _ridge_section(checks, out, i, name, overrides=overrides, canvas=canvas, R=R, N=N, steps=steps,
-                                 seed=seed, why=why, dpi=dpi, formats=formats)
+                                 ridges=RIDGES[bool(quick)], seed=seed, why=why, dpi=dpi, formats=formats)
             max_bias_dev = dev if max_bias_dev is None else max(max_bias_dev, dev)
     if max_bias_dev is not None:
         checks.append(close_check("all/bias_equals_beta_excess_work", 0.0, max_bias_dev, 1e-9,
@@ -166,7 +171,7 @@ def run(out: Path, *, quick: bool, seed: int, overrides=None, only=None, dpi=200
     return checks
 
 
-def _ridge_section(checks, out, i, name, *, overrides, canvas, R, N, steps, seed, why, dpi, formats):
+def _ridge_section(checks, out, i, name, *, overrides, canvas, R, N, steps, ridges, seed, why, dpi, formats):
     """Figure ``name`` of Figs. 1–5: R replica runs, their checks (appended to ``checks``) and the ridge
     figure drawn on ``canvas``; returns max |bias − βW_ex| over the runs' rows."""
     from thermolearn.reproduce._ridge import ridge_figure
@@ -177,7 +182,7 @@ def _ridge_section(checks, out, i, name, *, overrides, canvas, R, N, steps, seed
     # keep mu k dt <= 0.1 so the O(dt^2) splitting error stays far below the statistical one
     n_steps = max(steps, int(np.ceil(10 * p["mu"] * p["k"] * p["tau"])))
     runs, mean, se = _replicas(model, sched, p=p, R=R, N=N, steps=n_steps, seed=seed + i,
-                               snapshots=min(101, n_steps + 1))
+                               snapshots=min(ridges, n_steps + 1))
     dev = max(float(np.max(np.abs(r.bias - p["beta"] * r.excess_work))) for r in runs)
     kw = dict(beta=p["beta"], mu=p["mu"], k=p["k"], theta0=p["theta0"], target=p["target"], u0=p["u0"])
     ref = trap_moments(sched, points=401, **kw)
