@@ -178,9 +178,10 @@ def _run(size: str, figures=None) -> list[dict]:
                     particles=Nt, steps=St, train_s=tr.median_s, floor_s=fl.median_s, train_float32_s=tr32.median_s,
                     fixed_us_per_step=1e6 * per_step_fixed,
                     array_part_over_floor=arrays / fl.median_s,
-                    note="per parameter step: two exact half-steps (two Gaussian draws, Strang), the work "
-                         "(from the step for energies at most quadratic in theta, else E at two thetas), the gradient estimate, "
-                         "F and the moments; fixed_us_per_step is "
+                    note="per parameter step (a row every step): two exact half-steps (two Gaussian draws, Strang; "
+                         "between unrecorded rows they fuse into one), the work and the data averages (from the step for "
+                         "energies at most quadratic in theta, else E at two thetas and a data quadrature), the gradient "
+                         "estimate, F and the moments; fixed_us_per_step is "
                          "the same run on 100 particles (Python and closed-form calls, independent of N), "
                          "array_part_over_floor the rest over the floor"))
     rows.append(row("train peak memory / (8 bytes x particles)", tr.peak_bytes / (8.0 * Nt), 40.0,
