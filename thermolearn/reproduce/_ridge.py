@@ -26,6 +26,7 @@ def ridge_canvas():
     figure with its own Agg canvas: its renderer, and with it matplotlib's caches of text
     extents and parsed mathtext (kept per renderer), then serve every figure after the
     first (``savefig`` on a figure without a canvas of its own makes a new one per file).
+    The first figure's constrained layout is kept for the later ones.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -50,7 +51,7 @@ def ridge_figure(stem, res, *, title, target, theta0, density, reference=None, e
         paths = _draw(fig, ax, aw, Path(stem), res, title=title, target=target, theta0=theta0, density=density,
                       reference=reference, exact_var=exact_var, dpi=dpi, formats=formats)
         # the first figure's constrained layout is kept for the next ones (same labels, legends, ticks on the
-        # time axis): no layout pass and no dry-run draw per file
+        # time axis): no layout pass per later file
         fig.set_layout_engine("none")
         return paths
     with ridge_canvas() as (fig, (ax, aw)):
