@@ -51,8 +51,9 @@ def ridge_figure(stem, res, *, title, target, theta0, density, reference=None, e
         paths = _draw(fig, ax, aw, Path(stem), res, title=title, target=target, theta0=theta0, density=density,
                       reference=reference, exact_var=exact_var, dpi=dpi, formats=formats)
         # the first figure's constrained layout is kept for the next ones (same labels, legends, ticks on the
-        # time axis): no layout pass per later file
-        fig.set_layout_engine("none")
+        # time axis): no engine at all (None, not "none", which leaves a placeholder), so savefig skips both
+        # the layout pass and its dry-run draw
+        fig.set_layout_engine(None)
         return paths
     with ridge_canvas() as (fig, (ax, aw)):
         return _draw(fig, ax, aw, Path(stem), res, title=title, target=target, theta0=theta0, density=density,
