@@ -176,8 +176,9 @@ def run(size: str) -> list[dict]:
     if fplanck_missing:
         return rows + [skipped("fokker_planck_static_double_well_vs_fplanck", 3.0, fplanck_missing,
                                thermolearn_error=err_tl)]
-    t_fp = measure(lambda: _fplanck(cells), repeats=repeats, warmup=warm)
-    t_fp_build = measure(lambda: _fplanck_build(cells), repeats=repeats, warmup=0, memory=False)
+    with threadpool_limits(limits=1, user_api="blas"):  # the same one-thread limit as thermolearn's timing
+        t_fp = measure(lambda: _fplanck(cells), repeats=repeats, warmup=warm)
+        t_fp_build = measure(lambda: _fplanck_build(cells), repeats=repeats, warmup=0, memory=False)
     from thermolearn.numeric.model import numeric_twin
 
     def cold():  # including the one-off lambdify of the model (cached across calls otherwise)
