@@ -32,7 +32,7 @@ from thermolearn.theory import ParameterError
 
 from ._data import Dataset
 from ._kernel import rank1_kernel
-from ._mlp import (MLPSpec, Workspace, _backward, _forward, _gradient, _output_delta, ensemble_predict,
+from ._mlp import (MLPSpec, Workspace, _backward, _dact_, _forward, _gradient, _output_delta, ensemble_predict,
                    init_ensemble, scipy_ger, sgd_step)
 from thermolearn.numeric.results import ResultMixin
 
@@ -404,6 +404,8 @@ def _noise_draws(params, full, data, config, x_train, rngs, ws):
     the m examples of each draw are forwarded and back-propagated.
     """
     idx = _extra_batches(rngs, data.n_train, config.batch_size, config.draws - 1, config.replacement)
+    if config.batch_size == 1:
+        return _single_example_draws(params, full, data, config, x_train, idx[:, :, 0].T, ws)
     kind, total = config.activation, 0.0
     for b in idx:
         xb = np.take(x_train, b, axis=0, out=ws.get("x", b.shape + x_train.shape[1:], x_train.dtype))
@@ -415,6 +417,36 @@ def _noise_draws(params, full, data, config, x_train, rngs, ws):
             np.subtract(u, v, out=u)  # η = ∇U_b − ∇U_B in place
         total = total + _dot(grads, grads)
     return total
+
+
+def _single_example_draws(params, full, data, config, x_train, b, ws):
+    """Σ_j ||∇ℓ_{b_j}(θ) − ∇U_B(θ)||² over single-example draws ``b`` (K, J), all J in one batched pass.
+
+    With one example the minibatch gradient is the per-example gradient,
+    whose layer-l weight block is the outer product a_{l−1} δ_lᵀ, so
+
+        ||∇ℓ − g||² = Σ_l (||a_{l−1}||² + 1)·||δ_l||² − 2 Σ_l (a_{l−1}ᵀ G_l δ_l + g_{b,l}·δ_l) + ||g||²
+
+    (g = ∇U_B with blocks G_l, g_{b,l}): no per-draw gradient is formed, and
+    the J draws share one forward and backward pass.  Accumulated in float64.
+    """
+    kind, L = config.activation, len(params) // 2
+    xb = np.take(x_train, b, axis=0, out=ws.get("x1", b.shape + x_train.shape[1:], x_train.dtype))
+    acts, masks = _forward(params, xb, kind, ws)
+    delta, _ = _output_delta(acts[-1], data.y_train[b], 1.0, ws)
+    sq, cross = np.zeros(b.shape), np.zeros(b.shape)
+    for i in range(L - 1, -1, -1):
+        a, G, gb = acts[i], full.grads[2 * i], full.grads[2 * i + 1]
+        sq += ((np.einsum("kjn,kjn->kj", a, a, dtype=np.float64) + 1.0)
+               * np.einsum("kjo,kjo->kj", delta, delta, dtype=np.float64))
+        aG = np.matmul(a, G.astype(a.dtype, copy=False), out=ws.get(("aG", i), delta.shape, delta.dtype))
+        cross += (np.einsum("kjo,kjo->kj", aG, delta, dtype=np.float64)
+                  + np.einsum("kjo,ko->kj", delta, gb, dtype=np.float64))
+        if i > 0:
+            delta = np.matmul(delta, params[2 * i].transpose(0, 2, 1),
+                              out=ws.get(("delta", i - 1), acts[i].shape, delta.dtype))
+            _dact_(delta, acts[i], masks[i - 1], kind)
+    return (sq - 2.0 * cross).sum(axis=1) + b.shape[1] * _dot(full.grads, full.grads)
 
 
 def _train(data, config, spec, params, batch_rngs, ids, stop, draw_rngs=None):

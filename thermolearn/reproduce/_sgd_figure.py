@@ -9,6 +9,7 @@ import numpy as np
 __all__ = ["draw"]
 
 _COLORS = {1: "#D55E00", 10: "#0072B2", 100: "#009E73"}  # Okabe-Ito, colour-blind safe
+# legend labels are plain text (mathtext layout costs ~30 ms per distinct string; titles keep it)
 
 
 def _color(m, i):
@@ -51,22 +52,22 @@ def draw(path: Path, reservoir_path: Path, results: dict, *, dpi=200, formats=("
             #    dominated by the initial weight and look flat)
             for k in range(min(4, res.trials)):
                 a.plot(res.eval_steps, res.tracked_param[k] - res.tracked_param[k][0], color=col, lw=1, alpha=0.8,
-                       label=f"$m={m}$" if k == 0 else None)
+                       label=f"m = {m}" if k == 0 else None)
             # b) accuracy mean and ensemble standard deviation
             mean, var = res.accuracy()
-            b.plot(res.eval_steps, mean, color=col, label=f"$m={m}$")
+            b.plot(res.eval_steps, mean, color=col, label=f"m = {m}")
             b.fill_between(res.eval_steps, mean - np.sqrt(var), mean + np.sqrt(var), color=col, alpha=0.25)
             # c) equal-time noise variance averaged over parameters, and the prediction
             c.semilogy(res.steps, res.variance(), color=col, lw=0.5, alpha=0.3)
             ws, wv, wp = _windows(res.steps, res.variance(), res.predicted())
-            c.semilogy(ws, wv, color=col, lw=1.6, marker="o", ms=3, label=f"$m={m}$ measured (window means)")
-            c.semilogy(ws, wp, color=col, lw=1.2, ls=":", label=f"$m={m}$ predicted $\\mathrm{{tr}}\\Sigma_1/(Pm)$")
+            c.semilogy(ws, wv, color=col, lw=1.6, marker="o", ms=3, label=f"m = {m} measured (window means)")
+            c.semilogy(ws, wp, color=col, lw=1.2, ls=":", label=f"m = {m} predicted tr \u03a3\u2081/(P m)")
             # d) normalised autocorrelation with its ±2 s.e. band
             rho, se = res.normalised_autocorrelation()
             lags = np.arange(rho.size)
             se = np.where(lags == 0, 0.0, se)  # rho(0) = 1 by definition
             d.errorbar(lags + 0.1 * (i - 1), rho, yerr=2 * se, color=col, marker="o", ms=3, lw=1,
-                       capsize=2, label=f"$m={m}$, $t_0={res.config.t0}$")
+                       capsize=2, label=f"m = {m}, t\u2080 = {res.config.t0}")
             data |= {f"m{m}_eval_steps": res.eval_steps, f"m{m}_tracked_param": res.tracked_param,
                      f"m{m}_accuracy_mean": mean, f"m{m}_accuracy_var": var, f"m{m}_steps": res.steps,
                      f"m{m}_variance": res.variance(), f"m{m}_predicted": res.predicted(),
@@ -96,11 +97,11 @@ def draw(path: Path, reservoir_path: Path, results: dict, *, dpi=200, formats=("
         for i, (m, res) in enumerate(results.items()):
             col = _color(m, i)
             rc = reservoir_comparison(res)
-            t_ax.semilogy(rc.steps, rc.temperature, color=col, label=f"$m={m}$")
+            t_ax.semilogy(rc.steps, rc.temperature, color=col, label=f"m = {m}")
             ws, wm, wr, wn = _windows(rc.steps, rc.measured, rc.realistic, rc.naive, bins=10)
-            e_ax.plot(ws, wm / wr, color=col, marker="o", label=f"$m={m}$ realistic (state-dependent)")
+            e_ax.plot(ws, wm / wr, color=col, marker="o", label=f"m = {m} realistic (state-dependent)")
             e_ax.plot(ws, wm / wn, color=col, ls="--", marker="s", mfc="none",
-                      label=f"$m={m}$ naive (fixed $T_\\Theta$)")
+                      label=f"m = {m} naive (fixed T\u0398)")
             data |= {f"m{m}_steps": rc.steps, f"m{m}_temperature": rc.temperature, f"m{m}_measured": rc.measured,
                      f"m{m}_realistic": rc.realistic, f"m{m}_naive": rc.naive}
         t_ax.set(title=r"effective temperature $T_\Theta = r\,\mathrm{tr}\Sigma_1/(2 m P)$",
