@@ -30,6 +30,8 @@ SIZES = {"tiny": dict(hidden=3, steps=10, chains=10, repeats=1),
 
 
 def _blas_one_thread():
+    import scipy.linalg  # noqa: F401 (the block metric's eigh loads scipy's own BLAS on first use: threadpoolctl
+    # pins only the libraries already loaded, so load it first, or its eigh runs multi-threaded: row 2.0 -> 3.7)
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1, user_api="blas")
