@@ -111,14 +111,35 @@ def _dominant_even_powers(poly, d: int) -> bool:
     return True
 
 
+#: Limits sympy found, per (energy, coordinate, end): building a model, its numeric twin (β, μ
+#: substituted, the same energy) and every later model of that energy ask the same question, each
+#: answer costing a forked ``sympy.limit`` (0.1–1 CPU-s).  Only found limits are kept (an attempt the
+#: budget ended is tried again); bounded, oldest first out.
+_FOUND_LIMITS: dict = {}
+_FOUND_LIMITS_MAX = 256
+
+
+def _limit(energy, x, end):
+    """E(x → end) as ``(limit, "")``, or ``(None, reason)`` when the attempt did not find it."""
+    key = (energy, x, end)
+    if key in _FOUND_LIMITS:
+        return _FOUND_LIMITS[key], ""
+    found = attempt(sp.limit, energy, x, end, what=f"limit of E as {x} -> {end}")
+    if not found.ok:
+        return None, found.reason
+    if len(_FOUND_LIMITS) >= _FOUND_LIMITS_MAX:
+        del _FOUND_LIMITS[next(iter(_FOUND_LIMITS))]
+    _FOUND_LIMITS[key] = found.value
+    return found.value, ""
+
+
 def _limits(model) -> tuple[bool | None, str]:
     (x,) = model.x
     verdicts = []
     for end in (sp.oo, -sp.oo):
-        found = attempt(sp.limit, model.energy, x, end, what=f"limit of E as {x} -> {end}")
-        if not found.ok:
-            return None, f"the behaviour of E at infinity could not be decided ({found.reason})"
-        lim = found.value
+        lim, why = _limit(model.energy, x, end)
+        if lim is None:
+            return None, f"the behaviour of E at infinity could not be decided ({why})"
         if lim == -sp.oo:
             return False, f"E -> -oo as {x} -> {end}"
         if lim.is_finite:

@@ -28,7 +28,8 @@ def load_python_module(source: str, name: str = "thermolearn_generated") -> type
 
 
 def build_c_library(source: str, workdir, functions=(), *, cc: str = "cc", name: str = "thermolearn_generated",
-                    prefix: str = "tl_", header: str | None = None, header_name: str | None = None):
+                    prefix: str = "tl_", header: str | None = None, header_name: str | None = None,
+                    flags: tuple = ()):
     """Compile C source into a shared library and load it with :mod:`ctypes`.
 
     The compiler runs with :data:`C_FLAGS` plus ``-shared -fPIC``.  For each
@@ -36,6 +37,7 @@ def build_c_library(source: str, workdir, functions=(), *, cc: str = "cc", name:
     argument and return types of ``prefix + name`` and ``prefix + name + "_n"``
     are set (``prefix`` as given to the generator).  ``header`` is written
     next to the source as ``header_name`` when the source includes one.
+    ``flags`` are appended to :data:`C_FLAGS` (e.g. ``("-O3", "-march=native")``).
 
     Raises
     ------
@@ -51,7 +53,7 @@ def build_c_library(source: str, workdir, functions=(), *, cc: str = "cc", name:
     csrc.write_text(source)
     if header is not None:
         (workdir / (header_name or f"{name}.h")).write_text(header)
-    cmd = [cc, *C_FLAGS, "-shared", "-fPIC", "-o", str(lib_path), str(csrc), "-lm"]
+    cmd = [cc, *C_FLAGS, *flags, "-shared", "-fPIC", "-o", str(lib_path), str(csrc), "-lm"]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     except FileNotFoundError:

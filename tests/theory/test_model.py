@@ -146,3 +146,20 @@ def test_repr_latex():
 def test_time_names_reserved_in_energy(energy):
     with pytest.raises(ModelError, match="reserved"):
         energy_model(energy)
+
+
+def test_found_limits_are_reused_per_energy_only(monkeypatch):
+    """A model and its twin (β, μ substituted, same energy) ask sympy for E(±∞) once; the cache is
+    keyed by the energy, so a different energy is decided afresh (exp(x) + θ stays rejected)."""
+    from thermolearn.theory import _normalisable
+
+    calls = []
+    real = _normalisable.attempt
+    monkeypatch.setattr(_normalisable, "_FOUND_LIMITS", {})
+    monkeypatch.setattr(_normalisable, "attempt", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
+    m = energy_model("cosh(x - theta) + x**2/7")
+    assert len(calls) == 2  # +oo and -oo
+    assert m.substitute({"beta": 2, "mu": 3}).warnings == m.warnings and len(calls) == 2
+    with pytest.raises(NotNormalisableError, match="finite value"):
+        energy_model("exp(x) + theta")
+    assert len(calls) == 4  # the new energy is asked afresh (+oo, then its finite limit at -oo)

@@ -23,7 +23,6 @@ from typing import Callable, ClassVar
 
 import numpy as np
 
-from thermolearn.numeric.equilibrium import equilibrium_rule
 from thermolearn.numeric.fluctuation import jarzynski as estimate, langevin_work
 from thermolearn.numeric.fokker_planck import Protocol
 from thermolearn.numeric.langevin import AbstractStepper, constant_schedule, train
@@ -240,7 +239,7 @@ def bias_equals_excess_work(ctx):
                     particles=len(x0), steps=steps, method=stepper, rng=ctx.rng, record_every=steps)
     if run.diverged:
         raise NumericalError(run.divergence)
-    data = equilibrium_rule(num, ctx.points[1], closed_form=False)  # the data distribution p_m(theta*), numeric
+    data = orc.numeric_rule(num, ctx.points[1])  # the data distribution p_m(theta*), numeric
 
     def L(theta):
         return b * (float(data.expect(num.energy(data.x, theta))) - ctx.prov.free_energy(num, theta))

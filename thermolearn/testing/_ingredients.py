@@ -27,7 +27,7 @@ from thermolearn.numeric.langevin import get_stepper
 
 from ._oracles import fokker_planck_rhs, learning_rate_matrix
 
-__all__ = ["Providers", "fisher_auto", "friction_auto", "mala_sampler"]
+__all__ = ["Providers", "cached_free_energy", "fisher_auto", "friction_auto", "mala_sampler"]
 
 
 @lru_cache(maxsize=8)
@@ -45,6 +45,20 @@ def fisher_auto(num, theta) -> np.ndarray:
 def friction_auto(num, theta) -> np.ndarray:
     """Friction tensor from :func:`numeric.metric.metric_field`."""
     return np.atleast_2d(_field(num.model)(np.asarray(theta, dtype=float)).friction)
+
+
+@lru_cache(maxsize=256)
+def _free_energy_at(num, theta: tuple) -> float:
+    return free_energy(num, np.array(theta))
+
+
+def cached_free_energy(num, theta) -> float:
+    """F(θ) of :func:`numeric.equilibrium.free_energy` (closed form first), computed once per (twin, θ).
+
+    The checks ask for F at the same few θ (the two points, the ramp's end)
+    in every check and every seed; each numeric F is a quadrature rule.
+    """
+    return _free_energy_at(num, tuple(float(t) for t in num.theta_vector(theta)))
 
 
 def mala_sampler(num, x, theta, dt: float, steps: int, rng) -> np.ndarray:
@@ -80,7 +94,7 @@ class Providers:
 
     fokker_planck: Callable = fokker_planck_rhs
     density: Callable = attrgetter("boltzmann_weight")
-    free_energy: Callable = free_energy
+    free_energy: Callable = cached_free_energy
     dE_dtheta: Callable = attrgetter("dE_dtheta")
     fisher: Callable = fisher_auto
     friction: Callable = friction_auto

@@ -21,7 +21,7 @@ import numpy as np
 import sympy as sp
 from scipy.special import logsumexp
 
-from thermolearn.numeric.equilibrium import equilibrium_rule, free_energy
+from thermolearn.numeric.equilibrium import equilibrium_rule
 from thermolearn.numeric.metric import auto_box, friction_generator
 from thermolearn.numeric.model import NumericTwin, numeric_twin
 from thermolearn.theory import EnergyModel
@@ -79,15 +79,35 @@ def _theta_points(model: EnergyModel) -> list[np.ndarray]:
             np.array([(1.4 if t.is_positive else 0.6) - 0.1 * i for i, t in enumerate(model.theta)])]
 
 
+def theta_key(num: NumericTwin, theta) -> tuple:
+    """θ as a tuple of floats (a cache key)."""
+    return tuple(float(t) for t in num.theta_vector(theta))
+
+
+@lru_cache(maxsize=16)
+def _rule(num: NumericTwin, theta: tuple):
+    return equilibrium_rule(num, np.array(theta), closed_form=False)
+
+
+def numeric_rule(num: NumericTwin, theta):
+    """:func:`numeric.equilibrium.equilibrium_rule` with ``closed_form=False``, built once per (twin, θ).
+
+    The checks of one run, and the runs of several seeds, ask for the rule at
+    the same few θ (a 2-D rule is a mode search and a refined grid).  Callers
+    must not modify the returned arrays.
+    """
+    return _rule(num, theta_key(num, theta))
+
+
 def expect(num: NumericTwin, theta, fn) -> np.ndarray:
     """⟨fn(x)⟩_m by the numeric rule (``fn`` maps x (m, d) to (m, ...)); closed forms skipped."""
-    r = equilibrium_rule(num, theta, closed_form=False)
+    r = numeric_rule(num, theta)
     return r.expect(fn(r.x))
 
 
 def reference_free_energy(num: NumericTwin, theta) -> float:
-    """F(θ) = −β⁻¹ ln Z(θ) by quadrature (closed forms skipped)."""
-    return free_energy(num, theta, closed_form=False)
+    """F(θ) = −β⁻¹ ln Z(θ) by quadrature (closed forms skipped), as :func:`numeric.equilibrium.free_energy`."""
+    return -numeric_rule(num, theta).log_z / num.beta
 
 
 @lru_cache(maxsize=64)
@@ -122,7 +142,7 @@ def fisher_hessian(num: NumericTwin, theta, h: float = 0.02) -> np.ndarray:
     (Zwanzig), so every difference sees the same nodes.
     """
     theta = num.theta_vector(theta)
-    r = equilibrium_rule(num, theta, closed_form=False)
+    r = numeric_rule(num, theta)
     e0, n, f0 = num.energy(r.x, theta), theta.size, 0.0
     F = lambda th: -logsumexp(-num.beta * (num.energy(r.x, th) - e0), b=r.w) / num.beta  # noqa: E731
 
