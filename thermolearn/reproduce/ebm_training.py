@@ -47,7 +47,7 @@ FIG = "EBM training"
 def settings(quick: bool) -> dict:
     """Sizes of the experiment (``quick``: seconds)."""
     if quick:
-        return dict(seeds=2, steps=300, chains=200, warmup=100, grid=81, etas=(0.3,), lrs=(0.003,),
+        return dict(seeds=2, steps=300, chains=400, warmup=100, grid=81, etas=(0.3,), lrs=(0.003,),
                     seeds64=1, steps64=30, chains64=30, ais=(20, 20))
     return dict(seeds=5, steps=2000, chains=200, warmup=200, grid=121, etas=(0.3, 1.0, 3.0),
                 lrs=(0.001, 0.003, 0.01), seeds64=2, steps64=3000, chains64=100, ais=(300, 100))
