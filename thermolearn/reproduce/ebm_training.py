@@ -212,6 +212,8 @@ def _figure(path, res2):
     from thermolearn.numeric.plotting import CYCLE, figure, save
 
     with figure(1, 3, figsize=(14, 4)) as (fig, axes):
+        fig.set_layout_engine(None)  # fixed margins for one row of three axes: no constrained-layout solve
+        fig.subplots_adjust(left=0.055, right=0.965, bottom=0.17, top=0.93, wspace=0.38)
         for i, (name, runs) in enumerate(res2.items()):
             t = runs[0].times
             ll = np.mean([r.heldout_log_likelihood for r in runs], axis=0)
