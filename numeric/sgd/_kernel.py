@@ -166,7 +166,7 @@ def _library():
             lib = ctypes.CDLL(str(lib_path))
         else:
             with tempfile.TemporaryDirectory() as tmp:
-                build_c_library(source, tmp, name=name, flags=_FLAGS)
+                build_c_library(source, tmp, name=name, flags=_FLAGS, vector_math=False)
                 built = Path(tmp) / f"lib{name}.so"
                 if lib_path is not None:
                     staged = cache / f".{name}.{os.getpid()}.so"
