@@ -30,7 +30,13 @@ SIZES = {"tiny": dict(hidden=3, steps=10, chains=10, repeats=1),
 
 
 def _blas_one_thread():
+    import importlib
+
     from threadpoolctl import threadpool_limits
+
+    # the block metric's eigh loads scipy's own BLAS on first use: threadpoolctl pins only the libraries already
+    # loaded, so load it first, or that eigh runs multi-threaded (block row 2.0 -> 3.7)
+    importlib.import_module("scipy.linalg")
 
     return threadpool_limits(limits=1, user_api="blas")
 

@@ -137,19 +137,13 @@ class _Monomials:
     def _plan(self):
         P = np.asarray(self.powers)
         index = {(0,) * P.shape[1]: 0} | {tuple(row): i + 1 for i, row in enumerate(P)}  # columns of [1, φ]
-        parent, last = [], []
-        for row in P:
-            j = int(np.flatnonzero(row)[-1])
-            lower = row.copy()
-            lower[j] -= 1
-            parent.append(index[tuple(lower)])
-            last.append(j)
         down = np.zeros(P.shape, dtype=int)
-        for i, row in enumerate(P):
-            for j in np.flatnonzero(row):
-                lower = row.copy()
-                lower[j] -= 1
-                down[i, j] = index[tuple(lower)]
+        for i, j in zip(*np.nonzero(P)):
+            lower = P[i].copy()
+            lower[j] -= 1
+            down[i, j] = index[tuple(lower)]
+        last = [int(np.flatnonzero(row)[-1]) for row in P]
+        parent = [int(down[i, j]) for i, j in enumerate(last)]
         return parent, last, down, P.astype(float)
 
     def _with_one(self, x):

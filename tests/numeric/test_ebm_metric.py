@@ -17,7 +17,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.tolerances import N_SIGMA
+from tests.tolerances import MACHINE_RTOL, N_SIGMA
 from thermolearn.numeric.ebm import GaussianEBM, MetricEstimator, PCDConfig, SymbolicFamily, estimate_metric
 
 
@@ -168,3 +168,23 @@ def test_estimator_laws(mode, seed, scale, shift):
     assert np.allclose(scaled.fisher, scale**2 * ref.fisher, rtol=1e-9, atol=1e-12)
     assert np.allclose(perm.friction, ref.friction, rtol=1e-9, atol=1e-12)
     assert np.allclose(hot.friction, 2.5 * ref.friction, rtol=1e-12) and np.allclose(hot.fisher, 6.25 * ref.fisher)
+
+
+@pytest.mark.parametrize("block", [6, 40, 50])
+def test_full_fisher_from_stacked_products_equals_per_step_sums(block):
+    """Full mode sums δXδXᵀ in stacks of steps: the block's Î and its s.e. equal the per-step reference
+    (blocks shorter than, a multiple of, and not a multiple of the stack)."""
+    from thermolearn.numeric.ebm import MetricEstimator, MetricState
+
+    rng = np.random.default_rng(block)
+    n, d, beta = 7, 3, 1.3
+    state = MetricState(MetricEstimator(block=block, mode="full", adaptive=False), d, n, 0.01, beta)
+    Q = np.zeros((n, d, d))
+    for k in range(block):
+        X = rng.standard_normal((n, d)) @ np.diag([1.0, 2.0, 0.5]) + 3.0
+        dX = X - X.mean(axis=0)
+        Q += dX[:, :, None] * dX[:, None, :]
+        blk = state.update(X, 0.01 * (k + 1), np.zeros(d))
+    Q /= block
+    assert np.allclose(blk.fisher, beta**2 * Q.mean(axis=0) * n / (n - 1), rtol=MACHINE_RTOL, atol=0)
+    assert np.allclose(blk.fisher_se, beta**2 * Q.std(axis=0, ddof=1) / np.sqrt(n), rtol=1e-10, atol=0)

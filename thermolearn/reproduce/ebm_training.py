@@ -47,7 +47,7 @@ FIG = "EBM training"
 def settings(quick: bool) -> dict:
     """Sizes of the experiment (``quick``: seconds)."""
     if quick:
-        return dict(seeds=2, steps=300, chains=200, warmup=100, grid=81, etas=(0.3,), lrs=(0.003,),
+        return dict(seeds=2, steps=300, chains=400, warmup=100, grid=81, etas=(0.3,), lrs=(0.003,),
                     seeds64=1, steps64=30, chains64=30, ais=(20, 20))
     return dict(seeds=5, steps=2000, chains=200, warmup=200, grid=121, etas=(0.3, 1.0, 3.0),
                 lrs=(0.001, 0.003, 0.01), seeds64=2, steps64=3000, chains64=100, ais=(300, 100))
@@ -212,6 +212,8 @@ def _figure(path, res2):
     from thermolearn.numeric.plotting import CYCLE, figure, save
 
     with figure(1, 3, figsize=(14, 4)) as (fig, axes):
+        fig.set_layout_engine(None)  # fixed margins for one row of three axes: no constrained-layout solve
+        fig.subplots_adjust(left=0.055, right=0.965, bottom=0.17, top=0.93, wspace=0.38)
         for i, (name, runs) in enumerate(res2.items()):
             t = runs[0].times
             ll = np.mean([r.heldout_log_likelihood for r in runs], axis=0)
