@@ -91,23 +91,35 @@ def measure(fn: Callable[[], object], *, repeats: int = 5, warmup: int = 1, memo
 
 
 def measure_interleaved(fns: dict, *, repeats: int = 5, warmup: int = 1,
-                        clock: Callable[[], float] = time.process_time) -> dict:
-    """Median time of each ``fns[name]()``, the calls taken in turn (a, b, c, a, b, c, ...).
+                        clock: Callable[[], float] = time.process_time, stat="median",
+                        alternate: bool = False) -> dict:
+    """Time of each ``fns[name]()`` over ``repeats`` rounds, the calls taken in turn (a, b, c, a, b, c, ...).
 
     For ratios of contenders close to each other: a change of the machine's
     load during the measurement hits all of them alike instead of whichever
-    was timed at that moment.
+    was timed at that moment.  ``stat`` is ``"median"`` or ``"min"`` of the
+    rounds: the minimum suits short deterministic calls on a shared machine
+    (interference — a neighbour's cache traffic, a preemption — only ever
+    adds CPU time, so the smallest of many rounds is the call's own cost;
+    the :mod:`timeit` documentation argues the same), or a callable
+    reducing the list of round times.  ``alternate``
+    reverses the order every other round (a, b, b, a, ...), so that neither
+    contender always runs on the caches the other left behind.
     """
+    reduce = {"median": statistics.median, "min": min}.get(stat, stat) if isinstance(stat, str) else stat
+    if not callable(reduce):
+        raise ValueError(f"stat must be 'median', 'min' or a callable, got {stat!r}")
     for _ in range(warmup):
         for fn in fns.values():
             fn()
     times: dict = {k: [] for k in fns}
-    for _ in range(max(1, repeats)):
-        for k, fn in fns.items():
+    order = list(fns.items())
+    for r in range(max(1, repeats)):
+        for k, fn in (order[::-1] if alternate and r % 2 else order):
             t0 = clock()
             fn()
             times[k].append(clock() - t0)
-    return {k: statistics.median(v) for k, v in times.items()}
+    return {k: reduce(v) for k, v in times.items()}
 
 
 def skipped(name: str, target: float | None, reason: str, **details) -> dict:

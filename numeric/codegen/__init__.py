@@ -7,10 +7,11 @@
   source and header with prefixed, collision-free names;
 * :func:`check_generated` — generated numpy, C and internal callables
   against mpmath, in ulp-scale units (``codegen --check``);
-* :func:`load_python_module`, :func:`build_c_library` — load generated code.
+* :func:`load_python_module`, :func:`build_c_library` — load generated code
+  (:func:`vector_math_available`: whether C array loops can use glibc's libmvec).
 """
 
-from ._build import build_c_library, load_python_module
+from ._build import build_c_library, load_python_module, vector_math_available
 from ._lambdify import BACKENDS, keyword_symbols, lambdify, model_callable, model_quantity
 from ._printers import CPrinter, MpmathExactPrinter, NumpyPrinter, exact_decimal
 from ._quantities import closed_form_metric, harmonic_schedules, module_quantities
@@ -38,6 +39,7 @@ __all__ = [
     "module_quantities",
     "load_python_module",
     "build_c_library",
+    "vector_math_available",
     "MpmathExactPrinter",
     "NumpyPrinter",
     "CPrinter",

@@ -108,8 +108,18 @@ def _ulps(got: float, exact, scale) -> float:
     return float(abs(mpmath.mpf(got) - exact) / (_EPS * s))
 
 
+#: Copies of each point in one call of a ``_n`` entry point ("c_n"): a whole number of vectors of
+#: every x86-64 vector width (2, 4, 8 doubles), so the vectorised loop body evaluates it.
+_LANES = 8
+
+
 def check_generated(model, *, rng=None, langs=("numpy", "c", "internal"), n_random: int = 40, cc: str = "cc"):
     """Max ulp-scale error of every generated quantity, per language (see module docstring).
+
+    ``langs`` may also name ``"c_n"``: the C library's array entry points
+    (``tl_energy_n`` …), each point evaluated as a block of 8 copies so that
+    the vector-math build (:func:`build_c_library`) runs its vectorised loop
+    body on it; the worst copy counts.
 
     >>> from thermolearn.theory import energy_model
     >>> r = check_generated(energy_model("log(cosh(theta*x)) + x**4/4"), langs=("numpy", "internal"),
@@ -141,9 +151,9 @@ def check_generated(model, *, rng=None, langs=("numpy", "c", "internal"), n_rand
                  for f in funcs}
         impls["internal"] = lambda f, pos, kw: np.ravel(calls[f.name](*pos, **kw))
     tmp = None
-    if "c" in langs:
+    if "c" in langs or "c_n" in langs:
         if shutil.which(cc) is None:
-            skipped.append(("c", f"no C compiler {cc!r}"))
+            skipped += [(lang, f"no C compiler {cc!r}") for lang in ("c", "c_n") if lang in langs]
         else:
             tmp = tempfile.TemporaryDirectory()
             cmod = generate_c_module(model, prefix="tl_")
@@ -155,7 +165,17 @@ def check_generated(model, *, rng=None, langs=("numpy", "c", "internal"), n_rand
                     getattr(lib, "tl_" + f.name)(*scalars, buf)
                     return np.array(buf[:])
                 return np.array([getattr(lib, "tl_" + f.name)(*scalars)])
-            impls["c"] = c_call
+            def c_n_call(f, pos, kw):
+                ptr = ctypes.POINTER(ctypes.c_double)
+                arrays = [np.full(_LANES, float(v)) for v in pos]
+                out = np.empty(_LANES * f.size)
+                getattr(lib, "tl_" + f.name + "_n")(_LANES, *[a.ctypes.data_as(ptr) for a in arrays],
+                                                    *[float(kw[k]) for k in f.keywords], out.ctypes.data_as(ptr))
+                return out.reshape(_LANES, f.size)
+            if "c" in langs:
+                impls["c"] = c_call
+            if "c_n" in langs:
+                impls["c_n"] = c_n_call
     try:
         with mpmath.workdps(100):
             for f in funcs:
@@ -173,7 +193,8 @@ def check_generated(model, *, rng=None, langs=("numpy", "c", "internal"), n_rand
                     for lang, impl in impls.items():
                         with np.errstate(all="ignore"):
                             got = impl(f, pos, kw)
-                        e = max(_ulps(float(g), v, s) for g, (v, s) in zip(got, ex))
+                        e = max(_ulps(float(g), v, s) for r in np.reshape(got, (-1, len(ex)))
+                                for g, (v, s) in zip(r, ex))
                         if e >= errors.setdefault(lang, {}).get(f.name, -1.0):
                             errors[lang][f.name] = e
                             worst.setdefault(lang, {})[f.name] = p

@@ -176,28 +176,54 @@ def _collect(fargs, kwargs, args, keywords):
 
 def _broadcast_shape(values) -> tuple:
     """The arguments' broadcast shape (fast path: one array shape among scalars)."""
-    shapes = {v.shape for v in values}
-    shapes.discard(())
-    if len(shapes) <= 1:
-        return shapes.pop() if shapes else ()
-    return np.broadcast_shapes(*shapes)
+    shape = ()
+    for v in values:
+        s = v.shape
+        if s and s != shape:
+            if shape:
+                return np.broadcast_shapes(*(v.shape for v in values))
+            shape = s
+    return shape
+
+
+_F64 = np.dtype(np.float64)
 
 
 def _owned(c, bshape, values) -> bool:
-    """True when ``c`` is a fresh float64 array of the broadcast shape (no copy needed)."""
-    # a 0-d argument cannot hold the memory of a result with n > 0 elements (a broadcast view of it is
-    # read-only, caught above): only array arguments are checked (np.may_share_memory costs ~1 us a call)
-    return (isinstance(c, np.ndarray) and c.dtype == np.float64 and c.shape == bshape and c.flags.writeable
-            and not any(np.may_share_memory(c, v) for v in values if v.ndim or not bshape))
+    """True when ``c`` is a fresh float64 array of shape ``bshape`` the caller may own (no copy needed).
+
+    A ufunc result owns its buffer (``base is None``); an array owning its
+    buffer can share memory with an argument only by being that argument
+    (an argument's base is never reached by the generated code), so identity
+    is the whole check (``np.may_share_memory`` cost ~1 µs a call).  Views
+    and read-only arrays are copied.
+    """
+    return (type(c) is np.ndarray and c.base is None and c.dtype is _F64 and c.shape == bshape
+            and c.flags.writeable and all(c is not v for v in values))
+
+
+def _as_float(v):
+    """An argument as float64: float64 arrays as they are, Python numbers as ``np.float64`` scalars.
+
+    A 0-d array would do the same arithmetic, but every scalar operation of
+    the generated code (the hoisted parameter terms) then costs a ufunc call
+    on arrays (~1 µs) instead of a scalar one (~0.1 µs).
+    """
+    t = type(v)
+    if t is np.ndarray and v.dtype is _F64:
+        return v
+    if t is float or t is int:
+        return np.float64(v)
+    return np.asarray(v, dtype=float)
 
 
 def _numpy_wrapper(raw, args, keywords, shape):
     def f(*fargs, **kwargs):
-        values = [np.asarray(v, dtype=float) for v in _collect(fargs, kwargs, args, keywords)]
+        values = [_as_float(v) for v in _collect(fargs, kwargs, args, keywords)]
         comps = raw(*values)
         bshape = _broadcast_shape(values)
-        if len(comps) == 1 and _owned(comps[0], bshape, values):  # no copy, a view of the one result
-            return comps[0].reshape(bshape + shape)
+        if len(comps) == 1 and _owned(comps[0], bshape, values):  # no copy, the one result itself
+            return comps[0].reshape(bshape + shape) if shape else comps[0]
         out = np.empty(bshape + (len(comps),))
         for j, c in enumerate(comps):
             out[..., j] = c

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from itertools import combinations_with_replacement
 from typing import Callable
@@ -70,12 +71,23 @@ class ExponentialFamily:
 
     def grad_x(self, x, theta):
         x, th = check_batch(self, x, theta)
-        g = np.einsum("nkd,k->nd", self.feature_grad(x), th)
+        contract = getattr(self.feature_grad, "contract", None)  # Σₖ θₖ∇ₓφₖ without the (n, k, d) array
+        g = contract(x, th) if contract is not None else np.einsum("nkd,k->nd", self.feature_grad(x), th)
         return g + self.base_grad(x) if self.base_grad is not None else g
 
     def grad_theta(self, x, theta):
         x, _ = check_batch(self, x, theta)
         return np.asarray(self.features(x), dtype=float)
+
+    def energy_change(self, x, theta, new):
+        """E(x, new) − E(x, θ) = φ(x)·(new − θ) (E₀ cancels), shape (n,)."""
+        x, th = check_batch(self, x, theta)
+        return np.asarray(self.features(x), dtype=float) @ (check_batch(self, x[:0], new)[1] - th)
+
+    def linear_parts(self, x):
+        """(φ(x), E₀(x)) with E(x, θ) = φ(x)·θ + E₀(x): energies at fixed points for any θ by one product."""
+        x = check_batch(self, x, np.zeros(self.dim_theta))[0]
+        return np.asarray(self.features(x), dtype=float), (self.base(x) if self.base is not None else np.zeros(len(x)))
 
 
 def polynomial_family(dim_x: int = 2, degree: int = 3, confinement: float = 0.1) -> ExponentialFamily:
@@ -105,33 +117,91 @@ def polynomial_family(dim_x: int = 2, degree: int = 3, confinement: float = 0.1)
 
     mono = _Monomials(powers, int(degree))
     quart = _Quartic(float(confinement))
-    return ExponentialFamily(mono, mono.grad, int(dim_x), quart, quart.grad, names)
+    return ExponentialFamily(mono, _MonomialGrad(mono), int(dim_x), quart, quart.grad, names)
 
 
 @dataclass(frozen=True)
 class _Monomials:
-    """x ↦ (Πⱼ xⱼ^{p_ij})_i and its x-gradient (picklable, for process pools)."""
+    """x ↦ (Πⱼ xⱼ^{p_ij})_i and its x-gradient (picklable, for process pools).
+
+    Rows of ``powers`` are in graded order (``combinations_with_replacement``), so each monomial
+    is an earlier one (or 1) times one coordinate: column i = column ``parent[i]`` · x[:, ``last[i]``],
+    one product per feature.  The derivative ∂ⱼ of monomial i is p_ij times the monomial of
+    powers p_i − e_j, again a column of [1, φ(x)] (index ``down[i, j]``).
+    """
 
     powers: np.ndarray
     degree: int
 
-    def _table(self, x):  # x_j^p for p = 0..degree, shape (n, dim_x, degree + 1)
-        t = np.ones((x.shape[0], x.shape[1], self.degree + 1))
-        for p in range(1, self.degree + 1):
-            t[:, :, p] = t[:, :, p - 1] * x
-        return t
+    @functools.cached_property
+    def _plan(self):
+        P = np.asarray(self.powers)
+        index = {(0,) * P.shape[1]: 0} | {tuple(row): i + 1 for i, row in enumerate(P)}  # columns of [1, φ]
+        parent, last = [], []
+        for row in P:
+            j = int(np.flatnonzero(row)[-1])
+            lower = row.copy()
+            lower[j] -= 1
+            parent.append(index[tuple(lower)])
+            last.append(j)
+        down = np.zeros(P.shape, dtype=int)
+        for i, row in enumerate(P):
+            for j in np.flatnonzero(row):
+                lower = row.copy()
+                lower[j] -= 1
+                down[i, j] = index[tuple(lower)]
+        return parent, last, down, P.astype(float)
+
+    def _with_one(self, x):
+        """[1, φ(x)], shape (n, 1 + k), read-only (a transposed view: contiguous columns).
+
+        The last evaluation is kept with a copy of its x: the trainer asks for φ at the same chain
+        positions up to three times per step (metric, work, next force); equal x returns it.
+        """
+        memo = self.__dict__.get("_memo")
+        if memo is not None and memo[0].shape == x.shape and np.array_equal(memo[0], x):
+            return memo[1]
+        parent, last, _, _ = self._plan
+        xt = x.T.copy()
+        out = np.empty((len(parent) + 1, x.shape[0]))
+        out[0] = 1.0
+        for i, (a, j) in enumerate(zip(parent, last)):
+            np.multiply(out[a], xt[j], out=out[i + 1])
+        out.flags.writeable = False
+        self.__dict__["_memo"] = (xt.T, out.T)
+        return out.T
 
     def __call__(self, x):
-        return np.prod(self._table(x)[:, np.arange(x.shape[1]), self.powers], axis=-1)
+        return self._with_one(x)[:, 1:]
 
     def grad(self, x):
-        t, cols, P = self._table(x), np.arange(x.shape[1]), self.powers
-        out = np.empty((x.shape[0], P.shape[0], x.shape[1]))
-        for j in range(x.shape[1]):
-            pw = P.copy()
-            pw[:, j] = np.maximum(pw[:, j] - 1, 0)
-            out[:, :, j] = P[:, j] * np.prod(t[:, cols, pw], axis=-1)
-        return out
+        _, _, down, P = self._plan
+        return self._with_one(x)[:, down] * P
+
+    @functools.cached_property
+    def _contraction(self):  # T[c, j, i] = p_ij where column c of [1, φ] is monomial p_i − e_j
+        _, _, down, P = self._plan
+        T = np.zeros((P.shape[0] + 1, P.shape[1], P.shape[0]))
+        for i, j in zip(*np.nonzero(P)):
+            T[down[i, j], j, i] = P[i, j]
+        return T
+
+    def contract(self, x, theta):
+        """Σₖ θₖ∇ₓφₖ(x) = [1, φ(x)] · (T θ), shape (n, dim_x)."""
+        return self._with_one(x) @ (self._contraction @ theta)
+
+
+@dataclass(frozen=True)
+class _MonomialGrad:
+    """∇ₓφ of :class:`_Monomials` as the ``feature_grad`` callable, with its θ-contraction."""
+
+    monomials: _Monomials
+
+    def __call__(self, x):
+        return self.monomials.grad(x)
+
+    def contract(self, x, theta):
+        return self.monomials.contract(x, theta)
 
 
 @dataclass(frozen=True)

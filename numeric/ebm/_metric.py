@@ -188,6 +188,7 @@ class MetricState:
             self._group_index = gs
             self._group_avg = None
         self._last = None
+        self._outer = None
         self.thin = config.thinning(dim_theta)
         self.dt = float(dt) * self.thin  # spacing of the updates
         self.block = max(2, 2 * (int(config.block) // (2 * self.thin)))  # in updates, even
@@ -208,7 +209,9 @@ class MetricState:
         dX = np.subtract(X, X.mean(axis=0), out=X if X.flags.writeable else None)  # X is not reused
         self._S += dX
         if self.full:
-            self._Q += dX[:, :, None] * dX[:, None, :]
+            if self._outer is None:  # one (n, d, d) buffer per run, not a fresh temporary per step
+                self._outer = np.empty((self.n, self.d, self.d))
+            self._Q += np.multiply(dX[:, :, None], dX[:, None, :], out=self._outer)
         else:
             if (self.lowrank or self.grouped) and self._k + 1 == self.block:
                 self._last = dX.copy()  # Fisher directions from the block's last snapshot

@@ -12,10 +12,13 @@ arXiv 2510.03137) checkable on non-Gaussian multi-parameter models.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from thermolearn.theory import NumericalError, ParameterError
+
+from ._families import check_batch
 
 __all__ = ["GridPartition", "GaussianPartition", "grid_partition"]
 
@@ -30,9 +33,22 @@ class GridPartition:
     log_weights: np.ndarray
     box: tuple
 
+    @cached_property
+    def _linear(self):
+        """(φ, E₀) on the grid for a family linear in θ (``linear_parts``), else None."""
+        parts = getattr(self.family, "linear_parts", None)
+        return parts(self.points) if parts is not None else None
+
+    def _energy(self, theta):
+        """E(grid, θ): one (N, k) product for families linear in θ, else the family's energy."""
+        if self._linear is None:
+            return self.family.energy(self.points, theta)
+        phi, e0 = self._linear
+        return phi @ check_batch(self.family, self.points[:0], theta)[1] + e0
+
     def log_partition(self, theta) -> float:
         """ln Z(θ) (log-sum-exp of −βE + log quadrature weights)."""
-        a = -self.beta * self.family.energy(self.points, theta) + self.log_weights
+        a = -self.beta * self._energy(theta) + self.log_weights
         top = np.max(a)
         if not np.isfinite(top):
             raise NumericalError(f"exp(-beta*E) is not finite on the grid at theta = {np.asarray(theta).tolist()}")
@@ -44,14 +60,14 @@ class GridPartition:
 
     def model_mean(self, theta) -> np.ndarray:
         """⟨∂θE⟩_m = ∂θF, shape (dim_theta,)."""
-        a = -self.beta * self.family.energy(self.points, theta) + self.log_weights
+        a = -self.beta * self._energy(theta) + self.log_weights
         w = np.exp(a - a.max())
         w /= w.sum()
         return w @ self.family.grad_theta(self.points, theta)
 
     def edge_mass(self, theta) -> float:
         """Probability on the outermost grid layer (should be ≪ 1e-10 for a valid box)."""
-        a = -self.beta * self.family.energy(self.points, theta) + self.log_weights
+        a = -self.beta * self._energy(theta) + self.log_weights
         p = np.exp(a - a.max())
         p /= p.sum()
         lo = np.array([b[0] for b in self.box])

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..model import NumericTwin, numeric_twin
 from ._families import check_batch
+
+if TYPE_CHECKING:  # numeric.model loads the code generator: imported where a twin is built
+    from ..model import NumericTwin
 
 __all__ = ["SymbolicFamily"]
 
@@ -34,6 +37,8 @@ class SymbolicFamily:
 
     @classmethod
     def from_model(cls, model, values=None) -> "SymbolicFamily":
+        from ..model import numeric_twin
+
         return cls(numeric_twin(model, values))
 
     def __reduce__(self):  # lambdified code does not pickle: rebuild from the model

@@ -58,6 +58,9 @@ class Engine:
         # E and the generator at the last few θ (a TR-BDF2 step reads three, halvings more)
         self.energy = theta_memo(lambda th: energy_on_grid(tw, grid, th), 9)
         self.generator = theta_memo(lambda th: Generator(tw.beta * self.energy(th), grid, self.D), 9)
+        # (ln Π, F) at θ: read by every record and exact step at that θ
+        self.boltzmann = theta_memo(lambda th: (log_boltzmann(tw, self.energy(th)),
+                                                free_energy(tw, grid, th, self.energy(th))), 9)
         self.fallbacks = 0
         self.halvings = 0
         self.P = np.array(P0, dtype=float)
@@ -127,7 +130,7 @@ class Engine:
         E0, E1 = self.energy(self.theta), self.energy(theta1)
         s1 = None
         if stages is None:  # exact step at frozen θ (module docstring)
-            lp = log_boltzmann(self.tw, E1)
+            lp = self.boltzmann(theta1)[0]
             self.Q -= float(np.sum(E1 * (P1 - self.P)))
             self.S += kl_divergence(self.P, lp) - kl_divergence(P1, lp)
             stages = ()
@@ -151,6 +154,8 @@ class Engine:
         if self.grid.boundary != "reflecting":
             return 0.0
         P, m = self.P, 0.0
+        if P.ndim == 1:
+            return float(max(P[0], P[-1]))
         for ax in range(P.ndim):
             m = max(m, float(np.take(P, 0, axis=ax).sum()), float(np.take(P, -1, axis=ax).sum()))
         return m
@@ -166,12 +171,17 @@ class Engine:
         if sdot is None:
             sdot = self.generator(self.theta).entropy_production_rate(self.P)
         x, nd = self.grid.points, self.P.ndim
-        mean = np.tensordot(self.P, x, axes=nd)
-        var = np.tensordot(self.P, (x - mean) ** 2, axes=nd)
+        if nd == 1:  # plain dot products (tensordot's set-up costs more than the sums at a few hundred cells)
+            x = self.grid.centres[0]
+            mean = np.array([self.P @ x])
+            var = np.array([self.P @ (x - mean[0]) ** 2])
+        else:
+            mean = np.tensordot(self.P, x, axes=nd)
+            var = np.tensordot(self.P, (x - mean) ** 2, axes=nd)
+        lp, F = self.boltzmann(self.theta)
         self.rows.append(
             (self.t, self.theta.copy(), mean, self.W, self.Q, float(np.sum(self.P * E)),
-             free_energy(self.tw, self.grid, self.theta, E), self.S, sdot,
-             kl_divergence(self.P, log_boltzmann(self.tw, E)), float(self.P.sum()), float(self.P.min()), var)
+             F, self.S, sdot, kl_divergence(self.P, lp), float(self.P.sum()), float(self.P.min()), var)
         )
 
     def arrays(self):

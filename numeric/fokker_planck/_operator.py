@@ -39,6 +39,10 @@ import scipy.linalg as sla
 import scipy.sparse as sps
 import scipy.sparse.linalg as spla
 
+from thermolearn.theory import NumericalError
+
+_GTSV = sla.lapack.dgtsv
+
 __all__ = ["bernoulli", "Generator", "SPECTRAL_DROP", "SPECTRAL_ROUNDOFF", "SPECTRAL_MAX_CELLS"]
 
 #: Modes with e^{λΔt} below SPECTRAL_DROP are left out of an exact step (their
@@ -82,12 +86,12 @@ class Generator:
         self.shape = grid.shape
         self.n = int(np.prod(self.shape))
         self.faces = []  # (i_flat, j_flat, w_plus, w_minus)
-        idx = np.arange(self.n).reshape(self.shape)
+        self._tridiag = len(self.shape) == 1 and grid.boundary == "reflecting"
         for ax, h in enumerate(grid.spacing):
-            if len(self.shape) == 1 and grid.boundary == "reflecting":  # the common case, without rolls
-                i, j, du = idx[:-1], idx[1:], np.diff(u)
+            if self._tridiag:  # the common case: slices, no index arrays
+                i, j, du = slice(0, self.n - 1), slice(1, self.n), np.diff(u)
             else:
-                i = idx
+                i = idx = np.arange(self.n).reshape(self.shape)
                 j = np.roll(idx, -1, axis=ax)
                 du = np.roll(u, -1, axis=ax) - u
                 if grid.boundary == "reflecting":
@@ -101,16 +105,19 @@ class Generator:
             large = a + small
             up = du >= 0
             c = diffusion / h**2
-            self.faces.append((i.ravel(), j.ravel(), c * np.where(up, small, large), c * np.where(up, large, small)))
+            if not isinstance(i, slice):
+                i, j = i.ravel(), j.ravel()
+            self.faces.append((i, j, c * np.where(up, small, large), c * np.where(up, large, small)))
         self._lu = {}
         self._modes = (np.inf, None, None)  # (lowest λ kept, λ, V) of the symmetrised generator
         self._u = u
         self._half = None  # Π^{1/2} (max 1), formed on the first exact step
-        self._tridiag = len(self.shape) == 1 and grid.boundary == "reflecting"
         if self._tridiag:
             _, _, wp, wm = self.faces[0]
             self.lower, self.upper = wp, wm  # A[i+1, i] = w+, A[i, i+1] = w-
-            self.diag = -np.concatenate([wp, [0.0]]) - np.concatenate([[0.0], wm])
+            self.diag = np.zeros(self.n)
+            self.diag[:-1] -= wp
+            self.diag[1:] -= wm
         else:
             rows, cols, vals = [], [], []
             diag = np.zeros(self.n)
@@ -141,12 +148,13 @@ class Generator:
     def solve(self, c, rhs):
         """Solve (I − c A) X = rhs (an M-matrix for c > 0)."""
         r = rhs.ravel()
-        if self._tridiag:
-            ab = np.zeros((3, self.n))
-            ab[0, 1:] = -c * self.upper
-            ab[1] = 1.0 - c * self.diag
-            ab[2, :-1] = -c * self.lower
-            return sla.solve_banded((1, 1), ab, r, check_finite=False).reshape(self.shape)
+        if self._tridiag:  # LAPACK's tridiagonal solver directly (solve_banded's checks cost ~5x the solve here)
+            *_, x, info = _GTSV(-c * self.lower, 1.0 - c * self.diag, -c * self.upper, r,
+                                overwrite_dl=True, overwrite_d=True, overwrite_du=True)
+            if info != 0:
+                raise NumericalError(f"tridiagonal solve failed (LAPACK gtsv info={info}); expected a non-singular "
+                                     "I - cA (c > 0)")
+            return x.reshape(self.shape)
         lu = self._lu.get(c)
         if lu is None:
             if len(self._lu) > 4:
@@ -185,7 +193,9 @@ class Generator:
             # protocol) reuse the eigenpairs instead of solving again
             cut *= 1.0 + 1e-6
             kw = {} if cut <= 2.0 * self.diag.min() else dict(select="v", select_range=(cut, 1.0))
-            lam, V = sla.eigh_tridiagonal(self.diag, np.sqrt(self.lower * self.upper), **kw, check_finite=False)
+            # MRRR (stemr) for the selected range: ~25 % cheaper than the default bisection + inverse iteration
+            lam, V = sla.eigh_tridiagonal(self.diag, np.sqrt(self.lower * self.upper), **kw, lapack_driver="stemr",
+                                          check_finite=False)
             self._modes = (cut if kw else -np.inf, lam, V)
         P1 = half * (V @ (np.exp(lam * dt) * (V.T @ q)))
         return P1 * (P.sum() / P1.sum())  # e^{AΔt} conserves mass: only the eigensolver's round-off is removed
@@ -202,7 +212,10 @@ class Generator:
         for i, j, wp, wm in self.faces:
             a, b = wp * p[i], wm * p[j]
             ok = (a > 0) & (b > 0)
-            total += float(np.sum(np.where(ok, (a - b) * (np.log(np.where(ok, a, 1.0)) - np.log(np.where(ok, b, 1.0))), 0.0)))
+            if ok.all():  # the common case: no masking (two logs: a/b can overflow where P is subnormal)
+                total += float(np.dot(a - b, np.log(a) - np.log(b)))
+            else:
+                total += float(np.sum(np.where(ok, (a - b) * (np.log(np.where(ok, a, 1.0)) - np.log(np.where(ok, b, 1.0))), 0.0)))
         return total
 
     def heat_rate(self, P, E):

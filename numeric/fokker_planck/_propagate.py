@@ -17,10 +17,17 @@ __all__ = ["propagate", "prepare_grid", "initial_density"]
 
 
 def prepare_grid(tw, thetas, grid, *, mass_tol, boundary="reflecting"):
-    """The automatic grid, or the user's grid after :func:`check_grid`."""
-    thetas = [np.atleast_1d(np.asarray(t, float)) for t in thetas]
+    """The automatic grid, or the user's grid after :func:`check_grid`, for the *distinct* θ in ``thetas``.
+
+    Both criteria are maxima over θ, so a repeated θ (a static protocol probes the same θ a dozen
+    times) changes nothing and is checked once.
+    """
+    distinct = {}
     for t in thetas:
+        t = np.atleast_1d(np.asarray(t, float))
         tw.theta_vector(t)
+        distinct.setdefault(t.tobytes(), t)
+    thetas = list(distinct.values())
     if grid is None:
         g = auto_grid(tw, thetas, mass_tol=mass_tol)
         return g if boundary == "reflecting" else Grid(g.lower, g.upper, g.cells, boundary)

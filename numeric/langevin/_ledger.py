@@ -104,6 +104,7 @@ class Ledger:
     def __init__(self, th: Thermo, theta, weights=None):
         self.th = th
         self.weights = weights
+        self._H = _constant_theta_hessian(th.twin.model)  # once per run: the cache lookup hashes the model
         self.theta = np.array(theta, dtype=float)
         self.W = 0.0
         self.Ed = th.data_energy(self.theta)
@@ -132,7 +133,7 @@ class Ledger:
         then exactly Δθ·⟨∂θE⟩_s + ½ΔθᵀHΔθ (no energy evaluation over the chains).
         """
         th = self.th
-        H = _constant_theta_hessian(th.twin.model) if sample_dE is not None else None
+        H = self._H if sample_dE is not None else None
         if H is not None:
             step = np.asarray(new, dtype=float) - self.theta
             dW = float(step @ sample_dE + 0.5 * step @ H @ step)

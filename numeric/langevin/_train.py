@@ -6,8 +6,10 @@ parameter step n (t_n → t_n + Δt):
 1. the chains move in the frozen energy E(·, θ) with a registered stepper
    (:mod:`._steppers`): ``"exact"`` — the exact Ornstein–Uhlenbeck
    transition, in a Strang splitting (chains Δt/2, parameters Δt, chains
-   Δt/2: second order in Δt for the mean and the work); the other steppers
-   in the authors' order (chains Δt, then parameters);
+   Δt/2: second order in Δt for the mean and the work; a closing Δt/2 and
+   the next opening Δt/2 act at the same θ and are taken as one exact Δt
+   step unless a row, kick or snapshot needs the chains in between); the
+   other steppers in the authors' order (chains Δt, then parameters);
 2. the parameters move with the chains frozen,
    θ_{n+1} = θ_n − H(t_n + Δt/2, θ_n) Δt ∇̃L,  ∇̃L = β(⟨∂θE⟩_d − ⟨∂θE⟩_s)
    (a feedback schedule, H(t_n, θ_n, ∇̃L), is evaluated at the step start:
@@ -282,6 +284,7 @@ def train(
     led.record(0.0, books())
     kicks(0, 0.0)
     bar = progress_reporter(progress, total=steps, desc="langevin")
+    owed = False  # Strang: the last step's second chain half-step, not yet taken (θ has not moved since)
     for i in range(steps + 1):
         t = i * dt_p
         if i in snap_steps:
@@ -293,16 +296,21 @@ def train(
         if reason or i == steps:
             break
         try:
-            advance(dt / 2 if split else dt)
+            # an owed half-step and this step's first one, both at the current θ, are one exact step of dt
+            advance(dt if owed else dt / 2) if split else advance(dt)
+            owed = False
             Xb = books()
             with np.errstate(over="ignore", invalid="ignore"):
                 g = led.grad_tilde(Xb)
                 led.move(Xb, led.theta - dt_p * _apply(schedule.rate_at(t if schedule.feedback else t + dt_p / 2,
                                                                         led.theta, g), g), sample_dE=led.sample_dE)
-            if split:
-                advance(dt / 2)
+            row = (i + 1) % record_every == 0 or i + 1 == steps or i + 1 in kick_at
+            if split:  # the chains at t + dt_p are needed only for a row, a kick or a snapshot
+                owed = not (row or i + 1 in snap_steps)
+                if not owed:
+                    advance(dt / 2)
                 Xb = None
-            if (i + 1) % record_every == 0 or i + 1 == steps or i + 1 in kick_at:
+            if row:
                 led.record(t + dt_p, books() if Xb is None else Xb)
             kicks(i + 1, t + dt_p)
             bar.update()

@@ -23,6 +23,7 @@ in-process run.
 from __future__ import annotations
 
 import functools
+import sys
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -30,8 +31,9 @@ import numpy as np
 from thermolearn.theory import ParameterError
 
 from ._data import Dataset
+from ._kernel import rank1_kernel
 from ._mlp import (MLPSpec, Workspace, _backward, _forward, _gradient, _output_delta, ensemble_predict,
-                   init_ensemble, sgd_step)
+                   init_ensemble, scipy_ger, sgd_step)
 from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["SGDNoiseConfig", "SGDNoiseResult", "run_trials", "merge_results", "initial_state", "group_size"]
@@ -297,12 +299,13 @@ def _dot(a, b):
 _GROUP_BYTES = 8 * 2**20
 
 
-@functools.lru_cache(maxsize=1)
-def _blas_controller():
-    """threadpoolctl's view of the loaded BLAS libraries, built once per process.
+@functools.lru_cache(maxsize=2)
+def _blas_controller(with_scipy: bool = False):
+    """threadpoolctl's view of the loaded BLAS libraries, built once per process (and once more after scipy's).
 
     Building it scans every loaded shared library (about 10 ms); a per-trial
-    loop of ``run_trials`` calls would pay that at every call.
+    loop of ``run_trials`` calls would pay that at every call.  ``with_scipy``
+    says whether scipy's BLAS is loaded (it then must be under the limit).
     """
     from threadpoolctl import ThreadpoolController
 
@@ -346,7 +349,10 @@ def run_trials(data: Dataset, config: SGDNoiseConfig, seed: int, trial_ids=None)
     spec = config.spec(data)
     size = group_size(config, spec)
     parts, stop = [], config.steps
-    limits = None if config.blas_threads is None else _blas_controller().limit(
+    if config.batch_size == 1 and rank1_kernel(config.dtype) is None:
+        scipy_ger()  # the fallback rank-1 step's BLAS, loaded before the thread limit is taken
+    with_scipy = "scipy.linalg.blas" in sys.modules
+    limits = None if config.blas_threads is None else _blas_controller(with_scipy).limit(
         limits=config.blas_threads, user_api="blas")
     try:
         for s in range(0, ids.size, size):

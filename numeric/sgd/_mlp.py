@@ -28,11 +28,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-# imported with the module, before any thread limit is set: scipy's BLAS must be loaded
-# when threadpoolctl looks, or it would run multi-threaded inside a one-thread chunk
-from scipy.linalg.blas import dger, sger
 
 from thermolearn.theory import ParameterError
+
+from ._kernel import step_rank1
 
 __all__ = ["MLPSpec", "init_ensemble", "ensemble_gradient", "ensemble_predict", "GradientStats", "Workspace", "sgd_step"]
 
@@ -149,6 +148,7 @@ class Workspace:
 
     def __init__(self):
         self._a = {}
+        self.plans = {}  # non-array state keyed by name (e.g. the compiled step's argument pointers)
 
     def get(self, key, shape, dtype):
         """An uninitialised array of this shape and dtype, the same one on every call."""
@@ -290,7 +290,19 @@ def _outer(a, delta, out, ws, layer):
     return np.matmul(ap.transpose(0, 2, 1), dp, out=out)
 
 
-_GER = {np.dtype(np.float32): sger, np.dtype(np.float64): dger}
+_GER_TYPES = ("float32", "float64")
+
+
+def scipy_ger():
+    """scipy's BLAS ``?ger`` by dtype (imports scipy.linalg, ~0.7 CPU-s: only the fallback m = 1 path needs it).
+
+    Call it before a BLAS thread limit is taken (:func:`._experiment.run_trials`
+    does): a BLAS library loaded after threadpoolctl looked runs
+    multi-threaded inside a one-thread chunk (measured 10x slower on 2 cores).
+    """
+    from scipy.linalg.blas import dger, sger
+
+    return {np.dtype(np.float32): sger, np.dtype(np.float64): dger}
 
 
 def _rank1_ready(params, x) -> bool:
@@ -303,7 +315,7 @@ def _rank1_ready(params, x) -> bool:
     if x.ndim != 3 or x.shape[-2] != 1:
         return False
     W0 = params[0]
-    return all(W.dtype == W0.dtype and W.dtype in _GER and W.flags.writeable and W.flags.aligned and W.ndim == 3
+    return all(W.dtype == W0.dtype and W.dtype in _GER_TYPES and W.flags.writeable and W.flags.aligned and W.ndim == 3
                and W.strides[2] == W.itemsize and W.strides[1] == W.shape[2] * W.itemsize
                for W in params[::2])
 
@@ -322,7 +334,7 @@ def _backward_rank1(params, acts, masks, delta, kind, ws):
     L = len(params) // 2
     K = delta.shape[0]
     gmax = np.zeros(K)
-    ger = _GER[params[0].dtype]
+    ger = scipy_ger()[params[0].dtype]
     for i in range(L - 1, -1, -1):
         W, b = params[2 * i], params[2 * i + 1]
         d, a = delta[:, 0], acts[i][:, 0]  # (K, n_out), (K, n_in)
@@ -403,9 +415,11 @@ def sgd_step(params, x, y, kind, learning_rate, ws, *, apply=True):
     and computes the exact maximum only when the bound is exceeded.
 
     One example per trial (m = 1) with ``apply``: the step is a rank-1
-    update a δᵀ per layer, applied in place by BLAS ``?ger`` with no
-    gradient array (two fewer passes over the weights); ``grads`` is then
-    None and ``bound`` is the exact largest component max|a|·max|δ|.
+    update a δᵀ per layer, applied in place with no gradient array (two
+    fewer passes over the weights) by the compiled kernel of
+    :mod:`._kernel` where a C compiler is present, else by BLAS ``?ger``;
+    ``grads`` is then None and ``bound`` is the exact largest component
+    max|a|·max|δ|.
 
     Examples
     --------
@@ -422,6 +436,11 @@ def sgd_step(params, x, y, kind, learning_rate, ws, *, apply=True):
     if apply and not learning_rate > 0:
         raise ParameterError(f"sgd_step: apply=True needs learning_rate > 0, got {learning_rate!r}")
     scale = (learning_rate if apply else 1.0) / m
+    if apply and m == 1:
+        done = step_rank1(params, x, y, kind, scale, ws)  # compiled, where a C compiler is present
+        if done is not None:
+            loss, gmax = done
+            return None, loss, gmax / scale, 1.0 / scale
     acts, masks = _forward(params, x, kind, ws)
     delta, loss = _output_delta(acts[-1], y, scale, ws)
     if apply and _rank1_ready(params, x):

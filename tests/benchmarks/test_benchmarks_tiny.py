@@ -103,3 +103,27 @@ def test_warnings_of_a_module_are_counted_into_its_rows(monkeypatch, capsys):
     (r,) = bm.run_all("tiny")
     assert r["details"]["module_warnings"] == {"SlowDrivingWarning": 3}
     assert capsys.readouterr().err == ""
+
+
+def test_measure_interleaved_alternates_and_takes_the_minimum():
+    # a fake clock advancing by a known cost per call: the order of calls and the reduction are visible
+    from benchmarks._harness import measure_interleaved
+
+    calls, now = [], [0.0]
+    cost = {"a": [5.0, 1.0, 3.0, 2.0], "b": [4.0, 6.0, 7.0, 8.0]}
+
+    def contender(name):
+        def fn():
+            calls.append(name)
+            now[0] += cost[name][len([c for c in calls if c == name]) - 1]
+        return fn
+
+    t = measure_interleaved({"a": contender("a"), "b": contender("b")}, repeats=4, warmup=0,
+                            clock=lambda: now[0], stat="min", alternate=True)
+    assert calls == ["a", "b", "b", "a", "a", "b", "b", "a"]
+    assert t == {"a": 1.0, "b": 4.0}
+    calls.clear()
+    cost = {"a": [5.0, 1.0, 3.0], "b": [4.0, 6.0, 7.0]}
+    assert measure_interleaved({"a": contender("a"), "b": contender("b")}, repeats=3, warmup=0,
+                               clock=lambda: now[0]) == {"a": 3.0, "b": 6.0}  # default: median, same order
+    assert calls == ["a", "b"] * 3

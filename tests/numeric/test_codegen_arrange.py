@@ -22,7 +22,8 @@ from tests.tolerances import MACHINE_RTOL
 from thermolearn.numeric.codegen import lambdify, model_callable
 from thermolearn.numeric.codegen._arrange import array_passes, arrange
 from thermolearn.numeric.codegen._stable import _ipow
-from thermolearn.theory import energy_model, models
+from thermolearn.theory import models
+from tests.numeric._codegen_models import codegen_model
 
 K = ((2.0, 1.0), (1.0, 3.0))
 
@@ -33,12 +34,12 @@ FAMILY = [
     models.quartic(beta=2, mu=0.5),
     models.double_well(beta=3, mu=0.25),
     models.quadratic_2d(K=K, beta=2, mu=0.5),
-    energy_model("3*(x - theta - 2)**2/2 + x**6/40", beta=2, mu=0.5),          # shifted, steep
-    energy_model("x**4/400 - theta*x**3/30 + x/7", beta=0.5, mu=2),          # flat
-    energy_model("log(cosh(theta*x)) + x**2/2", beta=2, mu=0.5),               # cosh
-    energy_model("log(1 + exp(x - theta)) + x**2/4", beta=2, mu=0.5),          # softplus
-    energy_model("exp(-theta*x)*x**2/2 + x**4/4", beta=1.5, mu=0.5),           # exp
-    energy_model("x1**2/2 + x2**2 + theta*x1*x2/3 - x2**3/9 + x2**4/20", ("x1", "x2"), beta=2, mu=0.5),  # 2-D
+    codegen_model("3*(x - theta - 2)**2/2 + x**6/40", beta=2, mu=0.5),          # shifted, steep
+    codegen_model("x**4/400 - theta*x**3/30 + x/7", beta=0.5, mu=2),          # flat
+    codegen_model("log(cosh(theta*x)) + x**2/2", beta=2, mu=0.5),               # cosh
+    codegen_model("log(1 + exp(x - theta)) + x**2/4", beta=2, mu=0.5),          # softplus
+    codegen_model("exp(-theta*x)*x**2/2 + x**4/4", beta=1.5, mu=0.5),           # exp
+    codegen_model("x1**2/2 + x2**2 + theta*x1*x2/3 - x2**3/9 + x2**4/20", ("x1", "x2"), beta=2, mu=0.5),  # 2-D
 ]
 
 

@@ -16,8 +16,8 @@ import pytest
 import sympy as sp
 
 from thermolearn.numeric.codegen import generate_source, lambdify, load_python_module, model_callable, module_functions
-from thermolearn.theory import energy_model
 from thermolearn.theory.models import CATALOGUE
+from tests.numeric._codegen_models import codegen_model
 
 DIGITS = 45  # required agreement
 
@@ -44,7 +44,7 @@ def _agree(got, exact):
 
 @pytest.mark.parametrize("text", ENERGIES)
 def test_generated_mpmath_module_45_digits(text):
-    model = energy_model(text, beta=sp.Rational(1, 3), mu=sp.Rational(7, 10))
+    model = codegen_model(text, beta=sp.Rational(1, 3), mu=sp.Rational(7, 10))
     mod = load_python_module(generate_source(model, "mpmath"))
     with mpmath.workdps(50):
         for f in module_functions(model):
@@ -58,7 +58,7 @@ def test_generated_mpmath_module_45_digits(text):
 
 @pytest.mark.parametrize("text", ENERGIES)
 def test_lambdify_mpmath_45_digits(text):
-    model = energy_model(text)
+    model = codegen_model(text)
     with mpmath.workdps(50):
         for name in ("energy", "drift", "dE_dtheta"):
             fn = model_callable(model, name, backend="mpmath")

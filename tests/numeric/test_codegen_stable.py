@@ -31,12 +31,15 @@ FAMILIES = [
 ]
 QUANTITIES = ("energy", "drift", "dE_dtheta")
 _COMPILED = {}
+_MODELS = {}  # one model per family (its normalisability check costs ~0.5 CPU-s), three quantities
 
 
 def _pair(text, quantity):
     key = (text, quantity)
     if key not in _COMPILED:
-        model = energy_model(text)
+        if text not in _MODELS:
+            _MODELS[text] = energy_model(text)
+        model = _MODELS[text]
         names = {s.name for s in model.constants}
         _COMPILED[key] = (model_callable(model, quantity), model_callable(model, quantity, backend="mpmath"), names)
     return _COMPILED[key]

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.tolerances import MACHINE_RTOL
 from thermolearn.numeric.ebm import (ExponentialFamily, GaussianEBM, MLPEnergy, RBMEnergy, SymbolicFamily,
                                      polynomial_family)
 from thermolearn.theory import ParameterError
@@ -107,3 +108,50 @@ def test_fast_mean_gradient_equals_mean_of_rows(name):
     x = rng.standard_normal((9, fam.dim_x))
     assert np.allclose(fam.mean_grad_theta(x, th), fam.grad_theta(x, th).mean(axis=0), rtol=1e-12, atol=1e-14)
     assert not np.allclose(fam.mean_grad_theta(x, th), fam.grad_theta(x[:8], th).mean(axis=0))  # mutant: a row lost
+
+FUSED = {"polynomial-2d3": polynomial_family(2, 3), "polynomial-1d3": polynomial_family(1, 3),
+         "polynomial-3d2": polynomial_family(3, 2, confinement=2.0), "rbm": RBMEnergy(3, 4, sigma=1.3),
+         "rbm-wide": RBMEnergy(5, 7, sigma=0.6)}
+
+
+@pytest.mark.parametrize("name", sorted(FUSED))
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), scale=st.sampled_from([0.1, 1.0, 5.0]))
+def test_energy_change_is_the_energy_difference(name, seed, scale):
+    """The fused E(x, θ′) − E(x, θ) of the work ledger against two energy evaluations (shifted, scaled θ, x)."""
+    fam = FUSED[name]
+    rng = np.random.default_rng(seed)
+    th = scale * rng.standard_normal(fam.dim_theta)
+    new = th + 0.1 * scale * rng.standard_normal(fam.dim_theta)
+    x = scale * rng.standard_normal((6, fam.dim_x)) + rng.standard_normal(fam.dim_x)
+    ref = fam.energy(x, new) - fam.energy(x, th)
+    size = np.abs(fam.energy(x, new)) + np.abs(fam.energy(x, th)) + 1.0
+    assert np.all(np.abs(fam.energy_change(x, th, new) - ref) <= MACHINE_RTOL * size)
+
+
+@pytest.mark.parametrize("dim,degree", [(1, 1), (1, 3), (2, 2), (2, 3), (3, 3)])
+def test_monomial_features_and_gradient_are_the_powers(dim, degree):
+    """φ, ∇ₓφ and the contraction Σθₖ∇ₓφₖ of the product-chain monomials against x**p directly."""
+    fam = polynomial_family(dim, degree)
+    rng = np.random.default_rng(dim * 10 + degree)
+    x, th = 1.5 * rng.standard_normal((9, dim)), rng.standard_normal(fam.dim_theta)
+    P = fam.features.powers
+    assert np.allclose(fam.features(x), np.prod(x[:, None, :] ** P, axis=-1), rtol=MACHINE_RTOL, atol=0)
+    ref = np.stack([P[:, j] * np.prod(x[:, None, :] ** np.maximum(P - np.eye(dim, dtype=int)[j], 0), axis=-1)
+                    for j in range(dim)], axis=-1)
+    assert np.allclose(fam.feature_grad(x), ref, rtol=MACHINE_RTOL, atol=1e-14)
+    assert np.allclose(fam.feature_grad.contract(x, th), np.einsum("nkd,k->nd", ref, th), rtol=1e-11, atol=1e-12)
+
+
+def test_monomial_memo_follows_chains_moved_in_place():
+    """The trainer moves its chains in place (x -= ...): the kept features must follow the values, not the
+    array object; the kept array is read-only, so a caller centring it in place cannot corrupt it."""
+    fam = polynomial_family(2, 3)
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((8, 2))
+    first = fam.features(x).copy()
+    x += 0.25
+    assert np.allclose(fam.features(x), np.prod(x[:, None, :] ** fam.features.powers, axis=-1), rtol=MACHINE_RTOL)
+    assert not np.allclose(fam.features(x), first)
+    with pytest.raises(ValueError):
+        fam.grad_theta(x, np.zeros(fam.dim_theta))[0, 0] = 1.0

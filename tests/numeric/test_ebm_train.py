@@ -259,3 +259,34 @@ def test_gaussian_mean_and_precision_excess_work_matches_moment_equations():
     se = np.std(wex, ddof=1) / np.sqrt(len(wex))
     assert abs(np.mean(wex) - wex_ref) < N_SIGMA * se
     assert abs(np.mean(wex) - w_ref) > N_SIGMA * se  # mutant: forgetting ΔF fails
+
+
+class _Opaque:
+    """A family seen only through energy/grad_theta (no linear_parts, no energy_change)."""
+
+    def __init__(self, fam):
+        self.fam, self.dim_x, self.dim_theta = fam, fam.dim_x, fam.dim_theta
+
+    def energy(self, x, th):
+        return self.fam.energy(x, th)
+
+    def grad_theta(self, x, th):
+        return self.fam.grad_theta(x, th)
+
+
+@pytest.mark.parametrize("dim", [1, 2])
+def test_grid_partition_linear_path_equals_generic(dim):
+    """ln Z, ⟨∂θE⟩ and the edge mass from the cached grid features equal the per-call energy path."""
+    from thermolearn.numeric.ebm import grid_partition, polynomial_family
+
+    fam = polynomial_family(dim, 3)
+    box = ((-4.0, 5.0),) * dim
+    fast, slow = grid_partition(fam, 1.7, box, n=61), grid_partition(_Opaque(fam), 1.7, box, n=61)
+    rng = np.random.default_rng(dim)
+    for _ in range(3):
+        th = 0.4 * rng.standard_normal(fam.dim_theta)
+        assert fast.log_partition(th) == pytest.approx(slow.log_partition(th), rel=MACHINE_RTOL, abs=1e-12)
+        assert np.allclose(fast.model_mean(th), slow.model_mean(th), rtol=1e-11, atol=1e-12)
+        assert fast.edge_mass(th) == pytest.approx(slow.edge_mass(th), rel=1e-9, abs=1e-300)
+    with pytest.raises(ParameterError):
+        fast.log_partition(np.full(fam.dim_theta, np.nan))

@@ -68,3 +68,22 @@ def test_bad_grids(args, match):
         Grid(*args)
     with pytest.raises(ParameterError, match="boundary"):
         Grid((0.0,), (1.0,), (10,), boundary="absorbing")
+
+
+@pytest.mark.parametrize("late, beta", [(0.5, 1.0), (0.25, 3.0), (1.0, 0.5)])
+def test_user_grid_checked_at_every_distinct_theta_of_the_protocol(late, beta):
+    """prepare_grid checks each distinct θ once: a grid that holds θ(0) but not a later θ(t) is refused.
+
+    The protocol stays at θ = 0 until t = 1 − late, then moves the trap to 9: the grid [−10, 10]
+    holds the Boltzmann mass at θ = 0 (tail < 1e-11) but cuts off 4 % or more of it at
+    θ = 9, so the check of the repeated θ = 0 alone would pass it.
+    """
+    from thermolearn.numeric.fokker_planck import Protocol, propagate
+
+    model = harmonic_trap(k=1, beta=beta, mu=1)
+    proto = Protocol(lambda t: 0.0 if t < 1 - late else 9.0 * (t - 1 + late) / late, 1.0, (), "late move")
+    grid = Grid((-10.0,), (10.0,), (400,))
+    assert _tail(-10.0, 10.0, 0.0, 1 / beta) < 1e-11 and _tail(-10.0, 10.0, 9.0, 1 / beta) > 0.01
+    with pytest.raises(ParameterError, match="cuts off"):
+        propagate(model, proto, steps=10, grid=grid)
+    propagate(model, Protocol(lambda t: 0.0, 1.0, (), "static"), steps=2, grid=grid)  # θ = 0 alone: accepted

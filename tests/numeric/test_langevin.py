@@ -328,3 +328,33 @@ def test_ledger_work_from_the_theta_taylor_form_equals_the_energy_difference(tex
     fast.move(X, new, sample_dE=fast.sample_dE)
     slow.move(X, new)
     assert fast.W == pytest.approx(slow.W, rel=MACHINE_RTOL, abs=MACHINE_RTOL)
+
+
+class _NoNoise(np.random.Generator):
+    """A generator whose normals are all zero: the exact step's mean path, deterministic."""
+
+    def standard_normal(self, size=None, dtype=np.float64, out=None):
+        if out is not None:
+            out[...] = 0.0
+            return out
+        return np.zeros(size)
+
+
+@pytest.mark.parametrize("beta,mu,k,tau,theta0,target", CASES)
+@pytest.mark.parametrize("kind", ["discontinuous", "slow-driving"])
+def test_unrecorded_steps_fuse_their_half_steps_exactly(beta, mu, k, tau, theta0, target, kind):
+    """Two exact half-steps at one θ are one exact step: without noise, rows every 7 steps give the same path.
+
+    Mutant tried: the fused step advancing dt/2 instead of dt (the owed half-step dropped) fails here.
+    """
+    from thermolearn.numeric.schedule import build_schedule
+
+    model = harmonic_trap(k=k, beta=beta, mu=mu)
+    sched = build_schedule(kind, model, tau=tau, theta0=theta0, target=target, eta=0.8)
+    kw = dict(theta0=theta0, target=target, u0=theta0 - 1.0, particles=2, steps=40)
+    every = train(model, sched, rng=_NoNoise(np.random.PCG64(0)), **kw)
+    sparse = train(model, sched, rng=_NoNoise(np.random.PCG64(0)), record_every=7, **kw)
+    assert sparse.times.size < every.times.size
+    for a, b in ((every.theta[-1], sparse.theta[-1]), (every.sample_mean[-1], sparse.sample_mean[-1]),
+                 (every.work[-1], sparse.work[-1])):
+        np.testing.assert_allclose(b, a, rtol=MACHINE_RTOL, atol=MACHINE_RTOL * (1 + abs(theta0 - target)) ** 2)

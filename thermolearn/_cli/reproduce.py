@@ -59,8 +59,11 @@ def _select(args, papers):
     if not names:
         return None, None
     table = _sections(papers)
+    if all(n in table for n in names):  # sections only: their modules are imported when they run, not here
+        return set(names), None
     figures = {}
-    for sec, (_, modname) in table.items():
+    # figure names live in the section modules: import them (seconds of imports) only when a name is no section
+    for sec, (_, modname) in table.items() if any(n not in table for n in names) else ():
         for fig in getattr(importlib.import_module(modname), "FIGURE_NAMES", ()):
             figures.setdefault(fig, sec)
     chosen, figs = set(), set()

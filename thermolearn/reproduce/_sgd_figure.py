@@ -23,6 +23,14 @@ def _windows(steps, *series, bins=25):
     return [np.array([s[w].mean() for w in idx]) for s in (steps, *series)]
 
 
+def _per_m(results, name) -> str:
+    """One setting of the runs: its value when all agree, else each value with its m (mathtext spaces)."""
+    values = {m: getattr(res.config, name) for m, res in results.items()}
+    if len(set(values.values())) == 1:
+        return f"{next(iter(values.values()))}"
+    return ",\\ ".join(f"{v}\\ (m={m})" for m, v in values.items())
+
+
 def draw(path: Path, reservoir_path: Path, results: dict, *, dpi=200, formats=("png", "pdf")) -> tuple[Path, Path]:
     """Panels a–d of Figure 4.1 into ``path``; T_Θ and reservoir models into ``reservoir_path``.
 
@@ -58,7 +66,7 @@ def draw(path: Path, reservoir_path: Path, results: dict, *, dpi=200, formats=("
             lags = np.arange(rho.size)
             se = np.where(lags == 0, 0.0, se)  # rho(0) = 1 by definition
             d.errorbar(lags + 0.1 * (i - 1), rho, yerr=2 * se, color=col, marker="o", ms=3, lw=1,
-                       capsize=2, label=f"$m={m}$")
+                       capsize=2, label=f"$m={m}$, $t_0={res.config.t0}$")
             data |= {f"m{m}_eval_steps": res.eval_steps, f"m{m}_tracked_param": res.tracked_param,
                      f"m{m}_accuracy_mean": mean, f"m{m}_accuracy_var": var, f"m{m}_steps": res.steps,
                      f"m{m}_variance": res.variance(), f"m{m}_predicted": res.predicted(),
@@ -72,14 +80,14 @@ def draw(path: Path, reservoir_path: Path, results: dict, *, dpi=200, formats=("
         first = next(iter(results.values()))
         d.axhline(0.0, color="k", lw=0.8)
         d.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-        d.set(title=rf"d) normalised autocorrelation at $t_0={first.config.t0}$ ($\pm$2 s.e.)",
+        d.set(title=r"d) normalised autocorrelation from $t_0$ ($\pm$2 s.e.)",
               xlabel=r"lag $t'-t_0$ (steps)", ylabel=r"$\rho(t_0, t'-t_0)$")
         d.margins(y=0.08)  # limits from the data and its error bars: nothing is clipped
         for axis in (a, b, d):
             axis.legend(fontsize=8)
         c.legend(fontsize=7, ncol=2, loc="upper right")
         fig.suptitle(f"SGD noise, {first.n_train} training examples, $P={first.dim_theta}$ parameters, "
-                     f"$K={first.trials}$ trials, $r={first.config.learning_rate}$")
+                     f"$K={first.trials}$ trials, $r={_per_m(results, 'learning_rate')}$")
         save(fig, path, dpi=dpi, formats=formats)
     np.savez_compressed(path.with_suffix(".npz"), **data)
 

@@ -78,10 +78,14 @@ def run(out: Path, *, quick: bool, seed: int, executor=None) -> list:
     """Run both experiments, write ``ebm_training.png`` / ``ebm_training.md``, return the checks."""
     from thermolearn.numeric.ebm import Adam, Constant, MetricEstimator, PCDConfig, load_ebm_data
 
+    from threadpoolctl import threadpool_limits
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     s = settings(quick)
-    with warnings.catch_warnings():
+    # one BLAS thread here as in the pool's workers: this process's products are small (at most 100 x 1039), and
+    # a second OpenBLAS thread spins on the core the other worker uses (the PCA's SVD alone: 1 CPU-s vs 0.01)
+    with threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # accuracy notes are summarised in the report instead
         d2 = load_ebm_data("digits-2d", seed=seed)
         cfg2 = PCDConfig(steps=s["steps"], dt=0.01, chains=s["chains"], warmup=s["warmup"],

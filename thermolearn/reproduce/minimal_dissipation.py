@@ -86,8 +86,11 @@ def _schedule(kind, p):
 
 
 def _replicas(model, sched, *, p, R, N, steps, seed, snapshots=0):
+    # run 0 is drawn and read row by row; the others only at the end (and by the bias identity at every row
+    # they record): ~100 rows each, so that unrecorded steps fuse their chain half-steps (train)
     runs = [train(model, sched, theta0=p["theta0"], target=p["target"], u0=p["u0"], particles=N, steps=steps,
-                  rng=np.random.default_rng([seed, r]), snapshots=snapshots if r == 0 else 0) for r in range(R)]
+                  rng=np.random.default_rng([seed, r]), snapshots=snapshots if r == 0 else 0,
+                  record_every=1 if r == 0 else max(1, steps // 100)) for r in range(R)]
     vals = np.array([(r.theta[-1, 0], r.sample_mean[-1, 0], r.work[-1], r.sample_var[-1, 0]) for r in runs])
     return runs, vals.mean(axis=0), vals.std(axis=0, ddof=1) / np.sqrt(R)
 
@@ -126,7 +129,9 @@ def run(out: Path, *, quick: bool, seed: int, overrides=None, only=None, dpi=200
     monotone approach) hold at the paper's parameters and are skipped under
     overrides; every quantitative check runs at any parameters.
     """
-    from thermolearn.reproduce._ridge import ridge_figure
+    import contextlib
+
+    from thermolearn.reproduce._ridge import ridge_canvas
 
     overrides = _check_overrides(overrides)
     only = set(FIGURE_NAMES if only is None else only)
@@ -138,36 +143,16 @@ def run(out: Path, *, quick: bool, seed: int, overrides=None, only=None, dpi=200
            f"(+ for work: the exact O(1/N) finite-particle bias from trap_moments(particles=N))")
     checks = []
     max_bias_dev = None
-    for i, name in enumerate(FIGURES):
-        if name not in only:
-            continue
-        title, kind, p = _params(name, overrides)
-        model = harmonic_trap(k=p["k"], beta=p["beta"], mu=p["mu"])
-        sched = _schedule(kind, p)
-        # keep mu k dt <= 0.1 so the O(dt^2) splitting error stays far below the statistical one
-        n_steps = max(steps, int(np.ceil(10 * p["mu"] * p["k"] * p["tau"])))
-        runs, mean, se = _replicas(model, sched, p=p, R=R, N=N, steps=n_steps, seed=seed + i,
-                                   snapshots=min(101, n_steps + 1))
-        dev = max(float(np.max(np.abs(r.bias - p["beta"] * r.excess_work))) for r in runs)
-        max_bias_dev = dev if max_bias_dev is None else max(max_bias_dev, dev)
-        kw = dict(beta=p["beta"], mu=p["mu"], k=p["k"], theta0=p["theta0"], target=p["target"], u0=p["u0"])
-        ref = trap_moments(sched, points=401, **kw)
-        c_th, c_u, c_w = _closed(kind, p)
-        exp = {"theta_final": ref.theta[-1, 0] if c_th is None else c_th,
-               "sample_mean_final": ref.u[-1, 0] if c_u is None else c_u,
-               "work": ref.work[-1] if c_w is None else c_w}
-        src = "closed form (theory.harmonic)" if c_w is not None else "exact moment equations (ODE)"
-        bias_n = abs(trap_moments(sched, particles=N, **kw).work[-1] - ref.work[-1])
-        for j, key in enumerate(("theta_final", "sample_mean_final", "work")):
-            tol = N_SIGMA * se[j] + DISC_REL * max(1.0, abs(exp[key])) + (bias_n if key == "work" else 0.0)
-            checks.append(close_check(f"{name}/{key}", exp[key], mean[j], tol, reason=f"{why}; expected: {src}",
-                                      figure=name))
-        keys = ("mu", "eta", "tau", "beta", "k") if kind == "constant" else ("mu", "tau", "beta", "k")
-        ridge_figure(out / STEMS[name], runs[0], title=f"{title}\n{_label(p, keys)}", target=p["target"],
-                     theta0=p["theta0"], density=_density(p), reference=ref, exact_var=1.0 / (p["beta"] * p["k"]),
-                     dpi=dpi, formats=formats)
-        if not overrides:
-            checks.extend(_qualitative(name, runs[0], ref, mean, se, N))
+    with contextlib.ExitStack() as stack:  # one canvas for every ridge figure (ridge_canvas), opened on first use
+        canvas = None
+        for i, name in enumerate(FIGURES):
+            if name not in only:
+                continue
+            if canvas is None:
+                canvas = stack.enter_context(ridge_canvas())
+            dev = _ridge_section(checks, out, i, name, overrides=overrides, canvas=canvas, R=R, N=N, steps=steps,
+                                 seed=seed, why=why, dpi=dpi, formats=formats)
+            max_bias_dev = dev if max_bias_dev is None else max(max_bias_dev, dev)
     if max_bias_dev is not None:
         checks.append(close_check("all/bias_equals_beta_excess_work", 0.0, max_bias_dev, 1e-9,
                                   reason="max |bias - beta W_ex| over every run and row, kicks included; "
@@ -179,6 +164,40 @@ def run(out: Path, *, quick: bool, seed: int, overrides=None, only=None, dpi=200
     if "script" in only:
         checks.extend(_script_schedule_check(overrides))
     return checks
+
+
+def _ridge_section(checks, out, i, name, *, overrides, canvas, R, N, steps, seed, why, dpi, formats):
+    """Figure ``name`` of Figs. 1–5: R replica runs, their checks (appended to ``checks``) and the ridge
+    figure drawn on ``canvas``; returns max |bias − βW_ex| over the runs' rows."""
+    from thermolearn.reproduce._ridge import ridge_figure
+
+    title, kind, p = _params(name, overrides)
+    model = harmonic_trap(k=p["k"], beta=p["beta"], mu=p["mu"])
+    sched = _schedule(kind, p)
+    # keep mu k dt <= 0.1 so the O(dt^2) splitting error stays far below the statistical one
+    n_steps = max(steps, int(np.ceil(10 * p["mu"] * p["k"] * p["tau"])))
+    runs, mean, se = _replicas(model, sched, p=p, R=R, N=N, steps=n_steps, seed=seed + i,
+                               snapshots=min(101, n_steps + 1))
+    dev = max(float(np.max(np.abs(r.bias - p["beta"] * r.excess_work))) for r in runs)
+    kw = dict(beta=p["beta"], mu=p["mu"], k=p["k"], theta0=p["theta0"], target=p["target"], u0=p["u0"])
+    ref = trap_moments(sched, points=401, **kw)
+    c_th, c_u, c_w = _closed(kind, p)
+    exp = {"theta_final": ref.theta[-1, 0] if c_th is None else c_th,
+           "sample_mean_final": ref.u[-1, 0] if c_u is None else c_u,
+           "work": ref.work[-1] if c_w is None else c_w}
+    src = "closed form (theory.harmonic)" if c_w is not None else "exact moment equations (ODE)"
+    bias_n = abs(trap_moments(sched, particles=N, **kw).work[-1] - ref.work[-1])
+    for j, key in enumerate(("theta_final", "sample_mean_final", "work")):
+        tol = N_SIGMA * se[j] + DISC_REL * max(1.0, abs(exp[key])) + (bias_n if key == "work" else 0.0)
+        checks.append(close_check(f"{name}/{key}", exp[key], mean[j], tol, reason=f"{why}; expected: {src}",
+                                  figure=name))
+    keys = ("mu", "eta", "tau", "beta", "k") if kind == "constant" else ("mu", "tau", "beta", "k")
+    ridge_figure(out / STEMS[name], runs[0], title=f"{title}\n{_label(p, keys)}", target=p["target"],
+                 theta0=p["theta0"], density=_density(p), reference=ref, exact_var=1.0 / (p["beta"] * p["k"]),
+                 dpi=dpi, formats=formats, canvas=canvas)
+    if not overrides:
+        checks.extend(_qualitative(name, runs[0], ref, mean, se, N))
+    return dev
 
 
 def _check_overrides(overrides):
@@ -254,11 +273,12 @@ def _figure6(out, *, R, N, steps, seed, why, overrides=None, dpi=200, formats=("
         (f"constant $\\eta={eta:g}$", "-.", sched("constant"), None),
     ]
     n_steps = max(steps, int(np.ceil(10 * mu * kk * tau)))
+    every = max(1, n_steps // 25)  # rows of the work curves (~26 markers): the only rows read besides the last
     checks, curves, finals, ends, data = [], [], [], [], {}
     for label, style, sched, u0 in protos:
         kw = dict(beta=b, mu=mu, k=kk, theta0=th0, target=tg, u0=u0)
         ref = trap_moments(sched, points=401, **kw)
-        runs = [train(model, sched, theta0=th0, target=tg, u0=u0, particles=N, steps=n_steps,
+        runs = [train(model, sched, theta0=th0, target=tg, u0=u0, particles=N, steps=n_steps, record_every=every,
                       rng=np.random.default_rng([seed, 60, r])) for r in range(R)]  # common random numbers
         ws = np.array([r.excess_work[-1] for r in runs])
         m, s = ws.mean(), ws.std(ddof=1) / np.sqrt(R)
@@ -275,10 +295,9 @@ def _figure6(out, *, R, N, steps, seed, why, overrides=None, dpi=200, formats=("
                                   figure="fig6"))
         finals.append((sched.name, exact, m, s, ws))
         ends.append((float(ref.theta[-1, 0]), th0 if u0 is None else u0))
-        every = max(1, n_steps // 25)
         W = np.array([r.excess_work for r in runs])
-        sim_t, sim_w = runs[0].times[::every] / tau, W.mean(axis=0)[::every]
-        sim_se = W.std(axis=0, ddof=1)[::every] / np.sqrt(R)
+        sim_t, sim_w = runs[0].times / tau, W.mean(axis=0)
+        sim_se = W.std(axis=0, ddof=1) / np.sqrt(R)
         curves.append((f"{label}, $\\theta(\\tau)={round(float(ref.theta[-1, 0]), 9) + 0.0:.3g}$", style, ref.times / tau, ref.work,
                        sim_t, sim_w, sim_se))
         key = sched.name.replace("-", "_")

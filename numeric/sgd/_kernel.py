@@ -1,0 +1,260 @@
+"""Compiled one-example SGD step (m = 1) for an ensemble of MLPs, through ctypes.
+
+With one example per trial the step is a matrix–vector forward pass and a
+rank-1 update per layer; batched over trials in numpy or BLAS these products
+are too small to reach the machine's speed (the Python and call overhead per
+layer and trial dominates).  This C kernel does one trial's forward pass,
+softmax cross-entropy delta, backward pass and in-place update in one sweep,
+trial after trial, and fuses the backward product with the update: row p of
+W_l is read once for δ_{l−1,p} = Σ_j W_l[p, j] δ_{l,j} (old weights) and
+written once as W_l[p, :] ← W_l[p, :] − a_{l−1,p} δ_lᵀ (the learning rate
+folded into δ).  A row whose input a_{l−1,p} is exactly 0 (an inactive
+ReLU unit, a blank pixel) contributes nothing to the forward product, gets a
+zero step and, for ReLU, a zero δ_{l−1,p}: it is skipped, not read.  The
+arithmetic is that of :func:`._mlp.sgd_step` (same formulas, same
+precision); only the summation order of the products differs, so results
+agree to rounding for finite weights (with non-finite weights a skipped
+row would give 0 where numpy gives 0·inf = NaN; a run stops at the step
+whose gradient exceeds ``max_grad``, long before).
+
+The numpy path stays the reference and the fallback: the library is built
+at first use with the system C compiler (``cc``) and cached per user; when
+no compiler is present (or the build fails) :func:`rank1_kernel` returns
+None and :func:`._mlp.sgd_step` takes the numpy path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import functools
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["rank1_kernel", "step_rank1", "numpy_only"]
+
+_DISABLED = [bool(os.environ.get("THERMOLEARN_NO_KERNEL"))]
+
+_FLAGS = ("-O3", "-march=native", "-fopenmp-simd")
+
+_BODY = r"""
+#include <math.h>
+
+#define MAXLAYERS 64
+/* NaN-propagating maximum (as numpy's max), for the divergence bound */
+#define NMAX(m, v) do { if ((v) > (m) || (v) != (v)) (m) = (v); } while (0)
+
+/* One SGD step with one example per trial for K trials of an L-layer MLP.
+   W[i] (K, n[i], n[i+1]) and b[i] (K, n[i+1]) C-contiguous, updated in place;
+   x (K, n[0]); y (K,); work holds sum(n[1..L]) + 2 max(n) numbers.
+   loss[k] = logsumexp(z) - z[y]; gmax[k] = max_l max(max|a_{l-1}|, 1) max|delta_l|. */
+int tl_sgd_rank1_SUFFIX(long K, long L, const long *n, REAL *const *W, REAL *const *b, const REAL *x,
+                        const long *y, int relu, REAL scale, REAL *work, REAL *loss, REAL *gmax)
+{
+    long off[MAXLAYERS + 1], tot = 0, wmax = 0;
+    if (L < 1 || L > MAXLAYERS) return -1;
+    for (long i = 1; i <= L; i++) { off[i] = tot; tot += n[i]; }
+    for (long i = 0; i <= L; i++) if (n[i] > wmax) wmax = n[i];
+    REAL *acts = work, *buf0 = work + tot, *buf1 = work + tot + wmax;
+    for (long k = 0; k < K; k++) {
+        const REAL *xk = x + k * n[0], *a = xk;
+        for (long i = 0; i < L; i++) {
+            long ni = n[i], no = n[i + 1];
+            const REAL *Wk = W[i] + k * ni * no, *bk = b[i] + k * no;
+            REAL *h = acts + off[i + 1];
+            for (long j = 0; j < no; j++) h[j] = 0;
+            for (long p = 0; p < ni; p++) {
+                const REAL ap = a[p], *row = Wk + p * no;
+                if (ap == 0) continue;  /* inactive unit or zero pixel: adds exactly nothing */
+                #pragma omp simd
+                for (long j = 0; j < no; j++) h[j] += ap * row[j];
+            }
+            for (long j = 0; j < no; j++) h[j] += bk[j];
+            if (i < L - 1) {
+                if (relu) { for (long j = 0; j < no; j++) h[j] = h[j] * (REAL)(h[j] > 0); }
+                else { for (long j = 0; j < no; j++) h[j] = TANH(h[j]); }
+            }
+            a = h;
+        }
+        long C = n[L];
+        const REAL *z = acts + off[L];
+        REAL zmax = z[0], total = 0, *d = buf0;
+        for (long j = 1; j < C; j++) NMAX(zmax, z[j]);
+        for (long j = 0; j < C; j++) { d[j] = EXP(z[j] - zmax); total += d[j]; }
+        loss[k] = LOG(total) + zmax - z[y[k]];
+        const REAL s = scale / total;
+        for (long j = 0; j < C; j++) d[j] *= s;
+        d[y[k]] -= scale;
+        REAL g = 0;
+        for (long i = L - 1; i >= 0; i--) {
+            long ni = n[i], no = n[i + 1];
+            const REAL *ap = i ? acts + off[i] : xk;
+            REAL *Wk = W[i] + k * ni * no, *bk = b[i] + k * no, *dn = (d == buf0) ? buf1 : buf0;
+            REAL am = 0, dm = 0;
+            for (long p = 0; p < ni; p++) NMAX(am, FABS(ap[p]));
+            for (long j = 0; j < no; j++) NMAX(dm, FABS(d[j]));
+            const REAL f = (am > 1 || am != am) ? am : 1;  /* the 1 is the bias */
+            NMAX(g, dm * f);
+            for (long p = 0; p < ni; p++) {
+                REAL *row = Wk + p * no;
+                if (ap[p] == 0 && (relu || i == 0)) {  /* ReLU' = 0 and a zero step: row untouched */
+                    if (i > 0) dn[p] = 0;
+                    continue;
+                }
+                if (i > 0) {
+                    REAL acc = 0;
+                    #pragma omp simd reduction(+:acc)
+                    for (long j = 0; j < no; j++) acc += d[j] * row[j];
+                    dn[p] = relu ? acc * (REAL)(ap[p] > 0) : acc * (1 - ap[p] * ap[p]);
+                }
+                const REAL na = -ap[p];
+                #pragma omp simd
+                for (long j = 0; j < no; j++) row[j] += d[j] * na;
+            }
+            for (long j = 0; j < no; j++) bk[j] -= d[j];
+            d = dn;
+        }
+        gmax[k] = g;
+    }
+    return 0;
+}
+"""
+
+_TYPES = {np.dtype(np.float32): ("f32", "float", "expf", "logf", "tanhf", "fabsf"),
+          np.dtype(np.float64): ("f64", "double", "exp", "log", "tanh", "fabs")}
+
+
+def _source() -> str:
+    parts = []
+    for suffix, real, exp, log, tanh, fabs in _TYPES.values():
+        body = _BODY.replace("SUFFIX", suffix)
+        parts.append(f"#define REAL {real}\n#define EXP {exp}\n#define LOG {log}\n#define TANH {tanh}\n"
+                     f"#define FABS {fabs}\n{body}\n#undef REAL\n#undef EXP\n#undef LOG\n#undef TANH\n#undef FABS\n"
+                     "#undef MAXLAYERS\n#undef NMAX\n")
+    return "\n".join(parts)
+
+
+def _cache_dir() -> Path | None:
+    """A per-user cache directory that only this user can write, or None."""
+    d = Path(tempfile.gettempdir()) / f"thermolearn-kernels-{os.getuid()}"
+    try:
+        d.mkdir(mode=0o700, exist_ok=True)
+        st = d.stat()
+    except OSError:
+        return None
+    if st.st_uid != os.getuid() or st.st_mode & 0o022:
+        return None
+    return d
+
+
+@functools.lru_cache(maxsize=1)
+def _library():
+    """The compiled kernel library (built once per user and source), or None without a compiler."""
+    from thermolearn.numeric.codegen._build import build_c_library
+
+    source = _source()
+    key = hashlib.sha256((source + " ".join(_FLAGS)).encode()).hexdigest()[:16]
+    name = f"tl_sgd_rank1_{key}"
+    cache = _cache_dir()
+    lib_path = None if cache is None else cache / f"lib{name}.so"
+    try:
+        if lib_path is not None and lib_path.is_file():
+            lib = ctypes.CDLL(str(lib_path))
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                build_c_library(source, tmp, name=name, flags=_FLAGS, vector_math=False)
+                built = Path(tmp) / f"lib{name}.so"
+                if lib_path is not None:
+                    staged = cache / f".{name}.{os.getpid()}.so"
+                    staged.write_bytes(built.read_bytes())
+                    os.replace(staged, lib_path)  # atomic: concurrent builders leave one complete file
+                    built = lib_path
+                lib = ctypes.CDLL(str(built))
+    except OSError:
+        return None
+    vp, lp = ctypes.c_void_p, ctypes.c_long
+    for suffix, real, *_ in _TYPES.values():
+        fn = getattr(lib, f"tl_sgd_rank1_{suffix}")
+        scalar = ctypes.c_float if real == "float" else ctypes.c_double
+        fn.argtypes = [lp, lp, vp, vp, vp, vp, vp, ctypes.c_int, scalar, vp, vp, vp]
+        fn.restype = ctypes.c_int
+    return lib
+
+
+def rank1_kernel(dtype):
+    """The compiled step for ``dtype`` (float32 or float64), or None when unavailable."""
+    spec = _TYPES.get(np.dtype(dtype))
+    if spec is None or _DISABLED[-1]:
+        return None
+    lib = _library()
+    return None if lib is None else getattr(lib, f"tl_sgd_rank1_{spec[0]}")
+
+
+@contextlib.contextmanager
+def numpy_only():
+    """Within this block every step takes the numpy reference path (the kernel is not used).
+
+    Also set for a whole process by the environment variable ``THERMOLEARN_NO_KERNEL``.
+    """
+    _DISABLED.append(True)
+    try:
+        yield
+    finally:
+        _DISABLED.pop()
+
+
+def _ready(params, x, y) -> bool:
+    """Every array in the layout the kernel reads: C-contiguous, one dtype, writeable parameters."""
+    dt = params[0].dtype
+    return (x.dtype == dt and x.flags.c_contiguous and x.ndim == 3 and x.shape[1] == 1
+            and all(p.dtype == dt and p.flags.c_contiguous and p.flags.writeable for p in params))
+
+
+def step_rank1(params, x, y, kind, scale, ws):
+    """One in-place step θ ← θ − a δᵀ per layer (``scale`` = r/m folded into δ), m = 1, compiled.
+
+    Returns ``(loss, gmax)`` per trial as :func:`._mlp._backward_rank1` does
+    (``gmax`` in units of δ), or None when the kernel or the array layout is
+    unavailable (the caller then takes the numpy path).  The argument
+    pointers of ``params`` are prepared once per workspace and parameter list.
+    """
+    dt = params[0].dtype
+    fn = rank1_kernel(dt)
+    if fn is None:
+        return None
+    plan = ws.plans.get("rank1")
+    if plan is None or len(plan[0]) != len(params) or any(a is not b for a, b in zip(plan[0], params)):
+        if not _ready(params):
+            return None
+        plan = ws.plans["rank1"] = _plan(params, x.shape[0], ws)
+    if not (x.dtype == dt and x.flags.c_contiguous and x.shape == plan[1]):
+        return None
+    _, _, args, loss, gmax, _ = plan
+    yk = np.ascontiguousarray(y, dtype=np.int64)
+    if fn(*args[:5], x.ctypes.data, yk.ctypes.data, int(kind == "relu"), scale, *args[5:]) != 0:
+        return None
+    return loss.copy(), gmax.astype(np.float64)
+
+
+def _ready(params) -> bool:
+    """Parameters in the layout the kernel updates in place: C-contiguous, one dtype, writeable."""
+    dt = params[0].dtype
+    return all(p.dtype == dt and p.flags.c_contiguous and p.flags.writeable for p in params)
+
+
+def _plan(params, K, ws):
+    """(params, x shape, pointer arguments, loss and gmax buffers, the arrays the pointers point into)."""
+    L, dt = len(params) // 2, params[0].dtype
+    sizes = np.array([params[0].shape[1]] + [params[2 * i].shape[2] for i in range(L)], dtype=np.int64)
+    W = np.array([params[2 * i].ctypes.data for i in range(L)], dtype=np.uintp)
+    b = np.array([params[2 * i + 1].ctypes.data for i in range(L)], dtype=np.uintp)
+    work = np.empty(int(sizes[1:].sum() + 2 * sizes.max()), dt)
+    loss, gmax = np.empty(K, dt), np.empty(K, dt)
+    args = (K, L, sizes.ctypes.data, W.ctypes.data, b.ctypes.data, work.ctypes.data, loss.ctypes.data,
+            gmax.ctypes.data)
+    # the plan holds every array its pointers point into (and params), so the pointers stay valid
+    return list(params), (K, 1, int(sizes[0])), args, loss, gmax, (sizes, W, b, work)
