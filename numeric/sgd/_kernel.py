@@ -207,13 +207,6 @@ def numpy_only():
         _DISABLED.pop()
 
 
-def _ready(params, x, y) -> bool:
-    """Every array in the layout the kernel reads: C-contiguous, one dtype, writeable parameters."""
-    dt = params[0].dtype
-    return (x.dtype == dt and x.flags.c_contiguous and x.ndim == 3 and x.shape[1] == 1
-            and all(p.dtype == dt and p.flags.c_contiguous and p.flags.writeable for p in params))
-
-
 def step_rank1(params, x, y, kind, scale, ws):
     """One in-place step θ ← θ − a δᵀ per layer (``scale`` = r/m folded into δ), m = 1, compiled.
 
