@@ -30,6 +30,7 @@ import ctypes
 import functools
 import hashlib
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -40,9 +41,11 @@ __all__ = ["rank1_kernel", "step_rank1", "numpy_only"]
 _DISABLED = [bool(os.environ.get("THERMOLEARN_NO_KERNEL"))]
 
 _FLAGS = ("-O3", "-march=native", "-fopenmp-simd")
+_SUFFIX = ".dylib" if sys.platform == "darwin" else ".so"  # as numeric.codegen._build names it
 
 _BODY = r"""
 #include <math.h>
+#include <stdint.h>
 
 #define MAXLAYERS 64
 /* NaN-propagating maximum (as numpy's max), for the divergence bound */
@@ -52,54 +55,54 @@ _BODY = r"""
    W[i] (K, n[i], n[i+1]) and b[i] (K, n[i+1]) C-contiguous, updated in place;
    x (K, n[0]); y (K,); work holds sum(n[1..L]) + 2 max(n) numbers.
    loss[k] = logsumexp(z) - z[y]; gmax[k] = max_l max(max|a_{l-1}|, 1) max|delta_l|. */
-int tl_sgd_rank1_SUFFIX(long K, long L, const long *n, REAL *const *W, REAL *const *b, const REAL *x,
-                        const long *y, int relu, REAL scale, REAL *work, REAL *loss, REAL *gmax)
+int tl_sgd_rank1_SUFFIX(int64_t K, int64_t L, const int64_t *n, REAL *const *W, REAL *const *b, const REAL *x,
+                        const int64_t *y, int relu, REAL scale, REAL *work, REAL *loss, REAL *gmax)
 {
-    long off[MAXLAYERS + 1], tot = 0, wmax = 0;
+    int64_t off[MAXLAYERS + 1], tot = 0, wmax = 0;
     if (L < 1 || L > MAXLAYERS) return -1;
-    for (long i = 1; i <= L; i++) { off[i] = tot; tot += n[i]; }
-    for (long i = 0; i <= L; i++) if (n[i] > wmax) wmax = n[i];
+    for (int64_t i = 1; i <= L; i++) { off[i] = tot; tot += n[i]; }
+    for (int64_t i = 0; i <= L; i++) if (n[i] > wmax) wmax = n[i];
     REAL *acts = work, *buf0 = work + tot, *buf1 = work + tot + wmax;
-    for (long k = 0; k < K; k++) {
+    for (int64_t k = 0; k < K; k++) {
         const REAL *xk = x + k * n[0], *a = xk;
-        for (long i = 0; i < L; i++) {
-            long ni = n[i], no = n[i + 1];
+        for (int64_t i = 0; i < L; i++) {
+            int64_t ni = n[i], no = n[i + 1];
             const REAL *Wk = W[i] + k * ni * no, *bk = b[i] + k * no;
             REAL *h = acts + off[i + 1];
-            for (long j = 0; j < no; j++) h[j] = 0;
-            for (long p = 0; p < ni; p++) {
+            for (int64_t j = 0; j < no; j++) h[j] = 0;
+            for (int64_t p = 0; p < ni; p++) {
                 const REAL ap = a[p], *row = Wk + p * no;
                 if (ap == 0) continue;  /* inactive unit or zero pixel: adds exactly nothing */
                 #pragma omp simd
-                for (long j = 0; j < no; j++) h[j] += ap * row[j];
+                for (int64_t j = 0; j < no; j++) h[j] += ap * row[j];
             }
-            for (long j = 0; j < no; j++) h[j] += bk[j];
+            for (int64_t j = 0; j < no; j++) h[j] += bk[j];
             if (i < L - 1) {
-                if (relu) { for (long j = 0; j < no; j++) h[j] = h[j] * (REAL)(h[j] > 0); }
-                else { for (long j = 0; j < no; j++) h[j] = TANH(h[j]); }
+                if (relu) { for (int64_t j = 0; j < no; j++) h[j] = h[j] * (REAL)(h[j] > 0); }
+                else { for (int64_t j = 0; j < no; j++) h[j] = TANH(h[j]); }
             }
             a = h;
         }
-        long C = n[L];
+        int64_t C = n[L];
         const REAL *z = acts + off[L];
         REAL zmax = z[0], total = 0, *d = buf0;
-        for (long j = 1; j < C; j++) NMAX(zmax, z[j]);
-        for (long j = 0; j < C; j++) { d[j] = EXP(z[j] - zmax); total += d[j]; }
+        for (int64_t j = 1; j < C; j++) NMAX(zmax, z[j]);
+        for (int64_t j = 0; j < C; j++) { d[j] = EXP(z[j] - zmax); total += d[j]; }
         loss[k] = LOG(total) + zmax - z[y[k]];
         const REAL s = scale / total;
-        for (long j = 0; j < C; j++) d[j] *= s;
+        for (int64_t j = 0; j < C; j++) d[j] *= s;
         d[y[k]] -= scale;
         REAL g = 0;
-        for (long i = L - 1; i >= 0; i--) {
-            long ni = n[i], no = n[i + 1];
+        for (int64_t i = L - 1; i >= 0; i--) {
+            int64_t ni = n[i], no = n[i + 1];
             const REAL *ap = i ? acts + off[i] : xk;
             REAL *Wk = W[i] + k * ni * no, *bk = b[i] + k * no, *dn = (d == buf0) ? buf1 : buf0;
             REAL am = 0, dm = 0;
-            for (long p = 0; p < ni; p++) NMAX(am, FABS(ap[p]));
-            for (long j = 0; j < no; j++) NMAX(dm, FABS(d[j]));
+            for (int64_t p = 0; p < ni; p++) NMAX(am, FABS(ap[p]));
+            for (int64_t j = 0; j < no; j++) NMAX(dm, FABS(d[j]));
             const REAL f = (am > 1 || am != am) ? am : 1;  /* the 1 is the bias */
             NMAX(g, dm * f);
-            for (long p = 0; p < ni; p++) {
+            for (int64_t p = 0; p < ni; p++) {
                 REAL *row = Wk + p * no;
                 if (ap[p] == 0 && (relu || i == 0)) {  /* ReLU' = 0 and a zero step: row untouched */
                     if (i > 0) dn[p] = 0;
@@ -108,14 +111,14 @@ int tl_sgd_rank1_SUFFIX(long K, long L, const long *n, REAL *const *W, REAL *con
                 if (i > 0) {
                     REAL acc = 0;
                     #pragma omp simd reduction(+:acc)
-                    for (long j = 0; j < no; j++) acc += d[j] * row[j];
+                    for (int64_t j = 0; j < no; j++) acc += d[j] * row[j];
                     dn[p] = relu ? acc * (REAL)(ap[p] > 0) : acc * (1 - ap[p] * ap[p]);
                 }
                 const REAL na = -ap[p];
                 #pragma omp simd
-                for (long j = 0; j < no; j++) row[j] += d[j] * na;
+                for (int64_t j = 0; j < no; j++) row[j] += d[j] * na;
             }
-            for (long j = 0; j < no; j++) bk[j] -= d[j];
+            for (int64_t j = 0; j < no; j++) bk[j] -= d[j];
             d = dn;
         }
         gmax[k] = g;
@@ -140,13 +143,16 @@ def _source() -> str:
 
 def _cache_dir() -> Path | None:
     """A per-user cache directory that only this user can write, or None."""
-    d = Path(tempfile.gettempdir()) / f"thermolearn-kernels-{os.getuid()}"
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:  # no POSIX user ids: no shared cache
+        return None
+    d = Path(tempfile.gettempdir()) / f"thermolearn-kernels-{getuid()}"
     try:
         d.mkdir(mode=0o700, exist_ok=True)
         st = d.stat()
     except OSError:
         return None
-    if st.st_uid != os.getuid() or st.st_mode & 0o022:
+    if st.st_uid != getuid() or st.st_mode & 0o022:
         return None
     return d
 
@@ -160,23 +166,23 @@ def _library():
     key = hashlib.sha256((source + " ".join(_FLAGS)).encode()).hexdigest()[:16]
     name = f"tl_sgd_rank1_{key}"
     cache = _cache_dir()
-    lib_path = None if cache is None else cache / f"lib{name}.so"
+    lib_path = None if cache is None else cache / f"lib{name}{_SUFFIX}"
     try:
         if lib_path is not None and lib_path.is_file():
             lib = ctypes.CDLL(str(lib_path))
         else:
             with tempfile.TemporaryDirectory() as tmp:
                 build_c_library(source, tmp, name=name, flags=_FLAGS, vector_math=False)
-                built = Path(tmp) / f"lib{name}.so"
+                built = Path(tmp) / f"lib{name}{_SUFFIX}"
                 if lib_path is not None:
-                    staged = cache / f".{name}.{os.getpid()}.so"
+                    staged = cache / f".{name}.{os.getpid()}{_SUFFIX}"
                     staged.write_bytes(built.read_bytes())
                     os.replace(staged, lib_path)  # atomic: concurrent builders leave one complete file
                     built = lib_path
                 lib = ctypes.CDLL(str(built))
     except OSError:
         return None
-    vp, lp = ctypes.c_void_p, ctypes.c_long
+    vp, lp = ctypes.c_void_p, ctypes.c_int64
     for suffix, real, *_ in _TYPES.values():
         fn = getattr(lib, f"tl_sgd_rank1_{suffix}")
         scalar = ctypes.c_float if real == "float" else ctypes.c_double
