@@ -13,8 +13,11 @@ from pathlib import Path
 
 from ._csource import VECTOR_MATH_MACRO
 
-__all__ = ["load_python_module", "build_c_library", "C_FLAGS", "VECTOR_FLAGS", "vector_math_available"]
+__all__ = ["load_python_module", "build_c_library", "C_FLAGS", "VECTOR_FLAGS", "SHARED_LIB_SUFFIX",
+           "vector_math_available"]
 
+#: File suffix of the shared libraries :func:`build_c_library` writes (``lib{name}{suffix}``).
+SHARED_LIB_SUFFIX = ".dylib" if sys.platform == "darwin" else ".so"
 #: Flags the generated C must compile cleanly with (warnings are errors).
 C_FLAGS = ("-std=c99", "-Wall", "-Werror", "-O2")
 #: Added for the vector-math build: ``omp simd`` loops (no OpenMP runtime), the host's vector ISA,
@@ -96,7 +99,7 @@ def build_c_library(source: str, workdir, functions=(), *, cc: str = "cc", name:
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     csrc = workdir / f"{name}.c"
-    suffix = ".dylib" if sys.platform == "darwin" else ".so"
+    suffix = SHARED_LIB_SUFFIX
     lib_path = workdir / f"lib{name}{suffix}"
     csrc.write_text(source)
     if header is not None:

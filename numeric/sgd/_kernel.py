@@ -30,7 +30,6 @@ import ctypes
 import functools
 import hashlib
 import os
-import sys
 import tempfile
 from pathlib import Path
 
@@ -41,7 +40,6 @@ __all__ = ["rank1_kernel", "step_rank1", "numpy_only"]
 _DISABLED = [bool(os.environ.get("THERMOLEARN_NO_KERNEL"))]
 
 _FLAGS = ("-O3", "-march=native", "-fopenmp-simd")
-_SUFFIX = ".dylib" if sys.platform == "darwin" else ".so"  # as numeric.codegen._build names it
 
 _BODY = r"""
 #include <math.h>
@@ -160,22 +158,22 @@ def _cache_dir() -> Path | None:
 @functools.lru_cache(maxsize=1)
 def _library():
     """The compiled kernel library (built once per user and source), or None without a compiler."""
-    from thermolearn.numeric.codegen._build import build_c_library
+    from thermolearn.numeric.codegen._build import SHARED_LIB_SUFFIX, build_c_library
 
     source = _source()
     key = hashlib.sha256((source + " ".join(_FLAGS)).encode()).hexdigest()[:16]
     name = f"tl_sgd_rank1_{key}"
     cache = _cache_dir()
-    lib_path = None if cache is None else cache / f"lib{name}{_SUFFIX}"
+    lib_path = None if cache is None else cache / f"lib{name}{SHARED_LIB_SUFFIX}"
     try:
         if lib_path is not None and lib_path.is_file():
             lib = ctypes.CDLL(str(lib_path))
         else:
             with tempfile.TemporaryDirectory() as tmp:
                 build_c_library(source, tmp, name=name, flags=_FLAGS, vector_math=False)
-                built = Path(tmp) / f"lib{name}{_SUFFIX}"
+                built = Path(tmp) / f"lib{name}{SHARED_LIB_SUFFIX}"
                 if lib_path is not None:
-                    staged = cache / f".{name}.{os.getpid()}{_SUFFIX}"
+                    staged = cache / f".{name}.{os.getpid()}{SHARED_LIB_SUFFIX}"
                     staged.write_bytes(built.read_bytes())
                     os.replace(staged, lib_path)  # atomic: concurrent builders leave one complete file
                     built = lib_path
