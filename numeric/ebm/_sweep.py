@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._executor import as_executor
 from ._trainer import train
 
 __all__ = ["run_seeds", "mean_se"]
@@ -26,11 +27,7 @@ def run_seeds(family, data, theta0, schedule, config, seeds, *, executor=None, p
     initialisation per seed).
     """
     init = theta0 if callable(theta0) else (lambda s: theta0)
-    ex = executor
-    if ex is not None and not (hasattr(ex, "submit") and not hasattr(ex, "get_executor")):
-        from thermolearn.numeric.sgd._ensemble import _as_executor  # dask clients (numeric.sgd is a heavy import)
-
-        ex = _as_executor(ex)
+    ex = as_executor(executor)
     args = [(family, data, init(s), schedule, config, int(s), partition, heldout) for s in seeds]
     if ex is None:
         return [_one(*a) for a in args]

@@ -17,6 +17,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from thermolearn.numeric._executor import as_executor
 from thermolearn.numeric.progress import progress_reporter
 from thermolearn.theory import ParameterError
 
@@ -24,16 +25,6 @@ from ._data import Dataset
 from ._experiment import SGDNoiseConfig, SGDNoiseResult, merge_results, run_trials
 
 __all__ = ["run_ensemble", "run_batch_sizes"]
-
-
-def _as_executor(executor):
-    if executor is None or hasattr(executor, "submit") and not hasattr(executor, "get_executor"):
-        return executor
-    if hasattr(executor, "get_executor"):  # dask.distributed.Client
-        return executor.get_executor()
-    raise ParameterError(
-        f"executor must be a concurrent.futures.Executor, a dask Client or None, got {type(executor).__name__}"
-    )
 
 
 def _validate(data, config):
@@ -111,7 +102,7 @@ def run_batch_sizes(data: Dataset, config: SGDNoiseConfig, batch_sizes=(1, 10, 1
     configs = {m: replace(base[m], batch_size=m) for m in sizes}
     for cfg in configs.values():
         _validate(data, cfg)
-    ex = _as_executor(executor)
+    ex = as_executor(executor)
     if ex is None:
         results = {}
         with progress_reporter(progress, total=len(configs), desc="sgd-noise") as bar:
