@@ -83,12 +83,12 @@ def _density(model, proto, *, per_unit):
     return SimpleNamespace(excess_work=float(r.excess_work[-1]), excess_work_stderr=0.0)
 
 
-def _trained(model, schedule, *, theta0, target, particles, per_unit, seed, replicas=REPLICAS):
+def _trained(model, schedule, *, theta0, target, particles, per_unit, seed):
     """Persistent-chain training (the trainer of Figures 1–6, MALA chains): (θ(τ), W_ex, s.e.) over replicas."""
     from thermolearn.numeric.langevin import replica_summary, train_replicas
 
     steps = int(schedule.tau * per_unit)
-    runs = train_replicas(model, schedule, replicas=replicas, rng=np.random.default_rng(seed), theta0=theta0,
+    runs = train_replicas(model, schedule, replicas=REPLICAS, rng=np.random.default_rng(seed), theta0=theta0,
                           target=target, particles=particles, steps=steps, method="mala", record_every=steps)
     s = replica_summary(runs)
     return s["theta_final"][0], s["excess_work"][0], s["excess_work"][1]
@@ -130,15 +130,14 @@ def run(out: Path, *, quick: bool, seed: int, dpi=200, formats=("png", "pdf")) -
             figure="general_potentials"))
         # constant learning rate, then the geodesic to the end point it reached
         const = build_schedule("constant", model, tau=tau_mid, theta0=[a], target=[b], eta=eta)
-        replicas = REPLICAS
-        reached, w_c, se_c = _trained(model, const, theta0=a, target=b, per_unit=per_unit, replicas=replicas,
+        reached, w_c, se_c = _trained(model, const, theta0=a, target=b, per_unit=per_unit,
                                       particles=QUICK_TRAIN_PARTICLES if quick else particles, seed=seed + 2)
         geo_c = geodesic_protocol(field, a, reached, tau_mid)
         rgc = _density(model, geo_c, per_unit=per_unit)  # noise free: the difference's s.e. is the training's
         checks.append(bound_check(
             f"{fig_tag}/geodesic_over_constant_eta_excess_work", 1.0, rgc.excess_work / w_c,
             reason=f"constant eta={eta} reached theta={reached:.3f} with W_ex={w_c:.4f} "
-                   f"(s.e. {se_c:.4f}, {replicas} replicas); geodesic to the same point {rgc.excess_work:.4f}",
+                   f"(s.e. {se_c:.4f}, {REPLICAS} replicas); geodesic to the same point {rgc.excess_work:.4f}",
             figure="general_potentials"))
         checks.append(bound_check(
             f"{fig_tag}/constant_minus_geodesic_excess_work", N_SIGMA * se_c, w_c - rgc.excess_work,
