@@ -2,7 +2,20 @@
 
 Public face: the energy model, the safe parser, the error hierarchy, and the
 pure functions that derive closed forms from a model.
+
+The error and warning classes (and :func:`check_positive`) are imported with
+the package; the model, the parser and the symbols β, μ are imported on first
+use (PEP 562), so ``from thermolearn.theory import ParameterError`` does not
+import sympy.
+
+>>> import thermolearn.theory as th
+>>> th.ParameterError.__module__
+'thermolearn.theory._errors'
+>>> th.energy_model("(x - theta)**2/2").beta
+beta
 """
+
+import importlib
 
 from ._errors import (
     AccuracyWarning,
@@ -20,8 +33,15 @@ from ._errors import (
     ThermolearnError,
     check_positive,
 )
-from ._model import BETA, MU, EnergyModel, energy_model
-from ._parse import parse_expression
+
+#: public name -> submodule that defines it (imported on first use: these need sympy)
+_LAZY = {
+    "BETA": "._model",
+    "MU": "._model",
+    "EnergyModel": "._model",
+    "energy_model": "._model",
+    "parse_expression": "._parse",
+}
 
 __all__ = [
     "BETA",
@@ -44,3 +64,18 @@ __all__ = [
     "SlowDrivingWarning",
     "ClosedFormWarning",
 ]
+
+
+def __getattr__(name: str):
+    """Import a sympy-backed public name on first use (PEP 562)."""
+    try:
+        module = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

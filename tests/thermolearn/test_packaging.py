@@ -190,3 +190,23 @@ def test_pytest_plugin_loads_without_heavy_imports():
         assert getattr(t, name) is not None, name
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         t.nope
+
+
+def test_theory_errors_import_without_sympy():
+    """The error and warning classes come without sympy (the library's numeric layers and the reproduction
+    sections import them for their checks); the sympy-backed names resolve on first use, once."""
+    code = ("import sys; from thermolearn.theory import ParameterError, DivergenceWarning, check_positive; "
+            "print('sympy' in sys.modules); import thermolearn.theory as th; "
+            "print(th.energy_model('(x - theta)**2/2').beta, 'sympy' in sys.modules)")
+    proc = _run(["-c", code], ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split("\n")[:2] == ["False", "beta True"]
+    import thermolearn.theory as th
+    from thermolearn.theory import _model, _parse
+
+    assert set(th.__all__) <= set(dir(th))
+    assert th.EnergyModel is _model.EnergyModel and th.BETA is _model.BETA and th.parse_expression is _parse.parse_expression
+    for name in th.__all__:
+        assert getattr(th, name) is not None, name
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        th.nope
