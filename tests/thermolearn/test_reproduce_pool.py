@@ -60,3 +60,53 @@ def test_figure_options_default_by_run_size(monkeypatch, tmp_path, quick, option
     monkeypatch.setitem(R.PAPERS, "fake", ("fake_figs",))
     checks = R.run_papers(["fake"], tmp_path, quick=quick, seed=0, options=options, max_workers=1)
     assert [c.name for c in checks] == [expected]
+
+
+SECTION = '''
+from thermolearn._report import close_check
+
+
+def run(out, *, quick, seed):
+    import sys
+    inherited = "fake_dep_a" in sys.modules and "fake_pkg.sub" in sys.modules
+    import fake_dep_a
+    from fake_pkg import sub, VALUE
+    if quick is None:
+        import fake_not_installed  # never runs: a deferred import that fails is skipped before the fork
+    return [close_check(f"deferred/inherited={inherited}", 0, 0, 0)]
+'''
+
+
+@pytest.fixture
+def deferred(monkeypatch, tmp_path):
+    """A section module whose ``run`` imports two modules (one a package's submodule) and names a missing one."""
+    (tmp_path / "fake_deferred_section.py").write_text(SECTION)
+    (tmp_path / "fake_dep_a.py").write_text("X = 1\n")
+    (tmp_path / "fake_pkg").mkdir()
+    (tmp_path / "fake_pkg" / "__init__.py").write_text("VALUE = 2\n")
+    (tmp_path / "fake_pkg" / "sub.py").write_text("Y = 3\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("fake_deferred_section", "fake_dep_a", "fake_pkg", "fake_pkg.sub"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    return tmp_path
+
+
+def test_deferred_imports_are_read_from_function_bodies(deferred):
+    names = _pool.deferred_imports("fake_deferred_section")
+    assert names[:3] == ["sys", "fake_dep_a", "fake_pkg"]
+    assert {"fake_pkg.sub", "fake_pkg.VALUE", "fake_not_installed"} <= set(names)
+    assert "thermolearn._report" not in names  # a module-level import runs when the section is imported
+    # the package's own helpers are followed: the SGD section draws through _sgd_figure, which imports the ticker
+    assert "matplotlib.ticker" in _pool.deferred_imports("thermolearn.reproduce.sgd_thermodynamics")
+
+
+def test_shared_imports_load_them_once_before_the_fork(deferred, monkeypatch):
+    _pool._shared_imports(["fake_deferred_section"])  # the missing module is skipped, no error
+    assert {"fake_dep_a", "fake_pkg", "fake_pkg.sub"} <= set(sys.modules)
+    assert "fake_not_installed" not in sys.modules
+    for name in ("fake_dep_a", "fake_pkg", "fake_pkg.sub"):
+        del sys.modules[name]
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    checks = _pool.run_sections(["fake_deferred_section"], deferred, quick=True, seed=0, options={}, max_workers=2)
+    assert [c.name for c in checks] == ["deferred/inherited=True"]  # the forked worker found them imported

@@ -10,13 +10,22 @@ one BLAS thread each, so two workers use the two cores without
 oversubscription.  Where a pool must not start (one core, or inside a
 pytest-xdist worker, itself one of a pool), everything runs serially in
 this process; the checks do not depend on it.
+
+Before the workers fork, this process imports the figure stack and every
+module the sections import inside their functions (found in their source):
+a forked worker starts with its parent's modules, so a module that two
+processes need (the splitting section's, needed by its tasks everywhere) is
+imported once instead of once per process.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.util
 import inspect
 import os
+import sys
 from pathlib import Path
 
 __all__ = ["workers", "run_sections"]
@@ -42,15 +51,68 @@ def _one_blas_thread():
     _LIMITS.append(threadpool_limits(limits=1, user_api="blas"))
 
 
-def _shared_imports() -> None:
-    """Import the figure stack before the workers fork, so they inherit it instead of each importing it.
+def deferred_imports(modname: str) -> list[str]:
+    """The modules that ``modname``'s functions import when they run, found in its source (no import runs).
+
+    ``from X import a`` lists ``X`` and ``X.a`` (``a`` may be a submodule); a
+    module of this package imported that way (``from ._ridge import ...``) adds
+    its own deferred imports.  Module-level imports are not listed (importing
+    ``modname`` runs them).
+
+    >>> deferred_imports("thermolearn.reproduce.sgd_thermodynamics")[:2]
+    ['thermolearn.numeric.sgd', 'thermolearn.numeric.sgd.SGDNoiseConfig']
+    """
+    found: list[str] = []
+    _scan(modname, found, {modname})
+    return found
+
+
+def _scan(modname, found, seen):
+    try:
+        tree = ast.parse(inspect.getsource(sys.modules.get(modname) or importlib.import_module(modname)))
+    except (OSError, TypeError, ImportError):  # no source (a stand-in object, a compiled module): nothing deferred
+        return
+    package = modname.rpartition(".")[0]
+    for fn in ast.walk(tree):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = importlib.util.resolve_name("." * node.level + (node.module or ""), package)
+                names = [base, *(f"{base}.{a.name}" for a in node.names)]
+            else:
+                continue
+            for name in names:
+                if name not in found:
+                    found.append(name)
+                if name.startswith(__package__ + ".") and name not in seen:
+                    seen.add(name)
+                    _scan(name, found, seen)
+
+
+def _shared_imports(modules) -> None:
+    """Import the figure stack and the sections' deferred imports before the workers fork.
 
     Every section draws with matplotlib through :mod:`thermolearn.numeric.plotting` (about 1.6 CPU-s of
-    imports per process); a forked worker starts with the parent's modules.  Under another start
-    method this costs nothing extra: the parent draws figures itself.
+    imports per process) and imports its numerics inside ``run``; a forked worker starts with the
+    parent's modules, so each of them is imported once, not once per process that needs it.  A name
+    that is no module (``from X import a`` of a function ``a``) or does not import is skipped: the
+    section reports it itself when it runs.  Under another start method this costs nothing extra: the
+    parent runs the splitting section itself.
     """
-    for name in ("matplotlib.backends.backend_agg", "matplotlib.figure", "thermolearn.numeric.plotting"):
-        importlib.import_module(name)
+    names = ["matplotlib.backends.backend_agg", "matplotlib.figure", "thermolearn.numeric.plotting"]
+    for modname in modules:
+        names += deferred_imports(modname)
+    for name in dict.fromkeys(names):
+        parent, _, attr = name.rpartition(".")
+        if parent in sys.modules and attr and hasattr(sys.modules[parent], attr):
+            continue  # an attribute (function, class) or a submodule already imported
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
 
 
 def _keywords(mod, options: dict) -> dict:
@@ -78,7 +140,7 @@ def run_sections(modules, out: Path, *, quick: bool, seed: int, options: dict, p
 
     results = {}
     mods = {m: importlib.import_module(m) for m in modules}
-    _shared_imports()
+    _shared_imports(modules)
     with ProcessPoolExecutor(max_workers=n, initializer=_one_blas_thread) as pool:
         splits = [m for m in modules if "executor" in inspect.signature(mods[m].run).parameters][:1]
         whole = {m: pool.submit(_run_whole, m, out, quick, seed, options) for m in modules if m not in splits}
