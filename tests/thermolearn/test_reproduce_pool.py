@@ -1,5 +1,6 @@
 """The section scheduler: whole sections in the pool, splitting sections in-process, order kept, serial in xdist."""
 
+import gc
 import os
 import sys
 
@@ -63,17 +64,24 @@ def test_figure_options_default_by_run_size(monkeypatch, tmp_path, quick, option
 
 
 SECTION = '''
+import gc as _gc
+
 from thermolearn._report import close_check
+
+IMPORTED_WITH_GC = _gc.isenabled()
 
 
 def run(out, *, quick, seed):
+    import gc
     import sys
     inherited = "fake_dep_a" in sys.modules and "fake_pkg.sub" in sys.modules
+    frozen = gc.get_freeze_count() > 0 and gc.isenabled()
     import fake_dep_a
     from fake_pkg import sub, VALUE
     if quick is None:
         import fake_not_installed  # never runs: a deferred import that fails is skipped before the fork
-    return [close_check(f"deferred/inherited={inherited}", 0, 0, 0)]
+    return [close_check(f"deferred/inherited={inherited}", 0, 0, 0), close_check(f"deferred/frozen={frozen}", 0, 0, 0),
+            close_check(f"deferred/imported_with_gc={IMPORTED_WITH_GC}", 0, 0, 0)]
 '''
 
 
@@ -93,7 +101,7 @@ def deferred(monkeypatch, tmp_path):
 
 def test_deferred_imports_are_read_from_function_bodies(deferred):
     names = _pool.deferred_imports("fake_deferred_section")
-    assert names[:3] == ["sys", "fake_dep_a", "fake_pkg"]
+    assert names[:4] == ["gc", "sys", "fake_dep_a", "fake_pkg"]
     assert {"fake_pkg.sub", "fake_pkg.VALUE", "fake_not_installed"} <= set(names)
     assert "thermolearn._report" not in names  # a module-level import runs when the section is imported
     # the package's own helpers are followed: the SGD section draws through _sgd_figure, which imports the ticker
@@ -109,4 +117,19 @@ def test_shared_imports_load_them_once_before_the_fork(deferred, monkeypatch):
     monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     checks = _pool.run_sections(["fake_deferred_section"], deferred, quick=True, seed=0, options={}, max_workers=2)
-    assert [c.name for c in checks] == ["deferred/inherited=True"]  # the forked worker found them imported
+    # the forked worker found them imported, and the imported objects frozen with the collector running
+    assert [c.name for c in checks][:2] == ["deferred/inherited=True", "deferred/frozen=True"]
+    assert gc.get_freeze_count() == 0 and gc.isenabled()  # this process is left as it was
+
+
+def test_serial_sections_run_frozen_and_leave_a_frozen_process_alone(deferred):
+    checks = _pool.run_sections(["fake_deferred_section"], deferred, quick=True, seed=0, options={}, max_workers=1)
+    assert [c.name for c in checks][1:] == ["deferred/frozen=True", "deferred/imported_with_gc=False"]
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    gc.freeze()  # a caller that froze objects itself keeps them frozen
+    try:
+        frozen = gc.get_freeze_count()
+        _pool.run_sections(["fake_deferred_section"], deferred, quick=True, seed=0, options={}, max_workers=1)
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.unfreeze()
