@@ -121,3 +121,26 @@ def test_ridge_draws_each_fill_then_its_outline_in_joy_plot_order():
         np.testing.assert_allclose(paths[2 * i + 1].vertices, np.column_stack([grid, times[i] - dens[i] * scale]))
         fill = paths[2 * i].vertices
         assert fill[:5, 1].tolist() == [times[i]] * 5 and np.allclose(fill[5:, 1], (times[i] - dens[i] * scale)[::-1])
+
+
+def test_png_is_written_at_the_house_compression_with_the_same_pixels(tmp_path):
+    """save() writes PNG at PNG_COMPRESS_LEVEL (faster than Pillow's default 6): a valid file whose
+    pixels equal those of a default-level file, and whose bytes are those of that level, not the default."""
+    import io
+
+    from PIL import Image
+
+    with P.figure(figsize=(3, 2)) as (fig, ax):
+        ax.plot([0, 1, 2], [0, 1, 4], label=P.SYMBOLS["theta"])
+        ax.legend()
+        (path,) = P.save(fig, tmp_path / "f", formats=("png",), dpi=80)
+        refs = {}
+        for level in (P.PNG_COMPRESS_LEVEL, 6):
+            refs[level] = io.BytesIO()
+            fig.savefig(refs[level], format="png", dpi=80, pil_kwargs={"compress_level": level})
+    written = path.read_bytes()
+    assert written == refs[P.PNG_COMPRESS_LEVEL].getvalue() != refs[6].getvalue()
+    with Image.open(path) as a, Image.open(refs[6]) as b:
+        a.verify()
+    with Image.open(path) as a, Image.open(refs[6]) as b:
+        assert a.size == (240, 160) and np.array_equal(np.asarray(a), np.asarray(b))
