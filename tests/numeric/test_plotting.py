@@ -144,3 +144,51 @@ def test_png_is_written_at_the_house_compression_with_the_same_pixels(tmp_path):
         a.verify()
     with Image.open(path) as a, Image.open(refs[6]) as b:
         assert a.size == (240, 160) and np.array_equal(np.asarray(a), np.asarray(b))
+
+
+def _layout_problems(fig):
+    """Axes (with their titles, drawn tick labels, axis labels, legends) or the suptitle reaching outside
+    the canvas or overlapping each other: what a fixed-margin figure can get wrong that constrained layout
+    would not."""
+    import itertools
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    r = canvas.get_renderer()
+    boxes = [(f"axes {i}", ax.get_tightbbox(r)) for i, ax in enumerate(fig.axes)]
+    if fig._suptitle is not None:
+        boxes.append(("suptitle", fig._suptitle.get_window_extent(r)))
+    f, problems = fig.bbox, []
+    for name, e in boxes:
+        if e.x0 < f.x0 - 1 or e.y0 < f.y0 - 1 or e.x1 > f.x1 + 1 or e.y1 > f.y1 + 1:
+            problems.append(f"outside: {name} {e.bounds}")
+    for (na, a), (nb, b) in itertools.combinations(boxes, 2):
+        if a.overlaps(b):
+            problems.append(f"overlap: {na} / {nb}")
+    return problems
+
+
+def test_sgd_figure_with_fixed_margins_keeps_every_text_inside(tmp_path, monkeypatch):
+    """The SGD-noise figure is laid out with fixed margins (no constrained-layout solve): every title,
+    label, drawn tick label and legend stays on the canvas and no two panels overlap (a short run, whose
+    log-axis tick labels, 2x10^-5 style, are wider than the quick run's)."""
+    from dataclasses import replace
+
+    from thermolearn.numeric.sgd import SGDNoiseConfig, load_digits, run_batch_sizes
+    from thermolearn.reproduce._sgd_figure import draw
+
+    found = {}
+
+    def check(fig, path, **kw):
+        found[path.name] = _layout_problems(fig) if path.name == "a.png" else []  # b.png: constrained layout
+        return []
+
+    monkeypatch.setattr(P, "save", check)
+    cfg = SGDNoiseConfig(batch_size=10, learning_rate=0.05, steps=30, trials=3, width=8, t0=20, max_lag=3,
+                         measure_every=5, eval_every=10)
+    results = run_batch_sizes(load_digits(seed=0), {1: replace(cfg, batch_size=1, learning_rate=0.02), 10: cfg},
+                              seed=1)
+    draw(tmp_path / "a.png", tmp_path / "b.png", results, dpi=60, formats=("png",))
+    assert found == {"a.png": [], "b.png": []}

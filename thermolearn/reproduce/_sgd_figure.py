@@ -45,6 +45,11 @@ def draw(path: Path, reservoir_path: Path, results: dict, *, dpi=200, formats=("
     path, reservoir_path = Path(path), Path(reservoir_path)
     data = {}
     with figure(2, 2, figsize=(12, 8.5)) as (fig, ax):
+        # fixed margins (those constrained layout finds for this regular 2 x 2 grid, its legends inside the
+        # axes, with room for wider tick labels): no layout solve, which measured every text box twice
+        # (~35 % of the figure's CPU)
+        fig.set_layout_engine(None)
+        fig.subplots_adjust(left=0.072, right=0.99, bottom=0.055, top=0.93, wspace=0.15, hspace=0.24)
         (a, b), (c, d) = ax
         for i, (m, res) in enumerate(results.items()):
             col = _color(m, i)
