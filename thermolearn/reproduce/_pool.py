@@ -65,8 +65,8 @@ def deferred_imports(modname: str) -> list[str]:
     its own deferred imports.  Module-level imports are not listed (importing
     ``modname`` runs them).
 
-    >>> deferred_imports("thermolearn.reproduce.sgd_thermodynamics")[:2]
-    ['thermolearn.numeric.sgd', 'thermolearn.numeric.sgd.SGDNoiseConfig']
+    >>> "thermolearn.numeric.sgd" in deferred_imports("thermolearn.reproduce.sgd_thermodynamics")
+    True
     """
     found: list[str] = []
     _scan(modname, found, {modname})
