@@ -201,8 +201,12 @@ def _geodesic_1d(field, a, b, tau, nodes):
             return np.array([[at(min(max(float(tt[0]) / tau, 0.0), 1.0))]])
         return inv(np.clip(tt / tau, 0, 1))[:, None]
 
+    spl_at = _ppoly_at(spl)
+
     def velocity(t):
         x = theta(t)[:, 0]
+        if x.shape == (1,):  # one time: as theta
+            return np.array([[sign * L / tau / spl_at(float(x[0]))]])
         return (sign * L / tau / spl(x))[:, None]
 
     return GeodesicProtocol(tau, L, theta, velocity, "geodesic")

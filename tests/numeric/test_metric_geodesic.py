@@ -200,4 +200,6 @@ def test_geodesic_theta_at_one_time_equals_the_vector_path():
     t = np.r_[np.linspace(-0.5, 3.5, 41), 1.234567]
     one = np.array([g.theta(np.array([v]))[0, 0] for v in t])
     assert np.array_equal(one, g.theta(t)[:, 0])
+    one_v = np.array([g.velocity(np.array([v]))[0, 0] for v in t])
+    assert np.array_equal(one_v, g.velocity(t)[:, 0])
     assert g.theta(0.7).shape == (1, 1) and g.theta(np.array([0.7, 1.0])).shape == (2, 1)
