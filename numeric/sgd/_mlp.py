@@ -32,6 +32,7 @@ import numpy as np
 from thermolearn.theory import ParameterError
 
 from ._kernel import step_rank1
+from ._tiled import TILED_BATCH_SIZES, step_tiled
 
 __all__ = ["MLPSpec", "init_ensemble", "ensemble_gradient", "ensemble_predict", "GradientStats", "Workspace", "sgd_step"]
 
@@ -441,6 +442,11 @@ def sgd_step(params, x, y, kind, learning_rate, ws, *, apply=True):
         if done is not None:
             loss, gmax = done
             return None, loss, gmax / scale, 1.0 / scale
+    if apply and m in TILED_BATCH_SIZES:
+        done = step_tiled(params, x, y, kind, scale, ws)  # compiled, register-tiled
+        if done is not None:
+            loss, gmax = done
+            return None, loss, gmax / (scale * m), 1.0 / (scale * m)
     acts, masks = _forward(params, x, kind, ws)
     delta, loss = _output_delta(acts[-1], y, scale, ws)
     if apply and _rank1_ready(params, x):
