@@ -9,7 +9,10 @@ cache, in register tiles:
 
 * forward  A_l = σ(A_{l−1} W_l + b_l): tiles of 4 example rows × 24
   output columns of accumulators, streaming the input dimension (a row of
-  W_l loaded once per 4 examples, A broadcast);
+  W_l loaded once per 4 examples, A broadcast); W_l is first read once in
+  order, one number per cache line, so a trial's weights arrive from the
+  outer cache as one sequential stream rather than line by line through
+  the strided tiles (measured ~1.5x on the whole step at m = 10);
 * backward δ_{l−1} = (δ_l W_lᵀ) ∘ σ'(A_{l−1}) with the *old* weights, as
   dot products over rows of W_l (tiles of 3 examples × 4 rows), fused with
   the update W_l ← W_l − A_{l−1}ᵀ δ_l of the same 4 rows (tiles of 4 rows
