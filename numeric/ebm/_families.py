@@ -232,9 +232,8 @@ class RBMEnergy:
         n, d, h = x.shape[0], self.dim_x, self.n_hidden
         out = np.empty((n, self.dim_theta))
         np.multiply(x - c, -1.0 / self.sigma**2, out=out[:, :d])
-        np.multiply(s[:, :, None], x[:, None, :], out=out[:, d:d + h * d].reshape(n, h, d))
-        out[:, d:d + h * d] *= -1.0
-        np.negative(s, out=out[:, d + h * d:])
+        neg_s = np.negative(s, out=out[:, d + h * d:])
+        np.multiply(neg_s[:, :, None], x[:, None, :], out=out[:, d:d + h * d].reshape(n, h, d))
         return out
 
     def mean_grad_theta(self, x, theta):

@@ -13,6 +13,7 @@ the statistical error at these sizes.
 
 import numpy as np
 import pytest
+import scipy.linalg
 import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -122,10 +123,16 @@ def test_block_preconditioner_is_its_dense_matrix():
     for k in range(40):
         st.update(rng.standard_normal((50, r.dim_theta)) @ A, 0.01 * k, np.zeros(r.dim_theta))
     Z, Imat = np.diag(st.friction), np.diag(st.fisher)
-    for idx, V, w, Ip in st._groups:
-        Vi = np.linalg.inv(V)
-        Z[np.ix_(idx, idx)] = Vi.T @ np.diag(w) @ Vi / 1.3
-        Imat[np.ix_(idx, idx)] = Ip
+    for idx, V, w, Ip in st._groups:  # the groups of one size, stacked
+        for k in range(idx.shape[0]):
+            Vi = np.linalg.inv(V[k])
+            Z[np.ix_(idx[k], idx[k])] = Vi.T @ np.diag(w[k]) @ Vi / 1.3
+            Imat[np.ix_(idx[k], idx[k])] = Ip[k]
+    for (idx, V, w, Ip), (Zg, _) in zip(st._groups, st._group_avg):  # the batched Cholesky route against scipy's
+        for k in range(idx.shape[0]):
+            A = 1.3 * (Zg[k] + Zg[k].T) / 2
+            assert np.allclose(w[k], np.maximum(scipy.linalg.eigh(A, Ip[k], eigvals_only=True), 0), rtol=1e-10)
+            assert np.allclose(V[k].T @ Ip[k] @ V[k], np.eye(idx.shape[1]), atol=1e-10)
     g = rng.standard_normal(r.dim_theta)
     for t in (0.0, 0.5):
         assert np.allclose(st.solve(1.0, 1.0 - t, g), np.linalg.solve(1.3 * Z + (1.0 - t) * Imat, g), rtol=1e-9)
