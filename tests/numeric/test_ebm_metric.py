@@ -195,3 +195,25 @@ def test_full_fisher_from_stacked_products_equals_per_step_sums(block):
     Q /= block
     assert np.allclose(blk.fisher, beta**2 * Q.mean(axis=0) * n / (n - 1), rtol=MACHINE_RTOL, atol=0)
     assert np.allclose(blk.fisher_se, beta**2 * Q.std(axis=0, ddof=1) / np.sqrt(n), rtol=1e-10, atol=0)
+
+
+@pytest.mark.parametrize("mode", ["full", "diagonal", "lowrank"])
+def test_later_blocks_start_afresh_and_the_passed_mean_is_the_chain_mean(mode):
+    """The accumulators are reused between blocks: the second block of a stream equals the first block of a
+    fresh estimator fed only the second half, and handing ``update`` the chain mean changes nothing."""
+    from thermolearn.numeric.ebm import MetricState
+
+    rng = np.random.default_rng(7)
+    stream = np.cumsum(rng.standard_normal((40, 9, 4)), axis=0) * 0.3 + 2.0
+    est = MetricEstimator(block=20, mode=mode, adaptive=False, thin=1)
+
+    def blocks(xs, with_mean):
+        st_ = MetricState(est, 4, 9, 0.01, 1.3)
+        for k, X in enumerate(xs):
+            st_.update(X.copy(), 0.01 * k, np.zeros(4), mean=X.mean(axis=0) if with_mean else None)
+        return st_.blocks
+
+    two, fresh, passed = blocks(stream, False), blocks(stream[20:], False), blocks(stream, True)
+    for a, b in ((two[1], fresh[0]), (passed[1], two[1]), (passed[0], two[0])):
+        for f in ("friction", "friction_se", "fisher", "fisher_se"):
+            assert np.allclose(getattr(a, f), getattr(b, f), rtol=MACHINE_RTOL, atol=0)
