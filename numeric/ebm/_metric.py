@@ -362,10 +362,21 @@ class MetricState:
         if self._factors is not None:
             Dz, _, lz, Di, _, li = self._factors
             return woodbury_solve(a * Dz + c * Di, self._directions, g, np.concatenate([np.sqrt(a * lz), np.sqrt(c * li)]))
-        M = a * self.friction + c * self.fisher
-        if M.ndim == 1:
-            return g / M
-        return np.linalg.solve(M, g)
+        if self.friction.ndim == 1:
+            return g / (a * self.friction + c * self.fisher)
+        V, w = self._pencil()  # Vᵀ(βζ)V = diag(w), VᵀIV = 1: one eigendecomposition per estimate, not a solve per step
+        return V @ ((V.T @ g) / (weight_friction * w + c))
+
+    def _pencil(self):
+        """(V, w) of the generalised eigenproblem of (βζ, I) for the current full estimates, computed once per
+        estimate (the arrays are compared by identity: :meth:`_finish` replaces them)."""
+        src = getattr(self, "_pencil_src", None)
+        if src is None or src[0] is not self.friction or src[1] is not self.fisher:
+            C = np.linalg.cholesky(self.fisher)
+            Ci = np.linalg.inv(C)
+            w, U = np.linalg.eigh(Ci @ (self.beta * self.friction) @ Ci.T)
+            self._pencil_src, self._pencil_vw = (self.friction, self.fisher), (Ci.T @ U, w)
+        return self._pencil_vw
 
     def quadratic(self, v) -> float:
         """vᵀ ζ v with the current estimate."""

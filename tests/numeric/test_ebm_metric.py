@@ -217,3 +217,19 @@ def test_later_blocks_start_afresh_and_the_passed_mean_is_the_chain_mean(mode):
     for a, b in ((two[1], fresh[0]), (passed[1], two[1]), (passed[0], two[0])):
         for f in ("friction", "friction_se", "fisher", "fisher_se"):
             assert np.allclose(getattr(a, f), getattr(b, f), rtol=MACHINE_RTOL, atol=0)
+
+
+def test_full_solve_through_the_pencil_equals_the_dense_solve():
+    """Full mode solves [aβζ + cI]⁻¹g through one generalised eigendecomposition per estimate: equal to the
+    dense solve for several (a, c), c = 0 and a = 0 included, and it follows a replaced estimate."""
+    from thermolearn.numeric.ebm import MetricState
+
+    rng = np.random.default_rng(3)
+    st_ = MetricState(MetricEstimator(mode="full"), 4, 5, 0.01, 1.7)
+    g = rng.standard_normal(4)
+    for _ in range(2):  # the second round replaces both estimates
+        A, B = rng.standard_normal((2, 4, 4))
+        st_.friction, st_.fisher = A @ A.T + 0.1 * np.eye(4), B @ B.T + 0.1 * np.eye(4)
+        for a, c in ((1.0, 0.0), (1.0, 0.3), (0.0, 1.0), (2.5, 4.0)):
+            dense = np.linalg.solve(a * 1.7 * st_.friction + c * st_.fisher, g)
+            assert np.allclose(st_.solve(a, c, g), dense, rtol=1e-10, atol=0)
