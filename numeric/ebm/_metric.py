@@ -325,11 +325,8 @@ class MetricState:
         for idx, (Z, I) in zip(self._group_index, self._group_avg):
             floor = r * np.maximum(np.diagonal(I, axis1=1, axis2=2).mean(axis=1), 1e-300)
             Ip = I + floor[:, None, None] * np.eye(idx.shape[1])  # positive definite
-            # Vᵀ(βζ̂)V = diag(w), VᵀI_pV = 1 through I_p = CCᵀ: w, U = eigh(C⁻¹βζ̂C⁻ᵀ), V = C⁻ᵀU.  ζ̂ may be
-            # indefinite: its negative modes are clipped below
-            Ci = np.linalg.inv(np.linalg.cholesky(Ip))
-            w, U = np.linalg.eigh(Ci @ (b * (Z + Z.transpose(0, 2, 1)) / 2) @ Ci.transpose(0, 2, 1))
-            out.append((idx, Ci.transpose(0, 2, 1) @ U, np.maximum(w, 0.0), Ip))
+            V, w = _generalised_eigh(b * (Z + Z.transpose(0, 2, 1)) / 2, Ip)
+            out.append((idx, V, np.maximum(w, 0.0), Ip))  # ζ̂ may be indefinite: its negative modes are clipped
         return out
 
     def _low_rank(self, S, H, T):
@@ -372,10 +369,8 @@ class MetricState:
         estimate (the arrays are compared by identity: :meth:`_finish` replaces them)."""
         src = getattr(self, "_pencil_src", None)
         if src is None or src[0] is not self.friction or src[1] is not self.fisher:
-            C = np.linalg.cholesky(self.fisher)
-            Ci = np.linalg.inv(C)
-            w, U = np.linalg.eigh(Ci @ (self.beta * self.friction) @ Ci.T)
-            self._pencil_src, self._pencil_vw = (self.friction, self.fisher), (Ci.T @ U, w)
+            self._pencil_src = (self.friction, self.fisher)
+            self._pencil_vw = _generalised_eigh(self.beta * self.friction, self.fisher)
         return self._pencil_vw
 
     def quadratic(self, v) -> float:
@@ -393,6 +388,21 @@ class MetricState:
             return float(np.sum(Dz * v * v) + np.sum(lz * (v @ Vz) ** 2))
         Z = self.friction
         return float(v @ (Z @ v) if Z.ndim == 2 else np.sum(Z * v * v))
+
+
+def _generalised_eigh(A, B):
+    """(V, w) with VᵀAV = diag(w), VᵀBV = 1 for symmetric A and positive definite B, or stacks of them (last two
+    axes): B = CCᵀ, w, U = eigh(C⁻¹AC⁻ᵀ), V = C⁻ᵀU.
+
+    >>> A, B = np.array([[2.0, 1.0], [1.0, 3.0]]), np.array([[1.0, 0.2], [0.2, 2.0]])
+    >>> V, w = _generalised_eigh(A, B)
+    >>> bool(np.allclose(V.T @ A @ V, np.diag(w)) and np.allclose(V.T @ B @ V, np.eye(2)))
+    True
+    """
+    Ci = np.linalg.inv(np.linalg.cholesky(B))
+    CiT = np.swapaxes(Ci, -1, -2)
+    w, U = np.linalg.eigh(Ci @ A @ CiT)
+    return CiT @ U, w
 
 
 def _top_right_singular(A, k):
