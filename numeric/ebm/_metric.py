@@ -30,7 +30,9 @@ r > 2.3, up to ``max_block`` steps; each block records its r, and the
 trainer warns (``AccuracyWarning``) when the last block is unresolved.
 
 Cost per chain step: O(n·d_θ) in ``"diagonal"`` mode (variances only),
-O(n·d_θ²) in ``"full"`` mode (default only for d_θ ≤ ``full_max``).
+O(n·d_θ²) in ``"full"`` mode (default only for d_θ ≤ ``full_max``); there the
+preconditioner solve is O(d_θ²) per step through the generalised
+eigendecomposition of (βζ, I), computed once per estimate (as in ``"block"``).
 ``"lowrank"`` keeps the diagonal estimates and adds, from the newest block,
 the ``rank`` leading directions: for ζ the top right-singular vectors v_k of
 the chain sums S (the plain estimator's eigenvectors, by an O(n²d_θ) SVD
