@@ -202,7 +202,7 @@ class MetricState:
             sizes = sorted({g.size for g in gs})
             self._group_index = [np.array([g for g in gs if g.size == m]) for m in sizes]  # (G, m) per group size
             self._group_avg = None
-        self._last = None
+        self._last = self._S = self._pencil_src = None
         if (self.lowrank or self.grouped) and not self.full:
             self._last_buf = np.empty((chains, dim_theta))
         self._H_sq = None if self.full else np.empty((chains, dim_theta))
@@ -219,7 +219,7 @@ class MetricState:
         """Zero the block's accumulators (allocated once: fresh multi-megabyte arrays cost page faults)."""
         n, d = self.n, self.d
         self._k = 0
-        if getattr(self, "_S", None) is None:
+        if self._S is None:
             self._S, self._H_buf = np.zeros((n, d)), np.empty((n, d))
             self._Q = np.zeros((n, d, d)) if self.full else np.zeros((n, d))
         else:
@@ -360,16 +360,17 @@ class MetricState:
             return y
         if self._factors is not None:
             Dz, _, lz, Di, _, li = self._factors
-            return woodbury_solve(a * Dz + c * Di, self._directions, g, np.concatenate([np.sqrt(a * lz), np.sqrt(c * li)]))
+            scale = np.concatenate([np.sqrt(a * lz), np.sqrt(c * li)])
+            return woodbury_solve(a * Dz + c * Di, self._directions, g, scale)
         if self.friction.ndim == 1:
             return g / (a * self.friction + c * self.fisher)
-        V, w = self._pencil()  # Vᵀ(βζ)V = diag(w), VᵀIV = 1: one eigendecomposition per estimate, not a solve per step
+        V, w = self._pencil()  # Vᵀ(βζ)V = diag(w), VᵀIV = 1: one eigendecomposition per estimate
         return V @ ((V.T @ g) / (weight_friction * w + c))
 
     def _pencil(self):
         """(V, w) of the generalised eigenproblem of (βζ, I) for the current full estimates, computed once per
         estimate (the arrays are compared by identity: :meth:`_finish` replaces them)."""
-        src = getattr(self, "_pencil_src", None)
+        src = self._pencil_src
         if src is None or src[0] is not self.friction or src[1] is not self.fisher:
             self._pencil_src = (self.friction, self.fisher)
             self._pencil_vw = _generalised_eigh(self.beta * self.friction, self.fisher)
