@@ -122,13 +122,26 @@ def save(fig, path, *, formats=("png", "pdf"), dpi=200) -> list[Path]:
 
 
 def _save_all(fig, path, formats, dpi, written, mpl):
-    with mpl.rc_context(STYLE):
-        for fmt in formats:
-            p = path.with_suffix("." + fmt)
-            meta = {"Creator": "thermolearn"} if fmt in ("pdf", "svg") else {}
-            extra = {"pil_kwargs": {"compress_level": PNG_COMPRESS_LEVEL}} if fmt == "png" else {}
-            fig.savefig(p, dpi=dpi, format=fmt, metadata=meta, **extra)
-            written.append(p)
+    """Draw ``fig`` once per format; the layout engine (constrained layout) runs for the first only.
+
+    The layout is solved in figure-relative units, so the first format's positions serve the others: the
+    engine is switched off after the first write (constrained layout measures every text box at each
+    draw, the dearest part of a figure) and put back before returning, leaving ``fig`` as it came.
+    """
+    engine = fig.get_layout_engine()
+    try:
+        with mpl.rc_context(STYLE):
+            for i, fmt in enumerate(formats):
+                p = path.with_suffix("." + fmt)
+                meta = {"Creator": "thermolearn"} if fmt in ("pdf", "svg") else {}
+                extra = {"pil_kwargs": {"compress_level": PNG_COMPRESS_LEVEL}} if fmt == "png" else {}
+                fig.savefig(p, dpi=dpi, format=fmt, metadata=meta, **extra)
+                written.append(p)
+                if i == 0 and engine is not None and len(formats) > 1:
+                    fig.set_layout_engine("none")
+    finally:
+        if engine is not None and fig.get_layout_engine() is not engine:
+            fig.set_layout_engine(engine)
 
 
 #: Kernel cut-off of :func:`kde` in bandwidths: a sample's kernel beyond it is below e^{-40.5} ≈ 2.6e-18 of its peak.

@@ -192,3 +192,25 @@ def test_sgd_figure_with_fixed_margins_keeps_every_text_inside(tmp_path, monkeyp
                               seed=1)
     draw(tmp_path / "a.png", tmp_path / "b.png", results, dpi=60, formats=("png",))
     assert found == {"a.png": [], "b.png": []}
+
+
+def test_constrained_layout_is_solved_once_per_save_and_the_figure_keeps_its_engine(tmp_path, monkeypatch):
+    """Saving PNG and PDF runs the layout engine for the first format only (its positions serve the
+    second), and the figure comes back with its own engine, positions unchanged."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    calls = []
+    execute = ConstrainedLayoutEngine.execute
+    monkeypatch.setattr(ConstrainedLayoutEngine, "execute", lambda self, fig: calls.append(1) or execute(self, fig))
+    with P.figure(1, 2, figsize=(4, 2)) as (fig, axes):
+        for ax in axes:
+            ax.plot([0, 1], [0, 1e5])
+            ax.set_title("a title")
+        engine = fig.get_layout_engine()
+        P.save(fig, tmp_path / "f", formats=("png", "pdf"), dpi=50)
+        laid_out = [ax.get_position().bounds for ax in axes]
+        assert len(calls) == 1
+        assert fig.get_layout_engine() is engine
+        P.save(fig, tmp_path / "g", formats=("png",), dpi=50)
+        assert len(calls) == 2
+        np.testing.assert_allclose([ax.get_position().bounds for ax in axes], laid_out, atol=1e-3)
