@@ -17,16 +17,18 @@ Rows
   own cache, so where ``bound_ratio`` < 5 (width 200) a 5x goal cannot be
   met by vectorising, only approached.  Target: the vectorised step within
   1.5x of that bound (``vectorised_over_bound_time`` ≤ 1.5), i.e. ratio ≥
-  ``bound_ratio`` / 1.5, capped at 5 where the bound allows more.  At m = 1
-  the step is the compiled per-trial kernel of ``numeric/sgd/_kernel.py``
-  where a C compiler is present (``compiled_kernel`` in the details), else
-  the in-place BLAS rank-1 update; the loop is always the numpy path.  At
-  m = 10 the per-trial GEMMs have 10 rows and run far below peak in
-  OpenBLAS, at m = 100 near its GEMM rate for these shapes (the details
-  give both GFLOPS).
+  ``bound_ratio`` / 1.5, capped at 5 where the bound allows more.  Where a
+  C compiler is present (``compiled_kernel`` in the details) the step is
+  compiled per trial: at m = 1 the rank-1 kernel of
+  ``numeric/sgd/_kernel.py`` (else the in-place BLAS rank-1 update), at
+  m = 2..50 the register-tiled kernel of ``numeric/sgd/_tiled.py`` (10-row
+  GEMMs run far below peak in OpenBLAS); the loop is always the numpy path.
+  At m = 100 numpy's batched GEMMs run near their rate for these shapes and
+  the tiled kernel does not beat them (measured), so the numpy path stays
+  (the details give both GFLOPS).
 * ``sgd/run/<case>``: a whole :func:`run_trials` call (training plus the
   full-batch measurements of η and tr Σ₁) on K trials against K calls with
-  one trial each (the numpy path: no compiled m = 1 step in the loop);
+  one trial each (the numpy path: no compiled step in the loop);
   identical numbers, checked.  ``train`` measures η at the
   two steps the window needs, ``measure`` every ``measure_every`` steps
   (the full-batch gradients are the same arithmetic in both, so the ratio
@@ -116,6 +118,7 @@ def _step_flops(spec, m: int) -> float:
 def _step_row(data, K, width, m, steps, peak, bandwidth):
     from thermolearn.numeric.sgd import SGDNoiseConfig, Workspace, group_size, initial_state, sgd_step
     from thermolearn.numeric.sgd._kernel import numpy_only, rank1_kernel
+    from thermolearn.numeric.sgd._tiled import TILED_BATCH_SIZES, tiled_kernel
 
     cfg = SGDNoiseConfig(batch_size=m, trials=K, width=width, steps=steps + 1, t0=0, max_lag=1,
                          learning_rate=0.02, dtype=_DTYPE)
@@ -134,7 +137,7 @@ def _step_row(data, K, width, m, steps, peak, bandwidth):
                 sgd_step(group, x[idx[t, s:s + G]], y[idx[t, s:s + G]], "relu", 0.02, ws)
         return params
 
-    def loop():  # numpy only: the compiled m = 1 kernel is the package's, not the user's loop
+    def loop():  # numpy only: the compiled kernels are the package's, not the user's loop
         params = [p.copy() for p in start]
         with numpy_only():
             for k in range(K):
@@ -164,7 +167,8 @@ def _step_row(data, K, width, m, steps, peak, bandwidth):
                target_reason=(f"vectorised within {_WITHIN_BOUND:g}x of the machine bound "
                               f"(bound ratio {bound:.2f}), capped at 5x over the per-trial loop"),
                dtype=_DTYPE, identical_results=same,
-               compiled_kernel=bool(m == 1 and rank1_kernel(_DTYPE) is not None))
+               compiled_kernel=bool(rank1_kernel(_DTYPE) is not None if m == 1
+                                    else m in TILED_BATCH_SIZES and tiled_kernel(_DTYPE) is not None))
 
 
 def _run_cases(size):
@@ -184,7 +188,7 @@ def _run_row(data, name, cfg, repeats):
 
     from thermolearn.numeric.sgd._kernel import numpy_only
 
-    def per_trial():  # numpy only: the compiled m = 1 kernel is the package's, not the user's loop
+    def per_trial():  # numpy only: the compiled kernels are the package's, not the user's loop
         with numpy_only():
             return [run_trials(data, cfg, 1, [k]) for k in range(cfg.trials)]
 

@@ -20,6 +20,7 @@ the symbolic adapter in :mod:`numeric.ebm._symbolic`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -52,6 +53,17 @@ def check_batch(family, x, theta) -> tuple[np.ndarray, np.ndarray]:
     return x, th
 
 
+@lru_cache(maxsize=None)
+def _upper_triangle(d):
+    """(i, j, w): the upper-triangle indices of a d × d matrix row by row and w = ½ on the diagonal, 1 off it
+    (read-only, computed once per d)."""
+    i, j = np.triu_indices(d)
+    w = np.where(i == j, 0.5, 1.0)
+    for a in (i, j, w):
+        a.flags.writeable = False
+    return i, j, w
+
+
 @dataclass(frozen=True)
 class GaussianEBM:
     """E = ½(x − m)ᵀP(x − m), θ = (m, upper triangle of P row by row).
@@ -71,7 +83,7 @@ class GaussianEBM:
 
     @property
     def _iu(self):
-        return np.triu_indices(self.dim_x)
+        return _upper_triangle(self.dim_x)[:2]
 
     @property
     def dim_theta(self) -> int:
@@ -87,9 +99,10 @@ class GaussianEBM:
         """(m, P) from θ."""
         th = np.asarray(theta, dtype=float)
         d = self.dim_x
-        P = np.zeros((d, d))
-        P[self._iu] = th[d:]
-        P = P + np.triu(P, 1).T
+        i, j, _ = _upper_triangle(d)
+        P = np.empty((d, d))
+        P[i, j] = th[d:]
+        P[j, i] = th[d:]
         return th[:d], P
 
     def pack(self, m, P) -> np.ndarray:
@@ -99,7 +112,7 @@ class GaussianEBM:
         x, th = check_batch(self, x, theta)
         m, P = self.unpack(th)
         y = x - m
-        return 0.5 * np.einsum("ni,ij,nj->n", y, P, y)
+        return 0.5 * np.sum((y @ P) * y, axis=1)
 
     def grad_x(self, x, theta):
         x, th = check_batch(self, x, theta)
@@ -110,8 +123,8 @@ class GaussianEBM:
         x, th = check_batch(self, x, theta)
         m, P = self.unpack(th)
         y = x - m
-        i, j = self._iu
-        quad = y[:, i] * y[:, j] * np.where(i == j, 0.5, 1.0)
+        i, j, half = _upper_triangle(self.dim_x)
+        quad = y[:, i] * y[:, j] * half
         return np.concatenate([-(y @ P), quad], axis=1)
 
     def mean_grad_theta(self, x, theta):
@@ -119,9 +132,9 @@ class GaussianEBM:
         x, th = check_batch(self, x, theta)
         m, P = self.unpack(th)
         y = x - m
-        i, j = self._iu
+        i, j, half = _upper_triangle(self.dim_x)
         M2 = (y.T @ y) / x.shape[0]
-        return np.concatenate([-(P @ y.mean(axis=0)), M2[i, j] * np.where(i == j, 0.5, 1.0)])
+        return np.concatenate([-(P @ y.mean(axis=0)), M2[i, j] * half])
 
     def log_partition(self, theta, beta: float) -> float:
         """ln ∫exp(−βE)dx = (d/2)ln(2π/β) − ½ ln det P (P must be positive definite)."""
@@ -232,9 +245,8 @@ class RBMEnergy:
         n, d, h = x.shape[0], self.dim_x, self.n_hidden
         out = np.empty((n, self.dim_theta))
         np.multiply(x - c, -1.0 / self.sigma**2, out=out[:, :d])
-        np.multiply(s[:, :, None], x[:, None, :], out=out[:, d:d + h * d].reshape(n, h, d))
-        out[:, d:d + h * d] *= -1.0
-        np.negative(s, out=out[:, d + h * d:])
+        neg_s = np.negative(s, out=out[:, d + h * d:])
+        np.multiply(neg_s[:, :, None], x[:, None, :], out=out[:, d:d + h * d].reshape(n, h, d))
         return out
 
     def mean_grad_theta(self, x, theta):

@@ -30,7 +30,9 @@ r > 2.3, up to ``max_block`` steps; each block records its r, and the
 trainer warns (``AccuracyWarning``) when the last block is unresolved.
 
 Cost per chain step: O(n·d_θ) in ``"diagonal"`` mode (variances only),
-O(n·d_θ²) in ``"full"`` mode (default only for d_θ ≤ ``full_max``).
+O(n·d_θ²) in ``"full"`` mode (default only for d_θ ≤ ``full_max``); there the
+preconditioner solve is O(d_θ²) per step through the generalised
+eigendecomposition of (βζ, I), computed once per estimate (as in ``"block"``).
 ``"lowrank"`` keeps the diagonal estimates and adds, from the newest block,
 the ``rank`` leading directions: for ζ the top right-singular vectors v_k of
 the chain sums S (the plain estimator's eigenvectors, by an O(n²d_θ) SVD
@@ -44,7 +46,8 @@ the weights and bias of one hidden unit; ``RBMEnergy.parameter_groups()``)
 and the diagonal elsewhere: per block, ζ̂_g from the chain sums (corrected
 estimator) and Î_g with the off-diagonal from the block's last snapshot and
 the block-averaged diagonal, then the generalised eigenproblem
-Vᵀ(βζ̂_g)V = diag(w), VᵀÎ_gV = 1 (scipy.linalg.eigh), after which
+Vᵀ(βζ̂_g)V = diag(w), VᵀÎ_gV = 1 (through the Cholesky factor of Î_g; the
+groups of one size in one batched call), after which
 [aβζ + cI]⁻¹ = V diag(1/(a·w + c)) Vᵀ on the group for *every* a, c: the
 slow-driving H(t) costs O(Σ|g|²) per step for all t.
 
@@ -155,6 +158,14 @@ class MetricBlock:
         return bool(self.resolution <= RESOLVED_RATIO)
 
 
+def _mean_and_sd(A):
+    """Mean and sample standard deviation (ddof 1) over axis 0, as numpy's; A is overwritten."""
+    m = A.mean(axis=0)
+    A -= m
+    A *= A
+    return m, np.sqrt(A.sum(axis=0) / (A.shape[0] - 1))
+
+
 def _psd(M, ridge):
     if M.ndim == 1:
         floor = ridge * max(float(np.mean(np.abs(M))), 1e-300)
@@ -188,9 +199,13 @@ class MetricState:
             flat = np.concatenate(gs)
             if flat.size != np.unique(flat).size or flat.min() < 0 or flat.max() >= dim_theta:
                 raise ParameterError(f"groups must be disjoint indices in 0..{dim_theta - 1}")
-            self._group_index = gs
+            sizes = sorted({g.size for g in gs})
+            self._group_index = [np.array([g for g in gs if g.size == m]) for m in sizes]  # (G, m) per group size
             self._group_avg = None
-        self._last = None
+        self._last = self._S = self._pencil_src = None
+        if (self.lowrank or self.grouped) and not self.full:
+            self._last_buf = np.empty((chains, dim_theta))
+        self._H_sq = None if self.full else np.empty((chains, dim_theta))
         self._stack = None  # full mode: the last δX per chain, (n, d, STACK), summed as δXδXᵀ by one batched product
         self.thin = config.thinning(dim_theta)
         self.dt = float(dt) * self.thin  # spacing of the updates
@@ -201,17 +216,22 @@ class MetricState:
         self._reset()
 
     def _reset(self):
+        """Zero the block's accumulators (allocated once: fresh multi-megabyte arrays cost page faults)."""
         n, d = self.n, self.d
         self._k = 0
-        self._S = np.zeros((n, d))
+        if self._S is None:
+            self._S, self._H_buf = np.zeros((n, d)), np.empty((n, d))
+            self._Q = np.zeros((n, d, d)) if self.full else np.zeros((n, d))
+        else:
+            self._S.fill(0.0)
+            self._Q.fill(0.0)
         self._H = None
-        self._Q = np.zeros((n, d, d)) if self.full else np.zeros((n, d))
         self._pending = 0
 
-    def update(self, X, t: float, theta) -> MetricBlock | None:
-        """Add one chain step; return the block when it completes."""
-        dX = np.subtract(X, X.mean(axis=0), out=X if X.flags.writeable else None)  # X is not reused
-        self._S += dX
+    def update(self, X, t: float, theta, mean=None) -> MetricBlock | None:
+        """Add one chain step; return the block when it completes.  ``mean``: X.mean(axis=0) if the caller has it."""
+        dX = np.subtract(X, X.mean(axis=0) if mean is None else mean, out=X if X.flags.writeable else None)
+        self._S += dX  # (X is overwritten: the callers do not reuse it)
         if self.full:
             if self._stack is None:
                 self._stack = np.empty((self.n, self.d, STACK))
@@ -221,12 +241,14 @@ class MetricState:
                 self._flush()
         else:
             if (self.lowrank or self.grouped) and self._k + 1 == self.block:
-                self._last = dX.copy()  # Fisher directions from the block's last snapshot
+                np.copyto(self._last_buf, dX)  # Fisher directions from the block's last snapshot
+                self._last = self._last_buf
             dX *= dX
             self._Q += dX
         self._k += 1
         if self._k == self.block // 2:
-            self._H = self._S.copy()
+            np.copyto(self._H_buf, self._S)
+            self._H = self._H_buf
         if self._k < self.block:
             return None
         blk = self._finish(t, theta)
@@ -245,19 +267,24 @@ class MetricState:
         if self.full:
             self._flush()
         n, b, T = self.n, self.beta, self.block * self.dt
-        S, H, Q = self._S * self.dt, self._H * self.dt, self._Q / self._k  # S: rectangle sums of δX dt
+        S, H, Q = self._S, self._H, self._Q  # in place (zeroed by _reset): S, H the rectangle sums of δX dt
+        S *= self.dt
+        H *= self.dt
+        Q /= self._k
         if self.full:
             u = S[:, :, None] * S[:, None, :] - H[:, :, None] * H[:, None, :]
         else:
-            u = S * S - H * H
+            u = S * S
+            u -= np.multiply(H, H, out=self._H_sq)
+        ratio = float(np.vdot(S, S)) / max(float(np.vdot(H, H)), 1e-300)
         scale = n / (n - 1)  # S is centred across chains at every step
-        zeta = b * u.mean(axis=0) * scale / T
-        zeta_se = b * u.std(axis=0, ddof=1) / np.sqrt(n) / T
-        fisher = b * b * Q.mean(axis=0) * scale
-        fisher_se = b * b * Q.std(axis=0, ddof=1) / np.sqrt(n)
+        zeta, zeta_se = _mean_and_sd(u)
+        zeta, zeta_se = b * zeta * scale / T, b * zeta_se / np.sqrt(n) / T
+        fisher, fisher_se = _mean_and_sd(Q)
+        q_mean = fisher
+        fisher, fisher_se = b * b * fisher * scale, b * b * fisher_se / np.sqrt(n)
         if self.full:
             zeta, fisher = (zeta + zeta.T) / 2, (fisher + fisher.T) / 2
-        ratio = float(np.sum(S * S)) / max(float(np.sum(H * H)), 1e-300)
         blk = MetricBlock(float(t), np.array(theta, float), zeta, zeta_se, fisher, fisher_se,
                           self.block * self.thin, ratio)
         self.blocks.append(blk)
@@ -272,35 +299,36 @@ class MetricState:
         self.friction, self.fisher = _psd(self._zeta_avg, r), _psd(self._fisher_avg, r)
         if self.lowrank:
             self._factors = self._low_rank(S, H, T)
+            # [V_ζ, V_I], fixed until the next block; Fortran order for woodbury_solve
+            self._directions = np.asfortranarray(np.hstack([self._factors[1], self._factors[4]]))
         if self.grouped:
-            self._groups = self._grouped(S, H, T, Q)
+            self._groups = self._grouped(S, H, T, q_mean)
         return blk
 
-    def _grouped(self, S, H, T, Q):
-        """Per group (index, V, w, I_g) of the generalised eigenproblem (module docstring)."""
-        from scipy.linalg import eigh
-
+    def _grouped(self, S, H, T, q_mean):
+        """Per group size (index (G, m), V, w, I_g) of the generalised eigenproblem (module docstring), the G groups
+        of one size stacked: batched products, Cholesky factors and eigendecompositions."""
         n, b, w_new, r = self.n, self.beta, self.config.memory, self.config.ridge
         new = []
-        for g in self._group_index:
-            Z = b * (S[:, g].T @ S[:, g] - H[:, g].T @ H[:, g]) / ((n - 1) * T)
-            L = self._last[:, g]
-            G = L.T @ L
-            s = np.sqrt(np.maximum(np.diag(G), 1e-300))
-            var = b * b * Q[:, g].mean(axis=0) * n / (n - 1)  # block-averaged diagonal
-            sd = np.sqrt(var)
-            I = G / np.outer(s, s) * np.outer(sd, sd)  # snapshot correlations, accurate variances: PSD
-            new.append((Z, I))
+        for idx in self._group_index:
+            Sg, Hg, L = (A[:, idx].transpose(1, 0, 2) for A in (S, H, self._last))  # (G, n, m)
+            Z = b * (Sg.transpose(0, 2, 1) @ Sg - Hg.transpose(0, 2, 1) @ Hg) / ((n - 1) * T)
+            G = L.transpose(0, 2, 1) @ L
+            s = np.sqrt(np.maximum(np.diagonal(G, axis1=1, axis2=2), 1e-300))
+            sd = np.sqrt(b * b * q_mean[idx] * n / (n - 1))  # block-averaged diagonal
+            f = sd / s
+            new.append((Z, G * f[:, :, None] * f[:, None, :]))  # snapshot correlations, accurate variances: PSD
         if self._group_avg is None:
             self._group_avg = new
         else:
             self._group_avg = [((1 - w_new) * Za + w_new * Z, (1 - w_new) * Ia + w_new * I)
                                for (Za, Ia), (Z, I) in zip(self._group_avg, new)]
         out = []
-        for g, (Z, I) in zip(self._group_index, self._group_avg):
-            Ip = I + r * max(float(np.mean(np.diag(I))), 1e-300) * np.eye(len(g))  # positive definite
-            w, V = eigh(b * (Z + Z.T) / 2, Ip)  # ζ̂ may be indefinite: its negative modes are clipped below
-            out.append((g, V, np.maximum(w, 0.0), Ip))
+        for idx, (Z, I) in zip(self._group_index, self._group_avg):
+            floor = r * np.maximum(np.diagonal(I, axis1=1, axis2=2).mean(axis=1), 1e-300)
+            Ip = I + floor[:, None, None] * np.eye(idx.shape[1])  # positive definite
+            V, w = _generalised_eigh(b * (Z + Z.transpose(0, 2, 1)) / 2, Ip)
+            out.append((idx, V, np.maximum(w, 0.0), Ip))  # ζ̂ may be indefinite: its negative modes are clipped
         return out
 
     def _low_rank(self, S, H, T):
@@ -325,16 +353,28 @@ class MetricState:
         a, c = weight_friction * self.beta, weight_fisher
         if self._groups is not None:
             y = g / (a * self.friction + c * self.fisher)
-            for idx, V, w, _ in self._groups:  # Vᵀ(βζ)V = diag(w), VᵀIV = 1
-                y[idx] = V @ ((V.T @ g[idx]) / (weight_friction * w + c))
+            for idx, V, w, _ in self._groups:  # Vᵀ(βζ)V = diag(w), VᵀIV = 1; groups of one size stacked
+                u = V.transpose(0, 2, 1) @ g[idx][:, :, None]
+                u /= (weight_friction * w + c)[:, :, None]
+                y[idx] = (V @ u)[:, :, 0]
             return y
         if self._factors is not None:
-            Dz, Vz, lz, Di, Vi, li = self._factors
-            return woodbury_solve(a * Dz + c * Di, np.hstack([Vz * np.sqrt(a * lz), Vi * np.sqrt(c * li)]), g)
-        M = a * self.friction + c * self.fisher
-        if M.ndim == 1:
-            return g / M
-        return np.linalg.solve(M, g)
+            Dz, _, lz, Di, _, li = self._factors
+            scale = np.concatenate([np.sqrt(a * lz), np.sqrt(c * li)])
+            return woodbury_solve(a * Dz + c * Di, self._directions, g, scale)
+        if self.friction.ndim == 1:
+            return g / (a * self.friction + c * self.fisher)
+        V, w = self._pencil()  # Vᵀ(βζ)V = diag(w), VᵀIV = 1: one eigendecomposition per estimate
+        return V @ ((V.T @ g) / (weight_friction * w + c))
+
+    def _pencil(self):
+        """(V, w) of the generalised eigenproblem of (βζ, I) for the current full estimates, computed once per
+        estimate (the arrays are compared by identity: :meth:`_finish` replaces them)."""
+        src = self._pencil_src
+        if src is None or src[0] is not self.friction or src[1] is not self.fisher:
+            self._pencil_src = (self.friction, self.fisher)
+            self._pencil_vw = _generalised_eigh(self.beta * self.friction, self.fisher)
+        return self._pencil_vw
 
     def quadratic(self, v) -> float:
         """vᵀ ζ v with the current estimate."""
@@ -342,8 +382,8 @@ class MetricState:
             rest = np.ones(v.size, dtype=bool)
             q = 0.0
             for idx, V, w, Ip in self._groups:
-                u = V.T @ (Ip @ v[idx])  # = V⁻¹v
-                q += float(np.sum(w * u * u)) / self.beta
+                u = V.transpose(0, 2, 1) @ (Ip @ v[idx][:, :, None])  # = V⁻¹v
+                q += float(np.sum(w * u[:, :, 0] ** 2)) / self.beta
                 rest[idx] = False
             return q + float(np.sum(self.friction[rest] * v[rest] ** 2))
         if self._factors is not None:
@@ -351,6 +391,21 @@ class MetricState:
             return float(np.sum(Dz * v * v) + np.sum(lz * (v @ Vz) ** 2))
         Z = self.friction
         return float(v @ (Z @ v) if Z.ndim == 2 else np.sum(Z * v * v))
+
+
+def _generalised_eigh(A, B):
+    """(V, w) with VᵀAV = diag(w), VᵀBV = 1 for symmetric A and positive definite B, or stacks of them (last two
+    axes): B = CCᵀ, w, U = eigh(C⁻¹AC⁻ᵀ), V = C⁻ᵀU.
+
+    >>> A, B = np.array([[2.0, 1.0], [1.0, 3.0]]), np.array([[1.0, 0.2], [0.2, 2.0]])
+    >>> V, w = _generalised_eigh(A, B)
+    >>> bool(np.allclose(V.T @ A @ V, np.diag(w)) and np.allclose(V.T @ B @ V, np.eye(2)))
+    True
+    """
+    Ci = np.linalg.inv(np.linalg.cholesky(B))
+    CiT = np.swapaxes(Ci, -1, -2)
+    w, U = np.linalg.eigh(Ci @ A @ CiT)
+    return CiT @ U, w
 
 
 def _top_right_singular(A, k):
@@ -362,17 +417,33 @@ def _top_right_singular(A, k):
     return (A.T @ u[:, idx]) / np.sqrt(w), w
 
 
-def woodbury_solve(D, U, g) -> np.ndarray:
-    """(diag(D) + UUᵀ)⁻¹g in O(d·r + r³) (Woodbury identity); D > 0, U of shape (d, r).
+def woodbury_solve(D, U, g, scale=None) -> np.ndarray:
+    """(diag(D) + UΣ²Uᵀ)⁻¹g in O(d·r + r³) (Woodbury identity); D > 0, U of shape (d, r), Σ = diag(scale)
+    (default 1): D⁻¹g − D⁻¹UΣ(1 + ΣUᵀD⁻¹UΣ)⁻¹ΣUᵀD⁻¹g.
 
     >>> rng = np.random.default_rng(0)
-    >>> D, U, g = rng.random(6) + 1, rng.standard_normal((6, 2)), rng.standard_normal(6)
+    >>> D, U, g, s = rng.random(6) + 1, rng.standard_normal((6, 2)), rng.standard_normal(6), np.array([0.5, 2.0])
     >>> bool(np.allclose(woodbury_solve(D, U, g), np.linalg.solve(np.diag(D) + U @ U.T, g)))
     True
+    >>> bool(np.allclose(woodbury_solve(D, U, g, s), woodbury_solve(D, U * s, g)))
+    True
     """
-    Dg, DU = g / D, U / D[:, None]
-    core = np.eye(U.shape[1]) + U.T @ DU
-    return Dg - DU @ np.linalg.solve(core, U.T @ Dg)
+    r = 1.0 / D
+    DUt = U.T * r  # (r, d): fastest when U is Fortran-ordered
+    core = DUt @ U
+    rhs = DUt @ g
+    if scale is not None:
+        core *= scale[:, None] * scale
+        rhs *= scale
+    core.flat[::core.shape[0] + 1] += 1.0  # symmetric positive definite: LAPACK's Cholesky solve (numpy's general
+    from scipy.linalg.lapack import dposv  # solve costs ~3x more per call at this size, ~0.1 of a PCD step)
+
+    _, z, info = dposv(core, rhs, overwrite_a=True, overwrite_b=True)
+    if info != 0:
+        raise ParameterError(f"the Woodbury core is not positive definite (LAPACK info {info}): D must be > 0")
+    if scale is not None:
+        z *= scale
+    return r * g - z @ DUt
 
 
 def summarise_blocks(blocks, *, skip: int = 0):

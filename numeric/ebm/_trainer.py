@@ -196,7 +196,7 @@ def train(family, data, theta0, schedule, config: PCDConfig, *, rng, partition=N
         if metric is not None and (cfg.warmup + k + 1) % metric.thin == 0:
             X = family.grad_theta(x, th)
             chain_mean = X.mean(axis=0)
-            metric.update(X, t + cfg.dt, th)
+            metric.update(X, t + cfg.dt, th, mean=chain_mean)
         else:
             chain_mean = mean_grad_theta(family, x, th)
         grad = cfg.beta * (data_mean(th) - chain_mean)

@@ -52,22 +52,49 @@ def gaussian_moments(twin, theta):
     Raises :class:`NumericalError` where the x-curvature is not positive
     definite (p_m not normalisable at that θ).
     """
+    f = gaussian_form(twin)
+    return None if f is None else f(theta)
+
+
+def gaussian_form(twin):
+    """``theta -> (mean, covariance)`` of :func:`gaussian_moments` with the model's lookup done once, or None.
+
+    For callers that ask at every step (the persistent-chain trainer): a θ
+    given as a float64 array of shape (n,) is checked for finiteness
+    element by element instead of by ``twin.theta_vector``.
+
+    >>> from thermolearn.numeric.model import numeric_twin
+    >>> from thermolearn.theory.models import harmonic_trap
+    >>> m, S = gaussian_form(numeric_twin(harmonic_trap(k=2, beta=1, mu=1)))(np.array([0.5]))
+    >>> m.tolist(), S.tolist()
+    ([0.5], [[0.5]])
+    """
     g = _gaussian(twin)
     if g is None:
         return None
-    th = twin.theta_vector(theta)
-    v = np.asarray(g[0](*th), dtype=float).reshape(-1)
-    m, S = v[:twin.d], v[twin.d:].reshape(twin.d, twin.d)
-    if twin.d == 1:  # a scalar test (eigvalsh costs ~25 us a call, and the trainer asks every step)
-        ok = math.isfinite(m[0]) and math.isfinite(S[0, 0]) and S[0, 0] > 0
-    else:
-        ok = np.all(np.isfinite(S)) and np.all(np.isfinite(m)) and bool(np.all(np.linalg.eigvalsh((S + S.T) / 2) > 0))
-    if not ok:
-        raise NumericalError(
-            f"exp(-beta*E) of {twin.text} is not normalisable at theta = {th.tolist()}: "
-            "the x-curvature is not positive definite"
-        )
-    return m, S
+    fn, d, n = g[0], twin.d, twin.n
+
+    def moments(theta):
+        if type(theta) is np.ndarray and theta.dtype == np.float64 and theta.shape == (n,):
+            vals = theta.tolist()
+            if not all(map(math.isfinite, vals)):
+                twin.theta_vector(theta)  # raises its ParameterError
+        else:
+            vals = twin.theta_vector(theta).tolist()
+        v = np.asarray(fn(*vals), dtype=float).reshape(-1)
+        m, S = v[:d], v[d:].reshape(d, d)
+        if d == 1:  # a scalar test (eigvalsh costs ~25 us a call, and the trainer asks every step)
+            ok = math.isfinite(m[0]) and math.isfinite(S[0, 0]) and S[0, 0] > 0
+        else:
+            ok = np.all(np.isfinite(S)) and np.all(np.isfinite(m)) and bool(np.all(np.linalg.eigvalsh((S + S.T) / 2) > 0))
+        if not ok:
+            raise NumericalError(
+                f"exp(-beta*E) of {twin.text} is not normalisable at theta = {vals}: "
+                "the x-curvature is not positive definite"
+            )
+        return m, S
+
+    return moments
 
 
 def _starts(twin, th):

@@ -51,7 +51,10 @@ class Protocol:
                 raise ParameterError(f"protocol jump time {t} lies outside [0, tau={self.tau}]")
 
     def __call__(self, t) -> np.ndarray:
-        return np.atleast_1d(np.asarray(self.theta(float(t)), dtype=float))
+        v = self.theta(float(t))
+        if type(v) is np.ndarray and v.ndim == 1 and v.dtype == np.float64:  # already θ (the solvers ask per step)
+            return v
+        return np.atleast_1d(np.asarray(v, dtype=float))
 
     @classmethod
     def linear(cls, theta0, theta1, tau, *, name="linear"):

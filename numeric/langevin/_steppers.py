@@ -227,18 +227,28 @@ class MALA(AbstractStepper):
             grad, energy = (lambda x: th.drift(x, theta) / -th.mu), (lambda x: th.energy(x, theta))  # noqa: E731
         fx = np.array(grad(X), dtype=float) * c                           # the drift step f(x)dt = −μ∇E dt
         ex = np.array(energy(X), dtype=float)
+        one = X.shape[1] == 1  # one coordinate: row sums are the column itself
+        Y, sn, q = np.empty_like(X), np.empty_like(X), np.empty_like(X)
+        inv2s2 = -0.5 / (s * s)
         accepted = 0
         for _ in range(nsub):
             rng.standard_normal(out=noise)
-            Y = X + fx + s * noise
+            np.multiply(noise, s, out=sn)                                 # σξ, σ = sqrt(2μdt/β)
+            np.add(X, fx, out=Y)
+            Y += sn                                                       # y = x + f(x)dt + σξ
             fy = grad(Y)
             fy *= c
             ey = energy(Y)
-            back = Y - X + fy                                             # −(x − y − f(y)dt)
-            with np.errstate(over="ignore", invalid="ignore"):           # log q(x|y) − log q(y|x), NaN rejects
-                log_a = -th.beta * (ey - ex) + 0.5 * (np.einsum("ij,ij->i", noise, noise)
-                                                      - np.einsum("ij,ij->i", back, back) / (s * s))
-                acc = np.log(rng.random(X.shape[0])) < log_a
+            # log q(x|y) − log q(y|x) = (|σξ|² − |x − y − f(y)dt|²)/(2σ²) = −h·(2σξ + h)/(2σ²), h = f(x)dt + f(y)dt
+            h = np.add(fx, fy, out=q)
+            np.multiply(sn, 2.0, out=sn)
+            sn += h
+            sn *= h
+            with np.errstate(over="ignore", invalid="ignore"):           # NaN and +inf energies reject
+                log_a = (sn[:, 0] if one else sn.sum(axis=1)) * inv2s2
+                log_a -= th.beta * (ey - ex)
+                # u < a with u uniform ⇔ −ln u > −ln a, and −ln u is a standard exponential variate
+                acc = rng.standard_exponential(X.shape[0]) > -log_a
             rows = acc[:, None]                                           # masked copies: one pass, no gather
             np.copyto(X, Y, where=rows)
             np.copyto(fx, fy, where=rows)

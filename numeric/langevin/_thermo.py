@@ -19,8 +19,8 @@ import numpy as np
 
 from thermolearn.theory import EnergyModel
 
-from ..equilibrium import (closed_free_energy, equilibrium_rule, free_energy, gaussian_moments,
-                           sample_equilibrium)
+from ..equilibrium import closed_free_energy, equilibrium_rule, free_energy, sample_equilibrium
+from ..equilibrium._api import gaussian_form
 from ..model import NumericTwin, numeric_twin, theta_memo
 
 __all__ = ["Thermo", "thermo_for"]
@@ -73,9 +73,9 @@ def _data_rule(tw: NumericTwin, target: tuple):
     return equilibrium_rule(tw, np.asarray(target, dtype=float))  # the data distribution, resolved once
 
 
-def _gaussian_form(tw, th):
-    m, S = gaussian_moments(tw, th)  # NumericalError where p_m is not normalisable
-    return m, np.linalg.inv(tw.beta * S) if tw.d > 1 else 1.0 / (tw.beta * S)
+def _gaussian_form(moments, beta, d, th):
+    m, S = moments(th)  # numeric.equilibrium.gaussian_moments; NumericalError where p_m is not normalisable
+    return m, np.linalg.inv(beta * S) if d > 1 else 1.0 / (beta * S)
 
 
 def thermo_for(model: EnergyModel, target) -> Thermo:
@@ -98,7 +98,7 @@ def thermo_for(model: EnergyModel, target) -> Thermo:
     key = tuple(np.asarray(target, dtype=float).reshape(-1).tolist())
     quadratic = model.is_quadratic()
     F = closed_free_energy(tw) if quadratic else None
-    gaussian = theta_memo(functools.partial(_gaussian_form, tw), 2) if quadratic else None
+    gaussian = theta_memo(functools.partial(_gaussian_form, gaussian_form(tw), tw.beta, tw.d), 2) if quadratic else None
     if F is not None:
         def fe(th):
             gaussian(th)

@@ -17,7 +17,13 @@ from ._generator import friction_generator
 from ._quadrature import _moments
 from thermolearn.numeric.results import ResultMixin
 
-__all__ = ["MetricPoint", "MetricField", "metric_field", "check_positive_definite"]
+__all__ = ["MetricPoint", "MetricField", "metric_field", "check_positive_definite", "INTERP_RTOL", "INTERP_MAX_POINTS"]
+
+#: :meth:`MetricField.interpolate`: the interpolant on n Chebyshev points must match the quadrature at the n − 1
+#: points between them (the odd points of the 2n − 1 grid) to this fraction of the largest |value| on the interval.
+INTERP_RTOL = 1e-9
+#: ... with at most this many quadratures (2n − 1, n doubling from 17: 33, 65, 129).
+INTERP_MAX_POINTS = 129
 
 
 @dataclass(frozen=True)
@@ -69,13 +75,18 @@ class MetricField:
     _supports: dict = field(default_factory=dict, compare=False, repr=False)
     _support_keys: list = field(default_factory=list, compare=False, repr=False)  # sorted, one-parameter θ
     _splines: dict = field(default_factory=dict, compare=False, repr=False)  # 1-D geodesics: sqrt(ζ) on intervals
+    _interp: list = field(default_factory=list, compare=False, repr=False)  # Chebyshev interpolants (interpolate)
 
     def __call__(self, theta) -> MetricPoint:
         th = np.atleast_1d(np.asarray(theta, float))
         key = tuple(np.round(th, 13))
         if key in self._cache:
             return self._cache[key]
-        if self._closed is not None:
+        cheb = next((c for c in self._interp if c[0] <= th[0] <= c[1]), None) if len(th) == 1 else None
+        if cheb is not None:
+            z, i, m = _barycentric(cheb[2], cheb[3], cheb[4], th[0])
+            pt = MetricPoint(th, np.array([[z]]), np.array([[i]]), np.array([m]), cheb[5])
+        elif self._closed is not None:
             z, i, m = self._closed(*th)
             pt = MetricPoint(th, np.array(z, float), np.array(i, float), np.array(m, float).ravel(), "closed form")
         elif len(self.model.x) == 1:
@@ -92,6 +103,50 @@ class MetricField:
             self._cache[key] = pt
         return pt
 
+    def interpolate(self, lo: float, hi: float, *, rtol: float = INTERP_RTOL,
+                    max_points: int = INTERP_MAX_POINTS) -> float | None:
+        """Serve ζ, I and ⟨∂θE⟩ on [lo, hi] from a Chebyshev interpolant of the quadrature; its error or None.
+
+        For one parameter and a 1-D energy without closed form (the
+        quadrature branch).  The quadrature runs at the 2n − 1 Chebyshev
+        extrema of [lo, hi] (n = 17, 33, 65, ...); the interpolant through
+        the n even ones must reproduce the n − 1 odd ones to ``rtol`` × the
+        largest |value| of each quantity on the interval, and the field then
+        interpolates through all 2n − 1 (barycentric formula; for an
+        analytic function on [lo, hi] more accurate than the one validated).
+        Once validated, every θ in [lo, hi] is served by the interpolant
+        (``MetricPoint.method`` says so and states the validated error);
+        θ outside it, and an interval not validated within ``max_points``
+        quadratures (None returned, nothing installed), keep the quadrature.
+
+        >>> from thermolearn.theory.models import double_well
+        >>> f = metric_field(double_well(beta=1, mu=1))
+        >>> err = f.interpolate(-2.0, 2.0)
+        >>> bool(err < 1e-9), f(0.3).method.startswith("Chebyshev")
+        (True, True)
+        >>> q = metric_field(double_well(beta=1, mu=1))(0.3)   # a fresh field: the quadrature
+        >>> bool(abs(f(0.3).friction[0, 0] / q.friction[0, 0] - 1) < 1e-9)
+        True
+        """
+        if self._closed is not None or len(self.model.x) != 1 or len(self.model.theta) != 1 or not lo < hi:
+            return None
+        n = 17
+        while 2 * n - 1 <= max_points:
+            N = 2 * n - 1
+            xs = (lo + hi) / 2 - (hi - lo) / 2 * np.cos(np.pi * np.arange(N) / (N - 1))  # increasing
+            pts = [self(np.array([x])) for x in xs]
+            vals = np.array([[p.friction[0, 0], p.fisher[0, 0], p.mean_dE[0]] for p in pts])
+            w = _cheb_weights(n)
+            err = max(float(np.max(np.abs(np.array(_barycentric(xs[::2], w, vals[::2], x)) - v) / np.abs(vals).max(axis=0)))
+                      for x, v in zip(xs[1::2], vals[1::2]))
+            if err <= rtol:
+                label = f"Chebyshev interpolant of the quadrature ({N} points, validated error {err:.1e})"
+                self._interp.append((float(lo), float(hi), xs, _cheb_weights(N), vals, label))
+                self._cache.clear()  # points cached before are served alike (the nodes are the quadrature's own)
+                return err
+            n = 2 * n - 1
+        return None
+
     def _nearest_support(self, key):
         """The support found at the cached θ nearest to ``key`` (one parameter), else at the last new θ; or None.
 
@@ -105,6 +160,24 @@ class MetricField:
         ks = self._support_keys
         i = bisect.bisect_left(ks, key)
         return self._supports[min(ks[max(i - 1, 0):i + 1], key=lambda k: abs(k[0] - key[0]))]
+
+
+def _cheb_weights(N):
+    """Barycentric weights of the N Chebyshev extrema: (−1)^k, halved at both ends (Berrut & Trefethen 2004)."""
+    w = (-1.0) ** np.arange(N)
+    w[0] *= 0.5
+    w[-1] *= 0.5
+    return w
+
+
+def _barycentric(xs, w, vals, x):
+    """The interpolant through (xs, vals[:, j]) at x, for every column j (the node's own values at a node)."""
+    d = x - xs
+    hit = np.flatnonzero(d == 0.0)
+    if hit.size:
+        return tuple(vals[hit[0]])
+    c = w / d
+    return tuple((c @ vals) / c.sum())
 
 
 @dataclass(frozen=True)

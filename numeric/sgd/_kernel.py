@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["rank1_kernel", "step_rank1", "numpy_only"]
+__all__ = ["rank1_kernel", "step_rank1", "numpy_only", "load_library", "kernels_enabled"]
 
 _DISABLED = [bool(os.environ.get("THERMOLEARN_NO_KERNEL"))]
 
@@ -155,30 +155,45 @@ def _cache_dir() -> Path | None:
     return d
 
 
-@functools.lru_cache(maxsize=1)
-def _library():
-    """The compiled kernel library (built once per user and source), or None without a compiler."""
+def load_library(prefix: str, source: str, flags=_FLAGS):
+    """Build ``source`` (once per user, source and flags: cached) and load it, or None without a compiler.
+
+    The library is named ``prefix`` plus a hash of source and flags, so a
+    stale build is never reused; it is written to the per-user cache
+    atomically, so concurrent builders leave one complete file.
+    """
     from thermolearn.numeric.codegen._build import SHARED_LIB_SUFFIX, build_c_library
 
-    source = _source()
-    key = hashlib.sha256((source + " ".join(_FLAGS)).encode()).hexdigest()[:16]
-    name = f"tl_sgd_rank1_{key}"
+    key = hashlib.sha256((source + " ".join(flags)).encode()).hexdigest()[:16]
+    name = f"{prefix}_{key}"
     cache = _cache_dir()
     lib_path = None if cache is None else cache / f"lib{name}{SHARED_LIB_SUFFIX}"
     try:
         if lib_path is not None and lib_path.is_file():
-            lib = ctypes.CDLL(str(lib_path))
-        else:
-            with tempfile.TemporaryDirectory() as tmp:
-                build_c_library(source, tmp, name=name, flags=_FLAGS, vector_math=False)
-                built = Path(tmp) / f"lib{name}{SHARED_LIB_SUFFIX}"
-                if lib_path is not None:
-                    staged = cache / f".{name}.{os.getpid()}{SHARED_LIB_SUFFIX}"
-                    staged.write_bytes(built.read_bytes())
-                    os.replace(staged, lib_path)  # atomic: concurrent builders leave one complete file
-                    built = lib_path
-                lib = ctypes.CDLL(str(built))
+            return ctypes.CDLL(str(lib_path))
+        with tempfile.TemporaryDirectory() as tmp:
+            build_c_library(source, tmp, name=name, flags=tuple(flags), vector_math=False)
+            built = Path(tmp) / f"lib{name}{SHARED_LIB_SUFFIX}"
+            if lib_path is not None:
+                staged = cache / f".{name}.{os.getpid()}{SHARED_LIB_SUFFIX}"
+                staged.write_bytes(built.read_bytes())
+                os.replace(staged, lib_path)  # atomic: concurrent builders leave one complete file
+                built = lib_path
+            return ctypes.CDLL(str(built))
     except OSError:
+        return None
+
+
+def kernels_enabled() -> bool:
+    """False inside :func:`numpy_only` (or with ``THERMOLEARN_NO_KERNEL`` set)."""
+    return not _DISABLED[-1]
+
+
+@functools.lru_cache(maxsize=1)
+def _library():
+    """The compiled kernel library (built once per user and source), or None without a compiler."""
+    lib = load_library("tl_sgd_rank1", _source())
+    if lib is None:
         return None
     vp, lp = ctypes.c_void_p, ctypes.c_int64
     for suffix, real, *_ in _TYPES.values():

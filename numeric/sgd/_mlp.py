@@ -32,6 +32,7 @@ import numpy as np
 from thermolearn.theory import ParameterError
 
 from ._kernel import step_rank1
+from ._tiled import TILED_BATCH_SIZES, step_tiled
 
 __all__ = ["MLPSpec", "init_ensemble", "ensemble_gradient", "ensemble_predict", "GradientStats", "Workspace", "sgd_step"]
 
@@ -419,7 +420,11 @@ def sgd_step(params, x, y, kind, learning_rate, ws, *, apply=True):
     fewer passes over the weights) by the compiled kernel of
     :mod:`._kernel` where a C compiler is present, else by BLAS ``?ger``;
     ``grads`` is then None and ``bound`` is the exact largest component
-    max|a|·max|δ|.
+    max|a|·max|δ|.  With m in ``TILED_BATCH_SIZES`` (2..50) and ``apply``
+    the step is the compiled register-tiled kernel of :mod:`._tiled` where
+    a C compiler is present (faster than the batched ``matmul`` there,
+    measured in ``benchmarks/bench_sgd.py``): ``grads`` is None and
+    ``bound`` the exact largest component of ∇U_b, taken from the update.
 
     Examples
     --------
@@ -428,9 +433,12 @@ def sgd_step(params, x, y, kind, learning_rate, ws, *, apply=True):
     >>> p = init_ensemble(spec, [np.random.default_rng(i) for i in range(2)])
     >>> x = np.random.default_rng(9).random((2, 5, 3)); y = np.zeros((2, 5), dtype=int)
     >>> before = p[0].copy()
-    >>> grads, loss, bound, to_grad = sgd_step(p, x, y, "relu", 0.1, Workspace())
-    >>> bool(np.allclose(p[0], before - grads[0])), to_grad == 1 / 0.1
-    (True, True)
+    >>> grads, loss, bound, to_grad = sgd_step(p, x, y, "relu", 0.1, Workspace(), apply=False)
+    >>> to_grad, bool(np.array_equal(p[0], before))  # grads hold ∇U_b itself; θ unchanged
+    (1.0, True)
+    >>> _ = sgd_step(p, x, y, "relu", 0.1, Workspace())  # the step θ ← θ − r∇U_b, in place
+    >>> bool(np.allclose(p[0], before - 0.1 * grads[0]))
+    True
     """
     m = x.shape[-2]
     if apply and not learning_rate > 0:
@@ -441,6 +449,11 @@ def sgd_step(params, x, y, kind, learning_rate, ws, *, apply=True):
         if done is not None:
             loss, gmax = done
             return None, loss, gmax / scale, 1.0 / scale
+    if apply and m in TILED_BATCH_SIZES:
+        done = step_tiled(params, x, y, kind, scale, ws)  # compiled, register-tiled
+        if done is not None:
+            loss, gmax = done
+            return None, loss, gmax / (scale * m), 1.0 / (scale * m)
     acts, masks = _forward(params, x, kind, ws)
     delta, loss = _output_delta(acts[-1], y, scale, ws)
     if apply and _rank1_ready(params, x):

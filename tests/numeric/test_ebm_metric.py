@@ -13,6 +13,7 @@ the statistical error at these sizes.
 
 import numpy as np
 import pytest
+import scipy.linalg
 import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -122,10 +123,16 @@ def test_block_preconditioner_is_its_dense_matrix():
     for k in range(40):
         st.update(rng.standard_normal((50, r.dim_theta)) @ A, 0.01 * k, np.zeros(r.dim_theta))
     Z, Imat = np.diag(st.friction), np.diag(st.fisher)
-    for idx, V, w, Ip in st._groups:
-        Vi = np.linalg.inv(V)
-        Z[np.ix_(idx, idx)] = Vi.T @ np.diag(w) @ Vi / 1.3
-        Imat[np.ix_(idx, idx)] = Ip
+    for idx, V, w, Ip in st._groups:  # the groups of one size, stacked
+        for k in range(idx.shape[0]):
+            Vi = np.linalg.inv(V[k])
+            Z[np.ix_(idx[k], idx[k])] = Vi.T @ np.diag(w[k]) @ Vi / 1.3
+            Imat[np.ix_(idx[k], idx[k])] = Ip[k]
+    for (idx, V, w, Ip), (Zg, _) in zip(st._groups, st._group_avg):  # the batched Cholesky route against scipy's
+        for k in range(idx.shape[0]):
+            A = 1.3 * (Zg[k] + Zg[k].T) / 2
+            assert np.allclose(w[k], np.maximum(scipy.linalg.eigh(A, Ip[k], eigvals_only=True), 0), rtol=1e-10)
+            assert np.allclose(V[k].T @ Ip[k] @ V[k], np.eye(idx.shape[1]), atol=1e-10)
     g = rng.standard_normal(r.dim_theta)
     for t in (0.0, 0.5):
         assert np.allclose(st.solve(1.0, 1.0 - t, g), np.linalg.solve(1.3 * Z + (1.0 - t) * Imat, g), rtol=1e-9)
@@ -188,3 +195,41 @@ def test_full_fisher_from_stacked_products_equals_per_step_sums(block):
     Q /= block
     assert np.allclose(blk.fisher, beta**2 * Q.mean(axis=0) * n / (n - 1), rtol=MACHINE_RTOL, atol=0)
     assert np.allclose(blk.fisher_se, beta**2 * Q.std(axis=0, ddof=1) / np.sqrt(n), rtol=1e-10, atol=0)
+
+
+@pytest.mark.parametrize("mode", ["full", "diagonal", "lowrank"])
+def test_later_blocks_start_afresh_and_the_passed_mean_is_the_chain_mean(mode):
+    """The accumulators are reused between blocks: the second block of a stream equals the first block of a
+    fresh estimator fed only the second half, and handing ``update`` the chain mean changes nothing."""
+    from thermolearn.numeric.ebm import MetricState
+
+    rng = np.random.default_rng(7)
+    stream = np.cumsum(rng.standard_normal((40, 9, 4)), axis=0) * 0.3 + 2.0
+    est = MetricEstimator(block=20, mode=mode, adaptive=False, thin=1)
+
+    def blocks(xs, with_mean):
+        st_ = MetricState(est, 4, 9, 0.01, 1.3)
+        for k, X in enumerate(xs):
+            st_.update(X.copy(), 0.01 * k, np.zeros(4), mean=X.mean(axis=0) if with_mean else None)
+        return st_.blocks
+
+    two, fresh, passed = blocks(stream, False), blocks(stream[20:], False), blocks(stream, True)
+    for a, b in ((two[1], fresh[0]), (passed[1], two[1]), (passed[0], two[0])):
+        for f in ("friction", "friction_se", "fisher", "fisher_se"):
+            assert np.allclose(getattr(a, f), getattr(b, f), rtol=MACHINE_RTOL, atol=0)
+
+
+def test_full_solve_through_the_pencil_equals_the_dense_solve():
+    """Full mode solves [aβζ + cI]⁻¹g through one generalised eigendecomposition per estimate: equal to the
+    dense solve for several (a, c), c = 0 and a = 0 included, and it follows a replaced estimate."""
+    from thermolearn.numeric.ebm import MetricState
+
+    rng = np.random.default_rng(3)
+    st_ = MetricState(MetricEstimator(mode="full"), 4, 5, 0.01, 1.7)
+    g = rng.standard_normal(4)
+    for _ in range(2):  # the second round replaces both estimates
+        A, B = rng.standard_normal((2, 4, 4))
+        st_.friction, st_.fisher = A @ A.T + 0.1 * np.eye(4), B @ B.T + 0.1 * np.eye(4)
+        for a, c in ((1.0, 0.0), (1.0, 0.3), (0.0, 1.0), (2.5, 4.0)):
+            dense = np.linalg.solve(a * 1.7 * st_.friction + c * st_.fisher, g)
+            assert np.allclose(st_.solve(a, c, g), dense, rtol=1e-10, atol=0)

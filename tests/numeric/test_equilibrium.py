@@ -237,3 +237,31 @@ def test_mala_warmup_leaves_no_chain_in_the_tails_of_a_steep_three_dimensional_e
         assert np.count_nonzero(drop > np.log(1e9)) == 0, np.sort(u)[[0, -1]]
         m2, m4 = (float(r.expect(r.x[:, 0] ** p)) for p in (2, 4))
         assert abs(np.mean(u**2) - m2) <= N_SIGMA * np.sqrt((m4 - m2**2) / u.size), (k, np.mean(u**2), m2)
+
+
+@pytest.mark.parametrize("make, thetas", [
+    (lambda: __import__("thermolearn.theory.models", fromlist=["x"]).harmonic_trap(k=2.5, beta=1.7, mu=0.6),
+     ([0.3], [-4.0])),
+    (lambda: __import__("thermolearn.theory.models", fromlist=["x"]).quadratic_2d([[2.0, 0.7], [0.7, 1.1]], beta=0.8,
+                                                                                  mu=1.3), ([0.1, -0.3], [2.0, 5.0])),
+    (lambda: __import__("thermolearn.theory.models", fromlist=["x"]).learnable_stiffness(beta=2.0, mu=0.5),
+     ([0.7], [3.0])),
+], ids=["trap", "quadratic_2d", "stiffness"])
+def test_gaussian_form_equals_gaussian_moments_and_checks_theta(make, thetas):
+    from thermolearn.numeric.equilibrium import gaussian_moments
+    from thermolearn.numeric.equilibrium._api import gaussian_form
+    from thermolearn.numeric.model import numeric_twin
+    from thermolearn.theory import ParameterError
+
+    tw = numeric_twin(make())
+    f = gaussian_form(tw)
+    for th in thetas:
+        for arg in (np.array(th), list(th)):  # the fast path (float64 array) and the general one
+            (m, S), (m0, S0) = f(arg), gaussian_moments(tw, th)
+            assert np.array_equal(m, m0) and np.array_equal(S, S0)
+    bad = np.array(thetas[0], dtype=float)
+    bad[-1] = np.nan
+    with pytest.raises(ParameterError, match="finite"):  # a non-finite theta is a bad argument, not a bad model
+        f(bad)
+    assert gaussian_form(numeric_twin(__import__("thermolearn.theory.models", fromlist=["x"]).quartic(
+        beta=1, mu=1))) is None

@@ -106,3 +106,37 @@ def test_nearest_support_is_the_nearest_cached_theta():
         field(np.array([th]))
     for probe, nearest in ((2.0, 3.0), (-5.0, -1.0), (0.0, 0.5), (9.0, 7.0), (5.1, 7.0), (4.9, 3.0)):
         assert field._nearest_support((probe,)) is field._supports[(nearest,)]
+
+
+@pytest.mark.parametrize("energy, beta, mu, path", _FAMILIES, ids=[f[0] for f in _FAMILIES])
+def test_interpolated_field_matches_fresh_quadrature_to_its_stated_tolerance(energy, beta, mu, path):
+    from thermolearn.numeric.metric._field import INTERP_RTOL
+
+    model = EnergyModel.from_string(energy, beta=beta, mu=mu)
+    field = metric_field(model)
+    lo, hi = float(path.min()), float(path.max())
+    err = field.interpolate(lo, hi)
+    if energy in ("x**4/4 - theta*x", "x**4/4 - x**2/2 - theta*x"):  # the general-potentials energies validate
+        assert err is not None
+    thetas = np.r_[np.random.default_rng(1).uniform(lo, hi, 6), lo + 0.013, hi - 0.013]
+    refs = [moments_quadrature(model, th) for th in thetas]
+    scale = np.abs([[r.friction[0, 0], r.fisher[0, 0], r.mean_dE[0]] for r in refs]).max(axis=0)
+    for th, ref in zip(thetas, refs):
+        got = field(np.array([th]))
+        assert got.method.startswith("Chebyshev" if err is not None else "quadrature")
+        dev = np.abs(np.array([got.friction[0, 0] - ref.friction[0, 0], got.fisher[0, 0] - ref.fisher[0, 0],
+                               got.mean_dE[0] - ref.mean_dE[0]])) / scale
+        # validated: the interpolant's error bound (relative to the interval's largest value) + the rule's accuracy
+        assert np.all(dev <= (INTERP_RTOL if err is not None else 0.0) + QUADRATURE_RTOL), (th, dev, err)
+    outside = field(np.array([hi + 0.5]))  # beyond the interval: the quadrature itself
+    assert outside.method == "quadrature"
+    np.testing.assert_allclose(outside.friction, moments_quadrature(model, hi + 0.5).friction, rtol=QUADRATURE_RTOL)
+
+
+def test_interpolate_declines_closed_forms_and_unresolved_intervals():
+    from thermolearn.theory.models import harmonic_trap, quartic
+
+    assert metric_field(harmonic_trap(k=2, beta=1, mu=1)).interpolate(-1.0, 1.0) is None  # closed form kept
+    field = metric_field(quartic(beta=1, mu=1))
+    assert field.interpolate(-2.0, 10.0, max_points=65) is None  # 33 points validate to ~7e-6 only: not installed
+    assert field(np.array([3.3])).method == "quadrature"

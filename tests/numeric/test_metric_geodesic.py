@@ -175,3 +175,31 @@ def test_geodesic_endgame_resolution_is_reported(method):
         assert build_schedule("geodesic", m, tau=10.0, theta0=[0.3], target=[4.5], steps=1000).notes == ()
     with pytest.raises(ParameterError, match="steps"):
         build_schedule("geodesic", m, tau=1.0, theta0=[0.3], target=[4.5], steps=0)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_scalar_protocol_evaluation_is_scipys_to_the_bit(seed):
+    # the geodesic's θ(t) at one time skips scipy's per-call overhead; the value must be pp(s) exactly
+    from scipy import interpolate
+
+    from thermolearn.numeric.metric._geodesic import _ppoly_at
+
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(0.0, 1.0, 200))
+    x[0], x[-1] = 0.0, 1.0
+    pp = interpolate.PchipInterpolator(x, np.cumsum(rng.uniform(0.05, 2.0, 200)) * (-1) ** seed)
+    at = _ppoly_at(pp)
+    s = np.r_[x, rng.uniform(0.0, 1.0, 5000), np.nextafter(x[1:-1], 0.0)]  # breakpoints, interiors, just below
+    assert np.array_equal(np.array([at(float(v)) for v in s]), pp(s))
+
+
+def test_geodesic_theta_at_one_time_equals_the_vector_path():
+    from thermolearn.theory.models import double_well
+
+    g = geodesic_protocol(double_well(beta=1.5, mu=0.8), -1.2, 1.4, 3.0)
+    t = np.r_[np.linspace(-0.5, 3.5, 41), 1.234567]
+    one = np.array([g.theta(np.array([v]))[0, 0] for v in t])
+    assert np.array_equal(one, g.theta(t)[:, 0])
+    one_v = np.array([g.velocity(np.array([v]))[0, 0] for v in t])
+    assert np.array_equal(one_v, g.velocity(t)[:, 0])
+    assert g.theta(0.7).shape == (1, 1) and g.theta(np.array([0.7, 1.0])).shape == (2, 1)

@@ -196,19 +196,20 @@ def test_divergence_bound_falls_back_to_the_exact_maximum(digits):
     assert tight.diverged and tight.completed_steps == 0
 
 
-def test_rank1_steps_detect_divergence_with_the_exact_maximum(digits):
-    """m = 1: the in-place step reports the exact largest component, and the run stops on it.
+@pytest.mark.parametrize("m", [1, 5])
+def test_in_place_steps_detect_divergence_with_the_exact_maximum(digits, m):
+    """The in-place step (m = 1 rank-1, m = 5 tiled) reports the exact largest component, and the run stops on it.
 
-    Step 1 is an applied (rank-1) step (measured: 0, 2, 3); its exact maximum is taken from the
+    Step 1 is an applied step (measured: 0, 2, 3); its exact maximum is taken from the
     materialised gradient at the same θ.  A threshold 1e-9 below it (rounding: 1e-16) stops the
     run at step 1, one just above lets step 1 pass.
     """
     from thermolearn.numeric.sgd import Workspace, sgd_step
     from thermolearn.numeric.sgd._experiment import _batches, _max_abs
 
-    cfg = _cfg(batch_size=1, learning_rate=0.05, steps=4, t0=2, max_lag=1, trials=3, measure_every=10)
+    cfg = _cfg(batch_size=m, learning_rate=0.05, steps=4, t0=2, max_lag=1, trials=3, measure_every=10)
     params, rngs = initial_state(digits, cfg, seed=5)
-    batches = _batches(rngs, digits.n_train, 1, 2, True)
+    batches = _batches(rngs, digits.n_train, m, 2, True)
     i0, i1 = next(batches), next(batches)
     sgd_step(params, digits.x_train[i0], digits.y_train[i0], "relu", 0.05, Workspace(), apply=False)
     grads, *_ = sgd_step(params, digits.x_train[i0], digits.y_train[i0], "relu", 0.05, Workspace(), apply=False)

@@ -1,0 +1,445 @@
+"""Compiled SGD step with m ≥ 2 examples per trial, register-tiled, through ctypes.
+
+At the paper's width (200) and small minibatches (m = 10) each trial's
+products are 10-row matrix products, which numpy's batched ``matmul`` runs
+far below the core's arithmetic rate.  This C kernel does one trial's step
+(forward pass, softmax cross-entropy delta, backward pass, in-place update)
+trial after trial, with the weights of one trial resident in the core's
+cache, in register tiles:
+
+* forward  A_l = σ(A_{l−1} W_l + b_l): tiles of 4 example rows × 24
+  output columns of accumulators, streaming the input dimension (a row of
+  W_l loaded once per 4 examples, A broadcast); W_l is first read once in
+  order, one number per cache line, so a trial's weights arrive from the
+  outer cache as one sequential stream rather than line by line through
+  the strided tiles (measured 1.3–1.5x on the whole step at m = 10);
+* backward δ_{l−1} = (δ_l W_lᵀ) ∘ σ'(A_{l−1}) with the *old* weights, as
+  dot products over rows of W_l (tiles of 3 examples × 4 rows), fused with
+  the update W_l ← W_l − A_{l−1}ᵀ δ_l of the same 4 rows (tiles of 4 rows
+  × 24 columns, streaming the m examples) while those rows are in the
+  first-level cache; then b_l ← b_l − Σ_n δ_{l,n}.  A narrow layer (the
+  output, fewer than two vectors of columns) takes δ_l W_lᵀ as a product
+  with a copy of W_lᵀ; columns past the last full vector go through
+  zero-padded copies.
+
+The learning rate r/m is folded into the output delta, as in
+:func:`._mlp.sgd_step`; the loss is the minibatch mean of
+ℓ_n = logsumexp(z_n) − z_{n,y_n}, and the divergence bound is exact: the
+largest applied step component max|A_{l−1}ᵀ δ_l| (weights and biases,
+NaN-propagating), taken from the update tiles.  The arithmetic is that of
+the numpy path (same formulas, same precision) with a different summation
+order and fused multiply–adds, so results agree to rounding.
+
+Built at first use with the system C compiler (``-O3 -march=native``) and
+cached per user as the m = 1 kernel of :mod:`._kernel` is; when no
+compiler is present :func:`tiled_kernel` returns None and
+:func:`._mlp.sgd_step` takes the numpy path.  Measured against that path
+in ``benchmarks/bench_sgd.py``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+
+import numpy as np
+
+from ._kernel import _ready, kernels_enabled, load_library
+
+__all__ = ["tiled_kernel", "step_tiled", "TILED_BATCH_SIZES"]
+
+#: Minibatch sizes the tiled kernel takes (where it measured faster than numpy's batched matmul).
+TILED_BATCH_SIZES = range(2, 51)
+
+_FLAGS = ("-O3", "-march=native", "-ffp-contract=fast")
+
+_HEAD = r"""
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#if defined(__AVX__)
+#include <immintrin.h>
+/* s[0..3] = the lane sums of four vectors */
+#define HSUM4_f32(a0, a1, a2, a3, s) do { \
+    __m256 t_ = _mm256_hadd_ps(_mm256_hadd_ps((__m256)(a0), (__m256)(a1)), _mm256_hadd_ps((__m256)(a2), (__m256)(a3))); \
+    _mm_storeu_ps((s), _mm_add_ps(_mm256_castps256_ps128(t_), _mm256_extractf128_ps(t_, 1))); } while (0)
+#define HSUM4_f64(a0, a1, a2, a3, s) do { \
+    __m256d u_ = _mm256_hadd_pd((__m256d)(a0), (__m256d)(a1)), v_ = _mm256_hadd_pd((__m256d)(a2), (__m256d)(a3)); \
+    _mm256_storeu_pd((s), _mm256_add_pd(_mm256_permute2f128_pd(u_, v_, 0x20), _mm256_permute2f128_pd(u_, v_, 0x31))); \
+    } while (0)
+#else
+#define HSUM4_ANY(a0, a1, a2, a3, s, n) do { for (int q_ = 0; q_ < 4; q_++) { (s)[q_] = 0; \
+    for (int l_ = 0; l_ < (n); l_++) (s)[q_] += (q_ == 0 ? (a0) : q_ == 1 ? (a1) : q_ == 2 ? (a2) : (a3))[l_]; } } while (0)
+#define HSUM4_f32(a0, a1, a2, a3, s) HSUM4_ANY(a0, a1, a2, a3, s, 8)
+#define HSUM4_f64(a0, a1, a2, a3, s) HSUM4_ANY(a0, a1, a2, a3, s, 4)
+#endif
+"""
+
+_BODY = r"""
+#define MAXLAYERS 64
+#define VB 32  /* vector bytes */
+typedef REAL vec_SUFFIX __attribute__((vector_size(VB)));
+typedef REAL uvec_SUFFIX __attribute__((vector_size(VB), aligned(sizeof(REAL)), may_alias));
+typedef IREAL ivec_SUFFIX __attribute__((vector_size(VB)));
+#define VEC vec_SUFFIX
+#define IVEC ivec_SUFFIX
+#define VL ((int64_t)(VB / sizeof(REAL)))
+#define LD(p) (*(const uvec_SUFFIX *)(p))
+#define ST(p, v) (*(uvec_SUFFIX *)(p) = (v))
+#define INL static inline __attribute__((always_inline))
+#define HSUM4 HSUM4_SUFFIX
+
+/* |x| as an integer: ordered like |x| for finite and infinite x, and NaN above +inf */
+INL IVEC absbits_SUFFIX(VEC x) { return (IVEC)x & ABSMASK; }
+INL IVEC imax_SUFFIX(IVEC a, IVEC b) { IVEC gt = a > b; return (a & gt) | (b & ~gt); }
+
+/* v[j] *= (a[j] > 0), as numpy's multiplication by a boolean mask (NaN stays NaN); branch-free */
+static void relu_mask_SUFFIX(int64_t n, REAL *v, const REAL *a)
+{
+    const IVEC one = (IVEC)((VEC){0} + 1);
+    int64_t j = 0;
+    for (; j + VL <= n; j += VL) ST(v + j, LD(v + j) * (VEC)(one & (IVEC)(LD(a + j) > 0)));
+    for (; j < n; j++) v[j] *= (REAL)(a[j] > 0);
+}
+
+/* forward tile: H[r, 0:NV*VL] = b + sum_p A[r, p] W[p, 0:NV*VL], r < MR */
+INL void fwd_tile_SUFFIX(const int MR, const int NV, int64_t ni, int64_t no, const REAL *A,
+                          const REAL *W, const REAL *b, REAL *H)
+{
+    VEC acc[6][3];
+    for (int r = 0; r < MR; r++) for (int v = 0; v < NV; v++) acc[r][v] = LD(b + v * VL);
+    for (int64_t p = 0; p < ni; p++) {
+        VEC w[3];
+        for (int v = 0; v < NV; v++) w[v] = LD(W + p * no + v * VL);
+        for (int r = 0; r < MR; r++) {
+            const REAL a = A[r * ni + p];
+            for (int v = 0; v < NV; v++) acc[r][v] += a * w[v];
+        }
+    }
+    for (int r = 0; r < MR; r++) for (int v = 0; v < NV; v++) ST(H + r * no + v * VL, acc[r][v]);
+}
+
+#define FWD_MR 4
+/* H[:, 0:NV VL] for all m rows, in row tiles: the column panel of W stays in L1 across them */
+INL void fwd_cols_SUFFIX(const int NV, int64_t m, int64_t ni, int64_t no, const REAL *A, const REAL *W, const REAL *b,
+                         REAL *H)
+{
+    int64_t r = 0;
+    for (; r + FWD_MR <= m; r += FWD_MR) fwd_tile_SUFFIX(FWD_MR, NV, ni, no, A + r * ni, W, b, H + r * no);
+    switch (m - r) {
+    case 3: fwd_tile_SUFFIX(3, NV, ni, no, A + r * ni, W, b, H + r * no); break;
+    case 2: fwd_tile_SUFFIX(2, NV, ni, no, A + r * ni, W, b, H + r * no); break;
+    case 1: fwd_tile_SUFFIX(1, NV, ni, no, A + r * ni, W, b, H + r * no); break;
+    default: break;
+    }
+}
+
+/* H = A W + b for m rows; columns past the last full vector go through a zero-padded copy in pad
+   (ni VL + VL + m VL numbers) */
+static void forward_SUFFIX(int64_t m, int64_t ni, int64_t no, const REAL *A, const REAL *W, const REAL *b, REAL *H,
+                           REAL *pad)
+{
+    const int64_t nv = no - no % VL, t = no - nv;
+    int64_t j = 0;
+    for (; j + 3 * VL <= no; j += 3 * VL) fwd_cols_SUFFIX(3, m, ni, no, A, W + j, b + j, H + j);
+    if (j + 2 * VL <= no) { fwd_cols_SUFFIX(2, m, ni, no, A, W + j, b + j, H + j); j += 2 * VL; }
+    if (j + VL <= no) fwd_cols_SUFFIX(1, m, ni, no, A, W + j, b + j, H + j);
+    if (t) {
+        REAL *Wp = pad, *bp = pad + ni * VL, *Hp = bp + VL;
+        for (int64_t p = 0; p < ni; p++)
+            for (int64_t l = 0; l < VL; l++) Wp[p * VL + l] = l < t ? W[p * no + nv + l] : 0;
+        for (int64_t l = 0; l < VL; l++) bp[l] = l < t ? b[nv + l] : 0;
+        fwd_cols_SUFFIX(1, m, ni, VL, A, Wp, bp, Hp);
+        for (int64_t r = 0; r < m; r++) for (int64_t l = 0; l < t; l++) H[r * no + nv + l] = Hp[r * VL + l];
+    }
+}
+
+/* back-propagation tile: Dn[r, p+q] = sum_j D[r, j] W[p+q, j] for r < MR, q < P (old weights) */
+INL void bwd_tile_SUFFIX(const int MR, const int P, int64_t ni, int64_t no, const REAL *D, const REAL *W, REAL *Dn)
+{
+    VEC acc[4][4];
+    for (int r = 0; r < MR; r++) for (int q = 0; q < P; q++) acc[r][q] = (VEC){0};
+    int64_t j = 0;
+    for (; j + VL <= no; j += VL) {
+        VEC d[4];
+        for (int r = 0; r < MR; r++) d[r] = LD(D + r * no + j);
+        for (int q = 0; q < P; q++) {
+            const VEC w = LD(W + q * no + j);
+            for (int r = 0; r < MR; r++) acc[r][q] += d[r] * w;
+        }
+    }
+    for (int r = 0; r < MR; r++) {
+        REAL s[4];
+        if (P == 4) HSUM4(acc[r][0], acc[r][1], acc[r][2], acc[r][3], s);
+        else for (int q = 0; q < P; q++) { s[q] = 0; for (int l = 0; l < VL; l++) s[q] += acc[r][q][l]; }
+        for (int q = 0; q < P; q++) {
+            for (int64_t jj = j; jj < no; jj++) s[q] += D[r * no + jj] * W[q * no + jj];
+            Dn[r * ni + q] = s[q];
+        }
+    }
+}
+
+#define BWD_MR 3
+INL void bwd_panel_SUFFIX(const int P, int64_t m, int64_t ni, int64_t no, const REAL *D, const REAL *W, REAL *Dn)
+{
+    int64_t r = 0;
+    for (; r + BWD_MR <= m; r += BWD_MR) bwd_tile_SUFFIX(BWD_MR, P, ni, no, D + r * no, W, Dn + r * ni);
+    switch (m - r) {
+    case 2: bwd_tile_SUFFIX(2, P, ni, no, D + r * no, W, Dn + r * ni); break;
+    case 1: bwd_tile_SUFFIX(1, P, ni, no, D + r * no, W, Dn + r * ni); break;
+    default: break;
+    }
+}
+
+static __attribute__((noinline)) void bwd_panel4_SUFFIX(int64_t m, int64_t ni, int64_t no, const REAL *D, const REAL *W, REAL *Dn)
+{ bwd_panel_SUFFIX(4, m, ni, no, D, W, Dn); }
+static __attribute__((noinline)) void bwd_panel1_SUFFIX(int64_t m, int64_t ni, int64_t no, const REAL *D, const REAL *W, REAL *Dn)
+{ bwd_panel_SUFFIX(1, m, ni, no, D, W, Dn); }
+
+/* update tile: S = sum_r A[r, p+q] D[r, j:j+NV*VL]; W[p+q, j:] -= S; returns max |S| bits */
+INL IVEC upd_tile_SUFFIX(const int P, const int NV, int64_t m, int64_t ni, int64_t no, const REAL *A,
+                          const REAL *D, REAL *W, IVEC mx)
+{
+    VEC acc[4][3];
+    for (int q = 0; q < P; q++) for (int v = 0; v < NV; v++) acc[q][v] = (VEC){0};
+    for (int64_t r = 0; r < m; r++) {
+        VEC d[3];
+        for (int v = 0; v < NV; v++) d[v] = LD(D + r * no + v * VL);
+        for (int q = 0; q < P; q++) {
+            const REAL a = A[r * ni + q];
+            for (int v = 0; v < NV; v++) acc[q][v] += a * d[v];
+        }
+    }
+    for (int q = 0; q < P; q++)
+        for (int v = 0; v < NV; v++) {
+            mx = imax_SUFFIX(mx, absbits_SUFFIX(acc[q][v]));
+            ST(W + q * no + v * VL, LD(W + q * no + v * VL) - acc[q][v]);
+        }
+    return mx;
+}
+
+INL IVEC upd_panel_SUFFIX(const int P, int64_t m, int64_t ni, int64_t no, int64_t nc, const REAL *A, const REAL *D,
+                          REAL *W, IVEC mx)
+{
+    int64_t j = 0;
+    for (; j + 3 * VL <= nc; j += 3 * VL) mx = upd_tile_SUFFIX(P, 3, m, ni, no, A, D + j, W + j, mx);
+    if (j + 2 * VL <= nc) { mx = upd_tile_SUFFIX(P, 2, m, ni, no, A, D + j, W + j, mx); j += 2 * VL; }
+    if (j + VL <= nc) mx = upd_tile_SUFFIX(P, 1, m, ni, no, A, D + j, W + j, mx);
+    return mx;
+}
+
+/* one layer's backward pass and update, in panels of P rows of W (in L1 between the two uses):
+   Dn = D W^T (old W) when Dn != 0, then W -= A^T D, b -= 1^T D; returns max |step| */
+#define PANEL 4  /* bwd_panel4 */
+static REAL backward_SUFFIX(int64_t m, int64_t ni, int64_t no, const REAL *A, const REAL *D, REAL *W, REAL *b,
+                            REAL *Dn, REAL *scratch, REAL *pad)
+{
+    IVEC mx = {0};
+    REAL smax = 0;
+    int64_t p = 0;
+    if (Dn && no < 2 * VL) {  /* narrow layer (the output): Dn = D W^T as a product with a copy of W^T */
+        REAL *WT = scratch, *zero = scratch + no * ni;
+        for (int64_t q = 0; q < ni; q++) { zero[q] = 0; for (int64_t j = 0; j < no; j++) WT[j * ni + q] = W[q * no + j]; }
+        forward_SUFFIX(m, no, ni, D, WT, zero, Dn, pad);
+        Dn = 0;
+    }
+    const int64_t nv = no - no % VL, t = no - nv;
+    for (; p + PANEL <= ni; p += PANEL) {
+        if (Dn) bwd_panel4_SUFFIX(m, ni, no, D, W + p * no, Dn + p);
+        mx = upd_panel_SUFFIX(PANEL, m, ni, no, nv, A + p, D, W + p * no, mx);
+    }
+    for (; p < ni; p++) {
+        if (Dn) bwd_panel1_SUFFIX(m, ni, no, D, W + p * no, Dn + p);
+        mx = upd_panel_SUFFIX(1, m, ni, no, nv, A + p, D, W + p * no, mx);
+    }
+    if (t) {  /* the last t < VL columns through zero-padded copies (zero lanes step by exactly 0) */
+        REAL *Wp = pad, *Dp = pad + ni * VL;
+        for (int64_t q = 0; q < ni; q++) for (int64_t l = 0; l < VL; l++) Wp[q * VL + l] = l < t ? W[q * no + nv + l] : 0;
+        for (int64_t r = 0; r < m; r++) for (int64_t l = 0; l < VL; l++) Dp[r * VL + l] = l < t ? D[r * no + nv + l] : 0;
+        for (p = 0; p + PANEL <= ni; p += PANEL) mx = upd_panel_SUFFIX(PANEL, m, ni, VL, VL, A + p, Dp, Wp + p * VL, mx);
+        for (; p < ni; p++) mx = upd_panel_SUFFIX(1, m, ni, VL, VL, A + p, Dp, Wp + p * VL, mx);
+        for (int64_t q = 0; q < ni; q++) for (int64_t l = 0; l < t; l++) W[q * no + nv + l] = Wp[q * VL + l];
+    }
+    for (int64_t j = 0; j < no; j++) {
+        REAL s = 0;
+        for (int64_t r = 0; r < m; r++) s += D[r * no + j];
+        REAL f = FABS(s);
+        if (f > smax || f != f) smax = f;
+        b[j] -= s;
+    }
+    for (int l = 0; l < VL; l++) {
+        IREAL bits = mx[l];
+        REAL f;
+        memcpy(&f, &bits, sizeof f);
+        if (f > smax || f != f) smax = f;
+    }
+    return smax;
+}
+
+/* read one number per cache line of x[0..n) in order: the weights of a trial come from the outer cache
+   as a sequential stream, which the forward tiles (strided over rows) would fetch one line at a time */
+static void touch_SUFFIX(int64_t n, const REAL *x)
+{
+    volatile REAL sink;
+    REAL acc = 0;
+    for (int64_t l = 0; l < n; l += 64 / (int64_t)sizeof(REAL)) acc += x[l];
+    sink = acc;
+    (void)sink;
+}
+
+/* numbers of work space tl_sgd_tiled needs */
+int64_t tl_sgd_tiled_work_SUFFIX(int64_t L, int64_t m, const int64_t *n)
+{
+    int64_t tot = 0, wmax = 0;
+    for (int64_t i = 1; i <= L; i++) tot += m * n[i];
+    for (int64_t i = 0; i <= L; i++) if (n[i] > wmax) wmax = n[i];
+    return tot + 2 * m * wmax + (2 * VL + 1) * wmax + VL * (wmax + 1 + m);
+}
+
+/* One SGD step with m >= 1 examples per trial for K trials of an L-layer MLP.
+   W[i] (K, n[i], n[i+1]) and b[i] (K, n[i+1]) C-contiguous, updated in place;
+   x (K, m, n[0]); y (K, m); work holds m (sum(n[1..L]) + 2 max(n)) numbers.
+   scale = r/m is folded into the output delta.
+   loss[k] = mean_r (logsumexp(z_r) - z_r[y_r]); gmax[k] = max |step component| (weights and biases). */
+int tl_sgd_tiled_SUFFIX(int64_t K, int64_t L, int64_t m, const int64_t *n, REAL *const *W, REAL *const *b,
+                        const REAL *x, const int64_t *y, int relu, REAL scale, REAL *work, REAL *loss, REAL *gmax)
+{
+    int64_t off[MAXLAYERS + 1], tot = 0, wmax = 0;
+    if (L < 1 || L > MAXLAYERS || m < 1) return -1;
+    for (int64_t i = 1; i <= L; i++) { off[i] = tot; tot += m * n[i]; }
+    for (int64_t i = 0; i <= L; i++) if (n[i] > wmax) wmax = n[i];
+    REAL *acts = work, *buf0 = work + tot, *buf1 = buf0 + m * wmax, *scratch = buf1 + m * wmax;
+    REAL *pad = scratch + (2 * VL + 1) * wmax;
+    for (int64_t k = 0; k < K; k++) {
+        const REAL *xk = x + k * m * n[0], *a = xk;
+        for (int64_t i = 0; i < L; i++) {
+            int64_t ni = n[i], no = n[i + 1];
+            REAL *h = acts + off[i + 1];
+            touch_SUFFIX(ni * no, W[i] + k * ni * no);
+            forward_SUFFIX(m, ni, no, a, W[i] + k * ni * no, b[i] + k * no, h, pad);
+            if (i < L - 1) {
+                if (relu) relu_mask_SUFFIX(m * no, h, h);
+                else { for (int64_t j = 0; j < m * no; j++) h[j] = TANH(h[j]); }
+            }
+            a = h;
+        }
+        const int64_t C = n[L];
+        REAL *d = buf0, lsum = 0;
+        for (int64_t r = 0; r < m; r++) {
+            const REAL *z = acts + off[L] + r * C;
+            REAL *dr = d + r * C, zmax = z[0], total = 0;
+            const int64_t yr = y[k * m + r];
+            for (int64_t j = 1; j < C; j++) if (z[j] > zmax || z[j] != z[j]) zmax = z[j];
+            for (int64_t j = 0; j < C; j++) { dr[j] = EXP(z[j] - zmax); total += dr[j]; }
+            lsum += LOG(total) + zmax - z[yr];
+            const REAL s = scale / total;
+            for (int64_t j = 0; j < C; j++) dr[j] *= s;
+            dr[yr] -= scale;
+        }
+        loss[k] = lsum / (REAL)m;
+        REAL g = 0;
+        for (int64_t i = L - 1; i >= 0; i--) {
+            int64_t ni = n[i], no = n[i + 1];
+            const REAL *ap = i ? acts + off[i] : xk;
+            REAL *dn = i ? ((d == buf0) ? buf1 : buf0) : 0;
+            REAL gl = backward_SUFFIX(m, ni, no, ap, d, W[i] + k * ni * no, b[i] + k * no, dn, scratch, pad);
+            if (gl > g || gl != gl) g = gl;
+            if (i) {
+                if (relu) relu_mask_SUFFIX(m * ni, dn, ap);
+                else { for (int64_t j = 0; j < m * ni; j++) dn[j] *= 1 - ap[j] * ap[j]; }
+            }
+            d = dn;
+        }
+        gmax[k] = g;
+    }
+    return 0;
+}
+"""
+
+_TYPES = {np.dtype(np.float32): ("f32", "float", "int32_t", "0x7fffffff", "expf", "logf", "tanhf", "fabsf"),
+          np.dtype(np.float64): ("f64", "double", "int64_t", "0x7fffffffffffffffLL", "exp", "log", "tanh", "fabs")}
+_MACROS = ("REAL", "IREAL", "ABSMASK", "EXP", "LOG", "TANH", "FABS", "MAXLAYERS", "VB", "VEC", "IVEC", "VL", "LD",
+           "ST", "INL", "HSUM4", "FWD_MR", "BWD_MR", "PANEL")
+
+
+def _source() -> str:
+    parts = [_HEAD]
+    for suffix, real, ireal, mask, exp, log, tanh, fabs in _TYPES.values():
+        parts.append(f"#define REAL {real}\n#define IREAL {ireal}\n#define ABSMASK ((IREAL){mask})\n#define EXP {exp}\n"
+                     f"#define LOG {log}\n#define TANH {tanh}\n#define FABS {fabs}\n")
+        parts.append(_BODY.replace("SUFFIX", suffix))
+        parts.append("".join(f"#undef {name}\n" for name in _MACROS))
+    return "\n".join(parts)
+
+
+@functools.lru_cache(maxsize=1)
+def _library():
+    """The compiled tiled-step library, or None without a compiler."""
+    lib = load_library("tl_sgd_tiled", _source(), _FLAGS)
+    if lib is None:
+        return None
+    vp, lp = ctypes.c_void_p, ctypes.c_int64
+    for suffix, real, *_ in _TYPES.values():
+        fn = getattr(lib, f"tl_sgd_tiled_{suffix}")
+        scalar = ctypes.c_float if real == "float" else ctypes.c_double
+        fn.argtypes = [lp, lp, lp, vp, vp, vp, vp, vp, ctypes.c_int, scalar, vp, vp, vp]
+        fn.restype = ctypes.c_int
+        work = getattr(lib, f"tl_sgd_tiled_work_{suffix}")
+        work.argtypes = [lp, lp, vp]
+        work.restype = lp
+    return lib
+
+
+def tiled_kernel(dtype):
+    """The compiled m ≥ 2 step for ``dtype`` (float32 or float64), or None when unavailable."""
+    spec = _TYPES.get(np.dtype(dtype))
+    if spec is None or not kernels_enabled():
+        return None
+    lib = _library()
+    return None if lib is None else getattr(lib, f"tl_sgd_tiled_{spec[0]}")
+
+
+def step_tiled(params, x, y, kind, scale, ws):
+    """One in-place step θ ← θ − Aᵀδ per layer (``scale`` = r/m folded into δ), m ≥ 2, compiled.
+
+    ``x`` (K, m, d) and ``y`` (K, m) are each trial's minibatch.  Returns
+    ``(loss, gmax)`` per trial: the minibatch mean loss and the largest
+    applied step component (the exact max |r ∇U_b| over weights and
+    biases), or None when the kernel or the array layout is unavailable
+    (the caller then takes the numpy path).  The argument pointers are
+    prepared once per workspace, parameter list and batch size.
+    """
+    dt = params[0].dtype
+    fn = tiled_kernel(dt)
+    if fn is None or x.ndim != 3:
+        return None
+    plan = ws.plans.get("tiled")
+    if (plan is None or plan[1] != x.shape or len(plan[0]) != len(params)
+            or any(a is not b for a, b in zip(plan[0], params))):
+        if not (_ready(params) and x.shape[0] == params[0].shape[0] and x.shape[2] == params[0].shape[1]):
+            return None
+        plan = ws.plans["tiled"] = _plan(params, x.shape, dt)
+    if not (x.dtype == dt and x.flags.c_contiguous and x.shape == plan[1]):
+        return None
+    _, _, args, loss, gmax, (sizes, *_) = plan
+    yk = np.ascontiguousarray(y, dtype=np.int64)
+    if yk.shape != x.shape[:2] or yk.min() < 0 or yk.max() >= sizes[-1]:
+        return None  # labels the kernel would read out of bounds: numpy's indexing reports them
+    if fn(*args[:6], x.ctypes.data, yk.ctypes.data, int(kind == "relu"), scale, *args[6:]) != 0:
+        return None
+    return loss.copy(), gmax.astype(np.float64)
+
+
+def _plan(params, shape, dt):
+    """(params, x shape, pointer arguments, loss and gmax buffers, the arrays the pointers point into)."""
+    L, (K, m, _) = len(params) // 2, shape
+    sizes = np.array([params[0].shape[1]] + [params[2 * i].shape[2] for i in range(L)], dtype=np.int64)
+    W = np.array([params[2 * i].ctypes.data for i in range(L)], dtype=np.uintp)
+    b = np.array([params[2 * i + 1].ctypes.data for i in range(L)], dtype=np.uintp)
+    size = getattr(_library(), f"tl_sgd_tiled_work_{_TYPES[dt][0]}")(L, m, sizes.ctypes.data)
+    work = np.empty(int(size), dt)
+    loss, gmax = np.empty(K, dt), np.empty(K, dt)
+    args = (K, L, m, sizes.ctypes.data, W.ctypes.data, b.ctypes.data, work.ctypes.data, loss.ctypes.data,
+            gmax.ctypes.data)
+    # the plan holds every array its pointers point into (and params), so the pointers stay valid
+    return list(params), tuple(shape), args, loss, gmax, (sizes, W, b, work)
