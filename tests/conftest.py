@@ -17,8 +17,17 @@
   and hypothesis), ~190 modules parsed and recompiled in every worker
   (≈ 2 CPU-s each, measured with ``pytest --collect-only``); their asserts are
   not the tests' and gain nothing from it.
+* The cyclic garbage collector runs less often (first generation at 20 000
+  allocations, not 700) and, after collection, everything alive (the
+  imported libraries, the test modules, their parameters) is frozen out of
+  its scans: with sympy, scipy and the package loaded every full scan walks
+  millions of objects that live for the whole session.  Measured with
+  ``gc.callbacks``: collection spent ~2.0 of ~10 CPU-s per process in the
+  collector, 0.4 after; the tests ~6 % of their time, ~4 % after.  Nothing
+  the tests check depends on when cycles are freed.
 """
 
+import gc
 import json
 import os
 import resource
@@ -50,11 +59,16 @@ def _worker(config) -> str:
                                                       else "main")
 
 
+#: First-generation threshold of the garbage collector for the session (Python's default: 700).
+GC_THRESHOLD = 20000
+
+
 #: Packages pytest marks for assertion rewriting because they ship a pytest11 plugin.
 _NOT_REWRITTEN = ("thermolearn", "hypothesis")
 
 
 def pytest_configure(config):
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     # Before collection imports anything: unmark the plugin packages (the plugin modules
     # themselves import nothing heavy at load).  Private pytest state, read defensively:
     # if it moves, everything is rewritten as before (slower, same results).
@@ -70,6 +84,14 @@ def rng():
     return np.random.default_rng(20251003)
 
 
+def pytest_collection_finish(session):
+    """Free what collection left behind once, then keep the survivors out of every later scan."""
+    gc.collect()
+    gc.freeze()
+    if _LEDGER:
+        _PHASES["startup_and_collection"] = _cpu()
+
+
 if _LEDGER:
 
     @pytest.hookimpl(hookwrapper=True)
@@ -77,9 +99,6 @@ if _LEDGER:
         start = _cpu()
         yield
         _TESTS[item.nodeid] = _TESTS.get(item.nodeid, 0.0) + _cpu() - start
-
-    def pytest_collection_finish(session):
-        _PHASES["startup_and_collection"] = _cpu()
 
     def pytest_sessionfinish(session):
         _PHASES["total"] = _cpu()
