@@ -108,7 +108,18 @@ def test_deferred_imports_are_read_from_function_bodies(deferred):
     assert "matplotlib.ticker" in _pool.deferred_imports("thermolearn.reproduce.sgd_thermodynamics")
 
 
-def test_shared_imports_load_them_once_before_the_fork(deferred, monkeypatch):
+@pytest.fixture
+def unfrozen():
+    """This process as a fresh one, nothing frozen (the suite's conftest freezes what collection left); the
+    freeze is restored afterwards."""
+    was = gc.get_freeze_count() > 0
+    gc.unfreeze()
+    yield
+    if was:
+        gc.freeze()
+
+
+def test_shared_imports_load_them_once_before_the_fork(deferred, monkeypatch, unfrozen):
     _pool._shared_imports(["fake_deferred_section"])  # the missing module is skipped, no error
     assert {"fake_dep_a", "fake_pkg", "fake_pkg.sub"} <= set(sys.modules)
     assert "fake_not_installed" not in sys.modules
@@ -122,7 +133,7 @@ def test_shared_imports_load_them_once_before_the_fork(deferred, monkeypatch):
     assert gc.get_freeze_count() == 0 and gc.isenabled()  # this process is left as it was
 
 
-def test_serial_sections_run_frozen_and_leave_a_frozen_process_alone(deferred):
+def test_serial_sections_run_frozen_and_leave_a_frozen_process_alone(deferred, unfrozen):
     checks = _pool.run_sections(["fake_deferred_section"], deferred, quick=True, seed=0, options={}, max_workers=1)
     assert [c.name for c in checks][1:] == ["deferred/frozen=True", "deferred/imported_with_gc=False"]
     assert gc.get_freeze_count() == 0 and gc.isenabled()
