@@ -15,8 +15,6 @@ import sympy.
 beta
 """
 
-import importlib
-
 from ._errors import (
     AccuracyWarning,
     ClosedFormWarning,
@@ -33,6 +31,7 @@ from ._errors import (
     ThermolearnError,
     check_positive,
 )
+from ._lazy import lazy_attributes as _lazy_attributes
 
 #: public name -> submodule that defines it (imported on first use: these need sympy)
 _LAZY = {
@@ -66,16 +65,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    """Import a sympy-backed public name on first use (PEP 562)."""
-    try:
-        module = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = _lazy_attributes(__name__, _LAZY)

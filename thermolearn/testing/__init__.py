@@ -42,7 +42,7 @@ The module is also a pytest plugin (entry point ``pytest11``): the fixtures
 
 from __future__ import annotations
 
-import importlib
+from thermolearn.theory._lazy import lazy_attributes as _lazy_attributes
 
 # public name -> private module holding it; imported on first use (PEP 562), so
 # loading the pytest plugin (``thermolearn.testing.plugin``, in every pytest
@@ -65,19 +65,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    """Import a public name on first use (PEP 562)."""
-    try:
-        module = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'thermolearn.testing' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = _lazy_attributes(__name__, _LAZY)
 
 
 __all__ = list(_LAZY)
