@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["rank1_kernel", "step_rank1", "numpy_only", "load_library", "kernels_enabled"]
+__all__ = ["rank1_kernel", "step_rank1", "numpy_only", "load_library", "kernels_enabled", "bind_steps", "step_function"]
 
 _DISABLED = [bool(os.environ.get("THERMOLEARN_NO_KERNEL"))]
 
@@ -189,28 +189,42 @@ def kernels_enabled() -> bool:
     return not _DISABLED[-1]
 
 
+def bind_steps(lib, prefix: str, argtypes) -> None:
+    """Declare a library's step functions ``{prefix}_f32`` and ``{prefix}_f64`` to ctypes.
+
+    ``argtypes(scalar)`` gives the argument types, ``scalar`` being the
+    function's floating type (``c_float`` or ``c_double``); each returns an
+    int status (0: done).
+    """
+    for dt, (suffix, *_) in _TYPES.items():
+        fn = getattr(lib, f"{prefix}_{suffix}")
+        fn.argtypes = argtypes(ctypes.c_float if dt == np.float32 else ctypes.c_double)
+        fn.restype = ctypes.c_int
+
+
+def step_function(library, prefix: str, dtype):
+    """``{prefix}_f32`` or ``{prefix}_f64`` of ``library()`` for ``dtype``; None for another dtype, inside
+    :func:`numpy_only`, or when ``library()`` is None (no compiler)."""
+    spec = _TYPES.get(np.dtype(dtype))
+    if spec is None or not kernels_enabled():
+        return None
+    lib = library()
+    return None if lib is None else getattr(lib, f"{prefix}_{spec[0]}")
+
+
 @functools.lru_cache(maxsize=1)
 def _library():
     """The compiled kernel library (built once per user and source), or None without a compiler."""
     lib = load_library("tl_sgd_rank1", _source())
-    if lib is None:
-        return None
-    vp, lp = ctypes.c_void_p, ctypes.c_int64
-    for suffix, real, *_ in _TYPES.values():
-        fn = getattr(lib, f"tl_sgd_rank1_{suffix}")
-        scalar = ctypes.c_float if real == "float" else ctypes.c_double
-        fn.argtypes = [lp, lp, vp, vp, vp, vp, vp, ctypes.c_int, scalar, vp, vp, vp]
-        fn.restype = ctypes.c_int
+    if lib is not None:
+        vp, lp = ctypes.c_void_p, ctypes.c_int64
+        bind_steps(lib, "tl_sgd_rank1", lambda scalar: [lp, lp, vp, vp, vp, vp, vp, ctypes.c_int, scalar, vp, vp, vp])
     return lib
 
 
 def rank1_kernel(dtype):
     """The compiled step for ``dtype`` (float32 or float64), or None when unavailable."""
-    spec = _TYPES.get(np.dtype(dtype))
-    if spec is None or _DISABLED[-1]:
-        return None
-    lib = _library()
-    return None if lib is None else getattr(lib, f"tl_sgd_rank1_{spec[0]}")
+    return step_function(_library, "tl_sgd_rank1", dtype)
 
 
 @contextlib.contextmanager

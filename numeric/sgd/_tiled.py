@@ -44,7 +44,7 @@ import functools
 
 import numpy as np
 
-from ._kernel import _ready, kernels_enabled, load_library
+from ._kernel import _ready, bind_steps, load_library, step_function
 
 __all__ = ["tiled_kernel", "step_tiled", "TILED_BATCH_SIZES"]
 
@@ -379,11 +379,8 @@ def _library():
     if lib is None:
         return None
     vp, lp = ctypes.c_void_p, ctypes.c_int64
-    for suffix, real, *_ in _TYPES.values():
-        fn = getattr(lib, f"tl_sgd_tiled_{suffix}")
-        scalar = ctypes.c_float if real == "float" else ctypes.c_double
-        fn.argtypes = [lp, lp, lp, vp, vp, vp, vp, vp, ctypes.c_int, scalar, vp, vp, vp]
-        fn.restype = ctypes.c_int
+    bind_steps(lib, "tl_sgd_tiled", lambda scalar: [lp, lp, lp, vp, vp, vp, vp, vp, ctypes.c_int, scalar, vp, vp, vp])
+    for suffix, *_ in _TYPES.values():
         work = getattr(lib, f"tl_sgd_tiled_work_{suffix}")
         work.argtypes = [lp, lp, vp]
         work.restype = lp
@@ -392,11 +389,7 @@ def _library():
 
 def tiled_kernel(dtype):
     """The compiled m ≥ 2 step for ``dtype`` (float32 or float64), or None when unavailable."""
-    spec = _TYPES.get(np.dtype(dtype))
-    if spec is None or not kernels_enabled():
-        return None
-    lib = _library()
-    return None if lib is None else getattr(lib, f"tl_sgd_tiled_{spec[0]}")
+    return step_function(_library, "tl_sgd_tiled", dtype)
 
 
 def step_tiled(params, x, y, kind, scale, ws):
