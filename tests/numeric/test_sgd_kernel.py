@@ -68,8 +68,11 @@ def test_without_the_kernel_the_numpy_path_runs(monkeypatch):
     np.testing.assert_array_equal(got[1], expected[1])
 
 
-def test_a_failed_build_leaves_no_kernel(monkeypatch, tmp_path):
-    """A compiler that fails (or is missing: OSError from the build helper) yields None, not an error."""
+@pytest.mark.parametrize("library", ["rank1", "tiled"])
+def test_a_failed_build_leaves_no_kernel(monkeypatch, tmp_path, library):
+    """A compiler that fails (or is missing: OSError from the build helper) yields None, not an error: the
+    m = 1 kernel and the tiled m = 2..50 kernel alike."""
+    from thermolearn.numeric.sgd import _tiled
     from thermolearn.numeric.codegen import _build
 
     def broken(*args, **kwargs):
@@ -77,7 +80,7 @@ def test_a_failed_build_leaves_no_kernel(monkeypatch, tmp_path):
 
     monkeypatch.setattr(_build, "build_c_library", broken)
     monkeypatch.setattr(_kernel, "_cache_dir", lambda: tmp_path)
-    assert _kernel._library.__wrapped__() is None
+    assert {"rank1": _kernel, "tiled": _tiled}[library]._library.__wrapped__() is None
 
 
 def test_integer_or_strided_inputs_are_declined():
