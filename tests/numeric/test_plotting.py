@@ -153,11 +153,20 @@ def _layout_problems(fig):
     import itertools
 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.transforms import Bbox
 
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     r = canvas.get_renderer()
-    boxes = [(f"axes {i}", ax.get_tightbbox(r)) for i, ax in enumerate(fig.axes)]
+    # a twin axes (twinx) shares its host's box by construction: host and twins are one panel
+    panels, seen = [], set()
+    for ax in fig.axes:
+        if ax in seen:
+            continue
+        group = ax._twinned_axes.get_siblings(ax)
+        seen.update(group)
+        panels.append(Bbox.union([a.get_tightbbox(r) for a in group]))
+    boxes = [(f"axes {i}", box) for i, box in enumerate(panels)]
     if fig._suptitle is not None:
         boxes.append(("suptitle", fig._suptitle.get_window_extent(r)))
     f, problems = fig.bbox, []
@@ -192,6 +201,41 @@ def test_sgd_figure_with_fixed_margins_keeps_every_text_inside(tmp_path, monkeyp
                               seed=1)
     draw(tmp_path / "a.png", tmp_path / "b.png", results, dpi=60, formats=("png",))
     assert found == {"a.png": [], "b.png": []}
+
+
+def _gp_panel(name, a, b, scale):
+    """One row of the general-potentials figure from synthetic curves; ``scale`` sets the metric's and the
+    learning rates' magnitude (the widest tick labels: 0.5 to 5e3, log axes over eight decades)."""
+    from types import SimpleNamespace
+
+    tg = np.geomspace(0.5, 32.0, 5)
+    t = np.linspace(0.0, 4.0, 81)
+    path = np.linspace(min(a, b), max(a, b), 41)
+    theta = a + (b - a) * (t / 4) ** 2
+    fp = {"tau_grid": tg, "geodesic_Wtau_over_L2": 1 + 1 / tg, "linear_Wtau_over_L2": 1.2 + 1 / tg,
+          "path": path, "zeta": scale * np.exp(-path**2), "fisher": 1.3 * scale * np.exp(-path**2 / 2),
+          "geodesic_t": t, "geodesic_theta": theta, "linear_theta": a + (b - a) * t / 4}
+    for key, f in (("constant_rate", 0.9), ("slow_driving", 1.1), ("geodesic_schedule", 1.0)):
+        fp[f"{key}_t"], fp[f"{key}_theta"] = t, a + (b - a) * f * t / 4
+        fp[f"{key}_Wex"] = np.array([0.456 * scale, 0.399 * scale, b])
+        fp[f"{key}_H_t"], fp[f"{key}_H"] = t, 1e-4 * scale * np.exp(4.6 * t)
+    taus = (1.0, 2.0, 4.0, 8.0)
+    return (name, a, b, SimpleNamespace(length=2.062), None, 4.25, 6.3, taus, 1.1 * 4.25 * np.ones(4),
+            0.05 * np.ones(4), fp)
+
+
+@pytest.mark.parametrize("scale", [1.0, 5e3])
+def test_general_potentials_figure_with_fixed_boxes_keeps_every_text_inside(tmp_path, monkeypatch, scale):
+    """The general-potentials figure is placed in fixed boxes (no constrained-layout solve): every title,
+    label, drawn tick label (the metric column's twin axis included) and legend stays on the canvas and no
+    two panels overlap, at the section's value ranges and at wider tick labels."""
+    from thermolearn.reproduce import general_potentials as gp
+
+    found = []
+    monkeypatch.setattr(P, "save", lambda fig, path, **kw: found.append(_layout_problems(fig)) or [])
+    panels = [_gp_panel("quartic", 0.0, 8.0, scale), _gp_panel("double_well", -1.5, 1.5, scale)]
+    gp._figure(tmp_path / "general_potentials", panels, tau_mid=4.0, eta=0.5, dpi=60, formats=("png",))
+    assert found == [[]]
 
 
 def test_constrained_layout_is_solved_once_per_save_and_the_figure_keeps_its_engine(tmp_path, monkeypatch):

@@ -95,8 +95,6 @@ def _trained(model, schedule, *, theta0, target, particles, per_unit, seed):
 
 
 def run(out: Path, *, quick: bool, seed: int, dpi=200, formats=("png", "pdf")) -> list:
-    from thermolearn.numeric.plotting import figure, save
-
     from thermolearn.numeric.metric import geodesic_protocol, linear_protocol, metric_field
     from thermolearn.numeric.schedule import build_schedule
 
@@ -178,12 +176,37 @@ def run(out: Path, *, quick: bool, seed: int, dpi=200, formats=("png", "pdf")) -
         data |= {f"{name}_langevin_tau": np.array(taus), f"{name}_langevin_Wtau_over_L2": wt / L2,
                  f"{name}_langevin_se_over_L2": st / L2}
         panels.append((name, a, b, geo, lin, L2, lin_limit, taus, wt, st, fp))
+    _figure(out / "general_potentials", panels, tau_mid=tau_mid, eta=eta, dpi=dpi, formats=formats)
+    np.savez_compressed(out / "general_potentials.npz", **data)
+    return checks
+
+
+#: Fixed panel boxes of the 2 x 4 figure (figure fractions): column lefts, row bottoms, width, height.  They
+#: are the boxes constrained layout finds for it, with a little room to spare: the gap after the metric
+#: column holds its twin axis (I(θ) ticks and label), the others one y label and tick labels.  Placing
+#: them directly skips the layout solve, which measured every text box of the eight panels (~1 CPU-s of
+#: the figure's ~2.5 at 100 dpi); tests/numeric/test_plotting.py checks that no text leaves the canvas or
+#: meets another panel.
+_LEFTS, _BOTTOMS, _WIDTH, _HEIGHT = (0.036, 0.272, 0.546, 0.797), (0.565, 0.064), 0.198, 0.402
+
+
+def _figure(stem, panels, *, tau_mid, eta, dpi, formats):
+    """The 2 x 4 figure: one row of panels per energy (:func:`_draw_row`), fixed boxes; the written paths."""
+    from thermolearn.numeric.plotting import figure, save
+
     with figure(2, 4, figsize=(15.5, 7.2)) as (fig, axes):
         for row, panel in enumerate(panels):
             _draw_row(axes[row], *panel, tau_mid=tau_mid, eta=eta)
-        save(fig, out / "general_potentials", dpi=dpi, formats=formats)
-    np.savez_compressed(out / "general_potentials.npz", **data)
-    return checks
+        _fixed_layout(fig)
+        return save(fig, stem, dpi=dpi, formats=formats)
+
+
+def _fixed_layout(fig):
+    """Place every axes of the 2 x 4 grid (twins with their host) in its fixed box; no layout engine."""
+    fig.set_layout_engine(None)
+    for ax in fig.axes:
+        spec = ax.get_subplotspec()
+        ax.set_position([_LEFTS[spec.colspan.start], _BOTTOMS[spec.rowspan.start], _WIDTH, _HEIGHT])
 
 
 def _noise_free(model, field, a, b, tau_mid, eta, *, quick):
