@@ -285,6 +285,7 @@ def train(
     kicks(0, 0.0)
     bar = progress_reporter(progress, total=steps, desc="langevin")
     bound = EXPLOSION_FACTOR * (np.abs(theta - tgt).max() + np.abs(tgt).max() + 1.0)  # as in divergence_reason
+    tgt_list = tgt.tolist()
     owed = False  # Strang: the last step's second chain half-step, not yet taken (θ has not moved since)
     for i in range(steps + 1):
         t = i * dt_p
@@ -294,8 +295,9 @@ def train(
         if stepper.explicit and (th.quadratic or i % 10 == 0):  # stiffness may change with θ
             stiff = th.mu * th.curvature(X, led.theta) * dt
         # the full test only when a cheap one fails: finite chain sum (NaN/inf propagate) and θ within the bound
+        # (in Python floats: a NaN component fails its comparison)
         if stiff is not None or not (math.isfinite(float(np.add.reduce(X, axis=None)))
-                                     and float(np.abs(led.theta - tgt).max()) <= bound):
+                                     and all(abs(a - b) <= bound for a, b in zip(led.theta.tolist(), tgt_list))):
             reason = divergence_reason(led.theta, X, theta, tgt, stiff)
         if reason or i == steps:
             break

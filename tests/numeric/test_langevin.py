@@ -391,3 +391,53 @@ def test_exact_step_run_stops_when_theta_explodes():
         r = train(model, constant_schedule(1000.0, 1.0), theta0=-1.0, target=0.0, particles=50, steps=10,
                   rng=np.random.default_rng(0))
     assert r.diverged and "exploded" in r.divergence and np.all(np.isfinite(r.theta))
+
+
+@pytest.mark.parametrize("text,theta", [("k*(x - theta)**2/2", [0.4]), ("theta*x**2/2 - theta**2 + 3*theta", [1.3]),
+                                        ("x**4/4 - theta*x", [-0.8]), ("x**4/4 - x**2/2 - theta*x", [2.1])])
+def test_one_parameter_ledger_moves_equal_the_vector_forms_bitwise(text, theta):
+    # One parameter with a constant θ-Hessian: move() books the Taylor forms in Python floats, the same
+    # operations in the same order as the vector forms (1-element dot products are one product), so every
+    # running total must equal the vector route's exactly, along 60 moves of either sign and size.
+    from thermolearn.numeric.langevin._ledger import Ledger, model_callables
+    from thermolearn.theory import energy_model
+
+    model = energy_model(text.replace("k*", "2.5*"), beta=1.7, mu=0.6)
+    th = model_callables(model, theta)
+    rng = np.random.default_rng(4)
+    X = rng.normal(0.5, 1.3, size=(400, 1))
+    scalar, vector = Ledger(th, theta), Ledger(th, theta)
+    vector._h1 = None
+    assert scalar._h1 is not None
+    for step in rng.normal(0.0, 0.3, size=60):
+        for led in (scalar, vector):
+            led.grad_tilde(X)
+            led.move(X, led.theta + step, sample_dE=led.sample_dE)
+        X += rng.normal(0.0, 0.1, size=X.shape)
+        assert (scalar.W, scalar.Lt, scalar.Ed) == (vector.W, vector.Lt, vector.Ed)
+        assert scalar.theta.tolist() == vector.theta.tolist() and scalar.dEd.tolist() == vector.dEd.tolist()
+
+
+@pytest.mark.parametrize("text,x,theta,affine", [
+    ("k*(x - theta)**2/2", "x", "theta", True), ("x**4/4 - theta*x", "x", "theta", True),
+    ("x**4/4 - x**2/2 - theta*x", "x", "theta", True), ("cosh(x) - theta*x + theta**2", "x", "theta", True),
+    ("(x - a)**2/2 + (y - b)**2 + x*y/3", "x,y", "a,b", True),
+    ("theta*x**2/2", "x", "theta", False), ("(x - theta)**4/4 + x**2", "x", "theta", False),
+    ("(x - a)**2/2 + b*x*y + y**2", "x,y", "a,b", False),
+])
+def test_sample_force_from_the_chain_mean_when_it_is_affine_in_x(text, x, theta, affine):
+    # ⟨∂θE⟩_s = ∂θE(⟨x⟩_s) exactly when ∂θE is affine in x (linearity of the average), up to rounding
+    # (MACHINE_RTOL of the force's scale); a force with an x² or x·y term must take the full average.
+    from thermolearn.numeric.langevin._ledger import Ledger, model_callables
+    from thermolearn.theory import energy_model
+
+    model = energy_model(text.replace("k*", "2.5*"), x=x.split(","), theta=theta.split(","), beta=1.4, mu=0.8)
+    n, d = len(model.theta), len(model.x)
+    th0 = np.linspace(0.3, 0.9, n)
+    th = model_callables(model, th0)
+    X = np.random.default_rng(2).normal(1.5, 1.1, size=(3000, d))
+    led = Ledger(th, th0)
+    assert led._affine is affine
+    full = th.dE_dtheta(X, th0).mean(axis=0)
+    led.grad_tilde(X)
+    np.testing.assert_allclose(led.sample_dE, full, rtol=MACHINE_RTOL, atol=MACHINE_RTOL * np.abs(full).max())
