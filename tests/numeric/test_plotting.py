@@ -238,6 +238,32 @@ def test_general_potentials_figure_with_fixed_boxes_keeps_every_text_inside(tmp_
     assert found == [[]]
 
 
+@pytest.mark.parametrize("name,overrides", [("fig1", {}), ("fig4", {"theta0": -2000.0, "u0": -2000.0, "tau": 400.0})])
+def test_ridge_figures_in_fixed_boxes_keep_every_text_inside(tmp_path, monkeypatch, name, overrides):
+    """The ridge figures are drawn in fixed panel boxes (no constrained-layout solve): the two-line
+    suptitle, every label, drawn tick label and the legends below the panels stay on the canvas and do
+    not meet, at the paper's parameters (negative time ticks) and at four- and five-digit tick labels
+    (Fig. 4 redrawn at θ₀ = u₀ = −2000, τ = 400, kicks annotated)."""
+    from thermolearn.reproduce import minimal_dissipation as md
+    from thermolearn.reproduce._ridge import ridge_canvas, ridge_figure
+
+    found = []
+    monkeypatch.setattr(P, "save", lambda fig, path, **kw: found.append(_layout_problems(fig)) or [])
+    title, kind, p = md._params(name, overrides)
+    model = harmonic_trap(k=p["k"], beta=p["beta"], mu=p["mu"])
+    sched = md._schedule(kind, p)
+    res = train(model, sched, theta0=p["theta0"], target=p["target"], u0=p["u0"], particles=200, steps=40,
+                rng=np.random.default_rng(0), snapshots=11)
+    ref = md.trap_moments(sched, points=41, beta=p["beta"], mu=p["mu"], k=p["k"], theta0=p["theta0"],
+                          target=p["target"], u0=p["u0"])
+    with ridge_canvas() as canvas:
+        for _ in range(2):  # a second figure on the same canvas (cleared and redrawn)
+            ridge_figure(tmp_path / name, res, title=f"{title}\n{md._label(p)}", target=p["target"],
+                         theta0=p["theta0"], density=md._density(p), reference=ref, exact_var=1.0 / p["k"],
+                         dpi=50, formats=("png",), canvas=canvas)
+    assert found == [[], []]
+
+
 def test_constrained_layout_is_solved_once_per_save_and_the_figure_keeps_its_engine(tmp_path, monkeypatch):
     """Saving PNG and PDF runs the layout engine for the first format only (its positions serve the
     second), and the figure comes back with its own engine, positions unchanged."""
