@@ -171,3 +171,30 @@ def test_mala_keeps_equilibrium_invariant_at_large_steps(case):
     # the chains after `steps` steps are still n independent equilibrium draws: n-sigma per moment
     got, se = stats(X).mean(axis=0), stats(X).std(axis=0) / math.sqrt(n)
     assert np.all(np.abs(got - ref) <= N_SIGMA * se), (got, ref, se)
+
+
+@pytest.mark.parametrize("method", ["exact", "euler"])
+@pytest.mark.parametrize("beta,mu,k,theta", [(1.0, 1.0, 1.0, 0.0), (2.5, 0.3, 4.0, -1.7), (0.4, 7.0, 0.2, 30.0)])
+def test_scaled_run_takes_the_single_steps_draws_to_rounding(monkeypatch, method, beta, mu, k, theta):
+    """A run of many steps at one θ (1-D quadratic energy) goes through the scaled recursion y ← r·y + ξ of
+    ``linear_run_1d``: the same draws as the one-step kernels, so the chains equal theirs to rounding
+    (MACHINE_RTOL of the chains' scale after 50 steps, β, μ ≠ 1, θ ≠ 0)."""
+    from thermolearn.numeric.langevin import _steppers as S
+    from tests.tolerances import MACHINE_RTOL
+
+    used = []
+    run_1d = S.linear_run_1d
+    monkeypatch.setattr(S, "linear_run_1d", lambda *a, **kw: used.append(1) or run_1d(*a, **kw))
+    th = model_callables(harmonic_trap(k=k, beta=beta, mu=mu), [theta])
+    m, A = th.gaussian(np.array([theta]))
+    dt = 0.5 / (mu * k)  # Euler stable (mu k dt = 0.5); the exact step at any dt
+    X0 = np.random.default_rng(3).normal(theta + 2.0, 1.5, size=(2000, 1))
+    run, single = X0.copy(), X0.copy()
+    steps = max(50, S.SCALED_RUN_MIN)
+    S.STEPPERS[method].advance(run, np.array([theta]), th, dt, steps, np.random.default_rng(8), np.empty_like(run))
+    assert used == [1]
+    one = S.ou_step if method == "exact" else S.euler_step_quadratic
+    rng, buf = np.random.default_rng(8), np.empty_like(single)
+    for _ in range(steps):
+        one(single, m, A, mu=mu, beta=beta, dt=dt, rng=rng, noise=buf)
+    np.testing.assert_allclose(run, single, rtol=0, atol=MACHINE_RTOL * np.abs(single).max())
