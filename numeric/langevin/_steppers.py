@@ -268,7 +268,7 @@ class MALA(AbstractStepper):
             grad, energy = th.frozen("grad_x", theta), th.frozen("energy", theta)
         else:
             grad, energy = (lambda x: th.drift(x, theta) / -th.mu), (lambda x: th.energy(x, theta))  # noqa: E731
-        fx = np.array(grad(X), dtype=float) * c                           # the drift step f(x)dt = −μ∇E dt
+        fx = np.multiply(grad(X), c, dtype=float)                         # the drift step f(x)dt = −μ∇E dt (fresh)
         ex = np.array(energy(X), dtype=float)
         one = X.shape[1] == 1  # one coordinate: row sums are the column itself
         Y, sn, q = np.empty_like(X), np.empty_like(X), np.empty_like(X)
