@@ -39,8 +39,8 @@ def _reference_free_energy(g, beta):
     return -math.log(math.sqrt(2 * math.pi / beta) * z2) / beta
 
 
-@pytest.mark.parametrize("family", sorted(G))
-@pytest.mark.parametrize("a, beta, theta", [(3.0, 1.0, 0.0), (6.0, 0.5, 40.0), (-4.0, 2.5, -7.0)])
+@pytest.mark.parametrize("family, a, beta, theta", [("log-cosh", 3.0, 1.0, 0.0), ("exp", 6.0, 0.5, 40.0),
+                                                    ("quartic", -4.0, 2.5, -7.0)])
 def test_tilted_free_energy_and_mean_match_the_exact_marginal(family, a, beta, theta):
     text, g = G[family]
     model = energy_model(f"(x1 - {a}*x2 - theta)**2/2 + {text}", x=["x1", "x2"], beta=beta, mu=1)
