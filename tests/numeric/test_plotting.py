@@ -224,16 +224,15 @@ def _gp_panel(name, a, b, scale):
             0.05 * np.ones(4), fp)
 
 
-@pytest.mark.parametrize("scale", [1.0, 5e3])
-def test_general_potentials_figure_with_fixed_boxes_keeps_every_text_inside(tmp_path, monkeypatch, scale):
+def test_general_potentials_figure_with_fixed_boxes_keeps_every_text_inside(tmp_path, monkeypatch):
     """The general-potentials figure is placed in fixed boxes (no constrained-layout solve): every title,
     label, drawn tick label (the metric column's twin axis included) and legend stays on the canvas and no
-    two panels overlap, at the section's value ranges and at wider tick labels."""
+    two panels overlap, the first row at the section's value ranges, the second at wider tick labels."""
     from thermolearn.reproduce import general_potentials as gp
 
     found = []
     monkeypatch.setattr(P, "save", lambda fig, path, **kw: found.append(_layout_problems(fig)) or [])
-    panels = [_gp_panel("quartic", 0.0, 8.0, scale), _gp_panel("double_well", -1.5, 1.5, scale)]
+    panels = [_gp_panel("quartic", 0.0, 8.0, 1.0), _gp_panel("double_well", -1.5, 1.5, 5e3)]
     gp._figure(tmp_path / "general_potentials", panels, tau_mid=4.0, eta=0.5, dpi=60, formats=("png",))
     assert found == [[]]
 
