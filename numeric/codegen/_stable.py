@@ -305,7 +305,10 @@ def _logsumexp(*terms):
 def _sigmoid(u):
     """1/(1 + exp(-u)) without overflow, to a few ulp for every u."""
     e = np.exp(-np.abs(u))
-    return np.where(u >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    out = np.where(u >= 0, 1.0, e)  # the numerator: 1 for u >= 0, e^-|u| below; one division by 1 + e^-|u|
+    e += 1.0
+    out /= e
+    return out
 
 
 def _ipow(base, n):
