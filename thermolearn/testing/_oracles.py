@@ -112,7 +112,7 @@ def reference_free_energy(num: NumericTwin, theta) -> float:
 
 @lru_cache(maxsize=32)
 def _box(num: NumericTwin, theta: tuple):
-    """:func:`numeric.metric.auto_box` at θ (a mode search and a support search), once for both grids."""
+    """:func:`numeric.metric.auto_box` at θ (the grid frame: mode, axes, support), once for both grids."""
     return auto_box(num, np.array(theta))
 
 
