@@ -312,3 +312,5 @@ def test_generalised_eigh_needs_a_positive_definite_b():
         _generalised_eigh(np.eye(2), np.diag([1.0, -1.0]))
     V, w = _generalised_eigh(np.diag([2.0, 6.0])[None], np.diag([1.0, 2.0])[None])  # stacked: (1, 2, 2)
     assert np.allclose(w, [[2.0, 3.0]]) and np.allclose(np.abs(V[0]), np.diag([1.0, 1 / np.sqrt(2)]))
+    with pytest.raises(ParameterError, match="positive definite"):
+        _generalised_eigh(np.eye(2)[None], np.diag([1.0, -1.0])[None])
