@@ -49,8 +49,7 @@ the block-averaged diagonal, then the generalised eigenproblem
 Vᵀ(βζ̂_g)V = diag(w), VᵀÎ_gV = 1 (through the Cholesky factor of Î_g; the
 groups of one size in one batched call), after which
 [aβζ + cI]⁻¹ = V diag(1/(a·w + c)) Vᵀ on the group for *every* a, c: the
-slow-driving H(t) costs O(Σ|g|²) per step for all t (groups of nearly equal
-size padded to one stack: one pair of batched products per step).
+slow-driving H(t) costs O(Σ|g|²) per step for all t.
 
 Between blocks the estimates of the preconditioner are smoothed by an
 exponential moving average (weight ``memory`` for the newest block), made
@@ -203,7 +202,6 @@ class MetricState:
             sizes = sorted({g.size for g in gs})
             self._group_index = [np.array([g for g in gs if g.size == m]) for m in sizes]  # (G, m) per group size
             self._group_avg = self._gather = None
-            self._g_ext = np.zeros(dim_theta + 1)  # g and the padding slot of the stacked solve (module docstring)
         self._last = self._S = self._pencil_src = None
         if (self.lowrank or self.grouped) and not self.full:
             self._last_buf = np.empty((chains, dim_theta))
@@ -347,7 +345,6 @@ class MetricState:
             Ip = I + floor[:, None, None] * np.eye(idx.shape[1])  # positive definite
             V, w = _generalised_eigh(b * Z, Ip)  # Z symmetric (as built)
             out.append((idx, V, np.maximum(w, 0.0), Ip))  # ζ̂ may be indefinite: its negative modes are clipped
-        self._stacks = _solve_stacks(out, self.d)
         return out
 
     def _low_rank(self, S, H, T):
@@ -371,16 +368,12 @@ class MetricState:
         """[a·βζ + c·I]⁻¹ g with the current estimates (full, diagonal or diagonal + low rank)."""
         a, c = weight_friction * self.beta, weight_fisher
         if self._groups is not None:
-            d = self.d  # index d: the padding's slot (g = 0 there; its y is dropped)
-            y = np.empty(d + 1)
-            np.divide(g, a * self.friction + c * self.fisher, out=y[:d])  # the diagonal outside the groups
-            ge = self._g_ext
-            ge[:d] = g
-            for idx, V, w in self._stacks:  # Vᵀ(βζ)V = diag(w), VᵀIV = 1; groups stacked (module docstring)
-                u = V.transpose(0, 2, 1) @ ge[idx][:, :, None]
+            y = g / (a * self.friction + c * self.fisher)
+            for idx, V, w, _ in self._groups:  # Vᵀ(βζ)V = diag(w), VᵀIV = 1; groups of one size stacked
+                u = V.transpose(0, 2, 1) @ g[idx][:, :, None]
                 u /= (weight_friction * w + c)[:, :, None]
                 y[idx] = (V @ u)[:, :, 0]
-            return y[:d]
+            return y
         if self._factors is not None:
             Dz, _, lz, Di, _, li = self._factors
             scale = np.concatenate([np.sqrt(a * lz), np.sqrt(c * li)])
@@ -436,34 +429,6 @@ def _generalised_eigh(A, B):
     CiT = np.swapaxes(Ci, -1, -2)
     w, U = np.linalg.eigh(Ci @ A @ CiT)
     return CiT @ U, w
-
-
-def _solve_stacks(groups, d):
-    """The block solve's stacks (idx, V, w).  Groups of different sizes are padded to the
-    largest (index d, a slot where g = 0; V = 1, w = 1 there) and stacked into one, so that a solve is one pair of
-    batched products, unless the padding would add more than a quarter to their work.
-
-    >>> def group(first, m):  # one group of m indices, V = 2·1, w = 1
-    ...     return np.arange(first, first + m)[None], 2.0 * np.eye(m)[None], np.ones((1, m)), None
-    >>> s = _solve_stacks([group(0, 4), group(4, 5)], 9)  # padded work 2·25 ≤ 1.25·(16 + 25): one stack
-    >>> len(s), s[0][0].tolist(), s[0][1][0].diagonal().tolist()
-    (1, [[0, 1, 2, 3, 9], [4, 5, 6, 7, 8]], [2.0, 2.0, 2.0, 2.0, 1.0])
-    >>> len(_solve_stacks([group(0, 2), group(2, 3)], 5))  # 2·9 > 1.25·(4 + 9): one stack per size
-    2
-    """
-    size = max(idx.shape[1] for idx, *_ in groups)
-    work = sum(idx.size * idx.shape[1] for idx, *_ in groups)
-    if len(groups) == 1 or sum(idx.shape[0] for idx, *_ in groups) * size * size > 1.25 * work:
-        return [(idx, V, w) for idx, V, w, _ in groups]
-    n = sum(idx.shape[0] for idx, *_ in groups)
-    idx_p, V_p, w_p = np.full((n, size), d), np.zeros((n, size, size)), np.ones((n, size))
-    k = 0
-    for idx, V, w, _ in groups:
-        g, m = idx.shape
-        idx_p[k:k + g, :m], V_p[k:k + g, :m, :m], w_p[k:k + g, :m] = idx, V, w
-        V_p[k:k + g, np.arange(m, size), np.arange(m, size)] = 1.0
-        k += g
-    return [(idx_p, V_p, w_p)]
 
 
 def _top_right_singular(A, k):
