@@ -25,7 +25,7 @@ between rounds cancels), ``details`` also give the ratio of the medians:
 adaptive block doubles while unresolved: 3 in the quick run's 220 steps).
 Each costs the block estimate once (the block mode's 16 generalised
 eigendecompositions of 65 × 65 are most of its extra cost over slow-driving);
-a 3000-step training run holds ~8, so these short runs weigh the per-block
+the ebm section's 3040-step RBM runs hold 7, so these short runs weigh the per-block
 cost ~10× more than real training does.
 """
 
