@@ -2,10 +2,14 @@
 
 Rows
 ----
-* ``sgd/step/w<width>_m<m>``: the training step alone.  S steps of
-  :func:`numeric.sgd.sgd_step` on K trials (in groups of
-  :func:`numeric.sgd.group_size`) against the per-trial loop a user would
-  write: for every trial, S calls of the same step on that one network.
+* ``sgd/step/w<width>_m<m>``: the training step alone.  S steps on K
+  trials as the experiment runs them: one :func:`numeric.sgd.sgd_steps`
+  call per group of :func:`numeric.sgd.group_size` trials (the compiled
+  kernels run each trial's S steps back to back, its weights staying in
+  the core's cache; before, S calls of :func:`numeric.sgd.sgd_step` per
+  group, step after step) against the per-trial loop a user would write:
+  for every trial, S calls of :func:`numeric.sgd.sgd_step` on that one
+  network (numpy path, one step per call, unchanged).
   Same minibatches, same final weights to float32 rounding (checked).  ratio = loop /
   vectorised.  Besides the times, each row reports two bounds on
   what any single-core implementation could gain over this loop:
@@ -116,7 +120,7 @@ def _step_flops(spec, m: int) -> float:
 
 
 def _step_row(data, K, width, m, steps, peak, bandwidth):
-    from thermolearn.numeric.sgd import SGDNoiseConfig, Workspace, group_size, initial_state, sgd_step
+    from thermolearn.numeric.sgd import SGDNoiseConfig, Workspace, group_size, initial_state, sgd_step, sgd_steps
     from thermolearn.numeric.sgd._kernel import numpy_only, rank1_kernel
     from thermolearn.numeric.sgd._tiled import TILED_BATCH_SIZES, tiled_kernel
 
@@ -129,12 +133,10 @@ def _step_row(data, K, width, m, steps, peak, bandwidth):
     G = group_size(cfg, spec)
     start, _ = initial_state(data, cfg, seed=1)
 
-    def vectorised():
+    def vectorised():  # what the experiment runs: the S steps of a group in one sgd_steps call
         params = [p.copy() for p in start]
         for s in range(0, K, G):
-            group, ws = [p[s:s + G] for p in params], Workspace()
-            for t in range(steps):
-                sgd_step(group, x[idx[t, s:s + G]], y[idx[t, s:s + G]], "relu", 0.02, ws)
+            sgd_steps([p[s:s + G] for p in params], x, y, idx[:, s:s + G], "relu", 0.02, Workspace())
         return params
 
     def loop():  # numpy only: the compiled kernels are the package's, not the user's loop
