@@ -25,11 +25,11 @@ Rows
   C compiler is present (``compiled_kernel`` in the details) the step is
   compiled per trial: at m = 1 the rank-1 kernel of
   ``numeric/sgd/_kernel.py`` (else the in-place BLAS rank-1 update), at
-  m = 2..50 the register-tiled kernel of ``numeric/sgd/_tiled.py`` (10-row
-  GEMMs run far below peak in OpenBLAS); the loop is always the numpy path.
-  At m = 100 numpy's batched GEMMs run near their rate for these shapes and
-  the tiled kernel does not beat them (measured), so the numpy path stays
-  (the details give both GFLOPS).
+  m = 2..100 the register-tiled kernel of ``numeric/sgd/_tiled.py`` (10-row
+  GEMMs run far below peak in OpenBLAS), S steps per trial in one call; the
+  loop is always the numpy path.  At m = 100 the tiled kernel wins only in
+  that multi-step form (its single step is no faster than numpy's batched
+  GEMMs; the details give both GFLOPS).
 * ``sgd/run/<case>``: a whole :func:`run_trials` call (training plus the
   full-batch measurements of η and tr Σ₁) on K trials against K calls with
   one trial each (the numpy path: no compiled step in the loop);
@@ -122,7 +122,7 @@ def _step_flops(spec, m: int) -> float:
 def _step_row(data, K, width, m, steps, peak, bandwidth):
     from thermolearn.numeric.sgd import SGDNoiseConfig, Workspace, group_size, initial_state, sgd_step, sgd_steps
     from thermolearn.numeric.sgd._kernel import numpy_only, rank1_kernel
-    from thermolearn.numeric.sgd._tiled import TILED_BATCH_SIZES, tiled_kernel
+    from thermolearn.numeric.sgd._tiled import TILED_MULTI_BATCH_SIZES, tiled_kernel
 
     cfg = SGDNoiseConfig(batch_size=m, trials=K, width=width, steps=steps + 1, t0=0, max_lag=1,
                          learning_rate=0.02, dtype=_DTYPE)
@@ -170,7 +170,7 @@ def _step_row(data, K, width, m, steps, peak, bandwidth):
                               f"(bound ratio {bound:.2f}), capped at 5x over the per-trial loop"),
                dtype=_DTYPE, identical_results=same,
                compiled_kernel=bool(rank1_kernel(_DTYPE) is not None if m == 1
-                                    else m in TILED_BATCH_SIZES and tiled_kernel(_DTYPE) is not None))
+                                    else m in TILED_MULTI_BATCH_SIZES and tiled_kernel(_DTYPE) is not None))
 
 
 def _run_cases(size):

@@ -32,7 +32,7 @@ import numpy as np
 from thermolearn.theory import ParameterError
 
 from ._kernel import step_rank1, steps_rank1
-from ._tiled import TILED_BATCH_SIZES, step_tiled, steps_tiled
+from ._tiled import TILED_BATCH_SIZES, TILED_MULTI_BATCH_SIZES, step_tiled, steps_tiled
 
 __all__ = ["MLPSpec", "init_ensemble", "ensemble_gradient", "ensemble_predict", "GradientStats", "Workspace", "sgd_step",
            "sgd_steps"]
@@ -477,11 +477,13 @@ def sgd_steps(params, x_train, y_train, idx, kind, learning_rate, ws, *, max_gra
     (S, K, m) the indices of each trial's minibatch at each step.  The
     result is that of S calls of :func:`sgd_step` (``apply=True``) on the
     minibatches ``x_train[idx[s]]``.  Where a C compiler is present and m
-    is 1 or in ``TILED_BATCH_SIZES`` the S steps run as one compiled call,
-    trial after trial, so each trial's weights stay in the core's cache
-    across its S steps instead of coming back from the outer cache at every
-    step (the per-step arithmetic is the single-step kernel's: bitwise the
-    same trajectory); otherwise S calls of :func:`sgd_step`.
+    is 1 or in ``TILED_MULTI_BATCH_SIZES`` (2..100) the S steps run as one
+    compiled call, trial after trial, so each trial's weights stay in the
+    core's cache across its S steps instead of coming back from the outer
+    cache at every step; each step is then the compiled single step's
+    arithmetic (bitwise its trajectory; for 50 < m ≤ 100, where
+    :func:`sgd_step` takes numpy's batched matmul, equal to rounding).
+    Otherwise S calls of :func:`sgd_step`.
 
     Returns ``(loss, bound)``, each (S, K): the minibatch losses and the
     largest gradient component max_i |∂_i U_b| of every step, exact on the
@@ -517,7 +519,7 @@ def sgd_steps(params, x_train, y_train, idx, kind, learning_rate, ws, *, max_gra
     done = None
     if m == 1:
         done = steps_rank1(params, x_train, idx, labels, kind, learning_rate, ws)
-    elif m in TILED_BATCH_SIZES:
+    elif m in TILED_MULTI_BATCH_SIZES:
         done = steps_tiled(params, x_train, idx, labels, kind, learning_rate / m, ws)
     if done is not None:
         loss, gmax = done

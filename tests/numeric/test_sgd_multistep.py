@@ -42,20 +42,33 @@ def _single_steps(params, x, y, idx, kind, r, numpy_path=False):
     return np.stack([o[0] for o in out]), np.stack([o[1] for o in out])
 
 
+def _tiled_single_steps(params, x, y, idx, kind, r):
+    """(loss, bound) of S one-step calls of the compiled tiled kernel (any m)."""
+    ws, m = Workspace(), idx.shape[2]
+    out = [_tiled.step_tiled(params, np.ascontiguousarray(x[idx[s]]), y[idx[s]], kind, r / m, ws)
+           for s in range(idx.shape[0])]
+    return np.stack([o[0] for o in out]), np.stack([o[1] for o in out]) / r
+
+
 @needs_kernel
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("kind", ["relu", "tanh"])
-@pytest.mark.parametrize("width, m", [(24, 1), (37, 1), (24, 10), (37, 2), (37, 7), (53, 13), (16, 5)])
+@pytest.mark.parametrize("width, m", [(24, 1), (37, 1), (24, 10), (37, 2), (37, 7), (53, 13), (16, 5), (16, 100)])
 def test_multi_step_kernel_is_bitwise_the_single_steps(dtype, kind, width, m):
     """One compiled S-step call gives bitwise the weights, losses and exact maxima of S single-step calls.
 
     m = 1 (rank-1 kernel) and tiled m with every row-tile remainder of the
-    forward (4) and backward (3) tiles, column tails (37, 53); the same
-    compiled per-trial step on the same numbers, so equality is exact.
+    forward (4) and backward (3) tiles, column tails (37, 53), and m = 100
+    (the single step is numpy's there: compared with the compiled single
+    step); the same compiled per-trial step on the same numbers, so
+    equality is exact.
     """
     start, x, y, idx = _case(dtype, kind, width, m, seed=width + m)
     one, many = [p.copy() for p in start], [p.copy() for p in start]
-    l0, b0 = _single_steps(one, x, y, idx, kind, 0.1)
+    if m > 50:
+        l0, b0 = _tiled_single_steps(one, x, y, idx, kind, 0.1)
+    else:
+        l0, b0 = _single_steps(one, x, y, idx, kind, 0.1)
     l1, b1 = sgd_steps(many, x, y, idx, kind, 0.1, Workspace())
     np.testing.assert_array_equal(l1, l0)
     np.testing.assert_array_equal(b1, b0)
@@ -67,7 +80,7 @@ def test_multi_step_kernel_is_bitwise_the_single_steps(dtype, kind, width, m):
 @needs_kernel
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("kind", ["relu", "tanh"])
-@pytest.mark.parametrize("m", [1, 7])
+@pytest.mark.parametrize("m", [1, 7, 100])
 def test_multi_step_kernel_follows_the_numpy_trajectory(dtype, kind, m):
     """The compiled S steps against S numpy-path steps: to the rounding of another summation order."""
     rtol = SGD_KERNEL_RTOL[dtype]
@@ -81,15 +94,19 @@ def test_multi_step_kernel_follows_the_numpy_trajectory(dtype, kind, m):
         np.testing.assert_allclose(u, v, rtol=rtol, atol=rtol * 1e-2)
 
 
-@pytest.mark.parametrize("m", [1, 7, 100])
+@pytest.mark.parametrize("m", [1, 7, 100, 101])
 def test_numpy_path_is_the_single_steps(m):
-    """Without the kernel (and at m = 100, never compiled) sgd_steps is S sgd_step calls: bitwise."""
+    """Without the kernel (and at m = 101, never compiled) sgd_steps is S sgd_step calls: bitwise."""
     start, x, y, idx = _case("float32", "relu", 16, m, seed=m, S=4, N=120)
     one, many = [p.copy() for p in start], [p.copy() for p in start]
     with _kernel.numpy_only():
         ws = Workspace()
         expected = [sgd_step(one, x[idx[s]], y[idx[s]], "relu", 0.1, ws)[1] for s in range(4)]
+    if m > 100:
         loss, _ = sgd_steps(many, x, y, idx, "relu", 0.1, Workspace())
+    else:
+        with _kernel.numpy_only():
+            loss, _ = sgd_steps(many, x, y, idx, "relu", 0.1, Workspace())
     np.testing.assert_array_equal(loss, np.stack(expected))
     for u, v in zip(many, one):
         np.testing.assert_array_equal(u, v)
