@@ -337,7 +337,11 @@ def run_trials(data: Dataset, config: SGDNoiseConfig, seed: int, trial_ids=None)
     k-th child of ``SeedSequence(seed)``.  The trials are advanced in
     groups of :func:`group_size` by batched matrix products; a group that
     diverges stops the later groups at the same step (the merged result is
-    cut there anyway, see :func:`merge_results`).
+    cut there anyway, see :func:`merge_results`).  The training steps
+    between consecutive measured or evaluated steps run as one
+    :func:`sgd_steps` call (each trial's steps back to back on the compiled
+    path); divergence is still checked at every step and reported at the
+    first one.
     """
     m, n = config.batch_size, data.n_train
     if m > n:
