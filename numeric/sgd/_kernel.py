@@ -35,7 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["rank1_kernel", "step_rank1", "steps_rank1", "numpy_only", "load_library", "kernels_enabled", "bind_steps", "step_function"]
+__all__ = ["rank1_kernel", "step_rank1", "steps_rank1", "numpy_only", "load_library", "kernels_enabled", "bind_steps", "step_function",
+           "call_steps"]
 
 _DISABLED = [bool(os.environ.get("THERMOLEARN_NO_KERNEL"))]
 
@@ -314,22 +315,31 @@ def steps_rank1(params, x_train, idx, labels, kind, scale, ws):
     """
     if idx.ndim != 3 or idx.shape[2] != 1 or x_train.ndim != 2:
         return None
-    S, K, _ = idx.shape
-    prepared = _prepared(params, K, ws, True)
+    prepared = _prepared(params, idx.shape[1], ws, True)
     if prepared is None:
         return None
     (_, shape, args, _, _, (sizes, *_)), fn = prepared
     if not (x_train.dtype == params[0].dtype and x_train.flags.c_contiguous and x_train.shape[1] == shape[2]):
         return None
+    return call_steps(fn, args[1:5], args[5], x_train, idx, labels, sizes[-1], kind, scale)
+
+
+def call_steps(fn, head, work, x_train, idx, labels, n_classes, kind, scale):
+    """Call a compiled S-step function ``fn(K, S, *head, x_train, idx, labels, relu, scale, work, loss, gmax)``.
+
+    Returns ``(loss, gmax)`` (S, K), or None when an index or label lies
+    outside the training set or the classes (the kernel would read out of
+    bounds; numpy's indexing reports them) or the kernel refuses.
+    """
     ix = np.ascontiguousarray(idx, dtype=np.int64)
     yk = np.ascontiguousarray(labels, dtype=np.int64)
     if (yk.shape != ix.shape or ix.min() < 0 or ix.max() >= x_train.shape[0]
-            or yk.min() < 0 or yk.max() >= sizes[-1]):
-        return None  # indices the kernel would read out of bounds: numpy's indexing reports them
-    dt = x_train.dtype
-    loss, gmax = np.empty((S, K), dt), np.empty((S, K), dt)
-    if fn(K, S, *args[1:5], x_train.ctypes.data, ix.ctypes.data, yk.ctypes.data, int(kind == "relu"), scale,
-          args[5], loss.ctypes.data, gmax.ctypes.data) != 0:
+            or yk.min() < 0 or yk.max() >= n_classes):
+        return None
+    S, K = ix.shape[:2]
+    loss, gmax = np.empty((S, K), x_train.dtype), np.empty((S, K), x_train.dtype)
+    if fn(K, S, *head, x_train.ctypes.data, ix.ctypes.data, yk.ctypes.data, int(kind == "relu"), scale, work,
+          loss.ctypes.data, gmax.ctypes.data) != 0:
         return None
     return loss, gmax.astype(np.float64)
 

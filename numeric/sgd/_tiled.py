@@ -44,7 +44,7 @@ import functools
 
 import numpy as np
 
-from ._kernel import _ready, bind_steps, load_library, step_function
+from ._kernel import _ready, bind_steps, call_steps, load_library, step_function
 
 __all__ = ["tiled_kernel", "step_tiled", "steps_tiled", "TILED_BATCH_SIZES", "TILED_MULTI_BATCH_SIZES"]
 
@@ -482,22 +482,11 @@ def steps_tiled(params, x_train, idx, labels, kind, scale, ws):
     """
     if idx.ndim != 3 or x_train.ndim != 2:
         return None
-    S, K, m = idx.shape
-    prepared = _prepared(params, (K, m, x_train.shape[1]), ws, True)
+    prepared = _prepared(params, (idx.shape[1], idx.shape[2], x_train.shape[1]), ws, True)
     if prepared is None or not (x_train.dtype == params[0].dtype and x_train.flags.c_contiguous):
         return None
     (_, _, args, _, _, (sizes, *_)), fn = prepared
-    ix = np.ascontiguousarray(idx, dtype=np.int64)
-    yk = np.ascontiguousarray(labels, dtype=np.int64)
-    if (yk.shape != ix.shape or ix.min() < 0 or ix.max() >= x_train.shape[0]
-            or yk.min() < 0 or yk.max() >= sizes[-1]):
-        return None  # indices the kernel would read out of bounds: numpy's indexing reports them
-    dt = x_train.dtype
-    loss, gmax = np.empty((S, K), dt), np.empty((S, K), dt)
-    if fn(K, S, *args[1:6], x_train.ctypes.data, ix.ctypes.data, yk.ctypes.data, int(kind == "relu"), scale,
-          args[6], loss.ctypes.data, gmax.ctypes.data) != 0:
-        return None
-    return loss, gmax.astype(np.float64)
+    return call_steps(fn, args[1:6], args[6], x_train, idx, labels, sizes[-1], kind, scale)
 
 
 def _prepared(params, shape, ws, multi):
@@ -517,6 +506,8 @@ def _prepared(params, shape, ws, multi):
             return None
         plan = ws.plans["tiled"] = _plan(params, shape, dt)
     return plan, fn
+
+
 def _plan(params, shape, dt):
     """(params, x shape, pointer arguments, loss and gmax buffers, the arrays the pointers point into)."""
     L, (K, m, _) = len(params) // 2, shape
