@@ -144,17 +144,21 @@ def test_inputs_the_multi_step_kernel_cannot_read_are_declined():
         sgd_steps(start, x, y, idx, "relu", 0.0, Workspace())
 
 
-def test_without_the_kernel_sgd_steps_takes_the_numpy_path(monkeypatch):
-    """No compiler (no kernels): sgd_steps gives exactly the numpy path's steps."""
-    start, x, y, idx = _case("float64", "relu", 7, 4, seed=2, S=3)
+@pytest.mark.parametrize("m", [1, 4])
+def test_without_the_kernel_sgd_steps_takes_the_numpy_path(monkeypatch, m):
+    """A failed build (no library) for either kernel: sgd_steps gives exactly the numpy path's steps."""
+    start, x, y, idx = _case("float64", "relu", 7, m, seed=2, S=3)
     p, q = [a.copy() for a in start], [a.copy() for a in start]
     with _kernel.numpy_only():
         expected = sgd_steps(p, x, y, idx, "relu", 0.1, Workspace())
-    monkeypatch.setattr(_tiled, "tiled_kernel", lambda dtype, multi=False: None)
+    monkeypatch.setattr(_tiled, "_library", lambda: None)
+    monkeypatch.setattr(_kernel, "_library", lambda: None)
+    assert _tiled.tiled_kernel(np.float64, multi=True) is None and _kernel.rank1_kernel(np.float64, multi=True) is None
     got = sgd_steps(q, x, y, idx, "relu", 0.1, Workspace())
     for u, v in zip(q, p):
         np.testing.assert_array_equal(u, v)
     np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(got[1], expected[1])
 
 
 @pytest.fixture(scope="module")
