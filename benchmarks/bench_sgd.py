@@ -10,9 +10,12 @@ Rows
   group, step after step) against the per-trial loop a user would write:
   for every trial, S calls of :func:`numeric.sgd.sgd_step` on that one
   network (numpy path, one step per call, unchanged).
-  Same minibatches, same final weights to float32 rounding (checked).  ratio = loop /
-  vectorised.  Besides the times, each row reports two bounds on
-  what any single-core implementation could gain over this loop:
+  Same minibatches, same final weights to float32 rounding (checked; a
+  ReLU unit whose pre-activation rounds to the other side of 0 in one path
+  moves one example's share of its step, so ≤ 0.1 % of the numbers may
+  differ by up to 1 % of the largest weight change).  ratio = loop / vectorised.  Besides the times,
+  each row reports two bounds on what any single-core implementation could
+  gain over this loop:
   ``flop_bound_ratio`` = loop time / (FLOPs / peak GEMM rate) and
   ``traffic_bound_ratio`` = loop time / (3 passes over the weights / cache
   bandwidth), both rates measured in the same run; ``bound_ratio`` is the
@@ -119,6 +122,17 @@ def _step_flops(spec, m: int) -> float:
     return 2.0 * m * (2 * sum(macs) + sum(macs[1:]))
 
 
+def _same_weights(a, b, moved) -> bool:
+    """Equal to float32 rounding except at a few hidden ReLU units, each within 1 % of the largest step ``moved``.
+
+    A unit whose pre-activation rounds to the other side of 0 in one path
+    moves one example's share of that unit's step: measured at m = 100,
+    width 200, 28 of 660 000 numbers, by 9.4e-6 against steps of 4.7e-3.
+    """
+    close = np.isclose(a, b, rtol=1e-5, atol=1e-7)
+    return bool(close.mean() >= 0.999 and np.allclose(a, b, rtol=1e-5, atol=max(1e-7, 1e-2 * moved)))
+
+
 def _step_row(data, K, width, m, steps, peak, bandwidth):
     from thermolearn.numeric.sgd import SGDNoiseConfig, Workspace, group_size, initial_state, sgd_step, sgd_steps
     from thermolearn.numeric.sgd._kernel import numpy_only, rank1_kernel
@@ -148,7 +162,9 @@ def _step_row(data, K, width, m, steps, peak, bandwidth):
                     sgd_step(one, x[idx[t, k:k + 1]], y[idx[t, k:k + 1]], "relu", 0.02, ws)
         return params
 
-    same = all(np.allclose(a, b, rtol=1e-5, atol=1e-7) for a, b in zip(vectorised(), loop()))
+    reference = loop()
+    moved = max(float(np.abs(b - a).max()) for a, b in zip(start, reference))
+    same = all(_same_weights(a, b, moved) for a, b in zip(vectorised(), reference))
     t_vec = measure(vectorised, repeats=3, warmup=0, memory=False)
     t_loop = measure(loop, repeats=3, warmup=0, memory=False)
     flops = _step_flops(spec, m) * K * steps
