@@ -17,6 +17,11 @@ agree to rounding for finite weights (with non-finite weights a skipped
 row would give 0 where numpy gives 0·inf = NaN; a run stops at the step
 whose gradient exceeds ``max_grad``, long before).
 
+:func:`steps_rank1` runs S consecutive steps of each trial in one call,
+trial after trial, so a trial's weights stay in the core's cache across
+its steps (each step the same compiled function as :func:`step_rank1`'s:
+bitwise the same trajectory).
+
 The numpy path stays the reference and the fallback: the library is built
 at first use with the system C compiler (``cc``) and cached per user; when
 no compiler is present (or the build fails) :func:`rank1_kernel` returns
