@@ -8,7 +8,10 @@ each tail is walked outward (doubling) until βE − βE_min ≥ ``cut`` and
 the crossing is located by ``brentq``.  Candidates outside that interval
 with βE − βE_min < ``cut`` (a second well behind a high barrier) widen
 the interval to contain them.  N-D: BFGS from the best of the θ-dependent
-starts, the box found along each coordinate axis through the mode.
+starts; the grid axes are the principal axes of βE at the mode
+(:func:`principal_frame`: a rotation, so a tilted density is not sampled by
+a grid mostly outside it), the box found along those axes through the mode,
+then widened until βE − βE_min ≥ ``cut`` on the whole of every face.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from scipy import optimize
 
 from thermolearn.theory import NumericalError
 
-__all__ = ["Support1D", "support_1d", "reuse_support", "find_mode", "support_box"]
+__all__ = ["Support1D", "support_1d", "reuse_support", "find_mode", "support_box", "principal_frame"]
 
 #: βΔE at the ends of the integration interval: e^-50 ≈ 2e-22 of the peak weight.
 CUT = 50.0
@@ -190,8 +193,24 @@ def find_mode(f, grad, starts) -> tuple[np.ndarray, float]:
     return np.asarray(best.x, dtype=float), float(best.fun)
 
 
-def support_box(f, mode, e0, *, cut: float = CUT) -> tuple[tuple[float, float], ...]:
-    """Box around ``mode`` with f − e0 ≥ ``cut`` on its faces, along each coordinate axis."""
+def support_box(f, mode, e0, *, cut: float = CUT, n_face: int = 101,
+                max_widen: int = 20) -> tuple[tuple[float, float], ...]:
+    """Box around ``mode`` with f − e0 ≥ ``cut`` on all of its faces.
+
+    The faces are first found along each coordinate axis through the mode;
+    then each face is checked on an ``n_face``^(d−1) grid, and a face where
+    f − e0 < ``cut`` somewhere (a tilted or skewed density whose mass
+    reaches the face away from the axes) is moved out by half the box's
+    width on that axis, until every face is clear.  After ``max_widen``
+    rounds the density is reported as not contained (it decays too slowly
+    or not at all in some direction: not normalisable).
+
+    >>> f = lambda x: 0.5 * (x[..., 0] - 3 * x[..., 1]) ** 2 + 0.5 * x[..., 1] ** 2  # tilted: thin along the axes
+    >>> box = support_box(f, np.zeros(2), 0.0)
+    >>> edge = np.linspace(*box[1], 2001)
+    >>> bool(np.min(f(np.column_stack([np.full_like(edge, box[0][1]), edge]))) >= CUT)  # a whole face is clear
+    True
+    """
     mode = np.asarray(mode, dtype=float)
     box = []
     for k in range(mode.size):
@@ -205,5 +224,58 @@ def support_box(f, mode, e0, *, cut: float = CUT) -> tuple[tuple[float, float], 
                 if step > 1e300:
                     raise NumericalError("exp(-beta*E) does not decay within the float range along an axis")
             ext.append(float(mode[k] + sgn * step))
-        box.append(tuple(ext))
-    return tuple(box)
+        box.append(ext)
+    return _clear_faces(f, box, e0, cut, n_face, max_widen)
+
+
+def _clear_faces(f, box, e0, cut, n, max_widen):
+    """Move out the faces of ``box`` on which f − e0 < ``cut`` somewhere (an n^(d−1) grid per face)."""
+    d = len(box)
+    for _ in range(max_widen + 1):
+        low = []
+        for k in range(d):
+            for side in (0, 1):
+                axes = [np.linspace(lo, hi, n) for lo, hi in box]
+                axes[k] = np.array([box[k][side]])
+                face = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, d)
+                if float(np.min(_values(f, face, face.shape[:1]))) - e0 < cut:
+                    low.append((k, side))
+        if not low:
+            return tuple((float(lo), float(hi)) for lo, hi in box)
+        for k, side in low:
+            half = (box[k][1] - box[k][0]) / 2
+            box[k][side] += half if side else -half
+    raise NumericalError(f"exp(-beta*E) still reaches the faces of the box {box} with beta*dE < {cut:g} after "
+                         f"{max_widen} widenings: it decays too slowly in some direction (not normalisable?)")
+
+
+def principal_frame(grad, mode, *, rel_step: float = 1e-5, tol: float = 1e-9) -> np.ndarray:
+    """Rotation R (d × d, orthogonal) to the principal axes of f at its ``mode``: grid coordinates u, x = mode + R u.
+
+    The columns are the eigenvectors of the Hessian of f at the mode (central
+    differences of ``grad``, vectorised over (..., d)), each signed and ordered
+    to lie closest to a coordinate axis; the identity where the Hessian is
+    diagonal to ``tol`` (separable energies keep their axis-aligned grids) or
+    not finite.  A rotation keeps the diffusion isotropic, so a finite-volume
+    generator on the rotated grid is the same discretisation as on an
+    axis-aligned one.
+
+    >>> R = principal_frame(lambda x: np.stack([x[..., 0] - 3 * x[..., 1], 10 * x[..., 1] - 3 * x[..., 0]], -1),
+    ...                     np.zeros(2))
+    >>> bool(np.allclose(R.T @ R, np.eye(2))), bool(abs(R[1, 0]) > 0.1)  # rotated off the axes
+    (True, True)
+    """
+    mode = np.asarray(mode, dtype=float)
+    d = mode.size
+    steps = rel_step * np.maximum(1.0, np.abs(mode))
+    pts = np.concatenate([mode + np.diag(steps), mode - np.diag(steps)])
+    with np.errstate(all="ignore"):
+        g = np.asarray(grad(pts), dtype=float).reshape(2 * d, d)
+    H = (g[:d] - g[d:]) / (2 * steps[:, None])
+    H = (H + H.T) / 2
+    off = H - np.diag(np.diag(H))
+    if d == 1 or not np.all(np.isfinite(H)) or np.max(np.abs(off)) <= tol * np.max(np.abs(np.diag(H))):
+        return np.eye(d)
+    R = np.linalg.eigh(H)[1]
+    R = R[:, np.argsort(np.argmax(np.abs(R), axis=0), kind="stable")]  # column k closest to axis k
+    return R * np.sign(R[np.argmax(np.abs(R), axis=0), np.arange(d)])

@@ -10,7 +10,7 @@ numeric twin (:mod:`numeric.model`), equilibrium averages from
 
 from ._data import data_mean_function
 from ._field import MetricField, MetricPoint, check_positive_definite, metric_field
-from ._generator import GeneratorResult, auto_box, friction_generator
+from ._generator import GeneratorResult, GridFrame, auto_box, friction_generator
 from ._geodesic import GeodesicProtocol, geodesic_protocol, linear_protocol, protocol_length
 from ._metric_at import metric_at
 from ._quadrature import MomentsQuadrature, fisher_quadrature, friction_quadrature, moments_quadrature
@@ -25,6 +25,7 @@ __all__ = [
     "metric_field",
     "GeneratorResult",
     "auto_box",
+    "GridFrame",
     "friction_generator",
     "GeodesicProtocol",
     "geodesic_protocol",

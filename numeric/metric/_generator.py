@@ -16,20 +16,24 @@ is β²Cov_π(X).  Relaxation time: see :func:`relaxation_time_generator`.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sps
 import scipy.sparse.linalg as spla
 
-from thermolearn.theory import ParameterError
+from thermolearn.theory import NumericalError, ParameterError
 
 from ..equilibrium import mode
-from ..equilibrium._support import support_box
+from ..equilibrium._support import principal_frame, support_box
 from ..model import numeric_twin
 from thermolearn.numeric.results import ResultMixin
 
-__all__ = ["GeneratorResult", "friction_generator", "auto_box"]
+__all__ = ["GeneratorResult", "GridFrame", "friction_generator", "auto_box"]
+
+#: grid cells with β(E − E_min) above this carry a weight exp(−βΔE) < 1e-260: left out of the solve
+_MAX_BETA_DELTA_E = 600.0
 
 
 @dataclass(frozen=True)
@@ -43,14 +47,27 @@ class GeneratorResult(ResultMixin):
     grid_points: int
 
 
-def auto_box(twin, th, *, cut=40.0):
-    """Axis-aligned box around the mode of p_m(·|θ) with βΔE ≥ ``cut`` on its faces.
+@dataclass(frozen=True)
+class GridFrame:
+    """A generator grid's frame: x = ``origin`` + ``rotation`` u, u in ``box`` (one (lo, hi) per axis)."""
+
+    origin: np.ndarray
+    rotation: np.ndarray
+    box: tuple
+
+
+def auto_box(twin, th, *, cut=40.0) -> GridFrame:
+    """The grid frame of p_m(·|θ): the principal axes of βE at its mode, βΔE ≥ ``cut`` on every face.
 
     The mode is :func:`numeric.equilibrium.mode` (searched from θ-dependent
-    starts); the faces are found along the coordinate axes through it.
+    starts), the axes :func:`numeric.equilibrium._support.principal_frame`
+    (a rotation; the identity for separable energies) and the box
+    :func:`numeric.equilibrium._support.support_box` in those axes.
     """
     m, e0 = mode(twin, th)
-    return support_box(lambda x: twin.beta_energy(x, th), m, e0, cut=cut)
+    R = principal_frame(lambda x: twin.beta * twin.grad_x(x, th), m)
+    g = lambda u: twin.beta_energy(m + np.asarray(u) @ R.T, th)  # noqa: E731
+    return GridFrame(m, R, support_box(g, np.zeros(twin.d), e0, cut=cut))
 
 
 def friction_generator(model, theta, *, values=None, n: int = 801, box=None,
@@ -61,9 +78,11 @@ def friction_generator(model, theta, *, values=None, n: int = 801, box=None,
     ----------
     n : int
         Grid points per axis (error O(h²)).
-    box : sequence of (lo, hi), optional
-        Grid extent per axis; default :func:`auto_box` (βΔE ≥ 40 on the faces
-        along the axes through the mode).
+    box : sequence of (lo, hi) or GridFrame, optional
+        Grid extent per coordinate axis, or a rotated frame; default
+        :func:`auto_box` (the principal axes at the mode, βΔE ≥ 40 on every
+        face).  The rates below are those of isotropic diffusion, which a
+        rotation leaves unchanged.
     relaxation : bool
         Also compute the spectral-gap relaxation time (one more sparse
         factorisation); ``False`` leaves it NaN.
@@ -77,12 +96,14 @@ def friction_generator(model, theta, *, values=None, n: int = 801, box=None,
     th = nm.theta_vector(theta)
     if not (isinstance(n, (int, np.integer)) and n >= 5):
         raise ParameterError(f"n must be an integer >= 5, got {n!r}")
-    box = auto_box(nm, th) if box is None else tuple(tuple(map(float, b)) for b in box)
-    if len(box) != nm.d:
+    frame = auto_box(nm, th) if box is None else box
+    if not isinstance(frame, GridFrame):
+        frame = GridFrame(np.zeros(nm.d), np.eye(nm.d), tuple(tuple(map(float, b)) for b in box))
+    if len(frame.box) != nm.d:
         raise ParameterError(f"box must give (lo, hi) for each of the {nm.d} coordinates, got {box!r}")
-    axes = [np.linspace(lo, hi, n) for lo, hi in box]
+    axes = [np.linspace(lo, hi, n) for lo, hi in frame.box]
     hs = [ax[1] - ax[0] for ax in axes]
-    mesh = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1)
+    mesh = frame.origin + np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1) @ frame.rotation.T
     N = n**nm.d
     bE = nm.beta * nm.energy(mesh, th).reshape(N)
     bE -= bE.min()
@@ -104,18 +125,28 @@ def friction_generator(model, theta, *, values=None, n: int = 801, box=None,
     mean = pi @ X
     dX = X - mean
     pin = int(np.argmax(pi))
-    keep = np.setdiff1d(np.arange(N), [pin])
+    # cells where exp(-βΔE) underflows (a wide box, a steep wall) carry no weight and would make πL
+    # singular: the solve runs on the rest, with f = 0 beyond it (an error of order their weight, < 1e-260)
+    support = bE <= _MAX_BETA_DELTA_E
+    keep = np.flatnonzero(support & (np.arange(N) != pin))
     # symmetrise: π L is symmetric (detailed balance), so solve (πL) f = -π δX
     S = (sps.diags(pi) @ L).tocsc()[keep][:, keep]
     f = np.zeros((N, nm.n))
-    f[keep] = spla.spsolve(S, -(pi[:, None] * dX)[keep]).reshape(len(keep), nm.n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", spla.MatrixRankWarning)  # reported below as a NumericalError
+        f[keep] = spla.spsolve(S, -(pi[:, None] * dX)[keep]).reshape(len(keep), nm.n)
+    if not np.all(np.isfinite(f)):
+        raise NumericalError(
+            f"friction_generator: the Poisson solve at theta = {th.tolist()} is singular: p_m(x|theta) falls "
+            f"apart into regions with no probability flow between them on this grid (barriers with "
+            f"beta*dE > {_MAX_BETA_DELTA_E:g}); the friction is not finite or the box is too coarse")
     zeta = nm.beta * (dX * pi[:, None]).T @ f
     fisher = nm.beta**2 * (dX * pi[:, None]).T @ dX
     # slowest relaxation rate: second eigenvalue of the symmetrised generator
     if not relaxation:
         return GeneratorResult((zeta + zeta.T) / 2, (fisher + fisher.T) / 2, mean, float("nan"), N)
-    s = np.sqrt(pi)
-    Ssym = sps.diags(s) @ L @ sps.diags(1 / s)
+    s = np.sqrt(pi[support])
+    Ssym = sps.diags(s) @ L[support][:, support] @ sps.diags(1 / s)
     Ssym = (Ssym + Ssym.T) / 2
     try:
         vals = spla.eigsh(-Ssym.tocsc(), k=2, sigma=-1e-9, which="LM", return_eigenvectors=False)
