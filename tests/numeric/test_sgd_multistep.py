@@ -50,6 +50,12 @@ def _tiled_single_steps(params, x, y, idx, kind, r):
     return np.stack([o[0] for o in out]), np.stack([o[1] for o in out]) / r
 
 
+def _tiled_multi_steps(params, x, y, idx, kind, r):
+    """(loss, bound) of one S-step call of the compiled tiled kernel (any m)."""
+    loss, gmax = _tiled.steps_tiled(params, x, idx, y[idx], kind, r / idx.shape[2], Workspace())
+    return loss, gmax / r
+
+
 @needs_kernel
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("kind", ["relu", "tanh"])
@@ -59,17 +65,18 @@ def test_multi_step_kernel_is_bitwise_the_single_steps(dtype, kind, width, m):
 
     m = 1 (rank-1 kernel) and tiled m with every row-tile remainder of the
     forward (4) and backward (3) tiles, column tails (37, 53), and m = 100
-    (the single step is numpy's there: compared with the compiled single
-    step); the same compiled per-trial step on the same numbers, so
-    equality is exact.
+    (not given to the kernel by sgd_steps: its S-step function against its
+    one-step function); the same compiled per-trial step on the same
+    numbers, so equality is exact.
     """
     start, x, y, idx = _case(dtype, kind, width, m, seed=width + m)
     one, many = [p.copy() for p in start], [p.copy() for p in start]
-    if m > 50:
+    if m > 50:  # beyond TILED_MULTI_BATCH_SIZES: the kernel's S-step function against its one-step function
         l0, b0 = _tiled_single_steps(one, x, y, idx, kind, 0.1)
+        l1, b1 = _tiled_multi_steps(many, x, y, idx, kind, 0.1)
     else:
         l0, b0 = _single_steps(one, x, y, idx, kind, 0.1)
-    l1, b1 = sgd_steps(many, x, y, idx, kind, 0.1, Workspace())
+        l1, b1 = sgd_steps(many, x, y, idx, kind, 0.1, Workspace())
     np.testing.assert_array_equal(l1, l0)
     np.testing.assert_array_equal(b1, b0)
     for u, v, w in zip(many, one, start):
@@ -87,22 +94,25 @@ def test_multi_step_kernel_follows_the_numpy_trajectory(dtype, kind, m):
     start, x, y, idx = _case(dtype, kind, 29, m, seed=3 + m)
     ref, got = [p.copy() for p in start], [p.copy() for p in start]
     l0, b0 = _single_steps(ref, x, y, idx, kind, 0.1, numpy_path=True)
-    l1, b1 = sgd_steps(got, x, y, idx, kind, 0.1, Workspace())
+    if m > 50:
+        l1, b1 = _tiled_multi_steps(got, x, y, idx, kind, 0.1)
+    else:
+        l1, b1 = sgd_steps(got, x, y, idx, kind, 0.1, Workspace())
     np.testing.assert_allclose(l1, l0, rtol=rtol)
     np.testing.assert_allclose(b1, b0, rtol=rtol)
     for u, v in zip(got, ref):
         np.testing.assert_allclose(u, v, rtol=rtol, atol=rtol * 1e-2)
 
 
-@pytest.mark.parametrize("m", [1, 7, 100, 101])
+@pytest.mark.parametrize("m", [1, 7, 51, 100])
 def test_numpy_path_is_the_single_steps(m):
-    """Without the kernel (and at m = 101, never compiled) sgd_steps is S sgd_step calls: bitwise."""
+    """Without the kernel (and at m > 50, not compiled) sgd_steps is S sgd_step calls: bitwise."""
     start, x, y, idx = _case("float32", "relu", 16, m, seed=m, S=4, N=120)
     one, many = [p.copy() for p in start], [p.copy() for p in start]
     with _kernel.numpy_only():
         ws = Workspace()
         expected = [sgd_step(one, x[idx[s]], y[idx[s]], "relu", 0.1, ws)[1] for s in range(4)]
-    if m > 100:
+    if m > 50:
         loss, _ = sgd_steps(many, x, y, idx, "relu", 0.1, Workspace())
     else:
         with _kernel.numpy_only():
