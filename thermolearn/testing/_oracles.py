@@ -115,7 +115,7 @@ def _generator(num: NumericTwin, theta: tuple, fine: bool):
     """Generator solve on n (coarse) or 2n − 1 (fine) points per axis over the found box (shared nodes)."""
     n = _GENERATOR_N[num.d]
     return friction_generator(num.model, theta, n=2 * n - 1 if fine else n, box=auto_box(num, np.array(theta)),
-                              relaxation=False)
+                              relaxation=not fine)
 
 
 def fisher_quadrature(num: NumericTwin, theta) -> np.ndarray:
@@ -130,6 +130,16 @@ def fisher_quadrature(num: NumericTwin, theta) -> np.ndarray:
 def coarse_friction(num: NumericTwin, theta) -> np.ndarray:
     """ζ on the coarse generator grid alone (error O(h²), ~1e-3 in 2-D): enough for a time scale."""
     return _generator(num, tuple(num.theta_vector(theta)), False).friction
+
+
+def relaxation_modes(num: NumericTwin, theta) -> tuple[np.ndarray, np.ndarray]:
+    """(times, shares of ζ) of the coordinates' slowest modes on the coarse grid (at most four).
+
+    :attr:`numeric.metric.GeneratorResult.mode_times` / ``mode_shares``: a slow mode that ∂θE does
+    not see (the odd mode of a symmetric well, for an even ∂θE) has a share near 0.
+    """
+    g = _generator(num, tuple(num.theta_vector(theta)), False)
+    return g.mode_times, g.mode_shares
 
 
 def fisher_hessian(num: NumericTwin, theta, h: float = 0.02) -> np.ndarray:
