@@ -110,11 +110,17 @@ def reference_free_energy(num: NumericTwin, theta) -> float:
     return -numeric_rule(num, theta).log_z / num.beta
 
 
+@lru_cache(maxsize=32)
+def _box(num: NumericTwin, theta: tuple):
+    """:func:`numeric.metric.auto_box` at θ (the grid frame: mode, axes, support), once for both grids."""
+    return auto_box(num, np.array(theta))
+
+
 @lru_cache(maxsize=64)
 def _generator(num: NumericTwin, theta: tuple, fine: bool):
-    """Generator solve on n (coarse) or 2n − 1 (fine) points per axis over the found box (shared nodes)."""
+    """Generator solve on n (coarse) or 2n − 1 (fine) points per axis over one found box (shared nodes)."""
     n = _GENERATOR_N[num.d]
-    return friction_generator(num.model, theta, n=2 * n - 1 if fine else n, box=auto_box(num, np.array(theta)),
+    return friction_generator(num.model, theta, n=2 * n - 1 if fine else n, box=_box(num, theta),
                               relaxation=not fine)
 
 
