@@ -87,13 +87,8 @@ static __attribute__((noinline)) REAL rank1_one_SUFFIX(int64_t L, const int64_t 
     }
     int64_t C = n[L];
     const REAL *z = acts + off[L];
-    REAL zmax = z[0], total = 0, *d = buf0;
-    for (int64_t j = 1; j < C; j++) NMAX(zmax, z[j]);
-    for (int64_t j = 0; j < C; j++) { d[j] = EXP(z[j] - zmax); total += d[j]; }
-    *loss = LOG(total) + zmax - z[yk];
-    const REAL s = scale / total;
-    for (int64_t j = 0; j < C; j++) d[j] *= s;
-    d[yk] -= scale;
+    REAL *d = buf0;
+    *loss = softmax_delta_SUFFIX(C, z, yk, scale, d);
     REAL g = 0;
     for (int64_t i = L - 1; i >= 0; i--) {
         int64_t ni = n[i], no = n[i + 1];
@@ -168,6 +163,22 @@ int tl_sgd_rank1_multi_SUFFIX(int64_t K, int64_t S, int64_t L, const int64_t *n,
 }
 """
 
+#: C, templated on SUFFIX, REAL, EXP, LOG: the softmax cross-entropy of one example, loss = logsumexp(z) - z[y],
+#: and its output delta d = scale (softmax(z) - onehot(y)); NaN-propagating maximum.  Shared by this kernel
+#: and the tiled one (:mod:`._tiled`), so both steps give the same bits for the same logits.
+SOFTMAX_DELTA = r"""
+static inline REAL softmax_delta_SUFFIX(int64_t C, const REAL *z, int64_t y, REAL scale, REAL *d)
+{
+    REAL zmax = z[0], total = 0;
+    for (int64_t j = 1; j < C; j++) if (z[j] > zmax || z[j] != z[j]) zmax = z[j];
+    for (int64_t j = 0; j < C; j++) { d[j] = EXP(z[j] - zmax); total += d[j]; }
+    const REAL s = scale / total;
+    for (int64_t j = 0; j < C; j++) d[j] *= s;
+    d[y] -= scale;
+    return LOG(total) + zmax - z[y];
+}
+"""
+
 _TYPES = {np.dtype(np.float32): ("f32", "float", "expf", "logf", "tanhf", "fabsf"),
           np.dtype(np.float64): ("f64", "double", "exp", "log", "tanh", "fabs")}
 
@@ -175,7 +186,7 @@ _TYPES = {np.dtype(np.float32): ("f32", "float", "expf", "logf", "tanhf", "fabsf
 def _source() -> str:
     parts = []
     for suffix, real, exp, log, tanh, fabs in _TYPES.values():
-        body = _BODY.replace("SUFFIX", suffix)
+        body = _BODY.replace("#define MAXLAYERS", SOFTMAX_DELTA + "\n#define MAXLAYERS", 1).replace("SUFFIX", suffix)
         parts.append(f"#define REAL {real}\n#define EXP {exp}\n#define LOG {log}\n#define TANH {tanh}\n"
                      f"#define FABS {fabs}\n{body}\n#undef REAL\n#undef EXP\n#undef LOG\n#undef TANH\n#undef FABS\n"
                      "#undef MAXLAYERS\n#undef NMAX\n")

@@ -52,7 +52,7 @@ import functools
 
 import numpy as np
 
-from ._kernel import _ready, bind_steps, call_steps, load_library, step_function
+from ._kernel import SOFTMAX_DELTA, _ready, bind_steps, call_steps, load_library, step_function
 
 __all__ = ["tiled_kernel", "step_tiled", "steps_tiled", "TILED_BATCH_SIZES", "TILED_MULTI_BATCH_SIZES"]
 
@@ -328,14 +328,7 @@ static __attribute__((noinline)) REAL step_one_SUFFIX(int64_t L, int64_t m, cons
     REAL *d = buf0, lsum = 0;
     for (int64_t r = 0; r < m; r++) {
         const REAL *z = acts + off[L] + r * C;
-        REAL *dr = d + r * C, zmax = z[0], total = 0;
-        const int64_t yr = yk[r];
-        for (int64_t j = 1; j < C; j++) if (z[j] > zmax || z[j] != z[j]) zmax = z[j];
-        for (int64_t j = 0; j < C; j++) { dr[j] = EXP(z[j] - zmax); total += dr[j]; }
-        lsum += LOG(total) + zmax - z[yr];
-        const REAL s = scale / total;
-        for (int64_t j = 0; j < C; j++) dr[j] *= s;
-        dr[yr] -= scale;
+        lsum += softmax_delta_SUFFIX(C, z, yk[r], scale, d + r * C);
     }
     *loss = lsum / (REAL)m;
     REAL g = 0;
@@ -422,7 +415,7 @@ def _source() -> str:
     for suffix, real, ireal, mask, exp, log, tanh, fabs in _TYPES.values():
         parts.append(f"#define REAL {real}\n#define IREAL {ireal}\n#define ABSMASK ((IREAL){mask})\n#define EXP {exp}\n"
                      f"#define LOG {log}\n#define TANH {tanh}\n#define FABS {fabs}\n")
-        parts.append(_BODY.replace("SUFFIX", suffix))
+        parts.append((SOFTMAX_DELTA + _BODY).replace("SUFFIX", suffix))
         parts.append("".join(f"#undef {name}\n" for name in _MACROS))
     return "\n".join(parts)
 
