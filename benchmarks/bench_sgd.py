@@ -2,13 +2,20 @@
 
 Rows
 ----
-* ``sgd/step/w<width>_m<m>``: the training step alone.  S steps of
-  :func:`numeric.sgd.sgd_step` on K trials (in groups of
-  :func:`numeric.sgd.group_size`) against the per-trial loop a user would
-  write: for every trial, S calls of the same step on that one network.
-  Same minibatches, same final weights to float32 rounding (checked).  ratio = loop /
-  vectorised.  Besides the times, each row reports two bounds on
-  what any single-core implementation could gain over this loop:
+* ``sgd/step/w<width>_m<m>``: the training step alone.  S steps on K
+  trials as the experiment runs them: one :func:`numeric.sgd.sgd_steps`
+  call per group of :func:`numeric.sgd.group_size` trials (the compiled
+  kernels run each trial's S steps back to back, its weights staying in
+  the core's cache; before, S calls of :func:`numeric.sgd.sgd_step` per
+  group, step after step) against the per-trial loop a user would write:
+  for every trial, S calls of :func:`numeric.sgd.sgd_step` on that one
+  network (numpy path, one step per call, unchanged).
+  Same minibatches, same final weights to float32 rounding (checked; a
+  ReLU unit whose pre-activation rounds to the other side of 0 in one path
+  moves one example's share of its step, so ≤ 0.1 % of the numbers may
+  differ by up to 1 % of the largest weight change).  ratio = loop / vectorised.  Besides the times,
+  each row reports two bounds on what any single-core implementation could
+  gain over this loop:
   ``flop_bound_ratio`` = loop time / (FLOPs / peak GEMM rate) and
   ``traffic_bound_ratio`` = loop time / (3 passes over the weights / cache
   bandwidth), both rates measured in the same run; ``bound_ratio`` is the
@@ -22,10 +29,11 @@ Rows
   compiled per trial: at m = 1 the rank-1 kernel of
   ``numeric/sgd/_kernel.py`` (else the in-place BLAS rank-1 update), at
   m = 2..50 the register-tiled kernel of ``numeric/sgd/_tiled.py`` (10-row
-  GEMMs run far below peak in OpenBLAS); the loop is always the numpy path.
-  At m = 100 numpy's batched GEMMs run near their rate for these shapes and
-  the tiled kernel does not beat them (measured), so the numpy path stays
-  (the details give both GFLOPS).
+  GEMMs run far below peak in OpenBLAS), S steps per trial in one call; the
+  loop is always the numpy path.  At m = 100 numpy's batched GEMMs run near
+  their rate for these shapes and the tiled kernel, in its S-step form too,
+  did not beat them inside the experiment (measured), so the numpy path
+  stays (the details give both GFLOPS).
 * ``sgd/run/<case>``: a whole :func:`run_trials` call (training plus the
   full-batch measurements of η and tr Σ₁) on K trials against K calls with
   one trial each (the numpy path: no compiled step in the loop);
@@ -115,10 +123,21 @@ def _step_flops(spec, m: int) -> float:
     return 2.0 * m * (2 * sum(macs) + sum(macs[1:]))
 
 
+def _same_weights(a, b, moved) -> bool:
+    """Equal to float32 rounding except at a few hidden ReLU units, each within 1 % of the largest step ``moved``.
+
+    A unit whose pre-activation rounds to the other side of 0 in one path
+    moves one example's share of that unit's step: measured at m = 100,
+    width 200, 28 of 660 000 numbers, by 9.4e-6 against steps of 4.7e-3.
+    """
+    close = np.isclose(a, b, rtol=1e-5, atol=1e-7)
+    return bool(close.mean() >= 0.999 and np.allclose(a, b, rtol=1e-5, atol=max(1e-7, 1e-2 * moved)))
+
+
 def _step_row(data, K, width, m, steps, peak, bandwidth):
-    from thermolearn.numeric.sgd import SGDNoiseConfig, Workspace, group_size, initial_state, sgd_step
+    from thermolearn.numeric.sgd import SGDNoiseConfig, Workspace, group_size, initial_state, sgd_step, sgd_steps
     from thermolearn.numeric.sgd._kernel import numpy_only, rank1_kernel
-    from thermolearn.numeric.sgd._tiled import TILED_BATCH_SIZES, tiled_kernel
+    from thermolearn.numeric.sgd._tiled import TILED_MULTI_BATCH_SIZES, tiled_kernel
 
     cfg = SGDNoiseConfig(batch_size=m, trials=K, width=width, steps=steps + 1, t0=0, max_lag=1,
                          learning_rate=0.02, dtype=_DTYPE)
@@ -129,12 +148,10 @@ def _step_row(data, K, width, m, steps, peak, bandwidth):
     G = group_size(cfg, spec)
     start, _ = initial_state(data, cfg, seed=1)
 
-    def vectorised():
+    def vectorised():  # what the experiment runs: the S steps of a group in one sgd_steps call
         params = [p.copy() for p in start]
         for s in range(0, K, G):
-            group, ws = [p[s:s + G] for p in params], Workspace()
-            for t in range(steps):
-                sgd_step(group, x[idx[t, s:s + G]], y[idx[t, s:s + G]], "relu", 0.02, ws)
+            sgd_steps([p[s:s + G] for p in params], x, y, idx[:, s:s + G], "relu", 0.02, Workspace())
         return params
 
     def loop():  # numpy only: the compiled kernels are the package's, not the user's loop
@@ -146,7 +163,9 @@ def _step_row(data, K, width, m, steps, peak, bandwidth):
                     sgd_step(one, x[idx[t, k:k + 1]], y[idx[t, k:k + 1]], "relu", 0.02, ws)
         return params
 
-    same = all(np.allclose(a, b, rtol=1e-5, atol=1e-7) for a, b in zip(vectorised(), loop()))
+    reference = loop()
+    moved = max(float(np.abs(b - a).max()) for a, b in zip(start, reference))
+    same = all(_same_weights(a, b, moved) for a, b in zip(vectorised(), reference))
     t_vec = measure(vectorised, repeats=3, warmup=0, memory=False)
     t_loop = measure(loop, repeats=3, warmup=0, memory=False)
     flops = _step_flops(spec, m) * K * steps
@@ -168,7 +187,7 @@ def _step_row(data, K, width, m, steps, peak, bandwidth):
                               f"(bound ratio {bound:.2f}), capped at 5x over the per-trial loop"),
                dtype=_DTYPE, identical_results=same,
                compiled_kernel=bool(rank1_kernel(_DTYPE) is not None if m == 1
-                                    else m in TILED_BATCH_SIZES and tiled_kernel(_DTYPE) is not None))
+                                    else m in TILED_MULTI_BATCH_SIZES and tiled_kernel(_DTYPE) is not None))
 
 
 def _run_cases(size):

@@ -53,29 +53,33 @@ def ais_log_partition(family, theta, beta: float, *, rng, base_mean=None, base_s
     m0 = np.zeros(d) if base_mean is None else np.asarray(base_mean, float).reshape(d)
     s2 = float(base_scale) ** 2
 
-    def e0(x):
-        return np.sum((x - m0) ** 2, axis=1) / (2 * s2)
+    def ends(x):
+        """The s-independent parts at x: E(x, θ), ∇ₓE(x, θ), E₀(x), x − m₀ (evaluated once per state: a rejected
+        proposal keeps the current state's, an accepted one brings its own)."""
+        return family.energy(x, theta), family.grad_x(x, theta), np.sum((x - m0) ** 2, axis=1) / (2 * s2), x - m0
 
-    def parts(x, s):
-        E1, E0 = family.energy(x, theta), e0(x)
-        g = (1 - s) * (x - m0) / s2 + s * family.grad_x(x, theta)
-        return (1 - s) * E0 + s * E1, g, E1 - E0
+    def parts(p, s):
+        E1, g1, E0, dx = p
+        return (1 - s) * E0 + s * E1, (1 - s) * dx / s2 + s * g1, E1 - E0
 
     x = m0 + np.sqrt(s2 / beta) * rng.standard_normal((particles, d))
+    px = ends(x)
     logw = np.zeros(particles)
     acc = 0
     grid = np.linspace(0.0, 1.0, temps + 1)
     for k in range(1, temps + 1):
         s, ds = grid[k], grid[k] - grid[k - 1]
-        Es, G, diff = parts(x, s)
+        Es, G, diff = parts(px, s)
         logw -= beta * ds * diff
         y = x - step * G + np.sqrt(2 * step / beta) * rng.standard_normal(x.shape)
-        Ey, Gy, _ = parts(y, s)
+        py = ends(y)
+        Ey, Gy, _ = parts(py, s)
         fwd = np.sum((y - x + step * G) ** 2, axis=1)
         bwd = np.sum((x - y + step * Gy) ** 2, axis=1)
         log_a = -beta * (Ey - Es) - (bwd - fwd) * beta / (4 * step)
         ok = np.log(rng.random(particles)) < log_a
         x = np.where(ok[:, None], y, x)
+        px = tuple(np.where(ok if a.ndim == 1 else ok[:, None], b, a) for a, b in zip(px, py))
         acc += int(ok.sum())
     top = logw.max()
     w = np.exp(logw - top)

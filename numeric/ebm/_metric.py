@@ -201,7 +201,7 @@ class MetricState:
                 raise ParameterError(f"groups must be disjoint indices in 0..{dim_theta - 1}")
             sizes = sorted({g.size for g in gs})
             self._group_index = [np.array([g for g in gs if g.size == m]) for m in sizes]  # (G, m) per group size
-            self._group_avg = None
+            self._group_avg = self._gather = None
         self._last = self._S = self._pencil_src = None
         if (self.lowrank or self.grouped) and not self.full:
             self._last_buf = np.empty((chains, dim_theta))
@@ -307,27 +307,43 @@ class MetricState:
 
     def _grouped(self, S, H, T, q_mean):
         """Per group size (index (G, m), V, w, I_g) of the generalised eigenproblem (module docstring), the G groups
-        of one size stacked: batched products, Cholesky factors and eigendecompositions."""
+        of one size stacked: batched products and eigendecompositions.  S and H are overwritten (by S + H and
+        S − H: the block's sums are not used after this, and :meth:`_reset` zeroes them)."""
         n, b, w_new, r = self.n, self.beta, self.config.memory, self.config.ridge
+        S += H
+        H *= -2.0
+        H += S  # S − H
+        if self._gather is None:  # (n, G, m) buffers per group size, allocated once (fresh 0.8 MB copies fault)
+            self._gather = [np.empty((3, n) + idx.shape) for idx in self._group_index]
         new = []
-        for idx in self._group_index:
-            Sg, Hg, L = (A[:, idx].transpose(1, 0, 2) for A in (S, H, self._last))  # (G, n, m)
-            Z = b * (Sg.transpose(0, 2, 1) @ Sg - Hg.transpose(0, 2, 1) @ Hg) / ((n - 1) * T)
+        for idx, buf in zip(self._group_index, self._gather):
+            for A, out in zip((H, S, self._last), buf):
+                np.take(A, idx, axis=1, out=out, mode="clip")  # indices are valid: "clip" skips take's buffering
+            D, P, L = buf.transpose(0, 2, 1, 3)  # (G, n, m) each
+            # SᵀS − HᵀH = sym((S − H)ᵀ(S + H)): the cross terms SᵀH − HᵀS are antisymmetric (one product, not two)
+            Z = D.transpose(0, 2, 1) @ P
+            Z += Z.transpose(0, 2, 1)
+            Z *= b / (2 * (n - 1) * T)
             G = L.transpose(0, 2, 1) @ L
             s = np.sqrt(np.maximum(np.diagonal(G, axis1=1, axis2=2), 1e-300))
             sd = np.sqrt(b * b * q_mean[idx] * n / (n - 1))  # block-averaged diagonal
             f = sd / s
-            new.append((Z, G * f[:, :, None] * f[:, None, :]))  # snapshot correlations, accurate variances: PSD
+            G *= f[:, :, None]
+            G *= f[:, None, :]
+            new.append((Z, G))  # snapshot correlations, accurate variances: PSD
         if self._group_avg is None:
             self._group_avg = new
         else:
-            self._group_avg = [((1 - w_new) * Za + w_new * Z, (1 - w_new) * Ia + w_new * I)
-                               for (Za, Ia), (Z, I) in zip(self._group_avg, new)]
+            for (Za, Ia), (Z, I) in zip(self._group_avg, new):  # in place: Za ← (1 − w)Za + wZ
+                for avg, x in ((Za, Z), (Ia, I)):
+                    avg *= 1 - w_new
+                    x *= w_new
+                    avg += x
         out = []
         for idx, (Z, I) in zip(self._group_index, self._group_avg):
             floor = r * np.maximum(np.diagonal(I, axis1=1, axis2=2).mean(axis=1), 1e-300)
             Ip = I + floor[:, None, None] * np.eye(idx.shape[1])  # positive definite
-            V, w = _generalised_eigh(b * (Z + Z.transpose(0, 2, 1)) / 2, Ip)
+            V, w = _generalised_eigh(b * Z, Ip)  # Z symmetric (as built)
             out.append((idx, V, np.maximum(w, 0.0), Ip))  # ζ̂ may be indefinite: its negative modes are clipped
         return out
 
@@ -395,14 +411,21 @@ class MetricState:
 
 def _generalised_eigh(A, B):
     """(V, w) with VᵀAV = diag(w), VᵀBV = 1 for symmetric A and positive definite B, or stacks of them (last two
-    axes): B = CCᵀ, w, U = eigh(C⁻¹AC⁻ᵀ), V = C⁻ᵀU.
+    axes): B = CCᵀ, w, U = eigh(C⁻¹AC⁻ᵀ), V = C⁻ᵀU (numpy's batched Cholesky, inverse and eigh: no scipy import,
+    and the BLAS that callers pin is numpy's).  A B that is not positive definite raises ParameterError.
 
     >>> A, B = np.array([[2.0, 1.0], [1.0, 3.0]]), np.array([[1.0, 0.2], [0.2, 2.0]])
     >>> V, w = _generalised_eigh(A, B)
     >>> bool(np.allclose(V.T @ A @ V, np.diag(w)) and np.allclose(V.T @ B @ V, np.eye(2)))
     True
+    >>> Vs, ws = _generalised_eigh(np.stack([A, 2 * A]), np.stack([B, B]))
+    >>> bool(np.allclose(ws, [w, 2 * w]) and np.allclose(np.abs(Vs[0]), np.abs(V)))
+    True
     """
-    Ci = np.linalg.inv(np.linalg.cholesky(B))
+    try:
+        Ci = np.linalg.inv(np.linalg.cholesky(B))
+    except np.linalg.LinAlgError as err:
+        raise ParameterError(f"generalised eigenproblem: B must be positive definite ({err})") from None
     CiT = np.swapaxes(Ci, -1, -2)
     w, U = np.linalg.eigh(Ci @ A @ CiT)
     return CiT @ U, w

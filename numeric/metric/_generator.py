@@ -17,7 +17,7 @@ is β²Cov_π(X).  Relaxation time: see :func:`relaxation_time_generator`.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sps
@@ -38,13 +38,22 @@ _MAX_BETA_DELTA_E = 600.0
 
 @dataclass(frozen=True)
 class GeneratorResult(ResultMixin):
-    """ζ, I and the spectral-gap relaxation time from one grid solve."""
+    """ζ, I and the spectral-gap relaxation time from one grid solve.
+
+    ``mode_times`` and ``mode_shares`` (with ``relaxation``): the
+    relaxation times 1/λ_k of the generator's slowest non-stationary modes
+    (at most four, slowest first) and the share of tr ζ each carries (mode k
+    with π-normalised eigenfunction φ_k contributes β⟨δX φ_k⟩²/λ_k to ζ):
+    how long ∫⟨δX(t)δX(0)⟩dt has to run, and how slow a protocol must be.
+    """
 
     friction: np.ndarray
     fisher: np.ndarray
     mean_dE: np.ndarray
     spectral_relaxation_time: float
     grid_points: int
+    mode_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    mode_shares: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 @dataclass(frozen=True)
@@ -148,10 +157,16 @@ def friction_generator(model, theta, *, values=None, n: int = 801, box=None,
     s = np.sqrt(pi[support])
     Ssym = sps.diags(s) @ L[support][:, support] @ sps.diags(1 / s)
     Ssym = (Ssym + Ssym.T) / 2
+    trel, times, shares = float("nan"), np.zeros(0), np.zeros(0)
     try:
-        vals = spla.eigsh(-Ssym.tocsc(), k=2, sigma=-1e-9, which="LM", return_eigenvectors=False)
-        gap = float(np.sort(vals)[1])
-        trel = 1.0 / gap if gap > 0 else float("inf")
-    except Exception:  # pragma: no cover - eigensolver failure only affects this diagnostic
-        trel = float("nan")
-    return GeneratorResult((zeta + zeta.T) / 2, (fisher + fisher.T) / 2, mean, trel, N)
+        vals, vecs = spla.eigsh(-Ssym.tocsc(), k=min(5, int(support.sum()) - 1), sigma=-1e-9, which="LM")
+        order = np.argsort(vals)
+        vals, vecs = vals[order[1:]], vecs[:, order[1:]]  # drop the stationary mode
+        times = np.where(vals > 0, 1.0 / np.maximum(vals, 1e-300), np.inf)
+        trel = float(times[0])
+        # v = sqrt(pi) phi, so <dX phi>_pi = sum sqrt(pi) dX v
+        shares = nm.beta * ((s[:, None] * dX[support]).T @ vecs) ** 2 * times
+        shares = shares.sum(axis=0) / max(float(np.trace(zeta)), 1e-300)
+    except Exception:  # pragma: no cover - eigensolver failure only affects these diagnostics
+        pass
+    return GeneratorResult((zeta + zeta.T) / 2, (fisher + fisher.T) / 2, mean, trel, N, times, shares)

@@ -11,7 +11,8 @@ from ._analysis import (ReservoirSummary, ScalingSummary, WhitenessSummary, batc
 from ._data import DataError, Dataset, load_digits, load_mnist, make_dataset, read_idx, write_idx
 from ._ensemble import run_batch_sizes, run_ensemble
 from ._experiment import SGDNoiseConfig, SGDNoiseResult, group_size, initial_state, merge_results, run_trials
-from ._mlp import GradientStats, MLPSpec, Workspace, ensemble_gradient, ensemble_predict, init_ensemble, sgd_step
+from ._mlp import (GradientStats, MLPSpec, Workspace, ensemble_gradient, ensemble_predict, init_ensemble, sgd_step,
+                   sgd_steps)
 
 __all__ = [
     "ReservoirSummary", "ScalingSummary", "WhitenessSummary", "batch_scaling", "reservoir_comparison", "whiteness",
@@ -19,4 +20,5 @@ __all__ = [
     "run_batch_sizes", "run_ensemble",
     "SGDNoiseConfig", "SGDNoiseResult", "group_size", "initial_state", "merge_results", "run_trials",
     "GradientStats", "MLPSpec", "Workspace", "ensemble_gradient", "ensemble_predict", "init_ensemble", "sgd_step",
+    "sgd_steps",
 ]

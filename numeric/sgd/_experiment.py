@@ -22,6 +22,7 @@ in-process run.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import sys
 from dataclasses import dataclass, replace
@@ -33,7 +34,7 @@ from thermolearn.theory import ParameterError
 from ._data import Dataset
 from ._kernel import rank1_kernel
 from ._mlp import (MLPSpec, Workspace, _backward, _dact_, _forward, _gradient, _output_delta, ensemble_predict,
-                   init_ensemble, scipy_ger, sgd_step)
+                   init_ensemble, max_abs, scipy_ger, sgd_step, sgd_steps)
 from thermolearn.numeric.results import ResultMixin
 
 __all__ = ["SGDNoiseConfig", "SGDNoiseResult", "run_trials", "merge_results", "initial_state", "group_size"]
@@ -286,10 +287,6 @@ def _extra_batches(rngs, n, m, draws, replacement):
     return np.stack([np.stack([r.choice(n, m, replace=False) for _ in range(draws)]) for r in rngs], axis=1)
 
 
-def _max_abs(grads):
-    return np.max([np.abs(g.reshape(g.shape[0], -1)).max(axis=1) for g in grads], axis=0)
-
-
 def _dot(a, b):
     """Per-trial inner product of two gradient lists, accumulated in float64."""
     return sum(np.einsum("ki,ki->k", u.reshape(u.shape[0], -1), v.reshape(v.shape[0], -1),
@@ -340,7 +337,11 @@ def run_trials(data: Dataset, config: SGDNoiseConfig, seed: int, trial_ids=None)
     k-th child of ``SeedSequence(seed)``.  The trials are advanced in
     groups of :func:`group_size` by batched matrix products; a group that
     diverges stops the later groups at the same step (the merged result is
-    cut there anyway, see :func:`merge_results`).
+    cut there anyway, see :func:`merge_results`).  The training steps
+    between consecutive measured or evaluated steps run as one
+    :func:`sgd_steps` call (each trial's steps back to back on the compiled
+    path); divergence is still checked at every step and reported at the
+    first one.
     """
     m, n = config.batch_size, data.n_train
     if m > n:
@@ -449,6 +450,18 @@ def _single_example_draws(params, full, data, config, x_train, b, ws):
     return (sq - 2.0 * cross).sum(axis=1) + b.shape[1] * _dot(full.grads, full.grads)
 
 
+def _diverged(t, trial, loss, gmax, config) -> str:
+    """The message of a run stopped at step ``t`` by a minibatch loss or gradient component."""
+    return (f"SGD diverged at step {t} in trial {int(trial)}: minibatch loss {loss:.3g}, "
+            f"max |gradient| {gmax:.3g} (threshold {config.max_grad:g}); "
+            f"learning_rate={config.learning_rate} is too large")
+
+
+#: Steps per compiled multi-step call at most (bounds the index arrays; chunks end earlier at measured and
+#: evaluated steps anyway).
+_CHUNK_STEPS = 64
+
+
 def _train(data, config, spec, params, batch_rngs, ids, stop, draw_rngs=None):
     m, n, K, P = config.batch_size, data.n_train, len(ids), spec.dim_theta
     x_train, y_train = data.x_train.astype(config.dtype, copy=False), data.y_train
@@ -472,23 +485,37 @@ def _train(data, config, spec, params, batch_rngs, ids, stop, draw_rngs=None):
         ev["param"].append(params[-2][:, hu, cls].copy())
 
     ws, ws_full, ws_draw = Workspace(), Workspace(), Workspace()
-    for t, idx in enumerate(_batches(batch_rngs, n, m, stop, config.replacement)):
+    batches = _batches(batch_rngs, n, m, stop, config.replacement)
+    stops = sorted(measured | set(range(0, stop, config.eval_every)) | {stop})  # steps a chunk must end before
+    t = 0
+    while t < stop:
         if t % config.eval_every == 0:
             evaluate(t)
         measure = t in measured
-        apply = r > 0 and not measure  # fused update: fewest passes over the weights
+        if r > 0 and not measure:
+            # the steps up to the next measured or evaluated step, in one call: each trial's weights stay
+            # in cache across them; divergence is checked at every step of the chunk
+            end = min(stops[bisect.bisect_right(stops, t)], t + _CHUNK_STEPS)
+            idx = np.stack([next(batches) for _ in range(end - t)])
+            loss, gmax = sgd_steps(params, x_train, y_train, idx, kind, r, ws, max_grad=config.max_grad)
+            bad = ~np.isfinite(loss) | ~(gmax < config.max_grad)
+            if np.any(bad):
+                s_, k = np.unravel_index(int(np.argmax(bad)), bad.shape)  # the first step, then the first trial
+                diverged, done = True, t + int(s_)
+                message = _diverged(done, ids[k], loss[s_, k], gmax[s_, k], config)
+                break
+            t = done = end
+            continue
+        idx = next(batches)
         xb = np.take(x_train, idx, axis=0, out=ws.get("x", idx.shape + x_train.shape[1:], x_train.dtype))
-        grads, loss, bound, to_grad = sgd_step(params, xb, y_train[idx], kind, r, ws, apply=apply)
+        grads, loss, bound, to_grad = sgd_step(params, xb, y_train[idx], kind, r, ws, apply=False)
         if not (np.all(np.isfinite(loss)) and np.all(bound < config.max_grad)):
-            # exact, only when the cheap bound is exceeded (the rank-1 step's bound is exact)
-            gmax = bound if grads is None else _max_abs(grads) * to_grad
+            # exact, only when the cheap bound is exceeded
+            gmax = max_abs(grads) * to_grad
             bad = ~np.isfinite(loss) | ~(gmax < config.max_grad)
             if np.any(bad):
                 k = int(np.argmax(bad))
-                diverged = True
-                message = (f"SGD diverged at step {t} in trial {int(ids[k])}: minibatch loss {loss[k]:.3g}, "
-                           f"max |gradient| {gmax[k]:.3g} (threshold {config.max_grad:g}); "
-                           f"learning_rate={r} is too large")
+                diverged, message = True, _diverged(t, ids[k], loss[k], gmax[k], config)
                 break
         if measure:
             full = _gradient(params, x_train, y_train, kind, per_sample=True, block=config.block, ws=ws_full)
@@ -508,7 +535,7 @@ def _train(data, config, spec, params, batch_rngs, ids, stop, draw_rngs=None):
                 rec["v"].append(v)
             rec["steps"].append(t)
             rec["p"].append(tr_sigma / (P * m) * factor)
-            rec["gmax"].append(_max_abs(full.grads))
+            rec["gmax"].append(max_abs(full.grads))
             rec["loss"].append(full.loss)
             if t == config.t0:
                 eta0 = eta
@@ -519,7 +546,7 @@ def _train(data, config, spec, params, batch_rngs, ids, stop, draw_rngs=None):
                 for p_, g in zip(params, grads):
                     g *= r
                     p_ -= g
-        done = t + 1
+        t = done = t + 1
     if not diverged and done == config.steps:
         evaluate(config.steps)  # the final accuracy is always recorded
     n_lag = int(np.clip(done - config.t0, 0, config.max_lag + 1))

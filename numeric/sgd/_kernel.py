@@ -17,6 +17,11 @@ agree to rounding for finite weights (with non-finite weights a skipped
 row would give 0 where numpy gives 0·inf = NaN; a run stops at the step
 whose gradient exceeds ``max_grad``, long before).
 
+:func:`steps_rank1` runs S consecutive steps of each trial in one call,
+trial after trial, so a trial's weights stay in the core's cache across
+its steps (each step the same compiled function as :func:`step_rank1`'s:
+bitwise the same trajectory).
+
 The numpy path stays the reference and the fallback: the library is built
 at first use with the system C compiler (``cc``) and cached per user; when
 no compiler is present (or the build fails) :func:`rank1_kernel` returns
@@ -35,7 +40,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["rank1_kernel", "step_rank1", "numpy_only", "load_library", "kernels_enabled", "bind_steps", "step_function"]
+__all__ = ["rank1_kernel", "step_rank1", "steps_rank1", "numpy_only", "load_library", "kernels_enabled", "bind_steps", "step_function",
+           "call_steps"]
 
 _DISABLED = [bool(os.environ.get("THERMOLEARN_NO_KERNEL"))]
 
@@ -49,6 +55,78 @@ _BODY = r"""
 /* NaN-propagating maximum (as numpy's max), for the divergence bound */
 #define NMAX(m, v) do { if ((v) > (m) || (v) != (v)) (m) = (v); } while (0)
 
+/* One SGD step of one trial with one example: Wk[i] (n[i], n[i+1]) and bk[i] (n[i+1]) updated in place;
+   xk (n[0],), label yk; work holds sum(n[1..L]) + 2 max(n) numbers.
+   *loss = logsumexp(z) - z[y]; returns max_l max(max|a_{l-1}|, 1) max|delta_l|. */
+static __attribute__((noinline)) REAL rank1_one_SUFFIX(int64_t L, const int64_t *n, REAL *const *Wk, REAL *const *bk,
+                                                      const REAL *xk, int64_t yk, int relu, REAL scale, REAL *work,
+                                                      REAL *loss)
+{
+    int64_t off[MAXLAYERS + 1], tot = 0, wmax = 0;
+    for (int64_t i = 1; i <= L; i++) { off[i] = tot; tot += n[i]; }
+    for (int64_t i = 0; i <= L; i++) if (n[i] > wmax) wmax = n[i];
+    REAL *acts = work, *buf0 = work + tot, *buf1 = work + tot + wmax;
+    const REAL *a = xk;
+    for (int64_t i = 0; i < L; i++) {
+        int64_t ni = n[i], no = n[i + 1];
+        const REAL *Wi = Wk[i], *bi = bk[i];
+        REAL *h = acts + off[i + 1];
+        for (int64_t j = 0; j < no; j++) h[j] = 0;
+        for (int64_t p = 0; p < ni; p++) {
+            const REAL ap = a[p], *row = Wi + p * no;
+            if (ap == 0) continue;  /* inactive unit or zero pixel: adds exactly nothing */
+            #pragma omp simd
+            for (int64_t j = 0; j < no; j++) h[j] += ap * row[j];
+        }
+        for (int64_t j = 0; j < no; j++) h[j] += bi[j];
+        if (i < L - 1) {
+            if (relu) { for (int64_t j = 0; j < no; j++) h[j] = h[j] * (REAL)(h[j] > 0); }
+            else { for (int64_t j = 0; j < no; j++) h[j] = TANH(h[j]); }
+        }
+        a = h;
+    }
+    int64_t C = n[L];
+    const REAL *z = acts + off[L];
+    REAL *d = buf0;
+    *loss = softmax_delta_SUFFIX(C, z, yk, scale, d);
+    REAL g = 0;
+    for (int64_t i = L - 1; i >= 0; i--) {
+        int64_t ni = n[i], no = n[i + 1];
+        const REAL *ap = i ? acts + off[i] : xk;
+        REAL *Wi = Wk[i], *bi = bk[i], *dn = (d == buf0) ? buf1 : buf0;
+        REAL am = 0, dm = 0;
+        for (int64_t p = 0; p < ni; p++) NMAX(am, FABS(ap[p]));
+        for (int64_t j = 0; j < no; j++) NMAX(dm, FABS(d[j]));
+        const REAL f = (am > 1 || am != am) ? am : 1;  /* the 1 is the bias */
+        NMAX(g, dm * f);
+        for (int64_t p = 0; p < ni; p++) {
+            REAL *row = Wi + p * no;
+            if (ap[p] == 0 && (relu || i == 0)) {  /* ReLU' = 0 and a zero step: row untouched */
+                if (i > 0) dn[p] = 0;
+                continue;
+            }
+            if (i > 0) {
+                REAL acc = 0;
+                #pragma omp simd reduction(+:acc)
+                for (int64_t j = 0; j < no; j++) acc += d[j] * row[j];
+                dn[p] = relu ? acc * (REAL)(ap[p] > 0) : acc * (1 - ap[p] * ap[p]);
+            }
+            const REAL na = -ap[p];
+            #pragma omp simd
+            for (int64_t j = 0; j < no; j++) row[j] += d[j] * na;
+        }
+        for (int64_t j = 0; j < no; j++) bi[j] -= d[j];
+        d = dn;
+    }
+    return g;
+}
+
+/* trial k's weight and bias pointers */
+static void trial_SUFFIX(int64_t L, int64_t k, const int64_t *n, REAL *const *W, REAL *const *b, REAL **Wk, REAL **bk)
+{
+    for (int64_t i = 0; i < L; i++) { Wk[i] = W[i] + k * n[i] * n[i + 1]; bk[i] = b[i] + k * n[i + 1]; }
+}
+
 /* One SGD step with one example per trial for K trials of an L-layer MLP.
    W[i] (K, n[i], n[i+1]) and b[i] (K, n[i+1]) C-contiguous, updated in place;
    x (K, n[0]); y (K,); work holds sum(n[1..L]) + 2 max(n) numbers.
@@ -56,72 +134,48 @@ _BODY = r"""
 int tl_sgd_rank1_SUFFIX(int64_t K, int64_t L, const int64_t *n, REAL *const *W, REAL *const *b, const REAL *x,
                         const int64_t *y, int relu, REAL scale, REAL *work, REAL *loss, REAL *gmax)
 {
-    int64_t off[MAXLAYERS + 1], tot = 0, wmax = 0;
+    REAL *Wk[MAXLAYERS], *bk[MAXLAYERS];
     if (L < 1 || L > MAXLAYERS) return -1;
-    for (int64_t i = 1; i <= L; i++) { off[i] = tot; tot += n[i]; }
-    for (int64_t i = 0; i <= L; i++) if (n[i] > wmax) wmax = n[i];
-    REAL *acts = work, *buf0 = work + tot, *buf1 = work + tot + wmax;
     for (int64_t k = 0; k < K; k++) {
-        const REAL *xk = x + k * n[0], *a = xk;
-        for (int64_t i = 0; i < L; i++) {
-            int64_t ni = n[i], no = n[i + 1];
-            const REAL *Wk = W[i] + k * ni * no, *bk = b[i] + k * no;
-            REAL *h = acts + off[i + 1];
-            for (int64_t j = 0; j < no; j++) h[j] = 0;
-            for (int64_t p = 0; p < ni; p++) {
-                const REAL ap = a[p], *row = Wk + p * no;
-                if (ap == 0) continue;  /* inactive unit or zero pixel: adds exactly nothing */
-                #pragma omp simd
-                for (int64_t j = 0; j < no; j++) h[j] += ap * row[j];
-            }
-            for (int64_t j = 0; j < no; j++) h[j] += bk[j];
-            if (i < L - 1) {
-                if (relu) { for (int64_t j = 0; j < no; j++) h[j] = h[j] * (REAL)(h[j] > 0); }
-                else { for (int64_t j = 0; j < no; j++) h[j] = TANH(h[j]); }
-            }
-            a = h;
-        }
-        int64_t C = n[L];
-        const REAL *z = acts + off[L];
-        REAL zmax = z[0], total = 0, *d = buf0;
-        for (int64_t j = 1; j < C; j++) NMAX(zmax, z[j]);
-        for (int64_t j = 0; j < C; j++) { d[j] = EXP(z[j] - zmax); total += d[j]; }
-        loss[k] = LOG(total) + zmax - z[y[k]];
-        const REAL s = scale / total;
-        for (int64_t j = 0; j < C; j++) d[j] *= s;
-        d[y[k]] -= scale;
-        REAL g = 0;
-        for (int64_t i = L - 1; i >= 0; i--) {
-            int64_t ni = n[i], no = n[i + 1];
-            const REAL *ap = i ? acts + off[i] : xk;
-            REAL *Wk = W[i] + k * ni * no, *bk = b[i] + k * no, *dn = (d == buf0) ? buf1 : buf0;
-            REAL am = 0, dm = 0;
-            for (int64_t p = 0; p < ni; p++) NMAX(am, FABS(ap[p]));
-            for (int64_t j = 0; j < no; j++) NMAX(dm, FABS(d[j]));
-            const REAL f = (am > 1 || am != am) ? am : 1;  /* the 1 is the bias */
-            NMAX(g, dm * f);
-            for (int64_t p = 0; p < ni; p++) {
-                REAL *row = Wk + p * no;
-                if (ap[p] == 0 && (relu || i == 0)) {  /* ReLU' = 0 and a zero step: row untouched */
-                    if (i > 0) dn[p] = 0;
-                    continue;
-                }
-                if (i > 0) {
-                    REAL acc = 0;
-                    #pragma omp simd reduction(+:acc)
-                    for (int64_t j = 0; j < no; j++) acc += d[j] * row[j];
-                    dn[p] = relu ? acc * (REAL)(ap[p] > 0) : acc * (1 - ap[p] * ap[p]);
-                }
-                const REAL na = -ap[p];
-                #pragma omp simd
-                for (int64_t j = 0; j < no; j++) row[j] += d[j] * na;
-            }
-            for (int64_t j = 0; j < no; j++) bk[j] -= d[j];
-            d = dn;
-        }
-        gmax[k] = g;
+        trial_SUFFIX(L, k, n, W, b, Wk, bk);
+        gmax[k] = rank1_one_SUFFIX(L, n, Wk, bk, x + k * n[0], y[k], relu, scale, work, loss + k);
     }
     return 0;
+}
+
+/* S consecutive steps of each of K trials, trial after trial (a trial's weights stay in the core's cache
+   across its S steps): step s of trial k uses the training example xtrain[idx[s, k]] (xtrain (N, n[0]))
+   with label y[s, k]; loss and gmax (S, K) as tl_sgd_rank1's.  Each step is rank1_one on the same
+   numbers as a call of tl_sgd_rank1: bitwise the same trajectory. */
+int tl_sgd_rank1_multi_SUFFIX(int64_t K, int64_t S, int64_t L, const int64_t *n, REAL *const *W, REAL *const *b,
+                              const REAL *xtrain, const int64_t *idx, const int64_t *y, int relu, REAL scale,
+                              REAL *work, REAL *loss, REAL *gmax)
+{
+    REAL *Wk[MAXLAYERS], *bk[MAXLAYERS];
+    if (L < 1 || L > MAXLAYERS) return -1;
+    for (int64_t k = 0; k < K; k++) {
+        trial_SUFFIX(L, k, n, W, b, Wk, bk);
+        for (int64_t s = 0; s < S; s++)
+            gmax[s * K + k] = rank1_one_SUFFIX(L, n, Wk, bk, xtrain + idx[s * K + k] * n[0], y[s * K + k], relu,
+                                               scale, work, loss + s * K + k);
+    }
+    return 0;
+}
+"""
+
+#: C, templated on SUFFIX, REAL, EXP, LOG: the softmax cross-entropy of one example, loss = logsumexp(z) - z[y],
+#: and its output delta d = scale (softmax(z) - onehot(y)); NaN-propagating maximum.  Shared by this kernel
+#: and the tiled one (:mod:`._tiled`), so both steps give the same bits for the same logits.
+SOFTMAX_DELTA = r"""
+static inline REAL softmax_delta_SUFFIX(int64_t C, const REAL *z, int64_t y, REAL scale, REAL *d)
+{
+    REAL zmax = z[0], total = 0;
+    for (int64_t j = 1; j < C; j++) if (z[j] > zmax || z[j] != z[j]) zmax = z[j];
+    for (int64_t j = 0; j < C; j++) { d[j] = EXP(z[j] - zmax); total += d[j]; }
+    const REAL s = scale / total;
+    for (int64_t j = 0; j < C; j++) d[j] *= s;
+    d[y] -= scale;
+    return LOG(total) + zmax - z[y];
 }
 """
 
@@ -132,7 +186,7 @@ _TYPES = {np.dtype(np.float32): ("f32", "float", "expf", "logf", "tanhf", "fabsf
 def _source() -> str:
     parts = []
     for suffix, real, exp, log, tanh, fabs in _TYPES.values():
-        body = _BODY.replace("SUFFIX", suffix)
+        body = _BODY.replace("#define MAXLAYERS", SOFTMAX_DELTA + "\n#define MAXLAYERS", 1).replace("SUFFIX", suffix)
         parts.append(f"#define REAL {real}\n#define EXP {exp}\n#define LOG {log}\n#define TANH {tanh}\n"
                      f"#define FABS {fabs}\n{body}\n#undef REAL\n#undef EXP\n#undef LOG\n#undef TANH\n#undef FABS\n"
                      "#undef MAXLAYERS\n#undef NMAX\n")
@@ -219,12 +273,17 @@ def _library():
     if lib is not None:
         vp, lp = ctypes.c_void_p, ctypes.c_int64
         bind_steps(lib, "tl_sgd_rank1", lambda scalar: [lp, lp, vp, vp, vp, vp, vp, ctypes.c_int, scalar, vp, vp, vp])
+        bind_steps(lib, "tl_sgd_rank1_multi",
+                   lambda scalar: [lp, lp, lp, vp, vp, vp, vp, vp, vp, ctypes.c_int, scalar, vp, vp, vp])
     return lib
 
 
-def rank1_kernel(dtype):
-    """The compiled step for ``dtype`` (float32 or float64), or None when unavailable."""
-    return step_function(_library, "tl_sgd_rank1", dtype)
+def rank1_kernel(dtype, multi=False):
+    """The compiled step for ``dtype`` (float32 or float64), or None when unavailable.
+
+    ``multi``: the S-step function (:func:`steps_rank1`) instead of the one-step one.
+    """
+    return step_function(_library, "tl_sgd_rank1_multi" if multi else "tl_sgd_rank1", dtype)
 
 
 @contextlib.contextmanager
@@ -248,22 +307,73 @@ def step_rank1(params, x, y, kind, scale, ws):
     unavailable (the caller then takes the numpy path).  The argument
     pointers of ``params`` are prepared once per workspace and parameter list.
     """
-    dt = params[0].dtype
-    fn = rank1_kernel(dt)
-    if fn is None:
+    prepared = _prepared(params, x.shape[0], ws, False)
+    if prepared is None:
         return None
-    plan = ws.plans.get("rank1")
-    if plan is None or len(plan[0]) != len(params) or any(a is not b for a, b in zip(plan[0], params)):
-        if not _ready(params):
-            return None
-        plan = ws.plans["rank1"] = _plan(params, x.shape[0], ws)
-    if not (x.dtype == dt and x.flags.c_contiguous and x.shape == plan[1]):
+    (_, shape, args, loss, gmax, _), fn = prepared
+    if not (x.dtype == params[0].dtype and x.flags.c_contiguous and x.shape == shape):
         return None
-    _, _, args, loss, gmax, _ = plan
     yk = np.ascontiguousarray(y, dtype=np.int64)
     if fn(*args[:5], x.ctypes.data, yk.ctypes.data, int(kind == "relu"), scale, *args[5:]) != 0:
         return None
     return loss.copy(), gmax.astype(np.float64)
+
+
+def steps_rank1(params, x_train, idx, labels, kind, scale, ws):
+    """S consecutive in-place steps of every trial with one example each, in one compiled call.
+
+    Step s of trial k uses the example ``x_train[idx[s, k, 0]]`` with label
+    ``labels[s, k, 0]`` (``idx``, ``labels``: (S, K, 1)).  Trial after
+    trial, each runs its S steps back to back, so its weights stay in the
+    core's cache; every step is the arithmetic of :func:`step_rank1`, so the
+    trajectory is bitwise that of S calls of it.  Returns ``(loss, gmax)``
+    of shape (S, K), or None when the kernel or the layout is unavailable.
+    """
+    if idx.ndim != 3 or idx.shape[2] != 1 or x_train.ndim != 2:
+        return None
+    prepared = _prepared(params, idx.shape[1], ws, True)
+    if prepared is None:
+        return None
+    (_, shape, args, _, _, (sizes, *_)), fn = prepared
+    if not (x_train.dtype == params[0].dtype and x_train.flags.c_contiguous and x_train.shape[1] == shape[2]):
+        return None
+    return call_steps(fn, args[1:5], args[5], x_train, idx, labels, sizes[-1], kind, scale)
+
+
+def call_steps(fn, head, work, x_train, idx, labels, n_classes, kind, scale):
+    """Call a compiled S-step function ``fn(K, S, *head, x_train, idx, labels, relu, scale, work, loss, gmax)``.
+
+    Returns ``(loss, gmax)`` (S, K), or None when an index or label lies
+    outside the training set or the classes (the kernel would read out of
+    bounds; numpy's indexing reports them) or the kernel refuses.
+    """
+    ix = np.ascontiguousarray(idx, dtype=np.int64)
+    yk = np.ascontiguousarray(labels, dtype=np.int64)
+    if (yk.shape != ix.shape or ix.min() < 0 or ix.max() >= x_train.shape[0]
+            or yk.min() < 0 or yk.max() >= n_classes):
+        return None
+    S, K = ix.shape[:2]
+    loss, gmax = np.empty((S, K), x_train.dtype), np.empty((S, K), x_train.dtype)
+    if fn(K, S, *head, x_train.ctypes.data, ix.ctypes.data, yk.ctypes.data, int(kind == "relu"), scale, work,
+          loss.ctypes.data, gmax.ctypes.data) != 0:
+        return None
+    return loss, gmax.astype(np.float64)
+
+
+def _prepared(params, K, ws, multi):
+    """(plan, compiled function) for ``params`` of K trials, or None (no kernel, other layout).
+
+    The plan (pointer arguments, work space) is made once per workspace and parameter list.
+    """
+    fn = rank1_kernel(params[0].dtype, multi)
+    if fn is None:
+        return None
+    plan = ws.plans.get("rank1")
+    if plan is None or len(plan[0]) != len(params) or any(a is not b for a, b in zip(plan[0], params)):
+        if not (_ready(params) and params[0].shape[0] == K):
+            return None
+        plan = ws.plans["rank1"] = _plan(params, K, ws)
+    return plan, fn
 
 
 def _ready(params) -> bool:

@@ -31,10 +31,11 @@ import numpy as np
 
 from thermolearn.theory import ParameterError
 
-from ._kernel import step_rank1
-from ._tiled import TILED_BATCH_SIZES, step_tiled
+from ._kernel import step_rank1, steps_rank1
+from ._tiled import TILED_BATCH_SIZES, TILED_MULTI_BATCH_SIZES, step_tiled, steps_tiled
 
-__all__ = ["MLPSpec", "init_ensemble", "ensemble_gradient", "ensemble_predict", "GradientStats", "Workspace", "sgd_step"]
+__all__ = ["MLPSpec", "init_ensemble", "ensemble_gradient", "ensemble_predict", "GradientStats", "Workspace", "sgd_step",
+           "sgd_steps"]
 
 _ACTIVATIONS = ("relu", "tanh")
 
@@ -462,3 +463,73 @@ def sgd_step(params, x, y, kind, learning_rate, ws, *, apply=True):
     grads, sq = _backward(params, acts, masks, delta, kind, per_sample=True, ws=ws, update=apply)
     bound = np.sqrt(sq).sum(axis=1) / (m * scale)
     return grads, loss.mean(axis=1), bound, 1.0 / (scale * m)
+
+
+def max_abs(grads) -> np.ndarray:
+    """Largest |component| of each trial's gradient list, shape (K,) (NaN-propagating)."""
+    return np.max([np.abs(g.reshape(g.shape[0], -1)).max(axis=1) for g in grads], axis=0)
+
+
+def sgd_steps(params, x_train, y_train, idx, kind, learning_rate, ws, *, max_grad=None):
+    """S consecutive in-place SGD steps θ ← θ − r∇U_b of every trial; step s uses the examples ``idx[s]``.
+
+    ``x_train`` (N, d) and ``y_train`` (N,) are the training set, ``idx``
+    (S, K, m) the indices of each trial's minibatch at each step.  The
+    result is that of S calls of :func:`sgd_step` (``apply=True``) on the
+    minibatches ``x_train[idx[s]]``.  Where a C compiler is present and m
+    is 1 or in ``TILED_MULTI_BATCH_SIZES`` (2..50) the S steps run as one
+    compiled call, trial after trial, so each trial's weights stay in the
+    core's cache across its S steps instead of coming back from the outer
+    cache at every step; each step is then the compiled single step's
+    arithmetic (bitwise its trajectory).  Otherwise S calls of
+    :func:`sgd_step`.
+
+    Returns ``(loss, bound)``, each (S, K): the minibatch losses and the
+    largest gradient component max_i |∂_i U_b| of every step, exact on the
+    compiled path; on the numpy path the cheap bound of :func:`sgd_step`,
+    replaced by the exact maximum at every step where some trial's bound
+    reaches ``max_grad`` or its loss is not finite (so divergence tests
+    against ``max_grad`` are exact either way).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> spec = MLPSpec(3, 2, width=4, depth=2)
+    >>> p = init_ensemble(spec, [np.random.default_rng(i) for i in range(2)])
+    >>> q = [a.copy() for a in p]
+    >>> g = np.random.default_rng(9); x = g.random((20, 3)); y = g.integers(0, 2, 20)
+    >>> idx = g.integers(0, 20, (3, 2, 5))  # 3 steps, 2 trials, 5 examples each
+    >>> loss, bound = sgd_steps(p, x, y, idx, "relu", 0.1, Workspace())
+    >>> loss.shape, bound.shape
+    ((3, 2), (3, 2))
+    >>> ws = Workspace()
+    >>> for s in range(3):
+    ...     _ = sgd_step(q, x[idx[s]], y[idx[s]], "relu", 0.1, ws)
+    >>> all(np.allclose(a, b) for a, b in zip(p, q))  # the same steps, one call
+    True
+    """
+    if not learning_rate > 0:
+        raise ParameterError(f"sgd_steps: learning_rate must be > 0, got {learning_rate!r}")
+    idx = np.asarray(idx)
+    if idx.ndim != 3:
+        raise ParameterError(f"sgd_steps: idx must have shape (steps, trials, batch size), got {idx.shape}")
+    S, K, m = idx.shape
+    labels = np.asarray(y_train)[idx]
+    done = None
+    if m == 1:
+        done = steps_rank1(params, x_train, idx, labels, kind, learning_rate, ws)
+    elif m in TILED_MULTI_BATCH_SIZES:
+        done = steps_tiled(params, x_train, idx, labels, kind, learning_rate / m, ws)
+    if done is not None:
+        loss, gmax = done
+        return loss, gmax / learning_rate
+    losses, bounds = [], []
+    for s in range(S):
+        xb = np.take(x_train, idx[s], axis=0, out=ws.get("x", idx.shape[1:] + x_train.shape[1:], x_train.dtype))
+        grads, loss, bound, to_grad = sgd_step(params, xb, labels[s], kind, learning_rate, ws)
+        if (max_grad is not None and grads is not None
+                and not (np.all(np.isfinite(loss)) and np.all(bound < max_grad))):
+            bound = max_abs(grads) * to_grad  # exact, only when the cheap bound is exceeded
+        losses.append(loss)
+        bounds.append(bound)
+    return np.stack(losses), np.stack(bounds)

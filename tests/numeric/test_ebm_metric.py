@@ -140,6 +140,74 @@ def test_block_preconditioner_is_its_dense_matrix():
     assert not np.allclose(st.solve(1.0, 0.7, g), g / (1.3 * st.friction + 0.7 * st.fisher))  # ≠ diagonal mode
 
 
+#: Group layouts of ``block`` mode: (dim_theta, groups): two sizes covering every parameter, one group per size,
+#: parameters 14..19 in no group.
+LAYOUTS = {"covering": (14, ([0, 1, 2, 3, 4], [5, 6, 7, 8, 9], [13, 10, 11, 12])),
+           "per-size": (5, ([4, 0], [1, 2, 3])),
+           "partial": (20, ([0, 2, 4, 6, 8], [1, 3, 5, 7, 9], [10, 11, 12, 13]))}
+
+
+def _block_state(d, groups, blocks=1, beta=1.3, seed=1):
+    from thermolearn.numeric.ebm import MetricState
+
+    st_ = MetricState(MetricEstimator(block=40, mode="block", groups=groups, adaptive=False, thin=1), d, 50, 0.01,
+                      beta)
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((d, d))
+    stream = np.cumsum(rng.standard_normal((40 * blocks, 50, d)), axis=0) * 0.2 @ A + 1.0  # correlated in time
+    for k, X in enumerate(stream):
+        st_.update(X.copy(), 0.01 * k, np.zeros(d))
+    return st_, stream
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_block_solve_and_quadratic_equal_their_dense_matrices(layout):
+    """Every layout (groups of two sizes, parameters outside the groups): [aβζ + cI]⁻¹g and gᵀζg
+    equal the dense block-diagonal matrices for several (a, c), a = 0 (natural gradient) included."""
+    d, groups = LAYOUTS[layout]
+    st_, _ = _block_state(d, groups, blocks=2)
+    Z, Imat = np.diag(st_.friction), np.diag(st_.fisher)
+    for idx, V, w, Ip in st_._groups:
+        for k in range(idx.shape[0]):
+            Vi = np.linalg.inv(V[k])
+            Z[np.ix_(idx[k], idx[k])] = Vi.T @ np.diag(w[k]) @ Vi / 1.3
+            Imat[np.ix_(idx[k], idx[k])] = Ip[k]
+    g = np.random.default_rng(5).standard_normal(d)
+    for a, c in ((1.0, 1.0), (1.0, 0.05), (0.0, 1.0), (2.5, 4.0)):
+        assert np.allclose(st_.solve(a, c, g), np.linalg.solve(a * 1.3 * Z + c * Imat, g), rtol=1e-9, atol=0)
+    assert np.isclose(st_.quadratic(g), g @ Z @ g, rtol=1e-10)
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_block_friction_of_a_group_is_the_full_estimate_restricted_to_it(layout):
+    """Two blocks: the smoothed ζ̂_g of ``block`` mode (one product of the chain sums per block, moving average
+    of weight ``memory``) equals the same average of the full-mode ζ̂ on the group's indices, and Î_g's diagonal
+    that of the block-averaged variances of full mode."""
+    from thermolearn.numeric.ebm import MetricState
+
+    d, groups = LAYOUTS[layout]
+    st_, stream = _block_state(d, groups, blocks=2)
+    full = MetricState(MetricEstimator(block=40, mode="full", adaptive=False, thin=1), d, 50, 0.01, 1.3)
+    for k, X in enumerate(stream):
+        full.update(X.copy(), 0.01 * k, np.zeros(d))
+    w = st_.config.memory
+    zeta, fisher = ((1 - w) * getattr(full.blocks[0], f) + w * getattr(full.blocks[1], f) for f in ("friction", "fisher"))
+    snap = []  # Î_g off the diagonal: the correlations of the block's last centred snapshot, full mode's variances
+    for b in (0, 1):
+        L = stream[40 * b + 39] - stream[40 * b + 39].mean(axis=0)
+        s = np.sqrt(np.diag(full.blocks[b].fisher) / np.sum(L * L, axis=0))
+        snap.append(L.T @ L * s[:, None] * s[None, :])
+    snap = (1 - w) * snap[0] + w * snap[1]
+    size = {len(g) for g in groups}
+    for idx, (Zg, Ig) in zip(st_._group_index, st_._group_avg):
+        assert idx.shape[1] in size
+        for k in range(idx.shape[0]):
+            sub = np.ix_(idx[k], idx[k])
+            assert np.allclose(Zg[k], zeta[sub], rtol=1e-10, atol=1e-12 * np.abs(zeta).max())
+            assert np.allclose(np.diag(Ig[k]), np.diag(fisher)[idx[k]], rtol=1e-10, atol=0)
+            assert np.allclose(Ig[k], snap[sub], rtol=1e-10, atol=0)
+
+
 def test_block_mode_needs_valid_groups():
     from thermolearn.numeric.ebm import MetricState
     from thermolearn.theory import ParameterError
@@ -233,3 +301,15 @@ def test_full_solve_through_the_pencil_equals_the_dense_solve():
         for a, c in ((1.0, 0.0), (1.0, 0.3), (0.0, 1.0), (2.5, 4.0)):
             dense = np.linalg.solve(a * 1.7 * st_.friction + c * st_.fisher, g)
             assert np.allclose(st_.solve(a, c, g), dense, rtol=1e-10, atol=0)
+
+
+def test_generalised_eigh_needs_a_positive_definite_b():
+    from thermolearn.numeric.ebm._metric import _generalised_eigh
+    from thermolearn.theory import ParameterError
+
+    with pytest.raises(ParameterError, match="positive definite"):
+        _generalised_eigh(np.eye(2), np.diag([1.0, -1.0]))
+    V, w = _generalised_eigh(np.diag([2.0, 6.0])[None], np.diag([1.0, 2.0])[None])  # stacked: (1, 2, 2)
+    assert np.allclose(w, [[2.0, 3.0]]) and np.allclose(np.abs(V[0]), np.diag([1.0, 1 / np.sqrt(2)]))
+    with pytest.raises(ParameterError, match="positive definite"):
+        _generalised_eigh(np.eye(2)[None], np.diag([1.0, -1.0])[None])

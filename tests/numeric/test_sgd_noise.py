@@ -179,7 +179,8 @@ def test_trial_groups_change_speed_not_numbers(digits, lr, max_grad):
 def test_divergence_bound_falls_back_to_the_exact_maximum(digits):
     """A threshold between the largest gradient component and the cheap bound is not a divergence."""
     from thermolearn.numeric.sgd import Workspace, sgd_step
-    from thermolearn.numeric.sgd._experiment import _batches, _max_abs
+    from thermolearn.numeric.sgd._experiment import _batches
+    from thermolearn.numeric.sgd._mlp import max_abs as _max_abs
 
     cfg = _cfg(batch_size=10, learning_rate=1e-9, steps=2, t0=0, max_lag=1, trials=3)
     params, rngs = initial_state(digits, cfg, seed=12)
@@ -205,7 +206,8 @@ def test_in_place_steps_detect_divergence_with_the_exact_maximum(digits, m):
     run at step 1, one just above lets step 1 pass.
     """
     from thermolearn.numeric.sgd import Workspace, sgd_step
-    from thermolearn.numeric.sgd._experiment import _batches, _max_abs
+    from thermolearn.numeric.sgd._experiment import _batches
+    from thermolearn.numeric.sgd._mlp import max_abs as _max_abs
 
     cfg = _cfg(batch_size=m, learning_rate=0.05, steps=4, t0=2, max_lag=1, trials=3, measure_every=10)
     params, rngs = initial_state(digits, cfg, seed=5)

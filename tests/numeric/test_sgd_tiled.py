@@ -101,7 +101,7 @@ def test_without_the_kernel_the_numpy_path_runs(monkeypatch):
     p, q = [a.copy() for a in start], [a.copy() for a in start]
     with _kernel.numpy_only():
         expected = sgd_step(p, xs[0], ys[0], "relu", 0.1, Workspace())
-    monkeypatch.setattr(_tiled, "tiled_kernel", lambda dtype: None)
+    monkeypatch.setattr(_tiled, "tiled_kernel", lambda dtype, multi=False: None)
     got = sgd_step(q, xs[0], ys[0], "relu", 0.1, Workspace())
     assert got[0] is not None
     for u, v in zip(q, p):

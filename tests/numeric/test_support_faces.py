@@ -80,3 +80,26 @@ def test_a_density_that_does_not_decay_is_reported_not_integrated():
         free_energy(twin, [0.6])
     with pytest.raises(NumericalError, match="not normalisable"):
         friction_generator(model, [0.6], n=41, relaxation=False)
+
+
+def test_generator_modes_and_their_share_of_the_friction():
+    # harmonic trap k: modes n*mu*k, only the first couples to dE/dtheta = -(x - theta): share 1
+    model = energy_model("2*(x - theta)**2", beta=1.3, mu=0.7)
+    g = friction_generator(model, [0.4], n=801)
+    assert g.mode_times[0] == pytest.approx(1 / (0.7 * 4), rel=1e-4)  # O(h^2) of the 801-point grid
+    assert g.mode_shares[0] == pytest.approx(1.0, abs=1e-4) and np.all(g.mode_shares[1:] < 1e-4)
+    # a symmetric well with an even dE/dtheta = x**2/2: the slowest (odd) mode carries nothing
+    g = friction_generator(energy_model("theta*x**2/2 + x**4/4", beta=2, mu=1), [-1.0], n=801)
+    assert g.mode_shares[0] < 1e-8 and g.mode_shares[1] > 0.5
+
+
+@pytest.mark.parametrize("energy, beta", [("(x1 - theta - x2**2/2)**2/2 + x2**2/2", 0.7),
+                                          ("(x1 - 3*x2 - theta)**2/2 + log(cosh(x2)) + x2**2/8", 1.5)])
+def test_metric_at_two_coordinates_is_extrapolated_to_the_exact_friction(energy, beta):
+    # translation families in x1: zeta = 1/mu exactly.  One 161-point grid errs by 4e-3 (tilted) and 2e-2
+    # (curved); the Richardson pair 81/161 by 5e-5 and 1e-3
+    from thermolearn.numeric.metric import metric_at
+
+    r = metric_at(energy_model(energy, x=["x1", "x2"], beta=beta, mu=1.9), {"theta": 0.3})
+    assert r["friction_tensor"][0][0] == pytest.approx(1 / 1.9, rel=2e-3)
+    assert "Richardson" in r["method"]

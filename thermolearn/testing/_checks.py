@@ -91,6 +91,32 @@ class _Context:
             return tau_r, min(tau_r, self.x_time()) / 50
         return self.ref("timescales", compute)
 
+    def window(self):
+        """T for ∫⟨δX(t)δX(0)⟩dt: 10 τ_R, and long enough that each mode of the coordinates slower than
+        1.25 τ_R leaves ≤ 0.5 % of ζ (mode k of time τ_k and share q_k of ζ: T ≥ 2τ_k ln(q_k/0.005); see
+        the autocorrelation check).  τ_R integrates over all modes; a slow mode (a tilted valley, a barrier)
+        can carry much of ζ while τ_R stays short."""
+        def compute():
+            tau_r = self.timescales()[0]
+            need = [2 * t * math.log(q / 0.005) for t, q in zip(*self._slow_modes()) if q > 0.005]
+            return max([10 * tau_r] + need)
+        return self.ref("window", compute)
+
+    def _slow_modes(self):
+        """(times, shares) of the modes slower than 1.25 τ_R (the 10 τ_R window covers the others)."""
+        times, shares = orc.relaxation_modes(self.num, self.points[0])
+        slow = np.isfinite(times) & (times > 1.25 * self.timescales()[0])
+        return times[slow], shares[slow]
+
+    def response_time(self):
+        """max(τ_R, Σ_k q_k τ_k + (1 − Σ_k q_k) τ_R) over the slow modes: the ζ-weighted mean relaxation
+        time, which sets the O(τ/τ_protocol) correction to slow driving (other modes counted at τ_R)."""
+        def compute():
+            times, shares = self._slow_modes()
+            tau_r = self.timescales()[0]
+            return max(tau_r, float(np.sum(shares * times)) + max(0.0, 1.0 - float(np.sum(shares))) * tau_r)
+        return self.ref("response_time", compute)
+
 
 def relaxation_time(num, theta) -> float:
     """max eig(βI⁻¹ζ) with the reference metric (generator grid: β² Cov_m(∂θE) and the Poisson solve)."""

@@ -82,10 +82,15 @@ def sampler_stationarity(ctx):
 def friction_autocorrelation(ctx):
     """ζ (ingredient) vs β∫⟨δX(t)δX(0)⟩dt from equilibrium chains moved by the sampler.
 
-    :func:`numeric.metric.friction_autocorrelation` over T = 10 τ_R with the
+    :func:`numeric.metric.friction_autocorrelation` over a window T with the
     ``equilibrium``, ``sampler`` and ``dE_dtheta`` ingredients and the
     quadrature ⟨X⟩_m: β[Cov(S_T) − (Cov(A) + Cov(B))/2]/T (A, B the two
-    halves) removes the O(τ_R/T) truncation bias of β Cov(S_T)/(2T).  Half
+    halves) removes the O(τ/T) truncation bias of β Cov(S_T)/(2T) and leaves
+    ~q·e^(−T/2τ) of a mode of time τ and share q of ζ.  T is 10 τ_R (τ_R:
+    the integrated autocorrelation time of X), longer where a slow mode of
+    the coordinates would leave more than 0.5 % of ζ (``_Context.window``):
+    in a tilted valley the slowest mode carries half of ζ at ≈ 12 τ_R, and a
+    window of 10 τ_R measured ζ at 46 %.  Half
     the particles of the other checks: 4 s.e. is then ~25 % of ζ for the
     quartic at 1000 chains (~18 % at 2000), while a wrong ζ, a frozen sampler
     or a wrong mobility power moves the estimate by ≥ 50 % (those mutants
@@ -93,7 +98,7 @@ def friction_autocorrelation(ctx):
     """
     num, th = ctx.num, ctx.points[0]
     tau_r, dt = ctx.timescales()
-    T = 10 * tau_r
+    T = ctx.window()
     stride = max(1, int(round(tau_r / 20 / dt)))
     blocks = 2 * max(20, min(_MAX_STEPS // (2 * stride), int(math.ceil(T / (2 * stride * dt)))))
     x0 = np.asarray(ctx.prov.equilibrium(num, th, ctx.particles // 2, ctx.rng), float)  # see the docstring
@@ -105,7 +110,7 @@ def friction_autocorrelation(ctx):
     z = float(np.max(np.abs(zeta - est) / (N_SIGMA * se + 0.05 * np.abs(est).max())))
     ok = z <= 1.0
     return TheoremCheck("friction_autocorrelation", ok, z, 1.0,
-                        f"ingredient zeta vs beta*int <dX(t)dX(0)> dt over T = 10 tau_R from {len(x0)} "
+                        f"ingredient zeta vs beta*int <dX(t)dX(0)> dt over T = {T / tau_r:.3g} tau_R from {len(x0)} "
                         f"sampler chains; |diff| / ({N_SIGMA:g} standard errors + 5% step/truncation bias)",
                         "" if ok else "friction tensor disagrees with the autocorrelation of dE/dtheta",
                         est.tolist(), zeta.tolist())
@@ -126,17 +131,19 @@ def _drive(ctx, x, start, end, tau, updates, stride):
 def slow_driving_excess_work(ctx):
     """⟨W⟩ − ΔF of a slow ramp vs the slow-driving prediction ∫θ̇ᵀζθ̇ dt (ingredient ζ).
 
-    Linear response (arXiv 2510.03137): W_ex = ∫θ̇ᵀζθ̇ dt + O(τ_R/τ).  The
-    ramp spans a Fisher distance of at most 2.5 (βW_ex ≈ 0.3: the signal
-    grows with the distance, but so does the change of the metric along
-    the ramp), over τ = 20 max τ_R along it; the prediction integrates ζ by
+    Linear response (arXiv 2510.03137): W_ex = ∫θ̇ᵀζθ̇ dt + O(τ_s/τ), τ_s the
+    slowest relaxation time that X couples to.  The ramp spans a Fisher
+    distance of at most 2.5 (βW_ex ≈ 0.3: the signal grows with the
+    distance, but so does the change of the metric along the ramp), over
+    τ = 20 τ_s with τ_s = max(τ_R along it, the ζ-weighted mean relaxation
+    time at its start: ``_Context.response_time``); the prediction integrates ζ by
     Simpson's rule (5 nodes, 3 with two coordinates).  The tolerance's
-    systematic part 2τ_R/τ = 10 % covers the O(τ_R/τ) linear-response
+    systematic part 2τ_s/τ = 10 % covers the O(τ_s/τ) linear-response
     correction (measured −12…0 %) and the sampler step's bias of ζ (+1…+4 %).
     """
     num, th0, d = ctx.num, ctx.points[0], _direction(ctx)
     tau_r, dt = ctx.timescales()
-    s = min(math.sqrt(0.5 * 20 * tau_r / (num.beta * float(d @ ctx.friction_ref(0) @ d))),
+    s = min(math.sqrt(0.5 * 20 * ctx.response_time() / (num.beta * float(d @ ctx.friction_ref(0) @ d))),
             2.5 / math.sqrt(float(d @ ctx.fisher_ref(0) @ d)))
     us = (0.0, 0.5, 1.0) if len(num.model.x) == 2 else (0.0, 0.25, 0.5, 0.75, 1.0)
     weights = (1, 4, 1) if len(us) == 3 else (1, 4, 2, 4, 1)
@@ -147,7 +154,8 @@ def slow_driving_excess_work(ctx):
               for th in nodes[1:]]
     if not all(t > 0 and math.isfinite(t) for t in tau_rs):
         raise NumericalError(f"relaxation times along the ramp are not positive: {tau_rs}")
-    tau = 20 * max([tau_r] + tau_rs)
+    tau_slow = max([ctx.response_time()] + tau_rs)
+    tau = 20 * tau_slow
     dt = 2 * dt  # sampler step min(τ_R, τ_x)/25: ζ off by ~dt/2τ_x (see the docstring)
     stride = max(1, int(round(tau_r / 10 / dt)))  # θ moves every τ_R/10: the midpoint staircase errs at O(h²)
     updates = max(50, min(_MAX_STEPS // stride, int(math.ceil(tau / (stride * dt)))))
@@ -158,12 +166,12 @@ def slow_driving_excess_work(ctx):
     wex, se = float(W.mean() - dF), float(W.std(ddof=1) / math.sqrt(len(W)))
     quad = [float(d @ z @ d) for z in zetas]
     pred = s * s / tau * float(np.dot(weights, quad) / sum(weights))  # Simpson over the ramp
-    tol = N_SIGMA * se + 2 * (max([tau_r] + tau_rs) / tau) * abs(pred)
+    tol = N_SIGMA * se + 2 * (tau_slow / tau) * abs(pred)
     ok = abs(wex - pred) <= tol
     return TheoremCheck("slow_driving_excess_work", ok, abs(wex - pred), tol,
-                        f"<W> - dF of a linear ramp over tau = 20 tau_R ({n} sampler chains from exact draws, "
+                        f"<W> - dF of a linear ramp over tau = {tau / tau_r:.3g} tau_R ({n} sampler chains from exact draws, "
                         f"Sekimoto work) vs int thetadot^T zeta thetadot dt with the ingredient zeta; tolerance "
-                        f"{N_SIGMA:g} standard errors + 2 tau_R/tau linear-response and sampler-step correction",
+                        f"{N_SIGMA:g} standard errors + 2 tau_slow/tau linear-response and sampler-step correction",
                         "" if ok else "excess work of a slow protocol disagrees with the friction tensor", pred, wex)
 
 

@@ -110,12 +110,18 @@ def reference_free_energy(num: NumericTwin, theta) -> float:
     return -numeric_rule(num, theta).log_z / num.beta
 
 
+@lru_cache(maxsize=32)
+def _box(num: NumericTwin, theta: tuple):
+    """:func:`numeric.metric.auto_box` at θ (the grid frame: mode, axes, support), once for both grids."""
+    return auto_box(num, np.array(theta))
+
+
 @lru_cache(maxsize=64)
 def _generator(num: NumericTwin, theta: tuple, fine: bool):
-    """Generator solve on n (coarse) or 2n − 1 (fine) points per axis over the found box (shared nodes)."""
+    """Generator solve on n (coarse) or 2n − 1 (fine) points per axis over one found box (shared nodes)."""
     n = _GENERATOR_N[num.d]
-    return friction_generator(num.model, theta, n=2 * n - 1 if fine else n, box=auto_box(num, np.array(theta)),
-                              relaxation=False)
+    return friction_generator(num.model, theta, n=2 * n - 1 if fine else n, box=_box(num, theta),
+                              relaxation=not fine)
 
 
 def fisher_quadrature(num: NumericTwin, theta) -> np.ndarray:
@@ -130,6 +136,16 @@ def fisher_quadrature(num: NumericTwin, theta) -> np.ndarray:
 def coarse_friction(num: NumericTwin, theta) -> np.ndarray:
     """ζ on the coarse generator grid alone (error O(h²), ~1e-3 in 2-D): enough for a time scale."""
     return _generator(num, tuple(num.theta_vector(theta)), False).friction
+
+
+def relaxation_modes(num: NumericTwin, theta) -> tuple[np.ndarray, np.ndarray]:
+    """(times, shares of ζ) of the coordinates' slowest modes on the coarse grid (at most four).
+
+    :attr:`numeric.metric.GeneratorResult.mode_times` / ``mode_shares``: a slow mode that ∂θE does
+    not see (the odd mode of a symmetric well, for an even ∂θE) has a share near 0.
+    """
+    g = _generator(num, tuple(num.theta_vector(theta)), False)
+    return g.mode_times, g.mode_shares
 
 
 def fisher_hessian(num: NumericTwin, theta, h: float = 0.02) -> np.ndarray:
