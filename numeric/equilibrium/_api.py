@@ -22,7 +22,7 @@ from thermolearn.theory import NumericalError
 from ..codegen import lambdify
 from ._mala import mala_warmup
 from ._rules import LegendreRule1D, Rule, found_rule_1d, grid_rule, hermite_rule
-from ._support import find_mode, principal_frame, support_1d, support_box
+from ._support import find_mode, grid_frame, support_1d
 
 __all__ = ["equilibrium_rule", "free_energy", "closed_free_energy", "expectation", "sample_equilibrium", "mode",
            "gaussian_moments"]
@@ -148,11 +148,9 @@ def equilibrium_rule(twin, theta, *, closed_form: bool = True, near=None) -> Rul
         return found_rule_1d(f, th, text=twin.text, near=near)
     if twin.d == 2:
         grad = lambda x: twin.beta * twin.grad_x(x, th)  # noqa: E731
-        m, e0 = find_mode(f, grad, _starts(twin, th))
-        R = principal_frame(grad, m)  # grid along the principal axes at the mode (a tilted density)
-        g = lambda u: f(m + np.asarray(u) @ R.T)  # noqa: E731
-        r = grid_rule(g, support_box(g, np.zeros(twin.d), e0), text=twin.text)
-        return Rule(m + r.x @ R.T, r.w, r.log_z, r.method)
+        frame = grid_frame(f, grad, *find_mode(f, grad, _starts(twin, th)))  # principal axes (a tilted density)
+        r = grid_rule(lambda u: f(frame.to_x(u)), frame.box, text=twin.text)
+        return Rule(frame.to_x(r.x), r.w, r.log_z, r.method)
     raise NumericalError(
         f"no quadrature for p_m of {twin.text} in {twin.d} coordinates (not quadratic in x); "
         "use sample_equilibrium (MCMC)"

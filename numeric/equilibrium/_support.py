@@ -23,7 +23,8 @@ from scipy import optimize
 
 from thermolearn.theory import NumericalError
 
-__all__ = ["Support1D", "support_1d", "reuse_support", "find_mode", "support_box", "principal_frame"]
+__all__ = ["Support1D", "support_1d", "reuse_support", "find_mode", "support_box", "principal_frame", "GridFrame",
+           "grid_frame"]
 
 #: βΔE at the ends of the integration interval: e^-50 ≈ 2e-22 of the peak weight.
 CUT = 50.0
@@ -279,3 +280,39 @@ def principal_frame(grad, mode, *, rel_step: float = 1e-5, tol: float = 1e-9) ->
     R = np.linalg.eigh(H)[1]
     R = R[:, np.argsort(np.argmax(np.abs(R), axis=0), kind="stable")]  # column k closest to axis k
     return R * np.sign(R[np.argmax(np.abs(R), axis=0), np.arange(d)])
+
+
+@dataclass(frozen=True)
+class GridFrame:
+    """A grid's frame: x = ``origin`` + ``rotation`` u for u in ``box`` (one (lo, hi) per axis).
+
+    An axis-aligned frame (``rotation`` the identity) has ``origin`` 0 and its
+    box in x itself, so :meth:`to_x` costs nothing there.
+    """
+
+    origin: np.ndarray
+    rotation: np.ndarray
+    box: tuple
+
+    @property
+    def axis_aligned(self) -> bool:
+        return bool(np.array_equal(self.rotation, np.eye(len(self.box))))
+
+    def to_x(self, u) -> np.ndarray:
+        """Grid coordinates u (..., d) to x (..., d)."""
+        u = np.asarray(u)
+        return u if self.axis_aligned else self.origin + u @ self.rotation.T
+
+
+def grid_frame(f, grad, mode, e0, *, cut: float = CUT) -> GridFrame:
+    """The grid frame of exp(−f) around its ``mode`` (f = ``e0`` there): principal axes, faces with f − e0 ≥ ``cut``.
+
+    The axes are :func:`principal_frame` (a rotation; the identity for
+    separable energies, whose box then stays in x), the box
+    :func:`support_box` in those axes.
+    """
+    mode = np.asarray(mode, dtype=float)
+    R = principal_frame(grad, mode)
+    if np.array_equal(R, np.eye(mode.size)):
+        return GridFrame(np.zeros(mode.size), R, support_box(f, mode, e0, cut=cut))
+    return GridFrame(mode, R, support_box(lambda u: f(mode + np.asarray(u) @ R.T), np.zeros(mode.size), e0, cut=cut))

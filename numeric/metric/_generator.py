@@ -26,7 +26,7 @@ import scipy.sparse.linalg as spla
 from thermolearn.theory import NumericalError, ParameterError
 
 from ..equilibrium import mode
-from ..equilibrium._support import principal_frame, support_box
+from ..equilibrium._support import GridFrame, grid_frame
 from ..model import numeric_twin
 from thermolearn.numeric.results import ResultMixin
 
@@ -56,27 +56,15 @@ class GeneratorResult(ResultMixin):
     mode_shares: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
-@dataclass(frozen=True)
-class GridFrame:
-    """A generator grid's frame: x = ``origin`` + ``rotation`` u, u in ``box`` (one (lo, hi) per axis)."""
-
-    origin: np.ndarray
-    rotation: np.ndarray
-    box: tuple
-
-
 def auto_box(twin, th, *, cut=40.0) -> GridFrame:
     """The grid frame of p_m(·|θ): the principal axes of βE at its mode, βΔE ≥ ``cut`` on every face.
 
     The mode is :func:`numeric.equilibrium.mode` (searched from θ-dependent
-    starts), the axes :func:`numeric.equilibrium._support.principal_frame`
-    (a rotation; the identity for separable energies) and the box
-    :func:`numeric.equilibrium._support.support_box` in those axes.
+    starts), the frame :func:`numeric.equilibrium._support.grid_frame` (the
+    principal axes, a rotation; the identity for separable energies).
     """
     m, e0 = mode(twin, th)
-    R = principal_frame(lambda x: twin.beta * twin.grad_x(x, th), m)
-    g = lambda u: twin.beta_energy(m + np.asarray(u) @ R.T, th)  # noqa: E731
-    return GridFrame(m, R, support_box(g, np.zeros(twin.d), e0, cut=cut))
+    return grid_frame(lambda x: twin.beta_energy(x, th), lambda x: twin.beta * twin.grad_x(x, th), m, e0, cut=cut)
 
 
 def friction_generator(model, theta, *, values=None, n: int = 801, box=None,
@@ -112,7 +100,7 @@ def friction_generator(model, theta, *, values=None, n: int = 801, box=None,
         raise ParameterError(f"box must give (lo, hi) for each of the {nm.d} coordinates, got {box!r}")
     axes = [np.linspace(lo, hi, n) for lo, hi in frame.box]
     hs = [ax[1] - ax[0] for ax in axes]
-    mesh = frame.origin + np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1) @ frame.rotation.T
+    mesh = frame.to_x(np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1))
     N = n**nm.d
     bE = nm.beta * nm.energy(mesh, th).reshape(N)
     bE -= bE.min()
