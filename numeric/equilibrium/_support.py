@@ -144,7 +144,10 @@ def reuse_support(f, s: Support1D, theta=(), *, cut: float = CUT, slack: float =
     It holds when the minimum of f on a ``points`` grid of [a, b] is
     interior, both ends lie ``cut`` − ``slack`` above it (the ends of a
     found support sit exactly ``cut`` above, so any move lowers one; the
-    caller's tail-mass test still decides, e^-40 ≈ 4e-18 of the peak), and
+    caller's tail-mass test still decides, e^-40 ≈ 4e-18 of the peak) and
+    neither lies more than ``2·cut`` above it (a wall that steepened with θ
+    would otherwise leave quadrature nodes where exp(−f) underflows to 0,
+    and 1/p, which the friction integrand carries, overflows), and
     f at every candidate of :func:`support_1d` outside [a, b] lies ``cut``
     above it (no well appeared beyond the ends): then [a, b] is a found support of the new f, with the
     mode from the parabola through the lowest grid points (it only splits
@@ -156,11 +159,14 @@ def reuse_support(f, s: Support1D, theta=(), *, cut: float = CUT, slack: float =
     1.5
     >>> reuse_support(lambda x: (x - 9.0) ** 2 / 2, s, [9.0]) is None
     True
+    >>> reuse_support(lambda x: 3 * (x - 1.0) ** 2, s, [1.0]) is None   # walls steepened: the ends lie 300 above the mode
+    True
     """
     xs = np.linspace(s.a, s.b, points)
     v = _values(f, xs)
     j = int(np.argmin(v))
-    if not (0 < j < points - 1 and np.isfinite(v[j]) and min(v[0], v[-1]) - v[j] >= cut - slack):
+    if not (0 < j < points - 1 and np.isfinite(v[j]) and min(v[0], v[-1]) - v[j] >= cut - slack
+            and max(v[0], v[-1]) - v[j] <= 2 * cut):
         return None
     out = _candidates_1d(theta)
     out = out[(out < s.a) | (out > s.b)]

@@ -79,8 +79,10 @@ def _moments(model, theta, *, values=None, friction: bool = True, near=None):
     if friction:
         z = float(np.sum(rule.qw * rule.p))
         phi = rule.tail_integral(dX * rule.p[..., None])  # Z·Φ
-        zeta = beta**2 / mu * np.einsum("pq,pqi,pqj->ij", rule.qw / rule.p, phi, phi) / z
-    if not (np.all(np.isfinite(fisher)) and np.all(np.isfinite(mean))):
+        # nodes where p ≤ 1e-290 carry ZΦ ~ p there too: ΦΦᵀ/p ~ p, nothing next to the peak's O(1)
+        w = np.divide(rule.qw, rule.p, out=np.zeros_like(rule.p), where=rule.p > 1e-290)
+        zeta = beta**2 / mu * np.einsum("pq,pqi,pqj->ij", w, phi, phi) / z
+    if not (np.all(np.isfinite(fisher)) and np.all(np.isfinite(mean)) and np.all(np.isfinite(zeta) | ~friction)):
         raise NumericalError(f"quadrature produced non-finite moments at theta = {th.tolist()} for {tw.text}")
     fisher, zeta = (fisher + fisher.T) / 2, (zeta + zeta.T) / 2
     return MomentsQuadrature(th, mean, fisher, zeta, -rule.log_z / beta), rule.support

@@ -27,6 +27,8 @@ _FAMILIES = [
     ("cosh(x) - theta*x", 1.3, 1, np.linspace(-0.9, 0.9, 5)),
     ("exp(x) - theta*x + x**2/8", 1, 2, np.linspace(0.5, 3.0, 5)),
     ("log(1 + exp(x - theta)) + x**2/2", 2, 1, np.linspace(-5.0, 5.0, 6)),
+    # a wall that steepens with theta in small steps: each reuse raises the ends further (p underflows there)
+    ("exp(-theta*x) + exp(x)", 1, 1, np.linspace(1.0, 3.0, 21)),
 ]
 
 
