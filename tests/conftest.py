@@ -25,6 +25,14 @@
   ``gc.callbacks``: collection spent ~2.0 of ~10 CPU-s per process in the
   collector, 0.4 after; the tests ~6 % of their time, ~4 % after.  Nothing
   the tests check depends on when cycles are freed.
+* BLAS and OpenMP run one thread per process (``OPENBLAS_NUM_THREADS`` etc.
+  set before numpy loads, inherited by the CLI subprocesses and process
+  pools the tests start; a variable the caller set is kept).  The suite runs
+  as ``pytest -n 2`` on two cores: a second BLAS thread per worker has no
+  core of its own, and OpenBLAS's threads spin while they wait.  Measured on
+  ``tests/thermolearn/test_verify_energies.py`` alone (one process, idle):
+  37.4 CPU-s with the default threads, 28.4 with one, the same wall time.
+  The tests' matrices are small; no test checks threading.
 """
 
 import gc
@@ -34,9 +42,14 @@ import resource
 import time
 from pathlib import Path
 
-import numpy as np
-import pytest
-from hypothesis import settings
+#: Thread-count variables of the BLAS/OpenMP runtimes, pinned to 1 for the session (see above).
+_ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+for _var in _ONE_THREAD:
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402  (after the thread pins: OpenBLAS reads them when it loads)
+import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
 settings.register_profile("thermolearn", derandomize=True, database=None)
 settings.register_profile("explore", derandomize=False, database=None)
