@@ -49,11 +49,6 @@ for _var in _ONE_THREAD:
 
 import numpy as np  # noqa: E402  (after the thread pins: OpenBLAS reads them when it loads)
 import pytest  # noqa: E402
-from hypothesis import settings  # noqa: E402
-
-settings.register_profile("thermolearn", derandomize=True, database=None)
-settings.register_profile("explore", derandomize=False, database=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "thermolearn"))
 
 _LEDGER = os.environ.get("THERMOLEARN_TEST_CPU")
 _TESTS: dict = {}
@@ -89,6 +84,14 @@ def pytest_configure(config):
     marked = getattr(hook, "_must_rewrite", None)
     if isinstance(marked, set):
         marked.difference_update(_NOT_REWRITTEN)
+    # hypothesis only now, once it is unmarked: imported at this module's top (before this hook runs)
+    # its ~190 modules were rewritten in every process, ~1.6 CPU-s, as no .pyc is kept when
+    # PYTHONDONTWRITEBYTECODE is set (measured with python -X importtime: 1.95 s vs 0.32 s)
+    from hypothesis import settings
+
+    settings.register_profile("thermolearn", derandomize=True, database=None)
+    settings.register_profile("explore", derandomize=False, database=None)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "thermolearn"))
 
 
 @pytest.fixture
