@@ -69,7 +69,17 @@ class _Context:
         return self.ref(("fisher", i), lambda: orc.fisher_hessian(self.num, self.points[i]))
 
     def friction_ref(self, i):
+        if i == 0:
+            self.modes()  # the first point's coarse solve with its modes, so it is solved once (see modes)
         return self.ref(("friction", i), lambda: orc.friction_reference(self.num, self.points[i]))
+
+    def modes(self):
+        """(times, shares) of the coordinates' slowest modes at the first θ point (coarse generator grid).
+
+        Asked for before any other coarse solve at that point: the modes' solve serves them too, and
+        :func:`orc.relaxation_modes` alone costs the eigensolve (other θ are solved without it).
+        """
+        return self.ref("modes", lambda: orc.relaxation_modes(self.num, self.points[0]))
 
     def X(self):
         return self.prov.dE_dtheta(self.num)
@@ -87,6 +97,7 @@ class _Context:
     def timescales(self):
         """(τ_R, dt): the slowest parameter relaxation time max eig(βI⁻¹ζ) and a Langevin step."""
         def compute():
+            self.modes()  # see modes
             tau_r = relaxation_time(self.num, self.points[0])
             return tau_r, min(tau_r, self.x_time()) / 50
         return self.ref("timescales", compute)
@@ -104,7 +115,7 @@ class _Context:
 
     def _slow_modes(self):
         """(times, shares) of the modes slower than 1.25 τ_R (the 10 τ_R window covers the others)."""
-        times, shares = orc.relaxation_modes(self.num, self.points[0])
+        times, shares = self.modes()
         slow = np.isfinite(times) & (times > 1.25 * self.timescales()[0])
         return times[slow], shares[slow]
 

@@ -15,6 +15,7 @@ The Fokker–Planck operator and H(t) are theory's (arXiv 2510.03137).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from functools import lru_cache
 
 import numpy as np
@@ -116,12 +117,31 @@ def _box(num: NumericTwin, theta: tuple):
     return auto_box(num, np.array(theta))
 
 
-@lru_cache(maxsize=64)
-def _generator(num: NumericTwin, theta: tuple, fine: bool):
-    """Generator solve on n (coarse) or 2n − 1 (fine) points per axis over one found box (shared nodes)."""
-    n = _GENERATOR_N[num.d]
-    return friction_generator(num.model, theta, n=2 * n - 1 if fine else n, box=_box(num, theta),
-                              relaxation=not fine)
+#: (twin, θ, fine) -> (generator solve, whether it holds the relaxation modes); least recently used first.
+_SOLVES: OrderedDict = OrderedDict()
+_MAX_SOLVES = 64
+
+
+def _generator(num: NumericTwin, theta: tuple, fine: bool, modes: bool = False):
+    """Generator solve on n (coarse) or 2n − 1 (fine) points per axis over one found box (shared nodes).
+
+    Once per (twin, θ, grid).  The slow modes (``relaxation=True``: an eigensolve, a second sparse
+    factorisation, ~40 % of a coarse solve's CPU) only where asked (``modes``: the time scales at the
+    first θ point); ζ, I and ⟨∂θE⟩ do not depend on it.  Measured on the false-alarm family of
+    tests/thermolearn/test_verify_energies.py: the modes were computed at every coarse θ (both points,
+    every node of the slow ramp) and used at one.
+    """
+    key = (num, theta, fine)
+    hit = _SOLVES.get(key)
+    if hit is None or (modes and not hit[1]):
+        n = _GENERATOR_N[num.d]
+        hit = (friction_generator(num.model, theta, n=2 * n - 1 if fine else n, box=_box(num, theta),
+                                  relaxation=modes), modes)
+        _SOLVES[key] = hit
+        if len(_SOLVES) > _MAX_SOLVES:
+            _SOLVES.popitem(last=False)
+    _SOLVES.move_to_end(key)
+    return hit[0]
 
 
 def fisher_quadrature(num: NumericTwin, theta) -> np.ndarray:
@@ -144,7 +164,7 @@ def relaxation_modes(num: NumericTwin, theta) -> tuple[np.ndarray, np.ndarray]:
     :attr:`numeric.metric.GeneratorResult.mode_times` / ``mode_shares``: a slow mode that ∂θE does
     not see (the odd mode of a symmetric well, for an even ∂θE) has a share near 0.
     """
-    g = _generator(num, tuple(num.theta_vector(theta)), False)
+    g = _generator(num, tuple(num.theta_vector(theta)), False, modes=True)
     return g.mode_times, g.mode_shares
 
 
