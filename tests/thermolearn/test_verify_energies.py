@@ -5,6 +5,12 @@ double well, x⁶ at β = 2, μ = 0.5, two parameters, and two coordinates.
 The deterministic checks run once; the simulation checks once per seed.
 The test command runs the simulation checks at seeds 10 and 11 (CI budget);
 ``THERMOLEARN_ALL_SEEDS=1`` adds seeds 12–14, the five-seed acceptance run.
+``bias_equals_excess_work`` runs at seed 10 alone in the test command: it
+checks an identity that holds for every realisation of the chains (L − L̃ =
+β(W − ΔF) path by path, arXiv 2510.03137), so its value is rounding plus the
+line integrals' quadrature error (1e-17 .. 1e-14 at seeds 10 and 11 on every
+energy here, tolerance 1e-3): another seed draws other chains, not another
+test of it (its quadrature error at large β: test_theorem_checks_at_any_beta.py).
 """
 
 from __future__ import annotations
@@ -32,7 +38,10 @@ ENERGIES = [
 ]
 DYNAMIC = [n for n in CHECK_NAMES if n in ("sampler_stationarity", "friction_autocorrelation",
                                             "slow_driving_excess_work", "jarzynski", "bias_equals_excess_work")]
-SEEDS = (11, 12, 13, 14) if os.environ.get("THERMOLEARN_ALL_SEEDS") == "1" else (11,)
+ALL_SEEDS = os.environ.get("THERMOLEARN_ALL_SEEDS") == "1"
+SEEDS = (11, 12, 13, 14) if ALL_SEEDS else (11,)
+#: The checks run again at the other seeds: the statistical ones (see the module docstring).
+REPEATED = DYNAMIC if ALL_SEEDS else [n for n in DYNAMIC if n != "bias_equals_excess_work"]
 
 
 @pytest.mark.slow
@@ -42,5 +51,5 @@ def test_no_false_alarm_over_five_seeds(energy, kw):
               if not c.passed]
     for seed in SEEDS:
         failed += [(seed, c.name, c.reason, c.value, c.tolerance)
-                   for c in run_theorem_checks(energy, seed=seed, only=DYNAMIC, **kw) if not c.passed]
+                   for c in run_theorem_checks(energy, seed=seed, only=REPEATED, **kw) if not c.passed]
     assert not failed
