@@ -216,3 +216,21 @@ def test_references_never_take_a_closed_form(monkeypatch):
     assert tt.friction_reference(num, th)[0, 0] == pytest.approx(1 / 1.9, rel=1e-8)
     assert tt.reference_free_energy(num, th) == pytest.approx(-np.log(np.sqrt(2 * np.pi / 1.4)) / 0.7, rel=1e-10)
     assert float(tt.expect(num, th, lambda x: x[:, 0])) == pytest.approx(0.3, rel=1e-10)
+
+
+def test_checks_run_with_one_blas_thread_and_restore_the_callers():
+    # the checks' small linear algebra with spinning BLAS threads cost 2.3x the CPU (thermolearn/testing/_runner.py)
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    seen = []
+
+    def friction(num, th):
+        seen.append([lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"])
+        return ti.friction_auto(num, th)
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        checks = run_theorem_checks("x**4/4 - theta*x", providers=replace(Providers(), friction=friction),
+                                    only=["friction_tensor"])
+        after = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    assert checks[0].passed and seen and all(n == [1] * len(n) and len(n) >= 2 for n in seen), seen
+    assert after == [2] * len(after), after

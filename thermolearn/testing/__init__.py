@@ -35,6 +35,8 @@ meet an independent route.
 Symbolic β, μ and positive constants are evaluated at 7/10, 19/10 and 13/10
 (values ≠ 1, so a wrong power shows; fix them with ``--set``/``beta=``),
 other constants at 1/4.  Quadrature supports one or two coordinates.
+The checks run with BLAS at one thread (threadpoolctl; restored after): their
+linear algebra is small, and idle BLAS threads spin.
 
 The module is also a pytest plugin (entry point ``pytest11``): the fixtures
 ``assert_theorems`` and ``assert_metric`` hand these helpers to tests.
