@@ -28,6 +28,7 @@ adapter and the equilibrium sampler can be swapped in one line.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -35,9 +36,10 @@ import sympy as sp
 
 from thermolearn.theory import EnergyModel, ParameterError
 
+from ..equilibrium import free_energy
 from ._thermo import Thermo, thermo_for
 
-__all__ = ["Ledger", "as_vec", "check_int", "model_callables", "initial_chains"]
+__all__ = ["Ledger", "as_vec", "check_int", "model_callables", "initial_chains", "F_INTERP_ATOL"]
 
 
 def as_vec(name, value, size):
@@ -60,9 +62,50 @@ def check_int(name, value, low):
     return int(value)
 
 
-def model_callables(model: EnergyModel, target) -> Thermo:
-    """One run's view of ``model`` with data from p_m(θ* = ``target``) (:func:`._thermo.thermo_for`)."""
-    return thermo_for(model, target)
+#: F(θ) of a one-parameter run in two coordinates (:func:`model_callables`, ``span``): the Chebyshev interpolant
+#: must reproduce the grid free energy at its check points to this absolute error in βF.  The grid rule itself
+#: converges ln Z to 1e-9 (``numeric.equilibrium``), and the ledger uses F only through βΔF in βW_ex, whose
+#: statistical error is ~1e-3 or more: 1e-8 is far below both.
+F_INTERP_ATOL = 1e-8
+
+
+def model_callables(model: EnergyModel, target, span=None) -> Thermo:
+    """One run's view of ``model`` with data from p_m(θ* = ``target``) (:func:`._thermo.thermo_for`).
+
+    ``span`` = (θ0, θ*) of a run: with one parameter, two coordinates and
+    no closed form, F(θ) (one two-dimensional grid per recorded row) is
+    then served on the span, padded by ``numeric.metric.SPAN_PAD``, by a
+    validated Chebyshev interpolant of the grid free energy
+    (:func:`numeric.metric._chebyshev.chebyshev_fit`, absolute error
+    :data:`F_INTERP_ATOL` in βF), shared by every run of the same model and
+    span; outside it the grid is evaluated as before.
+    """
+    th = thermo_for(model, target)
+    if span is None or th.n != 1 or th.d != 2 or th.quadratic:
+        return th
+    from ..metric._schedules import SPAN_PAD  # numeric.metric imports this module (no import cycle at load)
+
+    a, b = (float(np.ravel(np.asarray(v, dtype=float))[0]) for v in span)
+    pad = SPAN_PAD * abs(b - a)
+    fit = _free_energy_fit(th.twin, min(a, b) - pad, max(a, b) + pad) if a != b else None
+    if fit is None:
+        return th
+    grid = th.free_energy
+
+    def fe(theta):
+        x = float(theta[0])
+        return float(fit(x)[0]) if x in fit else grid(theta)
+
+    return dataclasses.replace(th, free_energy=fe)
+
+
+@functools.lru_cache(maxsize=8)
+def _free_energy_fit(twin, lo, hi):
+    """The validated Chebyshev interpolant of F on [lo, hi] (grid free energy at its nodes), or None."""
+    from ..metric._chebyshev import chebyshev_fit
+
+    return chebyshev_fit(lambda x: [free_energy(twin, np.array([x]))], lo, hi,
+                         lambda v: [F_INTERP_ATOL / twin.beta], start=9, max_points=65)
 
 
 def initial_chains(th: Thermo, theta0, u0, samples0, particles, rng):
