@@ -78,7 +78,8 @@ def chebyshev_fit(f: Callable[[float], np.ndarray], lo: float, hi: float,
 
     ``f(x)`` returns the k components at x (a 1-D array); ``tol(values)``
     the allowed deviation per component given the (N, k) values at the N
-    points (e.g. a fraction of the largest |value|).
+    points (e.g. a fraction of the largest |value|), or an (N, k) array: the
+    allowed deviation at each point (only the odd points' rows are used).
 
     >>> fit = chebyshev_fit(lambda x: np.array([np.exp(x)]), 0.0, 1.0, lambda v: 1e-12 * np.abs(v).max(axis=0))
     >>> len(fit.nodes), bool(abs(fit(0.3)[0] - np.exp(0.3)) < 1e-14)
@@ -92,8 +93,9 @@ def chebyshev_fit(f: Callable[[float], np.ndarray], lo: float, hi: float,
         xs = chebyshev_points(lo, hi, N)
         vals = np.array([np.asarray(f(x), dtype=float).reshape(-1) for x in xs])
         w = _weights(n)
-        dev = np.max([np.abs(barycentric(xs[::2], w, vals[::2], x) - v) for x, v in zip(xs[1::2], vals[1::2])], axis=0)
-        if np.all(dev <= np.asarray(tol(vals), dtype=float)):
-            return ChebyshevFit(float(lo), float(hi), xs, _weights(N), vals, dev)
+        devs = np.array([np.abs(barycentric(xs[::2], w, vals[::2], x) - v) for x, v in zip(xs[1::2], vals[1::2])])
+        allowed = np.asarray(tol(vals), dtype=float)
+        if np.all(devs <= (allowed[1::2] if allowed.ndim == 2 else allowed)):
+            return ChebyshevFit(float(lo), float(hi), xs, _weights(N), vals, devs.max(axis=0))
         n = N
     return None

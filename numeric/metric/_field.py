@@ -91,8 +91,7 @@ class MetricField:
             return self._cache[key]
         cheb = next((c for c in self._interp if th[0] in c[0]), None) if len(th) == 1 else None
         if cheb is not None:
-            z, i, m = cheb[0](th[0])
-            pt = MetricPoint(th, np.array([[z]]), np.array([[i]]), np.array([m]), cheb[1], cheb[2])
+            pt = _served(cheb, th)
         elif self._closed is not None:
             z, i, m = self._closed(*th)
             pt = MetricPoint(th, np.array(z, float), np.array(i, float), np.array(m, float).ravel(), "closed form")
@@ -119,11 +118,14 @@ class MetricField:
         n = 17, 33, ... for the quadrature, from n = 9 for the generator);
         the interpolant through the n even ones must reproduce the n − 1 odd
         ones to a tolerance relative to the largest |value| of each quantity
-        on the interval: ``rtol`` for the quadrature; for the generator
+        on the interval (for ⟨∂θE⟩ at least its spread sqrt(I)/β, the scale
+        of ∂θF): ``rtol`` for the quadrature; for the generator
         :data:`GENERATOR_INTERP_RTOL` for I and ⟨∂θE⟩ (trapezoid sums,
-        spectrally accurate) and, for ζ, the largest Richardson error bound
-        of the solves at the nodes (never more than the solves' own error:
-        interpolating costs at most a factor 2 in the stated bound).  Once
+        spectrally accurate) and, for ζ, the Richardson error bound of the
+        solve at each check point (never more than the solves' own error:
+        interpolating costs at most a factor 2 in the stated bound,
+        ``MetricPoint.error`` = the larger bound of the two nodes around θ
+        plus the validated interpolation error).  Once
         validated, every θ in [lo, hi] is served by the interpolant through
         all 2n − 1 points (``MetricPoint.method`` says so and states both
         errors); θ outside it, and an interval not validated within
@@ -143,29 +145,34 @@ class MetricField:
         if self._closed is not None or len(self.model.theta) != 1 or not lo < hi:
             return None
         generator = len(self.model.x) != 1
-        solve_err: list = []
 
-        def values(x):
+        def values(x):  # the numeric path's ζ, I, ⟨∂θE⟩ and its error bound on ζ (a column not interpolated)
             p = self(np.array([x]))
-            solve_err.append(p.error or 0.0)
-            return np.array([p.friction[0, 0], p.fisher[0, 0], p.mean_dE[0]])
+            return np.array([p.friction[0, 0], p.fisher[0, 0], p.mean_dE[0], p.error or 0.0])
 
-        def tol(vals):
-            scale = np.abs(vals).max(axis=0)
-            if not generator:
-                return rtol * scale
-            return np.array([max(rtol * scale[0], max(solve_err)), *(max(rtol, GENERATOR_INTERP_RTOL) * scale[1:])])
+        def scales(vals):  # the largest |value| per quantity; ⟨∂θE⟩ at least its spread sqrt(I)/β, the scale
+            sc = np.abs(vals).max(axis=0)  # of ∂θF (it vanishes identically for translation families)
+            sc[2] = max(sc[2], float(np.sqrt(sc[1])) / self.beta)
+            return sc
+
+        def tol(vals):  # per point: ζ to the solve's own error bound there (generator), the rest to rtol × scale
+            sc = scales(vals[:, :3])
+            out = np.tile(np.r_[rtol * sc, np.inf], (len(vals), 1))
+            if generator:
+                out[:, 0] = np.maximum(rtol * sc[0], vals[:, 3])
+                out[:, 1:3] = max(rtol, GENERATOR_INTERP_RTOL) * sc[1:]
+            return out
 
         fit = chebyshev_fit(values, lo, hi, tol, start=9 if generator else 17, max_points=max_points)
         if fit is None:
             return None
-        err = float(np.max(fit.error / np.maximum(np.abs(fit.values).max(axis=0), 1e-300)))
+        err = float(np.max(fit.error[:3] / np.maximum(scales(fit.values[:, :3]), 1e-300)))
         if generator:
             label = (f"Chebyshev interpolant of the generator on [{lo:.6g}, {hi:.6g}] ({len(fit.nodes)} points; "
-                     f"interpolation error < {fit.error[0]:.1g}, solve error < {max(solve_err):.1g})")
+                     f"interpolation error {fit.error[0]:.1e}, solve error < {fit.values[:, 3].max():.1e})")
         else:
             label = f"Chebyshev interpolant of the quadrature ({len(fit.nodes)} points, validated error {err:.1e})"
-        self._interp.append((fit, label, max(solve_err) + fit.error[0] if generator else None))
+        self._interp.append((fit, label, generator))
         self._cache.clear()  # points cached before are served alike (the nodes are the numeric path's own)
         return err
 
@@ -182,6 +189,21 @@ class MetricField:
         ks = self._support_keys
         i = bisect.bisect_left(ks, key)
         return self._supports[min(ks[max(i - 1, 0):i + 1], key=lambda k: abs(k[0] - key[0]))]
+
+
+def _served(cheb, th) -> MetricPoint:
+    """The point θ (one parameter, inside the fit) from an installed interpolant ``(fit, label, generator)``.
+
+    The generator's error bound there: the larger solve error of the two nodes around θ plus the fit's
+    validated interpolation error.
+    """
+    fit, label, generator = cheb
+    z, i, m, _ = fit(th[0])
+    err = None
+    if generator:
+        k = int(np.clip(np.searchsorted(fit.nodes, th[0]), 1, len(fit.nodes) - 1))
+        err = float(fit.values[k - 1:k + 1, 3].max() + fit.error[0])
+    return MetricPoint(th, np.array([[z]]), np.array([[i]]), np.array([m]), label, err)
 
 
 @dataclass(frozen=True)

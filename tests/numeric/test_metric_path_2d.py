@@ -1,0 +1,93 @@
+"""Two-coordinate energies, one parameter: the metric and F along a run's span from validated interpolants.
+
+The interpolants (``MetricField.interpolate``'s generator branch, the trainer's F fit) must give what a fresh
+solve at the same θ gives, to the error they state, across a family of energies: a coupled quadratic whose
+coupling depends on θ (closed form known), a quartic-coupled energy, a log-cosh valley (a translation family:
+ζ constant), an exponential wall.  Generator grids of 81 points per axis keep each fit near a second; the
+comparison is against the same grid size, so the statement tested is the interpolation's, not the grid's.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from thermolearn.numeric.equilibrium import free_energy
+from thermolearn.numeric.langevin._ledger import F_INTERP_ATOL, model_callables
+from thermolearn.numeric.metric import metric_field
+from thermolearn.numeric.metric._field import GENERATOR_INTERP_RTOL, MetricField
+from thermolearn.numeric.metric._schedules import interpolate_span
+from thermolearn.numeric.model import numeric_twin
+from thermolearn.theory import AccuracyWarning, EnergyModel
+
+GRID = 81
+
+#: (id, energy, beta, mu, span); beta, mu != 1
+FAMILY = [
+    ("coupled-quadratic", "(x1 - theta)**2/2 + x2**2/2 + theta*x1*x2/3", 1.7, 0.6, (-1.0, 1.5)),
+    ("quartic-coupled", "(x1 - theta)**2/2 + x2**4/4 + x1*x2/3", 1.3, 0.7, (-0.4, 2.4)),
+    ("log-cosh-valley", "log(cosh(2*(x1 + x2 - theta))) + (x1 - x2)**2", 1.7, 0.6, (-1.0, 2.0)),
+    ("exp-wall", "exp(x1 - theta) + exp(-x1) + (x2 - x1)**2/2", 0.8, 1.4, (-1.0, 1.5)),
+]
+
+
+def _model(energy, beta, mu):
+    return EnergyModel.from_string(energy, x=["x1", "x2"], beta=beta, mu=mu)
+
+
+def _generator_field(model):
+    """The field on the generator branch even where a closed form exists (the closed form is the reference)."""
+    f = metric_field(model, grid=GRID)
+    return MetricField(f.model, f.beta, f.mu, False, None, GRID), (f if f.closed_form else None)
+
+
+@pytest.mark.parametrize("name, energy, beta, mu, span", FAMILY, ids=[f[0] for f in FAMILY])
+def test_interpolated_metric_matches_fresh_solves_to_its_stated_error(name, energy, beta, mu, span):
+    model = _model(energy, beta, mu)
+    field, closed = _generator_field(model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", AccuracyWarning)  # every member is resolved at this grid size
+        assert field.interpolate(*span) is not None
+    thetas = np.r_[np.random.default_rng(3).uniform(*span, 3), span[1] - 1e-3]
+    for th in thetas:
+        got = field(th)
+        assert got.method.startswith("Chebyshev interpolant of the generator"), got.method
+        fresh = MetricField(field.model, field.beta, field.mu, False, None, GRID)(th)
+        # ζ: the interpolant reproduces the solve to within the solve's own Richardson bound (stated in error)
+        assert abs(got.friction[0, 0] - fresh.friction[0, 0]) <= min(got.error, 2 * fresh.error), (th, got, fresh)
+        if closed is not None:  # and the truth to the stated error
+            assert abs(got.friction[0, 0] - closed(th).friction[0, 0]) <= got.error
+        # I, ⟨∂θE⟩: trapezoid sums, interpolated to GENERATOR_INTERP_RTOL of their scale on the span
+        scale_i = max(abs(field(t).fisher[0, 0]) for t in np.linspace(*span, 5))
+        assert abs(got.fisher[0, 0] - fresh.fisher[0, 0]) <= GENERATOR_INTERP_RTOL * scale_i
+        scale_m = max(max(abs(field(t).mean_dE[0]) for t in np.linspace(*span, 5)), np.sqrt(scale_i) / beta)
+        assert abs(got.mean_dE[0] - fresh.mean_dE[0]) <= GENERATOR_INTERP_RTOL * scale_m
+    outside = field(np.array([span[1] + 0.3]))
+    assert outside.method.startswith("generator")
+
+
+def test_unresolved_or_multi_parameter_metrics_keep_the_solves():
+    # two parameters: no one-parameter span to interpolate on; the schedule keeps a solve per θ
+    two = EnergyModel.from_string("(x1 - t1)**2/2 + (x2 - t2)**2/2 + x1**2*x2**2/4", x=["x1", "x2"],
+                                  theta=["t1", "t2"], beta=1.2, mu=0.8)
+    f = metric_field(two, grid=GRID)
+    assert f.interpolate(0.0, 1.0) is None and interpolate_span(f, [0.0, 0.0], [1.0, 1.0]) == ""
+    # a span the interpolant cannot validate within its budget: nothing installed, the solve serves
+    field, _ = _generator_field(_model(*FAMILY[0][1:4]))
+    assert field.interpolate(-1.0, 1.5, max_points=17) is None
+    assert field(0.5).method.startswith("generator")
+
+
+@pytest.mark.parametrize("name, energy, beta, mu, span", FAMILY[1:], ids=[f[0] for f in FAMILY[1:]])
+def test_trainer_free_energy_on_the_span_matches_the_grid(name, energy, beta, mu, span):
+    model = _model(energy, beta, mu)
+    th = model_callables(model, [span[1]], span=span)
+    tw = numeric_twin(model)
+    for t in np.r_[np.random.default_rng(4).uniform(*span, 4), span[0]]:
+        ref = free_energy(tw, np.array([t]))
+        # the validated interpolant's bound, plus the grid rule's own convergence of ln Z (1e-9)
+        assert beta * abs(th.free_energy(np.array([t])) - ref) <= F_INTERP_ATOL + 1e-9, t
+    far = span[1] + 0.5 * (span[1] - span[0])  # outside the padded span: the grid itself
+    assert th.free_energy(np.array([far])) == free_energy(tw, np.array([far]))
