@@ -39,7 +39,8 @@ from thermolearn.theory import EnergyModel, ParameterError
 from ..equilibrium import free_energy
 from ._thermo import Thermo, thermo_for
 
-__all__ = ["Ledger", "as_vec", "check_int", "model_callables", "initial_chains", "F_INTERP_ATOL"]
+__all__ = ["Ledger", "as_vec", "check_int", "model_callables", "initial_chains", "F_INTERP_ATOL",
+           "F_FIT_MIN_ROWS"]
 
 
 def as_vec(name, value, size):
@@ -67,9 +68,12 @@ def check_int(name, value, low):
 #: converges ln Z to 1e-9 (``numeric.equilibrium``), and the ledger uses F only through βΔF in βW_ex, whose
 #: statistical error is ~1e-3 or more: 1e-8 is far below both.
 F_INTERP_ATOL = 1e-8
+#: ... fitted only for runs that record at least this many rows: the fit costs 17 grid free energies or more
+#: (then shared by every run of the same model and span), a row one.
+F_FIT_MIN_ROWS = 33
 
 
-def model_callables(model: EnergyModel, target, span=None) -> Thermo:
+def model_callables(model: EnergyModel, target, span=None, rows=None) -> Thermo:
     """One run's view of ``model`` with data from p_m(θ* = ``target``) (:func:`._thermo.thermo_for`).
 
     ``span`` = (θ0, θ*) of a run: with one parameter, two coordinates and
@@ -78,10 +82,11 @@ def model_callables(model: EnergyModel, target, span=None) -> Thermo:
     validated Chebyshev interpolant of the grid free energy
     (:func:`numeric.metric._chebyshev.chebyshev_fit`, absolute error
     :data:`F_INTERP_ATOL` in βF), shared by every run of the same model and
-    span; outside it the grid is evaluated as before.
+    span; outside it the grid is evaluated as before.  ``rows`` (the rows
+    the run will record), when given, must reach :data:`F_FIT_MIN_ROWS`.
     """
     th = thermo_for(model, target)
-    if span is None or th.n != 1 or th.d != 2 or th.quadratic:
+    if span is None or th.n != 1 or th.d != 2 or th.quadratic or (rows is not None and rows < F_FIT_MIN_ROWS):
         return th
     from ..metric._schedules import SPAN_PAD  # numeric.metric imports this module (no import cycle at load)
 
