@@ -95,3 +95,20 @@ def test_trainer_free_energy_on_the_span_matches_the_grid(name, energy, beta, mu
         assert beta * abs(th.free_energy(np.array([t])) - ref) <= F_INTERP_ATOL + 1e-9, t
     far = span[1] + 0.5 * (span[1] - span[0])  # outside the padded span: the grid itself
     assert th.free_energy(np.array([far])) == free_energy(tw, np.array([far]))
+
+
+def test_geodesic_run_books_the_grid_free_energy_and_names_the_interpolant():
+    from thermolearn.numeric.langevin import train
+    from thermolearn.numeric.metric import geodesic_schedule
+
+    name, energy, beta, mu, _ = FAMILY[1]
+    model = _model(energy, beta, mu)
+    sched = geodesic_schedule(metric_field(model, grid=GRID), 0.0, 1.5, 4.0)
+    assert "metric: Chebyshev interpolant of the generator" in sched.description
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the slow-driving note of this short run is not what is tested
+        r = train(model, sched, theta0=0.0, target=1.5, particles=200, steps=40, method="euler",
+                  rng=np.random.default_rng(5))
+    tw = numeric_twin(model)
+    for t, f in zip(r.theta[::8, 0], r.free_energy[::8]):  # every recorded F is the grid's, to the fit's bound
+        assert beta * abs(f - free_energy(tw, np.array([t]))) <= F_INTERP_ATOL + 1e-9, t
