@@ -13,6 +13,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from thermolearn.numeric.equilibrium import free_energy
 from thermolearn.numeric.langevin._ledger import F_INTERP_ATOL, model_callables
@@ -23,6 +25,24 @@ from thermolearn.numeric.model import numeric_twin
 from thermolearn.theory import AccuracyWarning, EnergyModel
 
 GRID = 81
+
+
+@settings(max_examples=40, deadline=None)
+@given(a=st.floats(-3, 3), b=st.floats(-2, 2), c=st.floats(0.1, 5), lo=st.floats(-5, 5), width=st.floats(0.1, 6))
+def test_chebyshev_fit_serves_within_its_validated_tolerance(a, b, c, lo, width):
+    """Shifted, scaled exponentials and cosines (analytic): a validated fit is as accurate as it claims anywhere."""
+    from thermolearn.numeric.metric._chebyshev import chebyshev_fit
+
+    def f(x):
+        return np.array([a * np.exp(b * x), np.cos(c * x + a)])
+
+    hi = lo + width
+    tol = 1e-9 * np.array([max(abs(a), 1e-3) * np.exp(abs(b) * max(abs(lo), abs(hi))), 1.0])
+    fit = chebyshev_fit(f, lo, hi, lambda v: tol, start=9, max_points=129)
+    assert fit is not None  # these are analytic on the interval: 129 points reach 1e-9
+    assert np.all(fit.error <= tol)
+    for x in np.linspace(lo, hi, 23):
+        assert np.all(np.abs(fit(x) - f(x)) <= tol), x
 
 #: (id, energy, beta, mu, span); beta, mu != 1
 FAMILY = [
