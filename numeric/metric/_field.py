@@ -26,6 +26,9 @@ __all__ = ["MetricPoint", "MetricField", "metric_field", "check_positive_definit
 INTERP_RTOL = 1e-9
 #: ... with at most this many quadratures (2n − 1, n doubling from 17: 33, 65, 129).
 INTERP_MAX_POINTS = 129
+#: :meth:`MetricField.reused`: the first-order change over the reuse distance may reach this fraction of the
+#: reused solve's own Richardson error bound (ζ; I to the same relative error).
+REUSE_FRACTION = 0.5
 #: The generator branch of :meth:`MetricField.interpolate`: I and ⟨∂θE⟩ (trapezoid sums on the fine grid) must be
 #: reproduced to this fraction of their largest |value|; ζ to the Richardson error bound of the solves.
 GENERATOR_INTERP_RTOL = 1e-7
@@ -83,6 +86,7 @@ class MetricField:
     _support_keys: list = field(default_factory=list, compare=False, repr=False)  # sorted, one-parameter θ
     _splines: dict = field(default_factory=dict, compare=False, repr=False)  # 1-D geodesics: sqrt(ζ) on intervals
     _interp: list = field(default_factory=list, compare=False, repr=False)  # (ChebyshevFit, label, error): interpolate
+    _solved: list = field(default_factory=list, compare=False, repr=False)  # generator points solved: reused
 
     def __call__(self, theta) -> MetricPoint:
         th = np.atleast_1d(np.asarray(theta, float))
@@ -104,9 +108,47 @@ class MetricField:
                     bisect.insort(self._support_keys, key)
         else:
             pt = _generator_point(self.model, th, self.grid)
+            if len(self._solved) < 100000:
+                self._solved.append(pt)
         if len(self._cache) < 100000:
             self._cache[key] = pt
         return pt
+
+    def reused(self, theta) -> MetricPoint:
+        """ζ and I at θ, from the nearest generator solve when θ lies within its trust radius, else ``self(θ)``.
+
+        For several parameters and two coordinates without closed form (one
+        parameter: :meth:`interpolate`; other branches: ``self(θ)``), where a
+        path of θ is not known ahead (the slow-driving schedule).  Trust
+        radius: with c and c′ the two solved points nearest to θ, h = |θ_c −
+        θ_c′| and the slopes g_ζ = max|ζ_c − ζ_c′|/h, g_I = max|I_c − I_c′|/h
+        (first-order estimates; solve noise only makes them larger), c serves
+        θ at distance d when d ≤ h (no extrapolation beyond the sampled
+        scale) and d·g_ζ ≤ :data:`REUSE_FRACTION` × the Richardson bound of
+        c's ζ, d·g_I ≤ :data:`REUSE_FRACTION` × the same relative error of
+        I.  The reused point's ``error`` is c's bound plus d·g_ζ: at most
+        1.5 times a fresh solve's.  ⟨∂θE⟩ is not first-order accurate there
+        and is NaN (schedules that need it call the field itself).  The
+        spacing of the solves along a path doubles while the slopes allow.
+        """
+        th = np.atleast_1d(np.asarray(theta, float))
+        if self._closed is not None or len(self.model.x) == 1 or len(th) == 1 or len(self._solved) < 2:
+            return self(th)
+        T = np.array([p.theta for p in self._solved])
+        dist = np.linalg.norm(T - th, axis=1)
+        i, j = np.argsort(dist)[:2]
+        c, c2, d = self._solved[i], self._solved[j], float(dist[i])
+        h = float(np.linalg.norm(c.theta - c2.theta))
+        if d == 0.0 or not 0.0 < d <= h or c.error is None:
+            return self(th)
+        gz = float(np.max(np.abs(c.friction - c2.friction))) / h
+        gi = float(np.max(np.abs(c.fisher - c2.fisher))) / h
+        rel = c.error / max(float(np.max(np.abs(c.friction))), 1e-300)
+        if d * gz > REUSE_FRACTION * c.error or d * gi > REUSE_FRACTION * rel * float(np.max(np.abs(c.fisher))):
+            return self(th)
+        return MetricPoint(th, c.friction, c.fisher, np.full_like(c.mean_dE, np.nan),
+                           f"generator solve at theta = {np.round(c.theta, 6).tolist()} reused at distance "
+                           f"{d:.2g} (trust radius; error < {c.error + d * gz:.1e})", c.error + d * gz)
 
     def interpolate(self, lo: float, hi: float, *, rtol: float = INTERP_RTOL,
                     max_points: int = INTERP_MAX_POINTS) -> float | None:

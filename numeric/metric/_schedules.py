@@ -99,9 +99,12 @@ def slow_driving_schedule(model, *, tau, beta=None, mu=None, values=None, span=N
     field = _field(model, beta, mu, values)
     b = field.beta
     label = interpolate_span(field, *span) if span is not None else ""
+    several = not field.closed_form and len(field.model.theta) > 1 and len(field.model.x) == 2
+    if several:  # no path known ahead: solves reused within their trust radius (ζ and I are all H needs)
+        label = "generator solves reused within a trust radius (MetricField.reused)"
 
     def rate(t, theta):
-        pt = field(theta)
+        pt = field.reused(theta) if several else field(theta)
         return np.linalg.inv(b * pt.friction + max(tau - t, 0.0) * pt.fisher)
 
     return Schedule("slow-driving", rate, float(tau), (),

@@ -132,3 +132,30 @@ def test_geodesic_run_books_the_grid_free_energy_and_names_the_interpolant():
     tw = numeric_twin(model)
     for t, f in zip(r.theta[::8, 0], r.free_energy[::8]):  # every recorded F is the grid's, to the fit's bound
         assert beta * abs(f - free_energy(tw, np.array([t]))) <= F_INTERP_ATOL + 1e-9, t
+
+
+def test_reused_solves_of_a_two_parameter_metric_stay_within_the_solve_error():
+    from thermolearn.numeric.metric._field import REUSE_FRACTION
+
+    model = EnergyModel.from_string("(x1 - t1)**2/2 + (x2 - t2)**2/2 + x1**2*x2**2/4 + t1*x2/3", x=["x1", "x2"],
+                                    theta=["t1", "t2"], beta=1.3, mu=0.7)
+    field = metric_field(model, grid=GRID)
+    # steps of ~0.02, a quarter of the trust radius at this grid: the slope criterion, not the baseline, binds
+    path = np.linspace([0.0, 0.0], [0.8, 0.4], 41) + 0.004 * np.random.default_rng(6).standard_normal((41, 2))
+    reused = 0
+    for th in path:
+        got = field.reused(th)
+        if "reused" not in got.method:
+            continue
+        reused += 1
+        assert np.all(np.isnan(got.mean_dE))  # not first-order accurate: not served
+        # the stated bound is at most (1 + REUSE_FRACTION) times that of the solve it reuses (the nearest one)
+        src = min(field._solved, key=lambda p: np.linalg.norm(p.theta - th))
+        assert got.error <= (1 + REUSE_FRACTION) * src.error, (th, got.error, src.error)
+        if reused % 3:
+            continue  # a fresh reference at every third reused point
+        fresh = metric_field(model, grid=GRID)(th)
+        assert np.max(np.abs(got.friction - fresh.friction)) <= got.error + fresh.error, th
+        rel = fresh.error / np.max(np.abs(fresh.friction))
+        assert np.max(np.abs(got.fisher - fresh.fisher)) <= 2 * REUSE_FRACTION * rel * np.max(np.abs(fresh.fisher)), th
+    assert reused >= 20, reused  # smooth on the scale of the solve error: 30 of the 41 points are reused
