@@ -3,7 +3,7 @@
 The interpolants (``MetricField.interpolate``'s generator branch, the trainer's F fit) must give what a fresh
 solve at the same θ gives, to the error they state, across a family of energies: a coupled quadratic whose
 coupling depends on θ (closed form known), a quartic-coupled energy, a log-cosh valley (a translation family:
-ζ constant), an exponential wall.  Generator grids of 81 points per axis keep each fit near a second; the
+ζ constant), an exponential wall, a steep sextic, a quartic whose valley bends with θ.  Generator grids of 81 points per axis keep each fit near a second; the
 comparison is against the same grid size, so the statement tested is the interpolation's, not the grid's.
 """
 
@@ -50,6 +50,8 @@ FAMILY = [
     ("quartic-coupled", "(x1 - theta)**2/2 + x2**4/4 + x1*x2/3", 1.3, 0.7, (-0.4, 2.4)),
     ("log-cosh-valley", "log(cosh(2*(x1 + x2 - theta))) + (x1 - x2)**2", 1.7, 0.6, (-1.0, 2.0)),
     ("exp-wall", "exp(x1 - theta) + exp(-x1) + (x2 - x1)**2/2", 0.8, 1.4, (-1.0, 1.5)),
+    ("steep-sextic", "(x1 - theta)**6/6 + x2**2/2 + x1*x2/4", 2.0, 0.5, (-1.0, 1.0)),
+    ("curved-quartic", "(x1 - theta)**4/4 + (x2 - theta*x1/2)**2", 1.2, 1.3, (0.0, 1.5)),
 ]
 
 
