@@ -73,8 +73,15 @@ class ChebyshevFit:
 
 def chebyshev_fit(f: Callable[[float], np.ndarray], lo: float, hi: float,
                   tol: Callable[[np.ndarray], np.ndarray], *, start: int = 17,
-                  max_points: int = 129) -> ChebyshevFit | None:
+                  max_points: int = 129, stall: float | None = None) -> ChebyshevFit | None:
     """Fit ``f`` on [lo, hi] until the check of the module docstring passes; None within ``max_points``.
+
+    ``stall``: give up (None) as soon as a refinement fails to shrink the
+    largest deviation-to-tolerance ratio by this factor.  Chebyshev
+    interpolants of functions analytic on [lo, hi] converge geometrically
+    (each doubling squares the error ratio), so a ratio that stalls means
+    values noisier than the tolerance (a solver's discretisation noise, an
+    unresolved density): more points only cost evaluations.
 
     ``f(x)`` returns the k components at x (a 1-D array); ``tol(values)``
     the allowed deviation per component given the (N, k) values at the N
@@ -86,8 +93,14 @@ def chebyshev_fit(f: Callable[[float], np.ndarray], lo: float, hi: float,
     (33, True)
     >>> chebyshev_fit(lambda x: np.array([abs(x)]), -1.0, 1.0, lambda v: 1e-9, max_points=65) is None
     True
+    >>> calls = []
+    >>> noisy = lambda x: calls.append(x) or np.array([np.sin(x) + 1e-6 * np.sin(1e4 * x)])
+    >>> chebyshev_fit(noisy, 0.0, 1.0, lambda v: 1e-9, start=9, max_points=65, stall=2.0), len(calls)  # stalled
+    (None, 50)
+    >>> chebyshev_fit(noisy, 0.0, 1.0, lambda v: 1e-9, start=9, max_points=65), len(calls)  # 17 + 33 + 65 more
+    (None, 165)
     """
-    n = start
+    n, prev = start, None
     while 2 * n - 1 <= max_points:
         N = 2 * n - 1
         xs = chebyshev_points(lo, hi, N)
@@ -95,7 +108,12 @@ def chebyshev_fit(f: Callable[[float], np.ndarray], lo: float, hi: float,
         w = _weights(n)
         devs = np.array([np.abs(barycentric(xs[::2], w, vals[::2], x) - v) for x, v in zip(xs[1::2], vals[1::2])])
         allowed = np.asarray(tol(vals), dtype=float)
-        if np.all(devs <= (allowed[1::2] if allowed.ndim == 2 else allowed)):
+        allowed = allowed[1::2] if allowed.ndim == 2 else allowed
+        if np.all(devs <= allowed):
             return ChebyshevFit(float(lo), float(hi), xs, _weights(N), vals, devs.max(axis=0))
-        n = N
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = float(np.nanmax(np.where(devs > allowed, devs / allowed, 0.0)))
+        if stall is not None and prev is not None and ratio * stall > prev:
+            return None
+        n, prev = N, ratio
     return None

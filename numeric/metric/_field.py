@@ -26,6 +26,9 @@ __all__ = ["MetricPoint", "MetricField", "metric_field", "check_positive_definit
 INTERP_RTOL = 1e-9
 #: ... with at most this many quadratures (2n − 1, n doubling from 17: 33, 65, 129).
 INTERP_MAX_POINTS = 129
+#: ... and gives up once a refinement shrinks the deviation-to-tolerance ratio by less than this factor
+#: (:func:`._chebyshev.chebyshev_fit`, ``stall``): the solves' values are then noisier than the tolerance.
+GENERATOR_STALL = 2.0
 #: :meth:`MetricField.reused`: the first-order change over the reuse distance may reach this fraction of the
 #: reused solve's own Richardson error bound (ζ; I to the same relative error).
 REUSE_FRACTION = 0.5
@@ -205,7 +208,8 @@ class MetricField:
                 out[:, 1:3] = max(rtol, GENERATOR_INTERP_RTOL) * sc[1:]
             return out
 
-        fit = chebyshev_fit(values, lo, hi, tol, start=9 if generator else 17, max_points=max_points)
+        fit = chebyshev_fit(values, lo, hi, tol, start=9 if generator else 17, max_points=max_points,
+                            stall=GENERATOR_STALL if generator else None)
         if fit is None:
             return None
         err = float(np.max(fit.error[:3] / np.maximum(scales(fit.values[:, :3]), 1e-300)))
