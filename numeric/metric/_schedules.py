@@ -47,8 +47,9 @@ def _field(model, beta, mu, values) -> MetricField:
     return metric_field(model, _values(beta, mu, values))
 
 
-#: :func:`interpolate_span` widens [min(θ0, θ1), max(θ0, θ1)] by this fraction of |θ1 − θ0| on each side: the
-#: flows end at θ1 within their statistical error, and noise and a lagging start overshoot it by far less.
+#: :func:`interpolate_span` widens [min(θ0, θ1), max(θ0, θ1)] by this fraction of |θ1 − θ0| on each side: room
+#: for the chains' noise and an overshoot of θ1 (the runs measured in docs/theory.md stay well inside); a θ
+#: beyond it is solved afresh, so the pad costs solves, never accuracy.
 SPAN_PAD = 0.2
 
 
