@@ -7,20 +7,32 @@ far below the core's arithmetic rate.  This C kernel does one trial's step
 trial after trial, with the weights of one trial resident in the core's
 cache, in register tiles:
 
-* forward  A_l = σ(A_{l−1} W_l + b_l): tiles of 4 example rows × 24
-  output columns of accumulators, streaming the input dimension (a row of
-  W_l loaded once per 4 examples, A broadcast); W_l is first read once in
-  order, one number per cache line, so a trial's weights arrive from the
+* forward  A_l = σ(A_{l−1} W_l + b_l): tiles of 5 example rows × 16
+  output columns (10 accumulators), streaming the input dimension (a row
+  of W_l loaded once per 5 examples, A broadcast); W_l is first read once
+  in order, one number per cache line, so a trial's weights arrive from the
   outer cache as one sequential stream rather than line by line through
   the strided tiles (measured 1.3–1.5x on the whole step at m = 10);
 * backward δ_{l−1} = (δ_l W_lᵀ) ∘ σ'(A_{l−1}) with the *old* weights, as
-  dot products over rows of W_l (tiles of 3 examples × 4 rows), fused with
-  the update W_l ← W_l − A_{l−1}ᵀ δ_l of the same 4 rows (tiles of 4 rows
-  × 24 columns, streaming the m examples) while those rows are in the
+  dot products over rows of W_l (tiles of 2 examples × 5 rows, every lane
+  sum by the same tree, so δ_{l−1} does not depend on the tiling), fused
+  with the update W_l ← W_l − A_{l−1}ᵀ δ_l of the same 5 rows (tiles of 5
+  rows × 16 columns, streaming the m examples) while those rows are in the
   first-level cache; then b_l ← b_l − Σ_n δ_{l,n}.  A narrow layer (the
   output, fewer than two vectors of columns) takes δ_l W_lᵀ as a product
   with a copy of W_lᵀ; columns past the last full vector go through
   zero-padded copies.
+
+Every tile keeps all its operands in the 16 vector registers of AVX2
+(at most 10 accumulators, the reused vectors pinned to registers): with
+wider tiles (4 × 24, 3 × 4) the compiler re-read the reused vectors from
+memory at every multiply–add, and the two vector loads per cycle, not
+the arithmetic, set the pace (measured at width 200, one core, FLOP per
+cycle of the 2.445 GHz time-stamp counter: forward 18–26 → 34–36,
+backward and update 17 → 24 at m = 10 and → 26–28 at m = 100, against
+~34 for a large float32 GEMM).  Each output's summation order does not
+depend on the tile shape, so for the paper's shapes (64 → 200 → 200 →
+200 → 10) the trajectories are bitwise those of the wider tiles.
 
 The learning rate r/m is folded into the output delta, as in
 :func:`._mlp.sgd_step`; the loss is the minibatch mean of
@@ -100,6 +112,9 @@ typedef IREAL ivec_SUFFIX __attribute__((vector_size(VB)));
 #define LD(p) (*(const uvec_SUFFIX *)(p))
 #define ST(p, v) (*(uvec_SUFFIX *)(p) = (v))
 #define INL static inline __attribute__((always_inline))
+/* keep v in a register: otherwise the compiler re-reads a vector used by several FMAs from memory at each
+   use (folded memory operands), which made the tiles load-bound (two vector loads per cycle) */
+#define INREG(v) __asm__("" : "+x"(v))
 #define HSUM4 HSUM4_SUFFIX
 
 /* |x| as an integer: ordered like |x| for finite and infinite x, and NaN above +inf */
@@ -115,15 +130,17 @@ static void relu_mask_SUFFIX(int64_t n, REAL *v, const REAL *a)
     for (; j < n; j++) v[j] *= (REAL)(a[j] > 0);
 }
 
-/* forward tile: H[r, 0:NV*VL] = b + sum_p A[r, p] W[p, 0:NV*VL], r < MR */
+/* forward tile: H[r, 0:NV*VL] = b + sum_p A[r, p] W[p, 0:NV*VL], r < MR <= 5, NV <= 2 (at most 10
+   accumulators, 2 vectors of W and a broadcast: 13 of the 16 vector registers, so every operand stays in
+   a register; a wider tile made the compiler reload W from memory inside the loop) */
 INL void fwd_tile_SUFFIX(const int MR, const int NV, int64_t ni, int64_t no, const REAL *A,
                           const REAL *W, const REAL *b, REAL *H)
 {
-    VEC acc[6][3];
+    VEC acc[5][2];
     for (int r = 0; r < MR; r++) for (int v = 0; v < NV; v++) acc[r][v] = LD(b + v * VL);
     for (int64_t p = 0; p < ni; p++) {
-        VEC w[3];
-        for (int v = 0; v < NV; v++) w[v] = LD(W + p * no + v * VL);
+        VEC w[2];
+        for (int v = 0; v < NV; v++) { w[v] = LD(W + p * no + v * VL); INREG(w[v]); }
         for (int r = 0; r < MR; r++) {
             const REAL a = A[r * ni + p];
             for (int v = 0; v < NV; v++) acc[r][v] += a * w[v];
@@ -132,7 +149,7 @@ INL void fwd_tile_SUFFIX(const int MR, const int NV, int64_t ni, int64_t no, con
     for (int r = 0; r < MR; r++) for (int v = 0; v < NV; v++) ST(H + r * no + v * VL, acc[r][v]);
 }
 
-#define FWD_MR 4
+#define FWD_MR 5
 /* H[:, 0:NV VL] for all m rows, in row tiles: the column panel of W stays in L1 across them */
 INL void fwd_cols_SUFFIX(const int NV, int64_t m, int64_t ni, int64_t no, const REAL *A, const REAL *W, const REAL *b,
                          REAL *H)
@@ -140,6 +157,7 @@ INL void fwd_cols_SUFFIX(const int NV, int64_t m, int64_t ni, int64_t no, const 
     int64_t r = 0;
     for (; r + FWD_MR <= m; r += FWD_MR) fwd_tile_SUFFIX(FWD_MR, NV, ni, no, A + r * ni, W, b, H + r * no);
     switch (m - r) {
+    case 4: fwd_tile_SUFFIX(4, NV, ni, no, A + r * ni, W, b, H + r * no); break;
     case 3: fwd_tile_SUFFIX(3, NV, ni, no, A + r * ni, W, b, H + r * no); break;
     case 2: fwd_tile_SUFFIX(2, NV, ni, no, A + r * ni, W, b, H + r * no); break;
     case 1: fwd_tile_SUFFIX(1, NV, ni, no, A + r * ni, W, b, H + r * no); break;
@@ -154,8 +172,7 @@ static void forward_SUFFIX(int64_t m, int64_t ni, int64_t no, const REAL *A, con
 {
     const int64_t nv = no - no % VL, t = no - nv;
     int64_t j = 0;
-    for (; j + 3 * VL <= no; j += 3 * VL) fwd_cols_SUFFIX(3, m, ni, no, A, W + j, b + j, H + j);
-    if (j + 2 * VL <= no) { fwd_cols_SUFFIX(2, m, ni, no, A, W + j, b + j, H + j); j += 2 * VL; }
+    for (; j + 2 * VL <= no; j += 2 * VL) fwd_cols_SUFFIX(2, m, ni, no, A, W + j, b + j, H + j);
     if (j + VL <= no) fwd_cols_SUFFIX(1, m, ni, no, A, W + j, b + j, H + j);
     if (t) {
         REAL *Wp = pad, *bp = pad + ni * VL, *Hp = bp + VL;
@@ -167,24 +184,27 @@ static void forward_SUFFIX(int64_t m, int64_t ni, int64_t no, const REAL *A, con
     }
 }
 
-/* back-propagation tile: Dn[r, p+q] = sum_j D[r, j] W[p+q, j] for r < MR, q < P (old weights) */
+/* back-propagation tile: Dn[r, p+q] = sum_j D[r, j] W[p+q, j] for r < MR <= 2, q < P <= 5 (old weights;
+   10 accumulators, 2 vectors of D and one of W: all in registers) */
 INL void bwd_tile_SUFFIX(const int MR, const int P, int64_t ni, int64_t no, const REAL *D, const REAL *W, REAL *Dn)
 {
-    VEC acc[4][4];
+    VEC acc[2][5];
     for (int r = 0; r < MR; r++) for (int q = 0; q < P; q++) acc[r][q] = (VEC){0};
     int64_t j = 0;
     for (; j + VL <= no; j += VL) {
-        VEC d[4];
+        VEC d[2];
         for (int r = 0; r < MR; r++) d[r] = LD(D + r * no + j);
         for (int q = 0; q < P; q++) {
-            const VEC w = LD(W + q * no + j);
+            VEC w = LD(W + q * no + j);
+            INREG(w);
             for (int r = 0; r < MR; r++) acc[r][q] += d[r] * w;
         }
     }
     for (int r = 0; r < MR; r++) {
-        REAL s[4];
-        if (P == 4) HSUM4(acc[r][0], acc[r][1], acc[r][2], acc[r][3], s);
-        else for (int q = 0; q < P; q++) { s[q] = 0; for (int l = 0; l < VL; l++) s[q] += acc[r][q][l]; }
+        REAL s[8];  /* every lane sum by the same tree, so Dn does not depend on the tiling */
+        if (P >= 4) HSUM4(acc[r][0], acc[r][1], acc[r][2], acc[r][3], s);
+        if (P == 5) HSUM4(acc[r][4], acc[r][4], acc[r][4], acc[r][4], s + 4);
+        if (P == 1) HSUM4(acc[r][0], acc[r][0], acc[r][0], acc[r][0], s);
         for (int q = 0; q < P; q++) {
             for (int64_t jj = j; jj < no; jj++) s[q] += D[r * no + jj] * W[q * no + jj];
             Dn[r * ni + q] = s[q];
@@ -192,32 +212,32 @@ INL void bwd_tile_SUFFIX(const int MR, const int P, int64_t ni, int64_t no, cons
     }
 }
 
-#define BWD_MR 3
+#define BWD_MR 2
 INL void bwd_panel_SUFFIX(const int P, int64_t m, int64_t ni, int64_t no, const REAL *D, const REAL *W, REAL *Dn)
 {
     int64_t r = 0;
     for (; r + BWD_MR <= m; r += BWD_MR) bwd_tile_SUFFIX(BWD_MR, P, ni, no, D + r * no, W, Dn + r * ni);
-    switch (m - r) {
-    case 2: bwd_tile_SUFFIX(2, P, ni, no, D + r * no, W, Dn + r * ni); break;
-    case 1: bwd_tile_SUFFIX(1, P, ni, no, D + r * no, W, Dn + r * ni); break;
-    default: break;
-    }
+    if (r < m) bwd_tile_SUFFIX(1, P, ni, no, D + r * no, W, Dn + r * ni);
 }
+
+static __attribute__((noinline)) void bwd_panel5_SUFFIX(int64_t m, int64_t ni, int64_t no, const REAL *D, const REAL *W, REAL *Dn)
+{ bwd_panel_SUFFIX(5, m, ni, no, D, W, Dn); }
 
 static __attribute__((noinline)) void bwd_panel4_SUFFIX(int64_t m, int64_t ni, int64_t no, const REAL *D, const REAL *W, REAL *Dn)
 { bwd_panel_SUFFIX(4, m, ni, no, D, W, Dn); }
 static __attribute__((noinline)) void bwd_panel1_SUFFIX(int64_t m, int64_t ni, int64_t no, const REAL *D, const REAL *W, REAL *Dn)
 { bwd_panel_SUFFIX(1, m, ni, no, D, W, Dn); }
 
-/* update tile: S = sum_r A[r, p+q] D[r, j:j+NV*VL]; W[p+q, j:] -= S; returns max |S| bits */
+/* update tile: S = sum_r A[r, p+q] D[r, j:j+NV*VL]; W[p+q, j:] -= S; returns max |S| bits; P <= 5, NV <= 2
+   (the forward tile's register shape, with A transposed) */
 INL IVEC upd_tile_SUFFIX(const int P, const int NV, int64_t m, int64_t ni, int64_t no, const REAL *A,
                           const REAL *D, REAL *W, IVEC mx)
 {
-    VEC acc[4][3];
+    VEC acc[5][2];
     for (int q = 0; q < P; q++) for (int v = 0; v < NV; v++) acc[q][v] = (VEC){0};
     for (int64_t r = 0; r < m; r++) {
-        VEC d[3];
-        for (int v = 0; v < NV; v++) d[v] = LD(D + r * no + v * VL);
+        VEC d[2];
+        for (int v = 0; v < NV; v++) { d[v] = LD(D + r * no + v * VL); INREG(d[v]); }
         for (int q = 0; q < P; q++) {
             const REAL a = A[r * ni + q];
             for (int v = 0; v < NV; v++) acc[q][v] += a * d[v];
@@ -235,15 +255,24 @@ INL IVEC upd_panel_SUFFIX(const int P, int64_t m, int64_t ni, int64_t no, int64_
                           REAL *W, IVEC mx)
 {
     int64_t j = 0;
-    for (; j + 3 * VL <= nc; j += 3 * VL) mx = upd_tile_SUFFIX(P, 3, m, ni, no, A, D + j, W + j, mx);
-    if (j + 2 * VL <= nc) { mx = upd_tile_SUFFIX(P, 2, m, ni, no, A, D + j, W + j, mx); j += 2 * VL; }
+    for (; j + 2 * VL <= nc; j += 2 * VL) mx = upd_tile_SUFFIX(P, 2, m, ni, no, A, D + j, W + j, mx);
     if (j + VL <= nc) mx = upd_tile_SUFFIX(P, 1, m, ni, no, A, D + j, W + j, mx);
     return mx;
 }
 
-/* one layer's backward pass and update, in panels of P rows of W (in L1 between the two uses):
-   Dn = D W^T (old W) when Dn != 0, then W -= A^T D, b -= 1^T D; returns max |step| */
-#define PANEL 4  /* bwd_panel4 */
+/* W[0:ni, 0:nc] -= A^T D in panels of 5 rows (then 4, then single rows); returns max |step| bits */
+static IVEC upd_rows_SUFFIX(int64_t m, int64_t ni, int64_t no, int64_t nc, const REAL *A, const REAL *D, REAL *W,
+                            IVEC mx)
+{
+    int64_t p = 0;
+    for (; p + 5 <= ni; p += 5) mx = upd_panel_SUFFIX(5, m, ni, no, nc, A + p, D, W + p * no, mx);
+    for (; p + 4 <= ni; p += 4) mx = upd_panel_SUFFIX(4, m, ni, no, nc, A + p, D, W + p * no, mx);
+    for (; p < ni; p++) mx = upd_panel_SUFFIX(1, m, ni, no, nc, A + p, D, W + p * no, mx);
+    return mx;
+}
+
+/* one layer's backward pass and update, in panels of P = 5 (then 4, then 1) rows of W (in L1 between the
+   two uses): Dn = D W^T (old W) when Dn != 0, then W -= A^T D, b -= 1^T D; returns max |step| */
 static REAL backward_SUFFIX(int64_t m, int64_t ni, int64_t no, const REAL *A, const REAL *D, REAL *W, REAL *b,
                             REAL *Dn, REAL *scratch, REAL *pad)
 {
@@ -257,9 +286,13 @@ static REAL backward_SUFFIX(int64_t m, int64_t ni, int64_t no, const REAL *A, co
         Dn = 0;
     }
     const int64_t nv = no - no % VL, t = no - nv;
-    for (; p + PANEL <= ni; p += PANEL) {
+    for (; p + 5 <= ni; p += 5) {
+        if (Dn) bwd_panel5_SUFFIX(m, ni, no, D, W + p * no, Dn + p);
+        mx = upd_panel_SUFFIX(5, m, ni, no, nv, A + p, D, W + p * no, mx);
+    }
+    for (; p + 4 <= ni; p += 4) {
         if (Dn) bwd_panel4_SUFFIX(m, ni, no, D, W + p * no, Dn + p);
-        mx = upd_panel_SUFFIX(PANEL, m, ni, no, nv, A + p, D, W + p * no, mx);
+        mx = upd_panel_SUFFIX(4, m, ni, no, nv, A + p, D, W + p * no, mx);
     }
     for (; p < ni; p++) {
         if (Dn) bwd_panel1_SUFFIX(m, ni, no, D, W + p * no, Dn + p);
@@ -269,8 +302,7 @@ static REAL backward_SUFFIX(int64_t m, int64_t ni, int64_t no, const REAL *A, co
         REAL *Wp = pad, *Dp = pad + ni * VL;
         for (int64_t q = 0; q < ni; q++) for (int64_t l = 0; l < VL; l++) Wp[q * VL + l] = l < t ? W[q * no + nv + l] : 0;
         for (int64_t r = 0; r < m; r++) for (int64_t l = 0; l < VL; l++) Dp[r * VL + l] = l < t ? D[r * no + nv + l] : 0;
-        for (p = 0; p + PANEL <= ni; p += PANEL) mx = upd_panel_SUFFIX(PANEL, m, ni, VL, VL, A + p, Dp, Wp + p * VL, mx);
-        for (; p < ni; p++) mx = upd_panel_SUFFIX(1, m, ni, VL, VL, A + p, Dp, Wp + p * VL, mx);
+        mx = upd_rows_SUFFIX(m, ni, VL, VL, A, Dp, Wp, mx);
         for (int64_t q = 0; q < ni; q++) for (int64_t l = 0; l < t; l++) W[q * no + nv + l] = Wp[q * VL + l];
     }
     for (int64_t j = 0; j < no; j++) {
@@ -407,7 +439,7 @@ int tl_sgd_tiled_multi_SUFFIX(int64_t K, int64_t S, int64_t L, int64_t m, const 
 _TYPES = {np.dtype(np.float32): ("f32", "float", "int32_t", "0x7fffffff", "expf", "logf", "tanhf", "fabsf"),
           np.dtype(np.float64): ("f64", "double", "int64_t", "0x7fffffffffffffffLL", "exp", "log", "tanh", "fabs")}
 _MACROS = ("REAL", "IREAL", "ABSMASK", "EXP", "LOG", "TANH", "FABS", "MAXLAYERS", "VB", "VEC", "IVEC", "VL", "LD",
-           "ST", "INL", "HSUM4", "FWD_MR", "BWD_MR", "PANEL")
+           "ST", "INL", "INREG", "HSUM4", "FWD_MR", "BWD_MR")
 
 
 def _source() -> str:
