@@ -28,12 +28,11 @@ Rows
   C compiler is present (``compiled_kernel`` in the details) the step is
   compiled per trial: at m = 1 the rank-1 kernel of
   ``numeric/sgd/_kernel.py`` (else the in-place BLAS rank-1 update), at
-  m = 2..50 the register-tiled kernel of ``numeric/sgd/_tiled.py`` (10-row
-  GEMMs run far below peak in OpenBLAS), S steps per trial in one call; the
-  loop is always the numpy path.  At m = 100 numpy's batched GEMMs run near
-  their rate for these shapes and the tiled kernel, in its S-step form too,
-  did not beat them inside the experiment (measured), so the numpy path
-  stays (the details give both GFLOPS).
+  m = 2..100 the register-tiled kernel of ``numeric/sgd/_tiled.py`` (10-row
+  GEMMs run far below peak in OpenBLAS; at m = 100 its tiles, which keep
+  every operand in registers, beat numpy's batched GEMMs inside the
+  experiment too), S steps per trial in one call; the loop is always the
+  numpy path.
 * ``sgd/run/<case>``: a whole :func:`run_trials` call (training plus the
   full-batch measurements of η and tr Σ₁) on K trials against K calls with
   one trial each (the numpy path: no compiled step in the loop);

@@ -71,10 +71,9 @@ __all__ = ["tiled_kernel", "step_tiled", "steps_tiled", "TILED_BATCH_SIZES", "TI
 #: Minibatch sizes the tiled kernel takes (where it measured faster than numpy's batched matmul).
 TILED_BATCH_SIZES = range(2, 51)
 #: Minibatch sizes :func:`._mlp.sgd_steps` gives the S-step kernel (:func:`steps_tiled`, which takes any m ≥ 1).
-#: At m = 100 it measured 1.08x faster than numpy's batched matmul per step in isolation (width 200, one BLAS
-#: thread, 6 pairs) but 5-12 % slower inside the experiment (training-dominated runs, 3 pairs), so m > 50
-#: stays on numpy.
-TILED_MULTI_BATCH_SIZES = range(2, 51)
+#: At m = 100, width 200, one BLAS thread, training-dominated runs of the experiment (10 trials x 600 steps,
+#: 3 alternating pairs): 955-977 us per trial-step against numpy's batched matmul's 1120-1285 us.
+TILED_MULTI_BATCH_SIZES = range(2, 101)
 
 _FLAGS = ("-O3", "-march=native", "-ffp-contract=fast")
 
@@ -92,6 +91,21 @@ _HEAD = r"""
     __m256d u_ = _mm256_hadd_pd((__m256d)(a0), (__m256d)(a1)), v_ = _mm256_hadd_pd((__m256d)(a2), (__m256d)(a3)); \
     _mm256_storeu_pd((s), _mm256_add_pd(_mm256_permute2f128_pd(u_, v_, 0x20), _mm256_permute2f128_pd(u_, v_, 0x31))); \
     } while (0)
+/* b[i * ldb + j] = a[j * lda + i], 0 <= i, j < 8 (float) */
+static inline void tl_transpose8x8(const float *a, int64_t lda, float *b, int64_t ldb)
+{
+    __m256 r[8], t[8], u[8];
+    for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(a + i * lda);
+    for (int i = 0; i < 8; i += 2) { t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]); t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]); }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44); u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44); u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        _mm256_storeu_ps(b + i * ldb, _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
+        _mm256_storeu_ps(b + (i + 4) * ldb, _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+    }
+}
 #else
 #define HSUM4_ANY(a0, a1, a2, a3, s, n) do { for (int q_ = 0; q_ < 4; q_++) { (s)[q_] = 0; \
     for (int l_ = 0; l_ < (n); l_++) (s)[q_] += (q_ == 0 ? (a0) : q_ == 1 ? (a1) : q_ == 2 ? (a2) : (a3))[l_]; } } while (0)
@@ -213,6 +227,8 @@ INL void bwd_tile_SUFFIX(const int MR, const int P, int64_t ni, int64_t no, cons
 }
 
 #define BWD_MR 2
+/* from this many examples on, D W^T is a forward product with a transposed copy of W (measured) */
+#define TRANSPOSED_M 32
 INL void bwd_panel_SUFFIX(const int P, int64_t m, int64_t ni, int64_t no, const REAL *D, const REAL *W, REAL *Dn)
 {
     int64_t r = 0;
@@ -260,6 +276,23 @@ INL IVEC upd_panel_SUFFIX(const int P, int64_t m, int64_t ni, int64_t no, int64_
     return mx;
 }
 
+/* WT (no, ni) = W^T of W (ni, no): an exact copy, in 8 x 8 blocks under AVX (float) */
+static void transpose_SUFFIX(int64_t ni, int64_t no, const REAL *W, REAL *WT)
+{
+    int64_t q0 = 0;
+#if defined(__AVX__)
+    if (sizeof(REAL) == sizeof(float)) {
+        for (; q0 + 8 <= ni; q0 += 8) {
+            int64_t j0 = 0;
+            for (; j0 + 8 <= no; j0 += 8)
+                tl_transpose8x8((const float *)(W + q0 * no + j0), no, (float *)(WT + j0 * ni + q0), ni);
+            for (; j0 < no; j0++) for (int64_t q = q0; q < q0 + 8; q++) WT[j0 * ni + q] = W[q * no + j0];
+        }
+    }
+#endif
+    for (; q0 < ni; q0++) for (int64_t j = 0; j < no; j++) WT[j * ni + q0] = W[q0 * no + j];
+}
+
 /* W[0:ni, 0:nc] -= A^T D in panels of 5 rows (then 4, then single rows); returns max |step| bits */
 static IVEC upd_rows_SUFFIX(int64_t m, int64_t ni, int64_t no, int64_t nc, const REAL *A, const REAL *D, REAL *W,
                             IVEC mx)
@@ -274,14 +307,17 @@ static IVEC upd_rows_SUFFIX(int64_t m, int64_t ni, int64_t no, int64_t nc, const
 /* one layer's backward pass and update, in panels of P = 5 (then 4, then 1) rows of W (in L1 between the
    two uses): Dn = D W^T (old W) when Dn != 0, then W -= A^T D, b -= 1^T D; returns max |step| */
 static REAL backward_SUFFIX(int64_t m, int64_t ni, int64_t no, const REAL *A, const REAL *D, REAL *W, REAL *b,
-                            REAL *Dn, REAL *scratch, REAL *pad)
+                            REAL *Dn, REAL *wt, REAL *pad)
 {
     IVEC mx = {0};
     REAL smax = 0;
     int64_t p = 0;
-    if (Dn && no < 2 * VL) {  /* narrow layer (the output): Dn = D W^T as a product with a copy of W^T */
-        REAL *WT = scratch, *zero = scratch + no * ni;
-        for (int64_t q = 0; q < ni; q++) { zero[q] = 0; for (int64_t j = 0; j < no; j++) WT[j * ni + q] = W[q * no + j]; }
+    if (Dn && (no < 2 * VL || m >= TRANSPOSED_M)) {
+        /* a narrow layer (the output), or many examples: Dn = D W^T as a forward product with a copy of W^T
+           (the forward tiles run faster than the dot tiles, and m rows amortise the copy) */
+        REAL *WT = wt, *zero = wt + no * ni;
+        transpose_SUFFIX(ni, no, W, WT);
+        for (int64_t q = 0; q < ni; q++) zero[q] = 0;
         forward_SUFFIX(m, no, ni, D, WT, zero, Dn, pad);
         Dn = 0;
     }
@@ -333,6 +369,14 @@ static void touch_SUFFIX(int64_t n, const REAL *x)
 }
 
 
+/* numbers for a transposed copy of the largest weight matrix and a zero bias */
+static int64_t tl_wt_size_SUFFIX(int64_t L, const int64_t *n)
+{
+    int64_t s = 0;
+    for (int64_t i = 0; i < L; i++) if (n[i] * n[i + 1] + n[i] > s) s = n[i] * n[i + 1] + n[i];
+    return s;
+}
+
 /* One SGD step of one trial: Wk[i] (n[i], n[i+1]) and bk[i] (n[i+1]) updated in place, xk (m, n[0]),
    yk (m,); *loss = mean_r (logsumexp(z_r) - z_r[y_r]); returns max |step component| (weights and biases). */
 static __attribute__((noinline)) REAL step_one_SUFFIX(int64_t L, int64_t m, const int64_t *n, REAL *const *Wk,
@@ -342,8 +386,8 @@ static __attribute__((noinline)) REAL step_one_SUFFIX(int64_t L, int64_t m, cons
     int64_t off[MAXLAYERS + 1], tot = 0, wmax = 0;
     for (int64_t i = 1; i <= L; i++) { off[i] = tot; tot += m * n[i]; }
     for (int64_t i = 0; i <= L; i++) if (n[i] > wmax) wmax = n[i];
-    REAL *acts = work, *buf0 = work + tot, *buf1 = buf0 + m * wmax, *scratch = buf1 + m * wmax;
-    REAL *pad = scratch + (2 * VL + 1) * wmax;
+    REAL *acts = work, *buf0 = work + tot, *buf1 = buf0 + m * wmax, *wt = buf1 + m * wmax;
+    REAL *pad = wt + tl_wt_size_SUFFIX(L, n);
     const REAL *a = xk;
     for (int64_t i = 0; i < L; i++) {
         int64_t ni = n[i], no = n[i + 1];
@@ -368,7 +412,7 @@ static __attribute__((noinline)) REAL step_one_SUFFIX(int64_t L, int64_t m, cons
         int64_t ni = n[i], no = n[i + 1];
         const REAL *ap = i ? acts + off[i] : xk;
         REAL *dn = i ? ((d == buf0) ? buf1 : buf0) : 0;
-        REAL gl = backward_SUFFIX(m, ni, no, ap, d, Wk[i], bk[i], dn, scratch, pad);
+        REAL gl = backward_SUFFIX(m, ni, no, ap, d, Wk[i], bk[i], dn, wt, pad);
         if (gl > g || gl != gl) g = gl;
         if (i) {
             if (relu) relu_mask_SUFFIX(m * ni, dn, ap);
@@ -385,7 +429,7 @@ int64_t tl_sgd_tiled_work_SUFFIX(int64_t L, int64_t m, const int64_t *n)
     int64_t tot = 0, wmax = 0;
     for (int64_t i = 1; i <= L; i++) tot += m * n[i];
     for (int64_t i = 0; i <= L; i++) if (n[i] > wmax) wmax = n[i];
-    return tot + 2 * m * wmax + (2 * VL + 1) * wmax + VL * (wmax + 1 + m) + m * n[0];
+    return tot + 2 * m * wmax + tl_wt_size_SUFFIX(L, n) + VL * (wmax + 1 + m) + m * n[0];
 }
 
 /* trial k's weight and bias pointers */
@@ -439,7 +483,7 @@ int tl_sgd_tiled_multi_SUFFIX(int64_t K, int64_t S, int64_t L, int64_t m, const 
 _TYPES = {np.dtype(np.float32): ("f32", "float", "int32_t", "0x7fffffff", "expf", "logf", "tanhf", "fabsf"),
           np.dtype(np.float64): ("f64", "double", "int64_t", "0x7fffffffffffffffLL", "exp", "log", "tanh", "fabs")}
 _MACROS = ("REAL", "IREAL", "ABSMASK", "EXP", "LOG", "TANH", "FABS", "MAXLAYERS", "VB", "VEC", "IVEC", "VL", "LD",
-           "ST", "INL", "INREG", "HSUM4", "FWD_MR", "BWD_MR")
+           "ST", "INL", "INREG", "HSUM4", "FWD_MR", "BWD_MR", "TRANSPOSED_M")
 
 
 def _source() -> str:
