@@ -322,6 +322,13 @@ static REAL backward_SUFFIX(int64_t m, int64_t ni, int64_t no, const REAL *A, co
         Dn = 0;
     }
     const int64_t nv = no - no % VL, t = no - nv;
+    if (!Dn) {  /* no backward panels to share the first-level cache with: a column slab of D stays there while
+                   every row panel of W takes its step (row panels outer would stream all of D per panel) */
+        int64_t j = 0;
+        for (; j + 2 * VL <= nv; j += 2 * VL) mx = upd_rows_SUFFIX(m, ni, no, 2 * VL, A, D + j, W + j, mx);
+        if (j < nv) mx = upd_rows_SUFFIX(m, ni, no, nv - j, A, D + j, W + j, mx);
+        p = ni;
+    }
     for (; p + 5 <= ni; p += 5) {
         if (Dn) bwd_panel5_SUFFIX(m, ni, no, D, W + p * no, Dn + p);
         mx = upd_panel_SUFFIX(5, m, ni, no, nv, A + p, D, W + p * no, mx);
