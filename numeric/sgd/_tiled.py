@@ -19,9 +19,14 @@ cache, in register tiles:
   with the update W_l ← W_l − A_{l−1}ᵀ δ_l of the same 5 rows (tiles of 5
   rows × 16 columns, streaming the m examples) while those rows are in the
   first-level cache; then b_l ← b_l − Σ_n δ_{l,n}.  A narrow layer (the
-  output, fewer than two vectors of columns) takes δ_l W_lᵀ as a product
-  with a copy of W_lᵀ; columns past the last full vector go through
-  zero-padded copies.
+  output, fewer than two vectors of columns), and every layer from
+  m = 32 examples on, takes δ_l W_lᵀ as a forward product with an exact
+  copy of W_lᵀ (8 × 8 blocks; the forward tiles outrun the dot tiles and
+  m rows amortise the copy: 1.1–1.2x on the step at m = 32..100, a loss
+  at m = 10); its update, and the first layer's, then runs column slabs
+  of δ_l outer, so a slab stays in the first-level cache across all row
+  panels.  Columns past the last full vector go through zero-padded
+  copies.
 
 Every tile keeps all its operands in the 16 vector registers of AVX2
 (at most 10 accumulators, the reused vectors pinned to registers): with
@@ -29,10 +34,11 @@ wider tiles (4 × 24, 3 × 4) the compiler re-read the reused vectors from
 memory at every multiply–add, and the two vector loads per cycle, not
 the arithmetic, set the pace (measured at width 200, one core, FLOP per
 cycle of the 2.445 GHz time-stamp counter: forward 18–26 → 34–36,
-backward and update 17 → 24 at m = 10 and → 26–28 at m = 100, against
-~34 for a large float32 GEMM).  Each output's summation order does not
+backward and update 17 → 24 at m = 10 and update → 28 at m = 100,
+against ~34 for a large float32 GEMM).  Each output's summation order does not
 depend on the tile shape, so for the paper's shapes (64 → 200 → 200 →
-200 → 10) the trajectories are bitwise those of the wider tiles.
+200 → 10) the trajectories below m = 32 are bitwise those of the wider
+tiles (from m = 32 on, δ_l W_lᵀ is summed in another order: rounding).
 
 The learning rate r/m is folded into the output delta, as in
 :func:`._mlp.sgd_step`; the loss is the minibatch mean of
