@@ -84,24 +84,40 @@ def model_callables(model: EnergyModel, target, span=None, rows=None) -> Thermo:
     :data:`F_INTERP_ATOL` in βF), shared by every run of the same model and
     span; outside it the grid is evaluated as before.  ``rows`` (the rows
     the run will record), when given, must reach :data:`F_FIT_MIN_ROWS`.
+
+    The data moments ⟨E⟩_d and ⟨∂θE⟩_d (a sum over the data distribution's
+    two-dimensional grid at every parameter move, ~10⁵–10⁶ nodes) are served
+    on the span the same way (:func:`numeric.metric._data.data_moments_fit`,
+    shared with the geodesic schedule of the same run).
     """
     th = thermo_for(model, target)
     if span is None or th.n != 1 or th.d != 2 or th.quadratic or (rows is not None and rows < F_FIT_MIN_ROWS):
         return th
-    from ..metric._schedules import SPAN_PAD  # numeric.metric imports this module (no import cycle at load)
+    from ..metric._data import data_moments_fit  # numeric.metric imports this module (no import cycle at load)
+    from ..metric._schedules import SPAN_PAD
 
     a, b = (float(np.ravel(np.asarray(v, dtype=float))[0]) for v in span)
-    pad = SPAN_PAD * abs(b - a)
-    fit = _free_energy_fit(th.twin, min(a, b) - pad, max(a, b) + pad) if a != b else None
-    if fit is None:
+    if a == b:
         return th
-    grid = th.free_energy
+    lo, hi = min(a, b) - SPAN_PAD * abs(b - a), max(a, b) + SPAN_PAD * abs(b - a)
+    fits = {"free_energy": _free_energy_fit(th.twin, lo, hi),
+            "data_energy": (d := data_moments_fit(th.twin, tuple(np.ravel(target).tolist()), lo, hi)),
+            "data_gradient": d}
+    served = {}
+    for name, fit in fits.items():
+        if fit is None:
+            continue
+        exact, k = getattr(th, name), (1 if name == "data_gradient" else 0)
 
-    def fe(theta):
-        x = float(theta[0])
-        return float(fit(x)[0]) if x in fit else grid(theta)
+        def value(theta, fit=fit, exact=exact, k=k):
+            x = float(theta[0])
+            if x not in fit:
+                return exact(theta)
+            v = fit(x)[k]
+            return np.array([v]) if k else float(v)
 
-    return dataclasses.replace(th, free_energy=fe)
+        served[name] = value
+    return dataclasses.replace(th, **served)
 
 
 @functools.lru_cache(maxsize=8)

@@ -203,7 +203,8 @@ def geodesic_schedule(model, theta0, theta1, tau, *, beta=None, mu=None, values=
     label = interpolate_span(field, theta0, theta1)  # one parameter, no closed form: a few dozen solves in all
     proto = geodesic_protocol(field, theta0, theta1, tau, steps=steps)  # the end-game note, given steps
     target = np.atleast_1d(np.asarray(theta1, float))
-    data_mean = data_mean_function(field.model, target)
+    a, b = sorted(float(np.ravel(np.asarray(v, dtype=float))[0]) for v in (theta0, theta1))
+    data_mean = data_mean_function(field.model, target, (a - SPAN_PAD * (b - a), b + SPAN_PAD * (b - a)))
     b, tau = field.beta, float(tau)
     tau_r = relaxation_time(field, proto.theta(np.linspace(0.0, tau, 9)))
 

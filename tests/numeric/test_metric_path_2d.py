@@ -126,6 +126,36 @@ def test_trainer_free_energy_on_the_span_matches_the_grid(name, energy, beta, mu
     assert th.free_energy(np.array([far])) == free_energy(tw, np.array([far]))
 
 
+@pytest.mark.parametrize("name, energy, beta, mu, span", F_FAMILY, ids=[f[0] for f in F_FAMILY])
+def test_data_moments_on_the_span_match_the_data_rule(name, energy, beta, mu, span):
+    """<E>_d and <dE/dtheta>_d served to the trainer and the geodesic rate equal the data rule's sums."""
+    from thermolearn.numeric.equilibrium import equilibrium_rule
+    from thermolearn.numeric.metric import data_mean_function
+    from thermolearn.numeric.metric._data import DATA_INTERP_ATOL, data_moments_fit
+
+    model = _model(energy, beta, mu)
+    target = np.array([span[1]])
+    th = model_callables(model, target, span=span)
+    tw = numeric_twin(model)
+    rule = equilibrium_rule(tw, target)
+    pad = 0.2 * (span[1] - span[0])
+    mean = data_mean_function(model, target, (span[0] - pad, span[1] + pad))
+    fit = data_moments_fit(tw, (span[1],), span[0] - pad, span[1] + pad)
+    assert fit is not None and beta * np.max(fit.error) <= DATA_INTERP_ATOL  # validated to the stated tolerance
+    for t in np.r_[np.random.default_rng(6).uniform(*span, 4), span[0]]:
+        x = np.array([t])
+        e_ref, g_ref = rule.expect(tw.energy(rule.x, x)), rule.expect(tw.dE_dtheta(rule.x, x))
+        # the validated interpolant's bound (the sums themselves are exact to rounding, ~1e-15 relative)
+        assert beta * abs(th.data_energy(x) - e_ref) <= DATA_INTERP_ATOL, t
+        assert beta * np.max(np.abs(th.data_gradient(x) - g_ref)) <= DATA_INTERP_ATOL, t
+        assert beta * np.max(np.abs(mean(x) - g_ref)) <= DATA_INTERP_ATOL, t
+        assert np.shape(th.data_gradient(x)) == (1,) and np.shape(mean(x)) == (1,)
+    far = np.array([span[1] + 0.5 * (span[1] - span[0])])  # outside the padded span: the rule itself
+    assert th.data_energy(far) == rule.expect(tw.energy(rule.x, far))
+    assert data_moments_fit(numeric_twin(EnergyModel.from_string("x**4/4 - theta*x", beta=beta, mu=mu)),
+                            (1.0,), 0.0, 1.0) is None  # one coordinate: the adaptive rule is summed directly
+
+
 def test_geodesic_run_books_the_grid_free_energy_and_names_the_interpolant():
     from thermolearn.numeric.langevin import train
     from thermolearn.numeric.metric import geodesic_schedule
