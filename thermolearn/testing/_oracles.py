@@ -15,6 +15,7 @@ The Fokker–Planck operator and H(t) are theory's (arXiv 2510.03137).
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from functools import lru_cache
 
@@ -119,6 +120,7 @@ def _box(num: NumericTwin, theta: tuple):
 
 #: (twin, θ, fine) -> (generator solve, whether it holds the relaxation modes); least recently used first.
 _SOLVES: OrderedDict = OrderedDict()
+_SOLVES_LOCK = threading.Lock()
 _MAX_SOLVES = 64
 
 
@@ -132,15 +134,17 @@ def _generator(num: NumericTwin, theta: tuple, fine: bool, modes: bool = False):
     every node of the slow ramp) and used at one.
     """
     key = (num, theta, fine)
-    hit = _SOLVES.get(key)
+    with _SOLVES_LOCK:
+        hit = _SOLVES.get(key)
     if hit is None or (modes and not hit[1]):
         n = _GENERATOR_N[num.d]
         hit = (friction_generator(num.model, theta, n=2 * n - 1 if fine else n, box=_box(num, theta),
                                   relaxation=modes), modes)
+    with _SOLVES_LOCK:  # callers in threads: the table is changed under the lock, the solves run outside it
         _SOLVES[key] = hit
-        if len(_SOLVES) > _MAX_SOLVES:
+        _SOLVES.move_to_end(key)
+        while len(_SOLVES) > _MAX_SOLVES:
             _SOLVES.popitem(last=False)
-    _SOLVES.move_to_end(key)
     return hit[0]
 
 
