@@ -30,7 +30,7 @@ import mpmath
 
 from thermolearn.numeric.codegen import lambdify
 
-DPS = 40
+DPS = 25
 CUT = 60
 
 
@@ -123,7 +123,7 @@ def reference_moments(model, theta: float, hints=(), *, friction: bool = True) -
         return Reference(float(F), float(m1), float(beta**2 * m2), float(zeta), float(mode))
 
 
-def _friction(X, th, p, z, m1, a, b, mode, panels=32, q=24):
+def _friction(X, th, p, z, m1, a, b, mode, panels=16, q=20):
     """∫Φ²/p dx / Z, Φ(x) = ∫ δX p dy from the nearer tail (Φ from a on the left of the mode,
     −∫ from x to b on its right), on panels ending at the mode; Φ at a node is the sum of the
     earlier panels' integrals plus a q-node Gauss–Legendre integral over the partial panel."""
