@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from thermolearn.numeric.equilibrium import expectation, free_energy
 from thermolearn.numeric.model import numeric_twin
 from thermolearn.numeric.metric import metric_at
-from thermolearn.theory import energy_model
+from thermolearn.theory import NumericalError, energy_model
 
 #: ``HYPOTHESIS_EXAMPLES=300 HYPOTHESIS_PROFILE=explore`` runs the sweeps wide (the note of the change
 #: records such a run); the suite runs a few derandomised examples.
@@ -71,3 +71,14 @@ def test_translation_family_metric_is_exact(shape, a, theta, beta, mu):
     assert F == pytest.approx(F0, rel=EXACT_RTOL, abs=EXACT_RTOL / beta)
     assert fisher == pytest.approx(r0["fisher_information"][0][0], rel=EXACT_RTOL)
     assert fisher == pytest.approx(beta * curv, rel=EXACT_RTOL)  # β²Var(V′) = β⟨V″⟩ (by parts)
+
+
+@pytest.mark.parametrize("text, theta", [
+    ("softplus(x - 2) + softplus(-x - 2) - theta*x", 3.0),  # the tilt beats the flat bottom's walls
+    ("log1p(x**2) + theta*x**2", -1.0),  # falls like -x²: βE reaches -1.8e308 where x² overflows
+    ("log1p(x**2) + theta*x**4", -1.0),  # falls to -inf
+])
+def test_not_normalisable_at_theta_says_so(text, theta):
+    """A θ where p_m is not normalisable is one clear error naming it, not a message about supports."""
+    with pytest.raises(NumericalError, match="is not normalisable: beta"):
+        metric_at(energy_model(text, beta=1, mu=1), {"theta": theta})
