@@ -89,3 +89,29 @@ def test_cli_names_the_other_symbols_in_one_line(argv):
     check_contract(argv, code, out, err)
     assert code == 2
     assert "--x x1,x2" in err and "not normalisable" not in err
+
+
+def test_simulate_reports_thermolearn_warnings_only(monkeypatch):
+    """numpy's RuntimeWarnings raised inside a run (an exp overflowing where a weight is 0 anyway, as in
+    the generator of 2-D schedules) are not listed as the run's warnings; named warnings are."""
+    import warnings
+
+    import thermolearn.numeric.langevin as L
+    from thermolearn.theory import AccuracyWarning
+
+    real = L.train_replicas
+
+    def noisy(*args, **kwargs):
+        warnings.warn("overflow encountered in exp", RuntimeWarning)
+        warnings.warn("a named accuracy warning", AccuracyWarning)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(L, "train_replicas", noisy)
+    argv = ["simulate", "x**4/4 - theta*x", "--schedule", "constant", "--target", "0.5", "--theta0", "0",
+            "--particles", "50", "--steps", "10", "--replicas", "2", "--format", "json"]
+    code, out, err, _ = run_cli(argv)
+    check_contract(argv, code, out, err)
+    import json
+
+    listed = json.loads(out)["warnings"]
+    assert "a named accuracy warning" in listed and not any("overflow" in w for w in listed)

@@ -119,6 +119,7 @@ def _run(args, model, sched, theta0, target, u0, method):
 
     from thermolearn.numeric.langevin import train_replicas
     from thermolearn.numeric.progress import progress_reporter
+    from thermolearn.theory import ThermolearnWarning
 
     replicas = 1 if method == "fokker-planck" else args.replicas
     # percentage and ETA on a terminal only (nothing in a pipe); one bar over all replicas
@@ -136,7 +137,9 @@ def _run(args, model, sched, theta0, target, u0, method):
                                   method=method, substeps=substeps,
                                   snapshots=min(101, args.steps + 1) if args.plot else 0, progress=bar,
                                   max_work=MAX_WORK // args.replicas)  # bounds --substeps auto too
-    return runs, [str(w.message) for w in caught]
+    # thermolearn's named warnings only: numpy's RuntimeWarnings (an exp overflowing to inf where a
+    # weight is 0 anyway) are not messages for the user (the driver drops them likewise)
+    return runs, [str(w.message) for w in caught if issubclass(w.category, ThermolearnWarning)]
 
 
 def _stochastic_keys(data, runs):
