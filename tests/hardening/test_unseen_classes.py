@@ -82,3 +82,15 @@ def test_not_normalisable_at_theta_says_so(text, theta):
     """A θ where p_m is not normalisable is one clear error naming it, not a message about supports."""
     with pytest.raises(NumericalError, match="is not normalisable: beta"):
         metric_at(energy_model(text, beta=1, mu=1), {"theta": theta})
+
+
+@pytest.mark.parametrize("text, theta", [
+    ("softplus(2*(x - theta)) + x**2/8", -600.0),  # ∂θE = -2 + O(e^-1200) on the support: Var ~ 1e-1200
+    ("softplus(x - theta) + x**2/8", 500.0),  # ∂θE = -σ(x - 500) underflows to 0 on the support
+])
+def test_unresolved_fisher_is_an_error_not_rounding_noise(text, theta):
+    """Var(∂θE) below float64 resolution is reported, not returned as I ~ (ε·|∂θE|)² ≈ 1e-31 (whose ratio
+    with ζ, the relaxation time, came out O(1) and meaningless)."""
+    with pytest.raises(NumericalError, match="does not depend on this parameter there"):
+        metric_at(energy_model(text, beta=0.5, mu=0.8), {"theta": theta})
+    assert metric_at(energy_model(text, beta=0.5, mu=0.8), {"theta": theta / 100})["fisher_information"][0][0] > 0
