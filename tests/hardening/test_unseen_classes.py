@@ -27,7 +27,7 @@ from thermolearn.theory import NumericalError, energy_model
 
 #: ``HYPOTHESIS_EXAMPLES=300 HYPOTHESIS_PROFILE=explore`` runs the sweeps wide (the note of the change
 #: records such a run); the suite runs a few derandomised examples.
-EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "4"))
+EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "3"))
 
 #: V(u) of translation families E = V(a(x − θ)): non-Gaussian, so no closed form serves them.
 SHAPES = {
