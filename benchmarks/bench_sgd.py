@@ -9,7 +9,11 @@ Rows
   the core's cache; before, S calls of :func:`numeric.sgd.sgd_step` per
   group, step after step) against the per-trial loop a user would write:
   for every trial, S calls of :func:`numeric.sgd.sgd_step` on that one
-  network (numpy path, one step per call, unchanged).
+  network (numpy path, one step per call, unchanged).  Both are timed on
+  parameter arrays allocated beforehand, each timed call continuing their
+  training, as the experiment steps its own arrays (a fresh copy of the K
+  networks per call, 19 MB at width 200, cost ~7 us per trial-step at
+  m = 10, ~6 % of the step, and is no part of it).
   Same minibatches, same final weights to float32 rounding (checked; a
   ReLU unit whose pre-activation rounds to the other side of 0 in one path
   moves one example's share of its step, so ≤ 0.1 % of the numbers may
@@ -28,12 +32,11 @@ Rows
   C compiler is present (``compiled_kernel`` in the details) the step is
   compiled per trial: at m = 1 the rank-1 kernel of
   ``numeric/sgd/_kernel.py`` (else the in-place BLAS rank-1 update), at
-  m = 2..50 the register-tiled kernel of ``numeric/sgd/_tiled.py`` (10-row
-  GEMMs run far below peak in OpenBLAS), S steps per trial in one call; the
-  loop is always the numpy path.  At m = 100 numpy's batched GEMMs run near
-  their rate for these shapes and the tiled kernel, in its S-step form too,
-  did not beat them inside the experiment (measured), so the numpy path
-  stays (the details give both GFLOPS).
+  m = 2..100 the register-tiled kernel of ``numeric/sgd/_tiled.py`` (10-row
+  GEMMs run far below peak in OpenBLAS; at m = 100 its tiles, which keep
+  every operand in registers, beat numpy's batched GEMMs inside the
+  experiment too), S steps per trial in one call; the loop is always the
+  numpy path.
 * ``sgd/run/<case>``: a whole :func:`run_trials` call (training plus the
   full-batch measurements of η and tr Σ₁) on K trials against K calls with
   one trial each (the numpy path: no compiled step in the loop);
@@ -148,14 +151,14 @@ def _step_row(data, K, width, m, steps, peak, bandwidth):
     G = group_size(cfg, spec)
     start, _ = initial_state(data, cfg, seed=1)
 
-    def vectorised():  # what the experiment runs: the S steps of a group in one sgd_steps call
-        params = [p.copy() for p in start]
+    def vectorised(params=None):  # what the experiment runs: the S steps of a group in one sgd_steps call
+        params = [p.copy() for p in start] if params is None else params
         for s in range(0, K, G):
             sgd_steps([p[s:s + G] for p in params], x, y, idx[:, s:s + G], "relu", 0.02, Workspace())
         return params
 
-    def loop():  # numpy only: the compiled kernels are the package's, not the user's loop
-        params = [p.copy() for p in start]
+    def loop(params=None):  # numpy only: the compiled kernels are the package's, not the user's loop
+        params = [p.copy() for p in start] if params is None else params
         with numpy_only():
             for k in range(K):
                 one, ws = [p[k:k + 1] for p in params], Workspace()
@@ -166,8 +169,11 @@ def _step_row(data, K, width, m, steps, peak, bandwidth):
     reference = loop()
     moved = max(float(np.abs(b - a).max()) for a, b in zip(start, reference))
     same = all(_same_weights(a, b, moved) for a, b in zip(vectorised(), reference))
-    t_vec = measure(vectorised, repeats=3, warmup=0, memory=False)
-    t_loop = measure(loop, repeats=3, warmup=0, memory=False)
+    # timed on parameters allocated beforehand (each call continues their training), as the experiment steps
+    # its own arrays: a fresh copy of K networks per call (19 MB at width 200) is not part of a step
+    p_vec, p_loop = [p.copy() for p in start], [p.copy() for p in start]
+    t_vec = measure(lambda: vectorised(p_vec), repeats=3, warmup=0, memory=False)
+    t_loop = measure(lambda: loop(p_loop), repeats=3, warmup=0, memory=False)
     flops = _step_flops(spec, m) * K * steps
     traffic = 3.0 * spec.dim_theta * np.dtype(_DTYPE).itemsize * K * steps
     flop_bound = t_loop.median_s / (flops / (peak * 1e9))

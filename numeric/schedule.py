@@ -190,5 +190,5 @@ def build_schedule(name, model, *, tau, theta0, target, eta=1.0, u0=None, steps=
     from thermolearn.numeric import metric
 
     if name == "slow-driving":
-        return metric.slow_driving_schedule(model, tau=tau)
+        return metric.slow_driving_schedule(model, tau=tau, span=(theta0, target))
     return metric.geodesic_schedule(model, theta0, target, tau, steps=steps)

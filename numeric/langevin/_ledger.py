@@ -28,6 +28,7 @@ adapter and the equilibrium sampler can be swapped in one line.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -35,9 +36,11 @@ import sympy as sp
 
 from thermolearn.theory import EnergyModel, ParameterError
 
+from ..equilibrium import free_energy
 from ._thermo import Thermo, thermo_for
 
-__all__ = ["Ledger", "as_vec", "check_int", "model_callables", "initial_chains"]
+__all__ = ["Ledger", "as_vec", "check_int", "model_callables", "initial_chains", "F_INTERP_ATOL",
+           "F_FIT_MIN_ROWS"]
 
 
 def as_vec(name, value, size):
@@ -60,9 +63,70 @@ def check_int(name, value, low):
     return int(value)
 
 
-def model_callables(model: EnergyModel, target) -> Thermo:
-    """One run's view of ``model`` with data from p_m(θ* = ``target``) (:func:`._thermo.thermo_for`)."""
-    return thermo_for(model, target)
+#: F(θ) of a one-parameter run in two coordinates (:func:`model_callables`, ``span``): the Chebyshev interpolant
+#: must reproduce the grid free energy at its check points to this absolute error in βF.  The grid rule itself
+#: converges ln Z to 1e-9 (``numeric.equilibrium``), and the ledger uses F only through βΔF in βW_ex, whose
+#: statistical error is ~1e-3 or more: 1e-8 is far below both.
+F_INTERP_ATOL = 1e-8
+#: ... fitted only for runs that record at least this many rows: the fit costs 17 grid free energies or more
+#: (then shared by every run of the same model and span), a row one.
+F_FIT_MIN_ROWS = 33
+
+
+def model_callables(model: EnergyModel, target, span=None, rows=None) -> Thermo:
+    """One run's view of ``model`` with data from p_m(θ* = ``target``) (:func:`._thermo.thermo_for`).
+
+    ``span`` = (θ0, θ*) of a run: with one parameter, two coordinates and
+    no closed form, F(θ) (one two-dimensional grid per recorded row) is
+    then served on the span, padded by ``numeric.metric.SPAN_PAD``, by a
+    validated Chebyshev interpolant of the grid free energy
+    (:func:`numeric.metric._chebyshev.chebyshev_fit`, absolute error
+    :data:`F_INTERP_ATOL` in βF), shared by every run of the same model and
+    span; outside it the grid is evaluated as before.  ``rows`` (the rows
+    the run will record), when given, must reach :data:`F_FIT_MIN_ROWS`.
+
+    The data moments ⟨E⟩_d and ⟨∂θE⟩_d (a sum over the data distribution's
+    two-dimensional grid at every parameter move, ~10⁵–10⁶ nodes) are served
+    on the span the same way (:func:`numeric.metric._data.data_moments_fit`,
+    shared with the geodesic schedule of the same run).
+    """
+    th = thermo_for(model, target)
+    if span is None or th.n != 1 or th.d != 2 or th.quadratic or (rows is not None and rows < F_FIT_MIN_ROWS):
+        return th
+    from ..metric._data import data_moments_fit  # numeric.metric imports this module (no import cycle at load)
+    from ..metric._schedules import SPAN_PAD
+
+    a, b = (float(np.ravel(np.asarray(v, dtype=float))[0]) for v in span)
+    if a == b:
+        return th
+    lo, hi = min(a, b) - SPAN_PAD * abs(b - a), max(a, b) + SPAN_PAD * abs(b - a)
+    fits = {"free_energy": _free_energy_fit(th.twin, lo, hi),
+            "data_energy": (d := data_moments_fit(th.twin, tuple(np.ravel(target).tolist()), lo, hi)),
+            "data_gradient": d}
+    served = {}
+    for name, fit in fits.items():
+        if fit is None:
+            continue
+        exact, k = getattr(th, name), (1 if name == "data_gradient" else 0)
+
+        def value(theta, fit=fit, exact=exact, k=k):
+            x = float(theta[0])
+            if x not in fit:
+                return exact(theta)
+            v = fit(x)[k]
+            return np.array([v]) if k else float(v)
+
+        served[name] = value
+    return dataclasses.replace(th, **served)
+
+
+@functools.lru_cache(maxsize=8)
+def _free_energy_fit(twin, lo, hi):
+    """The validated Chebyshev interpolant of F on [lo, hi] (grid free energy at its nodes), or None."""
+    from ..metric._chebyshev import chebyshev_fit
+
+    return chebyshev_fit(lambda x: [free_energy(twin, np.array([x]))], lo, hi,
+                         lambda v: [F_INTERP_ATOL / twin.beta], start=9, max_points=65)
 
 
 def initial_chains(th: Thermo, theta0, u0, samples0, particles, rng):

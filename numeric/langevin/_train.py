@@ -240,7 +240,7 @@ def train(
     theta = as_vec("theta0", theta0, n)
     tgt = as_vec("target", target, n)
     u0v = None if u0 is None else as_vec("u0", u0, d)
-    th = model_callables(model, tgt)
+    th = model_callables(model, tgt, span=(theta, tgt), rows=steps // record_every + 1 + len(schedule.kicks))
     if stepper.needs_quadratic and not th.quadratic:
         raise ParameterError(f"method={stepper.name!r} needs an energy quadratic in x (exact OU step); "
                              f"{model.energy} is not: use 'euler', 'heun' or 'mala'")

@@ -15,7 +15,7 @@ from ._geodesic import GeodesicProtocol, geodesic_protocol, linear_protocol, pro
 from ._metric_at import metric_at
 from ._quadrature import MomentsQuadrature, fisher_quadrature, friction_quadrature, moments_quadrature
 from ._sampler import AutocorrelationResult, friction_autocorrelation
-from ._schedules import ENDGAME_STEP_FRACTION, geodesic_schedule, slow_driving_schedule
+from ._schedules import ENDGAME_STEP_FRACTION, SPAN_PAD, geodesic_schedule, interpolate_span, slow_driving_schedule
 
 __all__ = [
     "data_mean_function",
@@ -41,4 +41,6 @@ __all__ = [
     "geodesic_schedule",
     "ENDGAME_STEP_FRACTION",
     "slow_driving_schedule",
+    "interpolate_span",
+    "SPAN_PAD",
 ]

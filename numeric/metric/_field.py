@@ -14,6 +14,7 @@ from thermolearn.theory.metric import fisher_information, friction_tensor, mean_
 
 from ..codegen import lambdify
 from ..model import numeric_twin
+from ._chebyshev import chebyshev_fit
 from ._generator import auto_box, friction_generator
 from ._quadrature import _moments
 from thermolearn.numeric.results import ResultMixin
@@ -25,6 +26,15 @@ __all__ = ["MetricPoint", "MetricField", "metric_field", "check_positive_definit
 INTERP_RTOL = 1e-9
 #: ... with at most this many quadratures (2n − 1, n doubling from 17: 33, 65, 129).
 INTERP_MAX_POINTS = 129
+#: ... and gives up once a refinement shrinks the deviation-to-tolerance ratio by less than this factor
+#: (:func:`._chebyshev.chebyshev_fit`, ``stall``): the solves' values are then noisier than the tolerance.
+GENERATOR_STALL = 2.0
+#: :meth:`MetricField.reused`: the first-order change over the reuse distance may reach this fraction of the
+#: reused solve's own Richardson error bound (ζ; I to the same relative error).
+REUSE_FRACTION = 0.5
+#: The generator branch of :meth:`MetricField.interpolate`: I and ⟨∂θE⟩ (trapezoid sums on the fine grid) must be
+#: reproduced to this fraction of their largest |value|; ζ to the Richardson error bound of the solves.
+GENERATOR_INTERP_RTOL = 1e-7
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,7 @@ class MetricPoint(ResultMixin):
     fisher: np.ndarray
     mean_dE: np.ndarray
     method: str
+    error: float | None = None  # bound on the friction's error where the method states one (generator)
 
 
 def check_positive_definite(g: np.ndarray, name: str, theta) -> np.ndarray:
@@ -77,17 +88,17 @@ class MetricField:
     _supports: dict = field(default_factory=dict, compare=False, repr=False)
     _support_keys: list = field(default_factory=list, compare=False, repr=False)  # sorted, one-parameter θ
     _splines: dict = field(default_factory=dict, compare=False, repr=False)  # 1-D geodesics: sqrt(ζ) on intervals
-    _interp: list = field(default_factory=list, compare=False, repr=False)  # Chebyshev interpolants (interpolate)
+    _interp: list = field(default_factory=list, compare=False, repr=False)  # (ChebyshevFit, label, error): interpolate
+    _solved: list = field(default_factory=list, compare=False, repr=False)  # generator points solved: reused
 
     def __call__(self, theta) -> MetricPoint:
         th = np.atleast_1d(np.asarray(theta, float))
         key = tuple(np.round(th, 13))
         if key in self._cache:
             return self._cache[key]
-        cheb = next((c for c in self._interp if c[0] <= th[0] <= c[1]), None) if len(th) == 1 else None
+        cheb = next((c for c in self._interp if th[0] in c[0]), None) if len(th) == 1 else None
         if cheb is not None:
-            z, i, m = _barycentric(cheb[2], cheb[3], cheb[4], th[0])
-            pt = MetricPoint(th, np.array([[z]]), np.array([[i]]), np.array([m]), cheb[5])
+            pt = _served(cheb, th)
         elif self._closed is not None:
             z, i, m = self._closed(*th)
             pt = MetricPoint(th, np.array(z, float), np.array(i, float), np.array(m, float).ravel(), "closed form")
@@ -100,25 +111,72 @@ class MetricField:
                     bisect.insort(self._support_keys, key)
         else:
             pt = _generator_point(self.model, th, self.grid)
+            if len(self._solved) < 100000:
+                self._solved.append(pt)
         if len(self._cache) < 100000:
             self._cache[key] = pt
         return pt
 
+    def reused(self, theta) -> MetricPoint:
+        """ζ and I at θ, from the nearest generator solve when θ lies within its trust radius, else ``self(θ)``.
+
+        For several parameters and two coordinates without closed form (one
+        parameter: :meth:`interpolate`; other branches: ``self(θ)``), where a
+        path of θ is not known ahead (the slow-driving schedule).  Trust
+        radius: with c and c′ the two solved points nearest to θ, h = |θ_c −
+        θ_c′| and the slopes g_ζ = max|ζ_c − ζ_c′|/h, g_I = max|I_c − I_c′|/h
+        (first-order estimates; solve noise only makes them larger), c serves
+        θ at distance d when d ≤ h (no extrapolation beyond the sampled
+        scale) and d·g_ζ ≤ :data:`REUSE_FRACTION` × the Richardson bound of
+        c's ζ, d·g_I ≤ :data:`REUSE_FRACTION` × the same relative error of
+        I.  The reused point's ``error`` is c's bound plus d·g_ζ: at most
+        1.5 times a fresh solve's.  ⟨∂θE⟩ is not first-order accurate there
+        and is NaN (schedules that need it call the field itself).  The
+        spacing of the solves along a path doubles while the slopes allow.
+        """
+        th = np.atleast_1d(np.asarray(theta, float))
+        if self._closed is not None or len(self.model.x) == 1 or len(th) == 1 or len(self._solved) < 2:
+            return self(th)
+        T = np.array([p.theta for p in self._solved])
+        dist = np.linalg.norm(T - th, axis=1)
+        i, j = np.argsort(dist)[:2]
+        c, c2, d = self._solved[i], self._solved[j], float(dist[i])
+        h = float(np.linalg.norm(c.theta - c2.theta))
+        if d == 0.0 or not 0.0 < d <= h or c.error is None:
+            return self(th)
+        gz = float(np.max(np.abs(c.friction - c2.friction))) / h
+        gi = float(np.max(np.abs(c.fisher - c2.fisher))) / h
+        rel = c.error / max(float(np.max(np.abs(c.friction))), 1e-300)
+        if d * gz > REUSE_FRACTION * c.error or d * gi > REUSE_FRACTION * rel * float(np.max(np.abs(c.fisher))):
+            return self(th)
+        return MetricPoint(th, c.friction, c.fisher, np.full_like(c.mean_dE, np.nan),
+                           f"generator solve at theta = {np.round(c.theta, 6).tolist()} reused at distance "
+                           f"{d:.2g} (trust radius; error < {c.error + d * gz:.1e})", c.error + d * gz)
+
     def interpolate(self, lo: float, hi: float, *, rtol: float = INTERP_RTOL,
                     max_points: int = INTERP_MAX_POINTS) -> float | None:
-        """Serve ζ, I and ⟨∂θE⟩ on [lo, hi] from a Chebyshev interpolant of the quadrature; its error or None.
+        """Serve ζ, I and ⟨∂θE⟩ on [lo, hi] from a validated Chebyshev interpolant; its error or None.
 
-        For one parameter and a 1-D energy without closed form (the
-        quadrature branch).  The quadrature runs at the 2n − 1 Chebyshev
-        extrema of [lo, hi] (n = 17, 33, 65, ...); the interpolant through
-        the n even ones must reproduce the n − 1 odd ones to ``rtol`` × the
-        largest |value| of each quantity on the interval, and the field then
-        interpolates through all 2n − 1 (barycentric formula; for an
-        analytic function on [lo, hi] more accurate than the one validated).
-        Once validated, every θ in [lo, hi] is served by the interpolant
-        (``MetricPoint.method`` says so and states the validated error);
-        θ outside it, and an interval not validated within ``max_points``
-        quadratures (None returned, nothing installed), keep the quadrature.
+        For one parameter and an energy without closed form.  The numeric
+        path (1-D quadrature, or the two-coordinate generator pair) runs at
+        the 2n − 1 Chebyshev extrema of [lo, hi] (:func:`._chebyshev.chebyshev_fit`;
+        n = 17, 33, ... for the quadrature, from n = 9 for the generator);
+        the interpolant through the n even ones must reproduce the n − 1 odd
+        ones to a tolerance relative to the largest |value| of each quantity
+        on the interval (for ⟨∂θE⟩ at least its spread sqrt(I)/β, the scale
+        of ∂θF): ``rtol`` for the quadrature; for the generator
+        :data:`GENERATOR_INTERP_RTOL` for I and ⟨∂θE⟩ (trapezoid sums,
+        spectrally accurate) and, for ζ, the Richardson error bound of the
+        solve at each check point (never more than the solves' own error:
+        interpolating costs at most a factor 2 in the stated bound,
+        ``MetricPoint.error`` = the larger bound of the two nodes around θ
+        plus the validated interpolation error).  Once
+        validated, every θ in [lo, hi] is served by the interpolant through
+        all 2n − 1 points (``MetricPoint.method`` says so and states both
+        errors); θ outside it, and an interval not validated within
+        ``max_points`` evaluations (None returned, nothing installed), keep
+        the numeric path.  Returns the validated deviation relative to the
+        largest |value| (the largest over the three quantities).
 
         >>> from thermolearn.theory.models import double_well
         >>> f = metric_field(double_well(beta=1, mu=1))
@@ -129,24 +187,40 @@ class MetricField:
         >>> bool(abs(f(0.3).friction[0, 0] / q.friction[0, 0] - 1) < 1e-9)
         True
         """
-        if self._closed is not None or len(self.model.x) != 1 or len(self.model.theta) != 1 or not lo < hi:
+        if self._closed is not None or len(self.model.theta) != 1 or not lo < hi:
             return None
-        n = 17
-        while 2 * n - 1 <= max_points:
-            N = 2 * n - 1
-            xs = (lo + hi) / 2 - (hi - lo) / 2 * np.cos(np.pi * np.arange(N) / (N - 1))  # increasing
-            pts = [self(np.array([x])) for x in xs]
-            vals = np.array([[p.friction[0, 0], p.fisher[0, 0], p.mean_dE[0]] for p in pts])
-            w = _cheb_weights(n)
-            err = max(float(np.max(np.abs(np.array(_barycentric(xs[::2], w, vals[::2], x)) - v) / np.abs(vals).max(axis=0)))
-                      for x, v in zip(xs[1::2], vals[1::2]))
-            if err <= rtol:
-                label = f"Chebyshev interpolant of the quadrature ({N} points, validated error {err:.1e})"
-                self._interp.append((float(lo), float(hi), xs, _cheb_weights(N), vals, label))
-                self._cache.clear()  # points cached before are served alike (the nodes are the quadrature's own)
-                return err
-            n = 2 * n - 1
-        return None
+        generator = len(self.model.x) != 1
+
+        def values(x):  # the numeric path's ζ, I, ⟨∂θE⟩ and its error bound on ζ (a column not interpolated)
+            p = self(np.array([x]))
+            return np.array([p.friction[0, 0], p.fisher[0, 0], p.mean_dE[0], p.error or 0.0])
+
+        def scales(vals):  # the largest |value| per quantity; ⟨∂θE⟩ at least its spread sqrt(I)/β, the scale
+            sc = np.abs(vals).max(axis=0)  # of ∂θF (it vanishes identically for translation families)
+            sc[2] = max(sc[2], float(np.sqrt(sc[1])) / self.beta)
+            return sc
+
+        def tol(vals):  # per point: ζ to the solve's own error bound there (generator), the rest to rtol × scale
+            sc = scales(vals[:, :3])
+            out = np.tile(np.r_[rtol * sc, np.inf], (len(vals), 1))
+            if generator:
+                out[:, 0] = np.maximum(rtol * sc[0], vals[:, 3])
+                out[:, 1:3] = max(rtol, GENERATOR_INTERP_RTOL) * sc[1:]
+            return out
+
+        fit = chebyshev_fit(values, lo, hi, tol, start=9 if generator else 17, max_points=max_points,
+                            stall=GENERATOR_STALL if generator else None)
+        if fit is None:
+            return None
+        err = float(np.max(fit.error[:3] / np.maximum(scales(fit.values[:, :3]), 1e-300)))
+        if generator:
+            label = (f"Chebyshev interpolant of the generator on [{lo:.6g}, {hi:.6g}] ({len(fit.nodes)} points; "
+                     f"interpolation error {fit.error[0]:.1e}, solve error < {fit.values[:, 3].max():.1e})")
+        else:
+            label = f"Chebyshev interpolant of the quadrature ({len(fit.nodes)} points, validated error {err:.1e})"
+        self._interp.append((fit, label, generator))
+        self._cache.clear()  # points cached before are served alike (the nodes are the numeric path's own)
+        return err
 
     def _nearest_support(self, key):
         """The support found at the cached θ nearest to ``key`` (one parameter), else at the last new θ; or None.
@@ -163,22 +237,19 @@ class MetricField:
         return self._supports[min(ks[max(i - 1, 0):i + 1], key=lambda k: abs(k[0] - key[0]))]
 
 
-def _cheb_weights(N):
-    """Barycentric weights of the N Chebyshev extrema: (−1)^k, halved at both ends (Berrut & Trefethen 2004)."""
-    w = (-1.0) ** np.arange(N)
-    w[0] *= 0.5
-    w[-1] *= 0.5
-    return w
+def _served(cheb, th) -> MetricPoint:
+    """The point θ (one parameter, inside the fit) from an installed interpolant ``(fit, label, generator)``.
 
-
-def _barycentric(xs, w, vals, x):
-    """The interpolant through (xs, vals[:, j]) at x, for every column j (the node's own values at a node)."""
-    d = x - xs
-    hit = np.flatnonzero(d == 0.0)
-    if hit.size:
-        return tuple(vals[hit[0]])
-    c = w / d
-    return tuple((c @ vals) / c.sum())
+    The generator's error bound there: the larger solve error of the two nodes around θ plus the fit's
+    validated interpolation error.
+    """
+    fit, label, generator = cheb
+    z, i, m, _ = fit(th[0])
+    err = None
+    if generator:
+        k = int(np.clip(np.searchsorted(fit.nodes, th[0]), 1, len(fit.nodes) - 1))
+        err = float(fit.values[k - 1:k + 1, 3].max() + fit.error[0])
+    return MetricPoint(th, np.array([[z]]), np.array([[i]]), np.array([m]), label, err)
 
 
 @dataclass(frozen=True)
@@ -221,7 +292,7 @@ def _generator_point(model, th, n: int) -> MetricPoint:
                       f"{err * (r2 - 1) / scale:.1%}; the density is not resolved, the value may be inaccurate",
                       AccuracyWarning, stacklevel=3)
     return MetricPoint(th, zeta, fine.fisher, fine.mean_dE,
-                       f"generator ({n} and {nc} per axis, Richardson; error < {err:.1g})")
+                       f"generator ({n} and {nc} per axis, Richardson; error < {err:.1g})", err)
 
 
 def metric_field(model, values=None, *, grid: int = 161) -> MetricField:

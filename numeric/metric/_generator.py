@@ -114,7 +114,8 @@ def friction_generator(model, theta, *, values=None, n: int = 801, box=None,
         c = nm.mu / (nm.beta * hs[k] ** 2)
         rows += [a, b]
         cols += [b, a]
-        rates += [c * np.exp(-(bE[b] - bE[a]) / 2), c * np.exp(-(bE[a] - bE[b]) / 2)]
+        with np.errstate(over="ignore"):  # inf only into cells beyond the support, left out of the solve below
+            rates += [c * np.exp(-(bE[b] - bE[a]) / 2), c * np.exp(-(bE[a] - bE[b]) / 2)]
     rows, cols, rates = map(np.concatenate, (rows, cols, rates))
     L = sps.coo_matrix((rates, (rows, cols)), shape=(N, N)).tocsr()
     L = L - sps.diags(np.asarray(L.sum(axis=1)).ravel())

@@ -25,7 +25,8 @@ from ._data import data_mean_function
 from ._field import MetricField, metric_field
 from ._geodesic import ENDGAME_STEP_FRACTION, geodesic_protocol, relaxation_time
 
-__all__ = ["slow_driving_schedule", "geodesic_schedule", "tracking_rate", "ENDGAME_STEP_FRACTION"]
+__all__ = ["slow_driving_schedule", "geodesic_schedule", "tracking_rate", "interpolate_span", "SPAN_PAD",
+           "ENDGAME_STEP_FRACTION"]
 
 def _values(beta, mu, values):
     v = dict(values or {})
@@ -46,11 +47,45 @@ def _field(model, beta, mu, values) -> MetricField:
     return metric_field(model, _values(beta, mu, values))
 
 
-def slow_driving_schedule(model, *, tau, beta=None, mu=None, values=None) -> Schedule:
+#: :func:`interpolate_span` widens [min(θ0, θ1), max(θ0, θ1)] by this fraction of |θ1 − θ0| on each side: room
+#: for the chains' noise and an overshoot of θ1 (the runs measured in docs/theory.md stay well inside); a θ
+#: beyond it is solved afresh, so the pad costs solves, never accuracy.
+SPAN_PAD = 0.2
+
+
+def interpolate_span(field: MetricField, theta0, theta1) -> str:
+    """Serve ``field`` between θ0 and θ1 (padded by :data:`SPAN_PAD`) from its validated interpolant; its label.
+
+    One parameter, two coordinates and no closed form only (the generator
+    branch of :meth:`MetricField.interpolate`; a 1-D quadrature costs
+    milliseconds per θ and is left as it is): the run's metric is then a few
+    dozen solve pairs instead of one per new θ; outside the span (or where the
+    interpolant does not validate) the field keeps solving at each θ.
+    Returns "" when nothing was installed.
+    """
+    if field.closed_form or len(field.model.theta) != 1 or len(field.model.x) != 2:
+        return ""
+    a, b = (float(np.ravel(np.asarray(v, dtype=float))[0]) for v in (theta0, theta1))
+    if a == b or not (np.isfinite(a) and np.isfinite(b)):
+        return ""
+    pad = SPAN_PAD * abs(b - a)
+    if field.interpolate(min(a, b) - pad, max(a, b) + pad) is None:
+        return ""
+    return field(np.array([(a + b) / 2])).method
+
+
+def _described(text, label):
+    return f"{text}; metric: {label}" if label else text
+
+
+def slow_driving_schedule(model, *, tau, beta=None, mu=None, values=None, span=None) -> Schedule:
     """H(t, θ) = [βζ(θ) + (τ − t)I(θ)]⁻¹ as a Schedule (natural-gradient flow).
 
     ``model`` may be a :class:`MetricField` (β, μ given to it): the schedule
     then shares its cache of metric points (so does :func:`geodesic_schedule`).
+    ``span`` = (θ0, θ*), the range the flow will cover: one-parameter
+    metrics without a closed form are then interpolated there
+    (:func:`interpolate_span`; the schedule's description says so).
 
     For the trap (ζ = 1/μ, I = βk) this is η = 1/(β(1/μ + k(τ − t))), the
     continuous optimal schedule of arXiv 2510.03137:
@@ -64,12 +99,17 @@ def slow_driving_schedule(model, *, tau, beta=None, mu=None, values=None) -> Sch
         raise ParameterError(f"tau must be positive and finite, got {tau!r}")
     field = _field(model, beta, mu, values)
     b = field.beta
+    label = interpolate_span(field, *span) if span is not None else ""
+    several = not field.closed_form and len(field.model.theta) > 1 and len(field.model.x) == 2
+    if several:  # no path known ahead: solves reused within their trust radius (ζ and I are all H needs)
+        label = "generator solves reused within a trust radius (MetricField.reused)"
 
     def rate(t, theta):
-        pt = field(theta)
+        pt = field.reused(theta) if several else field(theta)
         return np.linalg.inv(b * pt.friction + max(tau - t, 0.0) * pt.fisher)
 
-    return Schedule("slow-driving", rate, float(tau), (), "H(t) = [beta*zeta(theta) + (tau - t)*I(theta)]^-1")
+    return Schedule("slow-driving", rate, float(tau), (),
+                    _described("H(t) = [beta*zeta(theta) + (tau - t)*I(theta)]^-1", label))
 
 
 def tracking_rate(w, grad, friction, beta, measured=None) -> np.ndarray:
@@ -160,9 +200,11 @@ def geodesic_schedule(model, theta0, theta1, tau, *, beta=None, mu=None, values=
     1.0
     """
     field = _field(model, beta, mu, values)
+    label = interpolate_span(field, theta0, theta1)  # one parameter, no closed form: a few dozen solves in all
     proto = geodesic_protocol(field, theta0, theta1, tau, steps=steps)  # the end-game note, given steps
     target = np.atleast_1d(np.asarray(theta1, float))
-    data_mean = data_mean_function(field.model, target)
+    a, b = sorted(float(np.ravel(np.asarray(v, dtype=float))[0]) for v in (theta0, theta1))
+    data_mean = data_mean_function(field.model, target, (a - SPAN_PAD * (b - a), b + SPAN_PAD * (b - a)))
     b, tau = field.beta, float(tau)
     tau_r = relaxation_time(field, proto.theta(np.linspace(0.0, tau, 9)))
 
@@ -177,6 +219,6 @@ def geodesic_schedule(model, theta0, theta1, tau, *, beta=None, mu=None, values=
         return tracking_rate(w, b * (data_mean(th) - pt.mean_dE), np.atleast_2d(pt.friction), b, measured)
 
     return Schedule("geodesic", rate, tau, (),
-                    "H = w w^T / max(beta w^T zeta w - w^T grad L, beta w^T zeta w) (0 if w^T grad~L >= 0), "
-                    "w = geodesic velocity + (geodesic - theta)/(tau - t)",
+                    _described("H = w w^T / max(beta w^T zeta w - w^T grad L, beta w^T zeta w) (0 if w^T grad~L "
+                               ">= 0), w = geodesic velocity + (geodesic - theta)/(tau - t)", label),
                     relaxation_time=tau_r, feedback=True, notes=proto.notes)

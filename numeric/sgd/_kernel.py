@@ -35,6 +35,7 @@ import ctypes
 import functools
 import hashlib
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -46,6 +47,8 @@ __all__ = ["rank1_kernel", "step_rank1", "steps_rank1", "numpy_only", "load_libr
 _DISABLED = [bool(os.environ.get("THERMOLEARN_NO_KERNEL"))]
 
 _FLAGS = ("-O3", "-march=native", "-fopenmp-simd")
+#: ``codegen._build.SHARED_LIB_SUFFIX`` (checked equal in the tests), known here without importing codegen
+LIB_SUFFIX = ".dylib" if sys.platform == "darwin" else ".so"
 
 _BODY = r"""
 #include <math.h>
@@ -216,15 +219,16 @@ def load_library(prefix: str, source: str, flags=_FLAGS):
     stale build is never reused; it is written to the per-user cache
     atomically, so concurrent builders leave one complete file.
     """
-    from thermolearn.numeric.codegen._build import SHARED_LIB_SUFFIX, build_c_library
-
     key = hashlib.sha256((source + " ".join(flags)).encode()).hexdigest()[:16]
     name = f"{prefix}_{key}"
     cache = _cache_dir()
-    lib_path = None if cache is None else cache / f"lib{name}{SHARED_LIB_SUFFIX}"
+    lib_path = None if cache is None else cache / f"lib{name}{LIB_SUFFIX}"
     try:
         if lib_path is not None and lib_path.is_file():
             return ctypes.CDLL(str(lib_path))
+        # imported only to build: the codegen package loads sympy (~0.4 CPU-s in a process that has no other use for it)
+        from thermolearn.numeric.codegen._build import SHARED_LIB_SUFFIX, build_c_library
+
         with tempfile.TemporaryDirectory() as tmp:
             build_c_library(source, tmp, name=name, flags=tuple(flags), vector_math=False)
             built = Path(tmp) / f"lib{name}{SHARED_LIB_SUFFIX}"

@@ -477,7 +477,7 @@ def sgd_steps(params, x_train, y_train, idx, kind, learning_rate, ws, *, max_gra
     (S, K, m) the indices of each trial's minibatch at each step.  The
     result is that of S calls of :func:`sgd_step` (``apply=True``) on the
     minibatches ``x_train[idx[s]]``.  Where a C compiler is present and m
-    is 1 or in ``TILED_MULTI_BATCH_SIZES`` (2..50) the S steps run as one
+    is 1 or in ``TILED_MULTI_BATCH_SIZES`` (2..100) the S steps run as one
     compiled call, trial after trial, so each trial's weights stay in the
     core's cache across its S steps instead of coming back from the outer
     cache at every step; each step is then the compiled single step's

@@ -7,20 +7,38 @@ far below the core's arithmetic rate.  This C kernel does one trial's step
 trial after trial, with the weights of one trial resident in the core's
 cache, in register tiles:
 
-* forward  A_l = σ(A_{l−1} W_l + b_l): tiles of 4 example rows × 24
-  output columns of accumulators, streaming the input dimension (a row of
-  W_l loaded once per 4 examples, A broadcast); W_l is first read once in
-  order, one number per cache line, so a trial's weights arrive from the
+* forward  A_l = σ(A_{l−1} W_l + b_l): tiles of 5 example rows × 16
+  output columns (10 accumulators), streaming the input dimension (a row
+  of W_l loaded once per 5 examples, A broadcast); W_l is first read once
+  in order, one number per cache line, so a trial's weights arrive from the
   outer cache as one sequential stream rather than line by line through
   the strided tiles (measured 1.3–1.5x on the whole step at m = 10);
 * backward δ_{l−1} = (δ_l W_lᵀ) ∘ σ'(A_{l−1}) with the *old* weights, as
-  dot products over rows of W_l (tiles of 3 examples × 4 rows), fused with
-  the update W_l ← W_l − A_{l−1}ᵀ δ_l of the same 4 rows (tiles of 4 rows
-  × 24 columns, streaming the m examples) while those rows are in the
+  dot products over rows of W_l (tiles of 2 examples × 5 rows, every lane
+  sum by the same tree, so δ_{l−1} does not depend on the tiling), fused
+  with the update W_l ← W_l − A_{l−1}ᵀ δ_l of the same 5 rows (tiles of 5
+  rows × 16 columns, streaming the m examples) while those rows are in the
   first-level cache; then b_l ← b_l − Σ_n δ_{l,n}.  A narrow layer (the
-  output, fewer than two vectors of columns) takes δ_l W_lᵀ as a product
-  with a copy of W_lᵀ; columns past the last full vector go through
-  zero-padded copies.
+  output, fewer than two vectors of columns), and every layer from
+  m = 32 examples on, takes δ_l W_lᵀ as a forward product with an exact
+  copy of W_lᵀ (8 × 8 blocks; the forward tiles outrun the dot tiles and
+  m rows amortise the copy: 1.1–1.2x on the step at m = 32..100, a loss
+  at m = 10); its update, and the first layer's, then runs column slabs
+  of δ_l outer, so a slab stays in the first-level cache across all row
+  panels.  Columns past the last full vector go through zero-padded
+  copies.
+
+Every tile keeps all its operands in the 16 vector registers of AVX2
+(at most 10 accumulators, the reused vectors pinned to registers): with
+wider tiles (4 × 24, 3 × 4) the compiler re-read the reused vectors from
+memory at every multiply–add, and the two vector loads per cycle, not
+the arithmetic, set the pace (measured at width 200, one core, FLOP per
+cycle of the 2.445 GHz time-stamp counter: forward 18–26 → 34–36,
+backward and update 17 → 24 at m = 10 and update → 28 at m = 100,
+against ~34 for a large float32 GEMM).  Each output's summation order does not
+depend on the tile shape, so for the paper's shapes (64 → 200 → 200 →
+200 → 10) the trajectories below m = 32 are bitwise those of the wider
+tiles (from m = 32 on, δ_l W_lᵀ is summed in another order: rounding).
 
 The learning rate r/m is folded into the output delta, as in
 :func:`._mlp.sgd_step`; the loss is the minibatch mean of
@@ -59,10 +77,9 @@ __all__ = ["tiled_kernel", "step_tiled", "steps_tiled", "TILED_BATCH_SIZES", "TI
 #: Minibatch sizes the tiled kernel takes (where it measured faster than numpy's batched matmul).
 TILED_BATCH_SIZES = range(2, 51)
 #: Minibatch sizes :func:`._mlp.sgd_steps` gives the S-step kernel (:func:`steps_tiled`, which takes any m ≥ 1).
-#: At m = 100 it measured 1.08x faster than numpy's batched matmul per step in isolation (width 200, one BLAS
-#: thread, 6 pairs) but 5-12 % slower inside the experiment (training-dominated runs, 3 pairs), so m > 50
-#: stays on numpy.
-TILED_MULTI_BATCH_SIZES = range(2, 51)
+#: At m = 100, width 200, one BLAS thread, training-dominated runs of the experiment (10 trials x 600 steps,
+#: 3 alternating pairs): 955-977 us per trial-step against numpy's batched matmul's 1120-1285 us.
+TILED_MULTI_BATCH_SIZES = range(2, 101)
 
 _FLAGS = ("-O3", "-march=native", "-ffp-contract=fast")
 
@@ -80,6 +97,21 @@ _HEAD = r"""
     __m256d u_ = _mm256_hadd_pd((__m256d)(a0), (__m256d)(a1)), v_ = _mm256_hadd_pd((__m256d)(a2), (__m256d)(a3)); \
     _mm256_storeu_pd((s), _mm256_add_pd(_mm256_permute2f128_pd(u_, v_, 0x20), _mm256_permute2f128_pd(u_, v_, 0x31))); \
     } while (0)
+/* b[i * ldb + j] = a[j * lda + i], 0 <= i, j < 8 (float) */
+static inline void tl_transpose8x8(const float *a, int64_t lda, float *b, int64_t ldb)
+{
+    __m256 r[8], t[8], u[8];
+    for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(a + i * lda);
+    for (int i = 0; i < 8; i += 2) { t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]); t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]); }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44); u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44); u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        _mm256_storeu_ps(b + i * ldb, _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
+        _mm256_storeu_ps(b + (i + 4) * ldb, _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+    }
+}
 #else
 #define HSUM4_ANY(a0, a1, a2, a3, s, n) do { for (int q_ = 0; q_ < 4; q_++) { (s)[q_] = 0; \
     for (int l_ = 0; l_ < (n); l_++) (s)[q_] += (q_ == 0 ? (a0) : q_ == 1 ? (a1) : q_ == 2 ? (a2) : (a3))[l_]; } } while (0)
@@ -100,6 +132,9 @@ typedef IREAL ivec_SUFFIX __attribute__((vector_size(VB)));
 #define LD(p) (*(const uvec_SUFFIX *)(p))
 #define ST(p, v) (*(uvec_SUFFIX *)(p) = (v))
 #define INL static inline __attribute__((always_inline))
+/* keep v in a register: otherwise the compiler re-reads a vector used by several FMAs from memory at each
+   use (folded memory operands), which made the tiles load-bound (two vector loads per cycle) */
+#define INREG(v) __asm__("" : "+x"(v))
 #define HSUM4 HSUM4_SUFFIX
 
 /* |x| as an integer: ordered like |x| for finite and infinite x, and NaN above +inf */
@@ -115,15 +150,17 @@ static void relu_mask_SUFFIX(int64_t n, REAL *v, const REAL *a)
     for (; j < n; j++) v[j] *= (REAL)(a[j] > 0);
 }
 
-/* forward tile: H[r, 0:NV*VL] = b + sum_p A[r, p] W[p, 0:NV*VL], r < MR */
+/* forward tile: H[r, 0:NV*VL] = b + sum_p A[r, p] W[p, 0:NV*VL], r < MR <= 5, NV <= 2 (at most 10
+   accumulators, 2 vectors of W and a broadcast: 13 of the 16 vector registers, so every operand stays in
+   a register; a wider tile made the compiler reload W from memory inside the loop) */
 INL void fwd_tile_SUFFIX(const int MR, const int NV, int64_t ni, int64_t no, const REAL *A,
                           const REAL *W, const REAL *b, REAL *H)
 {
-    VEC acc[6][3];
+    VEC acc[5][2];
     for (int r = 0; r < MR; r++) for (int v = 0; v < NV; v++) acc[r][v] = LD(b + v * VL);
     for (int64_t p = 0; p < ni; p++) {
-        VEC w[3];
-        for (int v = 0; v < NV; v++) w[v] = LD(W + p * no + v * VL);
+        VEC w[2];
+        for (int v = 0; v < NV; v++) { w[v] = LD(W + p * no + v * VL); INREG(w[v]); }
         for (int r = 0; r < MR; r++) {
             const REAL a = A[r * ni + p];
             for (int v = 0; v < NV; v++) acc[r][v] += a * w[v];
@@ -132,7 +169,7 @@ INL void fwd_tile_SUFFIX(const int MR, const int NV, int64_t ni, int64_t no, con
     for (int r = 0; r < MR; r++) for (int v = 0; v < NV; v++) ST(H + r * no + v * VL, acc[r][v]);
 }
 
-#define FWD_MR 4
+#define FWD_MR 5
 /* H[:, 0:NV VL] for all m rows, in row tiles: the column panel of W stays in L1 across them */
 INL void fwd_cols_SUFFIX(const int NV, int64_t m, int64_t ni, int64_t no, const REAL *A, const REAL *W, const REAL *b,
                          REAL *H)
@@ -140,6 +177,7 @@ INL void fwd_cols_SUFFIX(const int NV, int64_t m, int64_t ni, int64_t no, const 
     int64_t r = 0;
     for (; r + FWD_MR <= m; r += FWD_MR) fwd_tile_SUFFIX(FWD_MR, NV, ni, no, A + r * ni, W, b, H + r * no);
     switch (m - r) {
+    case 4: fwd_tile_SUFFIX(4, NV, ni, no, A + r * ni, W, b, H + r * no); break;
     case 3: fwd_tile_SUFFIX(3, NV, ni, no, A + r * ni, W, b, H + r * no); break;
     case 2: fwd_tile_SUFFIX(2, NV, ni, no, A + r * ni, W, b, H + r * no); break;
     case 1: fwd_tile_SUFFIX(1, NV, ni, no, A + r * ni, W, b, H + r * no); break;
@@ -154,8 +192,7 @@ static void forward_SUFFIX(int64_t m, int64_t ni, int64_t no, const REAL *A, con
 {
     const int64_t nv = no - no % VL, t = no - nv;
     int64_t j = 0;
-    for (; j + 3 * VL <= no; j += 3 * VL) fwd_cols_SUFFIX(3, m, ni, no, A, W + j, b + j, H + j);
-    if (j + 2 * VL <= no) { fwd_cols_SUFFIX(2, m, ni, no, A, W + j, b + j, H + j); j += 2 * VL; }
+    for (; j + 2 * VL <= no; j += 2 * VL) fwd_cols_SUFFIX(2, m, ni, no, A, W + j, b + j, H + j);
     if (j + VL <= no) fwd_cols_SUFFIX(1, m, ni, no, A, W + j, b + j, H + j);
     if (t) {
         REAL *Wp = pad, *bp = pad + ni * VL, *Hp = bp + VL;
@@ -167,24 +204,27 @@ static void forward_SUFFIX(int64_t m, int64_t ni, int64_t no, const REAL *A, con
     }
 }
 
-/* back-propagation tile: Dn[r, p+q] = sum_j D[r, j] W[p+q, j] for r < MR, q < P (old weights) */
+/* back-propagation tile: Dn[r, p+q] = sum_j D[r, j] W[p+q, j] for r < MR <= 2, q < P <= 5 (old weights;
+   10 accumulators, 2 vectors of D and one of W: all in registers) */
 INL void bwd_tile_SUFFIX(const int MR, const int P, int64_t ni, int64_t no, const REAL *D, const REAL *W, REAL *Dn)
 {
-    VEC acc[4][4];
+    VEC acc[2][5];
     for (int r = 0; r < MR; r++) for (int q = 0; q < P; q++) acc[r][q] = (VEC){0};
     int64_t j = 0;
     for (; j + VL <= no; j += VL) {
-        VEC d[4];
+        VEC d[2];
         for (int r = 0; r < MR; r++) d[r] = LD(D + r * no + j);
         for (int q = 0; q < P; q++) {
-            const VEC w = LD(W + q * no + j);
+            VEC w = LD(W + q * no + j);
+            INREG(w);
             for (int r = 0; r < MR; r++) acc[r][q] += d[r] * w;
         }
     }
     for (int r = 0; r < MR; r++) {
-        REAL s[4];
-        if (P == 4) HSUM4(acc[r][0], acc[r][1], acc[r][2], acc[r][3], s);
-        else for (int q = 0; q < P; q++) { s[q] = 0; for (int l = 0; l < VL; l++) s[q] += acc[r][q][l]; }
+        REAL s[8];  /* every lane sum by the same tree, so Dn does not depend on the tiling */
+        if (P >= 4) HSUM4(acc[r][0], acc[r][1], acc[r][2], acc[r][3], s);
+        if (P == 5) HSUM4(acc[r][4], acc[r][4], acc[r][4], acc[r][4], s + 4);
+        if (P == 1) HSUM4(acc[r][0], acc[r][0], acc[r][0], acc[r][0], s);
         for (int q = 0; q < P; q++) {
             for (int64_t jj = j; jj < no; jj++) s[q] += D[r * no + jj] * W[q * no + jj];
             Dn[r * ni + q] = s[q];
@@ -192,32 +232,34 @@ INL void bwd_tile_SUFFIX(const int MR, const int P, int64_t ni, int64_t no, cons
     }
 }
 
-#define BWD_MR 3
+#define BWD_MR 2
+/* from this many examples on, D W^T is a forward product with a transposed copy of W (measured) */
+#define TRANSPOSED_M 32
 INL void bwd_panel_SUFFIX(const int P, int64_t m, int64_t ni, int64_t no, const REAL *D, const REAL *W, REAL *Dn)
 {
     int64_t r = 0;
     for (; r + BWD_MR <= m; r += BWD_MR) bwd_tile_SUFFIX(BWD_MR, P, ni, no, D + r * no, W, Dn + r * ni);
-    switch (m - r) {
-    case 2: bwd_tile_SUFFIX(2, P, ni, no, D + r * no, W, Dn + r * ni); break;
-    case 1: bwd_tile_SUFFIX(1, P, ni, no, D + r * no, W, Dn + r * ni); break;
-    default: break;
-    }
+    if (r < m) bwd_tile_SUFFIX(1, P, ni, no, D + r * no, W, Dn + r * ni);
 }
+
+static __attribute__((noinline)) void bwd_panel5_SUFFIX(int64_t m, int64_t ni, int64_t no, const REAL *D, const REAL *W, REAL *Dn)
+{ bwd_panel_SUFFIX(5, m, ni, no, D, W, Dn); }
 
 static __attribute__((noinline)) void bwd_panel4_SUFFIX(int64_t m, int64_t ni, int64_t no, const REAL *D, const REAL *W, REAL *Dn)
 { bwd_panel_SUFFIX(4, m, ni, no, D, W, Dn); }
 static __attribute__((noinline)) void bwd_panel1_SUFFIX(int64_t m, int64_t ni, int64_t no, const REAL *D, const REAL *W, REAL *Dn)
 { bwd_panel_SUFFIX(1, m, ni, no, D, W, Dn); }
 
-/* update tile: S = sum_r A[r, p+q] D[r, j:j+NV*VL]; W[p+q, j:] -= S; returns max |S| bits */
+/* update tile: S = sum_r A[r, p+q] D[r, j:j+NV*VL]; W[p+q, j:] -= S; returns max |S| bits; P <= 5, NV <= 2
+   (the forward tile's register shape, with A transposed) */
 INL IVEC upd_tile_SUFFIX(const int P, const int NV, int64_t m, int64_t ni, int64_t no, const REAL *A,
                           const REAL *D, REAL *W, IVEC mx)
 {
-    VEC acc[4][3];
+    VEC acc[5][2];
     for (int q = 0; q < P; q++) for (int v = 0; v < NV; v++) acc[q][v] = (VEC){0};
     for (int64_t r = 0; r < m; r++) {
-        VEC d[3];
-        for (int v = 0; v < NV; v++) d[v] = LD(D + r * no + v * VL);
+        VEC d[2];
+        for (int v = 0; v < NV; v++) { d[v] = LD(D + r * no + v * VL); INREG(d[v]); }
         for (int q = 0; q < P; q++) {
             const REAL a = A[r * ni + q];
             for (int v = 0; v < NV; v++) acc[q][v] += a * d[v];
@@ -235,31 +277,71 @@ INL IVEC upd_panel_SUFFIX(const int P, int64_t m, int64_t ni, int64_t no, int64_
                           REAL *W, IVEC mx)
 {
     int64_t j = 0;
-    for (; j + 3 * VL <= nc; j += 3 * VL) mx = upd_tile_SUFFIX(P, 3, m, ni, no, A, D + j, W + j, mx);
-    if (j + 2 * VL <= nc) { mx = upd_tile_SUFFIX(P, 2, m, ni, no, A, D + j, W + j, mx); j += 2 * VL; }
+    for (; j + 2 * VL <= nc; j += 2 * VL) mx = upd_tile_SUFFIX(P, 2, m, ni, no, A, D + j, W + j, mx);
     if (j + VL <= nc) mx = upd_tile_SUFFIX(P, 1, m, ni, no, A, D + j, W + j, mx);
     return mx;
 }
 
-/* one layer's backward pass and update, in panels of P rows of W (in L1 between the two uses):
-   Dn = D W^T (old W) when Dn != 0, then W -= A^T D, b -= 1^T D; returns max |step| */
-#define PANEL 4  /* bwd_panel4 */
+/* WT (no, ni) = W^T of W (ni, no): an exact copy, in 8 x 8 blocks under AVX (float) */
+static void transpose_SUFFIX(int64_t ni, int64_t no, const REAL *W, REAL *WT)
+{
+    int64_t q0 = 0;
+#if defined(__AVX__)
+    if (sizeof(REAL) == sizeof(float)) {
+        for (; q0 + 8 <= ni; q0 += 8) {
+            int64_t j0 = 0;
+            for (; j0 + 8 <= no; j0 += 8)
+                tl_transpose8x8((const float *)(W + q0 * no + j0), no, (float *)(WT + j0 * ni + q0), ni);
+            for (; j0 < no; j0++) for (int64_t q = q0; q < q0 + 8; q++) WT[j0 * ni + q] = W[q * no + j0];
+        }
+    }
+#endif
+    for (; q0 < ni; q0++) for (int64_t j = 0; j < no; j++) WT[j * ni + q0] = W[q0 * no + j];
+}
+
+/* W[0:ni, 0:nc] -= A^T D in panels of 5 rows (then 4, then single rows); returns max |step| bits */
+static IVEC upd_rows_SUFFIX(int64_t m, int64_t ni, int64_t no, int64_t nc, const REAL *A, const REAL *D, REAL *W,
+                            IVEC mx)
+{
+    int64_t p = 0;
+    for (; p + 5 <= ni; p += 5) mx = upd_panel_SUFFIX(5, m, ni, no, nc, A + p, D, W + p * no, mx);
+    for (; p + 4 <= ni; p += 4) mx = upd_panel_SUFFIX(4, m, ni, no, nc, A + p, D, W + p * no, mx);
+    for (; p < ni; p++) mx = upd_panel_SUFFIX(1, m, ni, no, nc, A + p, D, W + p * no, mx);
+    return mx;
+}
+
+/* one layer's backward pass and update, in panels of P = 5 (then 4, then 1) rows of W (in L1 between the
+   two uses): Dn = D W^T (old W) when Dn != 0, then W -= A^T D, b -= 1^T D; returns max |step| */
 static REAL backward_SUFFIX(int64_t m, int64_t ni, int64_t no, const REAL *A, const REAL *D, REAL *W, REAL *b,
-                            REAL *Dn, REAL *scratch, REAL *pad)
+                            REAL *Dn, REAL *wt, REAL *pad)
 {
     IVEC mx = {0};
     REAL smax = 0;
     int64_t p = 0;
-    if (Dn && no < 2 * VL) {  /* narrow layer (the output): Dn = D W^T as a product with a copy of W^T */
-        REAL *WT = scratch, *zero = scratch + no * ni;
-        for (int64_t q = 0; q < ni; q++) { zero[q] = 0; for (int64_t j = 0; j < no; j++) WT[j * ni + q] = W[q * no + j]; }
+    if (Dn && (no < 2 * VL || m >= TRANSPOSED_M)) {
+        /* a narrow layer (the output), or many examples: Dn = D W^T as a forward product with a copy of W^T
+           (the forward tiles run faster than the dot tiles, and m rows amortise the copy) */
+        REAL *WT = wt, *zero = wt + no * ni;
+        transpose_SUFFIX(ni, no, W, WT);
+        for (int64_t q = 0; q < ni; q++) zero[q] = 0;
         forward_SUFFIX(m, no, ni, D, WT, zero, Dn, pad);
         Dn = 0;
     }
     const int64_t nv = no - no % VL, t = no - nv;
-    for (; p + PANEL <= ni; p += PANEL) {
+    if (!Dn) {  /* no backward panels to share the first-level cache with: a column slab of D stays there while
+                   every row panel of W takes its step (row panels outer would stream all of D per panel) */
+        int64_t j = 0;
+        for (; j + 2 * VL <= nv; j += 2 * VL) mx = upd_rows_SUFFIX(m, ni, no, 2 * VL, A, D + j, W + j, mx);
+        if (j < nv) mx = upd_rows_SUFFIX(m, ni, no, nv - j, A, D + j, W + j, mx);
+        p = ni;
+    }
+    for (; p + 5 <= ni; p += 5) {
+        if (Dn) bwd_panel5_SUFFIX(m, ni, no, D, W + p * no, Dn + p);
+        mx = upd_panel_SUFFIX(5, m, ni, no, nv, A + p, D, W + p * no, mx);
+    }
+    for (; p + 4 <= ni; p += 4) {
         if (Dn) bwd_panel4_SUFFIX(m, ni, no, D, W + p * no, Dn + p);
-        mx = upd_panel_SUFFIX(PANEL, m, ni, no, nv, A + p, D, W + p * no, mx);
+        mx = upd_panel_SUFFIX(4, m, ni, no, nv, A + p, D, W + p * no, mx);
     }
     for (; p < ni; p++) {
         if (Dn) bwd_panel1_SUFFIX(m, ni, no, D, W + p * no, Dn + p);
@@ -269,8 +351,7 @@ static REAL backward_SUFFIX(int64_t m, int64_t ni, int64_t no, const REAL *A, co
         REAL *Wp = pad, *Dp = pad + ni * VL;
         for (int64_t q = 0; q < ni; q++) for (int64_t l = 0; l < VL; l++) Wp[q * VL + l] = l < t ? W[q * no + nv + l] : 0;
         for (int64_t r = 0; r < m; r++) for (int64_t l = 0; l < VL; l++) Dp[r * VL + l] = l < t ? D[r * no + nv + l] : 0;
-        for (p = 0; p + PANEL <= ni; p += PANEL) mx = upd_panel_SUFFIX(PANEL, m, ni, VL, VL, A + p, Dp, Wp + p * VL, mx);
-        for (; p < ni; p++) mx = upd_panel_SUFFIX(1, m, ni, VL, VL, A + p, Dp, Wp + p * VL, mx);
+        mx = upd_rows_SUFFIX(m, ni, VL, VL, A, Dp, Wp, mx);
         for (int64_t q = 0; q < ni; q++) for (int64_t l = 0; l < t; l++) W[q * no + nv + l] = Wp[q * VL + l];
     }
     for (int64_t j = 0; j < no; j++) {
@@ -301,6 +382,14 @@ static void touch_SUFFIX(int64_t n, const REAL *x)
 }
 
 
+/* numbers for a transposed copy of the largest weight matrix and a zero bias */
+static int64_t tl_wt_size_SUFFIX(int64_t L, const int64_t *n)
+{
+    int64_t s = 0;
+    for (int64_t i = 0; i < L; i++) if (n[i] * n[i + 1] + n[i] > s) s = n[i] * n[i + 1] + n[i];
+    return s;
+}
+
 /* One SGD step of one trial: Wk[i] (n[i], n[i+1]) and bk[i] (n[i+1]) updated in place, xk (m, n[0]),
    yk (m,); *loss = mean_r (logsumexp(z_r) - z_r[y_r]); returns max |step component| (weights and biases). */
 static __attribute__((noinline)) REAL step_one_SUFFIX(int64_t L, int64_t m, const int64_t *n, REAL *const *Wk,
@@ -310,8 +399,8 @@ static __attribute__((noinline)) REAL step_one_SUFFIX(int64_t L, int64_t m, cons
     int64_t off[MAXLAYERS + 1], tot = 0, wmax = 0;
     for (int64_t i = 1; i <= L; i++) { off[i] = tot; tot += m * n[i]; }
     for (int64_t i = 0; i <= L; i++) if (n[i] > wmax) wmax = n[i];
-    REAL *acts = work, *buf0 = work + tot, *buf1 = buf0 + m * wmax, *scratch = buf1 + m * wmax;
-    REAL *pad = scratch + (2 * VL + 1) * wmax;
+    REAL *acts = work, *buf0 = work + tot, *buf1 = buf0 + m * wmax, *wt = buf1 + m * wmax;
+    REAL *pad = wt + tl_wt_size_SUFFIX(L, n);
     const REAL *a = xk;
     for (int64_t i = 0; i < L; i++) {
         int64_t ni = n[i], no = n[i + 1];
@@ -336,7 +425,7 @@ static __attribute__((noinline)) REAL step_one_SUFFIX(int64_t L, int64_t m, cons
         int64_t ni = n[i], no = n[i + 1];
         const REAL *ap = i ? acts + off[i] : xk;
         REAL *dn = i ? ((d == buf0) ? buf1 : buf0) : 0;
-        REAL gl = backward_SUFFIX(m, ni, no, ap, d, Wk[i], bk[i], dn, scratch, pad);
+        REAL gl = backward_SUFFIX(m, ni, no, ap, d, Wk[i], bk[i], dn, wt, pad);
         if (gl > g || gl != gl) g = gl;
         if (i) {
             if (relu) relu_mask_SUFFIX(m * ni, dn, ap);
@@ -353,7 +442,7 @@ int64_t tl_sgd_tiled_work_SUFFIX(int64_t L, int64_t m, const int64_t *n)
     int64_t tot = 0, wmax = 0;
     for (int64_t i = 1; i <= L; i++) tot += m * n[i];
     for (int64_t i = 0; i <= L; i++) if (n[i] > wmax) wmax = n[i];
-    return tot + 2 * m * wmax + (2 * VL + 1) * wmax + VL * (wmax + 1 + m) + m * n[0];
+    return tot + 2 * m * wmax + tl_wt_size_SUFFIX(L, n) + VL * (wmax + 1 + m) + m * n[0];
 }
 
 /* trial k's weight and bias pointers */
@@ -407,7 +496,7 @@ int tl_sgd_tiled_multi_SUFFIX(int64_t K, int64_t S, int64_t L, int64_t m, const 
 _TYPES = {np.dtype(np.float32): ("f32", "float", "int32_t", "0x7fffffff", "expf", "logf", "tanhf", "fabsf"),
           np.dtype(np.float64): ("f64", "double", "int64_t", "0x7fffffffffffffffLL", "exp", "log", "tanh", "fabs")}
 _MACROS = ("REAL", "IREAL", "ABSMASK", "EXP", "LOG", "TANH", "FABS", "MAXLAYERS", "VB", "VEC", "IVEC", "VL", "LD",
-           "ST", "INL", "HSUM4", "FWD_MR", "BWD_MR", "PANEL")
+           "ST", "INL", "INREG", "HSUM4", "FWD_MR", "BWD_MR", "TRANSPOSED_M")
 
 
 def _source() -> str:

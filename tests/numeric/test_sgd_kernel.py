@@ -91,3 +91,20 @@ def test_integer_or_strided_inputs_are_declined():
     assert _kernel.step_rank1(p, x, np.zeros((2, 1), int), "relu", 0.1, Workspace()) is None
     xs = np.ones((2, 1, 16), np.float32)[:, :, ::2]  # strided
     assert _kernel.step_rank1(p, xs, np.zeros((2, 1), int), "relu", 0.1, Workspace()) is None
+
+
+def test_cached_kernels_load_without_the_codegen_package():
+    """A cached kernel library loads without importing numeric.codegen (which loads sympy): the suffix agrees."""
+    import subprocess
+    import sys
+
+    from thermolearn.numeric.codegen._build import SHARED_LIB_SUFFIX
+
+    assert _kernel.LIB_SUFFIX == SHARED_LIB_SUFFIX
+    if _kernel.rank1_kernel(np.float32) is None:
+        pytest.skip("no C compiler: nothing cached")
+    code = ("import sys; from thermolearn.numeric.sgd import _kernel, _tiled; "
+            "assert _kernel._library() is not None and _tiled._library() is not None; "
+            "print('thermolearn.numeric.codegen' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -9,6 +9,7 @@ from thermolearn.numeric.sgd import (MLPSpec, SGDNoiseConfig, Workspace, init_en
                                      run_trials)
 from thermolearn.numeric.sgd import _experiment, _kernel, _tiled
 from thermolearn.numeric.sgd._mlp import max_abs, sgd_step, sgd_steps
+from thermolearn.numeric.sgd._tiled import TILED_BATCH_SIZES, TILED_MULTI_BATCH_SIZES
 from thermolearn.theory import ParameterError
 
 from tests.tolerances import SGD_KERNEL_RTOL
@@ -64,14 +65,15 @@ def test_multi_step_kernel_is_bitwise_the_single_steps(dtype, kind, width, m):
     """One compiled S-step call gives bitwise the weights, losses and exact maxima of S single-step calls.
 
     m = 1 (rank-1 kernel) and tiled m with every row-tile remainder of the
-    forward (4) and backward (3) tiles, column tails (37, 53), and m = 100
-    (not given to the kernel by sgd_steps: its S-step function against its
-    one-step function); the same compiled per-trial step on the same
-    numbers, so equality is exact.
+    forward (5) and backward (2) tiles, column tails (37, 53), and m = 100
+    (not a single-step size of sgd_step: the kernel's S-step function
+    against its one-step function; its backward takes the transposed-copy
+    product); the same compiled per-trial step on the same numbers, so
+    equality is exact.
     """
     start, x, y, idx = _case(dtype, kind, width, m, seed=width + m)
     one, many = [p.copy() for p in start], [p.copy() for p in start]
-    if m > 50:  # beyond TILED_MULTI_BATCH_SIZES: the kernel's S-step function against its one-step function
+    if m not in TILED_BATCH_SIZES:  # sgd_step is not compiled: the kernel's S-step function against its one-step one
         l0, b0 = _tiled_single_steps(one, x, y, idx, kind, 0.1)
         l1, b1 = _tiled_multi_steps(many, x, y, idx, kind, 0.1)
     else:
@@ -94,7 +96,7 @@ def test_multi_step_kernel_follows_the_numpy_trajectory(dtype, kind, m):
     start, x, y, idx = _case(dtype, kind, 29, m, seed=3 + m)
     ref, got = [p.copy() for p in start], [p.copy() for p in start]
     l0, b0 = _single_steps(ref, x, y, idx, kind, 0.1, numpy_path=True)
-    if m > 50:
+    if m not in TILED_MULTI_BATCH_SIZES:
         l1, b1 = _tiled_multi_steps(got, x, y, idx, kind, 0.1)
     else:
         l1, b1 = sgd_steps(got, x, y, idx, kind, 0.1, Workspace())
@@ -104,15 +106,16 @@ def test_multi_step_kernel_follows_the_numpy_trajectory(dtype, kind, m):
         np.testing.assert_allclose(u, v, rtol=rtol, atol=rtol * 1e-2)
 
 
-@pytest.mark.parametrize("m", [1, 7, 51, 100])
+@pytest.mark.parametrize("m", [1, 7, 100, 101])
 def test_numpy_path_is_the_single_steps(m):
-    """Without the kernel (and at m > 50, not compiled) sgd_steps is S sgd_step calls: bitwise."""
+    """Without the kernel (and at m beyond TILED_MULTI_BATCH_SIZES, not compiled) sgd_steps is S sgd_step calls:
+    bitwise."""
     start, x, y, idx = _case("float32", "relu", 16, m, seed=m, S=4, N=120)
     one, many = [p.copy() for p in start], [p.copy() for p in start]
     with _kernel.numpy_only():
         ws = Workspace()
         expected = [sgd_step(one, x[idx[s]], y[idx[s]], "relu", 0.1, ws)[1] for s in range(4)]
-    if m > 50:
+    if not (m == 1 or m in TILED_MULTI_BATCH_SIZES):  # no compiled S-step function for this m
         loss, _ = sgd_steps(many, x, y, idx, "relu", 0.1, Workspace())
     else:
         with _kernel.numpy_only():

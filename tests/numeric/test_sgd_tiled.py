@@ -43,14 +43,19 @@ def _case(dtype, kind, width, m, seed, steps=12, K=3):
 @needs_kernel
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("kind", ["relu", "tanh"])
-@pytest.mark.parametrize("width, m", [(24, 10), (37, 2), (37, 7), (53, 13), (16, 5)])
+@pytest.mark.parametrize("width, m", [(24, 10), (37, 2), (37, 7), (53, 13), (16, 5), (29, 9), (24, 6), (37, 33),
+                                      (16, 48)])
 def test_tiled_step_follows_the_numpy_trajectory(dtype, kind, width, m):
     """12 steps of K = 3 networks 19 → w → w → w → 10, a third of the inputs exactly 0.
 
-    Widths and batch sizes cover every tile edge: full 3-vector column
-    tiles, 2- and 1-vector tiles and the zero-padded column tail (37, 53,
-    19 inputs, 10 classes), row tiles of 4 (forward) and 3 (backward) with
-    each remainder (m = 2, 5, 7, 10, 13), the narrow output layer.
+    Widths and batch sizes cover every tile edge: 2-vector column tiles, the
+    1-vector tile and the zero-padded column tail (29, 37, 53, 19 inputs, 10
+    classes); forward row tiles of 5 with each remainder 4, 3, 2, 1 (m = 9,
+    13, 7, 6) and none (5, 10); backward tiles of 2 examples with the odd
+    one; panels of 5 rows of W, then 4 (19, 24, 29), then single rows (16,
+    37, 53); the narrow output layer; from m = 32 on the backward product
+    through a transposed copy of W, in 8 × 8 blocks with row and column
+    remainders (37, m = 33) and without (16, m = 48).
     Tolerance: rounding of another summation order grown over the steps.
     """
     rtol = SGD_KERNEL_RTOL[dtype]

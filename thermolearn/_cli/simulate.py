@@ -249,6 +249,7 @@ def run(args) -> Output:
     data = runs[0].to_cli_dict()
     data["warnings"] = list(dict.fromkeys(caught + [w for r in runs for w in r.warnings]))
     data["diverged"] = bad is not None
+    data["schedule_description"] = sched.description  # the formula, and how the metric is evaluated along the run
     if method != "fokker-planck":
         _stochastic_keys(data, runs)
         data["replicas"] = len(runs)
