@@ -25,8 +25,8 @@ from thermolearn.numeric.model import numeric_twin
 from thermolearn.numeric.metric import metric_at
 from thermolearn.theory import NumericalError, energy_model
 
-#: ``HYPOTHESIS_EXAMPLES=300 HYPOTHESIS_PROFILE=explore`` runs the sweeps wide (the note of the change
-#: records such a run); the suite runs a few derandomised examples.
+#: ``HYPOTHESIS_EXAMPLES=300 HYPOTHESIS_PROFILE=explore`` runs the sweeps wide (300 examples of the
+#: metric sweep: ~60 CPU-s); the suite runs a few derandomised examples.
 EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "3"))
 
 #: V(u) of translation families E = V(a(x − θ)): non-Gaussian, so no closed form serves them.
