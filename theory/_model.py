@@ -52,6 +52,21 @@ def _as_names(value: str | Iterable[str], what: str) -> tuple[str, ...]:
     return names
 
 
+def _missing_message(model: "EnergyModel", role: str, noun: str, consequence: str) -> tuple[str, bool]:
+    """One line for an energy containing none of its declared coordinates (``role="x"``) or
+    parameters (``role="theta"``), and whether the energy holds other symbols (read as
+    constants; then the line says how to declare them instead: API keyword and CLI option,
+    rather than ``consequence``)."""
+    names = ", ".join(s.name for s in getattr(model, role))
+    others = sorted(s.name for s in model.energy.free_symbols & set(model.constants))
+    if not others:
+        return f"energy {model.energy} does not depend on {names}; {consequence}", False
+    listed = ",".join(others)
+    are = "symbols are" if len(others) > 1 else "symbol is"
+    return (f"energy {model.energy} does not depend on {names}; its other {are} {', '.join(others)}: "
+            f"name the {noun}{'s' if len(others) > 1 else ''} with {role}={listed!r} (command line: --{role} {listed})", True)
+
+
 @dataclass(frozen=True)
 class EnergyModel:
     """An energy-based model E(x, θ) at inverse temperature β with mobility μ.
@@ -119,9 +134,8 @@ class EnergyModel:
         if self.energy.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
             raise ModelError(f"energy {self.energy} is not finite")
         if not any(self.energy.has(s) for s in self.x):
-            raise NotNormalisableError(
-                f"energy {self.energy} does not depend on x; exp(-beta*E) is not normalisable"
-            )
+            message, misnamed = _missing_message(self, "x", "coordinate", "exp(-beta*E) is not normalisable")
+            raise (ModelError if misnamed else NotNormalisableError)(message)
         from ._normalisable import domain, normalisability
 
         verdict, reason = domain(self)
@@ -137,10 +151,7 @@ class EnergyModel:
         if verdict is None and reason not in self.warnings:
             object.__setattr__(self, "warnings", self.warnings + (reason,))
         if not any(self.energy.has(t) for t in self.theta):
-            raise ModelError(
-                f"energy {self.energy} does not depend on theta = {[t.name for t in self.theta]}; "
-                "there is nothing to learn"
-            )
+            raise ModelError(_missing_message(self, "theta", "parameter", "there is nothing to learn")[0])
         missing = [s.name for s in self.theta if not self.energy.has(s)]
         if missing:
             raise ModelError(f"energy {self.energy} does not depend on parameter(s) {missing}")

@@ -2,7 +2,9 @@
 
 The string is parsed by Python's :mod:`ast` module and the tree is walked
 against a whitelist: numbers, names, ``+ - * / **``, unary minus/plus,
-parentheses and calls of a fixed set of elementary functions.  Nothing is
+parentheses and calls of a fixed set of elementary functions (and of the
+spellings ``softplus``, ``logcosh``, ``sigmoid``, ``log1p``, ``expm1``,
+expanded at parse time into the elementary forms they stand for).  Nothing is
 ever passed to ``eval``, ``exec``, ``sympify`` or ``parse_expr``; any other
 node type (attribute access, subscripts, lambdas, comprehensions, strings,
 keyword arguments, ...) raises :class:`~theory._errors.ParseError` naming
@@ -22,7 +24,7 @@ import sympy as sp
 
 from ._errors import ParameterError, ParseError
 
-__all__ = ["parse_expression", "as_expression", "check_size", "FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES"]
+__all__ = ["parse_expression", "as_expression", "check_size", "FUNCTIONS", "SPELLINGS", "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES"]
 
 #: Longest accepted input, in characters.
 MAX_LENGTH = 2000
@@ -61,6 +63,19 @@ FUNCTIONS: Mapping[str, tuple[Callable[..., sp.Expr], int]] = {
     "Abs": (sp.Abs, 1),
     "erf": (sp.erf, 1),
 }
+
+#: Spellings machine-learning code uses, accepted at parse time and expanded into the
+#: elementary expressions they stand for (outputs print the expansion, which parses back);
+#: numeric evaluation rewrites those forms overflow-safe again (logaddexp, log-cosh, sigmoid,
+#: log1p, expm1), so softplus(1e3) is 1e3, not inf.
+SPELLINGS: Mapping[str, tuple[Callable[..., sp.Expr], int]] = {
+    "softplus": (lambda u: sp.log(1 + sp.exp(u)), 1),
+    "logcosh": (lambda u: sp.log(sp.cosh(u)), 1),
+    "sigmoid": (lambda u: 1 / (1 + sp.exp(-u)), 1),
+    "log1p": (lambda u: sp.log(1 + u), 1),
+    "expm1": (lambda u: sp.exp(u) - 1, 1),
+}
+_CALLABLE = {**FUNCTIONS, **SPELLINGS}
 
 #: Whitelisted named numbers.
 NAMED_NUMBERS: Mapping[str, sp.Expr] = {"pi": sp.pi}
@@ -171,7 +186,7 @@ class _Builder:
         ident = node.id
         if ident in NAMED_NUMBERS:
             return NAMED_NUMBERS[ident]
-        if ident in FUNCTIONS:
+        if ident in _CALLABLE:
             raise self.fail(node, f"function {ident!r} used without a call")
         if ident in SPECIAL_NAMES:
             raise self.fail(node, f"name {ident!r} is a special value or object in sympy; choose another name")
@@ -205,12 +220,12 @@ class _Builder:
                 raise self.fail(node, "attribute access is not allowed")
             raise self.fail(node, "only calls of whitelisted functions by name are allowed")
         fname = node.func.id
-        if fname not in FUNCTIONS:
-            allowed = ", ".join(sorted(FUNCTIONS))
+        if fname not in _CALLABLE:
+            allowed = ", ".join(sorted(_CALLABLE))
             raise self.fail(node, f"function {fname!r} is not whitelisted (allowed: {allowed})")
         if node.keywords:
             raise self.fail(node, f"keyword arguments are not allowed in {fname}()")
-        func, nargs = FUNCTIONS[fname]
+        func, nargs = _CALLABLE[fname]
         if len(node.args) != nargs or any(isinstance(a, ast.Starred) for a in node.args):
             raise self.fail(node, f"{fname}() takes exactly {nargs} argument(s)")
         return self.checked(node, func(*(self.build(a) for a in node.args)))
@@ -262,6 +277,8 @@ def parse_expression(
     (-theta + x)**2/2
     >>> parse_expression("0.1*x")
     x/10
+    >>> parse_expression("softplus(x - theta)")
+    log(exp(-theta + x) + 1)
     >>> parse_expression("__import__('os').system('true')")
     Traceback (most recent call last):
     ...

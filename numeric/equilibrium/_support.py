@@ -31,6 +31,10 @@ CUT = 50.0
 
 _LADDER = 10.0 ** np.arange(-3.0, 300.01, 0.25)
 
+#: A mode found beyond |x| = 1e100 (where x² is 1e200 and x³ overflows) is where βE has run off to
+#: the end of the float range, not a peak of a density: reported as not normalisable.
+MODE_LIMIT = 1e100
+
 
 @dataclass(frozen=True)
 class Support1D:
@@ -124,7 +128,13 @@ def support_1d(f, theta=(), *, cut: float = CUT, text: str = "the energy") -> Su
     i = int(np.argmin(vals))
     mode, e0 = _zoom_min(f, xs[max(i - 1, 0)], xs[min(i + 1, len(xs) - 1)], float(xs[i]), float(vals[i]))
     if not np.isfinite(e0):
-        raise NumericalError(f"{text} has no finite minimum")
+        raise NumericalError(f"exp(-beta*E) of {text} is not normalisable: beta*E has no finite minimum "
+                             "(it reaches -infinity)")
+    if abs(mode) > MODE_LIMIT:  # βE lowest where x² already overflows: it falls without bound (or E overflows first)
+        raise NumericalError(
+            f"exp(-beta*E) of {text} is not normalisable: beta*E falls to {e0:.3g} at x = {mode:.3g} "
+            f"(it decreases towards {'-' if mode < 0 else '+'}infinity until the float range ends)"
+        )
     a, b = (_crossing(f, mode, sgn, e0 + cut, text) for sgn in (-1.0, 1.0))
     unit = tuple(abs(_crossing(f, mode, sgn, e0 + 1.0, text) - mode) for sgn in (-1.0, 1.0))
     far = xs[(vals - e0 < cut) & ((xs < a) | (xs > b))]

@@ -163,10 +163,35 @@ def check_grid(tw, grid: Grid, thetas, *, mass_tol=1e-8, min_cells_per_scale=1.0
         )
 
 
+def _found_box(tw, thetas, mass_tol):
+    """(centre, half-widths) of the union over ``thetas`` of the found supports of p_m (one home:
+    :mod:`numeric.equilibrium`; the mode searched from θ-dependent starts, each tail walked out
+    until βΔE ≥ ln(10³/mass_tol) + 3, so the probe's edge test passes at once): a density
+    anywhere in float range, e.g. cosh(x − 1000), where a box grown from the origin would meet
+    E = inf before the mass, or resolve a peak of width 1 at x = 1000 with cells of width 1."""
+    from ..equilibrium._api import mode
+    from ..equilibrium._support import support_1d, support_box
+
+    cut = float(np.log(1e3 / mass_tol)) + 3.0
+    lo, up = np.full(tw.d, np.inf), np.full(tw.d, -np.inf)
+    for th in thetas:
+        f = (lambda x, th=th: tw.beta_energy(np.asarray(x)[..., None], th)) if tw.d == 1 else \
+            (lambda x, th=th: tw.beta_energy(x, th))
+        if tw.d == 1:
+            s = support_1d(f, th, cut=cut, text=tw.text)
+            box = ((s.a, s.b),)
+        else:
+            box = support_box(f, *mode(tw, th), cut=cut)
+        lo = np.minimum(lo, [b[0] for b in box])
+        up = np.maximum(up, [b[1] for b in box])
+    return (lo + up) / 2, (up - lo) / 2
+
+
 def auto_grid(tw, thetas, *, mass_tol=1e-10, cells_per_scale=None, min_cells=100, max_cells=None):
     """Choose a reflecting grid for the Boltzmann densities at ``thetas``.
 
-    The box grows until the probe-grid boundary carries < mass_tol, is then
+    The box starts from the union of the found supports of p_m over ``thetas``
+    (:func:`_found_box`), grows until the probe-grid boundary carries < mass_tol, is then
     cut to the marginal quantiles (mass_tol/2, 1 − mass_tol/2), padded by
     10 %, and the cell count per axis is max(min_cells, extent·max sqrt(β|E''|)
     ·cells_per_scale) with cells_per_scale = 10 in 1-D and 5 in 2-D by
@@ -184,8 +209,7 @@ def auto_grid(tw, thetas, *, mass_tol=1e-10, cells_per_scale=None, min_cells=100
     d = tw.d
     max_cells = max_cells or (4000 if d == 1 else 400)
     cells_per_scale = cells_per_scale or (10.0 if d == 1 else 5.0)
-    half = 2.0
-    centre = np.zeros(d)
+    centre, half = _found_box(tw, thetas, mass_tol)
     for _ in range(40):
         n = 2000 if d == 1 else 200
         g, ws = _probe(tw, thetas, tuple(centre - half), tuple(centre + half), n)

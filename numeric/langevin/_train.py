@@ -321,6 +321,8 @@ def train(
             kicks(i + 1, t + dt_p)
             bar.update()
         except NumericalError as err:  # e.g. θ left the region where p_m is normalisable
+            if i == 0:  # θ has not moved: the run cannot start, which is not a divergence
+                raise
             reason = str(err)
             break
     bar.close()

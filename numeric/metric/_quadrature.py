@@ -75,6 +75,8 @@ def _moments(model, theta, *, values=None, friction: bool = True, near=None):
     mean = np.einsum("pq,pqi->i", rule.qw * rule.p, X) / np.sum(rule.qw * rule.p)
     dX = X - mean
     fisher = beta**2 * rule.expect(np.einsum("pqi,pqj->pqij", dX, dX).reshape(-1, n, n))
+    _check_resolved(np.sqrt(np.abs(np.diag(fisher))) / beta, np.sqrt(rule.expect((X * X).reshape(-1, n))),
+                    th, tw.text)
     zeta = np.full((n, n), np.nan)
     if friction:
         z = float(np.sum(rule.qw * rule.p))
@@ -86,6 +88,30 @@ def _moments(model, theta, *, values=None, friction: bool = True, near=None):
         raise NumericalError(f"quadrature produced non-finite moments at theta = {th.tolist()} for {tw.text}")
     fisher, zeta = (fisher + fisher.T) / 2, (zeta + zeta.T) / 2
     return MomentsQuadrature(th, mean, fisher, zeta, -rule.log_z / beta), rule.support
+
+
+#: The spread of ∂θE under p_m must exceed this many float64 ulps of its size (root mean square):
+#: below it, X − ⟨X⟩ is rounding noise of the evaluation of X (Var ≈ (ε·rms)²), and the Fisher
+#: information and friction are noise that looks like tiny positive numbers (their ratio, the
+#: relaxation time, is then meaningless).  At 1e3 ulps the variance is still ~2e-3 accurate.
+RESOLVED_ULPS = 1e3
+
+
+def _check_resolved(spread, rms, th, text) -> None:
+    """Raise :class:`NumericalError` where sd(∂θᵢE) ≤ RESOLVED_ULPS·ε·rms(∂θᵢE) under p_m.
+
+    E.g. softplus(2(x − θ)) + x²/8 at θ = −600: ∂θE = −2σ(2(x − θ)) = −2 + O(e^−1200) on the
+    support of p_m, so its variance (~1e-1200) is far below what float64 resolves around −2.
+    """
+    bad = np.flatnonzero(spread <= RESOLVED_ULPS * np.finfo(float).eps * rms)
+    if bad.size:
+        i = int(bad[0])
+        raise NumericalError(
+            f"at theta = {th.tolist()} the derivative dE/dtheta{'' if th.size == 1 else f'[{i}]'} of {text} "
+            f"varies over p_m by less than float64 resolves (spread {spread[i]:.3g} around magnitude {rms[i]:.3g}): "
+            "p_m practically does not depend on this parameter there; the Fisher information and friction are "
+            "not resolved"
+        )
 
 
 def fisher_quadrature(model, theta, *, values=None) -> np.ndarray:

@@ -22,7 +22,7 @@ from thermolearn.numeric.schedule import SLOW_DRIVING_MIN_RATIO, Schedule
 from thermolearn.theory import ParameterError
 
 from ._data import data_mean_function
-from ._field import MetricField, metric_field
+from ._field import MetricField, check_positive_definite, metric_field
 from ._geodesic import ENDGAME_STEP_FRACTION, geodesic_protocol, relaxation_time
 
 __all__ = ["slow_driving_schedule", "geodesic_schedule", "tracking_rate", "interpolate_span", "SPAN_PAD",
@@ -106,7 +106,10 @@ def slow_driving_schedule(model, *, tau, beta=None, mu=None, values=None, span=N
 
     def rate(t, theta):
         pt = field.reused(theta) if several else field(theta)
-        return np.linalg.inv(b * pt.friction + max(tau - t, 0.0) * pt.fisher)
+        # where θ has no effect on p_m (I = ζ = 0: e.g. θ³x at θ = 0) the matrix has no inverse: say so
+        m = check_positive_definite(b * pt.friction + max(tau - t, 0.0) * pt.fisher,
+                                    "the slow-driving schedule's beta*zeta + (tau - t)*I", theta)
+        return np.linalg.inv(m)
 
     return Schedule("slow-driving", rate, float(tau), (),
                     _described("H(t) = [beta*zeta(theta) + (tau - t)*I(theta)]^-1", label))

@@ -199,7 +199,7 @@ def test_gaussian_samples_exact(rng):
 def test_support_is_found_far_out_and_fails_clearly():
     s = support_1d(lambda x: (x - 7e5) ** 2 / 2, [0.0])  # mode not at θ: found on the ladder
     assert abs(s.mode - 7e5) < 1e-4 and abs(s.b - s.mode - 10.0) < 1e-4  # mode to 1e-10 relative
-    with pytest.raises(NumericalError, match="does not decay"):
+    with pytest.raises(NumericalError, match="does not decay|decreases towards -infinity"):
         support_1d(np.exp, [0.0])
     with pytest.raises(NumericalError, match="heavy|converge"):
         found_rule_1d(lambda x: 0.5 * np.log1p(x * x), [0.0])  # p ∝ (1 + x²)^(−1/2): not normalisable

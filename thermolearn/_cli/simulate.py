@@ -119,6 +119,7 @@ def _run(args, model, sched, theta0, target, u0, method):
 
     from thermolearn.numeric.langevin import train_replicas
     from thermolearn.numeric.progress import progress_reporter
+    from thermolearn.theory import ThermolearnWarning
 
     replicas = 1 if method == "fokker-planck" else args.replicas
     # percentage and ETA on a terminal only (nothing in a pipe); one bar over all replicas
@@ -136,7 +137,9 @@ def _run(args, model, sched, theta0, target, u0, method):
                                   method=method, substeps=substeps,
                                   snapshots=min(101, args.steps + 1) if args.plot else 0, progress=bar,
                                   max_work=MAX_WORK // args.replicas)  # bounds --substeps auto too
-    return runs, [str(w.message) for w in caught]
+    # thermolearn's named warnings only: numpy's RuntimeWarnings (an exp overflowing to inf where a
+    # weight is 0 anyway) are not messages for the user (the driver drops them likewise)
+    return runs, [str(w.message) for w in caught if issubclass(w.category, ThermolearnWarning)]
 
 
 def _stochastic_keys(data, runs):
@@ -170,6 +173,8 @@ def _reached(data, target, theta0, noise_free):
 
 def _closed_forms(data, args, model, sched, theta0, target, u0, beta, mu):
     """Predictions, the W_min bound (null + reason where it does not apply) and z-scores."""
+    import numpy as np
+
     from thermolearn.numeric import langevin as L
 
     K = L.trap_stiffness(model)
@@ -186,8 +191,9 @@ def _closed_forms(data, args, model, sched, theta0, target, u0, beta, mu):
     if data["diverged"]:
         data.update(minimal_excess_work=None, minimal_excess_work_reason="the run diverged")
     elif not reached:
-        data["warnings"].append(f"theta(tau) = {_fmt(data['theta_final'])} misses the target {_fmt(_plain(target))} "
-                                f"by more than {tol}")
+        miss = _plain(np.abs(np.atleast_1d(data["theta_final"]) - np.asarray(target)))
+        data["warnings"].append(f"theta(tau) = {_fmt(data['theta_final'], 10)} misses the target "
+                                f"{_fmt(_plain(target), 10)} by {_fmt(miss, 3)}, more than {tol}")
         if data["minimal_excess_work"] is not None:
             data.update(minimal_excess_work=None,
                         minimal_excess_work_reason="theta(tau) misses the target: W_min bounds runs that reach theta*")
@@ -261,12 +267,12 @@ def run(args) -> Output:
     return Output(data=data, text=_text(data))
 
 
-def _fmt(v):
+def _fmt(v, digits: int = 6):
     if v is None:
         return "n/a"
     if isinstance(v, list):
-        return "[" + ", ".join(f"{x:.6g}" for x in v) + "]"
-    return f"{v:.6g}"
+        return "[" + ", ".join(f"{x:.{digits}g}" for x in v) + "]"
+    return f"{v:.{digits}g}"
 
 
 def _pm(d, key):

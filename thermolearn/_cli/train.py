@@ -168,6 +168,7 @@ def run(args) -> Output:
 
     from thermolearn.numeric.ebm import (MetricEstimator, PCDConfig, grid_partition, load_ebm_data, make_schedule,
                                          train)
+    from thermolearn.theory import ThermolearnWarning
 
     _check(args)
     data = load_ebm_data(args.data, heldout_fraction=args.heldout_fraction, seed=args.seed)
@@ -214,7 +215,8 @@ def run(args) -> Output:
                    heldout_log_likelihood_method=f"AIS ({args.ais} steps, {args.ais_particles} particles; "
                                                  "biased high in expectation)")
     out.update({"data": data.name, "model": args.model, "quadrature_edge_mass": edge,
-                "warnings": sorted({" ".join(str(w.message).split()) for w in caught})})
+                "warnings": sorted({" ".join(str(w.message).split()) for w in caught
+                                     if issubclass(w.category, ThermolearnWarning)})})
     if args.save:
         out["saved"] = str(res.save(args.save))
     if args.plot:

@@ -56,29 +56,63 @@ def evaluation_point(model: EnergyModel) -> dict:
     Symbolic β is set to 7/10, μ to 19/10 and positive constants to 13/10
     (values ≠ 1, so a wrong power of β or μ shows), other constants to 1/4
     (use ``--set`` / :meth:`theory.EnergyModel.substitute` to choose).
+    The θ points are (−0.4, 0.6) per parameter (0.8, 1.4 for one declared
+    positive), each parameter offset by 0.1·index; where p_m cannot be
+    resolved at both (exp(θx) + exp(−x) is normalisable only for θ > 0) the
+    pairs (0.8, 1.4) and (−1.4, −0.8) are tried in turn, and the first that
+    resolves is used.
 
     >>> from thermolearn.theory.models import harmonic_trap
     >>> evaluation_point(harmonic_trap())
     {'values': {'beta': 7/10, 'k': 13/10, 'mu': 19/10}, 'theta_points': [[-0.4], [0.6]]}
+    >>> from thermolearn.theory import EnergyModel
+    >>> evaluation_point(EnergyModel.from_string("exp(theta*x) + exp(-x)"))["theta_points"]
+    [[0.8], [1.4]]
     """
+    return {"values": _values(model), "theta_points": [p.tolist() for p in _theta_points(model)]}
+
+
+def _values(model: EnergyModel) -> dict:
     values = {}
     defaults = {"beta": DEFAULT_BETA, "mu": DEFAULT_MU}
     for s in sorted(model.symbols.values(), key=lambda v: v.name):
         if s in model.x or s in model.theta:
             continue
         values[s.name] = defaults.get(s.name, DEFAULT_POSITIVE if s.is_positive else DEFAULT_OTHER)
-    return {"values": values, "theta_points": [p.tolist() for p in _theta_points(model)]}
+    return values
 
 
 @lru_cache(maxsize=32)
 def twin(model: EnergyModel) -> NumericTwin:
     """The model's numeric twin at :func:`evaluation_point` (substituting costs a normalisability check: once)."""
-    return numeric_twin(model, evaluation_point(model)["values"])
+    return numeric_twin(model, _values(model))
+
+
+#: θ pairs tried in turn (a parameter declared positive always takes the last column's first pair).
+_PAIRS = ((-0.4, 0.6), (0.8, 1.4), (-1.4, -0.8))
 
 
 def _theta_points(model: EnergyModel) -> list[np.ndarray]:
-    return [np.array([(0.8 if t.is_positive else -0.4) + 0.1 * i for i, t in enumerate(model.theta)]),
-            np.array([(1.4 if t.is_positive else 0.6) - 0.1 * i for i, t in enumerate(model.theta)])]
+    """The two θ points of :func:`evaluation_point` (fresh arrays)."""
+    return [p.copy() for p in _resolved_pair(model)]
+
+
+@lru_cache(maxsize=32)
+def _resolved_pair(model: EnergyModel) -> tuple[np.ndarray, np.ndarray]:
+    def pair(lo, hi):
+        return tuple(np.array([((0.8 if t.is_positive else lo) + 0.1 * i) if k == 0 else
+                               ((1.4 if t.is_positive else hi) - 0.1 * i) for i, t in enumerate(model.theta)])
+                     for k in (0, 1))
+
+    for lo, hi in _PAIRS:
+        points = pair(lo, hi)
+        try:
+            for th in points:
+                numeric_rule(twin(model), th)  # cached: the checks read the same rules
+        except (ArithmeticError, ValueError):  # NumericalError, ParameterError, ...: not resolved there
+            continue
+        return points
+    return pair(*_PAIRS[0])  # nowhere: the checks say why they could not run
 
 
 def theta_key(num: NumericTwin, theta) -> tuple:
