@@ -94,12 +94,12 @@ def model_callables(model: EnergyModel, target, span=None, rows=None) -> Thermo:
     if span is None or th.n != 1 or th.d != 2 or th.quadratic or (rows is not None and rows < F_FIT_MIN_ROWS):
         return th
     from ..metric._data import data_moments_fit  # numeric.metric imports this module (no import cycle at load)
-    from ..metric._schedules import SPAN_PAD
+    from ..metric._schedules import padded_span
 
-    a, b = (float(np.ravel(np.asarray(v, dtype=float))[0]) for v in span)
-    if a == b:
+    interval = padded_span(*span)
+    if interval is None:
         return th
-    lo, hi = min(a, b) - SPAN_PAD * abs(b - a), max(a, b) + SPAN_PAD * abs(b - a)
+    lo, hi = interval
     fits = {"free_energy": _free_energy_fit(th.twin, lo, hi),
             "data_energy": (d := data_moments_fit(th.twin, tuple(np.ravel(target).tolist()), lo, hi)),
             "data_gradient": d}

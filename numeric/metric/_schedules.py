@@ -25,7 +25,7 @@ from ._data import data_mean_function
 from ._field import MetricField, check_positive_definite, metric_field
 from ._geodesic import ENDGAME_STEP_FRACTION, geodesic_protocol, relaxation_time
 
-__all__ = ["slow_driving_schedule", "geodesic_schedule", "tracking_rate", "interpolate_span", "SPAN_PAD",
+__all__ = ["slow_driving_schedule", "geodesic_schedule", "tracking_rate", "interpolate_span", "padded_span", "SPAN_PAD",
            "ENDGAME_STEP_FRACTION"]
 
 def _values(beta, mu, values):
@@ -53,6 +53,22 @@ def _field(model, beta, mu, values) -> MetricField:
 SPAN_PAD = 0.2
 
 
+def padded_span(theta0, theta1) -> tuple[float, float] | None:
+    """[min(θ0, θ1), max(θ0, θ1)] widened by :data:`SPAN_PAD` × |θ1 − θ0| on each side, or None.
+
+    None when θ0 = θ1 or either is not finite.  The interpolants of a run (the
+    metric, F, the data moments) are keyed by this interval, so the schedule
+    and the trainer of one run share them.
+
+    >>> padded_span(1.0, 0.0)
+    (-0.2, 1.2)
+    """
+    a, b = sorted(float(np.ravel(np.asarray(v, dtype=float))[0]) for v in (theta0, theta1))
+    if a == b or not (np.isfinite(a) and np.isfinite(b)):
+        return None
+    return a - SPAN_PAD * (b - a), b + SPAN_PAD * (b - a)
+
+
 def interpolate_span(field: MetricField, theta0, theta1) -> str:
     """Serve ``field`` between θ0 and θ1 (padded by :data:`SPAN_PAD`) from its validated interpolant; its label.
 
@@ -63,15 +79,11 @@ def interpolate_span(field: MetricField, theta0, theta1) -> str:
     interpolant does not validate) the field keeps solving at each θ.
     Returns "" when nothing was installed.
     """
-    if field.closed_form or len(field.model.theta) != 1 or len(field.model.x) != 2:
+    span = None if field.closed_form or len(field.model.theta) != 1 or len(field.model.x) != 2 \
+        else padded_span(theta0, theta1)
+    if span is None or field.interpolate(*span) is None:
         return ""
-    a, b = (float(np.ravel(np.asarray(v, dtype=float))[0]) for v in (theta0, theta1))
-    if a == b or not (np.isfinite(a) and np.isfinite(b)):
-        return ""
-    pad = SPAN_PAD * abs(b - a)
-    if field.interpolate(min(a, b) - pad, max(a, b) + pad) is None:
-        return ""
-    return field(np.array([(a + b) / 2])).method
+    return field(np.array([sum(span) / 2])).method
 
 
 def _described(text, label):
@@ -206,8 +218,7 @@ def geodesic_schedule(model, theta0, theta1, tau, *, beta=None, mu=None, values=
     label = interpolate_span(field, theta0, theta1)  # one parameter, no closed form: a few dozen solves in all
     proto = geodesic_protocol(field, theta0, theta1, tau, steps=steps)  # the end-game note, given steps
     target = np.atleast_1d(np.asarray(theta1, float))
-    a, b = sorted(float(np.ravel(np.asarray(v, dtype=float))[0]) for v in (theta0, theta1))
-    data_mean = data_mean_function(field.model, target, (a - SPAN_PAD * (b - a), b + SPAN_PAD * (b - a)))
+    data_mean = data_mean_function(field.model, target, padded_span(theta0, theta1))
     b, tau = field.beta, float(tau)
     tau_r = relaxation_time(field, proto.theta(np.linspace(0.0, tau, 9)))
 
