@@ -100,9 +100,8 @@ def _theta_points(model: EnergyModel) -> list[np.ndarray]:
 @lru_cache(maxsize=32)
 def _resolved_pair(model: EnergyModel) -> tuple[np.ndarray, np.ndarray]:
     def pair(lo, hi):
-        return tuple(np.array([((0.8 if t.is_positive else lo) + 0.1 * i) if k == 0 else
-                               ((1.4 if t.is_positive else hi) - 0.1 * i) for i, t in enumerate(model.theta)])
-                     for k in (0, 1))
+        return (np.array([(0.8 if t.is_positive else lo) + 0.1 * i for i, t in enumerate(model.theta)]),
+                np.array([(1.4 if t.is_positive else hi) - 0.1 * i for i, t in enumerate(model.theta)]))
 
     for lo, hi in _PAIRS:
         points = pair(lo, hi)

@@ -90,10 +90,10 @@ def run_theorem_checks(energy, *, x="x", theta="theta", seed: int = 0, quick: bo
     unknown = sorted(set(wanted) - set(CHECK_NAMES))
     if unknown:
         raise ParameterError(f"unknown check(s) {unknown}; available: {list(CHECK_NAMES)}")
-    ctx = _Context(model, orc.twin(model), orc._theta_points(model), providers or Providers(),
-                   np.random.default_rng(seed), 2000 if quick else 20000)
     out = []
-    with _one_blas_thread():
+    with _one_blas_thread():  # the check points' rules too (where p_m resolves decides the points)
+        ctx = _Context(model, orc.twin(model), orc._theta_points(model), providers or Providers(),
+                       np.random.default_rng(seed), 2000 if quick else 20000)
         for fn in CHECKS_STATIC + CHECKS_DYNAMIC:
             if fn.__name__ not in wanted:
                 continue
