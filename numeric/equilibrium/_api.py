@@ -111,13 +111,21 @@ def _starts(twin, th):
     return np.array(starts)
 
 
+def beta_energy_of(twin, th):
+    """βE(·, θ) as a function of the coordinates alone, in the support search's and the rules' convention:
+    x of shape (m,) with one coordinate, (..., d) with several."""
+    if twin.d == 1:
+        return lambda x: twin.beta_energy(np.asarray(x)[..., None], th)
+    return lambda x: twin.beta_energy(x, th)
+
+
 def mode(twin, theta) -> tuple[np.ndarray, float]:
     """Mode of p_m(·|θ) and βE there (the minimum of βE, searched from θ-dependent starts)."""
     th = twin.theta_vector(theta)
     if twin.d == 1:
-        s = support_1d(lambda x: twin.beta_energy(np.asarray(x)[..., None], th), th, text=twin.text)
+        s = support_1d(beta_energy_of(twin, th), th, text=twin.text)
         return np.array([s.mode]), s.e0
-    return find_mode(lambda x: twin.beta_energy(x, th), lambda x: twin.beta * twin.grad_x(x, th), _starts(twin, th))
+    return find_mode(beta_energy_of(twin, th), lambda x: twin.beta * twin.grad_x(x, th), _starts(twin, th))
 
 
 def equilibrium_rule(twin, theta, *, closed_form: bool = True, near=None) -> Rule:
@@ -143,7 +151,7 @@ def equilibrium_rule(twin, theta, *, closed_form: bool = True, near=None) -> Rul
         F = _gaussian(twin)[1]
         log_z = -twin.beta * float(F(*th)) if F is not None else float("nan")
         return Rule(r.x, r.w, log_z, "closed form (Gauss-Hermite nodes)")
-    f = lambda x: twin.beta_energy(np.asarray(x)[..., None] if twin.d == 1 else x, th)  # noqa: E731
+    f = beta_energy_of(twin, th)
     if twin.d == 1:
         return found_rule_1d(f, th, text=twin.text, near=near)
     if twin.d == 2:

@@ -169,14 +169,13 @@ def _found_box(tw, thetas, mass_tol):
     until βΔE ≥ ln(10³/mass_tol) + 3, so the probe's edge test passes at once): a density
     anywhere in float range, e.g. cosh(x − 1000), where a box grown from the origin would meet
     E = inf before the mass, or resolve a peak of width 1 at x = 1000 with cells of width 1."""
-    from ..equilibrium._api import mode
+    from ..equilibrium._api import beta_energy_of, mode
     from ..equilibrium._support import support_1d, support_box
 
     cut = float(np.log(1e3 / mass_tol)) + 3.0
     lo, up = np.full(tw.d, np.inf), np.full(tw.d, -np.inf)
     for th in thetas:
-        f = (lambda x, th=th: tw.beta_energy(np.asarray(x)[..., None], th)) if tw.d == 1 else \
-            (lambda x, th=th: tw.beta_energy(x, th))
+        f = beta_energy_of(tw, th)
         if tw.d == 1:
             s = support_1d(f, th, cut=cut, text=tw.text)
             box = ((s.a, s.b),)

@@ -24,6 +24,7 @@ import numpy as np
 
 from thermolearn.theory import ModelError, NumericalError
 
+from ..equilibrium._api import beta_energy_of
 from ..equilibrium._rules import found_rule_1d
 from ..model import numeric_twin
 from thermolearn.numeric.results import ResultMixin
@@ -69,8 +70,7 @@ def _moments(model, theta, *, values=None, friction: bool = True, near=None):
         raise ModelError(f"quadrature needs one sample coordinate, the model has {tw.d}; use friction_generator")
     th = tw.theta_vector(theta)
     beta, mu, n = tw.beta, tw.mu, tw.n
-    f = lambda x: tw.beta_energy(np.asarray(x)[..., None], th)  # noqa: E731
-    rule = found_rule_1d(f, th, text=tw.text, near=near)
+    rule = found_rule_1d(beta_energy_of(tw, th), th, text=tw.text, near=near)
     X = tw.dE_dtheta(rule.panels[..., None], th)  # (2P, q, n)
     mean = np.einsum("pq,pqi->i", rule.qw * rule.p, X) / np.sum(rule.qw * rule.p)
     dX = X - mean
