@@ -93,31 +93,17 @@ def model_callables(model: EnergyModel, target, span=None, rows=None) -> Thermo:
     th = thermo_for(model, target)
     if span is None or th.n != 1 or th.d != 2 or th.quadratic or (rows is not None and rows < F_FIT_MIN_ROWS):
         return th
+    from ..metric._chebyshev import served
     from ..metric._data import data_moments_fit  # numeric.metric imports this module (no import cycle at load)
     from ..metric._schedules import padded_span
 
     interval = padded_span(*span)
     if interval is None:
         return th
-    lo, hi = interval
-    fits = {"free_energy": _free_energy_fit(th.twin, lo, hi),
-            "data_energy": (d := data_moments_fit(th.twin, tuple(np.ravel(target).tolist()), lo, hi)),
-            "data_gradient": d}
-    served = {}
-    for name, fit in fits.items():
-        if fit is None:
-            continue
-        exact, k = getattr(th, name), (1 if name == "data_gradient" else 0)
-
-        def value(theta, fit=fit, exact=exact, k=k):
-            x = float(theta[0])
-            if x not in fit:
-                return exact(theta)
-            v = fit(x)[k]
-            return np.array([v]) if k else float(v)
-
-        served[name] = value
-    return dataclasses.replace(th, **served)
+    d = data_moments_fit(th.twin, tuple(np.ravel(target).tolist()), *interval)
+    return dataclasses.replace(th, free_energy=served(_free_energy_fit(th.twin, *interval), th.free_energy, 0),
+                               data_energy=served(d, th.data_energy, 0),
+                               data_gradient=served(d, th.data_gradient, slice(1, None)))
 
 
 @functools.lru_cache(maxsize=8)

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..equilibrium import equilibrium_rule
 from ..model import numeric_twin
-from ._chebyshev import ChebyshevFit, chebyshev_fit
+from ._chebyshev import ChebyshevFit, chebyshev_fit, served
 
 __all__ = ["data_mean_function", "data_moments_fit", "DATA_INTERP_ATOL"]
 
@@ -38,14 +38,7 @@ def data_mean_function(model, target, interval=None):
     rule = equilibrium_rule(tw, target)
     exact = lambda th: rule.expect(tw.dE_dtheta(rule.x, np.atleast_1d(th)))  # noqa: E731
     fit = None if interval is None else data_moments_fit(tw, tuple(np.ravel(target).tolist()), *interval)
-    if fit is None:
-        return exact
-
-    def mean(th):
-        x = float(np.ravel(th)[0])
-        return fit(x)[1:] if x in fit else exact(th)
-
-    return mean
+    return served(fit, exact, slice(1, None))
 
 
 @functools.lru_cache(maxsize=8)
