@@ -39,12 +39,16 @@ def _weights(N):
 
 
 def barycentric(xs, w, vals, x) -> np.ndarray:
-    """The interpolant through (xs, vals[:, j]) at x, for every column j (the node's own values at a node)."""
-    d = x - xs
-    hit = np.flatnonzero(d == 0.0)
+    """The interpolant through (xs, vals[:, j]) at x, for every column j.
+
+    The node's own values at a node, or within a subnormal distance of one,
+    where w/(x − xₖ) overflows (e.g. lo = 2e-309, whose first node rounds to 0).
+    """
+    with np.errstate(divide="ignore", over="ignore"):
+        c = w / (x - xs)
+    hit = np.flatnonzero(np.isinf(c))
     if hit.size:
         return vals[hit[0]].copy()
-    c = w / d
     return (c @ vals) / c.sum()
 
 
