@@ -76,19 +76,13 @@ F_FIT_MIN_ROWS = 33
 def model_callables(model: EnergyModel, target, span=None, rows=None) -> Thermo:
     """One run's view of ``model`` with data from p_m(θ* = ``target``) (:func:`._thermo.thermo_for`).
 
-    ``span`` = (θ0, θ*) of a run: with one parameter, two coordinates and
-    no closed form, F(θ) (one two-dimensional grid per recorded row) is
-    then served on the span, padded by ``numeric.metric.SPAN_PAD``, by a
-    validated Chebyshev interpolant of the grid free energy
-    (:func:`numeric.metric._chebyshev.chebyshev_fit`, absolute error
-    :data:`F_INTERP_ATOL` in βF), shared by every run of the same model and
-    span; outside it the grid is evaluated as before.  ``rows`` (the rows
-    the run will record), when given, must reach :data:`F_FIT_MIN_ROWS`.
-
-    The data moments ⟨E⟩_d and ⟨∂θE⟩_d (a sum over the data distribution's
-    two-dimensional grid at every parameter move, ~10⁵–10⁶ nodes) are served
-    on the span the same way (:func:`numeric.metric._data.data_moments_fit`,
-    shared with the geodesic schedule of the same run).
+    ``span`` = (θ0, θ*) of a run with one parameter, two coordinates and no
+    closed form (and ``rows``, when given, at least :data:`F_FIT_MIN_ROWS`):
+    F(θ) and the data moments (a two-dimensional grid sum each) are then
+    served on the padded span by validated Chebyshev interpolants
+    (:func:`numeric.metric._chebyshev.served`; F to :data:`F_INTERP_ATOL` in
+    βF, the moments by :func:`numeric.metric._data.data_moments_fit`, shared
+    with the run's geodesic schedule), and computed exactly outside it.
     """
     th = thermo_for(model, target)
     if span is None or th.n != 1 or th.d != 2 or th.quadratic or (rows is not None and rows < F_FIT_MIN_ROWS):
