@@ -26,8 +26,9 @@ import numpy as np
 from thermolearn.theory import ParameterError
 
 from ..schedule import Schedule
+from ..results import ResultMixin
 from ._schedules import stiffness_matrix
-from thermolearn.numeric.results import ResultMixin
+from ._train import _apply
 
 __all__ = ["TrapMoments", "trap_moments"]
 
@@ -76,10 +77,6 @@ def trap_moments(schedule: Schedule, *, beta, mu, k, theta0, target, u0=None,
         Q[d:, d:] = 2 * mu / (beta * particles) * np.eye(d)
     out_t, out_th, out_u, out_w = [0.0], [th.copy()], [u.copy()], [0.0]
 
-    def apply(Hm, g):
-        Hm = np.asarray(Hm, dtype=float)
-        return Hm * g if Hm.ndim == 0 else Hm @ g
-
     def as_matrix(Hm):
         Hm = np.asarray(Hm, dtype=float)
         return Hm * np.eye(d) if Hm.ndim == 0 else Hm
@@ -91,7 +88,7 @@ def trap_moments(schedule: Schedule, *, beta, mu, k, theta0, target, u0=None,
         nonlocal th, W, C
         for kk in schedule.kicks:
             if abs(kk.time - time) <= 1e-12 * max(1.0, tau):
-                new = th + apply(kk.weight, beta * K @ (tg - u))
+                new = th + _apply(kk.weight, beta * K @ (tg - u))
                 W += 0.5 * ((new - u) @ K @ (new - u) - (th - u) @ K @ (th - u))
                 M = np.eye(nn)
                 M[:d, d:] = -as_matrix(kk.weight) @ (beta * K)
@@ -103,7 +100,7 @@ def trap_moments(schedule: Schedule, *, beta, mu, k, theta0, target, u0=None,
     def rhs(t, y):
         a, b = y[:d], y[d:2 * d]
         Hm = schedule.rate(t, a)
-        da = apply(Hm, beta * K @ (tg - b))
+        da = _apply(Hm, beta * K @ (tg - b))
         db = mu * K @ (a - b)
         dw = da @ K @ (a - b)
         if particles is None:
