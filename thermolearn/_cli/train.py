@@ -242,6 +242,7 @@ def _text(o) -> str:
              f"  thermodynamic length  {_fmt(o['thermodynamic_length'], o['thermodynamic_length_se'])}   "
              f"bound L^2/tau = {_fmt(o['length_bound'])}",
              f"  held-out log-lik.     {_fmt(o['heldout_log_likelihood'], o['heldout_log_likelihood_se'])} per sample"
+             f"{' (standardised data)' if o['heldout_log_likelihood'] is not None else ''}"
              f"   [{o['heldout_log_likelihood_method'] or 'no estimator: pass --ais TEMPS above 2-D'}]",
              f"  wall time             {o['wall_time']:.2f} s"]
     from thermolearn.numeric.ebm._partition import EDGE_TOL
