@@ -27,6 +27,7 @@ from thermolearn.theory import ParameterError
 
 from ..schedule import Schedule
 from ..results import ResultMixin
+from ._ledger import check_int
 from ._schedules import stiffness_matrix
 from ._train import _apply
 
@@ -67,13 +68,10 @@ def trap_moments(schedule: Schedule, *, beta, mu, k, theta0, target, u0=None,
     tau = schedule.tau
     W = 0.0
     nn = 2 * d
-    C = np.zeros((nn, nn))
+    C, Q = np.zeros((nn, nn)), np.zeros((nn, nn))
     if particles is not None:
-        if isinstance(particles, bool) or not isinstance(particles, (int, np.integer)) or particles < 1:
-            raise ParameterError(f"particles must be a positive integer, got {particles!r}")
+        particles = check_int("particles", particles, 1)
         C[d:, d:] = np.linalg.inv(K) / (beta * particles)
-    Q = np.zeros((nn, nn))
-    if particles is not None:
         Q[d:, d:] = 2 * mu / (beta * particles) * np.eye(d)
     out_t, out_th, out_u, out_w = [0.0], [th.copy()], [u.copy()], [0.0]
 
