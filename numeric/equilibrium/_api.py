@@ -129,11 +129,9 @@ def mode(twin, theta) -> tuple[np.ndarray, float]:
 
 
 def auto_box(twin, theta, *, cut: float = 40.0) -> GridFrame:
-    """The grid frame of p_m(·|θ): the principal axes of βE at its :func:`mode`, βΔE ≥ ``cut`` on every face.
+    """:func:`._support.grid_frame` of p_m(·|θ) at its :func:`mode`: principal axes, βΔE ≥ ``cut`` on every face.
 
-    :func:`numeric.equilibrium._support.grid_frame` (a rotation; the identity
-    for separable energies).  The frame of the generator solve and of the
-    verifier's grids, and (``cut`` = :data:`CUT`) of the two-coordinate grid rule.
+    The generator's and the verifier's grids; the two-coordinate grid rule with ``cut`` = :data:`CUT`.
     """
     th = twin.theta_vector(theta)
     return grid_frame(lambda x: twin.beta_energy(x, th), lambda x: twin.beta * twin.grad_x(x, th), *mode(twin, th),

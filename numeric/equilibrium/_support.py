@@ -233,16 +233,11 @@ def support_box(f, mode, e0, *, cut: float = CUT, n_face: int = 101,
     return _clear_faces(f, box, e0, cut, n_face, max_widen)
 
 
-#: :func:`_axis_face` evaluates this many steps of its walk in one call (1.5⁴⁸ ≈ 3e8: one call for most boxes)
-_WALK = 48
+_WALK = 48  # steps of the axis walk per energy call (1.5⁴⁸ ≈ 3e8: one call for most boxes)
 
 
 def _axis_face(f, mode, k, sgn, e0, cut) -> float:
-    """mode[k] + sgn·s for the first s of s₀·1.5ʲ (s₀ = 1e-6·max(1, |mode[k]|)) where f − e0 ≥ ``cut`` on the axis.
-
-    The steps are the products of the walk one at a time (a sequential
-    ``multiply.accumulate``: the same floats), evaluated ``_WALK`` at a time.
-    """
+    """mode[k] + sgn·s, s the first of s₀·1.5ʲ (s₀ = 1e-6·max(1, |mode[k]|), a sequential product) with f − e0 ≥ cut."""
     e = np.zeros(mode.size)
     e[k] = 1.0
     step = 1e-6 * max(1.0, abs(mode[k]))

@@ -36,7 +36,7 @@ import sympy as sp
 
 from thermolearn.theory import EnergyModel, ParameterError
 
-from ..equilibrium import free_energy
+from ..equilibrium import free_energy, sample_equilibrium
 from ._thermo import Thermo, thermo_for
 
 __all__ = ["Ledger", "as_vec", "check_int", "model_callables", "initial_chains", "F_INTERP_ATOL",
@@ -120,7 +120,7 @@ def initial_chains(th: Thermo, theta0, u0, samples0, particles, rng):
         if not np.all(np.isfinite(X)):
             raise ParameterError("samples0 contains NaN or infinite values")
         return X
-    X = th.sample(theta0, particles, rng)  # numeric.equilibrium.sample_equilibrium: exact or inverse CDF
+    X = sample_equilibrium(th.twin, theta0, particles, rng)  # exact, or inverse CDF
     m = th.gaussian(theta0)[0] if th.quadratic else X.mean(axis=0)
     if u0 is not None:
         X += u0 - m

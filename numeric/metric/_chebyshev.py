@@ -39,11 +39,7 @@ def _weights(N):
 
 
 def barycentric(xs, w, vals, x) -> np.ndarray:
-    """The interpolant through (xs, vals[:, j]) at x, for every column j.
-
-    The node's own values at a node, or within a subnormal distance of one,
-    where w/(x − xₖ) overflows (e.g. lo = 2e-309, whose first node rounds to 0).
-    """
+    """The interpolant through (xs, vals[:, j]) at x, every column j; a node's own values where w/(x − xₖ) overflows."""
     with np.errstate(divide="ignore", over="ignore"):
         c = w / (x - xs)
     hit = np.flatnonzero(np.isinf(c))
