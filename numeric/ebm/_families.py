@@ -246,7 +246,9 @@ class RBMEnergy:
         out = np.empty((n, self.dim_theta))
         np.multiply(x - c, -1.0 / self.sigma**2, out=out[:, :d])
         neg_s = np.negative(s, out=out[:, d + h * d:])
-        np.multiply(neg_s[:, :, None], x[:, None, :], out=out[:, d:d + h * d].reshape(n, h, d))
+        # the outer products -s_j x_k into the W columns (a strided view): einsum writes them ~2x faster than the
+        # broadcast multiply, whose inner loop runs over one row of 64 per (chain, unit) pair
+        np.einsum("cj,ck->cjk", neg_s, x, out=out[:, d:d + h * d].reshape(n, h, d))
         return out
 
     def mean_grad_theta(self, x, theta):
