@@ -21,6 +21,18 @@ between rounds cancels), ``details`` also give the ratio of the medians:
 * ``metric+ledger overhead``: constant rate with the metric estimate, against
   plain PCD (details only: what accounting alone costs).
 
+``bound_ratio``: what no implementation of the same estimator can go below,
+(PCD time + the estimator's unavoidable arithmetic) / PCD time, that
+arithmetic timed in the same process on arrays of the run's shapes
+(:func:`_floor_kernels`: per update the ∂θE array and five passes over it,
+per step the preconditioner's products, per metric block the Cholesky
+factors, eigendecompositions and group products), scaled by the run's
+updates, steps and blocks; ``over_bound`` = ratio / bound_ratio is what
+overhead (Python, gathers, the inverse Cholesky factors, moving averages)
+adds on top.  At the quick size the block row's bound is ~1.3 (the three
+blocks' 16 eigendecompositions of 65 × 65 alone ~0.2 of it), so a target of
+1.5 would leave the overhead ~15 %.
+
 ``metric_blocks``: metric blocks completed in one run, warm-up included (the
 adaptive block doubles while unresolved: 3 in the quick run's 220 steps).
 Each costs the block estimate once (the block mode's 16 generalised
@@ -75,6 +87,79 @@ def _runner(size, schedule, metric, mode="auto", grouped=False):
     return call, fam.dim_theta, s
 
 
+def _floor_kernels(fam, chains, rank=8, repeats=7):
+    """CPU seconds of the arithmetic a metric estimator cannot skip, timed here on arrays of the run's shapes.
+
+    ``update``: one estimator update (every ``thin`` chain steps): the (n, d_θ) ∂θE on the chains (its
+    n·h·d_x outer products; the rest is O(n·d_θ/h)), the centring (a mean and a subtraction), S += δX and
+    Q += δX²: six passes over n·d_θ numbers.  ``solve``: the preconditioner per chain step — diagonal: three
+    vector operations; block: the two batched (m × m) products with the eigenvectors V (Vᵀg, then V·(u/(w + c)));
+    lowrank: the Woodbury core Uᵀdiag(1/D)U (d_θ·r² products, D changes with τ − t) and the two (r × d_θ)
+    products.  ``block``: one metric block's new preconditioner — block: the per-group Cholesky factor of I_g
+    and the symmetric eigendecomposition (LAPACK) of the whitened ζ_g, and the two (m × n)(n × m) group
+    products; lowrank: the two n × n Gram products and their eigendecompositions.  Everything else the
+    estimator does (moving averages, the inverse Cholesky factor, gathers, Python) is counted as overhead.
+    """
+    from benchmarks._harness import measure
+
+    rng = np.random.default_rng(3)
+    n, d, h, dx = chains, fam.dim_theta, fam.n_hidden, fam.dim_x
+    X, S, Q = np.empty((n, d)), np.zeros((n, d)), np.zeros((n, d))
+    sig, x = rng.random((n, h)), rng.standard_normal((n, dx))
+
+    def update():
+        np.einsum("cj,ck->cjk", sig, x, out=X[:, dx:dx + h * dx].reshape(n, h, dx))
+        np.subtract(X, X.mean(axis=0), out=X)
+        S.__iadd__(X)
+        np.square(X, out=X)
+        Q.__iadd__(X)
+
+    g, f, F = rng.standard_normal(d), rng.random(d) + 1, rng.random(d) + 1
+    sizes = sorted({len(gr) for gr in fam.parameter_groups()})
+    stacks = {m: sum(len(gr) == m for gr in fam.parameter_groups()) for m in sizes}
+    V = {m: np.linalg.qr(rng.standard_normal((stacks[m], m, m)))[0] for m in sizes}
+    gv = {m: rng.standard_normal((stacks[m], m, 1)) for m in sizes}
+    spd = {}
+    for m in sizes:
+        A = rng.standard_normal((stacks[m], 2 * m, m))
+        spd[m] = A.transpose(0, 2, 1) @ A
+    P = {m: rng.standard_normal((stacks[m], n, m)) for m in sizes}
+    r = min(2 * rank, n - 1)
+    U = np.asfortranarray(rng.standard_normal((d, r)))
+    Sn = rng.standard_normal((n, d))
+
+    def solve_diag():
+        return g / (2.0 * f + 0.5 * F)
+
+    def solve_block():
+        for m in sizes:
+            u = V[m].transpose(0, 2, 1) @ gv[m]
+            V[m] @ u
+
+    def solve_lowrank():
+        DUt = U.T * (1.0 / f)
+        DUt @ U
+        z = DUt @ g
+        z @ DUt
+
+    def block_block():
+        for m in sizes:
+            np.linalg.cholesky(spd[m])
+            np.linalg.eigh(spd[m])
+            P[m].transpose(0, 2, 1) @ P[m]
+            P[m].transpose(0, 2, 1) @ P[m]
+
+    def block_lowrank():
+        for _ in range(2):
+            np.linalg.eigh(Sn @ Sn.T)
+
+    t = {k: measure(fn, repeats=repeats, memory=False).min_s
+         for k, fn in dict(update=update, solve_diag=solve_diag, solve_block=solve_block,
+                           solve_lowrank=solve_lowrank, block_block=block_block,
+                           block_lowrank=block_lowrank).items()}
+    return t
+
+
 def run(size: str) -> list[dict]:
     from thermolearn.numeric.ebm import Constant, NaturalGradient, SlowDriving
 
@@ -101,11 +186,22 @@ def run(size: str) -> list[dict]:
         def paired(k):
             return statistics.median(a / b for a, b in zip(t[k], t["base"]))
 
-        for name, k in (("slow-driving", "sd"), ("natural-gradient", "ng"), ("slow-driving lowrank-8", "lr"),
-                        ("slow-driving block", "bl")):
+        from thermolearn.numeric.ebm import MetricEstimator, RBMEnergy
+
+        fl = _floor_kernels(RBMEnergy(64, s["hidden"]), s["chains"])
+        thin = MetricEstimator().thinning(dim)
+        updates = (20 + s["steps"]) // thin  # the warm-up's updates too
+        for name, k, mode in (("slow-driving", "sd", "diag"), ("natural-gradient", "ng", "diag"),
+                              ("slow-driving lowrank-8", "lr", "lowrank"), ("slow-driving block", "bl", "block")):
+            blocks = len(last[k].metric_times)
+            floor = (updates * fl["update"] + s["steps"] * fl[f"solve_{mode}"]
+                     + blocks * fl.get(f"block_{mode}", 0.0)) / s["steps"]  # per step, as the times
+            bound = 1.0 + floor / med["base"]
             rows.append(row(f"ebm {name} / constant-rate PCD step (d_theta={dim})", paired(k), 2.0,
                             higher_is_better=False, step_cpu_s=med[k], pcd_step_cpu_s=med["base"],
                             ratio_of_medians=med[k] / med["base"], metric_ledger_overhead=paired("acct"),
-                            metric_blocks=len(last[k].metric_times),
+                            metric_blocks=blocks, bound_ratio=bound, over_bound=paired(k) / bound,
+                            floor_step_cpu_s=floor, floor_update_cpu_s=fl["update"],
+                            floor_solve_cpu_s=fl[f"solve_{mode}"], floor_block_cpu_s=fl.get(f"block_{mode}", 0.0),
                             chains=s["chains"], steps=s["steps"], repeats=s["repeats"]))
     return rows
