@@ -114,6 +114,8 @@ def _floor_kernels(fam, chains, rank=8, repeats=7):
     sig, x = rng.random((n, h)), rng.standard_normal((n, dx))
 
     def update():
+        np.copyto(X[:, :dx], x)  # ∂θE as RBMEnergy.grad_theta writes it: the c, W and b columns
+        np.copyto(X[:, dx + h * dx:], sig)
         np.einsum("cj,ck->cjk", sig, x, out=X[:, dx:dx + h * dx].reshape(n, h, dx))
         np.subtract(X, X.mean(axis=0), out=X)
         S.__iadd__(X)
