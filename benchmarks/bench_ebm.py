@@ -11,9 +11,9 @@ turn, the order reversed every other round; a row's ratio is the fastest
 round of the variant / the fastest round of PCD.  Each call is a
 deterministic 0.1–0.2 CPU-s run (fixed seeds), and on a shared machine a
 neighbour's cache traffic only adds CPU time, more to the metric variants
-(a 2.5 MB working set: ∂θE, its block sums) than to PCD (~0.1 MB), so the
-median of paired ratios drifts with the load (1.7–2.0 for the block row
-under a load average of 4, where the fastest rounds gave ~1.6);
+(a 2.5 MB working set: ∂θE, its block sums) than to PCD (~0.1 MB), and the
+median of paired ratios drifts with the load (block row 1.7–2.4 under a
+load average of 4–7);
 ``details`` also give that paired median (``paired_median_ratio``) and
 the ratio of the medians:
 
@@ -26,17 +26,18 @@ the ratio of the medians:
 * ``metric+ledger overhead``: constant rate with the metric estimate, against
   plain PCD (details only: what accounting alone costs).
 
-``bound_ratio``: what no implementation of the same estimator can go below,
-(PCD time + the estimator's unavoidable arithmetic) / PCD time, that
+``bound_ratio``: the floor of a numpy implementation of the same estimator
+(a compiled kernel fusing the update's passes could go lower, not the
+eigendecompositions), (PCD time + the estimator's unavoidable arithmetic) / PCD time, that
 arithmetic timed in the same process on arrays of the run's shapes
 (:func:`_floor_kernels`: per update the ∂θE array and five passes over it,
 per step the preconditioner's products, per metric block the Cholesky
 factors, eigendecompositions and group products), scaled by the run's
 updates, steps and blocks; ``over_bound`` = ratio / bound_ratio is what
 overhead (Python, gathers, the inverse Cholesky factors, moving averages)
-adds on top.  At the quick size the block row's bound is ~1.3 (the three
-blocks' 16 eigendecompositions of 65 × 65 alone ~0.2 of it), so a target of
-1.5 would leave the overhead ~15 %.
+adds on top.  At the quick size the block row's bound is 1.3–1.6 (measured under a
+load average of 4–7; the three blocks' 16 eigendecompositions of 65 × 65
+alone ~0.2 of it), so a target of 1.5 is out of reach at this size.
 
 ``metric_blocks``: metric blocks completed in one run, warm-up included (the
 adaptive block doubles while unresolved: 3 in the quick run's 220 steps).
