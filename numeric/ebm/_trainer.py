@@ -215,8 +215,9 @@ def train(family, data, theta0, schedule, config: PCDConfig, *, rng, partition=N
     if metric is not None and metric.blocks and not metric.blocks[-1].resolved:
         b = metric.blocks[-1]
         warnings.warn(f"metric blocks of {b.steps} steps do not resolve the chains' relaxation time "
-                      f"(r = {b.resolution:.2f} > 2.3): the friction is underestimated; use a longer "
-                      "MetricEstimator.block or max_block", AccuracyWarning, stacklevel=2)
+                      f"(r = {b.resolution:.2f} ± {b.resolution_se:.2f}, resolved at <= 2.3): the friction is "
+                      "underestimated; use longer blocks (MetricEstimator.block or max_block; thermolearn train "
+                      "--block and --warmup) or more steps", AccuracyWarning, stacklevel=2)
     return ledger.result(schedule.name, th, time.perf_counter() - t_start, diverged, message)
 
 
