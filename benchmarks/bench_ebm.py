@@ -13,7 +13,7 @@ deterministic 0.1–0.2 CPU-s run (fixed seeds), and on a shared machine a
 neighbour's cache traffic only adds CPU time, more to the metric variants
 (a 2.5 MB working set: ∂θE, its block sums) than to PCD (~0.1 MB), and the
 median of paired ratios drifts with the load (block row 1.7–2.4 under a
-load average of 4–7);
+load average of 4–9);
 ``details`` also give that paired median (``paired_median_ratio``) and
 the ratio of the medians:
 
@@ -35,8 +35,8 @@ per step the preconditioner's products, per metric block the Cholesky
 factors, eigendecompositions and group products), scaled by the run's
 updates, steps and blocks; ``over_bound`` = ratio / bound_ratio is what
 overhead (Python, gathers, the inverse Cholesky factors, moving averages)
-adds on top.  At the quick size the block row's bound is 1.3–1.6 (measured under a
-load average of 4–7; the three blocks' 16 eigendecompositions of 65 × 65
+adds on top.  At the quick size the block row's bound is 1.3–1.65 (measured under a
+load average of 4–9; the three blocks' 16 eigendecompositions of 65 × 65
 alone ~0.2 of it), so a target of 1.5 is out of reach at this size.
 
 ``metric_blocks``: metric blocks completed in one run, warm-up included (the
