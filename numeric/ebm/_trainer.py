@@ -271,7 +271,9 @@ class _Ledger:
         if ell > 0:
             se = m.blocks[-1].friction_se
             se = np.diag(se) if se.ndim == 2 else se
-            self.len_var += float(np.sum((c * c / (2 * ell) * se) ** 2))
+            dq = float(np.sqrt(np.sum((c * c * se) ** 2)))  # s.e. of q from the diagonal's (independent) errors
+            # |√(q + e) − √q| ≤ min(|e|/(2√q), √|e|): the linear propagation only while the error is small
+            self.len_var += min(dq / (2 * ell), np.sqrt(dq)) ** 2
         self._mark, self._t_mark = th.copy(), self._t
 
     def record(self, t, th):
