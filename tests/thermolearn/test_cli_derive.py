@@ -168,12 +168,13 @@ def test_metric_closed_forms_are_attempted_for_quadratic_energies_only(capsys, m
     """A non-quadratic energy has no metric closed form (every key None): its metric keys are the general
     forms, listed as not closed, without a budgeted attempt (a forked child each); a quadratic one is
     attempted once."""
-    from thermolearn.theory import _budget, energy_model
-    from thermolearn.theory.metric import METRIC_KEYS, metric_closed_forms
+    from thermolearn.theory import energy_model
+    from thermolearn.theory.metric import METRIC_KEYS, _closed, metric_closed_forms
 
     asked = []
-    real = _budget.attempt
-    monkeypatch.setattr(_budget, "attempt", lambda f, *a, **k: asked.append(k.get("what")) or real(f, *a, **k))
+    real = _closed.attempt
+    monkeypatch.setattr(_closed, "attempt", lambda f, *a, **k: asked.append(k.get("what")) or real(f, *a, **k))
+    _closed.metric_closed_forms_within_budget.cache_clear()
     data = run_json(capsys, "x**4/4 - theta*x")
     assert "metric closed forms" not in asked
     assert metric_closed_forms(energy_model("x**4/4 - theta*x")) == dict.fromkeys(METRIC_KEYS)
@@ -182,3 +183,5 @@ def test_metric_closed_forms_are_attempted_for_quadratic_energies_only(capsys, m
     data = run_json(capsys, "(x - theta)**2/2")
     assert asked.count("metric closed forms") == 1
     assert data["relaxation_time"] == "1/mu" and not set(METRIC_KEYS) & set(data["not_closed_form"])
+    assert main(["derive", "(x - theta)**2/2", "--format", "text"]) == 0  # the same model again: kept
+    assert asked.count("metric closed forms") == 1 and "relaxation_time" in capsys.readouterr().out

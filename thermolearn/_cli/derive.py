@@ -84,14 +84,9 @@ def _metric_keys(model, at):
     ``not_closed_form``; with ``--at`` these are evaluated by
     :func:`numeric.metric.metric_at` (quadrature or a generator solve).
     """
-    from thermolearn.theory.metric import METRIC_KEYS, metric_closed_forms, metric_general_forms
+    from thermolearn.theory.metric import metric_closed_forms_within_budget, metric_general_forms
 
-    from thermolearn.theory._budget import Attempt, attempt
-
-    if model.is_quadratic():
-        found = attempt(metric_closed_forms, model, what="metric closed forms", quantities=len(_METRIC_KEYS))
-    else:  # no closed forms (every key None, see metric_closed_forms): no budgeted child process (~25 ms a fork)
-        found = Attempt(True, dict.fromkeys(METRIC_KEYS))
+    found = metric_closed_forms_within_budget(model)
     keys = dict(found.value) if found.ok else {k: None for k in _METRIC_KEYS}
     missing = [k for k, v in keys.items() if v is None]
     if missing:
