@@ -233,13 +233,73 @@ def _even_power_dominates(energy, x) -> bool:
     return r is not None and r < n
 
 
+def _exponential(term, x):
+    """``(a, kind)`` when ``term`` is c·exp(a·x + b) (kind "exp") or c·cosh(a·x + b) (kind "cosh") with c
+    provably positive and a, b free of x, else ``None``."""
+    coeff, fn = term.as_independent(x, as_Add=False)
+    if not isinstance(fn, (sp.exp, sp.cosh)) or coeff.is_positive is not True:
+        return None
+    try:
+        arg = sp.Poly(fn.args[0], x)
+    except sp.PolynomialError:
+        return None
+    if arg.degree() != 1 or not all(c.is_real for c in arg.coeffs()):
+        return None
+    return arg.LC(), ("exp" if isinstance(fn, sp.exp) else "cosh")
+
+
+def _grows_at_end(terms, x, end: int) -> bool:
+    """E = Σ terms -> +oo as x -> end·oo, shown by one of two sufficient conditions.
+
+    (1) A term c·exp(a·x + b) with a·end > 0, or c·cosh(a·x + b) with a != 0 (c > 0), grows faster than
+    any power of |x|, and every other term is bounded by a power (:func:`_growth`) or is an exponential
+    of that form decaying at this end (0 < c·exp(a·x + b) -> 0).  (2) The polynomial terms have degree
+    n >= 1 and lc·end^n > 0, and the other terms (decaying exponentials aside) grow with order < n.
+    """
+    decaying, growing, rest = [], [], []
+    for term in terms:
+        found = _exponential(term, x)
+        if found is not None and found[1] == "exp" and (end * found[0]).is_negative:
+            decaying.append(term)
+        elif found is not None and ((end * found[0]).is_positive if found[1] == "exp" else found[0].is_nonzero):
+            growing.append(term)
+        else:
+            rest.append(term)
+    if growing:
+        return _growth(sp.Add(*rest), x) is not None
+    poly_terms = [t for t in rest if t.is_polynomial(x)]
+    others = [t for t in rest if not t.is_polynomial(x)]
+    if not poly_terms:
+        return False
+    poly = sp.Poly(sp.Add(*poly_terms), x)
+    n = poly.degree()
+    if n < 1 or (poly.LC() * end**n).is_positive is not True or not all(c.is_real for c in poly.coeffs()):
+        return False
+    r = _growth(sp.Add(*others), x) if others else sp.Integer(0)
+    return r is not None and r < n
+
+
+def _exponentials_or_powers_dominate(energy, x) -> bool:
+    """True when :func:`_grows_at_end` shows E -> +oo at both ends (energies with exp or cosh of a linear
+    argument: cosh(x - θ), exp(x - θ) - x, θx + cosh(x), ...), as ``sympy.limit`` finds for them.
+
+    >>> x, th = sp.Symbol("x", real=True), sp.Symbol("theta", real=True)
+    >>> _exponentials_or_powers_dominate(sp.exp(x - th) - x, x), _exponentials_or_powers_dominate(sp.exp(x) + th, x)
+    (True, False)
+    """
+    if not energy.has(sp.exp, sp.cosh):
+        return False
+    terms = sp.Add.make_args(energy)
+    return _grows_at_end(terms, x, 1) and _grows_at_end(terms, x, -1)
+
+
 #: The verdict for an energy that tends to +oo at both ends (growth rate not examined).
 _BOTH_ENDS = (None, "E -> +oo at both ends; normalisability assumed (growth rate not proved)")
 
 
 def _limits(model) -> tuple[bool | None, str]:
     (x,) = model.x
-    if _even_power_dominates(model.energy, x):
+    if _even_power_dominates(model.energy, x) or _exponentials_or_powers_dominate(model.energy, x):
         return _BOTH_ENDS
     verdicts = []
     for end in (sp.oo, -sp.oo):

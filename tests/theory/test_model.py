@@ -218,3 +218,31 @@ def test_dominated_energy_builds_without_sympy_limit(monkeypatch):
         m = energy_model(text)
         assert any("+oo at both ends" in w for w in m.warnings), (text, m.warnings)
     assert calls == []
+
+
+@pytest.mark.parametrize("energy", [
+    sp.exp(_X - _TH) - _X,
+    _TH * _X + sp.cosh(_X),
+    sp.cosh(_X - _TH),
+    sp.exp(_X) - _X**3 + _TH * _X,
+])
+def test_exponential_dominance_is_what_sympy_limit_finds(energy):
+    from thermolearn.theory._normalisable import _exponentials_or_powers_dominate
+
+    assert _exponentials_or_powers_dominate(energy, _X)
+    assert sp.limit(energy, _X, sp.oo) == sp.oo and sp.limit(energy, _X, -sp.oo) == sp.oo
+
+
+@pytest.mark.parametrize("energy", [
+    _TH + sp.exp(_X),  # finite at -oo (not normalisable)
+    sp.exp(_X) - _X**2,  # -oo at -oo
+    sp.exp(_X) + _X**3,  # -oo at -oo
+    _X**2 - sp.cosh(_X),  # a negative exponential
+    sp.cosh(_X) - sp.exp(2 * _X),  # a faster negative exponential beside the growing one
+    sp.exp(_TH * _X) + sp.exp(-_X),  # the sign of theta decides
+    sp.exp(_X**2) + _TH * _X,  # a non-linear argument (not examined here)
+])
+def test_exponential_dominance_declines_what_it_cannot_show(energy):
+    from thermolearn.theory._normalisable import _exponentials_or_powers_dominate
+
+    assert not _exponentials_or_powers_dominate(energy, _X)
