@@ -13,6 +13,12 @@ cheap and never call ``integrate``:
 * Otherwise, in 1-D, the limits E(±∞) are tried with sympy's ``limit``;
   E → +∞ faster than log|x| at both ends is not proved here, so only a
   limit of −∞ or a finite limit at one end (Z = ∞) decides ``False``.
+  Before ``limit`` (0.1–1 CPU-s in a forked child per end), a structural
+  bound settles the common case E = P(x) + R(x) with P a polynomial of even
+  degree n ≥ 2 and positive leading coefficient and |R| ≤ C(1 + |x|)^r,
+  r < n (bounded functions, log cosh, softplus, square roots of polynomials,
+  ...): then E → +∞ at both ends, the answer ``limit`` would give, in a few
+  milliseconds (:func:`_even_power_dominates`).
 """
 
 from __future__ import annotations
@@ -133,8 +139,168 @@ def _limit(energy, x, end):
     return found.value, ""
 
 
+#: Functions bounded on the real line (a real argument gives a value in a fixed interval).
+_BOUNDED = (sp.sin, sp.cos, sp.tanh, sp.atan, sp.erf)
+#: Growth order charged to log(a) with 1 <= a <= C(1 + |x|)^r: log a = o(|x|^(1/2)).
+_LOG_ORDER = sp.Rational(1, 2)
+
+
+def _growth(u, x):
+    """An order r with |u(x)| <= C (1 + |x|)^r for every real x (C may depend on the parameters), or
+    ``None`` when the rules below do not give one.  ``None`` is also returned for anything that may
+    not be real, so a returned order implies u is real for real x and parameters.
+
+    Rules: x-free real terms 0; x 1; sums the maximum, products the sum; u^k (k > 0 rational; the
+    base nonnegative unless k is an integer) k·r(u); u^-k and exp(u) bounded by 1 when u >= 1 and
+    u <= 0 respectively; sin, cos, tanh, atan, erf of a real argument 0; |u| r(u);
+    |log cosh v| <= |v|; |log(c + Σ exp(v_i))| <= log(k) + max(|log c|, |v_i|) (softplus, log-sum-exp);
+    log a with 1 <= a <= C(1 + |x|)^r: 1/2.
+
+    >>> x = sp.Symbol("x", real=True)
+    >>> _growth(x**2 * sp.sin(x) + sp.sqrt(x**2 + 1), x), _growth(sp.exp(x), x)
+    (2, None)
+    """
+    if not u.has(x):
+        return sp.Integer(0) if u.is_real else None
+    if u == x:
+        return sp.Integer(1)
+    if u.is_Add or u.is_Mul:
+        orders = [_growth(a, x) for a in u.args]
+        if None in orders:
+            return None
+        return max(orders) if u.is_Add else sum(orders)
+    if u.is_Pow:
+        base, exp = u.args
+        if exp.has(x) or not exp.is_Rational:
+            return None
+        if exp < 0:  # 0 < base^exp <= 1 where base >= 1
+            return sp.Integer(0) if (base - 1).is_nonnegative else None
+        if not exp.is_Integer and not base.is_nonnegative:
+            return None
+        r = _growth(base, x)
+        return None if r is None else r * exp
+    if isinstance(u, sp.exp):  # 0 < exp(v) <= 1 where v <= 0
+        return sp.Integer(0) if (-u.args[0]).is_nonnegative else None
+    if isinstance(u, _BOUNDED):
+        return sp.Integer(0) if u.args[0].is_real else None
+    if isinstance(u, sp.Abs):
+        return _growth(u.args[0], x)
+    if isinstance(u, sp.log):
+        return _log_growth(u.args[0], x)
+    return None
+
+
+def _log_growth(a, x):
+    """:func:`_growth` of log(a)."""
+    if isinstance(a, sp.cosh):  # 0 <= log cosh v <= |v|
+        return _growth(a.args[0], x)
+    terms = sp.Add.make_args(a)
+    exps = [t.args[0] for t in terms if isinstance(t, sp.exp)]
+    if exps and all(isinstance(t, sp.exp) or (not t.has(x) and t.is_positive) for t in terms):
+        orders = [_growth(v, x) for v in exps]  # every term positive: log a is between one term's log and log(k·max)
+        return None if None in orders else max(orders)
+    if _growth(a, x) is not None and (a - 1).is_nonnegative:
+        return _LOG_ORDER
+    return None
+
+
+def _even_power_dominates(energy, x) -> bool:
+    """True when E = P(x) + R(x), P a polynomial of even degree n >= 2 with real coefficients and a
+    provably positive leading coefficient, and :func:`_growth` bounds R by (1 + |x|)^r with r < n.
+
+    Then E >= lc·|x|^n - Σ|c_k||x|^k - C(1 + |x|)^r, so E -> +oo as x -> +oo and as x -> -oo
+    (what ``sympy.limit`` returns for such energies, found without it).  False means "not shown".
+
+    >>> x, th = sp.Symbol("x", real=True), sp.Symbol("theta", real=True)
+    >>> _even_power_dominates(x**4/4 + sp.log(sp.cosh(th*x)) - th*x, x)
+    True
+    >>> _even_power_dominates(x**2 + x**2*sp.sin(x), x)  # R as large as P: E has zeros at every scale
+    False
+    """
+    poly_terms, rest = [], []
+    for term in sp.Add.make_args(energy):
+        (poly_terms if term.is_polynomial(x) else rest).append(term)
+    if not poly_terms:
+        return False
+    try:
+        poly = sp.Poly(sp.Add(*poly_terms), x)
+    except sp.PolynomialError:
+        return False
+    n = poly.degree()
+    if n < 2 or n % 2 or poly.LC().is_positive is not True or not all(c.is_real for c in poly.coeffs()):
+        return False
+    r = _growth(sp.Add(*rest), x) if rest else sp.Integer(0)
+    return r is not None and r < n
+
+
+def _exponential(term, x):
+    """``(a, kind)`` when ``term`` is c·exp(a·x + b) (kind "exp") or c·cosh(a·x + b) (kind "cosh") with c
+    provably positive and a, b free of x, else ``None``."""
+    coeff, fn = term.as_independent(x, as_Add=False)
+    if not isinstance(fn, (sp.exp, sp.cosh)) or coeff.is_positive is not True:
+        return None
+    try:
+        arg = sp.Poly(fn.args[0], x)
+    except sp.PolynomialError:
+        return None
+    if arg.degree() != 1 or not all(c.is_real for c in arg.coeffs()):
+        return None
+    return arg.LC(), ("exp" if isinstance(fn, sp.exp) else "cosh")
+
+
+def _grows_at_end(terms, x, end: int) -> bool:
+    """E = Σ terms -> +oo as x -> end·oo, shown by one of two sufficient conditions.
+
+    (1) A term c·exp(a·x + b) with a·end > 0, or c·cosh(a·x + b) with a != 0 (c > 0), grows faster than
+    any power of |x|, and every other term is bounded by a power (:func:`_growth`) or is an exponential
+    of that form decaying at this end (0 < c·exp(a·x + b) -> 0).  (2) The polynomial terms have degree
+    n >= 1 and lc·end^n > 0, and the other terms (decaying exponentials aside) grow with order < n.
+    """
+    decaying, growing, rest = [], [], []
+    for term in terms:
+        found = _exponential(term, x)
+        if found is not None and found[1] == "exp" and (end * found[0]).is_negative:
+            decaying.append(term)
+        elif found is not None and ((end * found[0]).is_positive if found[1] == "exp" else found[0].is_nonzero):
+            growing.append(term)
+        else:
+            rest.append(term)
+    if growing:
+        return _growth(sp.Add(*rest), x) is not None
+    poly_terms = [t for t in rest if t.is_polynomial(x)]
+    others = [t for t in rest if not t.is_polynomial(x)]
+    if not poly_terms:
+        return False
+    poly = sp.Poly(sp.Add(*poly_terms), x)
+    n = poly.degree()
+    if n < 1 or (poly.LC() * end**n).is_positive is not True or not all(c.is_real for c in poly.coeffs()):
+        return False
+    r = _growth(sp.Add(*others), x) if others else sp.Integer(0)
+    return r is not None and r < n
+
+
+def _exponentials_or_powers_dominate(energy, x) -> bool:
+    """True when :func:`_grows_at_end` shows E -> +oo at both ends (energies with exp or cosh of a linear
+    argument: cosh(x - θ), exp(x - θ) - x, θx + cosh(x), ...), as ``sympy.limit`` finds for them.
+
+    >>> x, th = sp.Symbol("x", real=True), sp.Symbol("theta", real=True)
+    >>> _exponentials_or_powers_dominate(sp.exp(x - th) - x, x), _exponentials_or_powers_dominate(sp.exp(x) + th, x)
+    (True, False)
+    """
+    if not energy.has(sp.exp, sp.cosh):
+        return False
+    terms = sp.Add.make_args(energy)
+    return _grows_at_end(terms, x, 1) and _grows_at_end(terms, x, -1)
+
+
+#: The verdict for an energy that tends to +oo at both ends (growth rate not examined).
+_BOTH_ENDS = (None, "E -> +oo at both ends; normalisability assumed (growth rate not proved)")
+
+
 def _limits(model) -> tuple[bool | None, str]:
     (x,) = model.x
+    if _even_power_dominates(model.energy, x) or _exponentials_or_powers_dominate(model.energy, x):
+        return _BOTH_ENDS
     verdicts = []
     for end in (sp.oo, -sp.oo):
         lim, why = _limit(model.energy, x, end)
@@ -146,7 +312,7 @@ def _limits(model) -> tuple[bool | None, str]:
             return False, f"E tends to the finite value {lim} as {x} -> {end}"
         verdicts.append(lim == sp.oo)
     if all(verdicts):
-        return None, "E -> +oo at both ends; normalisability assumed (growth rate not proved)"
+        return _BOTH_ENDS
     return None, "the behaviour of E at infinity could not be decided"
 
 

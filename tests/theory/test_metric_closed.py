@@ -24,6 +24,7 @@ from thermolearn.theory.metric import (
     T_SYMBOL,
     TAU_SYMBOL,
 )
+from thermolearn.theory import models
 from thermolearn.theory.models import gaussian_mean_variance, harmonic_trap, learnable_stiffness, quadratic_2d
 from tests.tolerances import QUADRATURE_RTOL, MACHINE_RTOL
 
@@ -266,3 +267,25 @@ def test_metric_closed_forms_of_quadratic_models_do_not_need_simplify():
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "UNITS False" in proc.stdout
+
+
+def test_metric_closed_forms_within_budget_once_per_model_and_budget(monkeypatch):
+    """Kept per (model, budget): the same model is not attempted again, a new budget is; callers get copies;
+    an energy not quadratic in x is answered (every key None) without an attempt."""
+    from thermolearn.theory._budget import symbolic_budget
+    from thermolearn.theory.metric import METRIC_KEYS, _closed, metric_closed_forms_within_budget
+
+    asked = []
+    real = _closed.attempt
+    monkeypatch.setattr(_closed, "attempt", lambda f, *a, **k: asked.append(a[0]) or real(f, *a, **k))
+    metric_closed_forms_within_budget.cache_clear()
+    trap = models.harmonic_trap(k=3)
+    first = metric_closed_forms_within_budget(trap)
+    assert first.ok and first.value == metric_closed_forms(trap) and len(asked) == 1
+    first.value["fisher_information"] = None  # a caller's change stays its own
+    again = metric_closed_forms_within_budget(models.harmonic_trap(k=3))  # an equal model
+    assert again.value == metric_closed_forms(trap) and len(asked) == 1
+    with symbolic_budget(7):
+        assert metric_closed_forms_within_budget(trap).value == again.value and len(asked) == 2
+    quartic = metric_closed_forms_within_budget(models.quartic())
+    assert quartic.ok and quartic.value == dict.fromkeys(METRIC_KEYS) and len(asked) == 2

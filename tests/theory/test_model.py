@@ -163,3 +163,86 @@ def test_found_limits_are_reused_per_energy_only(monkeypatch):
     with pytest.raises(NotNormalisableError, match="finite value"):
         energy_model("exp(x) + theta")
     assert len(calls) == 4  # the new energy is asked afresh (+oo, then its finite limit at -oo)
+
+
+# ---- E -> +oo at both ends without sympy.limit: an even power dominating a bounded-growth rest
+_X, _TH = sp.Symbol("x", real=True), sp.Symbol("theta", real=True)
+
+
+@pytest.mark.parametrize("energy", [
+    _TH * _X + _X**2 + sp.sin(_X**2),
+    _TH * _X + _X**2 + 2 * _X * sp.cos(_X),
+    (_X - _TH) ** 2 / 2 + sp.log(_X**2 + 1),
+    _TH * sp.sqrt(_X**2 + 1) + _X**2,
+    (_X - _TH) ** 2 / 2 - 1 + sp.exp(-_X**2),
+    _X**2 / 2 + sp.log(sp.exp(_X - _TH) + 1),
+    _X**4 / 4 - _TH * _X**3 + _X / (1 + sp.exp(-_X)),
+])
+def test_even_power_dominance_is_what_sympy_limit_finds(energy):
+    """The structural bound answers +oo at both ends exactly where sympy.limit (when it decides) does."""
+    from thermolearn.theory._normalisable import _even_power_dominates
+
+    assert _even_power_dominates(energy, _X)
+    assert sp.limit(energy, _X, sp.oo) == sp.oo and sp.limit(energy, _X, -sp.oo) == sp.oo
+
+
+@pytest.mark.parametrize("energy", [
+    _X**2 - sp.sqrt(_X**4 + 1),  # the rest as large as the power: E -> 0 (not normalisable)
+    _X**2 + _X**2 * sp.sin(_X),  # E = 0 at points of every size: no limit
+    _X**2 - _X**2 * sp.cos(_X) ** 2,
+    _X**2 - sp.log(sp.cosh(_X**2)),  # log cosh as large as the power: E -> log 2
+    _X**2 - sp.log(sp.exp(_X**2) + 1),  # softplus as large as the power: E -> 0
+    -_X**2 + sp.sin(_X),  # negative leading coefficient
+    _X**3 + sp.atan(_X),  # odd degree
+    _TH * _X**2 + sp.sin(_X),  # leading coefficient of unknown sign (theta real)
+    _X**2 + sp.exp(_X),  # exponential growth is not bounded by a power (sympy decides it)
+    _X**2 + _X**2 * sp.log(_X**2 + 1),  # x^2 log: order above 2
+    _X**2 + sp.log(_X**2),  # log of an argument reaching 0
+    _X**2 - 1 / (1 / (_X**2 + 1) + 1 / (_X**4 + 1)),  # a negative power of a base tending to 0: E -> 0
+    _X**2 + sp.I * sp.sin(_X),  # not real
+])
+def test_even_power_dominance_declines_what_it_cannot_show(energy):
+    from thermolearn.theory._normalisable import _even_power_dominates
+
+    assert not _even_power_dominates(energy, _X)
+
+
+def test_dominated_energy_builds_without_sympy_limit(monkeypatch):
+    """log-cosh and softplus on a quadratic: the verdict (a warning, E -> +oo at both ends) without a fork."""
+    from thermolearn.theory import _normalisable
+
+    calls = []
+    monkeypatch.setattr(_normalisable, "_FOUND_LIMITS", {})
+    monkeypatch.setattr(_normalisable, "attempt", lambda *a, **k: calls.append(a[1]))
+    for text in ("x**2/8 + log(cosh(x - theta))", "x**4/4 + softplus(theta*x)", "(x - theta)**2 + tanh(x)"):
+        m = energy_model(text)
+        assert any("+oo at both ends" in w for w in m.warnings), (text, m.warnings)
+    assert calls == []
+
+
+@pytest.mark.parametrize("energy", [
+    sp.exp(_X - _TH) - _X,
+    _TH * _X + sp.cosh(_X),
+    sp.cosh(_X - _TH),
+    sp.exp(_X) - _X**3 + _TH * _X,
+])
+def test_exponential_dominance_is_what_sympy_limit_finds(energy):
+    from thermolearn.theory._normalisable import _exponentials_or_powers_dominate
+
+    assert _exponentials_or_powers_dominate(energy, _X)
+    assert sp.limit(energy, _X, sp.oo) == sp.oo and sp.limit(energy, _X, -sp.oo) == sp.oo
+
+
+@pytest.mark.parametrize("energy", [
+    _TH + sp.exp(_X),  # finite at -oo (not normalisable)
+    sp.exp(_X) - _X**2,  # -oo at -oo
+    sp.exp(_X) + _X**3,  # -oo at -oo
+    _X**2 - sp.cosh(_X),  # a negative exponential
+    sp.cosh(_X) - sp.exp(2 * _X),  # a faster negative exponential beside the growing one
+    sp.exp(_TH * _X) + sp.exp(-_X),  # the sign of theta decides
+    sp.exp(_X**2) + _TH * _X,  # a non-linear argument (not examined here)
+])
+def test_exponential_dominance_declines_what_it_cannot_show(energy):
+    from thermolearn.theory._normalisable import _exponentials_or_powers_dominate
+
+    assert not _exponentials_or_powers_dominate(energy, _X)

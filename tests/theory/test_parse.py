@@ -188,8 +188,10 @@ def test_forbidden_construct_anywhere_is_rejected(pair, fragment, op, left):
     assert not SENTINEL["touched"]
 
 
+# every code point but the surrogates (category Cs): exactly the set codec="utf-8" gives, without
+# hypothesis encoding all 1.1 M code points to find it (~2.4 CPU-s per process when .hypothesis/ is fresh)
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=80)
+@given(st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=80)
        | st.text(alphabet="x()+-*/.0123456789e_[]{}'\",:;=<>!^%&|~ lambdaimport", max_size=80))
 def test_random_junk_parses_or_raises_parse_error(text):
     try:

@@ -162,3 +162,26 @@ def test_integral_beyond_the_numeric_path_left_with_a_warning(capsys):
     assert "Integral" in data["numeric"]["free_energy"]
     assert any("left as integrals" in w and "free_energy" in w for w in data["warnings"])
     assert any("no quadrature" in w for w in data["warnings"])
+
+
+def test_metric_closed_forms_are_attempted_for_quadratic_energies_only(capsys, monkeypatch):
+    """A non-quadratic energy has no metric closed form (every key None): its metric keys are the general
+    forms, listed as not closed, without a budgeted attempt (a forked child each); a quadratic one is
+    attempted once."""
+    from thermolearn.theory import energy_model
+    from thermolearn.theory.metric import METRIC_KEYS, _closed, metric_closed_forms
+
+    asked = []
+    real = _closed.attempt
+    monkeypatch.setattr(_closed, "attempt", lambda f, *a, **k: asked.append(k.get("what")) or real(f, *a, **k))
+    _closed.metric_closed_forms_within_budget.cache_clear()
+    data = run_json(capsys, "x**4/4 - theta*x")
+    assert "metric closed forms" not in asked
+    assert metric_closed_forms(energy_model("x**4/4 - theta*x")) == dict.fromkeys(METRIC_KEYS)
+    assert set(METRIC_KEYS) <= set(data["not_closed_form"])
+    assert "Integral" in data["fisher_information"][0][0]
+    data = run_json(capsys, "(x - theta)**2/2")
+    assert asked.count("metric closed forms") == 1
+    assert data["relaxation_time"] == "1/mu" and not set(METRIC_KEYS) & set(data["not_closed_form"])
+    assert main(["derive", "(x - theta)**2/2", "--format", "text"]) == 0  # the same model again: kept
+    assert asked.count("metric closed forms") == 1 and "relaxation_time" in capsys.readouterr().out

@@ -7,7 +7,7 @@ Christoffel symbols and geodesic equations of any metric.  Source:
 arXiv 2510.03137, general potentials.
 """
 
-from ._closed import METRIC_KEYS, metric_closed_forms
+from ._closed import METRIC_KEYS, metric_closed_forms, metric_closed_forms_within_budget
 from ._general import metric_general_forms
 from ._flow import (
     T_SYMBOL,
@@ -26,6 +26,7 @@ from ._metric import check_metric, fisher_information, friction_tensor, mean_dE_
 __all__ = [
     "METRIC_KEYS",
     "metric_closed_forms",
+    "metric_closed_forms_within_budget",
     "metric_general_forms",
     "T_SYMBOL",
     "TAU_SYMBOL",

@@ -84,11 +84,9 @@ def _metric_keys(model, at):
     ``not_closed_form``; with ``--at`` these are evaluated by
     :func:`numeric.metric.metric_at` (quadrature or a generator solve).
     """
-    from thermolearn.theory.metric import metric_closed_forms, metric_general_forms
+    from thermolearn.theory.metric import metric_closed_forms_within_budget, metric_general_forms
 
-    from thermolearn.theory._budget import attempt
-
-    found = attempt(metric_closed_forms, model, what="metric closed forms", quantities=len(_METRIC_KEYS))
+    found = metric_closed_forms_within_budget(model)
     keys = dict(found.value) if found.ok else {k: None for k in _METRIC_KEYS}
     missing = [k for k, v in keys.items() if v is None]
     if missing:
