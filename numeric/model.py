@@ -107,7 +107,19 @@ class NumericTwin:
             raise ParameterError(f"theta must have shape (..., {self.n}) for energy {self.text}, got {th.shape}")
         with np.errstate(all="ignore"):  # non-finite values are judged by the callers
             # the coordinates and parameters as views x[..., i] (np.moveaxis costs ~8 us a call)
-            return self._fns[name](*(x[..., i] for i in range(self.d)), *(th[..., j] for j in range(self.n)))
+            return (self._fns.get(name) or self._compiled(name))(*(x[..., i] for i in range(self.d)),
+                                                                 *(th[..., j] for j in range(self.n)))
+
+    def _compiled(self, name):
+        """The callable ``name`` of :data:`_DERIVATIVES`, lambdified on first use (most runs need none of them)."""
+        if name not in _DERIVATIVES:
+            raise KeyError(name)
+        xs, ths = tuple(self.model.x), tuple(self.model.theta)
+        try:
+            fn = self._fns[name] = lambdify(_DERIVATIVES[name](self.model.energy, xs, ths), (*xs, *ths), hot=xs)
+        except NotImplementedError as e:  # e.g. DiracDelta in the second derivative of |x - θ|
+            raise ModelError(f"{name} of {self.text} cannot be evaluated numerically: {str(e).splitlines()[0]}") from None
+        return fn
 
     def frozen(self, name, theta):
         """``x -> name(x, θ)`` at one θ validated once (a stepper's inner loop: no per-call checks).
@@ -121,7 +133,7 @@ class NumericTwin:
         >>> numeric_twin(harmonic_trap(k=2), {"beta": 1, "mu": 1}).frozen("grad_x", [1.0])(np.array([[2.0]])).tolist()
         [[2.0]]
         """
-        fn, d = self._fns[name], self.d
+        fn, d = self._fns.get(name) or self._compiled(name), self.d
         ths = tuple(float(t) for t in self.theta_vector(theta))
 
         def call(x):
@@ -172,6 +184,14 @@ def _numbers_only(model: EnergyModel) -> None:
         )
 
 
+#: The second derivatives of E, compiled by :meth:`NumericTwin._compiled` on first use.
+_DERIVATIVES = {
+    "hess_x": lambda E, xs, ths: sp.hessian(E, xs),
+    "dtheta_grad_x": lambda E, xs, ths: sp.Matrix([[sp.diff(E, t, xi) for xi in xs] for t in ths]),
+    "hess_theta": lambda E, xs, ths: sp.hessian(E, ths),
+}
+
+
 @lru_cache(maxsize=128)
 def _twin(model: EnergyModel) -> NumericTwin:
     _numbers_only(model)
@@ -185,9 +205,6 @@ def _twin(model: EnergyModel) -> NumericTwin:
         "energy": lambdify(E, args, hot=xs),  # hot: the coordinates are the arrays (fewest passes)
         "grad_x": lambdify(tuple(model.grad_x), args, hot=xs),
         "dE_dtheta": lambdify(tuple(model.dE_dtheta), args, hot=xs),
-        "hess_x": lambdify(sp.hessian(E, xs), args, hot=xs),
-        "dtheta_grad_x": lambdify(sp.Matrix([[sp.diff(E, t, xi) for xi in xs] for t in ths]), args, hot=xs),
-        "hess_theta": lambdify(sp.hessian(E, ths), args, hot=xs),
     }
     return NumericTwin(model, beta, mu, len(xs), len(ths), fns)
 

@@ -6,7 +6,7 @@ quadrature on a *found* support, then 2-D grids or MALA from the mode.
 Whatever cannot be resolved raises :class:`theory.NumericalError`.
 """
 
-from ._api import (closed_free_energy, equilibrium_rule, expectation, free_energy, gaussian_moments, mode,
+from ._api import (auto_box, closed_free_energy, equilibrium_rule, expectation, free_energy, gaussian_moments, mode,
                    sample_equilibrium)
 from ._mala import mala, mala_warmup, run_sampler
 from ._rules import LegendreRule1D, Rule
@@ -19,6 +19,7 @@ __all__ = [
     "closed_free_energy",
     "gaussian_moments",
     "mode",
+    "auto_box",
     "sample_equilibrium",
     "mala",
     "mala_warmup",

@@ -22,10 +22,10 @@ from thermolearn.theory import NumericalError
 from ..codegen import lambdify
 from ._mala import mala_warmup
 from ._rules import LegendreRule1D, Rule, found_rule_1d, grid_rule, hermite_rule
-from ._support import find_mode, grid_frame, support_1d
+from ._support import CUT, GridFrame, find_mode, grid_frame, support_1d
 
 __all__ = ["equilibrium_rule", "free_energy", "closed_free_energy", "expectation", "sample_equilibrium", "mode",
-           "gaussian_moments"]
+           "gaussian_moments", "auto_box"]
 
 _HERMITE_MAX_D = 4
 
@@ -128,6 +128,16 @@ def mode(twin, theta) -> tuple[np.ndarray, float]:
     return find_mode(beta_energy_of(twin, th), lambda x: twin.beta * twin.grad_x(x, th), _starts(twin, th))
 
 
+def auto_box(twin, theta, *, cut: float = 40.0) -> GridFrame:
+    """:func:`._support.grid_frame` of p_m(·|θ) at its :func:`mode`: principal axes, βΔE ≥ ``cut`` on every face.
+
+    The generator's and the verifier's grids; the two-coordinate grid rule with ``cut`` = :data:`CUT`.
+    """
+    th = twin.theta_vector(theta)
+    return grid_frame(lambda x: twin.beta_energy(x, th), lambda x: twin.beta * twin.grad_x(x, th), *mode(twin, th),
+                      cut=cut)
+
+
 def equilibrium_rule(twin, theta, *, closed_form: bool = True, near=None) -> Rule:
     """A quadrature :class:`Rule` for expectations under p_m(·|θ), with ln Z.
 
@@ -155,8 +165,7 @@ def equilibrium_rule(twin, theta, *, closed_form: bool = True, near=None) -> Rul
     if twin.d == 1:
         return found_rule_1d(f, th, text=twin.text, near=near)
     if twin.d == 2:
-        grad = lambda x: twin.beta * twin.grad_x(x, th)  # noqa: E731
-        frame = grid_frame(f, grad, *find_mode(f, grad, _starts(twin, th)))  # principal axes (a tilted density)
+        frame = auto_box(twin, th, cut=CUT)  # principal axes (a tilted density)
         r = grid_rule(lambda u: f(frame.to_x(u)), frame.box, text=twin.text)
         return Rule(frame.to_x(r.x), r.w, r.log_z, r.method)
     raise NumericalError(

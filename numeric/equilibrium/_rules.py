@@ -156,11 +156,11 @@ def legendre_rule_1d(f, s: Support1D, *, panels: int = 24, rtol: float = 1e-11, 
         mean = float(np.sum(qw * p * (x - s.mode))) / z
         x2, qw2, half2, p2, z2 = _build_1d(f, s, 2 * P)
         mean2 = float(np.sum(qw2 * p2 * (x2 - s.mode))) / z2 if z2 > 0 else np.nan
-        if abs(z2 - z) <= rtol * z and abs(mean2 - mean) <= rtol * width:
-            x, qw, half, p, z = x2, qw2, half2, p2, z2
+        done = abs(z2 - z) <= rtol * z and abs(mean2 - mean) <= rtol * width
+        x, qw, half, p, z = x2, qw2, half2, p2, z2
+        if done:
             break
         P *= 2
-        x, qw, half, p, z = x2, qw2, half2, p2, z2
         if P > max_panels:
             raise NumericalError(
                 f"quadrature of exp(-beta*E) of {text} on [{s.a:.6g}, {s.b:.6g}] did not converge to "

@@ -36,7 +36,7 @@ import sympy as sp
 
 from thermolearn.theory import EnergyModel, ParameterError
 
-from ..equilibrium import free_energy
+from ..equilibrium import free_energy, sample_equilibrium
 from ._thermo import Thermo, thermo_for
 
 __all__ = ["Ledger", "as_vec", "check_int", "model_callables", "initial_chains", "F_INTERP_ATOL",
@@ -76,48 +76,28 @@ F_FIT_MIN_ROWS = 33
 def model_callables(model: EnergyModel, target, span=None, rows=None) -> Thermo:
     """One run's view of ``model`` with data from p_m(θ* = ``target``) (:func:`._thermo.thermo_for`).
 
-    ``span`` = (θ0, θ*) of a run: with one parameter, two coordinates and
-    no closed form, F(θ) (one two-dimensional grid per recorded row) is
-    then served on the span, padded by ``numeric.metric.SPAN_PAD``, by a
-    validated Chebyshev interpolant of the grid free energy
-    (:func:`numeric.metric._chebyshev.chebyshev_fit`, absolute error
-    :data:`F_INTERP_ATOL` in βF), shared by every run of the same model and
-    span; outside it the grid is evaluated as before.  ``rows`` (the rows
-    the run will record), when given, must reach :data:`F_FIT_MIN_ROWS`.
-
-    The data moments ⟨E⟩_d and ⟨∂θE⟩_d (a sum over the data distribution's
-    two-dimensional grid at every parameter move, ~10⁵–10⁶ nodes) are served
-    on the span the same way (:func:`numeric.metric._data.data_moments_fit`,
-    shared with the geodesic schedule of the same run).
+    ``span`` = (θ0, θ*) of a run with one parameter, two coordinates and no
+    closed form (and ``rows``, when given, at least :data:`F_FIT_MIN_ROWS`):
+    F(θ) and the data moments (a two-dimensional grid sum each) are then
+    served on the padded span by validated Chebyshev interpolants
+    (:func:`numeric.metric._chebyshev.served`; F to :data:`F_INTERP_ATOL` in
+    βF, the moments by :func:`numeric.metric._data.data_moments_fit`, shared
+    with the run's geodesic schedule), and computed exactly outside it.
     """
     th = thermo_for(model, target)
     if span is None or th.n != 1 or th.d != 2 or th.quadratic or (rows is not None and rows < F_FIT_MIN_ROWS):
         return th
+    from ..metric._chebyshev import served
     from ..metric._data import data_moments_fit  # numeric.metric imports this module (no import cycle at load)
     from ..metric._schedules import padded_span
 
     interval = padded_span(*span)
     if interval is None:
         return th
-    lo, hi = interval
-    fits = {"free_energy": _free_energy_fit(th.twin, lo, hi),
-            "data_energy": (d := data_moments_fit(th.twin, tuple(np.ravel(target).tolist()), lo, hi)),
-            "data_gradient": d}
-    served = {}
-    for name, fit in fits.items():
-        if fit is None:
-            continue
-        exact, k = getattr(th, name), (1 if name == "data_gradient" else 0)
-
-        def value(theta, fit=fit, exact=exact, k=k):
-            x = float(theta[0])
-            if x not in fit:
-                return exact(theta)
-            v = fit(x)[k]
-            return np.array([v]) if k else float(v)
-
-        served[name] = value
-    return dataclasses.replace(th, **served)
+    d = data_moments_fit(th.twin, tuple(np.ravel(target).tolist()), *interval)
+    return dataclasses.replace(th, free_energy=served(_free_energy_fit(th.twin, *interval), th.free_energy, 0),
+                               data_energy=served(d, th.data_energy, 0),
+                               data_gradient=served(d, th.data_gradient, slice(1, None)))
 
 
 @functools.lru_cache(maxsize=8)
@@ -140,7 +120,7 @@ def initial_chains(th: Thermo, theta0, u0, samples0, particles, rng):
         if not np.all(np.isfinite(X)):
             raise ParameterError("samples0 contains NaN or infinite values")
         return X
-    X = th.sample(theta0, particles, rng)  # numeric.equilibrium.sample_equilibrium: exact or inverse CDF
+    X = sample_equilibrium(th.twin, theta0, particles, rng)  # exact, or inverse CDF
     m = th.gaussian(theta0)[0] if th.quadratic else X.mean(axis=0)
     if u0 is not None:
         X += u0 - m

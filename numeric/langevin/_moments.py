@@ -26,8 +26,10 @@ import numpy as np
 from thermolearn.theory import ParameterError
 
 from ..schedule import Schedule
+from ..results import ResultMixin
+from ._ledger import check_int
 from ._schedules import stiffness_matrix
-from thermolearn.numeric.results import ResultMixin
+from ._train import _apply
 
 __all__ = ["TrapMoments", "trap_moments"]
 
@@ -66,19 +68,12 @@ def trap_moments(schedule: Schedule, *, beta, mu, k, theta0, target, u0=None,
     tau = schedule.tau
     W = 0.0
     nn = 2 * d
-    C = np.zeros((nn, nn))
+    C, Q = np.zeros((nn, nn)), np.zeros((nn, nn))
     if particles is not None:
-        if isinstance(particles, bool) or not isinstance(particles, (int, np.integer)) or particles < 1:
-            raise ParameterError(f"particles must be a positive integer, got {particles!r}")
+        particles = check_int("particles", particles, 1)
         C[d:, d:] = np.linalg.inv(K) / (beta * particles)
-    Q = np.zeros((nn, nn))
-    if particles is not None:
         Q[d:, d:] = 2 * mu / (beta * particles) * np.eye(d)
     out_t, out_th, out_u, out_w = [0.0], [th.copy()], [u.copy()], [0.0]
-
-    def apply(Hm, g):
-        Hm = np.asarray(Hm, dtype=float)
-        return Hm * g if Hm.ndim == 0 else Hm @ g
 
     def as_matrix(Hm):
         Hm = np.asarray(Hm, dtype=float)
@@ -91,7 +86,7 @@ def trap_moments(schedule: Schedule, *, beta, mu, k, theta0, target, u0=None,
         nonlocal th, W, C
         for kk in schedule.kicks:
             if abs(kk.time - time) <= 1e-12 * max(1.0, tau):
-                new = th + apply(kk.weight, beta * K @ (tg - u))
+                new = th + _apply(kk.weight, beta * K @ (tg - u))
                 W += 0.5 * ((new - u) @ K @ (new - u) - (th - u) @ K @ (th - u))
                 M = np.eye(nn)
                 M[:d, d:] = -as_matrix(kk.weight) @ (beta * K)
@@ -103,7 +98,7 @@ def trap_moments(schedule: Schedule, *, beta, mu, k, theta0, target, u0=None,
     def rhs(t, y):
         a, b = y[:d], y[d:2 * d]
         Hm = schedule.rate(t, a)
-        da = apply(Hm, beta * K @ (tg - b))
+        da = _apply(Hm, beta * K @ (tg - b))
         db = mu * K @ (a - b)
         dw = da @ K @ (a - b)
         if particles is None:

@@ -8,7 +8,7 @@ from thermolearn.theory import EnergyModel, NumericalError, ParameterError
 
 from ..random import check_rng
 from ._ledger import as_vec, check_int, model_callables
-from ._steppers import get_stepper
+from ._steppers import float32_advance, get_stepper
 
 __all__ = ["propagate"]
 
@@ -66,47 +66,30 @@ def propagate(model: EnergyModel, theta, X, *, steps: int, dt: float, method: st
     if not (np.isfinite(dt) and dt > 0):
         raise ParameterError(f"dt must be positive and finite, got {dt!r}")
     d = len(model.x)
-    if isinstance(X, np.ndarray) and X.dtype == np.float32:
-        return _propagate_f32(model, theta, X, stepper, steps, dt, rng, mean_every)
-    if not (isinstance(X, np.ndarray) and X.dtype == np.float64 and X.ndim == 2 and X.shape[1] == d
-            and X.flags.c_contiguous):
+    f32 = isinstance(X, np.ndarray) and X.dtype == np.float32
+    if f32 and not (X.ndim == 2 and X.shape[1] == 1 and X.flags.c_contiguous):
+        raise ParameterError(f"float32 chains must be a C-contiguous (N, 1) array; got shape {X.shape}")
+    if not f32 and not (isinstance(X, np.ndarray) and X.dtype == np.float64 and X.ndim == 2 and X.shape[1] == d
+                        and X.flags.c_contiguous):
         raise ParameterError(f"X must be a C-contiguous float64 array of shape (N, {d})")
     th_vec = as_vec("theta", theta, len(model.theta))
     th = model_callables(model, th_vec)
-    if stepper.needs_quadratic and not th.quadratic:
+    if f32:
+        advance = float32_advance(stepper, th)
+    elif stepper.needs_quadratic and not th.quadratic:
         raise ParameterError(f"method={stepper.name!r} needs an energy quadratic in x; {model.energy} is not: "
                              "use 'euler', 'heun' or 'mala'")
-    if stepper.explicit and th.quadratic:
+    else:
+        noise = np.empty_like(X)
+
+        def advance(X, th_vec, dt, k, rng):
+            stepper.advance(X, th_vec, th, dt, k, rng, noise)
+
+    if stepper.explicit and th.quadratic:  # (float32 chains: quadratic energies only)
         c = th.mu * th.curvature(X, th_vec) * dt
         if c >= 2.0:
             raise NumericalError(f"{stepper.name} is unstable: mu*k*dt = {c:.3g} >= 2; use method='exact' or smaller dt")
-    noise = np.empty_like(X)
     if mean_every == 0:  # θ is frozen: one call, the Gaussian (m, A) is computed once
-        stepper.advance(X, th_vec, th, dt, steps, rng, noise)
-        return None
-    means = []
-    for _ in range(steps // mean_every):
-        stepper.advance(X, th_vec, th, dt, mean_every, rng, noise)
-        means.append(X.mean(axis=0))
-    stepper.advance(X, th_vec, th, dt, steps % mean_every, rng, noise)
-    return np.asarray(means)
-
-
-def _propagate_f32(model, theta, X, stepper, steps, dt, rng, mean_every):
-    """float32 chains: the 1-D trap steps of ``numeric.langevin32`` (selected by dtype)."""
-    from ._steppers import float32_advance
-
-    if X.ndim != 2 or X.shape[1] != 1 or not X.flags.c_contiguous:
-        raise ParameterError(f"float32 chains must be a C-contiguous (N, 1) array; got shape {X.shape}")
-    th_vec = as_vec("theta", theta, len(model.theta))
-    th = model_callables(model, th_vec)
-    advance = float32_advance(stepper, th)
-    if stepper.explicit:
-        c = th.mu * th.curvature(X, th_vec) * dt
-        if c >= 2.0:
-            raise NumericalError(f"{stepper.name} is unstable: mu*k*dt = {c:.3g} >= 2; "
-                                 "use method='exact' or smaller dt")
-    if not mean_every:
         advance(X, th_vec, dt, steps, rng)
         return None
     means = []

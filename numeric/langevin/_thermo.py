@@ -19,7 +19,7 @@ import numpy as np
 
 from thermolearn.theory import EnergyModel
 
-from ..equilibrium import closed_free_energy, equilibrium_rule, free_energy, sample_equilibrium
+from ..equilibrium import closed_free_energy, equilibrium_rule, free_energy
 from ..equilibrium._api import gaussian_form
 from ..model import NumericTwin, numeric_twin, theta_memo
 
@@ -62,10 +62,6 @@ class Thermo:
         """Max eigenvalue of ∇ₓ²E over the chains X (Euler stability; one row for a quadratic energy)."""
         H = self.twin.hess_x(X[:1] if self.quadratic else X, theta)
         return float(np.max(H if self.twin.d == 1 else np.linalg.eigvalsh(H)))
-
-    def sample(self, theta, n, rng):
-        """n independent samples of p_m(θ), shape (n, d) (:func:`numeric.equilibrium.sample_equilibrium`)."""
-        return sample_equilibrium(self.twin, theta, n, rng)
 
 
 @functools.lru_cache(maxsize=32)

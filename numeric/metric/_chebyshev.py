@@ -18,7 +18,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["ChebyshevFit", "chebyshev_fit", "chebyshev_points"]
+__all__ = ["ChebyshevFit", "chebyshev_fit", "chebyshev_points", "served"]
 
 
 def chebyshev_points(lo: float, hi: float, N: int) -> np.ndarray:
@@ -39,12 +39,12 @@ def _weights(N):
 
 
 def barycentric(xs, w, vals, x) -> np.ndarray:
-    """The interpolant through (xs, vals[:, j]) at x, for every column j (the node's own values at a node)."""
-    d = x - xs
-    hit = np.flatnonzero(d == 0.0)
+    """The interpolant through (xs, vals[:, j]) at x, every column j; a node's own values where w/(x − xₖ) overflows."""
+    with np.errstate(divide="ignore", over="ignore"):
+        c = w / (x - xs)
+    hit = np.flatnonzero(np.isinf(c))
     if hit.size:
         return vals[hit[0]].copy()
-    c = w / d
     return (c @ vals) / c.sum()
 
 
@@ -69,6 +69,26 @@ class ChebyshevFit:
 
     def __call__(self, x) -> np.ndarray:
         return barycentric(self.nodes, self.weights, self.values, float(x))
+
+
+def served(fit: ChebyshevFit | None, exact: Callable, index) -> Callable:
+    """θ ↦ ``fit(θ)[index]`` for θ (one parameter) inside the fit's interval, else ``exact(θ)``; ``exact`` if no fit.
+
+    ``index`` an int (a scalar component) or a slice (an array of components).
+
+    >>> fit = chebyshev_fit(lambda x: np.array([x, 2 * x]), 0.0, 1.0, lambda v: 1e-12)
+    >>> f = served(fit, lambda th: "exact", slice(1, None))
+    >>> f(np.array([0.5])).round(12).tolist(), f(np.array([2.0]))
+    ([1.0], 'exact')
+    """
+    if fit is None:
+        return exact
+
+    def value(theta):
+        x = float(np.ravel(theta)[0])
+        return fit(x)[index] if x in fit else exact(theta)
+
+    return value
 
 
 def chebyshev_fit(f: Callable[[float], np.ndarray], lo: float, hi: float,

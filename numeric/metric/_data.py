@@ -8,7 +8,7 @@ import numpy as np
 
 from ..equilibrium import equilibrium_rule
 from ..model import numeric_twin
-from ._chebyshev import ChebyshevFit, chebyshev_fit
+from ._chebyshev import ChebyshevFit, chebyshev_fit, served
 
 __all__ = ["data_mean_function", "data_moments_fit", "DATA_INTERP_ATOL"]
 
@@ -24,7 +24,8 @@ def data_mean_function(model, target, interval=None):
     The quadrature rule of p_m(θ*) (:func:`numeric.equilibrium.equilibrium_rule`:
     Gauss–Hermite nodes of the Gaussian closed form, exact for energies
     quadratic in x; the adaptive rule on the found support otherwise) is
-    built once; each call evaluates ∂θE on its nodes.  ``interval`` = (lo,
+    built once; each call evaluates ∂θE on its nodes (one sum in all when ∂θE
+    does not involve θ).  ``interval`` = (lo,
     hi): θ inside it is served by :func:`data_moments_fit` where that applies
     (one parameter, a two-dimensional grid rule of ~10⁵ nodes otherwise summed
     at every θ).
@@ -37,15 +38,12 @@ def data_mean_function(model, target, interval=None):
     tw = numeric_twin(model)
     rule = equilibrium_rule(tw, target)
     exact = lambda th: rule.expect(tw.dE_dtheta(rule.x, np.atleast_1d(th)))  # noqa: E731
+    if not any(g.has(*tw.model.theta) for g in tw.model.dE_dtheta):  # ∂θE free of θ: one sum serves every θ
+        const = exact(np.asarray(target, dtype=float))
+        const.setflags(write=False)
+        return lambda th: const
     fit = None if interval is None else data_moments_fit(tw, tuple(np.ravel(target).tolist()), *interval)
-    if fit is None:
-        return exact
-
-    def mean(th):
-        x = float(np.ravel(th)[0])
-        return fit(x)[1:] if x in fit else exact(th)
-
-    return mean
+    return served(fit, exact, slice(1, None))
 
 
 @functools.lru_cache(maxsize=8)

@@ -72,7 +72,7 @@ class MetricField:
     Quadratic energies use the lambdified closed forms of :mod:`theory.metric`;
     other 1-D energies the spectral quadrature; other energies two generator
     solves on one grid frame (``grid`` and (``grid`` + 1)/2 points per axis,
-    Richardson-extrapolated: :func:`_generator_point`).  Results are cached per θ; a
+    Richardson-extrapolated: :func:`_generator_point`).  Numeric results are cached per θ; a
     quadrature at a new θ starts from the support found at the nearest
     cached θ (reused where it still holds, else searched afresh: the same
     numbers to the rule's tolerance, without the search along a path).
@@ -93,15 +93,15 @@ class MetricField:
 
     def __call__(self, theta) -> MetricPoint:
         th = np.atleast_1d(np.asarray(theta, float))
+        if self._closed is not None:  # a few lambdified calls: cheaper than the cache's key (and no growth)
+            z, i, m = self._closed(*th)
+            return MetricPoint(th, np.array(z, float), np.array(i, float), np.array(m, float).ravel(), "closed form")
         key = tuple(np.round(th, 13))
         if key in self._cache:
             return self._cache[key]
         cheb = next((c for c in self._interp if th[0] in c[0]), None) if len(th) == 1 else None
         if cheb is not None:
             pt = _served(cheb, th)
-        elif self._closed is not None:
-            z, i, m = self._closed(*th)
-            pt = MetricPoint(th, np.array(z, float), np.array(i, float), np.array(m, float).ravel(), "closed form")
         elif len(self.model.x) == 1:
             q, support = _moments(self.model, th, near=self._nearest_support(key))
             pt = MetricPoint(th, q.friction, q.fisher, q.mean_dE, "quadrature")

@@ -25,8 +25,8 @@ import scipy.sparse.linalg as spla
 
 from thermolearn.theory import NumericalError, ParameterError
 
-from ..equilibrium import mode
-from ..equilibrium._support import GridFrame, grid_frame
+from ..equilibrium import auto_box
+from ..equilibrium._support import GridFrame
 from ..model import numeric_twin
 from thermolearn.numeric.results import ResultMixin
 
@@ -54,17 +54,6 @@ class GeneratorResult(ResultMixin):
     grid_points: int
     mode_times: np.ndarray = field(default_factory=lambda: np.zeros(0))
     mode_shares: np.ndarray = field(default_factory=lambda: np.zeros(0))
-
-
-def auto_box(twin, th, *, cut=40.0) -> GridFrame:
-    """The grid frame of p_m(·|θ): the principal axes of βE at its mode, βΔE ≥ ``cut`` on every face.
-
-    The mode is :func:`numeric.equilibrium.mode` (searched from θ-dependent
-    starts), the frame :func:`numeric.equilibrium._support.grid_frame` (the
-    principal axes, a rotation; the identity for separable energies).
-    """
-    m, e0 = mode(twin, th)
-    return grid_frame(lambda x: twin.beta_energy(x, th), lambda x: twin.beta * twin.grad_x(x, th), m, e0, cut=cut)
 
 
 def friction_generator(model, theta, *, values=None, n: int = 801, box=None,

@@ -24,6 +24,7 @@ from scipy import integrate, interpolate
 
 from thermolearn.theory import AccuracyWarning, NumericalError, ParameterError, SingularMetricError
 
+from ..langevin._ledger import check_int
 from ._field import MetricField, check_positive_definite, metric_field
 
 __all__ = ["GeodesicProtocol", "geodesic_protocol", "linear_protocol", "protocol_length", "relaxation_time",
@@ -63,9 +64,7 @@ def _endgame_note(field, end, tau, steps) -> tuple[str, ...]:
     """The note (and one ``AccuracyWarning``) when Δt = τ/steps > ENDGAME_STEP_FRACTION·τ_R(θ1)."""
     if steps is None:
         return ()
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ParameterError(f"steps must be a positive integer, got {steps!r}")
-    dt, tau_end = tau / steps, relaxation_time(field, [end])
+    dt, tau_end = tau / check_int("steps", steps, 1), relaxation_time(field, [end])
     if dt <= ENDGAME_STEP_FRACTION * tau_end:
         return ()
     msg = (f"geodesic end-game under-resolved: dt = tau/steps = {dt:.3g} exceeds {ENDGAME_STEP_FRACTION:g}*tau_R("

@@ -28,14 +28,6 @@ from ._geodesic import ENDGAME_STEP_FRACTION, geodesic_protocol, relaxation_time
 __all__ = ["slow_driving_schedule", "geodesic_schedule", "tracking_rate", "interpolate_span", "padded_span", "SPAN_PAD",
            "ENDGAME_STEP_FRACTION"]
 
-def _values(beta, mu, values):
-    v = dict(values or {})
-    if beta is not None:
-        v["beta"] = beta
-    if mu is not None:
-        v["mu"] = mu
-    return v
-
 
 def _field(model, beta, mu, values) -> MetricField:
     """``model``'s metric field, or ``model`` itself when it is one (its cache is then shared)."""
@@ -44,7 +36,7 @@ def _field(model, beta, mu, values) -> MetricField:
             raise ParameterError("beta, mu and values belong to the MetricField given as the model; "
                                  "give them to metric_field instead")
         return model
-    return metric_field(model, _values(beta, mu, values))
+    return metric_field(model, {**(values or {}), **{k: v for k, v in (("beta", beta), ("mu", mu)) if v is not None}})
 
 
 #: :func:`interpolate_span` widens [min(θ0, θ1), max(θ0, θ1)] by this fraction of |θ1 − θ0| on each side: room

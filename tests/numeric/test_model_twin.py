@@ -67,3 +67,16 @@ def test_twin_values_and_errors():
         tw.theta_vector([0.0, 1.0])
     with pytest.raises(ParameterError, match="theta must"):
         tw.theta_vector([np.nan])
+
+
+def test_second_derivatives_compile_on_first_use_and_fail_clearly():
+    """|x − θ| has no numeric second derivative (DiracDelta): the twin still serves E, ∇ₓE, ∂θE; hess_x is a ModelError."""
+    from thermolearn.theory import ModelError
+
+    tw = numeric_twin(energy_model("abs(x - theta) + x**2/2", beta=1, mu=1))
+    x = np.array([[0.3], [2.0]])
+    np.testing.assert_allclose(tw.energy(x, [0.5]), [0.2 + 0.045, 1.5 + 2.0])
+    np.testing.assert_allclose(tw.grad_x(x, [0.5])[:, 0], [-1.0 + 0.3, 1.0 + 2.0])
+    for name in ("hess_x", "dtheta_grad_x", "hess_theta"):
+        with pytest.raises(ModelError, match=f"{name} of .* cannot be evaluated numerically"):
+            getattr(tw, name)(x, [0.5])
