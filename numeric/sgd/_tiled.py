@@ -72,7 +72,8 @@ import numpy as np
 
 from ._kernel import SOFTMAX_DELTA, _ready, bind_steps, call_steps, load_library, step_function
 
-__all__ = ["tiled_kernel", "step_tiled", "steps_tiled", "TILED_BATCH_SIZES", "TILED_MULTI_BATCH_SIZES"]
+__all__ = ["tiled_kernel", "step_tiled", "steps_tiled", "full_gradient_tiled", "TILED_BATCH_SIZES",
+           "TILED_MULTI_BATCH_SIZES", "FULL_BLOCK"]
 
 #: Minibatch sizes the tiled kernel takes (where it measured faster than numpy's batched matmul).
 TILED_BATCH_SIZES = range(2, 51)
@@ -491,6 +492,98 @@ int tl_sgd_tiled_multi_SUFFIX(int64_t K, int64_t S, int64_t L, int64_t m, const 
     }
     return 0;
 }
+
+/* sum_j v[j]^2 in two vector accumulators (a scalar loop would be one chain of dependent additions) */
+INL REAL sumsq_SUFFIX(int64_t n, const REAL *v)
+{
+    VEC acc0 = {0}, acc1 = {0};
+    int64_t j = 0;
+    for (; j + 2 * VL <= n; j += 2 * VL) { VEC a = LD(v + j), c = LD(v + j + VL); acc0 += a * a; acc1 += c * c; }
+    for (; j + VL <= n; j += VL) { VEC a = LD(v + j); acc0 += a * a; }
+    acc0 += acc1;
+    REAL s = 0;
+    for (int l = 0; l < VL; l++) s += acc0[l];
+    for (; j < n; j++) s += v[j] * v[j];
+    return s;
+}
+
+/* numbers of work space tl_full_grad needs for blocks of B examples */
+int64_t tl_full_grad_work_SUFFIX(int64_t L, int64_t B, const int64_t *n)
+{
+    int64_t tot = 0, wmax = 0;
+    for (int64_t i = 1; i <= L; i++) tot += B * n[i];
+    for (int64_t i = 0; i <= L; i++) if (n[i] > wmax) wmax = n[i];
+    for (int64_t i = 1; i < L; i++) tot += n[i] * n[i + 1];
+    return tot + 2 * B * wmax + wmax + VL * (wmax + 1 + B);
+}
+
+/* Full-batch gradient of K trials over the N examples x (N, n[0]) with labels y (N,), in blocks of B rows:
+   G[i] (K, n[i], n[i+1]) and gb[i] (K, n[i+1]) are overwritten with scale sum_r a_{i,r}^T d_{i+1,r} and
+   scale sum_r d_{i+1,r}, d the back-propagated softmax(z) - onehot(y); loss[k] = sum_r l_r,
+   sq[k] = sum_r sum_i (|a_{i,r}|^2 + 1) |scale d_{i+1,r}|^2 (the per-example squared gradient norms, in
+   double).  Per trial: W_i^T copied once (the deltas are forward products with it, as backward_SUFFIX does
+   from TRANSPOSED_M examples on); per block the forward tiles, then per layer the delta below and the
+   gradient's update tiles on G with the delta negated (G -= A^T (-d)), so G accumulates over the blocks
+   in REAL.  The first layer's delta is never formed. */
+int tl_full_grad_SUFFIX(int64_t K, int64_t L, int64_t N, int64_t B, const int64_t *n, REAL *const *W,
+                        REAL *const *b, REAL *const *G, REAL *const *gb, const REAL *x, const int64_t *y, int relu,
+                        REAL scale, REAL *work, double *loss, double *sq)
+{
+    REAL *Wk[MAXLAYERS], *bk[MAXLAYERS], *Gk[MAXLAYERS], *gk[MAXLAYERS], *WT[MAXLAYERS];
+    int64_t off[MAXLAYERS + 1], tot = 0, wmax = 0;
+    if (L < 1 || L > MAXLAYERS || B < 1) return -1;
+    for (int64_t i = 1; i <= L; i++) { off[i] = tot; tot += B * n[i]; }
+    for (int64_t i = 0; i <= L; i++) if (n[i] > wmax) wmax = n[i];
+    REAL *acts = work, *buf0 = work + tot, *buf1 = buf0 + B * wmax, *p = buf1 + B * wmax;
+    for (int64_t i = 1; i < L; i++) { WT[i] = p; p += n[i] * n[i + 1]; }
+    REAL *zero = p, *pad = zero + wmax;
+    for (int64_t j = 0; j < wmax; j++) zero[j] = 0;
+    const int64_t C = n[L];
+    for (int64_t k = 0; k < K; k++) {
+        trial_SUFFIX(L, k, n, W, b, Wk, bk);
+        trial_SUFFIX(L, k, n, G, gb, Gk, gk);
+        for (int64_t i = 0; i < L; i++) {
+            memset(Gk[i], 0, n[i] * n[i + 1] * sizeof(REAL));
+            memset(gk[i], 0, n[i + 1] * sizeof(REAL));
+            if (i) transpose_SUFFIX(n[i], n[i + 1], Wk[i], WT[i]);
+        }
+        double lk = 0, qk = 0;
+        for (int64_t s0 = 0; s0 < N; s0 += B) {
+            const int64_t m = N - s0 < B ? N - s0 : B;
+            const REAL *xb = x + s0 * n[0], *a = xb;
+            for (int64_t i = 0; i < L; i++) {
+                int64_t ni = n[i], no = n[i + 1];
+                REAL *h = acts + off[i + 1];
+                forward_SUFFIX(m, ni, no, a, Wk[i], bk[i], h, pad);
+                if (i < L - 1) {
+                    if (relu) relu_mask_SUFFIX(m * no, h, h);
+                    else { for (int64_t j = 0; j < m * no; j++) h[j] = TANH(h[j]); }
+                }
+                a = h;
+            }
+            REAL *d = buf0;
+            for (int64_t r = 0; r < m; r++)
+                lk += softmax_delta_SUFFIX(C, acts + off[L] + r * C, y[s0 + r], -scale, d + r * C);
+            for (int64_t i = L - 1; i >= 0; i--) {
+                int64_t ni = n[i], no = n[i + 1];
+                const REAL *ap = i ? acts + off[i] : xb;
+                for (int64_t r = 0; r < m; r++)
+                    qk += ((double)sumsq_SUFFIX(ni, ap + r * ni) + 1.0) * (double)sumsq_SUFFIX(no, d + r * no);
+                REAL *dn = i ? ((d == buf0) ? buf1 : buf0) : 0;
+                if (i) forward_SUFFIX(m, no, ni, d, WT[i], zero, dn, pad);
+                backward_SUFFIX(m, ni, no, ap, d, Gk[i], gk[i], 0, 0, pad);
+                if (i) {
+                    if (relu) relu_mask_SUFFIX(m * ni, dn, ap);
+                    else { for (int64_t j = 0; j < m * ni; j++) dn[j] *= 1 - ap[j] * ap[j]; }
+                }
+                d = dn;
+            }
+        }
+        loss[k] = lk;
+        sq[k] = qk;
+    }
+    return 0;
+}
 """
 
 _TYPES = {np.dtype(np.float32): ("f32", "float", "int32_t", "0x7fffffff", "expf", "logf", "tanhf", "fabsf"),
@@ -519,10 +612,13 @@ def _library():
     bind_steps(lib, "tl_sgd_tiled", lambda scalar: [lp, lp, lp, vp, vp, vp, vp, vp, ctypes.c_int, scalar, vp, vp, vp])
     bind_steps(lib, "tl_sgd_tiled_multi",
                lambda scalar: [lp, lp, lp, lp, vp, vp, vp, vp, vp, vp, ctypes.c_int, scalar, vp, vp, vp])
+    bind_steps(lib, "tl_full_grad",
+               lambda scalar: [lp, lp, lp, lp, vp, vp, vp, vp, vp, vp, vp, ctypes.c_int, scalar, vp, vp, vp])
     for suffix, *_ in _TYPES.values():
-        work = getattr(lib, f"tl_sgd_tiled_work_{suffix}")
-        work.argtypes = [lp, lp, vp]
-        work.restype = lp
+        for name in ("tl_sgd_tiled_work", "tl_full_grad_work"):
+            work = getattr(lib, f"{name}_{suffix}")
+            work.argtypes = [lp, lp, vp]
+            work.restype = lp
     return lib
 
 
@@ -612,3 +708,47 @@ def _plan(params, shape, dt):
             gmax.ctypes.data)
     # the plan holds every array its pointers point into (and params), so the pointers stay valid
     return list(params), tuple(shape), args, loss, gmax, (sizes, W, b, work)
+
+
+#: Examples per block of the compiled full-batch pass (:func:`full_gradient_tiled`): a block's activations and
+#: deltas at width 200 (~0.2 MB) stay in the core's second-level cache between the forward and backward passes.
+FULL_BLOCK = 128
+
+
+def full_gradient_tiled(params, x, y, kind, ws, block=FULL_BLOCK):
+    """The full-batch gradient of every trial with its per-example squared norms, compiled, or None.
+
+    ``x`` (N, d) and ``y`` (N,) are shared by the K trials.  Returns
+    ``(grads, loss, sq)``: fresh arrays ∇U = (1/N) Σ_n ∇ℓ_n in the layout of
+    ``params``, the mean loss (K,) and Σ_n ||∇ℓ_n||² (K,), both float64 —
+    the quantities of :func:`._mlp.ensemble_gradient` with ``per_sample``,
+    by the forward and update tiles of the step (products with the trial's
+    Wᵀ copied once per pass for the deltas), in blocks of ``block``
+    examples; the gradients are summed over the blocks in the parameters'
+    precision.  None when the kernel or the layout is unavailable (the
+    caller then takes the numpy path) or a label lies outside the classes.
+    """
+    dt = params[0].dtype
+    fn = step_function(_library, "tl_full_grad", dt)
+    if fn is None or x.ndim != 2 or not (_ready(params) and x.dtype == dt and x.flags.c_contiguous
+                                         and x.shape[1] == params[0].shape[1]):
+        return None
+    L, K, N = len(params) // 2, params[0].shape[0], x.shape[0]
+    yk = np.ascontiguousarray(y, dtype=np.int64)
+    B = max(1, min(int(block), N))
+    plan = ws.plans.get("full")
+    if plan is None or plan[0] != (L, K, B, tuple(p.shape for p in params)):
+        sizes = np.array([params[0].shape[1]] + [params[2 * i].shape[2] for i in range(L)], dtype=np.int64)
+        size = getattr(_library(), f"tl_full_grad_work_{_TYPES[dt][0]}")(L, B, sizes.ctypes.data)
+        plan = ws.plans["full"] = ((L, K, B, tuple(p.shape for p in params)), sizes, np.empty(int(size), dt))
+    _, sizes, work = plan
+    if yk.shape != (N,) or (N and (yk.min() < 0 or yk.max() >= sizes[-1])):
+        return None  # labels the kernel would read out of bounds: numpy's indexing reports them
+    grads = [np.empty_like(p) for p in params]
+    ptr = [np.array([a.ctypes.data for a in arrays], dtype=np.uintp)
+           for arrays in (params[::2], params[1::2], grads[::2], grads[1::2])]
+    loss, sq = np.empty(K), np.empty(K)
+    if fn(K, L, N, B, sizes.ctypes.data, *(q.ctypes.data for q in ptr), x.ctypes.data, yk.ctypes.data,
+          int(kind == "relu"), 1.0 / N, work.ctypes.data, loss.ctypes.data, sq.ctypes.data) != 0:
+        return None
+    return grads, loss / N, sq * float(N) ** 2
