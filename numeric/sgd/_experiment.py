@@ -479,7 +479,7 @@ def _train(data, config, spec, params, batch_rngs, ids, stop, draw_rngs=None):
     diverged, message, done = False, "", 0
 
     def evaluate(t):
-        pred = ensemble_predict(params, x_test, kind)
+        pred = ensemble_predict(params, x_test, kind, ws=ws_full)
         ev["steps"].append(t)
         ev["acc"].append((pred == data.y_test).mean(axis=1))
         ev["param"].append(params[-2][:, hu, cls].copy())

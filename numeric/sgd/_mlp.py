@@ -32,7 +32,8 @@ import numpy as np
 from thermolearn.theory import ParameterError
 
 from ._kernel import step_rank1, steps_rank1
-from ._tiled import TILED_BATCH_SIZES, TILED_MULTI_BATCH_SIZES, full_gradient_tiled, step_tiled, steps_tiled
+from ._tiled import (TILED_BATCH_SIZES, TILED_MULTI_BATCH_SIZES, full_gradient_tiled, predict_tiled, step_tiled,
+                     steps_tiled)
 
 __all__ = ["MLPSpec", "init_ensemble", "ensemble_gradient", "ensemble_predict", "GradientStats", "Workspace", "sgd_step",
            "sgd_steps"]
@@ -192,8 +193,17 @@ def _forward(params, x, kind, ws=None):
     return acts, masks  # acts[-1] are the logits (K, n, C)
 
 
-def ensemble_predict(params, x, kind="relu") -> np.ndarray:
-    """Predicted class of every example for every trial, shape (K, n)."""
+def ensemble_predict(params, x, kind="relu", *, ws=None) -> np.ndarray:
+    """Predicted class of every example for every trial, shape (K, n).
+
+    A shared ``x`` (n, d) takes the compiled forward tiles of
+    :func:`._tiled.predict_tiled` where a C compiler is present (logits
+    equal to rounding; ``ws`` keeps its work space between calls).
+    """
+    if x.ndim == 2:
+        pred = predict_tiled(params, x, kind, Workspace() if ws is None else ws)
+        if pred is not None:
+            return pred
     return _forward(params, x, kind)[0][-1].argmax(axis=-1)
 
 

@@ -72,7 +72,7 @@ import numpy as np
 
 from ._kernel import SOFTMAX_DELTA, _ready, bind_steps, call_steps, load_library, step_function
 
-__all__ = ["tiled_kernel", "step_tiled", "steps_tiled", "full_gradient_tiled", "TILED_BATCH_SIZES",
+__all__ = ["tiled_kernel", "step_tiled", "steps_tiled", "full_gradient_tiled", "predict_tiled", "TILED_BATCH_SIZES",
            "TILED_MULTI_BATCH_SIZES", "FULL_BLOCK"]
 
 #: Minibatch sizes the tiled kernel takes (where it measured faster than numpy's batched matmul).
@@ -584,6 +584,47 @@ int tl_full_grad_SUFFIX(int64_t K, int64_t L, int64_t N, int64_t B, const int64_
     }
     return 0;
 }
+
+/* Predicted class of each of the N examples x (N, n[0]) for K trials, in blocks of B rows: pred[k, r] the first
+   index of the largest logit (numpy's argmax: the first NaN if any).  Work: tl_full_grad_work numbers. */
+int tl_predict_SUFFIX(int64_t K, int64_t L, int64_t N, int64_t B, const int64_t *n, REAL *const *W,
+                      REAL *const *b, const REAL *x, int relu, REAL *work, int64_t *pred)
+{
+    REAL *Wk[MAXLAYERS], *bk[MAXLAYERS];
+    int64_t off[MAXLAYERS + 1], tot = 0;
+    if (L < 1 || L > MAXLAYERS || B < 1) return -1;
+    for (int64_t i = 1; i <= L; i++) { off[i] = tot; tot += B * n[i]; }
+    REAL *pad = work + tot;
+    const int64_t C = n[L];
+    for (int64_t k = 0; k < K; k++) {
+        trial_SUFFIX(L, k, n, W, b, Wk, bk);
+        for (int64_t s0 = 0; s0 < N; s0 += B) {
+            const int64_t m = N - s0 < B ? N - s0 : B;
+            const REAL *a = x + s0 * n[0];
+            for (int64_t i = 0; i < L; i++) {
+                int64_t ni = n[i], no = n[i + 1];
+                REAL *h = work + off[i + 1];
+                forward_SUFFIX(m, ni, no, a, Wk[i], bk[i], h, pad);
+                if (i < L - 1) {
+                    if (relu) relu_mask_SUFFIX(m * no, h, h);
+                    else { for (int64_t j = 0; j < m * no; j++) h[j] = TANH(h[j]); }
+                }
+                a = h;
+            }
+            for (int64_t r = 0; r < m; r++) {
+                const REAL *z = a + r * C;
+                int64_t best = 0;
+                if (z[0] == z[0])
+                    for (int64_t j = 1; j < C; j++) {
+                        if (z[j] != z[j]) { best = j; break; }
+                        if (z[j] > z[best]) best = j;
+                    }
+                pred[k * N + s0 + r] = best;
+            }
+        }
+    }
+    return 0;
+}
 """
 
 _TYPES = {np.dtype(np.float32): ("f32", "float", "int32_t", "0x7fffffff", "expf", "logf", "tanhf", "fabsf"),
@@ -612,6 +653,7 @@ def _library():
     bind_steps(lib, "tl_sgd_tiled", lambda scalar: [lp, lp, lp, vp, vp, vp, vp, vp, ctypes.c_int, scalar, vp, vp, vp])
     bind_steps(lib, "tl_sgd_tiled_multi",
                lambda scalar: [lp, lp, lp, lp, vp, vp, vp, vp, vp, vp, ctypes.c_int, scalar, vp, vp, vp])
+    bind_steps(lib, "tl_predict", lambda scalar: [lp, lp, lp, lp, vp, vp, vp, vp, ctypes.c_int, vp, vp])
     bind_steps(lib, "tl_full_grad",
                lambda scalar: [lp, lp, lp, lp, vp, vp, vp, vp, vp, vp, vp, ctypes.c_int, scalar, vp, vp, vp])
     for suffix, *_ in _TYPES.values():
@@ -715,6 +757,53 @@ def _plan(params, shape, dt):
 FULL_BLOCK = 128
 
 
+def _full_plan(params, x, ws, block):
+    """(compiled-function suffix, sizes, work) of a full pass of ``params`` over the shared ``x``, or None.
+
+    The work space (the tl_full_grad_work numbers, which also cover a
+    prediction pass) is kept in ``ws`` per layer shapes and block.
+    """
+    dt = params[0].dtype
+    if (step_function(_library, "tl_full_grad", dt) is None or x.ndim != 2
+            or not (_ready(params) and x.dtype == dt and x.flags.c_contiguous and x.shape[1] == params[0].shape[1])):
+        return None
+    L, B = len(params) // 2, max(1, min(int(block), x.shape[0]))
+    key = (B, tuple(p.shape[1:] for p in params))
+    plan = ws.plans.get("full")
+    if plan is None or plan[0] != key:
+        sizes = np.array([params[0].shape[1]] + [params[2 * i].shape[2] for i in range(L)], dtype=np.int64)
+        size = getattr(_library(), f"tl_full_grad_work_{_TYPES[dt][0]}")(L, B, sizes.ctypes.data)
+        plan = ws.plans["full"] = (key, sizes, np.empty(int(size), dt))
+    return _TYPES[dt][0], B, plan[1], plan[2]
+
+
+def _pointers(*lists):
+    return [np.array([a.ctypes.data for a in arrays], dtype=np.uintp) for arrays in lists]
+
+
+def predict_tiled(params, x, kind, ws, block=FULL_BLOCK):
+    """Predicted class (argmax of the logits) of every example for every trial, (K, N) int64, compiled, or None.
+
+    ``x`` (N, d) is shared by the trials; the forward tiles of the step,
+    trial after trial in blocks of ``block`` examples.  The first largest
+    logit wins, as numpy's ``argmax`` (the first NaN if any); logits are
+    those of :func:`._mlp.ensemble_predict` to rounding.  None when the
+    kernel or the layout is unavailable.
+    """
+    plan = _full_plan(params, x, ws, block)
+    if plan is None:
+        return None
+    suffix, B, sizes, work = plan
+    L, K, N = len(params) // 2, params[0].shape[0], x.shape[0]
+    pred = np.empty((K, N), np.int64)
+    Wp, bp = _pointers(params[::2], params[1::2])
+    if getattr(_library(), f"tl_predict_{suffix}")(K, L, N, B, sizes.ctypes.data, Wp.ctypes.data, bp.ctypes.data,
+                                                   x.ctypes.data, int(kind == "relu"), work.ctypes.data,
+                                                   pred.ctypes.data) != 0:
+        return None
+    return pred
+
+
 def full_gradient_tiled(params, x, y, kind, ws, block=FULL_BLOCK):
     """The full-batch gradient of every trial with its per-example squared norms, compiled, or None.
 
@@ -728,27 +817,19 @@ def full_gradient_tiled(params, x, y, kind, ws, block=FULL_BLOCK):
     precision.  None when the kernel or the layout is unavailable (the
     caller then takes the numpy path) or a label lies outside the classes.
     """
-    dt = params[0].dtype
-    fn = step_function(_library, "tl_full_grad", dt)
-    if fn is None or x.ndim != 2 or not (_ready(params) and x.dtype == dt and x.flags.c_contiguous
-                                         and x.shape[1] == params[0].shape[1]):
+    plan = _full_plan(params, x, ws, block)
+    if plan is None:
         return None
+    suffix, B, sizes, work = plan
     L, K, N = len(params) // 2, params[0].shape[0], x.shape[0]
     yk = np.ascontiguousarray(y, dtype=np.int64)
-    B = max(1, min(int(block), N))
-    plan = ws.plans.get("full")
-    if plan is None or plan[0] != (L, K, B, tuple(p.shape for p in params)):
-        sizes = np.array([params[0].shape[1]] + [params[2 * i].shape[2] for i in range(L)], dtype=np.int64)
-        size = getattr(_library(), f"tl_full_grad_work_{_TYPES[dt][0]}")(L, B, sizes.ctypes.data)
-        plan = ws.plans["full"] = ((L, K, B, tuple(p.shape for p in params)), sizes, np.empty(int(size), dt))
-    _, sizes, work = plan
     if yk.shape != (N,) or (N and (yk.min() < 0 or yk.max() >= sizes[-1])):
         return None  # labels the kernel would read out of bounds: numpy's indexing reports them
     grads = [np.empty_like(p) for p in params]
-    ptr = [np.array([a.ctypes.data for a in arrays], dtype=np.uintp)
-           for arrays in (params[::2], params[1::2], grads[::2], grads[1::2])]
+    ptr = _pointers(params[::2], params[1::2], grads[::2], grads[1::2])
     loss, sq = np.empty(K), np.empty(K)
-    if fn(K, L, N, B, sizes.ctypes.data, *(q.ctypes.data for q in ptr), x.ctypes.data, yk.ctypes.data,
-          int(kind == "relu"), 1.0 / N, work.ctypes.data, loss.ctypes.data, sq.ctypes.data) != 0:
+    if getattr(_library(), f"tl_full_grad_{suffix}")(K, L, N, B, sizes.ctypes.data, *(q.ctypes.data for q in ptr),
+                                                     x.ctypes.data, yk.ctypes.data, int(kind == "relu"), 1.0 / N,
+                                                     work.ctypes.data, loss.ctypes.data, sq.ctypes.data) != 0:
         return None
     return grads, loss / N, sq * float(N) ** 2

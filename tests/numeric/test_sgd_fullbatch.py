@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from thermolearn.numeric.sgd import MLPSpec, Workspace, init_ensemble
+from thermolearn.numeric.sgd import MLPSpec, Workspace, ensemble_predict, init_ensemble
 from thermolearn.numeric.sgd import _kernel, _tiled
-from thermolearn.numeric.sgd._mlp import _gradient
+from thermolearn.numeric.sgd._mlp import _forward, _gradient
 
 from tests.tolerances import SGD_FULL_BATCH_RTOL
 
@@ -82,3 +82,33 @@ def test_full_batch_pass_declines_what_it_cannot_take():
     assert _tiled.full_gradient_tiled(params, np.asfortranarray(x), y, "relu", ws) is None
     with _kernel.numpy_only():
         assert _tiled.full_gradient_tiled(params, x, y, "relu", ws) is None
+
+
+@needs_kernel
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("kind", ["relu", "tanh"])
+@pytest.mark.parametrize("width, depth, N, block", [(37, 3, 77, 16), (29, 4, 50, 7), (8, 1, 40, 9), (200, 4, 300, 128)])
+def test_compiled_prediction_equals_numpy_argmax(dtype, kind, width, depth, N, block):
+    """The compiled forward's argmax against numpy's, on logits with every example's top two classes apart by
+    more than rounding (checked), and numpy's tie and NaN rule: the first maximum, the first NaN."""
+    params, x, _ = _case(dtype, kind, width, depth, N, seed=width + 2 * N)
+    with _kernel.numpy_only():
+        logits = _forward(params, x, kind)[0][-1]
+        ref = ensemble_predict(params, x, kind)
+    top2 = np.sort(logits, axis=-1)[..., -2:]
+    assert np.all(top2[..., 1] - top2[..., 0] > 1e-4 * np.abs(top2[..., 1]))  # no near-ties: argmax is exact
+    np.testing.assert_array_equal(_tiled.predict_tiled(params, x, kind, Workspace(), block), ref)
+    np.testing.assert_array_equal(ensemble_predict(params, x, kind), ref)  # the public function takes it
+
+
+@needs_kernel
+def test_compiled_prediction_breaks_ties_and_nans_as_numpy():
+    """Output layer only (depth 1, zero biases), rows built so the logits tie or hold NaN."""
+    spec = MLPSpec(2, 4, width=3, depth=1)
+    params = [p.astype(np.float32) for p in init_ensemble(spec, [np.random.default_rng(0)] * 2)]
+    params[0][:] = np.array([[1.0, 1.0, 0.5, 1.0], [0.0, 0.0, 0.0, 0.0]], np.float32)
+    x = np.array([[1.0, 0.0], [0.0, 1.0], [np.nan, 0.0], [2.0, 0.0]], np.float32)
+    params[0][1, 1, 3] = np.nan  # trial 1: a NaN in the last class for x[1]
+    with _kernel.numpy_only():
+        ref = ensemble_predict(params, x, "relu")
+    np.testing.assert_array_equal(_tiled.predict_tiled(params, x, "relu", Workspace(), 3), ref)
