@@ -112,3 +112,15 @@ def test_compiled_prediction_breaks_ties_and_nans_as_numpy():
     with _kernel.numpy_only():
         ref = ensemble_predict(params, x, "relu")
     np.testing.assert_array_equal(_tiled.predict_tiled(params, x, "relu", Workspace(), 3), ref)
+
+
+@needs_kernel
+def test_the_experiment_gradient_takes_the_compiled_pass():
+    """_gradient with a shared x returns the compiled pass's numbers bitwise (here they differ from the numpy
+    path's in the last bits, so the equality shows which path ran), whatever ``block`` says."""
+    params, x, y = _case("float32", "relu", 200, 4, 300, seed=7)
+    ref, (grads, loss, sq) = _both(params, x, y, "relu", _tiled.FULL_BLOCK)
+    got = _gradient(params, x, y, "relu", per_sample=True, block=64, ws=Workspace())
+    assert all(np.array_equal(u, v) for u, v in zip(got.grads, grads))
+    np.testing.assert_array_equal(got.sq_norm_sum, sq)
+    assert not all(np.array_equal(u, v) for u, v in zip(ref.grads, grads))
