@@ -391,6 +391,26 @@ static int64_t tl_wt_size_SUFFIX(int64_t L, const int64_t *n)
     return s;
 }
 
+/* the forward pass of one trial over m rows a0: layer i's activations at acts + off[i + 1] (the last ones the
+   logits, returned), hidden layers through ReLU or tanh; with touch, each W_i first read in order (touch_SUFFIX) */
+INL const REAL *forward_all_SUFFIX(int64_t L, int64_t m, const int64_t *n, REAL *const *Wk, REAL *const *bk,
+                                   const REAL *a0, REAL *acts, const int64_t *off, int relu, REAL *pad, int touch)
+{
+    const REAL *a = a0;
+    for (int64_t i = 0; i < L; i++) {
+        int64_t ni = n[i], no = n[i + 1];
+        REAL *h = acts + off[i + 1];
+        if (touch) touch_SUFFIX(ni * no, Wk[i]);
+        forward_SUFFIX(m, ni, no, a, Wk[i], bk[i], h, pad);
+        if (i < L - 1) {
+            if (relu) relu_mask_SUFFIX(m * no, h, h);
+            else { for (int64_t j = 0; j < m * no; j++) h[j] = TANH(h[j]); }
+        }
+        a = h;
+    }
+    return a;
+}
+
 /* One SGD step of one trial: Wk[i] (n[i], n[i+1]) and bk[i] (n[i+1]) updated in place, xk (m, n[0]),
    yk (m,); *loss = mean_r (logsumexp(z_r) - z_r[y_r]); returns max |step component| (weights and biases). */
 static __attribute__((noinline)) REAL step_one_SUFFIX(int64_t L, int64_t m, const int64_t *n, REAL *const *Wk,
@@ -402,18 +422,7 @@ static __attribute__((noinline)) REAL step_one_SUFFIX(int64_t L, int64_t m, cons
     for (int64_t i = 0; i <= L; i++) if (n[i] > wmax) wmax = n[i];
     REAL *acts = work, *buf0 = work + tot, *buf1 = buf0 + m * wmax, *wt = buf1 + m * wmax;
     REAL *pad = wt + tl_wt_size_SUFFIX(L, n);
-    const REAL *a = xk;
-    for (int64_t i = 0; i < L; i++) {
-        int64_t ni = n[i], no = n[i + 1];
-        REAL *h = acts + off[i + 1];
-        touch_SUFFIX(ni * no, Wk[i]);
-        forward_SUFFIX(m, ni, no, a, Wk[i], bk[i], h, pad);
-        if (i < L - 1) {
-            if (relu) relu_mask_SUFFIX(m * no, h, h);
-            else { for (int64_t j = 0; j < m * no; j++) h[j] = TANH(h[j]); }
-        }
-        a = h;
-    }
+    forward_all_SUFFIX(L, m, n, Wk, bk, xk, acts, off, relu, pad, 1);
     const int64_t C = n[L];
     REAL *d = buf0, lsum = 0;
     for (int64_t r = 0; r < m; r++) {
@@ -550,17 +559,8 @@ int tl_full_grad_SUFFIX(int64_t K, int64_t L, int64_t N, int64_t B, const int64_
         double lk = 0, qk = 0;
         for (int64_t s0 = 0; s0 < N; s0 += B) {
             const int64_t m = N - s0 < B ? N - s0 : B;
-            const REAL *xb = x + s0 * n[0], *a = xb;
-            for (int64_t i = 0; i < L; i++) {
-                int64_t ni = n[i], no = n[i + 1];
-                REAL *h = acts + off[i + 1];
-                forward_SUFFIX(m, ni, no, a, Wk[i], bk[i], h, pad);
-                if (i < L - 1) {
-                    if (relu) relu_mask_SUFFIX(m * no, h, h);
-                    else { for (int64_t j = 0; j < m * no; j++) h[j] = TANH(h[j]); }
-                }
-                a = h;
-            }
+            const REAL *xb = x + s0 * n[0];
+            forward_all_SUFFIX(L, m, n, Wk, bk, xb, acts, off, relu, pad, 0);
             REAL *d = buf0;
             for (int64_t r = 0; r < m; r++)
                 lk += softmax_delta_SUFFIX(C, acts + off[L] + r * C, y[s0 + r], -scale, d + r * C);
@@ -600,17 +600,7 @@ int tl_predict_SUFFIX(int64_t K, int64_t L, int64_t N, int64_t B, const int64_t 
         trial_SUFFIX(L, k, n, W, b, Wk, bk);
         for (int64_t s0 = 0; s0 < N; s0 += B) {
             const int64_t m = N - s0 < B ? N - s0 : B;
-            const REAL *a = x + s0 * n[0];
-            for (int64_t i = 0; i < L; i++) {
-                int64_t ni = n[i], no = n[i + 1];
-                REAL *h = work + off[i + 1];
-                forward_SUFFIX(m, ni, no, a, Wk[i], bk[i], h, pad);
-                if (i < L - 1) {
-                    if (relu) relu_mask_SUFFIX(m * no, h, h);
-                    else { for (int64_t j = 0; j < m * no; j++) h[j] = TANH(h[j]); }
-                }
-                a = h;
-            }
+            const REAL *a = forward_all_SUFFIX(L, m, n, Wk, bk, x + s0 * n[0], work, off, relu, pad, 0);
             for (int64_t r = 0; r < m; r++) {
                 const REAL *z = a + r * C;
                 int64_t best = 0;
