@@ -18,7 +18,7 @@ import numpy as np
 
 from thermolearn.numeric.progress import progress_reporter
 
-from ._gaussian_analysis import _check_steps, density_factors, sigma_factors
+from ._gaussian_analysis import _check_steps, _unresolved, density_factors, sigma_factors
 from ._gaussian_chain import gaussian_chain, log_integrals, neg_log_density, neg_log_kernel, windows
 
 __all__ = ["gaussian_dft"]
@@ -68,4 +68,7 @@ def gaussian_dft(L, N: int, alphas=(0.25, 0.5, 0.75), progress=None) -> tuple[np
         both = log_integrals([(dens, np.concatenate([on, off])), (rev_dens, np.concatenate([off, on])),
                               (sig, np.concatenate([alphas, -(1.0 - alphas)]))], N, bar)
         fwd, rev = both[:k], both[k:]
+    inside = (alphas >= 0) & (alphas <= 1)
+    if not (np.all(np.isfinite(fwd[inside])) and np.all(np.isfinite(rev[inside]))):
+        _unresolved(L, "G_F(a), G_R(1 - a)")
     return fwd, rev

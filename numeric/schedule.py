@@ -15,6 +15,8 @@ frozen chains) this is exactly θ ← θ − w ∇̃L.
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -138,11 +140,16 @@ def slow_driving_note(schedule: Schedule) -> str:
 
     >>> slow_driving_note(Schedule("geodesic", lambda t, th: 1.0, 1.0, relaxation_time=0.5))[:30]
     'tau = 1 is only 2 relaxation t'
+    >>> slow_driving_note(Schedule("geodesic", lambda t, th: 1.0, 10.0, relaxation_time=1.0004))[:38]
+    'tau = 10 is only 9.996 relaxation time'
     """
     ratio = schedule.slow_driving_ratio
     if ratio is None or ratio * SLOW_DRIVING_MIN_RATIO <= 1.0:
         return ""
-    return (f"tau = {schedule.tau:g} is only {1 / ratio:.3g} relaxation times (tau_R = "
+    shown = f"{1 / ratio:.3g}"
+    if float(shown) >= SLOW_DRIVING_MIN_RATIO:  # just below the limit: do not round up to it
+        shown = f"{math.floor(1 / ratio * 1e4) / 1e4:.6g}"
+    return (f"tau = {schedule.tau:g} is only {shown} relaxation times (tau_R = "
             f"{schedule.relaxation_time:.3g}); the slow-driving closure behind the {schedule.name!r} "
             f"schedule needs tau >= {SLOW_DRIVING_MIN_RATIO:g} tau_R")
 

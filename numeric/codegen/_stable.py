@@ -119,17 +119,36 @@ class sigmoid(sp.Function):
         return self.args[0].is_extended_real
 
 
+def _difference(a, b):
+    """a − b, expanded when both are polynomials: equal leading terms cancel exactly, not in float64.
+
+    (x − θ)²/2 − (x + θ)²/2 evaluated as written loses |x|²·ulp to
+    cancellation far from the origin; expanded it is −2θx.
+    """
+    d = a - b
+    if a.is_polynomial() and b.is_polynomial():
+        return sp.expand(d)
+    return d
+
+
 def _ratio(exponent):
-    """exp(exponent) as sigmoid(a − b) when exponent = a − logsumexp(a, b)."""
+    """exp(exponent) without overflow when exponent = a_k + c − logsumexp(a₁, …, a_n), c a constant.
+
+    Two terms give sigmoid(a_k − a_j); more give exp(−logsumexp(a_j − a_k
+    over j)), whose argument is ≥ 0: the weight of term k, ≤ 1 for any
+    arguments, times exp(c).  Differences of polynomials are expanded (:func:`_difference`).
+    """
     lse = [-t for t in sp.Add.make_args(exponent) if isinstance(-t, logsumexp)]
-    if len(lse) != 1 or len(lse[0].args) != 2:
+    if len(lse) != 1:
         return None
     rest = exponent + lse[0]
-    a, b = lse[0].args
-    if sp.expand(rest - a) == 0:
-        return sigmoid(a - b)
-    if sp.expand(rest - b) == 0:
-        return sigmoid(b - a)
+    args = lse[0].args
+    for k, a in enumerate(args):
+        offset = sp.expand(rest - a)  # a constant: a term's coefficient folded into a_k as its log
+        if offset.is_number and offset.is_real:
+            others = [_difference(b, a) for j, b in enumerate(args) if j != k]
+            weight = sigmoid(-others[0]) if len(others) == 1 else sp.exp(-logsumexp(sp.S.Zero, *others))
+            return sp.exp(offset) * weight
     return None
 
 
@@ -148,12 +167,41 @@ def _exp_sum_exponents(expr) -> list[sp.Expr] | None:
             return None
         if rest == 1:
             out.append(sp.log(coeff))
-        elif isinstance(rest, sp.exp):
-            out.append(rest.args[0] + sp.log(coeff))
+        elif all(isinstance(f, sp.exp) for f in sp.Mul.make_args(rest)):  # exp(a)·exp(b) is exp(a + b)
+            out.append(sp.Add(*(f.args[0] for f in sp.Mul.make_args(rest))) + sp.log(coeff))
             seen_exp = True
         else:
             return None
     return out if seen_exp else None
+
+
+def _distribute(kept, exponent):
+    """(Σᵢ cᵢ·exp(bᵢ))·exp(exponent) as Σᵢ cᵢ·exp(bᵢ + exponent), or None.
+
+    A weighted sum over the terms of a log-sum-exp, divided by its
+    exponential sum (the θ-derivative of −log Σ exp(aᵢ(θ)), a mixture's
+    responsibilities), factors as a sum times exp(−logsumexp): each exp(aᵢ)
+    underflows and exp(−logsumexp) overflows far from the modes, 0·inf.
+    Spread over the sum, each term is exp(aᵢ − logsumexp) ≤ 1 (a sigmoid for
+    two terms).  Applies when exactly one kept factor is a sum with an
+    exponential in some term.
+    """
+    sums = [f for f in kept if isinstance(f, sp.Add)
+            and any(isinstance(g, sp.exp) for t in f.args for g in sp.Mul.make_args(t))]
+    if len(sums) != 1:
+        return None
+    rest = sp.Mul(*(f for f in kept if f is not sums[0]))
+    terms = []
+    for t in sums[0].args:
+        b, c = sp.S.Zero, []
+        for g in sp.Mul.make_args(t):
+            if isinstance(g, sp.exp):
+                b += g.args[0]
+            else:
+                c.append(g)
+        terms.append(sp.Mul(*c) * (_ratio(exponent + b) or sp.exp(exponent + b)))
+    total = sp.Add(*terms)
+    return rest * (_sigmoid_pairs(total) if isinstance(total, sp.Add) else total)
 
 
 def _log_rule(expr):
@@ -177,7 +225,50 @@ def _add_rule(expr):
             terms.remove(term)
             terms.remove(-coeff)
             terms.append(coeff * expm1(rest.args[0]))
-    return sp.Add(*terms) if len(terms) != len(expr.args) else expr
+    if len(terms) != len(expr.args):
+        return sp.Add(*terms)
+    return _sigmoid_pairs(expr)
+
+
+def _polynomial_sum(a, b):
+    """a + b, expanded when both are polynomials (see :func:`_difference`)."""
+    return sp.expand(a + b) if a.is_polynomial() and b.is_polynomial() else a + b
+
+
+def _sigmoid_pairs(expr):
+    """c₁·sigmoid(u) + c₂·sigmoid(−u) → (c₁ + c₂)/2 + (c₁ − c₂)/2 · tanh(u/2) where |u| ≤ 1.
+
+    The two weights of a two-term mixture sum to 1; written apart, the terms
+    cancel where the weights are near ½ (the θ-derivative of
+    −log(exp(−(x − θ)²/2) + exp(−(x + θ)²/2)) is θ − x·tanh(θx), of size
+    |x|·|θx| ≪ |x| near θx = 0).  The centred form holds for any u, and c₁ ± c₂
+    are expanded when polynomial, so that cancellation is exact; but where
+    tanh(u/2) → ±1 it cancels (c₁ + c₂)/2 against (c₁ − c₂)/2 instead when
+    |c₁| ≫ |c₂|.  Hence the choice by |u|: for |u| ≤ 1 the centred form's
+    rounding is at most that of the weighted sum, and for |u| > 1 the weighted
+    sum cancels by at most 1/tanh(½) ≈ 2.2.
+    """
+    groups: dict = {}
+    for term in expr.args:
+        sig = [f for f in sp.Mul.make_args(term) if isinstance(f, sigmoid)]
+        if len(sig) != 1:
+            continue
+        u = sig[0].args[0]
+        flip = u.could_extract_minus_sign()
+        key = -u if flip else u
+        groups.setdefault(key, {True: [], False: []})[flip].append((term, term / sig[0]))
+    out, changed = list(expr.args), False
+    for u, sides in groups.items():
+        if not (sides[False] and sides[True]):
+            continue
+        c1 = sp.Add(*(c for _, c in sides[False]))
+        c2 = sp.Add(*(c for _, c in sides[True]))
+        for term, _ in sides[False] + sides[True]:
+            out.remove(term)
+        centred = _polynomial_sum(c1, c2) / 2 + _polynomial_sum(c1, -c2) / 2 * sp.tanh(u / 2)
+        out.append(sp.Piecewise((centred, sp.Abs(u) <= 1), (c1 * sigmoid(u) + c2 * sigmoid(-u), True)))
+        changed = True
+    return sp.Add(*out) if changed else expr
 
 
 def _mul_rule(expr):
@@ -196,7 +287,12 @@ def _mul_rule(expr):
         else:
             kept.append(f)
     if changed:
-        return sp.Mul(*kept) * (_ratio(exponent) or sp.exp(exponent))
+        ratio = _ratio(exponent)
+        if ratio is None:
+            spread = _distribute(kept, exponent)
+            if spread is not None:
+                return spread
+        return sp.Mul(*kept) * (ratio or sp.exp(exponent))
     # sinh(u)^a cosh(u)^b with 0 < a <= -b -> tanh(u)^a cosh(u)^(a+b)
     powers: dict = {}
     for f in factors:
@@ -260,7 +356,9 @@ def stabilise(expr):
     >>> stabilise(sp.exp(x) / (sp.exp(th) + sp.exp(x)))
     sigmoid(-theta + x)
     >>> stabilise(sp.exp(x) / (sp.exp(th) + sp.exp(x) + 1))
-    exp(x - logsumexp(0, theta, x))
+    exp(-logsumexp(0, -x, theta - x))
+    >>> stabilise(sp.diff(-sp.log(sp.exp(-(x - th)**2/2) + sp.exp(-(x + th)**2/2)), th))
+    -Piecewise((-theta + x*tanh(theta*x), Abs(theta*x) <= 1/2), ((-theta - x)*sigmoid(-2*theta*x) + (-theta + x)*sigmoid(2*theta*x), True))
     >>> stabilise(sp.log(1 + x**2))
     log1p(x**2)
     """

@@ -215,8 +215,9 @@ def train(family, data, theta0, schedule, config: PCDConfig, *, rng, partition=N
     if metric is not None and metric.blocks and not metric.blocks[-1].resolved:
         b = metric.blocks[-1]
         warnings.warn(f"metric blocks of {b.steps} steps do not resolve the chains' relaxation time "
-                      f"(r = {b.resolution:.2f} > 2.3): the friction is underestimated; use a longer "
-                      "MetricEstimator.block or max_block", AccuracyWarning, stacklevel=2)
+                      f"(r = {b.resolution:.2f} ± {b.resolution_se:.2f}, resolved at <= 2.3): the friction is "
+                      "underestimated; use longer blocks (MetricEstimator.block or max_block; thermolearn train "
+                      "--block and --warmup) or more steps", AccuracyWarning, stacklevel=2)
     return ledger.result(schedule.name, th, time.perf_counter() - t_start, diverged, message)
 
 
@@ -270,7 +271,9 @@ class _Ledger:
         if ell > 0:
             se = m.blocks[-1].friction_se
             se = np.diag(se) if se.ndim == 2 else se
-            self.len_var += float(np.sum((c * c / (2 * ell) * se) ** 2))
+            dq = float(np.sqrt(np.sum((c * c * se) ** 2)))  # s.e. of q from the diagonal's (independent) errors
+            # |√(q + e) − √q| ≤ min(|e|/(2√q), √|e|): the linear propagation only while the error is small
+            self.len_var += min(dq / (2 * ell), np.sqrt(dq)) ** 2
         self._mark, self._t_mark = th.copy(), self._t
 
     def record(self, t, th):

@@ -73,7 +73,8 @@ def _substeps(stepper, th, X, theta, tgt, dt_p, substeps, notes):
     nsub = max(1, math.ceil(c / EULER_AUTO)) if substeps == "auto" else check_int("substeps", substeps, 1)
     if EULER_WARN < c / nsub < 2.0:
         notes.append(f"{stepper.name}: mu*k*dt = {c / nsub:.3g}; the stationary variance is biased by about "
-                     f"1/(1 - mu*k*dt/2) = {1 / (1 - c / nsub / 2):.3g} (use method='exact' or substeps='auto')")
+                     f"1/(1 - mu*k*dt/2) = {1 / (1 - c / nsub / 2):.3g} (use substeps='auto', on the command line "
+                     "--substeps auto, or method='exact' for a quadratic energy)")
     return nsub
 
 

@@ -81,6 +81,11 @@ def _learner(args):
     return TwoStateLearner(**values), 4 if args.steps is None else args.steps
 
 
+#: Relative agreement of the two routes to <sigma> below which the Gaussian integrals count as resolved (both
+#: are O(N) sums of O(1) terms in float64: they agree to ~1e-12 where the elimination is well conditioned).
+SIGMA_AGREEMENT = 1e-9
+
+
 def run(args) -> Output:
     import dataclasses
 
@@ -110,8 +115,25 @@ def run(args) -> Output:
               "dft_residual": chk.dft_residual, "dft_form": "max |ln G_F(a) - ln G_R(1-a)| over a",
               "alphas": list(chk.alphas), "mean_entropy_production": chk.mean_sigma}
     else:
-        ft = {"method": "closed-form Gaussian integrals", "ift_residual": abs(g - 1.0),
-              "dft_residual": float(max(abs(f - rv))), "dft_form": "max |ln G_F(a) - ln G_R(1-a)| over a",
+        ift, dft = abs(g - 1.0), max(abs(float(a) - float(b)) for a, b in zip(f, rv))
+        # <sigma> twice, by the analysis' per-move sums and by the integrals' slice expectations: where the
+        # float64 elimination has lost its precision (vanishing Theta noise) they part, and the residuals
+        # would read as a violated theorem
+        gap = abs(mean - r.sigma_given_B)
+        if gap > SIGMA_AGREEMENT * max(1.0, abs(r.sigma_given_B)):
+            import warnings
+
+            from thermolearn.theory import AccuracyWarning
+
+            warnings.warn(f"the Gaussian path computations are not resolved in float64 at these parameters: "
+                          f"<sigma> = {mean:.10g} by the slice integrals and {r.sigma_given_B:.10g} by the per-move "
+                          f"sums (Theta noise variance q = {learner.q:.3g}); the entropy productions are uncertain "
+                          "at that level and the fluctuation theorems are not checked", AccuracyWarning)
+            ift = dft = float("nan")
+        ft = {"method": "closed-form Gaussian integrals",  # None: not resolved in float64 (a warning says why)
+              "ift_residual": ift if ift == ift and ift != float("inf") else None,
+              "dft_residual": dft if dft == dft and dft != float("inf") else None,
+              "dft_form": "max |ln G_F(a) - ln G_R(1-a)| over a",
               "alphas": list(alphas), "mean_entropy_production": mean}
     names = list(L_INFO)[1:] if args.l_info == "all" else [args.l_info]
     import math
@@ -169,8 +191,10 @@ def _text(d, r) -> str:
     for k, v in d["identities"].items():
         lines.append(f"  residual {k:<50} {v: .1e}")
     ft = d["fluctuation_theorems"]
-    dft = "n/a" if ft["dft_residual"] is None else f"{ft['dft_residual']:.1e}"
-    lines += [f"  IFT residual {ft['ift_residual']:.1e}, DFT residual {dft} ({ft['method']})", ""]
+    ift = "not resolved" if ft["ift_residual"] is None else f"{ft['ift_residual']:.1e}"
+    missing = "n/a" if ft["method"].startswith("tilted") else "not resolved"
+    dft = missing if ft["dft_residual"] is None else f"{ft['dft_residual']:.1e}"
+    lines += [f"  IFT residual {ift}, DFT residual {dft} ({ft['method']})", ""]
     for s in d["d_separation"]:
         lines.append(f"  {'theorem      ' if s['holds'] else 'not a theorem'}: {s['inequality']}  [{s['independence']}]")
     return "\n".join(lines)

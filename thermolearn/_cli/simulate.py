@@ -13,6 +13,8 @@ renders.
 
 from __future__ import annotations
 
+import re
+
 from ._common import MAX_MAGNITUDE, Output, add_energy_arguments, integer, model_from_args, number_list, real, seed
 
 HELP = "train an EBM with persistent chains under a learning-rate schedule; work, excess work, bias"
@@ -216,6 +218,20 @@ def _z(value, reference, se):
     return out[0] if len(out) == 1 else out
 
 
+_STIFFNESS = re.compile(r"^(\w+): mu\*k\*dt = ([0-9.eE+-]+);")
+
+
+def _merge_replica_warnings(messages, replicas) -> list:
+    """Distinct messages in order; the per-replica stiffness notes (each replica's chains give their own
+    curvature) reduced to the stiffest one."""
+    stiff = [(float(m.group(2)), w) for w in messages if (m := _STIFFNESS.match(w))]
+    out = list(dict.fromkeys(w for w in messages if not _STIFFNESS.match(w)))
+    if stiff:
+        worst = max(stiff)[1]
+        out.append(worst if replicas < 2 else f"{worst} [the stiffest of {replicas} replicas]")
+    return out
+
+
 def run(args) -> Output:
     import numpy as np
 
@@ -247,7 +263,7 @@ def run(args) -> Output:
     if bad is not None and not args.allow_divergence:
         raise NumericalError(f"the run diverged ({bad.divergence}); pass --allow-divergence to report it anyway")
     data = runs[0].to_cli_dict()
-    data["warnings"] = list(dict.fromkeys(caught + [w for r in runs for w in r.warnings]))
+    data["warnings"] = _merge_replica_warnings(caught + [w for r in runs for w in r.warnings], len(runs))
     data["diverged"] = bad is not None
     data["schedule_description"] = sched.description  # the formula, and how the metric is evaluated along the run
     if method != "fokker-planck":

@@ -156,7 +156,8 @@ def heldout_ais(family, theta, data, beta, *, temps, particles, rng):
 
 
 def quadrature_box(data):
-    """Data range widened by 4 standard deviations per axis (the edge mass is reported)."""
+    """Data range widened by 4 standard deviations per axis: where the quadrature grid starts (it widens while
+    the model's density reaches its edge; the final edge mass is reported)."""
     lo, hi, sd = data.min(axis=0), data.max(axis=0), data.std(axis=0)
     return tuple((float(a - 4 * s), float(b + 4 * s)) for a, b, s in zip(lo, hi, sd))
 
@@ -241,11 +242,14 @@ def _text(o) -> str:
              f"  thermodynamic length  {_fmt(o['thermodynamic_length'], o['thermodynamic_length_se'])}   "
              f"bound L^2/tau = {_fmt(o['length_bound'])}",
              f"  held-out log-lik.     {_fmt(o['heldout_log_likelihood'], o['heldout_log_likelihood_se'])} per sample"
+             f"{' (standardised data)' if o['heldout_log_likelihood'] is not None else ''}"
              f"   [{o['heldout_log_likelihood_method'] or 'no estimator: pass --ais TEMPS above 2-D'}]",
              f"  wall time             {o['wall_time']:.2f} s"]
-    if o.get("quadrature_edge_mass") is not None and o["quadrature_edge_mass"] > 1e-8:
-        lines.append(f"warning: probability {o['quadrature_edge_mass']:.2g} on the quadrature box edge; "
-                     "likelihoods are approximate (raise --grid or the model confinement)")
+    from thermolearn.numeric.ebm._partition import EDGE_TOL
+
+    if o.get("quadrature_edge_mass") is not None and o["quadrature_edge_mass"] > EDGE_TOL:
+        lines.append(f"warning: probability {o['quadrature_edge_mass']:.2g} on the edge of the widest quadrature "
+                     "box at the final theta; likelihoods are approximate (the model's confinement is weak)")
     lines += [f"warning: {w}" for w in o["warnings"]]
     if o["diverged"]:
         lines.append(f"warning: {o['message']}")
