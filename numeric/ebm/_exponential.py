@@ -149,11 +149,14 @@ class _Monomials:
     def _with_one(self, x):
         """[1, φ(x)], shape (n, 1 + k), read-only (a transposed view: contiguous columns).
 
-        The last evaluation is kept with a copy of its x: the trainer asks for φ at the same chain
-        positions up to three times per step (metric, work, next force); equal x returns it.
+        The last evaluation is kept with its x as bytes: the trainer asks for φ at the same chain
+        positions up to three times per step (metric, work, next force); an x of the same shape, dtype
+        and bytes returns it (comparing the bytes costs ~0.3 µs for 200 chains in 2-D, ``np.array_equal``
+        ~4 µs, a few % of such a step each time).
         """
         memo = self.__dict__.get("_memo")
-        if memo is not None and memo[0].shape == x.shape and np.array_equal(memo[0], x):
+        key = (x.shape, x.dtype.str, x.tobytes())
+        if memo is not None and memo[0] == key:
             return memo[1]
         parent, last, _, _ = self._plan
         xt = x.T.copy()
@@ -162,7 +165,7 @@ class _Monomials:
         for i, (a, j) in enumerate(zip(parent, last)):
             np.multiply(out[a], xt[j], out=out[i + 1])
         out.flags.writeable = False
-        self.__dict__["_memo"] = (xt.T, out.T)
+        self.__dict__["_memo"] = (key, out.T)
         return out.T
 
     def __call__(self, x):

@@ -223,15 +223,25 @@ class RBMEnergy:
         return np.sum((x - c) ** 2, axis=1) / (2 * self.sigma**2) - np.logaddexp(0.0, x @ W.T + b).sum(axis=1)
 
     def energy_change(self, x, theta, new):
-        """E(x, new) − E(x, θ), shape (n,): the quadratic term as (c − c′)·(2x − c − c′)/(2σ²), both
-        hidden layers' softplus from one stacked product."""
+        """E(x, new) − E(x, θ), shape (n,): the quadratic term as (c − c′)·(2x − c − c′)/(2σ²), each hidden
+        unit's softplus(u + δ) − softplus(u) = ln(1 + σ(u)(e^δ − 1)) (``log1p`` of σ(u)·``expm1``(δ)) with
+        u = Wx + b at θ and δ = (W′ − W)x + (b′ − b): one logistic, one expm1 and one log1p per unit instead of
+        two softplus (exp and log1p each), and no cancellation of the two softplus when δ is small (a training
+        step).  Where some δ exceeds 700 (e^δ near overflow) the two softplus are subtracted instead."""
         x, th = check_batch(self, x, theta)
+        new = check_batch(self, x[:0], new)[1]
         c0, W0, b0 = self.unpack(th)
-        c1, W1, b1 = self.unpack(check_batch(self, x[:0], new)[1])
-        h = self.n_hidden
-        sp = np.logaddexp(0.0, x @ np.vstack([W1, W0]).T + np.concatenate([b1, b0]))
+        c1, W1, b1 = self.unpack(new)
         quad = (2 * x - c0 - c1) @ (c0 - c1) / (2 * self.sigma**2)
-        return quad - sp[:, :h].sum(axis=1) + sp[:, h:].sum(axis=1)
+        u = x @ W0.T
+        u += b0
+        delta = x @ (W1 - W0).T
+        delta += b1 - b0
+        if not delta.max(initial=0.0) <= 700.0:  # (also NaN) the direct difference, as energy() computes it
+            return quad - np.logaddexp(0.0, u + delta).sum(axis=1) + np.logaddexp(0.0, u).sum(axis=1)
+        change = logistic(u)
+        change *= np.expm1(delta, out=delta)
+        return quad - np.log1p(change, out=change).sum(axis=1)
 
     def grad_x(self, x, theta):
         x, th = check_batch(self, x, theta)
@@ -246,16 +256,30 @@ class RBMEnergy:
         out = np.empty((n, self.dim_theta))
         np.multiply(x - c, -1.0 / self.sigma**2, out=out[:, :d])
         neg_s = np.negative(s, out=out[:, d + h * d:])
-        np.multiply(neg_s[:, :, None], x[:, None, :], out=out[:, d:d + h * d].reshape(n, h, d))
+        # the outer products -s_j x_k into the W columns (a strided view): einsum writes them ~2x faster than the
+        # broadcast multiply, whose inner loop runs over one row of 64 per (chain, unit) pair
+        np.einsum("cj,ck->cjk", neg_s, x, out=out[:, d:d + h * d].reshape(n, h, d))
         return out
 
     def mean_grad_theta(self, x, theta):
-        """grad_theta(x, θ).mean(axis=0) in O(n·h·d) without the (n, d_θ) array."""
+        """grad_theta(x, θ).mean(axis=0) in O(n·h·d) without the (n, d_θ) array: the three blocks written in place
+        by BLAS products (the column means as (−1/n)·1ᵀx and (−1/n)·1ᵀs: ~30 % fewer CPU-s per call than
+        numpy's mean and a concatenation, at these sizes)."""
         x, th = check_batch(self, x, theta)
         c, W, b = self.unpack(th)
-        s = logistic(x @ W.T + b)
-        n = x.shape[0]
-        return np.concatenate([-(x.mean(axis=0) - c) / self.sigma**2, -(s.T @ x).ravel() / n, -s.mean(axis=0)])
+        u = x @ W.T
+        u += b
+        s = logistic(u)
+        n, d, h = x.shape[0], self.dim_x, self.n_hidden
+        out = np.empty(self.dim_theta)
+        w = np.full(n, -1.0 / n)
+        np.dot(w, x, out=out[:d])
+        out[:d] += c  # −(⟨x⟩ − c)
+        out[:d] /= self.sigma**2
+        np.dot(s.T, x, out=out[d:d + h * d].reshape(h, d))
+        out[d:d + h * d] *= -1.0 / n
+        np.dot(w, s, out=out[d + h * d:])
+        return out
 
 
 @dataclass(frozen=True)

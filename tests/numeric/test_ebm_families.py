@@ -155,3 +155,19 @@ def test_monomial_memo_follows_chains_moved_in_place():
     assert not np.allclose(fam.features(x), first)
     with pytest.raises(ValueError):
         fam.grad_theta(x, np.zeros(fam.dim_theta))[0, 0] = 1.0
+
+
+@pytest.mark.parametrize("jump", [800.0, -800.0, 30.0])
+def test_rbm_energy_change_beyond_expm1_overflow(jump):
+    """A parameter jump that moves a pre-activation by more than e^δ can hold (δ > 709) is still the finite
+    energy difference (the fused ln(1 + σ(u)(e^δ − 1)) would overflow there; its fallback takes over)."""
+    fam = RBMEnergy(3, 2, sigma=0.8)
+    rng = np.random.default_rng(5)
+    th = rng.standard_normal(fam.dim_theta)
+    new = th.copy()
+    new[-2] += jump  # b_0: every chain's first pre-activation moves by the jump
+    x = rng.standard_normal((4, 3))
+    ref = fam.energy(x, new) - fam.energy(x, th)
+    got = fam.energy_change(x, th, new)
+    size = np.abs(fam.energy(x, new)) + np.abs(fam.energy(x, th)) + 1.0
+    assert np.all(np.isfinite(got)) and np.all(np.abs(got - ref) <= MACHINE_RTOL * size)
