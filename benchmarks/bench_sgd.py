@@ -37,6 +37,15 @@ Rows
   every operand in registers, beat numpy's batched GEMMs inside the
   experiment too), S steps per trial in one call; the loop is always the
   numpy path.
+* ``sgd/full_batch/w<width>``: the full-batch pass the experiment makes at
+  every measured step (gradient, loss and per-example squared gradient norms
+  over the 1,438 training examples, one group of K = 10 trials, float32, one
+  thread): CPU time over its flop-bound time (FLOPs / peak GEMM rate), target
+  ≤ 1.5 (minimum over interleaved rounds, as the peak rate); the numpy path
+  (batched BLAS products, ``numpy_only``) is timed in the same rounds
+  (``numpy_over_pass``).  Where a C compiler is present the
+  pass runs the step's compiled forward and update tiles
+  (``numeric/sgd/_tiled.py``, trial after trial in 128-example blocks).
 * ``sgd/run/<case>``: a whole :func:`run_trials` call (training plus the
   full-batch measurements of η and tr Σ₁) on K trials against K calls with
   one trial each (the numpy path: no compiled step in the loop);
@@ -75,7 +84,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._harness import measure, row
+from ._harness import measure, measure_interleaved, row
 
 _STEP_CASES = {
     # size: [(trials, width, batch size, steps)]
@@ -196,6 +205,49 @@ def _step_row(data, K, width, m, steps, peak, bandwidth):
                                     else m in TILED_MULTI_BATCH_SIZES and tiled_kernel(_DTYPE) is not None))
 
 
+_FULL_CASES = {"tiny": (3, 8, 3), "quick": (10, 200, 7), "full": (10, 200, 11)}  # size: (trials, width, rounds)
+
+
+def _full_batch_row(data, size, peak):
+    """The experiment's full-batch pass (gradient and per-example norms over the training set) against its bound.
+
+    One group of K trials as :func:`run_trials` measures them (float32, one
+    thread, the compiled pass where a C compiler is present), CPU time
+    against FLOPs / peak GEMM rate (FLOPs as for ``sgd/step`` with m = the
+    training set); the numpy path (:func:`numeric.sgd.numpy_only`) is timed
+    in the same rounds, taken in turn.  Both by the minimum over the rounds,
+    as the peak rate is: a pass is a short deterministic call, and on a
+    loaded machine a neighbour's preemption or cache traffic only adds time
+    (measured at load 3-6: compiled pass min 128-147 ms, median 157-186;
+    numpy path min 180-187, median 198-210).
+    """
+    from thermolearn.numeric.sgd import MLPSpec, Workspace, init_ensemble
+    from thermolearn.numeric.sgd._kernel import numpy_only
+    from thermolearn.numeric.sgd._mlp import _gradient
+    from thermolearn.numeric.sgd._tiled import tiled_kernel
+
+    K, width, rounds = _FULL_CASES[size]
+    spec = MLPSpec(data.n_features, data.n_classes, width)
+    params = [p.astype(_DTYPE) for p in init_ensemble(spec, [np.random.default_rng(k) for k in range(K)])]
+    x, y = data.x_train.astype(_DTYPE), data.y_train
+    ws, ws_np = Workspace(), Workspace()
+
+    def numpy_path():
+        with numpy_only():
+            return _gradient(params, x, y, "relu", per_sample=True, block=512, ws=ws_np)
+
+    t = measure_interleaved({"pass": lambda: _gradient(params, x, y, "relu", per_sample=True, ws=ws),
+                             "numpy": numpy_path}, repeats=rounds, warmup=1, alternate=True, stat="min")
+    flops = _step_flops(spec, data.n_train) * K
+    bound = flops / (peak * 1e9)
+    return row(f"sgd/full_batch/w{width}", t["pass"] / bound, _WITHIN_BOUND, higher_is_better=False,
+               pass_s=t["pass"], numpy_s=t["numpy"], numpy_over_pass=t["numpy"] / t["pass"], flop_bound_s=bound,
+               trials=K, width=width, examples=data.n_train, gflops=flops / t["pass"] / 1e9,
+               numpy_gflops=flops / t["numpy"] / 1e9, peak_gemm_gflops=peak, dtype=_DTYPE,
+               compiled_kernel=tiled_kernel(_DTYPE) is not None,
+               target_reason=f"the pass within {_WITHIN_BOUND:g}x of its flop-bound time (FLOPs / peak GEMM rate)")
+
+
 def _run_cases(size):
     from thermolearn.numeric.sgd import SGDNoiseConfig
 
@@ -259,8 +311,9 @@ def _full_batch_seconds(data, cfg, repeats) -> tuple[float, float]:
 def _amdahl_ceiling(runs: dict, data, cfg, repeats) -> None:
     """Make the ``measure`` row's target honest: the ratio its full-batch passes allow.
 
-    The full-batch passes are the same per-trial GEMMs in the vectorised run
-    and in the loop (one trial's pass is already a large BLAS product), so
+    The full-batch passes are per-trial products in the vectorised run and in
+    the loop (one trial's pass is already a large product: compiled tiles in
+    the run where a C compiler is present, BLAS in the numpy loop), so
     vectorising cannot speed them up.  Their CPU time F, timed directly in the
     run's own trial groups (:func:`_full_batch_seconds`), bounds the
     vectorised run below even with free training: ratio ≤ loop / F, the
@@ -277,7 +330,7 @@ def _amdahl_ceiling(runs: dict, data, cfg, repeats) -> None:
     ceiling = d["loop_s"] / grouped
     d.update(full_batch_s=grouped, full_batch_loop_s=single, amdahl_ceiling_ratio=ceiling,
              full_batch_share=grouped / d["vectorised_s"],
-             target_reason=(f"full-batch passes ({grouped:.3g} s) are per-trial GEMMs in both runs: the ratio is "
+             target_reason=(f"full-batch passes ({grouped:.3g} s) are per-trial products in both runs: the ratio is "
                             f"at most loop / passes = {ceiling:.2f}; target within {_WITHIN_BOUND:g}x of it, "
                             "capped at 5"))
     me["target"] = min(5.0, ceiling / _WITHIN_BOUND)
@@ -333,6 +386,7 @@ def run(size: str = "quick") -> list[dict]:
         bandwidth = _bandwidth_gbs()
         for K, width, m, steps in _STEP_CASES[size]:
             rows.append(_step_row(data, K, width, m, steps, peak, bandwidth))
+        rows.append(_full_batch_row(data, size, peak))
         cases = _run_cases(size)
         runs = {name: _run_row(data, name, cfg, _RUN_SIZES[size][4]) for name, cfg in cases.items()}
         _amdahl_ceiling(runs, data, cases["measure"], _RUN_SIZES[size][4])

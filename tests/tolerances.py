@@ -58,3 +58,10 @@ CHAIN_VS_DENSE_RTOL = 1e-10
 #: relative (elementwise, against atol = rtol/100).  A wrong update (bias not stepped, weights stepped before the
 #: backward product, a tile edge dropped) errs at O(r·gradient) ≥ 1e-3.
 SGD_KERNEL_RTOL = {"float64": 1e-10, "float32": 1e-5}
+
+#: One compiled full-batch pass against the numpy path (gradient entries relative to the
+#: array's largest entry, loss and Σ_n ||∇ℓ_n||² relative): sums over up to 300 examples in
+#: another order and blocking, measured ≤ 1.6e-15 (float64) and ≤ 5.9e-7 (float32).  A dropped
+#: block, row or column tail, a delta formed with the wrong weights or a missing bias term errs
+#: at O(1/N) ≥ 3e-3 of the largest entry.
+SGD_FULL_BATCH_RTOL = {"float64": 1e-12, "float32": 1e-5}

@@ -74,7 +74,9 @@ class SGDNoiseConfig:
         Divergence threshold on any gradient component (NaN/inf losses are
         always divergence).
     block : int
-        Examples per block of the full-batch gradient (memory bound only).
+        Examples per block of the full-batch gradient on the numpy path
+        (memory bound only; the compiled pass of ``numeric/sgd/_tiled.py``
+        uses its own cache-sized blocks).
     dtype : {"float64", "float32"}
         Floating type of parameters, data and gradients.  float32 halves the
         cost of the full-batch gradients (the BLAS-bound part); its relative
@@ -479,7 +481,7 @@ def _train(data, config, spec, params, batch_rngs, ids, stop, draw_rngs=None):
     diverged, message, done = False, "", 0
 
     def evaluate(t):
-        pred = ensemble_predict(params, x_test, kind)
+        pred = ensemble_predict(params, x_test, kind, ws=ws_full)
         ev["steps"].append(t)
         ev["acc"].append((pred == data.y_test).mean(axis=1))
         ev["param"].append(params[-2][:, hu, cls].copy())

@@ -32,7 +32,8 @@ import numpy as np
 from thermolearn.theory import ParameterError
 
 from ._kernel import step_rank1, steps_rank1
-from ._tiled import TILED_BATCH_SIZES, TILED_MULTI_BATCH_SIZES, step_tiled, steps_tiled
+from ._tiled import (TILED_BATCH_SIZES, TILED_MULTI_BATCH_SIZES, full_gradient_tiled, predict_tiled, step_tiled,
+                     steps_tiled)
 
 __all__ = ["MLPSpec", "init_ensemble", "ensemble_gradient", "ensemble_predict", "GradientStats", "Workspace", "sgd_step",
            "sgd_steps"]
@@ -192,8 +193,17 @@ def _forward(params, x, kind, ws=None):
     return acts, masks  # acts[-1] are the logits (K, n, C)
 
 
-def ensemble_predict(params, x, kind="relu") -> np.ndarray:
-    """Predicted class of every example for every trial, shape (K, n)."""
+def ensemble_predict(params, x, kind="relu", *, ws=None) -> np.ndarray:
+    """Predicted class of every example for every trial, shape (K, n).
+
+    A shared ``x`` (n, d) takes the compiled forward tiles of
+    :func:`._tiled.predict_tiled` where a C compiler is present (logits
+    equal to rounding; ``ws`` keeps its work space between calls).
+    """
+    if x.ndim == 2:
+        pred = predict_tiled(params, x, kind, Workspace() if ws is None else ws)
+        if pred is not None:
+            return pred
     return _forward(params, x, kind)[0][-1].argmax(axis=-1)
 
 
@@ -357,7 +367,11 @@ def ensemble_gradient(params, x, y, kind="relu", *, per_sample=False, block=None
     ``x`` is either shared by all trials, shape (n, d) with ``y`` (n,), or
     per trial, shape (K, n, d) with ``y`` (K, n) (a minibatch of each
     trial).  A shared ``x`` is processed in blocks of ``block`` examples to
-    bound memory; the result does not depend on ``block``.
+    bound memory; the result does not depend on ``block``.  Where a C
+    compiler is present a shared ``x`` takes the compiled pass of
+    :func:`._tiled.full_gradient_tiled` (its own cache-sized blocks; the
+    same sums in another order, so equal to rounding; ``block`` then
+    plays no part), trial after trial.
 
     >>> import numpy as np
     >>> spec = MLPSpec(3, 2, width=4, depth=2)
@@ -379,6 +393,11 @@ def _gradient(params, x, y, kind, *, per_sample=False, block=None, ws=None) -> G
     """
     n = x.shape[-2]
     y = np.asarray(y)
+    if x.ndim == 2:  # shared examples: the compiled full-batch pass where a C compiler is present
+        done = full_gradient_tiled(params, x, y, kind, Workspace() if ws is None else ws)
+        if done is not None:
+            grads, loss, sq = done
+            return GradientStats(grads, loss, sq if per_sample else None, n)
     step = n if block is None else max(1, min(int(block), n))
     total, loss, sq = None, 0.0, (0.0 if per_sample else None)
     for s in range(0, n, step):

@@ -72,7 +72,8 @@ import numpy as np
 
 from ._kernel import SOFTMAX_DELTA, _ready, bind_steps, call_steps, load_library, step_function
 
-__all__ = ["tiled_kernel", "step_tiled", "steps_tiled", "TILED_BATCH_SIZES", "TILED_MULTI_BATCH_SIZES"]
+__all__ = ["tiled_kernel", "step_tiled", "steps_tiled", "full_gradient_tiled", "predict_tiled", "TILED_BATCH_SIZES",
+           "TILED_MULTI_BATCH_SIZES", "FULL_BLOCK"]
 
 #: Minibatch sizes the tiled kernel takes (where it measured faster than numpy's batched matmul).
 TILED_BATCH_SIZES = range(2, 51)
@@ -390,6 +391,26 @@ static int64_t tl_wt_size_SUFFIX(int64_t L, const int64_t *n)
     return s;
 }
 
+/* the forward pass of one trial over m rows a0: layer i's activations at acts + off[i + 1] (the last ones the
+   logits, returned), hidden layers through ReLU or tanh; with touch, each W_i first read in order (touch_SUFFIX) */
+INL const REAL *forward_all_SUFFIX(int64_t L, int64_t m, const int64_t *n, REAL *const *Wk, REAL *const *bk,
+                                   const REAL *a0, REAL *acts, const int64_t *off, int relu, REAL *pad, int touch)
+{
+    const REAL *a = a0;
+    for (int64_t i = 0; i < L; i++) {
+        int64_t ni = n[i], no = n[i + 1];
+        REAL *h = acts + off[i + 1];
+        if (touch) touch_SUFFIX(ni * no, Wk[i]);
+        forward_SUFFIX(m, ni, no, a, Wk[i], bk[i], h, pad);
+        if (i < L - 1) {
+            if (relu) relu_mask_SUFFIX(m * no, h, h);
+            else { for (int64_t j = 0; j < m * no; j++) h[j] = TANH(h[j]); }
+        }
+        a = h;
+    }
+    return a;
+}
+
 /* One SGD step of one trial: Wk[i] (n[i], n[i+1]) and bk[i] (n[i+1]) updated in place, xk (m, n[0]),
    yk (m,); *loss = mean_r (logsumexp(z_r) - z_r[y_r]); returns max |step component| (weights and biases). */
 static __attribute__((noinline)) REAL step_one_SUFFIX(int64_t L, int64_t m, const int64_t *n, REAL *const *Wk,
@@ -401,18 +422,7 @@ static __attribute__((noinline)) REAL step_one_SUFFIX(int64_t L, int64_t m, cons
     for (int64_t i = 0; i <= L; i++) if (n[i] > wmax) wmax = n[i];
     REAL *acts = work, *buf0 = work + tot, *buf1 = buf0 + m * wmax, *wt = buf1 + m * wmax;
     REAL *pad = wt + tl_wt_size_SUFFIX(L, n);
-    const REAL *a = xk;
-    for (int64_t i = 0; i < L; i++) {
-        int64_t ni = n[i], no = n[i + 1];
-        REAL *h = acts + off[i + 1];
-        touch_SUFFIX(ni * no, Wk[i]);
-        forward_SUFFIX(m, ni, no, a, Wk[i], bk[i], h, pad);
-        if (i < L - 1) {
-            if (relu) relu_mask_SUFFIX(m * no, h, h);
-            else { for (int64_t j = 0; j < m * no; j++) h[j] = TANH(h[j]); }
-        }
-        a = h;
-    }
+    forward_all_SUFFIX(L, m, n, Wk, bk, xk, acts, off, relu, pad, 1);
     const int64_t C = n[L];
     REAL *d = buf0, lsum = 0;
     for (int64_t r = 0; r < m; r++) {
@@ -491,6 +501,120 @@ int tl_sgd_tiled_multi_SUFFIX(int64_t K, int64_t S, int64_t L, int64_t m, const 
     }
     return 0;
 }
+
+/* sum_j v[j]^2 in two vector accumulators (a scalar loop would be one chain of dependent additions) */
+INL REAL sumsq_SUFFIX(int64_t n, const REAL *v)
+{
+    VEC acc0 = {0}, acc1 = {0};
+    int64_t j = 0;
+    for (; j + 2 * VL <= n; j += 2 * VL) { VEC a = LD(v + j), c = LD(v + j + VL); acc0 += a * a; acc1 += c * c; }
+    for (; j + VL <= n; j += VL) { VEC a = LD(v + j); acc0 += a * a; }
+    acc0 += acc1;
+    REAL s = 0;
+    for (int l = 0; l < VL; l++) s += acc0[l];
+    for (; j < n; j++) s += v[j] * v[j];
+    return s;
+}
+
+/* numbers of work space tl_full_grad needs for blocks of B examples */
+int64_t tl_full_grad_work_SUFFIX(int64_t L, int64_t B, const int64_t *n)
+{
+    int64_t tot = 0, wmax = 0;
+    for (int64_t i = 1; i <= L; i++) tot += B * n[i];
+    for (int64_t i = 0; i <= L; i++) if (n[i] > wmax) wmax = n[i];
+    for (int64_t i = 1; i < L; i++) tot += n[i] * n[i + 1];
+    return tot + 2 * B * wmax + wmax + VL * (wmax + 1 + B);
+}
+
+/* Full-batch gradient of K trials over the N examples x (N, n[0]) with labels y (N,), in blocks of B rows:
+   G[i] (K, n[i], n[i+1]) and gb[i] (K, n[i+1]) are overwritten with scale sum_r a_{i,r}^T d_{i+1,r} and
+   scale sum_r d_{i+1,r}, d the back-propagated softmax(z) - onehot(y); loss[k] = sum_r l_r,
+   sq[k] = sum_r sum_i (|a_{i,r}|^2 + 1) |scale d_{i+1,r}|^2 (the per-example squared gradient norms, in
+   double).  Per trial: W_i^T copied once (the deltas are forward products with it, as backward_SUFFIX does
+   from TRANSPOSED_M examples on); per block the forward tiles, then per layer the delta below and the
+   gradient's update tiles on G with the delta negated (G -= A^T (-d)), so G accumulates over the blocks
+   in REAL.  The first layer's delta is never formed. */
+int tl_full_grad_SUFFIX(int64_t K, int64_t L, int64_t N, int64_t B, const int64_t *n, REAL *const *W,
+                        REAL *const *b, REAL *const *G, REAL *const *gb, const REAL *x, const int64_t *y, int relu,
+                        REAL scale, REAL *work, double *loss, double *sq)
+{
+    REAL *Wk[MAXLAYERS], *bk[MAXLAYERS], *Gk[MAXLAYERS], *gk[MAXLAYERS], *WT[MAXLAYERS];
+    int64_t off[MAXLAYERS + 1], tot = 0, wmax = 0;
+    if (L < 1 || L > MAXLAYERS || B < 1) return -1;
+    for (int64_t i = 1; i <= L; i++) { off[i] = tot; tot += B * n[i]; }
+    for (int64_t i = 0; i <= L; i++) if (n[i] > wmax) wmax = n[i];
+    REAL *acts = work, *buf0 = work + tot, *buf1 = buf0 + B * wmax, *p = buf1 + B * wmax;
+    for (int64_t i = 1; i < L; i++) { WT[i] = p; p += n[i] * n[i + 1]; }
+    REAL *zero = p, *pad = zero + wmax;
+    for (int64_t j = 0; j < wmax; j++) zero[j] = 0;
+    const int64_t C = n[L];
+    for (int64_t k = 0; k < K; k++) {
+        trial_SUFFIX(L, k, n, W, b, Wk, bk);
+        trial_SUFFIX(L, k, n, G, gb, Gk, gk);
+        for (int64_t i = 0; i < L; i++) {
+            memset(Gk[i], 0, n[i] * n[i + 1] * sizeof(REAL));
+            memset(gk[i], 0, n[i + 1] * sizeof(REAL));
+            if (i) transpose_SUFFIX(n[i], n[i + 1], Wk[i], WT[i]);
+        }
+        double lk = 0, qk = 0;
+        for (int64_t s0 = 0; s0 < N; s0 += B) {
+            const int64_t m = N - s0 < B ? N - s0 : B;
+            const REAL *xb = x + s0 * n[0];
+            forward_all_SUFFIX(L, m, n, Wk, bk, xb, acts, off, relu, pad, 0);
+            REAL *d = buf0;
+            for (int64_t r = 0; r < m; r++)
+                lk += softmax_delta_SUFFIX(C, acts + off[L] + r * C, y[s0 + r], -scale, d + r * C);
+            for (int64_t i = L - 1; i >= 0; i--) {
+                int64_t ni = n[i], no = n[i + 1];
+                const REAL *ap = i ? acts + off[i] : xb;
+                for (int64_t r = 0; r < m; r++)
+                    qk += ((double)sumsq_SUFFIX(ni, ap + r * ni) + 1.0) * (double)sumsq_SUFFIX(no, d + r * no);
+                REAL *dn = i ? ((d == buf0) ? buf1 : buf0) : 0;
+                if (i) forward_SUFFIX(m, no, ni, d, WT[i], zero, dn, pad);
+                backward_SUFFIX(m, ni, no, ap, d, Gk[i], gk[i], 0, 0, pad);
+                if (i) {
+                    if (relu) relu_mask_SUFFIX(m * ni, dn, ap);
+                    else { for (int64_t j = 0; j < m * ni; j++) dn[j] *= 1 - ap[j] * ap[j]; }
+                }
+                d = dn;
+            }
+        }
+        loss[k] = lk;
+        sq[k] = qk;
+    }
+    return 0;
+}
+
+/* Predicted class of each of the N examples x (N, n[0]) for K trials, in blocks of B rows: pred[k, r] the first
+   index of the largest logit (numpy's argmax: the first NaN if any).  Work: tl_full_grad_work numbers. */
+int tl_predict_SUFFIX(int64_t K, int64_t L, int64_t N, int64_t B, const int64_t *n, REAL *const *W,
+                      REAL *const *b, const REAL *x, int relu, REAL *work, int64_t *pred)
+{
+    REAL *Wk[MAXLAYERS], *bk[MAXLAYERS];
+    int64_t off[MAXLAYERS + 1], tot = 0;
+    if (L < 1 || L > MAXLAYERS || B < 1) return -1;
+    for (int64_t i = 1; i <= L; i++) { off[i] = tot; tot += B * n[i]; }
+    REAL *pad = work + tot;
+    const int64_t C = n[L];
+    for (int64_t k = 0; k < K; k++) {
+        trial_SUFFIX(L, k, n, W, b, Wk, bk);
+        for (int64_t s0 = 0; s0 < N; s0 += B) {
+            const int64_t m = N - s0 < B ? N - s0 : B;
+            const REAL *a = forward_all_SUFFIX(L, m, n, Wk, bk, x + s0 * n[0], work, off, relu, pad, 0);
+            for (int64_t r = 0; r < m; r++) {
+                const REAL *z = a + r * C;
+                int64_t best = 0;
+                if (z[0] == z[0])
+                    for (int64_t j = 1; j < C; j++) {
+                        if (z[j] != z[j]) { best = j; break; }
+                        if (z[j] > z[best]) best = j;
+                    }
+                pred[k * N + s0 + r] = best;
+            }
+        }
+    }
+    return 0;
+}
 """
 
 _TYPES = {np.dtype(np.float32): ("f32", "float", "int32_t", "0x7fffffff", "expf", "logf", "tanhf", "fabsf"),
@@ -519,10 +643,14 @@ def _library():
     bind_steps(lib, "tl_sgd_tiled", lambda scalar: [lp, lp, lp, vp, vp, vp, vp, vp, ctypes.c_int, scalar, vp, vp, vp])
     bind_steps(lib, "tl_sgd_tiled_multi",
                lambda scalar: [lp, lp, lp, lp, vp, vp, vp, vp, vp, vp, ctypes.c_int, scalar, vp, vp, vp])
+    bind_steps(lib, "tl_predict", lambda scalar: [lp, lp, lp, lp, vp, vp, vp, vp, ctypes.c_int, vp, vp])
+    bind_steps(lib, "tl_full_grad",
+               lambda scalar: [lp, lp, lp, lp, vp, vp, vp, vp, vp, vp, vp, ctypes.c_int, scalar, vp, vp, vp])
     for suffix, *_ in _TYPES.values():
-        work = getattr(lib, f"tl_sgd_tiled_work_{suffix}")
-        work.argtypes = [lp, lp, vp]
-        work.restype = lp
+        for name in ("tl_sgd_tiled_work", "tl_full_grad_work"):
+            work = getattr(lib, f"{name}_{suffix}")
+            work.argtypes = [lp, lp, vp]
+            work.restype = lp
     return lib
 
 
@@ -612,3 +740,86 @@ def _plan(params, shape, dt):
             gmax.ctypes.data)
     # the plan holds every array its pointers point into (and params), so the pointers stay valid
     return list(params), tuple(shape), args, loss, gmax, (sizes, W, b, work)
+
+
+#: Examples per block of the compiled full-batch pass (:func:`full_gradient_tiled`): a block's activations and
+#: deltas at width 200 (~0.2 MB) stay in the core's second-level cache between the forward and backward passes.
+FULL_BLOCK = 128
+
+
+def _full_plan(params, x, ws, block):
+    """(compiled-function suffix, sizes, work) of a full pass of ``params`` over the shared ``x``, or None.
+
+    The work space (the tl_full_grad_work numbers, which also cover a
+    prediction pass) is kept in ``ws`` per layer shapes and block.
+    """
+    dt = params[0].dtype
+    if (step_function(_library, "tl_full_grad", dt) is None or x.ndim != 2
+            or not (_ready(params) and x.dtype == dt and x.flags.c_contiguous and x.shape[1] == params[0].shape[1])):
+        return None
+    L, B = len(params) // 2, max(1, min(int(block), x.shape[0]))
+    key = (B, tuple(p.shape[1:] for p in params))
+    plan = ws.plans.get("full")
+    if plan is None or plan[0] != key:
+        sizes = np.array([params[0].shape[1]] + [params[2 * i].shape[2] for i in range(L)], dtype=np.int64)
+        size = getattr(_library(), f"tl_full_grad_work_{_TYPES[dt][0]}")(L, B, sizes.ctypes.data)
+        plan = ws.plans["full"] = (key, sizes, np.empty(int(size), dt))
+    return _TYPES[dt][0], B, plan[1], plan[2]
+
+
+def _pointers(*lists):
+    return [np.array([a.ctypes.data for a in arrays], dtype=np.uintp) for arrays in lists]
+
+
+def predict_tiled(params, x, kind, ws, block=FULL_BLOCK):
+    """Predicted class (argmax of the logits) of every example for every trial, (K, N) int64, compiled, or None.
+
+    ``x`` (N, d) is shared by the trials; the forward tiles of the step,
+    trial after trial in blocks of ``block`` examples.  The first largest
+    logit wins, as numpy's ``argmax`` (the first NaN if any); logits are
+    those of :func:`._mlp.ensemble_predict` to rounding.  None when the
+    kernel or the layout is unavailable.
+    """
+    plan = _full_plan(params, x, ws, block)
+    if plan is None:
+        return None
+    suffix, B, sizes, work = plan
+    L, K, N = len(params) // 2, params[0].shape[0], x.shape[0]
+    pred = np.empty((K, N), np.int64)
+    Wp, bp = _pointers(params[::2], params[1::2])
+    if getattr(_library(), f"tl_predict_{suffix}")(K, L, N, B, sizes.ctypes.data, Wp.ctypes.data, bp.ctypes.data,
+                                                   x.ctypes.data, int(kind == "relu"), work.ctypes.data,
+                                                   pred.ctypes.data) != 0:
+        return None
+    return pred
+
+
+def full_gradient_tiled(params, x, y, kind, ws, block=FULL_BLOCK):
+    """The full-batch gradient of every trial with its per-example squared norms, compiled, or None.
+
+    ``x`` (N, d) and ``y`` (N,) are shared by the K trials.  Returns
+    ``(grads, loss, sq)``: fresh arrays ∇U = (1/N) Σ_n ∇ℓ_n in the layout of
+    ``params``, the mean loss (K,) and Σ_n ||∇ℓ_n||² (K,), both float64 —
+    the quantities of :func:`._mlp.ensemble_gradient` with ``per_sample``,
+    by the forward and update tiles of the step (products with the trial's
+    Wᵀ copied once per pass for the deltas), in blocks of ``block``
+    examples; the gradients are summed over the blocks in the parameters'
+    precision.  None when the kernel or the layout is unavailable (the
+    caller then takes the numpy path) or a label lies outside the classes.
+    """
+    plan = _full_plan(params, x, ws, block)
+    if plan is None:
+        return None
+    suffix, B, sizes, work = plan
+    L, K, N = len(params) // 2, params[0].shape[0], x.shape[0]
+    yk = np.ascontiguousarray(y, dtype=np.int64)
+    if yk.shape != (N,) or (N and (yk.min() < 0 or yk.max() >= sizes[-1])):
+        return None  # labels the kernel would read out of bounds: numpy's indexing reports them
+    grads = [np.empty_like(p) for p in params]
+    ptr = _pointers(params[::2], params[1::2], grads[::2], grads[1::2])
+    loss, sq = np.empty(K), np.empty(K)
+    if getattr(_library(), f"tl_full_grad_{suffix}")(K, L, N, B, sizes.ctypes.data, *(q.ctypes.data for q in ptr),
+                                                     x.ctypes.data, yk.ctypes.data, int(kind == "relu"), 1.0 / N,
+                                                     work.ctypes.data, loss.ctypes.data, sq.ctypes.data) != 0:
+        return None
+    return grads, loss / N, sq * float(N) ** 2
