@@ -41,8 +41,10 @@ class GridPartition:
     nodes until it does (at most ``MAX_WIDENINGS`` times, a coarse search),
     and ``n`` nodes per axis are then laid over the bounding box of the nodes
     where the density exceeds 1e-16 of its peak; that grid stays in use for
-    later θ.  A density still on the edge of the widest box is used with an
-    ``AccuracyWarning`` (``edge_mass`` reports it).
+    later θ, and is laid again over the density where it has narrowed to less
+    than 0.7 of a found box along an axis.  A density still on the edge of
+    the widest box is used with an ``AccuracyWarning`` (``edge_mass`` reports
+    it).
     """
 
     family: object
@@ -59,14 +61,25 @@ class GridPartition:
         box = tuple((lo - (hi - lo) / 2, hi + (hi - lo) / 2) for lo, hi in self.box)
         return grid_partition(self.family, self.beta, box, n=self.n)
 
-    def _cropped(self, a):
-        """``n`` nodes per axis over the bounding box of the nodes with density > 1e-16 of the peak, padded
-        by 3 spacings (within the box)."""
+    def _support(self, a):
+        """(lo, hi): the bounding box of the nodes with density > 1e-16 of the peak, padded by 3 spacings
+        (within the box)."""
         keep = self.points[a - np.max(a) > -37.0]  # e^-37 ≈ 1e-16
         h = np.array([(hi - lo) / (self.n - 1) for lo, hi in self.box])
         lo = np.maximum(keep.min(axis=0) - 3 * h, [b[0] for b in self.box])
         hi = np.minimum(keep.max(axis=0) + 3 * h, [b[1] for b in self.box])
+        return lo, hi
+
+    def _cropped(self, a):
+        """``n`` nodes per axis over :meth:`_support`."""
+        lo, hi = self._support(a)
         return grid_partition(self.family, self.beta, tuple(zip(lo.tolist(), hi.tolist())), n=self.n)
+
+    def _coarse(self, a) -> bool:
+        """True when the density spans less than 0.7 of the box along some axis: a grid widened for an
+        earlier θ would resolve a narrower density at this θ with few nodes."""
+        lo, hi = self._support(a)
+        return bool(np.any(hi - lo < 0.7 * np.array([b[1] - b[0] for b in self.box])))
 
     def _resolved(self, theta):
         """(grid, −βE + log w on it) at θ: the grid in use if its edge mass is ≤ ``EDGE_TOL``; else the box
@@ -91,6 +104,16 @@ class GridPartition:
             ac = -c.beta * c._energy(theta) + c.log_weights
             g, a = (c, ac) if c._edge(ac) <= wide._edge(aw) or c._edge(ac) <= EDGE_TOL else (wide, aw)
             self._levels.append(g)
+        elif g is not self and g.n:  # a found box the density may have narrowed within: lay the nodes again
+            for _ in range(MAX_WIDENINGS):
+                if not g._coarse(a):
+                    break
+                c = g._cropped(a)
+                ac = -c.beta * c._energy(theta) + c.log_weights
+                if c._edge(ac) > EDGE_TOL:
+                    break
+                g, a = c, ac
+                self._levels.append(g)
         self._memo.update(key=key, grid=g, a=a)
         return g, a
 

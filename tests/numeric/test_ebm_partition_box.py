@@ -44,3 +44,11 @@ def test_an_unresolvable_density_warns():
     with pytest.warns(AccuracyWarning, match="not resolved"):
         gp.log_partition(th)
     assert gp.edge_mass(th) > EDGE_TOL
+
+
+def test_a_density_that_narrows_after_a_widening_is_resolved_again():
+    gp = grid_partition(G, 1.0, START, n=41)
+    wide = G.pack([0.0, 0.0], [[1e-2, 0.0], [0.0, 1e-2]])  # sd 10: the found box spans ~±90
+    narrow = G.pack([1.0, -1.0], [[50.0, 0.0], [0.0, 50.0]])  # sd 0.14: ~0.03 node spacings of that box
+    for th in (wide, narrow):
+        assert abs(gp.log_partition(th) - G.log_partition(th, 1.0)) < 1e-9
