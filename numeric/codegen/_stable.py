@@ -119,16 +119,13 @@ class sigmoid(sp.Function):
         return self.args[0].is_extended_real
 
 
-def _difference(a, b):
-    """a − b, expanded when both are polynomials: equal leading terms cancel exactly, not in float64.
+def _exact_sum(a, b):
+    """a + b, expanded when both are polynomials: equal leading terms cancel exactly, not in float64.
 
     (x − θ)²/2 − (x + θ)²/2 evaluated as written loses |x|²·ulp to
     cancellation far from the origin; expanded it is −2θx.
     """
-    d = a - b
-    if a.is_polynomial() and b.is_polynomial():
-        return sp.expand(d)
-    return d
+    return sp.expand(a + b) if a.is_polynomial() and b.is_polynomial() else a + b
 
 
 def _ratio(exponent):
@@ -136,7 +133,7 @@ def _ratio(exponent):
 
     Two terms give sigmoid(a_k − a_j); more give exp(−logsumexp(a_j − a_k
     over j)), whose argument is ≥ 0: the weight of term k, ≤ 1 for any
-    arguments, times exp(c).  Differences of polynomials are expanded (:func:`_difference`).
+    arguments, times exp(c).  Differences of polynomials are expanded (:func:`_exact_sum`).
     """
     lse = [-t for t in sp.Add.make_args(exponent) if isinstance(-t, logsumexp)]
     if len(lse) != 1:
@@ -146,7 +143,7 @@ def _ratio(exponent):
     for k, a in enumerate(args):
         offset = sp.expand(rest - a)  # a constant: a term's coefficient folded into a_k as its log
         if offset.is_number and offset.is_real:
-            others = [_difference(b, a) for j, b in enumerate(args) if j != k]
+            others = [_exact_sum(b, -a) for j, b in enumerate(args) if j != k]
             weight = sigmoid(-others[0]) if len(others) == 1 else sp.exp(-logsumexp(sp.S.Zero, *others))
             return sp.exp(offset) * weight
     return None
@@ -230,11 +227,6 @@ def _add_rule(expr):
     return _sigmoid_pairs(expr)
 
 
-def _polynomial_sum(a, b):
-    """a + b, expanded when both are polynomials (see :func:`_difference`)."""
-    return sp.expand(a + b) if a.is_polynomial() and b.is_polynomial() else a + b
-
-
 def _sigmoid_pairs(expr):
     """c₁·sigmoid(u) + c₂·sigmoid(−u) → (c₁ + c₂)/2 + (c₁ − c₂)/2 · tanh(u/2) where |u| ≤ 1.
 
@@ -265,7 +257,7 @@ def _sigmoid_pairs(expr):
         c2 = sp.Add(*(c for _, c in sides[True]))
         for term, _ in sides[False] + sides[True]:
             out.remove(term)
-        centred = _polynomial_sum(c1, c2) / 2 + _polynomial_sum(c1, -c2) / 2 * sp.tanh(u / 2)
+        centred = _exact_sum(c1, c2) / 2 + _exact_sum(c1, -c2) / 2 * sp.tanh(u / 2)
         out.append(sp.Piecewise((centred, sp.Abs(u) <= 1), (c1 * sigmoid(u) + c2 * sigmoid(-u), True)))
         changed = True
     return sp.Add(*out) if changed else expr
